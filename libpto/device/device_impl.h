@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device_impl.h - what a device backend (mock, kernel module) provides to
+ * the rest of libpto.  Internal: not installed.
+ *
+ * The generic layer (device.c) parses the spec, keeps the table of live
+ * allocations (device address -> host mapping) and implements the public
+ * pto_mem_* calls on top of the backend's ops.  Backends: dev_mock.c (the
+ * user-space mock device, sim/ engine over a memfd aperture) and dev_kmod.c
+ * (/dev/pto2; on a soft device it attaches the same sim/ engine to the
+ * module's windows and memory).
+ */
+#ifndef PTO_DEVICE_IMPL_H
+#define PTO_DEVICE_IMPL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "pto/device.h"
+#include "pto/kernel.h"
+
+struct pto_sim;
+
+/**
+ * struct pto_mem_obj - one live allocation.
+ * @addr: device address (never 0).
+ * @size: bytes reserved (>= what was asked).
+ * @host: host mapping of [addr, addr + size).
+ * @handle: backend handle (kernel module handle; 0 for mock).
+ */
+struct pto_mem_obj {
+	uint64_t addr;
+	uint64_t size;
+	uint8_t *host;
+	uint32_t handle;
+};
+
+/**
+ * struct pto_device_ops - a backend.
+ * @close: stop cores, unmap, free the backend's state (not @dev itself).
+ * @mem_alloc: reserve @size bytes aligned to @align (power of two), fill
+ *	@obj (addr, size, host, handle).  -ENOMEM when short.
+ * @mem_free: release @obj (already removed from the table).
+ * @kick: doorbell: DATA_MAIN_BASE of @core was just written (release).
+ *	Emulated cores may be asleep; real hardware polls and ignores it.
+ * @completion_seq: a counter that moves (acquire) whenever any core wrote
+ *	a FIN to COND.
+ * @wait_completion: sleep until completion_seq() != @seen or the absolute
+ *	CLOCK_MONOTONIC @deadline_ns; 0 either way (callers re-check).
+ * @set_kernel: make kernel @id callable by the cores (@fn NULL removes it).
+ */
+struct pto_device_ops {
+	const char *name;
+	void (*close)(struct pto_device *dev);
+	int (*mem_alloc)(struct pto_device *dev, uint64_t size, uint64_t align,
+			 struct pto_mem_obj *obj);
+	void (*mem_free)(struct pto_device *dev, struct pto_mem_obj *obj);
+	void (*kick)(struct pto_device *dev, uint32_t core);
+	uint32_t (*completion_seq)(struct pto_device *dev);
+	int (*wait_completion)(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns);
+	int (*set_kernel)(struct pto_device *dev, uint32_t id, pto_kernel_fn fn);
+};
+
+/**
+ * struct pto_device - an open device.
+ * @ops: the backend.
+ * @info: what pto_device_get_info() returns.
+ * @regs: host pointer of each core's register window (info.num_cores).
+ * @sim: the core emulator serving this device, or NULL on hardware.
+ * @priv: backend state.
+ * @mem_lock: protects @objs and @num_objs.
+ * @objs: live allocations sorted by addr.
+ */
+struct pto_device {
+	const struct pto_device_ops *ops;
+	struct pto_device_info info;
+	struct pto2_core_regs **regs;
+	struct pto_sim *sim;
+	void *priv;
+
+	pthread_mutex_t mem_lock;
+	struct pto_mem_obj *objs;
+	uint32_t num_objs;
+	uint32_t cap_objs;
+};
+
+/* Backend constructors: fill dev->ops/info/regs/sim/priv from the parsed spec. */
+struct pto_mock_spec {
+	uint32_t clusters;
+	uint64_t mem_size;
+	uint32_t workers;
+};
+int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec);
+int pto__kmod_open(struct pto_device *dev, const char *path);
+
+#endif /* PTO_DEVICE_IMPL_H */

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/* error.c - status strings and the per-thread last-error message. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libpto/api.h"
+#include "libpto/error_impl.h"
+
+static __thread char last_error[PTO_ERRMSG_MAX];
+
+int pto__fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void pto__set_error_msg(const char *msg)
+{
+	snprintf(last_error, sizeof(last_error), "%s", msg);
+}
+
+PTO_API const char *pto_last_error(void)
+{
+	return last_error;
+}
+
+PTO_API const char *pto_strerror(int status)
+{
+	switch (status) {
+	case PTO_OK:			return "success";
+	case PTO_E_SCOPE_DEADLOCK:	return "scope can never fit its ring";
+	case PTO_E_RING_STALL:		return "ring back-pressure made no progress";
+	case PTO_E_KERNEL_FAILED:	return "kernel failed";
+	case PTO_E_CORE_HANG:		return "core did not finish its task";
+	case PTO_E_SYNC_START:		return "sync-start task can never fit the device";
+	case PTO_E_DEP_POOL:		return "dependency pool exhausted";
+	case PTO_E_ABORTED:		return "run aborted by an earlier error";
+	case PTO_E_MANUAL_SCOPE:	return "manual scope misuse";
+	case PTO_E_TENSOR_WAIT:		return "blocking tensor access timed out";
+	case PTO_E_NO_KERNEL:		return "kernel id not registered";
+	}
+	if (status < 0 && status > -4096)
+		return strerror(-status);
+	return "unknown status";
+}

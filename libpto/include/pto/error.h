@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pto/error.h - status codes and error messages of libpto.
+ *
+ * Every libpto call that can fail returns 0 (or a non-negative value) on
+ * success and a negative status on failure: a negated errno value for
+ * generic failures, or one of the PTO_E* codes below for runtime-specific
+ * ones.  The failing call also records a message naming what was wrong
+ * (the argument, the task, the kernel, the core or the ring involved); read
+ * it with pto_last_error() on the same thread.
+ */
+#ifndef PTO_ERROR_H
+#define PTO_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum pto_status {
+	PTO_OK = 0,
+	/* runtime-specific codes live below the errno range */
+	PTO_E_SCOPE_DEADLOCK = -1001,	/* a scope can never fit its ring */
+	PTO_E_RING_STALL = -1002,	/* back-pressure made no progress */
+	PTO_E_KERNEL_FAILED = -1003,	/* a kernel returned an error */
+	PTO_E_CORE_HANG = -1004,	/* a core never finished a task */
+	PTO_E_SYNC_START = -1005,	/* sync-start task can never fit */
+	PTO_E_DEP_POOL = -1006,		/* dependency pool exhausted */
+	PTO_E_ABORTED = -1007,		/* run stopped by an earlier error */
+	PTO_E_MANUAL_SCOPE = -1008,	/* misuse of a manual scope */
+	PTO_E_TENSOR_WAIT = -1009,	/* blocking tensor access timed out */
+	PTO_E_NO_KERNEL = -1010,	/* kernel id not registered */
+};
+
+/**
+ * pto_strerror() - a short description of a status code.
+ * @status: a value returned by a libpto call.
+ *
+ * Return: a static string; never NULL, also for unknown codes.
+ */
+const char *pto_strerror(int status);
+
+/**
+ * pto_last_error() - the message of the last failure on this thread.
+ *
+ * Return: a thread-local string naming what was wrong in the most recent
+ * libpto call on this thread that failed; "" if none failed yet.  Valid
+ * until the next failing libpto call on this thread.
+ */
+const char *pto_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTO_ERROR_H */

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pto/runtime.h - the task runtime: orchestration, tensors, scopes.
+ *
+ * An application creates a runtime on an open device, registers the
+ * kernels its tasks run, and calls pto_run() with an orchestration
+ * function.  pto_run() runs that function on the orchestrator thread (the
+ * calling thread) while scheduler threads dispatch the submitted tasks to
+ * the device's cores; it returns when the function returned and every task
+ * retired, or at the first error.
+ *
+ * Inside the orchestration function tasks are submitted with argument lists
+ * (struct pto_args).  In an AUTO scope (the default) dependencies come from
+ * the tensors: a task that reads a region of a buffer depends on the last
+ * task that wrote an overlapping region (read-after-write).  Write-after-read
+ * is NOT tracked: a writer submitted after a reader of the same region does
+ * not wait for that reader.  Make the reader INOUT, or add the edge with
+ * pto_add_dependency(), when that order matters.  Runtime-created outputs
+ * are always safe: their memory is recycled only after every consumer
+ * retired.
+ *
+ * How each argument kind behaves in an AUTO scope:
+ *
+ *	kind             waits for earlier writers   becomes the writer   buffer
+ *	INPUT            yes (overlapping)           no                   existing
+ *	OUTPUT           no                          no (*)               new, from the heap ring
+ *	INOUT            yes (overlapping)           yes                  existing
+ *	OUTPUT_EXISTING  no                          yes                  existing
+ *	NO_DEP           no                          no                   existing
+ *
+ *	(*) consumers of a runtime-created output find its creator through
+ *	    pto_tensor.owner, so every non-OUTPUT argument also depends on the
+ *	    task that created its buffer while that task is alive.
+ *
+ * A tensor marked with pto_tensor_set_manual_dep() skips the overlap
+ * tracking (both columns) but still depends on its creator: a sharp tool for
+ * tensors whose ordering the program already guarantees by other edges.
+ *
+ * In a MANUAL scope, dependencies between tasks of that scope come only from
+ * pto_add_dependency(); tensors from outside the scope still get their
+ * boundary dependencies from the overlap tracking (INPUT/INOUT wait for
+ * outer writers, INOUT/OUTPUT_EXISTING on outer tensors become the writer
+ * seen by later outer tasks).  Tasks of a manual scope start only after
+ * pto_scope_end() publishes the scope.
+ *
+ * Threading: every call below except pto_runtime_create/destroy,
+ * pto_register_kernel and pto_run must be made from inside the
+ * orchestration function, on the thread that called pto_run().
+ */
+#ifndef PTO_RUNTIME_H
+#define PTO_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pto2_abi.h"
+#include "pto/device.h"
+#include "pto/error.h"
+#include "pto/kernel.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pto_runtime;
+
+/* Scope depths 0..PTO_NUM_RINGS-1 have their own ring; deeper scopes share the last. */
+#define PTO_NUM_RINGS			4
+/* Explicit dependencies one pto_args may carry (pto_args_add_dep()). */
+#define PTO_MAX_ARG_DEPS		16
+/* A task id: (ring << 32) | per-ring sequence; never negative. */
+#define PTO_TASK_NONE			(-1LL)
+/* No kernel in this lane of a launch. */
+#define PTO_NO_KERNEL			(-1)
+
+/* --- configuration ------------------------------------------------------- */
+
+/**
+ * enum pto_dep_mode - where dependencies come from.
+ * @PTO_DEPS_AUTO: overlap tracking (TensorMap) in AUTO scopes, explicit
+ *	edges in MANUAL scopes; tasks of AUTO scopes are published at submit.
+ * @PTO_DEPS_EXPLICIT: no overlap tracking at all; dependencies come only
+ *	from pto_add_dependency() and creator retention; every scope
+ *	publishes its tasks at its end.
+ */
+enum pto_dep_mode {
+	PTO_DEPS_AUTO = 0,
+	PTO_DEPS_EXPLICIT = 1,
+};
+
+/* pto_runtime_config.flags */
+#define PTO_RT_TRACE			(1u << 0)	/* record a trace of each run */
+#define PTO_RT_NO_DUAL_ISSUE		(1u << 1)	/* one task per core at a time */
+#define PTO_RT_QUIET			(1u << 2)	/* do not print the thread layout */
+
+/**
+ * struct pto_runtime_config - how a runtime is built.
+ * @task_window: task slots per ring (power of two, >= 4).
+ * @heap_size: bytes of the heap ring (runtime-created outputs) per ring.
+ * @dep_pool: dependency-list entries per ring (>= 4).
+ * @num_schedulers: scheduler threads; 0 = derived from the CPU allowlist.
+ * @wiring: 1 = a wiring thread takes fanin/fanout wiring, ready pushes and
+ *	ring advance off the orchestrator and schedulers.
+ * @dep_mode: enum pto_dep_mode.
+ * @cpus: CPU allowlist ("0,1", "0-3"); the last CPU runs the orchestrator,
+ *	the one before it the wiring thread when enabled, the rest the
+ *	schedulers.  NULL = $PTO_CPUS, else the device's recommendation, else
+ *	all CPUs of the process's affinity mask.
+ * @stall_timeout_ms: wall-clock backstop for any wait that makes no
+ *	progress (ring back-pressure, blocking tensor access); then the run
+ *	fails with a diagnostic instead of hanging.
+ * @core_timeout_ms: a task a core does not finish within this time fails
+ *	the run with %PTO_E_CORE_HANG naming core, task and kernel.
+ * @flags: PTO_RT_*.
+ * @trace_records: per-run trace capacity in task records (0 = default).
+ */
+struct pto_runtime_config {
+	uint32_t task_window[PTO_NUM_RINGS];
+	uint64_t heap_size[PTO_NUM_RINGS];
+	uint32_t dep_pool[PTO_NUM_RINGS];
+	uint32_t num_schedulers;
+	uint32_t wiring;
+	uint32_t dep_mode;
+	const char *cpus;
+	uint32_t stall_timeout_ms;
+	uint32_t core_timeout_ms;
+	uint32_t flags;
+	uint32_t trace_records;
+};
+
+/**
+ * pto_runtime_config_init() - defaults, then environment overrides.
+ * @cfg: filled in.
+ *
+ * Defaults: 16384 slots, 64 MiB heap and 16384 dep entries per ring,
+ * schedulers from the CPUs, no wiring thread, AUTO deps, 5 s stall and 10 s
+ * core timeouts.  Environment: PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP,
+ * PTO2_RING_DEP_POOL (one value for every ring, or four comma-separated
+ * values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS.
+ *
+ * Return: 0, or -EINVAL when an environment variable is malformed
+ * (pto_last_error() names it); @cfg then holds the defaults.
+ */
+int pto_runtime_config_init(struct pto_runtime_config *cfg);
+
+/**
+ * pto_runtime_create() - build a runtime on a device.
+ * @dev: an open device; must outlive the runtime.
+ * @cfg: configuration, or NULL for pto_runtime_config_init() defaults.
+ * @out: receives the runtime.
+ *
+ * Allocates the rings in device memory and checks the configuration (sizes,
+ * CPU allowlist).  Threads start in pto_run().
+ *
+ * Return: 0, -EINVAL for a bad configuration (the message names the field),
+ * -ENOMEM when device or host memory is short.
+ */
+int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_config *cfg,
+		       struct pto_runtime **out);
+
+/**
+ * pto_runtime_destroy() - free a runtime.
+ * @rt: runtime, or NULL (no-op).  Must not be inside pto_run().
+ */
+void pto_runtime_destroy(struct pto_runtime *rt);
+
+/**
+ * pto_register_kernel() - make a kernel available to tasks.
+ * @rt: runtime (not inside pto_run()).
+ * @id: kernel id, 0..%PTO2_MAX_KERNELS-1; re-registering replaces it.
+ * @core_type: enum pto2_core_type the kernel runs on.
+ * @fn: the kernel.
+ * @name: for traces and error messages (copied; NULL = "kernel<id>").
+ *
+ * Return: 0, or -EINVAL for a bad id, type or NULL @fn, -EBUSY inside a run.
+ */
+int pto_register_kernel(struct pto_runtime *rt, uint32_t id, enum pto2_core_type core_type,
+			pto_kernel_fn fn, const char *name);
+
+/**
+ * typedef pto_orch_fn - an orchestration function.
+ * @rt: the runtime to submit to.
+ * @arg: the pointer given to pto_run().
+ *
+ * Return: 0, or a negative status to abort the run (pto_run() returns it).
+ */
+typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
+
+/**
+ * pto_run() - run an orchestration function to completion.
+ * @rt: runtime.
+ * @fn: orchestration function, run on the calling thread inside an outer
+ *	AUTO scope.
+ * @arg: passed to @fn.
+ *
+ * Return: 0 once every task retired; otherwise the first error of the run
+ * (a failing kernel, a hung core, a stalled ring, a misuse inside @fn, or
+ * @fn's own negative return), with pto_last_error() naming the task,
+ * kernel, core or ring.  Every core is stopped either way and the runtime
+ * can run again.
+ */
+int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg);
+
+/**
+ * struct pto_run_stats - timings of the last pto_run().
+ * @tasks: tasks submitted.
+ * @elapsed_ns: pto_run() wall time.
+ * @orch_ns: time inside the orchestration function (includes blocking).
+ * @sched_ns: from the first dispatch to the last retirement.
+ * @orch_blocked_ns: orchestrator time spent waiting on ring back-pressure.
+ * @dispatches: core dispatches (SPMD blocks and MIX lanes count each).
+ * @trace_dropped: trace records that did not fit (0 without tracing).
+ */
+struct pto_run_stats {
+	uint64_t tasks;
+	uint64_t elapsed_ns;
+	uint64_t orch_ns;
+	uint64_t sched_ns;
+	uint64_t orch_blocked_ns;
+	uint64_t dispatches;
+	uint64_t trace_dropped;
+};
+
+/**
+ * pto_run_stats() - timings of the last completed pto_run().
+ * @rt: runtime.
+ * @stats: filled in (zeros before the first run).
+ *
+ * Return: 0, or -EINVAL for NULL arguments.
+ */
+int pto_run_stats(const struct pto_runtime *rt, struct pto_run_stats *stats);
+
+/* --- tensors ---------------------------------------------------------------- */
+
+/* pto_tensor.flags */
+#define PTO_TENSOR_MANUAL_DEP		(1u << 0)	/* skip overlap tracking */
+#define PTO_TENSOR_UNALLOCATED		(1u << 1)	/* created, buffer not yet assigned */
+
+/**
+ * struct pto_tensor - a view of a dense row-major buffer in device memory.
+ *
+ * A plain value: copy it freely.  Fill it with the functions below, never
+ * by hand.
+ *
+ * @addr: device address of the buffer (0 while %PTO_TENSOR_UNALLOCATED).
+ * @size: buffer bytes.
+ * @owner: task that created the buffer, or %PTO_TASK_NONE.
+ * @dtype: enum pto2_dtype.
+ * @ndims: dimensions in use, 1..%PTO2_MAX_DIMS.
+ * @shapes: view shape.
+ * @raw_shapes: buffer shape.
+ * @offsets: view offset per dimension, in elements.
+ * @flags: PTO_TENSOR_*.
+ * @version: reserved, 0.
+ */
+struct pto_tensor {
+	uint64_t addr;
+	uint64_t size;
+	int64_t owner;
+	uint32_t dtype;
+	uint32_t ndims;
+	uint32_t shapes[PTO2_MAX_DIMS];
+	uint32_t raw_shapes[PTO2_MAX_DIMS];
+	uint32_t offsets[PTO2_MAX_DIMS];
+	uint32_t flags;
+	uint32_t version;
+};
+
+/**
+ * pto_tensor_external() - a tensor over existing device memory.
+ * @t: filled in.
+ * @addr: device address of the first element (from pto_mem_alloc()).
+ * @dtype: enum pto2_dtype.
+ * @ndims: 1..%PTO2_MAX_DIMS.
+ * @shape: @ndims extents, each > 0.
+ *
+ * Return: 0, or -EINVAL (zero address, bad dtype, ndims or extent, size
+ * overflow).
+ */
+int pto_tensor_external(struct pto_tensor *t, uint64_t addr, enum pto2_dtype dtype,
+			uint32_t ndims, const uint32_t *shape);
+
+/**
+ * pto_tensor_create() - describe a tensor the runtime allocates.
+ * @t: filled in (%PTO_TENSOR_UNALLOCATED).
+ * @dtype, @ndims, @shape: as for pto_tensor_external().
+ *
+ * Pass @t as an OUTPUT argument: pto_submit() allocates it from the heap
+ * ring and sets @t->addr and @t->owner.  The buffer lives until every task
+ * that uses it retired and its scope ended; do not use @t after its scope.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int pto_tensor_create(struct pto_tensor *t, enum pto2_dtype dtype, uint32_t ndims,
+		      const uint32_t *shape);
+
+/**
+ * pto_tensor_view() - a sub-region of a tensor.
+ * @view: filled in (may be @t).
+ * @t: source tensor (allocated).
+ * @shape: @t->ndims extents of the view, each > 0.
+ * @offsets: @t->ndims offsets relative to @t's view, or NULL for zeros.
+ *
+ * Return: 0, or -EINVAL when the view does not fit inside @t.
+ */
+int pto_tensor_view(struct pto_tensor *view, const struct pto_tensor *t, const uint32_t *shape,
+		    const uint32_t *offsets);
+
+/**
+ * pto_tensor_set_manual_dep() - exempt a tensor from overlap tracking.
+ * @t: tensor.
+ * @on: 1 to exempt, 0 to track again.
+ */
+void pto_tensor_set_manual_dep(struct pto_tensor *t, int on);
+
+/* Elements in @t's view. */
+uint64_t pto_tensor_numel(const struct pto_tensor *t);
+
+/* --- argument lists --------------------------------------------------------- */
+
+enum pto_arg_kind {
+	PTO_ARG_INPUT = 0,
+	PTO_ARG_OUTPUT = 1,
+	PTO_ARG_INOUT = 2,
+	PTO_ARG_OUTPUT_EXISTING = 3,
+	PTO_ARG_NO_DEP = 4,
+};
+
+/**
+ * struct pto_args - the arguments of one task.
+ *
+ * Build with pto_args_init() and the pto_arg_*() calls; the first mistake is
+ * latched in @error (with its message) and reported by pto_submit().
+ * Tensors are referenced, not copied: they must stay valid until submit.
+ * Kernels see tensors in the order added, then scalars in the order added.
+ */
+struct pto_args {
+	uint32_t num_tensors;
+	uint32_t num_scalars;
+	uint32_t num_deps;
+	int32_t error;
+	uint8_t kinds[PTO2_MAX_TENSOR_ARGS];
+	struct pto_tensor *tensors[PTO2_MAX_TENSOR_ARGS];
+	uint64_t scalars[PTO2_MAX_SCALAR_ARGS];
+	int64_t deps[PTO_MAX_ARG_DEPS];
+	char error_msg[128];
+};
+
+/* Reset @a to an empty list. */
+void pto_args_init(struct pto_args *a);
+/* Add a tensor argument of @kind (enum pto_arg_kind). */
+void pto_arg_tensor(struct pto_args *a, struct pto_tensor *t, enum pto_arg_kind kind);
+void pto_arg_input(struct pto_args *a, struct pto_tensor *t);
+void pto_arg_output(struct pto_args *a, struct pto_tensor *t);
+void pto_arg_inout(struct pto_args *a, struct pto_tensor *t);
+void pto_arg_output_existing(struct pto_args *a, struct pto_tensor *t);
+void pto_arg_no_dep(struct pto_args *a, struct pto_tensor *t);
+/* Add a 64-bit scalar (raw bits). */
+void pto_arg_scalar(struct pto_args *a, uint64_t v);
+/* Add a float scalar (read back with pto_kernel_scalar_f32()). */
+void pto_arg_scalar_f32(struct pto_args *a, float v);
+/* Add an explicit dependency on an earlier task (any scope mode). */
+void pto_args_add_dep(struct pto_args *a, int64_t producer);
+
+/* --- submitting ------------------------------------------------------------- */
+
+/* pto_launch.flags */
+#define PTO_LAUNCH_SYNC_START		(1u << 0)	/* all blocks start together */
+
+/**
+ * struct pto_launch - what runs a task.
+ * @aic: AIC kernel id, or %PTO_NO_KERNEL.
+ * @aiv0: kernel of AIV lane 0, or %PTO_NO_KERNEL.
+ * @aiv1: kernel of AIV lane 1, or %PTO_NO_KERNEL.
+ * @block_num: SPMD logical blocks (0 or 1 = one block).
+ * @flags: PTO_LAUNCH_*.
+ *
+ * One kernel = a single-core task; two or three = a MIX task that runs its
+ * lanes on one cluster with the same arguments.
+ */
+struct pto_launch {
+	int32_t aic;
+	int32_t aiv0;
+	int32_t aiv1;
+	uint32_t block_num;
+	uint32_t flags;
+};
+
+/**
+ * pto_submit() - submit a task.
+ * @rt: runtime (inside pto_run()).
+ * @launch: kernels and SPMD shape.
+ * @args: arguments; OUTPUT tensors are allocated and written back.
+ *
+ * May block while the task's ring is full (back-pressure).
+ *
+ * Return: the task id (>= 0), or a negative status: -EINVAL (bad launch or
+ * args, unknown kernel), %PTO_E_SYNC_START (can never fit the device),
+ * %PTO_E_SCOPE_DEADLOCK (the scope cannot fit its ring), %PTO_E_RING_STALL,
+ * %PTO_E_ABORTED (the run already failed).  A failed submit fails the run.
+ */
+int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *launch, struct pto_args *args);
+
+/* Single-kernel conveniences for pto_submit(). */
+int64_t pto_submit_aic(struct pto_runtime *rt, uint32_t kernel, struct pto_args *args);
+int64_t pto_submit_aiv(struct pto_runtime *rt, uint32_t kernel, struct pto_args *args);
+
+/* --- scopes and explicit dependencies ---------------------------------------- */
+
+enum pto_scope_mode {
+	PTO_SCOPE_AUTO = 0,
+	PTO_SCOPE_MANUAL = 1,
+};
+
+/**
+ * pto_scope_begin() - open a scope.
+ * @rt: runtime.
+ * @mode: enum pto_scope_mode.
+ *
+ * Tasks of a scope live in the ring of its depth; their runtime-created
+ * outputs are recycled only after the scope ended.
+ *
+ * Return: 0, or %PTO_E_MANUAL_SCOPE for a scope inside a manual scope,
+ * -EINVAL for a bad mode or too deep nesting.
+ */
+int pto_scope_begin(struct pto_runtime *rt, enum pto_scope_mode mode);
+
+/**
+ * pto_scope_end() - close the innermost scope (publishing a manual or
+ * explicit-mode scope's tasks).
+ * @rt: runtime.
+ *
+ * Return: 0, or -EINVAL when no scope is open.
+ */
+int pto_scope_end(struct pto_runtime *rt);
+
+/*
+ * PTO_SCOPE(rt) { ... } or PTO_SCOPE(rt, PTO_SCOPE_MANUAL) { ... }: a block
+ * inside a scope.  Leave it by falling off its end (not break/return/goto).
+ */
+#define PTO__SCOPE_PICK(_1, _2, name, ...) name
+#define PTO__SCOPE2(rt, mode) \
+	for (int pto__once = (pto_scope_begin((rt), (mode)), 0); !pto__once; \
+	     pto__once = (pto_scope_end(rt), 1))
+#define PTO__SCOPE1(rt) PTO__SCOPE2(rt, PTO_SCOPE_AUTO)
+#define PTO_SCOPE(...) PTO__SCOPE_PICK(__VA_ARGS__, PTO__SCOPE2, PTO__SCOPE1, _)(__VA_ARGS__)
+
+/**
+ * pto_add_dependency() - make @consumer wait for @producer.
+ * @rt: runtime.
+ * @producer: an earlier task id.
+ * @consumer: a later task id of the current manual scope (or, in explicit
+ *	mode, of the current scope) that is not yet published.
+ *
+ * A producer that already retired is a satisfied dependency.
+ *
+ * Return: 0, -EINVAL for ids that were never submitted or @producer not
+ * before @consumer, %PTO_E_MANUAL_SCOPE for a self-dependency, a consumer
+ * outside the current manual scope or already published, %PTO_E_DEP_POOL
+ * when the scope holds more explicit edges than the dependency pool.
+ */
+int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consumer);
+
+/* --- blocking tensor access from the orchestrator ---------------------------- */
+
+/**
+ * pto_tensor_read() - read one element, after its writers finished.
+ * @rt: runtime.
+ * @t: tensor (allocated).
+ * @idx: @t->ndims indices inside the view.
+ * @value: receives the element (its dtype's size).
+ *
+ * Waits for the buffer's creator and every tracked writer of an
+ * overlapping region.
+ *
+ * Return: 0, -EINVAL for an index outside the view, %PTO_E_MANUAL_SCOPE
+ * inside a manual scope, %PTO_E_TENSOR_WAIT when the wait hits the stall
+ * timeout, %PTO_E_ABORTED.
+ */
+int pto_tensor_read(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
+		    void *value);
+
+/**
+ * pto_tensor_write() - write one element, after its writers and readers
+ * finished.
+ * @rt, @t, @idx: as for pto_tensor_read().
+ * @value: the element (its dtype's size).
+ *
+ * Return: as pto_tensor_read().
+ */
+int pto_tensor_write(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
+		     const void *value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTO_RUNTIME_H */

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sim.h - the core emulator: runs the runtime/ executor for every core of
+ * a device on a bounded pool of worker threads.  Internal: not installed.
+ *
+ * The engine owns no memory of its own: it is given the register windows
+ * and the host address of device address 0 (the whole aperture mapped), so
+ * it serves both the mock device (a memfd aperture) and the kernel module's
+ * soft device (windows and memory mapped through ATTACH).
+ *
+ * Workers never outnumber what they were told (default: online CPUs); each
+ * serves a fixed subset of cores, spins for a bounded budget when there is
+ * nothing to do, then sleeps on a futex with a need-wakeup flag that
+ * pto_sim_kick() checks, so an idle device uses no CPU.
+ */
+#ifndef PTO_SIM_H
+#define PTO_SIM_H
+
+#include <stdint.h>
+
+#include "pto2_abi.h"
+#include "pto/kernel.h"
+
+struct pto_sim;
+
+/**
+ * struct pto_sim_config - what the engine serves.
+ * @num_clusters: clusters; cores are 3 * @num_clusters, numbered per uapi.
+ * @num_workers: worker threads, 1..num_cores.
+ * @regs: register window of each core.
+ * @gm: host address of device address 0.
+ * @gm_size: bytes of the aperture.
+ * @kernels: kernel table indexed by kernel id (%PTO2_MAX_KERNELS entries),
+ *	read with acquire loads at dispatch time, so it may change between runs.
+ * @on_fin: called by a worker after it published a FIN to COND (e.g. to
+ *	signal the kernel module); may be NULL.
+ * @on_fin_arg: passed to @on_fin.
+ */
+struct pto_sim_config {
+	uint32_t num_clusters;
+	uint32_t num_workers;
+	struct pto2_core_regs **regs;
+	uint8_t *gm;
+	uint64_t gm_size;
+	pto_kernel_fn *kernels;
+	void (*on_fin)(void *arg);
+	void *on_fin_arg;
+};
+
+/*
+ * Fault knobs for tests.
+ * HANG: the core ACKs the next dispatch and never FINs it (it still obeys EXIT).
+ * SLOW: the core sleeps @param microseconds before every kernel.
+ * NONE: clear the core's faults.
+ */
+enum pto_sim_fault {
+	PTO_SIM_FAULT_NONE = 0,
+	PTO_SIM_FAULT_HANG = 1,
+	PTO_SIM_FAULT_SLOW = 2,
+};
+
+/* Start the workers.  Return: 0, -EINVAL, -ENOMEM, or -errno of pthread_create. */
+int pto_sim_start(const struct pto_sim_config *cfg, struct pto_sim **out);
+
+/* Stop and join the workers (cores need not have seen EXIT), free the engine. */
+void pto_sim_stop(struct pto_sim *sim);
+
+/* Doorbell: @core's DATA_MAIN_BASE changed; wake its worker if it sleeps. */
+void pto_sim_kick(struct pto_sim *sim, uint32_t core);
+
+/* Completion counter: bumped (release) after every FIN any core published. */
+uint32_t pto_sim_completion_seq(struct pto_sim *sim);
+
+/* Sleep until the completion counter != @seen or CLOCK_MONOTONIC @deadline_ns. */
+void pto_sim_wait_completion(struct pto_sim *sim, uint32_t seen, uint64_t deadline_ns);
+
+/* Inject a fault into @core.  Return: 0 or -EINVAL. */
+int pto_sim_set_fault(struct pto_sim *sim, uint32_t core, enum pto_sim_fault fault,
+		      uint32_t param);
+
+#endif /* PTO_SIM_H */

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# run-suite.sh STAGE RESULTS_DIR BUILD_DIR
+#
+# Runs every cmocka binary in BUILD_DIR/tests and every integration script in
+# tests/integration (with BUILD_DIR exported as PTO_BUILD), counts test cases,
+# prints a per-stage line and writes "passed failed skipped" to
+# RESULTS_DIR/STAGE.  A binary that dies without a cmocka summary counts as
+# one failure, so a crash can never look like a pass.
+set -u
+stage=$1 results=$2 build=$3
+mkdir -p "$results" "$build/logs"
+export PTO_BUILD=$build
+passed=0 failed=0 skipped=0
+failures=()
+
+per_test_timeout=${PTO_TEST_TIMEOUT:-600}
+
+run_one() { # name cmd...
+	local name=$1; shift
+	local log="$build/logs/$stage-$name.log"
+	local t0=$SECONDS
+	timeout --kill-after=10 "$per_test_timeout" "$@" >"$log" 2>&1
+	local rc=$?
+	local ok fail skip
+	ok=$(grep -c '^\[       OK \]' "$log")
+	fail=$(grep -E '^\[  FAILED  \] [A-Za-z_]' "$log" | grep -vc 'test(s)')
+	skip=$(grep -c '^\[  SKIPPED \]' "$log")
+	if ! grep -q '^\[==========\] .* test(s) run\.' "$log"; then
+		# not a cmocka binary (integration script) or it died mid-run
+		if grep -q '^PTO_TEST_RESULT ' "$log"; then
+			read -r _ ok fail skip < <(grep '^PTO_TEST_RESULT ' "$log" | tail -1)
+		else
+			ok=0 fail=0 skip=0
+		fi
+		if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=$((fail + 1)); fi
+		if [ "$rc" -eq 0 ] && [ $((ok + fail + skip)) -eq 0 ]; then ok=1; fi
+	elif [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+		fail=1
+	fi
+	passed=$((passed + ok)); failed=$((failed + fail)); skipped=$((skipped + skip))
+	local status=ok
+	[ "$fail" -gt 0 ] && { status=FAIL; failures+=("$name ($log)"); }
+	printf '  %-40s %4d passed %3d failed %3d skipped  %3ds  %s\n' "$name" "$ok" "$fail" "$skip" \
+		$((SECONDS - t0)) "$status"
+	if [ "$fail" -gt 0 ]; then
+		grep -E '^\[  (FAILED|ERROR)|error|ERROR|Assert|FAIL|SUMMARY|WARNING: ThreadSanitizer' "$log" \
+			| head -20 | sed 's/^/      | /'
+	fi
+}
+
+echo "== stage $stage =="
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_one "$(basename "$t")" "$t"
+done
+for s in tests/integration/*.sh; do
+	[ -f "$s" ] || continue
+	run_one "$(basename "$s" .sh)" bash "$s"
+done
+echo "$passed $failed $skipped" >"$results/$stage"
+echo "stage $stage: $passed passed, $failed failed, $skipped skipped"
+for f in "${failures[@]}"; do echo "  failed: $f"; done
+[ "$failed" -eq 0 ]

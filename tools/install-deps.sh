@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# install-deps.sh [--bench] - install the Debian packages pto2 needs.
+#
+# Runs apt-get only when something is missing.  As non-root it prints the
+# exact command to run instead and fails.  --bench adds the peer runtimes
+# and plotting used by `make bench` (StarPU, gnuplot).
+set -eu
+
+pkgs=(build-essential pkg-config libcmocka-dev python3
+	libkmod-dev libdrm-dev
+	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse)
+if [ "${1:-}" = "--bench" ]; then
+	pkgs+=(libstarpu-dev gnuplot-nox)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing+=("$p") ;;
+	esac
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root: $cmd" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
