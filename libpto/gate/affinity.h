@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * affinity.h - the CPU-affinity gate: one CPU allowlist -> thread roles.
+ * Internal.
+ *
+ * Roles by position in the allowlist: the last CPU runs the orchestrator,
+ * the one before it the wiring thread (when enabled), the rest run
+ * schedulers, in order (scheduler i on the i-th CPU).  The list is
+ * validated against the process's affinity mask: duplicates are dropped,
+ * CPUs outside the mask are dropped with a warning; when fewer CPUs remain
+ * than roles, the roles without a CPU run unpinned (warning), so every role
+ * always exists.  Indices are deterministic.
+ */
+#ifndef PTO_GATE_AFFINITY_H
+#define PTO_GATE_AFFINITY_H
+
+#include <stdint.h>
+
+#define PTO_GATE_MAX_THREADS	64
+#define PTO_GATE_UNPINNED	(-1)
+
+enum pto_gate_role {
+	PTO_ROLE_SCHEDULER = 0,
+	PTO_ROLE_WIRING = 1,
+	PTO_ROLE_ORCHESTRATOR = 2,
+};
+
+/**
+ * struct pto_gate_plan - the layout.
+ * @num_schedulers: scheduler threads (>= 1).
+ * @wiring: 1 if a wiring thread exists.
+ * @sched_cpu: CPU of scheduler i, or %PTO_GATE_UNPINNED.
+ * @wiring_cpu: CPU of the wiring thread, or %PTO_GATE_UNPINNED.
+ * @orch_cpu: CPU of the orchestrator, or %PTO_GATE_UNPINNED.
+ * @warnings: human-readable warnings ("" if none), '\n'-separated.
+ */
+struct pto_gate_plan {
+	uint32_t num_schedulers;
+	uint32_t wiring;
+	int32_t sched_cpu[PTO_GATE_MAX_THREADS];
+	int32_t wiring_cpu;
+	int32_t orch_cpu;
+	char warnings[512];
+};
+
+/**
+ * pto_gate_parse_cpus() - parse "0,2,4-7" into @cpus (order kept).
+ * Return: number of CPUs, or -EINVAL (message via pto__fail) for syntax
+ * errors, CPUs >= CPU_SETSIZE, or more than @max entries.
+ */
+int pto_gate_parse_cpus(const char *list, int32_t *cpus, uint32_t max);
+
+/**
+ * pto_gate_plan() - decide the layout.
+ * @cpus, @num_cpus: the allowlist (may be empty: then the process mask, in
+ *	ascending order, is the list).
+ * @mask_cpus, @num_mask: CPUs of the process affinity mask (the caller
+ *	passes sched_getaffinity's set; tests pass their own).
+ * @want_schedulers: requested scheduler count, 0 = as many as CPUs remain
+ *	after the orchestrator and wiring roles (at least 1).
+ * @wiring: 1 to have a wiring thread.
+ * @plan: filled in.
+ * Return: 0 or -EINVAL (want_schedulers > PTO_GATE_MAX_THREADS, ...).
+ */
+int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cpus,
+		  uint32_t num_mask, uint32_t want_schedulers, uint32_t wiring,
+		  struct pto_gate_plan *plan);
+
+/* Print the layout (and warnings) to stderr, one line per role. */
+void pto_gate_print(const struct pto_gate_plan *plan);
+
+/* Pin the calling thread to @cpu (no-op for PTO_GATE_UNPINNED).  Return 0 or -errno. */
+int pto_gate_pin_self(int32_t cpu);
+
+#endif /* PTO_GATE_AFFINITY_H */
