@@ -47,6 +47,9 @@ struct pto_mem_obj {
  *	a FIN to COND.
  * @wait_completion: sleep until completion_seq() != @seen or the absolute
  *	CLOCK_MONOTONIC @deadline_ns; 0 either way (callers re-check).
+ * @notify: bump the completion counter without a FIN, waking wait_completion
+ *	sleepers: a scheduler asleep on completions learns that new ready work
+ *	appeared (one futex for both events, no second wait source).
  * @set_kernel: make kernel @id callable by the cores (@fn NULL removes it).
  */
 struct pto_device_ops {
@@ -58,6 +61,7 @@ struct pto_device_ops {
 	void (*kick)(struct pto_device *dev, uint32_t core);
 	uint32_t (*completion_seq)(struct pto_device *dev);
 	int (*wait_completion)(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns);
+	void (*notify)(struct pto_device *dev);
 	int (*set_kernel)(struct pto_device *dev, uint32_t id, pto_kernel_fn fn);
 };
 
