@@ -120,6 +120,8 @@ static void task_complete(struct pto_sched *s, struct pto_task *t)
 	 */
 	for (uint32_t i = 0; i < t->num_fanin; i++)
 		pto__task_release(rt, pto__task_slot(rt, t->fanin[i]));
+	for (struct pto_dep_node *n = t->extra_fanin; n; n = n->next)
+		pto__task_release(rt, n->consumer);
 	if (pto_trace_on(rt->trace)) {
 		struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
 
