@@ -509,13 +509,14 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	uint64_t t0 = 0, heap_bytes, fixed, out_off, dep_top;
 	uint32_t ring, writers = 0, sat, idx;
 	struct lookup_ctx lc;
-	bool track = rt->cfg.dep_mode == PTO_DEPS_AUTO;
-	bool defer = !track || rt->manual_depth;
+	bool track, defer;
 	int ret;
 
 	ret = pto__orch_check(rt, "pto_submit");
 	if (ret)
 		return ret;
+	track = rt->cfg.dep_mode == PTO_DEPS_AUTO;
+	defer = !track || rt->manual_depth;
 	if (pto_trace_on(rt->trace))
 		t0 = pto_now_ns();
 	if (!launch || !args)
