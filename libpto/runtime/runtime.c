@@ -4,6 +4,7 @@
  * registration, pto_run() and its statistics, the error latch.
  */
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -349,6 +350,8 @@ static int trace_prepare(struct pto_runtime *rt)
 PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 {
 	uint64_t t_begin, t_orch, t_orch_end;
+	cpu_set_t saved_cpus;
+	bool pinned;
 	int ret, code;
 
 	if (!rt || !fn)
@@ -373,6 +376,11 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 		rt->trace->t_begin = t_begin;
 	rt->orch_thread = pthread_self();
 	rt->in_run = true;
+	/* the caller's thread is the orchestrator for the run: pin it as planned, then restore */
+	CPU_ZERO(&saved_cpus);
+	pinned = rt->plan->orch_cpu != PTO_GATE_UNPINNED &&
+		 sched_getaffinity(0, sizeof(saved_cpus), &saved_cpus) == 0 &&
+		 pto_gate_pin_self(rt->plan->orch_cpu) == 0;
 	ret = pto__sched_start(rt);
 	t_orch = pto_now_ns();
 	if (!ret) {
@@ -399,6 +407,8 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	if (code)
 		pto__sched_stop_cores(rt);
 	rt->in_run = false;
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved_cpus), &saved_cpus);
 
 	memset(&rt->stats, 0, sizeof(rt->stats));
 	rt->stats.tasks = rt->submitted;

@@ -438,6 +438,9 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 	for (int k = 0; k < 3; k++) {
 		uint32_t sh = order[k];
 
+		/* the room check scans cores: skip it when nothing of this shape waits */
+		if (!s->num_local[sh] && !pto_rq_size(&s->rt->ready[sh]))
+			continue;
 		while (shape_has_room(s, sh)) {
 			struct pto_task *t = pop_ready(s, sh);
 			uint32_t d;
