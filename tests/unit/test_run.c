@@ -327,6 +327,71 @@ static void test_orch_fn_error(void **state)
 	pto_device_close(dev);
 }
 
+
+/* --- blocking reads that cannot finish ---------------------------------------------- */
+
+struct read_arg {
+	uint64_t a;
+	uint32_t kernel;
+	int read_ret;
+};
+
+static int orch_read_after(struct pto_runtime *rt, void *p)
+{
+	struct read_arg *ra = p;
+	struct pto_tensor a;
+	struct pto_args args;
+	uint32_t shape[1] = { 4 }, idx[1] = { 2 }, v;
+
+	assert_int_equal(pto_tensor_external(&a, ra->a, PTO2_DTYPE_I32, 1, shape), 0);
+	pto_args_init(&args);
+	pto_arg_inout(&args, &a);
+	pto_arg_scalar(&args, 2);
+	pto_arg_scalar(&args, 1);
+	pto_arg_scalar(&args, 0);
+	assert_true(pto_submit_aiv(rt, ra->kernel, &args) >= 0);
+	ra->read_ret = pto_tensor_read(rt, &a, idx, &v);
+	return 0;
+}
+
+static void test_tensor_wait_failures(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct read_arg ra = { .kernel = K_MIX_AIV };
+	uint32_t *h;
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	cfg.stall_timeout_ms = 200;
+	cfg.core_timeout_ms = 60000;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	ra.a = rt_buf(dev, 4, 3);
+	/* the writer hangs: the read gives up after the stall timeout */
+	assert_int_equal(pto_sim_set_fault(dev->sim, 1, PTO_SIM_FAULT_HANG, 0), 0);
+	assert_int_equal(pto_sim_set_fault(dev->sim, 2, PTO_SIM_FAULT_HANG, 0), 0);
+	assert_int_equal(pto_run(rt, orch_read_after, &ra), PTO_E_TENSOR_WAIT);
+	assert_int_equal(ra.read_ret, PTO_E_TENSOR_WAIT);
+	assert_non_null(strstr(pto_last_error(), "did not finish within 200 ms"));
+	assert_int_equal(pto_sim_set_fault(dev->sim, 1, PTO_SIM_FAULT_NONE, 0), 0);
+	assert_int_equal(pto_sim_set_fault(dev->sim, 2, PTO_SIM_FAULT_NONE, 0), 0);
+	/* the writer fails while the orchestrator waits: the wait ends, the run reports the kernel */
+	ra.kernel = K_FAIL;
+	assert_int_equal(pto_run(rt, orch_read_after, &ra), PTO_E_KERNEL_FAILED);
+	assert_int_equal(ra.read_ret, PTO_E_ABORTED);
+	/* and a read that works: 3 * v + 1 */
+	ra.kernel = K_MIX_AIV;
+	h = pto_mem_map(dev, ra.a, 16);
+	h[2] = 5;
+	assert_int_equal(pto_run(rt, orch_read_after, &ra), 0);
+	assert_int_equal(ra.read_ret, 0);
+	assert_int_equal(h[2], 16);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
 /* --- trace ------------------------------------------------------------------------------- */
 
 static void test_trace_records(void **state)
@@ -393,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_failure_then_rerun),
 		cmocka_unit_test(test_core_hang_then_rerun),
 		cmocka_unit_test(test_orch_fn_error),
+		cmocka_unit_test(test_tensor_wait_failures),
 		cmocka_unit_test(test_trace_records),
 	};
 
