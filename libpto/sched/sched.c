@@ -22,6 +22,23 @@
 
 /* Longest a scheduler sleeps without a reason to wake (hang checks need no more). */
 #define SCHED_NAP_NS		(100ull * 1000 * 1000)
+/* How long an idle scheduler spins before sleeping (PTO_SCHED_SPIN_NS overrides; tuning). */
+#define SCHED_SPIN_NS		20000ull
+
+static uint64_t sched_spin_ns(void)
+{
+	static uint64_t v;
+	uint64_t x = __atomic_load_n(&v, __ATOMIC_RELAXED);
+
+	if (!x) {
+		const char *e = getenv("PTO_SCHED_SPIN_NS");
+
+		x = e && *e ? strtoull(e, NULL, 0) + 1 : SCHED_SPIN_NS + 1;
+		__atomic_store_n(&v, x, __ATOMIC_RELAXED);
+	}
+	return x - 1;
+}
+
 /* How long a failed run waits for each core to acknowledge EXIT. */
 #define EXIT_WAIT_NS		(2000ull * 1000 * 1000)
 
@@ -484,7 +501,7 @@ static void *sched_main(void *arg)
 	struct pto_sched *s = arg;
 	struct pto_runtime *rt = s->rt;
 	struct pto_device *dev = rt->dev;
-	uint32_t spins = 0;
+	uint64_t idle_since = 0;
 
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
@@ -515,13 +532,18 @@ static void *sched_main(void *arg)
 			break;
 		}
 		if (done || disp) {
-			spins = 0;
+			idle_since = 0;
 			continue;
 		}
 		if (check_hangs(s, now, &next))
 			break;
-		if (spins < PTO_SPIN_BUDGET) {
-			spins++;
+		/*
+		 * Spin by time, not by passes: a pass polls every busy core, and on
+		 * a small machine the emulated cores need the CPU we would burn.
+		 */
+		if (!idle_since)
+			idle_since = now;
+		if (now - idle_since < sched_spin_ns()) {
 			pto_cpu_relax();
 			continue;
 		}
