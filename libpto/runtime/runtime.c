@@ -304,9 +304,12 @@ int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...)
 	int zero = 0;
 	va_list ap;
 
-	/* the message is written before the code is published (release) */
-	if (__atomic_compare_exchange_n(&rt->err.code, &zero, PTO_E_ABORTED, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	/*
+	 * First failure wins the claim; the message is written before the code
+	 * is published (release), so whoever sees a code sees its message.
+	 */
+	if (__atomic_compare_exchange_n(&rt->err.claimed, &zero, 1, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		va_start(ap, fmt);
 		vsnprintf(rt->err.msg, sizeof(rt->err.msg), fmt, ap);
 		va_end(ap);
@@ -371,6 +374,7 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	rt->first_dispatch_ns = 0;
 	rt->last_retire_ns = 0;
 	rt->err.code = 0;
+	rt->err.claimed = 0;
 	rt->err.msg[0] = '\0';
 	if (rt->trace)
 		rt->trace->t_begin = t_begin;

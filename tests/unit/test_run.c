@@ -134,6 +134,58 @@ static void test_mix_spmd(void **state)
 	pto_device_close(dev);
 }
 
+
+/* Sync-start launches wider than one scheduler's cores: the schedulers pool them. */
+static void test_sync_start_across_schedulers(void **state)
+{
+	struct pto_device *dev = rt_open_dev(3);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pto_launch aiv6 = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 6,
+				   PTO_LAUNCH_SYNC_START };
+	struct pto_launch aic3 = { K_MIX_AIC, PTO_NO_KERNEL, PTO_NO_KERNEL, 3,
+				   PTO_LAUNCH_SYNC_START };
+	struct pto_launch mix3 = { K_MIX_AIC, K_MIX_AIV, K_MIX_AIV, 3, PTO_LAUNCH_SYNC_START };
+	struct pto_run_stats st;
+
+	(void)state;
+	for (uint32_t n = 1; n <= 3; n++) {
+		const struct pto_trace *tr;
+
+		rt_test_config(&cfg, 64);
+		cfg.num_schedulers = n;
+		cfg.flags |= PTO_RT_TRACE;
+		assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+		rt_register_all(rt);
+		/* every AIV core of the device, every AIC core, every cluster */
+		run_chain(rt, dev, aiv6, 2, 12);
+		assert_int_equal(pto_run_stats(rt, &st), 0);
+		assert_int_equal(st.dispatches, 72);
+		/* all blocks of a task were launched by one scheduler, in one go */
+		tr = pto__trace_last(rt);
+		for (uint32_t k = 0; k < tr->num_tasks; k++) {
+			int owner = -1, count = 0;
+
+			for (uint32_t j = 0; j < tr->num_schedulers; j++) {
+				for (uint32_t d = 0; d < tr->sched[j].num_dispatches; d++) {
+					if (tr->sched[j].dispatches[d].task_idx != k)
+						continue;
+					assert_true(owner < 0 || owner == (int)j);
+					owner = (int)j;
+					count++;
+				}
+			}
+			assert_int_equal(count, 6);
+		}
+		run_chain(rt, dev, aic3, 1, 12);
+		run_chain(rt, dev, mix3, 7, 12);
+		assert_int_equal(pto_run_stats(rt, &st), 0);
+		assert_int_equal(st.dispatches, 108);
+		pto_runtime_destroy(rt);
+	}
+	pto_device_close(dev);
+}
+
 static void test_dual_issue_off(void **state)
 {
 	struct pto_device *dev = rt_open_dev(1);
@@ -453,6 +505,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain_aiv_aic),
 		cmocka_unit_test(test_mix_spmd),
+		cmocka_unit_test(test_sync_start_across_schedulers),
 		cmocka_unit_test(test_dual_issue_off),
 		cmocka_unit_test(test_independent),
 		cmocka_unit_test(test_kernel_failure_then_rerun),
