@@ -4,7 +4,7 @@
  * executor for every core of a device (see sim.h).
  *
  * Worker w serves cores w, w + W, w + 2W, ...  Each pass polls all of them
- * once.  After PTO_SPIN_BUDGET empty passes the worker sets its need-wakeup
+ * once.  After SIM_SPIN_NS of empty passes the worker sets its need-wakeup
  * flag, re-polls (the flag is set with an RMW that pairs with the RMW in
  * pto_sim_kick()), and if still nothing is new it sleeps on its doorbell
  * futex; a kick wakes it only when the flag is set.  So an idle device
@@ -21,6 +21,14 @@
 #include "runtime/executor.h"
 #include "runtime/regs.h"
 #include "sim/sim.h"
+
+/*
+ * How long a worker keeps polling after its last piece of work: about
+ * what a futex sleep and wake costs (~40 us between two CPUs), the usual
+ * competitive choice.  Time, not passes, so the budget does not grow
+ * with the number of cores a worker serves.
+ */
+#define SIM_SPIN_NS		50000u
 
 /*
  * struct sim_core - one emulated core.
@@ -129,7 +137,7 @@ static void *sim_worker_main(void *arg)
 {
 	struct sim_worker *w = arg;
 	struct pto_sim *sim = w->sim;
-	uint32_t idle = 0;
+	uint64_t idle_since = 0;	/* 0: the last pass did work */
 
 	for (;;) {
 		/* snapshot before looking, so a wake after the look is not lost */
@@ -138,11 +146,12 @@ static void *sim_worker_main(void *arg)
 		if (sim_stopping(sim))
 			break;
 		if (sim_poll_cores(w)) {
-			idle = 0;
+			idle_since = 0;
 			continue;
 		}
-		if (idle < PTO_SPIN_BUDGET) {
-			idle++;
+		if (!idle_since)
+			idle_since = pto_now_ns();
+		if (pto_now_ns() - idle_since < SIM_SPIN_NS) {
 			pto_cpu_relax();
 			continue;
 		}
@@ -157,7 +166,7 @@ static void *sim_worker_main(void *arg)
 		if (!sim_poll_cores(w))
 			pto_waiter_sleep(&w->door, seen, 0);
 		__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
-		idle = 0;
+		idle_since = 0;
 	}
 	return NULL;
 }
