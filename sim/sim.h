@@ -50,7 +50,8 @@ struct pto_sim_config {
 /*
  * Fault knobs for tests.
  * HANG: the core ACKs the next dispatch and never FINs it (it still obeys EXIT).
- * SLOW: the core sleeps @param microseconds before every kernel.
+ * SLOW: the core waits @param microseconds (1..10 s) between ACK and every
+ *	kernel; its worker keeps serving its other cores meanwhile.
  * NONE: clear the core's faults.
  */
 enum pto_sim_fault {

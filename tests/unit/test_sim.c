@@ -179,6 +179,31 @@ static void test_fault_slow(void **state)
 	pto_device_close(dev);
 }
 
+/*
+ * A slow core delays only itself: with one worker for all three cores, a
+ * core slowed by 10 s must not hold up its neighbours (the hang guard
+ * would expire first if it did).
+ */
+static void test_fault_slow_spares_neighbours(void **state)
+{
+	struct pto_device *dev;
+	uint32_t id = PTO2_DISPATCH_ID(0);
+
+	(void)state;
+	assert_int_equal(pto_device_open("mock:clusters=1,workers=1,mem=2M", &dev), 0);
+	pto__device_set_kernel(dev, K_NOP, k_nop);
+	assert_int_equal(pto_sim_set_fault(pto__device_sim(dev), 0, PTO_SIM_FAULT_SLOW, 10000000), 0);
+	test_dispatch(dev, 0, id, K_NOP, NULL, 0);
+	assert_true(test_wait_cond(dev, 0, PTO2_COND(0, id)));
+	for (uint32_t c = 1; c < 3; c++) {
+		test_dispatch(dev, c, id, K_NOP, NULL, 0);
+		assert_true(test_wait_cond_for(dev, c, PTO2_COND(1, id), 5000000000ull));
+	}
+	/* still running its delayed dispatch; closing does not wait for it */
+	assert_int_equal(reg_load_acquire(&pto_device_regs(dev, 0)->cond), PTO2_COND(0, id));
+	pto_device_close(dev);
+}
+
 static void test_fault_bad_args(void **state)
 {
 	struct pto_device *dev;
@@ -378,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_worker_pool_is_bounded),
 		cmocka_unit_test(test_fault_hang),
 		cmocka_unit_test(test_fault_slow),
+		cmocka_unit_test(test_fault_slow_spares_neighbours),
 		cmocka_unit_test(test_fault_bad_args),
 		cmocka_unit_test(test_engine_on_foreign_memory),
 		cmocka_unit_test(test_engine_bad_config),
