@@ -34,6 +34,8 @@
  * @ex: executor state, owned by the serving worker.
  * @hang_armed: HANG fault: set by pto_sim_set_fault(), consumed (exchange)
  *	by the worker at the next dispatch.
+ * @fail_status: FAIL fault: status the next dispatch reports instead of
+ *	running (0 = none); consumed like @hang_armed.
  * @slow_us: SLOW fault: microseconds between ACK and each kernel.
  * @hung: the worker ACKed a dispatch it will never FIN; worker-private.
  * @delayed: a SLOW core's ACKed dispatch @delayed_id waits until
@@ -43,6 +45,7 @@
 struct sim_core {
 	struct pto_executor ex;
 	uint32_t hang_armed;
+	int32_t fail_status;
 	uint32_t slow_us;
 	bool hung;
 	bool delayed;
@@ -84,7 +87,12 @@ static void sim_published_fin(struct pto_sim *sim)
 
 static void sim_run(struct pto_sim *sim, struct sim_core *c, uint32_t id)
 {
-	pto_exec_run(&c->ex, id);
+	int32_t fail = __atomic_exchange_n(&c->fail_status, 0, __ATOMIC_RELAXED);
+
+	if (fail)
+		pto_exec_finish(&c->ex, id, fail);
+	else
+		pto_exec_run(&c->ex, id);
 	sim_published_fin(sim);
 }
 
@@ -315,10 +323,17 @@ int pto_sim_set_fault(struct pto_sim *sim, uint32_t core, enum pto_sim_fault fau
 	switch (fault) {
 	case PTO_SIM_FAULT_NONE:
 		__atomic_store_n(&c->hang_armed, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->fail_status, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&c->slow_us, 0, __ATOMIC_RELAXED);
 		return 0;
 	case PTO_SIM_FAULT_HANG:
 		__atomic_store_n(&c->hang_armed, 1, __ATOMIC_RELAXED);
+		return 0;
+	case PTO_SIM_FAULT_FAIL:
+		if (param > 4095)
+			return -EINVAL;
+		__atomic_store_n(&c->fail_status, param ? -(int32_t)param : -EIO,
+				 __ATOMIC_RELAXED);
 		return 0;
 	case PTO_SIM_FAULT_SLOW:
 		if (param == 0 || param > 10000000u)
