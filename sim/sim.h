@@ -50,13 +50,17 @@ struct pto_sim_config {
 /*
  * Fault knobs for tests.
  * HANG: the core ACKs the next dispatch and never FINs it (it still obeys EXIT).
- * SLOW: the core sleeps @param microseconds before every kernel.
+ * SLOW: the core waits @param microseconds (1..10 s) between ACK and every
+ *	kernel; its worker keeps serving its other cores meanwhile.
+ * FAIL: the core's next dispatch does not run its kernel and reports
+ *	status -@param (1..4095; 0 means -EIO), as a failing kernel would.
  * NONE: clear the core's faults.
  */
 enum pto_sim_fault {
 	PTO_SIM_FAULT_NONE = 0,
 	PTO_SIM_FAULT_HANG = 1,
 	PTO_SIM_FAULT_SLOW = 2,
+	PTO_SIM_FAULT_FAIL = 3,
 };
 
 /* Start the workers.  Return: 0, -EINVAL, -ENOMEM, or -errno of pthread_create. */
@@ -70,6 +74,9 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core);
 
 /* Completion counter: bumped (release) after every FIN any core published. */
 uint32_t pto_sim_completion_seq(struct pto_sim *sim);
+
+/* Bump the completion counter without a FIN (new ready work for a sleeping scheduler). */
+void pto_sim_notify(struct pto_sim *sim);
 
 /* Sleep until the completion counter != @seen or CLOCK_MONOTONIC @deadline_ns. */
 void pto_sim_wait_completion(struct pto_sim *sim, uint32_t seen, uint64_t deadline_ns);
