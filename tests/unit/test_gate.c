@@ -89,9 +89,19 @@ static void test_parse_errors(void **state)
 	expect_parse_error("0-1024", 64, "\"0-1024\" names a CPU >= 1024");
 	expect_parse_error("99999999999999999999999", 64, "names a CPU >= 1024");
 	/* more than max */
-	expect_parse_error("0-7", 4, "more than 4 CPUs (at \"0-7\")");
-	expect_parse_error("0,1,2", 2, "more than 2 CPUs (at \"2\")");
+	expect_parse_error("0-7", 4, "more than 4 CPUs (at \"0-7\" in \"0-7\")");
+	expect_parse_error("0,1,2", 2, "more than 2 CPUs (at \"2\" in");
 	expect_parse_error("0", 0, "more than 0 CPUs");
+	/* a long list still names the bad item (it comes first in the message) */
+	{
+		char longlist[600];
+		int i, off = 0;
+
+		for (i = 0; i < 60; i++)	/* 300 characters, 60 CPUs (< max) */
+			off += snprintf(longlist + off, sizeof(longlist) - off, "1023,");
+		snprintf(longlist + off, sizeof(longlist) - off, "bogus");
+		expect_parse_error(longlist, 64, "CPU list: \"bogus\" is not a CPU");
+	}
 	/* bad arguments */
 	assert_int_equal(pto_gate_parse_cpus(NULL, (int32_t[4]){ 0 }, 4), -EINVAL);
 	assert_non_null(strstr(pto_last_error(), "NULL string"));
