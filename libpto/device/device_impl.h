@@ -27,13 +27,18 @@ struct pto_sim;
  * @size: bytes reserved (>= what was asked).
  * @host: host mapping of [addr, addr + size).
  * @handle: backend handle (kernel module handle; 0 for mock).
+ * @flags: %PTO_MEM_OBJ_PINNED for memory the device itself uses (core
+ *	payload buffers): mappable, but pto_mem_free() refuses it.
  */
 struct pto_mem_obj {
 	uint64_t addr;
 	uint64_t size;
 	uint8_t *host;
 	uint32_t handle;
+	uint32_t flags;
 };
+
+#define PTO_MEM_OBJ_PINNED	0x1u
 
 /**
  * struct pto_device_ops - a backend.
@@ -47,6 +52,9 @@ struct pto_mem_obj {
  *	a FIN to COND.
  * @wait_completion: sleep until completion_seq() != @seen or the absolute
  *	CLOCK_MONOTONIC @deadline_ns; 0 either way (callers re-check).
+ * @notify: bump the completion counter without a FIN, waking wait_completion
+ *	sleepers: a scheduler asleep on completions learns that new ready work
+ *	appeared (one futex for both events, no second wait source).
  * @set_kernel: make kernel @id callable by the cores (@fn NULL removes it).
  */
 struct pto_device_ops {
@@ -58,6 +66,7 @@ struct pto_device_ops {
 	void (*kick)(struct pto_device *dev, uint32_t core);
 	uint32_t (*completion_seq)(struct pto_device *dev);
 	int (*wait_completion)(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns);
+	void (*notify)(struct pto_device *dev);
 	int (*set_kernel)(struct pto_device *dev, uint32_t id, pto_kernel_fn fn);
 };
 
