@@ -31,7 +31,9 @@
 #include <xf86drm.h>
 
 #include "libpto/device/device_impl.h"
+#include "libpto/device/device_ops.h"
 #include "libpto/error_impl.h"
+#include "runtime/regs.h"
 #include "sim/sim.h"
 
 #define KMOD_PAGE		4096u
@@ -47,7 +49,6 @@
  * @regs_all: every register window mapped (soft device), else NULL.
  * @regs_size: its size.
  * @regs: host pointer of each window.
- * @payload: the memory object holding every core's two dispatch payloads.
  * @kernels: kernel table the sim engine reads (acquire) at dispatch.
  * @fin_seq: process-local completion counter, bumped (release) after a FIN.
  * @waiters: threads that may be asleep in PTO2_IOC_WAIT.
@@ -61,7 +62,6 @@ struct kmod_dev {
 	uint8_t *regs_all;
 	uint64_t regs_size;
 	struct pto2_core_regs **regs;
-	struct pto_mem_obj payload;
 	pto_kernel_fn kernels[PTO2_MAX_KERNELS];
 	uint32_t fin_seq;
 	uint32_t waiters;
@@ -154,10 +154,12 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A worker published a FIN: count it, wake sleepers through the module. */
-static void kmod_on_fin(void *arg)
+/*
+ * Move the completion counter (a worker published FIN/EXITED, or notify):
+ * count it, and wake sleepers through the module.
+ */
+static void kmod_bump(struct kmod_dev *k)
 {
-	struct kmod_dev *k = arg;
 	struct pto2_signal s = { .count = 1 };
 
 	__atomic_add_fetch(&k->fin_seq, 1, __ATOMIC_RELEASE);
@@ -168,23 +170,34 @@ static void kmod_on_fin(void *arg)
 	 * we see the waiter.
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&k->waiters, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&k->waiters, __ATOMIC_RELAXED) && k->platform == PTO2_PLATFORM_SOFT)
 		kmod_ioctl(k->fd, PTO2_IOC_SIGNAL, &s);
+}
+
+static void kmod_on_fin(void *arg)
+{
+	kmod_bump(arg);
+}
+
+static void kmod_notify(struct pto_device *dev)
+{
+	kmod_bump(kdev(dev));
 }
 
 static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns)
 {
 	struct kmod_dev *k = kdev(dev);
-	struct pto2_wait w = { .deadline_ns = deadline_ns };
+	/* 0 means no deadline here, "do not sleep" to the module */
+	struct pto2_wait w = { .deadline_ns = deadline_ns ? deadline_ns : UINT64_MAX };
 
 	if (k->platform != PTO2_PLATFORM_SOFT) {
 		/* no completion interrupt: sleep a poll interval, callers re-check COND */
 		uint64_t now = mono_ns();
 		struct timespec ts = { 0, KMOD_HW_POLL_NS };
 
-		if (now < deadline_ns) {
-			if (deadline_ns - now < KMOD_HW_POLL_NS)
-				ts.tv_nsec = (long)(deadline_ns - now);
+		if (kmod_completion_seq(dev) == seen && now < w.deadline_ns) {
+			if (w.deadline_ns - now < KMOD_HW_POLL_NS)
+				ts.tv_nsec = (long)(w.deadline_ns - now);
 			nanosleep(&ts, NULL);
 		}
 		return 0;
@@ -233,8 +246,10 @@ static void kmod_teardown(struct pto_device *dev)
 	if (dev->sim)
 		pto_sim_stop(dev->sim);
 	dev->sim = NULL;
-	if (k->payload.handle)
-		kmod_mem_free(dev, &k->payload);
+	/* closing the fd frees every object; per-object mappings go first */
+	if (!k->aperture)
+		for (i = 0; i < dev->num_objs; i++)
+			munmap(dev->objs[i].host, dev->objs[i].size);
 	if (k->regs_all) {
 		munmap(k->regs_all, k->regs_size);
 	} else if (k->regs) {
@@ -265,6 +280,7 @@ static const struct pto_device_ops kmod_ops = {
 	.kick = kmod_kick,
 	.completion_seq = kmod_completion_seq,
 	.wait_completion = kmod_wait_completion,
+	.notify = kmod_notify,
 	.set_kernel = kmod_set_kernel,
 };
 
@@ -343,27 +359,28 @@ static int kmod_map_windows(struct pto_device *dev, struct kmod_dev *k, const ch
 	return 0;
 }
 
-/* Identity and payload address of every core, as bring-up firmware would. */
-static int kmod_init_windows(struct pto_device *dev, struct kmod_dev *k)
+/* Identity, payload buffers and reset state of every core, as firmware would. */
+static int kmod_init_windows(struct pto_device *dev)
 {
 	uint32_t nc = dev->info.num_clusters, i;
 	uint64_t per_core = (uint64_t)PTO2_PAYLOAD_SIZE * PTO2_PAYLOADS_PER_CORE;
+	uint64_t payloads;
 	int ret;
 
-	ret = kmod_mem_alloc(dev, per_core * dev->info.num_cores, 0, &k->payload);
+	ret = pto__device_alloc_pinned(dev, per_core * dev->info.num_cores, PTO2_REG_WINDOW_SIZE,
+				       &payloads);
 	if (ret)
 		return ret;
 	for (i = 0; i < dev->info.num_cores; i++) {
-		struct pto2_core_regs *r = k->regs[i];
+		struct pto2_core_regs *r = dev->regs[i];
 
-		r->core_id = i;
-		r->core_type = PTO2_CORE_TYPE(nc, i);
-		r->cluster_id = PTO2_CORE_CLUSTER(nc, i);
-		r->sub_block_id = PTO2_CORE_LANE(nc, i);
-		r->payload_addr = k->payload.addr + per_core * i;
+		reg_store_relaxed(&r->payload_addr, payloads + per_core * i);
+		reg_store_relaxed(&r->core_id, i);
+		reg_store_relaxed(&r->core_type, PTO2_CORE_TYPE(nc, i));
+		reg_store_relaxed(&r->cluster_id, PTO2_CORE_CLUSTER(nc, i));
+		reg_store_relaxed(&r->sub_block_id, PTO2_CORE_LANE(nc, i));
 	}
-	/* the bring-up line is published to the workers by pto_sim_start()'s thread creation */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	/* the engine starts after this (pthread_create orders it) */
 	return 0;
 }
 
@@ -422,7 +439,7 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 		ret = kmod_map_windows(dev, k, path);
 	if (ret)
 		goto err;
-	ret = kmod_init_windows(dev, k);
+	ret = kmod_init_windows(dev);
 	if (ret)
 		goto err;
 

@@ -33,7 +33,12 @@ check load pto2-load insert "$PTO2_KO" $PTO2_PARAMS
 pto2-load status pto2
 check dev_node_mode sh -c '[ "$(stat -c %a /dev/pto2)" = 660 ]'
 if [ -x /bin/pto2-info ]; then
-	check pto2_info sh -c 'pto2-info --device /dev/pto2 | tee /dev/console | grep -q .'
+	# the module's parameters, as libpto sees them through /dev/pto2
+	pto2-info --device /dev/pto2 >/tmp/info.log 2>&1
+	cat /tmp/info.log
+	check pto2_info grep -q '^platform: *soft' /tmp/info.log
+	check pto2_info_params sh -c "grep -q '^cores: *12: 4 AIC' /tmp/info.log &&
+		grep -q '^memory: *67108864 bytes' /tmp/info.log && grep -q '^cpus: *0-1' /tmp/info.log"
 else
 	echo "!!! SKIP pto2_info: pto2-info is not built yet (tools/pto2-info.c missing)"
 	report pto2_info 0 0 1

@@ -66,6 +66,11 @@ for l in $(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// 
 	mkdir -p "$ir$(dirname "$l")"
 	cp -L "$l" "$ir$l"
 done
+# examples/<name>/ directories are what pto-run knows by name
+for d in "$root"/examples/*/; do
+	[ -d "$d" ] && basename "$d"
+done >"$ir/etc/pto2-examples"
+# guest-init.sh's pto2_info checks expect exactly these parameters
 cat >"$ir/etc/pto2-test.env" <<ENV
 PTO2_KO=/lib/modules/pto2.ko
 PTO2_PARAMS="clusters=4 mem_mb=64 cpus=0-1"
