@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -544,6 +546,52 @@ static void test_wait_rules(void **state)
 	close(fd);
 }
 
+static volatile unsigned int alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* WAIT under a 1 ms SIGALRM storm, with and without SA_RESTART. */
+static void wait_under_signals(int sa_flags)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = sa_flags }, old;
+	struct itimerval it = { { 0, 1000 }, { 0, 1000 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct pto2_wait w = { 0 };
+	int fd = kt_open(), ret, eintr = 0;
+	uint64_t deadline;
+
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	alarms = 0;
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	w.seq = (uint32_t)kt_sysfs("completions");
+	deadline = now_ns() + 50 * 1000 * 1000;
+	w.deadline_ns = deadline;
+	/* the same arguments every time: the deadline is absolute */
+	while ((ret = kt_ioctl(fd, PTO2_IOC_WAIT, &w)) == -EINTR)
+		eintr++;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	assert_int_equal(ret, -ETIMEDOUT);
+	assert_true(now_ns() >= deadline);
+	assert_true(alarms > 0);
+	if (sa_flags & SA_RESTART)
+		assert_int_equal(eintr, 0);
+	else
+		assert_true(eintr > 0);
+	close(fd);
+}
+
+static void test_wait_restarts_under_signals(void **state)
+{
+	(void)state;
+	wait_under_signals(SA_RESTART);
+	wait_under_signals(0);
+}
+
 struct signaller {
 	int fd;
 	uint32_t count;
@@ -625,6 +673,7 @@ int main(void)
 		cmocka_unit_test(test_signal_rules),
 		cmocka_unit_test(test_wait_rules),
 		cmocka_unit_test(test_wait_and_poll_see_signal),
+		cmocka_unit_test(test_wait_restarts_under_signals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
