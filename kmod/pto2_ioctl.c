@@ -102,7 +102,7 @@ static int pto2_ioc_attach(struct pto2_file *pf, void *data)
 		return -EBUSY;
 	}
 	if (!pdev->attached) {
-		pdev->attached = pf->file;
+		WRITE_ONCE(pdev->attached, pf->file);
 		first = true;
 	}
 	mutex_unlock(&pdev->lock);
@@ -162,7 +162,7 @@ static int pto2_ioc_signal(struct pto2_file *pf, void *data)
 			 a->flags, a->count, PTO2_MAX_SIGNAL);
 		return -EINVAL;
 	}
-	/* attached is only ever this file or another one; no lock needed to compare */
+	/* only this file can set attached to itself, so a lockless compare is exact */
 	if (READ_ONCE(pdev->attached) != pf->file)
 		return -EPERM;
 	atomic_add(a->count, &pdev->comp_seq);

@@ -255,7 +255,7 @@ static int pto2_release(struct inode *inode, struct file *file)
 
 	mutex_lock(&pdev->lock);
 	if (pdev->attached == file)
-		pdev->attached = NULL;
+		WRITE_ONCE(pdev->attached, NULL);
 	mutex_unlock(&pdev->lock);
 
 	pto2_mem_release_all(pf);

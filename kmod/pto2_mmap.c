@@ -84,6 +84,15 @@ static int pto2_mmap_dev(struct pto2_file *pf, struct vm_area_struct *vma,
 	case PTO2_MMAP_REGS:
 		if (id >= pdev->num_cores || len != PAGE_SIZE)
 			return -EINVAL;
+		/*
+		 * A soft device's cores are a privileged process's threads: only
+		 * that process may dispatch to them, everyone else only looks.
+		 */
+		if (pdev->platform == PTO2_PLATFORM_SOFT && !pto2_is_attached(pf)) {
+			if (vma->vm_flags & VM_WRITE)
+				return -EACCES;
+			vma->vm_flags &= ~VM_MAYWRITE;
+		}
 		ret = pdev->ops->map_regs(pdev, vma, id, 1);
 		break;
 	case PTO2_MMAP_REGS_ALL:

@@ -421,10 +421,16 @@ static void test_register_window_identity(void **state)
 
 	(void)state;
 	for (core = 0; core < 3 * nc; core++) {
-		struct pto2_core_regs *r = kt_mmap(fd, PTO2_MMAP_OFFSET(PTO2_MMAP_REGS, core), PAGE,
-						   PROT_READ | PROT_WRITE, MAP_SHARED, &err);
+		uint64_t off = PTO2_MMAP_OFFSET(PTO2_MMAP_REGS, core);
+		struct pto2_core_regs *r;
 
+		/* soft device: only the attached emulator's process may write windows */
+		assert_null(kt_mmap(fd, off, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err));
+		assert_int_equal(err, EACCES);
+		r = kt_mmap(fd, off, PAGE, PROT_READ, MAP_SHARED, &err);
 		assert_non_null(r);
+		assert_int_equal(mprotect(r, PAGE, PROT_READ | PROT_WRITE), -1);
+		assert_int_equal(errno, EACCES);
 		assert_int_equal(r->core_id, core);
 		assert_int_equal(r->core_type, PTO2_CORE_TYPE(nc, core));
 		assert_int_equal(r->cluster_id, PTO2_CORE_CLUSTER(nc, core));
