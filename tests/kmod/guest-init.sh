@@ -15,6 +15,7 @@ mkdir -p /tmp
 mount -t tmpfs tmp /tmp
 . /etc/pto2-test.env
 export PTO2_KO PTO2_PARAMS PTO_DEVICE=/dev/pto2 HOME=/tmp
+[ -n "${PTO2_FUZZ_SEED:-}" ] && export PTO2_FUZZ_SEED
 
 passed=0 failed=0 skipped=0
 report() { # name passed failed skipped

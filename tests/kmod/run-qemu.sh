@@ -74,6 +74,7 @@ done >"$ir/etc/pto2-examples"
 cat >"$ir/etc/pto2-test.env" <<ENV
 PTO2_KO=/lib/modules/pto2.ko
 PTO2_PARAMS="clusters=4 mem_mb=64 cpus=0-1"
+PTO2_FUZZ_SEED=${PTO2_FUZZ_SEED:-}
 ENV
 (cd "$ir" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
 

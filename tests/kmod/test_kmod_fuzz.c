@@ -114,7 +114,7 @@ static void test_random_ioctls(void **state)
 	const char *seed = getenv("PTO2_FUZZ_SEED");
 
 	(void)state;
-	if (seed)
+	if (seed && *seed)
 		rng_state = strtoull(seed, NULL, 0) | 1;
 	printf("fuzz seed %#llx\n", (unsigned long long)rng_state);
 	memset(buf, 0, sizeof(buf));

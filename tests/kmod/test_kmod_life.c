@@ -172,6 +172,33 @@ static void test_fork_does_not_copy_mappings(void **state)
 	assert_int_equal(kt_sysfs("mappings"), 0);
 }
 
+static void set_debug(const char *v)
+{
+	FILE *f = fopen("/sys/module/pto2/parameters/debug", "w");
+
+	assert_non_null(f);
+	assert_true(fputs(v, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_debug_logs_refusals_rate_limited(void **state)
+{
+	struct pto2_mem_alloc a = { .size = 0 };
+	int fd = kt_open(), i;
+
+	(void)state;
+	assert_int_equal(kt_ioctl(fd, PTO2_IOC_MEM_ALLOC, &a), -EINVAL);
+	assert_int_not_equal(kt_run("dmesg | grep -q 'MEM_ALLOC: size 0 must be'"), 0);
+	set_debug("1");
+	/* a burst: the first ones are logged, the rest suppressed */
+	for (i = 0; i < 200; i++)
+		assert_int_equal(kt_ioctl(fd, PTO2_IOC_MEM_ALLOC, &a), -EINVAL);
+	set_debug("0");
+	assert_int_equal(kt_run("dmesg | grep -q 'test_kmod_life\\[[0-9]*\\]: MEM_ALLOC: size 0 must be 1\\.\\.'"), 0);
+	assert_int_equal(kt_run("[ $(dmesg | grep -c 'MEM_ALLOC: size 0 must be') -lt 200 ]"), 0);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_pto2_load_reports_errors),
 		cmocka_unit_test(test_attach_needs_opener_privilege),
 		cmocka_unit_test(test_fork_does_not_copy_mappings),
+		cmocka_unit_test(test_debug_logs_refusals_rate_limited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
