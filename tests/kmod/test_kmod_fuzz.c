@@ -6,6 +6,8 @@
  * the guest runner then checks dmesg and unloads the module.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,7 +23,10 @@
 
 #define FUZZ_CALLS 10000
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+#define FUZZ_SEED 0x9e3779b97f4a7c15ull
+
+/* per thread, so the threaded run stays reproducible per thread */
+static __thread uint64_t rng_state = FUZZ_SEED;
 
 static uint64_t rnd(void)
 {
@@ -106,19 +111,18 @@ static void fuzz_mmap(int fd, const unsigned char *buf)
 	}
 }
 
-static void test_random_ioctls(void **state)
+/*
+ * @calls random ioctls (and mmaps) on @fd and @fd2.  Return: 0, or -1 with
+ * @msg saying which call got an error the ABI does not document.
+ */
+static int fuzz_run(int fd, int fd2, int calls, char *msg, size_t msg_len)
 {
 	unsigned char buf[512];
 	unsigned long cmd;
-	int fd = kt_open(), fd2 = kt_open(), i, e;
-	const char *seed = getenv("PTO2_FUZZ_SEED");
+	int i, e;
 
-	(void)state;
-	if (seed && *seed)
-		rng_state = strtoull(seed, NULL, 0) | 1;
-	printf("fuzz seed %#llx\n", (unsigned long long)rng_state);
 	memset(buf, 0, sizeof(buf));
-	for (i = 0; i < FUZZ_CALLS; i++) {
+	for (i = 0; i < calls; i++) {
 		size_t j, n = rnd() % 6;
 		void *arg = buf;
 
@@ -146,23 +150,98 @@ static void test_random_ioctls(void **state)
 		    arg == buf)
 			memset(buf + 8, 0, 8);
 		e = kt_ioctl(rnd() % 3 ? fd : fd2, cmd, arg);
-		if (!allowed_error(e))
-			fail_msg("call %d: cmd %#lx -> %d (%s)", i, cmd, e, strerror(-e));
+		if (!allowed_error(e)) {
+			snprintf(msg, msg_len, "call %d: cmd %#lx -> %d (%s)", i, cmd, e,
+				 strerror(-e));
+			return -1;
+		}
 		if (rnd() % 16 == 0)
 			fuzz_mmap(rnd() % 2 ? fd : fd2, buf);
 	}
-	close(fd);
-	close(fd2);
+	return 0;
+}
+
+static void assert_nothing_left(void)
+{
 	assert_int_equal(kt_sysfs("objects"), 0);
 	assert_int_equal(kt_sysfs("mappings"), 0);
 	assert_int_equal(kt_sysfs("opens"), 0);
 	assert_int_equal(kt_sysfs("attached"), 0);
 }
 
+static uint64_t base_seed(void)
+{
+	const char *seed = getenv("PTO2_FUZZ_SEED");
+
+	return seed && *seed ? strtoull(seed, NULL, 0) | 1 : FUZZ_SEED;
+}
+
+static void test_random_ioctls(void **state)
+{
+	int fd = kt_open(), fd2 = kt_open();
+	char msg[128];
+
+	(void)state;
+	rng_state = base_seed();
+	printf("fuzz seed %#llx\n", (unsigned long long)rng_state);
+	if (fuzz_run(fd, fd2, FUZZ_CALLS, msg, sizeof(msg)))
+		fail_msg("%s", msg);
+	close(fd);
+	close(fd2);
+	assert_nothing_left();
+}
+
+struct fuzz_thread {
+	pthread_t thread;
+	uint64_t seed;
+	int shared_fd;
+	int rc;
+	char msg[128];
+};
+
+static void *fuzz_thread_fn(void *arg)
+{
+	struct fuzz_thread *t = arg;
+	int own = open(PTO2_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	rng_state = t->seed;
+	if (own < 0) {
+		snprintf(t->msg, sizeof(t->msg), "open: %s", strerror(errno));
+		t->rc = -1;
+		return NULL;
+	}
+	t->rc = fuzz_run(t->shared_fd, own, FUZZ_CALLS / 2, t->msg, sizeof(t->msg));
+	close(own);
+	return NULL;
+}
+
+/* Two threads on one shared file (allocs, frees, mmaps, attach racing). */
+static void test_random_ioctls_threaded(void **state)
+{
+	struct fuzz_thread t[2] = { 0 };
+	int fd = kt_open(), i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		t[i].seed = base_seed() + 2 * (uint64_t)(i + 1);
+		t[i].shared_fd = fd;
+		assert_int_equal(pthread_create(&t[i].thread, NULL, fuzz_thread_fn, &t[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i].thread, NULL);
+		if (t[i].rc)
+			fail_msg("thread %d (seed %#llx): %s", i, (unsigned long long)t[i].seed,
+				 t[i].msg);
+	}
+	close(fd);
+	assert_nothing_left();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_ioctls),
+		cmocka_unit_test(test_random_ioctls_threaded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
