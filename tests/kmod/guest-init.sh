@@ -38,8 +38,12 @@ if [ -x /bin/pto2-info ]; then
 	pto2-info --device /dev/pto2 >/tmp/info.log 2>&1
 	cat /tmp/info.log
 	check pto2_info grep -q '^platform: *soft' /tmp/info.log
-	check pto2_info_params sh -c "grep -q '^cores: *12: 4 AIC' /tmp/info.log &&
-		grep -q '^memory: *67108864 bytes' /tmp/info.log && grep -q '^cpus: *0-1' /tmp/info.log"
+	nc=$(echo "$PTO2_PARAMS" | sed -n 's/.*clusters=\([0-9]*\).*/\1/p')
+	mb=$(echo "$PTO2_PARAMS" | sed -n 's/.*mem_mb=\([0-9]*\).*/\1/p')
+	cpus=$(echo "$PTO2_PARAMS" | sed -n 's/.*cpus=\([0-9,-]*\).*/\1/p')
+	check pto2_info_params sh -c "grep -q '^cores: *$((3 * nc)): $nc AIC' /tmp/info.log &&
+		grep -q '^memory: *$((mb * 1048576)) bytes' /tmp/info.log &&
+		grep -q '^cpus: *$cpus ' /tmp/info.log"
 else
 	echo "!!! SKIP pto2_info: pto2-info is not built yet (tools/pto2-info.c missing)"
 	report pto2_info 0 0 1

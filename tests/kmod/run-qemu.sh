@@ -72,10 +72,10 @@ done
 for d in "$root"/examples/*/; do
 	[ -d "$d" ] && basename "$d"
 done >"$ir/etc/pto2-examples"
-# guest-init.sh's pto2_info checks expect exactly these parameters
+# 384 MiB: the runtime's rings need ~260 MiB of device memory per run
 cat >"$ir/etc/pto2-test.env" <<ENV
 PTO2_KO=/lib/modules/pto2.ko
-PTO2_PARAMS="clusters=4 mem_mb=64 cpus=0-1"
+PTO2_PARAMS="clusters=4 mem_mb=384 cpus=0-1"
 PTO2_FUZZ_SEED=${PTO2_FUZZ_SEED:-}
 ENV
 (cd "$ir" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
@@ -83,7 +83,7 @@ ENV
 # --- boot ----------------------------------------------------------------------
 serial=$work/serial.log
 echo "  booting $kernel under qemu (TCG), log: $serial"
-timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1G -smp 2 -nographic \
+timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1536M -smp 2 -nographic \
 	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic quiet slub_debug=FZPU init_on_free=1" \
