@@ -17,7 +17,7 @@ if [ -z "$names" ]; then
 fi
 for n in $names; do
 	if pto-run "$n" --device /dev/pto2 >/tmp/ex.log 2>&1; then
-		echo "example $n: ok"
+		echo "example $n: ok: $(grep '^PASS' /tmp/ex.log | tail -1)"
 		passed=$((passed + 1))
 	else
 		echo "example $n: FAIL"
