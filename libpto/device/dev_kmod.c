@@ -50,7 +50,7 @@
  * @regs_size: its size.
  * @regs: host pointer of each window.
  * @kernels: kernel table the sim engine reads (acquire) at dispatch.
- * @fin_seq: process-local completion counter, bumped (release) after a FIN.
+ * @fin_seq: process-local completion counter, bumped (seq-cst) after a FIN.
  * @waiters: threads that may be asleep in PTO2_IOC_WAIT.
  * @kseq: last value of the module's completion counter seen by a waiter.
  */
@@ -162,15 +162,15 @@ static void kmod_bump(struct kmod_dev *k)
 {
 	struct pto2_signal s = { .count = 1 };
 
-	__atomic_add_fetch(&k->fin_seq, 1, __ATOMIC_RELEASE);
 	/*
-	 * Full fence between the counter bump and the read of @waiters; pairs
-	 * with the one in kmod_wait_completion() between registering and
-	 * re-reading the counter, so either the waiter sees the new count or
-	 * we see the waiter.
+	 * Seq-cst increment, then seq-cst load of @waiters; pairs with the
+	 * seq-cst increment of @waiters and load of @fin_seq in
+	 * kmod_wait_completion(): in the single total order either the waiter
+	 * sees the new count or we see the waiter.  (Also a release for the
+	 * FIN the worker published before calling us.)
 	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&k->waiters, __ATOMIC_RELAXED) && k->platform == PTO2_PLATFORM_SOFT)
+	__atomic_add_fetch(&k->fin_seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&k->waiters, __ATOMIC_SEQ_CST) && k->platform == PTO2_PLATFORM_SOFT)
 		kmod_ioctl(k->fd, PTO2_IOC_SIGNAL, &s);
 }
 
@@ -203,10 +203,9 @@ static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t 
 		return 0;
 	}
 
-	__atomic_add_fetch(&k->waiters, 1, __ATOMIC_RELAXED);
-	/* pairs with the fence in kmod_on_fin() */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	while (kmod_completion_seq(dev) == seen) {
+	/* seq-cst register, then seq-cst re-read: pairs with kmod_bump() */
+	__atomic_add_fetch(&k->waiters, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&k->fin_seq, __ATOMIC_SEQ_CST) == seen) {
 		/*
 		 * Any SIGNAL since kseq was read moved the module's counter
 		 * away from it, so this returns at once instead of missing it.
