@@ -16,6 +16,7 @@ mount -t tmpfs tmp /tmp
 . /etc/pto2-test.env
 export PTO2_KO PTO2_PARAMS PTO_DEVICE=/dev/pto2 HOME=/tmp
 [ -n "${PTO2_FUZZ_SEED:-}" ] && export PTO2_FUZZ_SEED
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 
 passed=0 failed=0 skipped=0
 report() { # name passed failed skipped

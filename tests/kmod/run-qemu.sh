@@ -50,6 +50,12 @@ done
 t0=$SECONDS
 make -C "$root" --no-print-directory -j2 BUILD="$build" KVER="$kver" kmod tools kmod-tests \
 	>"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "build failed ($work/build.log)"; }
+# the backend's wake-up protocol under TSan, with real ioctls, in the same boot
+# (shares check-tsan's objects when BUILD=build)
+tsan_build=$build/tsan
+make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" SAN=tsan \
+	"$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
+	{ tail -30 "$work/build.log"; fail "TSan build failed ($work/build.log)"; }
 
 # --- initramfs ---------------------------------------------------------------
 ir=$work/initramfs
@@ -60,6 +66,8 @@ cp "$here/guest-init.sh" "$ir/init"
 bins=()
 for b in "$build"/bin/*; do [ -x "$b" ] && cp "$b" "$ir/bin/" && bins+=("$b"); done
 for t in "$build"/kmod-tests/test_*; do [ -x "$t" ] && cp "$t" "$ir/tests/" && bins+=("$t"); done
+cp "$tsan_build/kmod-tests/test_kmod_libpto" "$ir/tests/test_kmod_libpto_tsan"
+bins+=("$tsan_build/kmod-tests/test_kmod_libpto")
 for s in "$here"/*.sh; do
 	case "$(basename "$s")" in run-qemu.sh|guest-init.sh) ;; *) cp "$s" "$ir/tests/" ;; esac
 done
