@@ -40,6 +40,7 @@ MODULE_PARM_DESC(debug, "log why requests are rejected (rate-limited)");
 
 static DEFINE_MUTEX(pto2_reg_lock);	/* protects pto2_current */
 static struct pto2_dev *pto2_current;
+static DEFINE_MUTEX(pto2_soft_lock);	/* protects pto2_soft_dev */
 static struct pto2_dev *pto2_soft_dev;
 static struct cpumask pto2_cpu_mask;
 
@@ -311,9 +312,62 @@ static int __init pto2_parse_cpus(void)
 	return 0;
 }
 
-static int __init pto2_init(void)
+/**
+ * pto2_soft_plug() - create the soft device from the module parameters.
+ *
+ * Return: 0, -EBUSY when /dev/pto2 already has a device, or the error of
+ * pto2_soft_create().
+ */
+int pto2_soft_plug(void)
 {
 	struct pto2_dev *pdev;
+	int ret = 0;
+
+	mutex_lock(&pto2_soft_lock);
+	if (pto2_soft_dev) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	pdev = pto2_soft_create(clusters, (u64)mem_mb << 20);
+	if (IS_ERR(pdev)) {
+		ret = PTR_ERR(pdev);
+		goto out_unlock;
+	}
+	pto2_soft_dev = pdev;
+	pr_info("soft device: %u clusters, %u MiB, %u scheduler CPUs\n",
+		clusters, mem_mb, pdev->num_cpus);
+out_unlock:
+	mutex_unlock(&pto2_soft_lock);
+	return ret;
+}
+
+/**
+ * pto2_soft_unplug() - take the soft device away, as a hot-unplug would.
+ *
+ * Open files and mappings keep the old device's memory until they are
+ * gone, but every call on them fails with -ENODEV and mapped pages are
+ * zapped.
+ *
+ * Return: 0, or -ENODEV when there is no soft device.
+ */
+int pto2_soft_unplug(void)
+{
+	struct pto2_dev *pdev;
+
+	mutex_lock(&pto2_soft_lock);
+	pdev = pto2_soft_dev;
+	pto2_soft_dev = NULL;
+	mutex_unlock(&pto2_soft_lock);
+	if (!pdev)
+		return -ENODEV;
+	pto2_dev_unplug(pdev);
+	pto2_dev_put(pdev);
+	pr_info("soft device unplugged\n");
+	return 0;
+}
+
+static int __init pto2_init(void)
+{
 	int ret;
 
 	if (!clusters || clusters > PTO2_MAX_CLUSTERS) {
@@ -331,17 +385,12 @@ static int __init pto2_init(void)
 	ret = pto2_pci_register();
 	if (ret)
 		return ret;
-	if (pto2_dev_registered() || !soft)
-		return 0;
-
-	pdev = pto2_soft_create(clusters, (u64)mem_mb << 20);
-	if (IS_ERR(pdev)) {
-		ret = PTR_ERR(pdev);
-		goto err_pci;
+	if (!pto2_dev_registered() && soft) {
+		ret = pto2_soft_plug();
+		if (ret)
+			goto err_pci;
 	}
-	pto2_soft_dev = pdev;
-	pr_info("soft device: %u clusters, %u MiB, %u scheduler CPUs\n",
-		clusters, mem_mb, pdev->num_cpus);
+	pto2_debugfs_init();
 	return 0;
 
 err_pci:
@@ -351,10 +400,9 @@ err_pci:
 
 static void __exit pto2_exit(void)
 {
-	if (pto2_soft_dev) {
-		pto2_dev_unplug(pto2_soft_dev);
-		pto2_dev_put(pto2_soft_dev);
-	}
+	/* first, so no debugfs write can plug a device back in */
+	pto2_debugfs_fini();
+	pto2_soft_unplug();
 	pto2_pci_unregister();
 }
 

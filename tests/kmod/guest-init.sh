@@ -11,6 +11,7 @@ export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /tmp
 mount -t tmpfs tmp /tmp
 . /etc/pto2-test.env
