@@ -98,7 +98,8 @@ static int kmod_mem_alloc(struct pto_device *dev, uint64_t size, uint64_t align,
 	int ret;
 
 	if (align > (1u << 20))
-		return pto__fail(-EINVAL, "alignment %llu: the kernel device aligns to at most 1 MiB",
+		return pto__fail(-EINVAL,
+				 "alignment %llu: the kernel device aligns to at most 1 MiB",
 				 (unsigned long long)align);
 	a.align = align > KMOD_PAGE ? (uint32_t)align : 0;
 	ret = kmod_ioctl(k->fd, PTO2_IOC_MEM_ALLOC, &a);
@@ -226,7 +227,8 @@ static int kmod_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn
 	struct kmod_dev *k = kdev(dev);
 
 	if (!dev->sim)
-		return pto__fail(-EOPNOTSUPP, "kernel %u: hardware cores load kernels themselves", id);
+		return pto__fail(-EOPNOTSUPP, "kernel %u: hardware cores load kernels themselves",
+				 id);
 	if (id >= PTO2_MAX_KERNELS)
 		return pto__fail(-EINVAL, "kernel id %u: must be below %u", id, PTO2_MAX_KERNELS);
 	/* pairs with the engine's acquire load at dispatch */

@@ -109,12 +109,14 @@ static void test_info_flags_must_be_zero(void **state)
 
 static void test_unknown_ioctl_is_enotty(void **state)
 {
+	unsigned int next = _IOWR(PTO2_IOC_MAGIC, 0x06, struct pto2_signal);
+	unsigned int last = _IOWR(PTO2_IOC_MAGIC, 0xff, struct pto2_signal);
 	char buf[64] = { 0 };
 	int fd = kt_open();
 
 	(void)state;
-	assert_int_equal(kt_ioctl(fd, _IOWR(PTO2_IOC_MAGIC, 0x06, struct pto2_signal), buf), -ENOTTY);
-	assert_int_equal(kt_ioctl(fd, _IOWR(PTO2_IOC_MAGIC, 0xff, struct pto2_signal), buf), -ENOTTY);
+	assert_int_equal(kt_ioctl(fd, next, buf), -ENOTTY);
+	assert_int_equal(kt_ioctl(fd, last, buf), -ENOTTY);
 	assert_int_equal(kt_ioctl(fd, _IOWR('Q', 0x00, struct pto2_info), buf), -ENOTTY);
 	assert_int_equal(kt_ioctl(fd, FIONREAD, buf), -ENOTTY);
 	assert_int_equal(kt_ioctl(fd, 0, NULL), -ENOTTY);
@@ -123,6 +125,7 @@ static void test_unknown_ioctl_is_enotty(void **state)
 
 static void test_short_struct_is_zero_extended(void **state)
 {
+	unsigned int cmd = _IOC(_IOC_READ | _IOC_WRITE, PTO2_IOC_MAGIC, 0x00, 8);
 	unsigned char buf[sizeof(struct pto2_info)];
 	int fd = kt_open();
 	uint32_t v[2];
@@ -130,7 +133,7 @@ static void test_short_struct_is_zero_extended(void **state)
 	(void)state;
 	memset(buf, 0x5a, sizeof(buf));
 	memset(buf, 0, 8);
-	assert_int_equal(kt_ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, PTO2_IOC_MAGIC, 0x00, 8), buf), 0);
+	assert_int_equal(kt_ioctl(fd, cmd, buf), 0);
 	memcpy(v, buf, 8);
 	assert_int_equal(v[0], PTO2_ABI_VERSION);
 	assert_int_equal(v[1], PTO2_PLATFORM_SOFT);
@@ -338,7 +341,8 @@ static void test_mmap_rejects_bad_requests(void **state)
 	assert_null(kt_mmap(fd, a.mmap_offset + PAGE, PAGE, PROT_READ, MAP_SHARED, &err));
 	assert_int_equal(err, EINVAL);
 	/* private and executable mappings */
-	assert_null(kt_mmap(fd, a.mmap_offset, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, &err));
+	assert_null(kt_mmap(fd, a.mmap_offset, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			    &err));
 	assert_int_equal(err, EINVAL);
 	assert_null(kt_mmap(fd, a.mmap_offset, 2 * PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, &err));
 	assert_int_equal(err, EPERM);

@@ -67,7 +67,8 @@ static void test_rmmod_busy_with_open_fd(void **state)
 static void test_rmmod_busy_with_mapping(void **state)
 {
 	int fd = kt_open(), err;
-	void *r = kt_mmap(fd, PTO2_MMAP_OFFSET(PTO2_MMAP_REGS, 0), PAGE, PROT_READ, MAP_SHARED, &err);
+	uint64_t off = PTO2_MMAP_OFFSET(PTO2_MMAP_REGS, 0);
+	void *r = kt_mmap(fd, off, PAGE, PROT_READ, MAP_SHARED, &err);
 
 	(void)state;
 	assert_non_null(r);
@@ -194,7 +195,8 @@ static void test_debug_logs_refusals_rate_limited(void **state)
 	for (i = 0; i < 200; i++)
 		assert_int_equal(kt_ioctl(fd, PTO2_IOC_MEM_ALLOC, &a), -EINVAL);
 	set_debug("0");
-	assert_int_equal(kt_run("dmesg | grep -q 'test_kmod_life\\[[0-9]*\\]: MEM_ALLOC: size 0 must be 1\\.\\.'"), 0);
+	assert_int_equal(kt_run("dmesg | grep -q "
+				"'test_kmod_life\\[[0-9]*\\]: MEM_ALLOC: size 0 must be 1\\.\\.'"), 0);
 	assert_int_equal(kt_run("[ $(dmesg | grep -c 'MEM_ALLOC: size 0 must be') -lt 200 ]"), 0);
 	close(fd);
 }
