@@ -244,6 +244,45 @@ static void test_mem_free_bad_handle_and_double_free(void **state)
 	close(fd);
 }
 
+static void test_mem_alloc_copy_out_failure_is_undone(void **state)
+{
+	struct pto2_mem_alloc a = { .size = PAGE };
+	int fd = kt_open();
+	void *ro;
+
+	(void)state;
+	/* readable, so the request is copied in; not writable, so the answer cannot go out */
+	ro = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ro != MAP_FAILED);
+	memcpy(ro, &a, sizeof(a));
+	assert_int_equal(mprotect(ro, PAGE, PROT_READ), 0);
+	assert_int_equal(kt_ioctl(fd, PTO2_IOC_MEM_ALLOC, ro), -EFAULT);
+	assert_int_equal(kt_sysfs("objects"), 0);
+	munmap(ro, PAGE);
+	close(fd);
+}
+
+static void test_mem_alloc_handle_limit(void **state)
+{
+	struct pto2_mem_alloc a;
+	int fd = kt_open(), i;
+
+	(void)state;
+	for (i = 0; i < 65536; i++) {
+		memset(&a, 0, sizeof(a));
+		a.size = 1;
+		if (kt_ioctl(fd, PTO2_IOC_MEM_ALLOC, &a))
+			fail_msg("allocation %d of 65536 failed", i);
+	}
+	assert_int_equal(a.handle, 65536);
+	memset(&a, 0, sizeof(a));
+	a.size = 1;
+	assert_int_equal(kt_ioctl(fd, PTO2_IOC_MEM_ALLOC, &a), -ENOSPC);
+	assert_int_equal(kt_sysfs("objects"), 65536);
+	close(fd);
+	assert_int_equal(kt_sysfs("objects"), 0);
+}
+
 static void test_handles_are_per_file(void **state)
 {
 	struct pto2_mem_alloc a;
@@ -672,6 +711,8 @@ int main(void)
 		cmocka_unit_test(test_mem_alloc_rejects_bad_arguments),
 		cmocka_unit_test(test_mem_alloc_outputs),
 		cmocka_unit_test(test_mem_free_bad_handle_and_double_free),
+		cmocka_unit_test(test_mem_alloc_copy_out_failure_is_undone),
+		cmocka_unit_test(test_mem_alloc_handle_limit),
 		cmocka_unit_test(test_handles_are_per_file),
 		cmocka_unit_test(test_freed_memory_is_scrubbed),
 		cmocka_unit_test(test_mmap_mem_object),
