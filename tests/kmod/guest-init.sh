@@ -81,7 +81,7 @@ done
 check unload pto2-load remove pto2
 check no_dev_node_after_unload sh -c '! [ -e /dev/pto2 ]'
 # a pass that leaves a kernel warning is a failure (liburing's rule)
-if dmesg | sed -n '/pto2-test-start/,$p' | grep -E 'WARNING:|BUG[: ]|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption'; then
+if dmesg | sed -n '/pto2-test-start/,$p' | grep -E 'WARNING:|BUG[: ]|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption|blocked for more than|UBSAN|KASAN'; then
 	report dmesg_clean 0 1 0
 else
 	report dmesg_clean 1 0 0
