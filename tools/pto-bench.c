@@ -297,7 +297,7 @@ struct bench {
 	unsigned int cores_used;	/* threads that can run kernels at once */
 	uint64_t cells_addr;
 	uint32_t max_cells;
-	char peer_path[SYS_COUNT][PATH_MAX];
+	char peer_path[SYS_COUNT][PATH_MAX + 32];
 	int peer_ok[SYS_COUNT];
 	struct rt_slot {
 		struct pto_runtime *rt;
@@ -1154,6 +1154,7 @@ int main(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "pto-bench: cannot open device '%s': %s\n",
 			b->o.device ? b->o.device : "(default)", pto_last_error());
+		free(b);
 		return rc == -EINVAL ? 2 : 1;
 	}
 	pto_device_get_info(b->dev, &b->info);
@@ -1166,6 +1167,8 @@ int main(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "pto-bench: cannot allocate device memory: %s\n",
 			pto_last_error());
+		pto_device_close(b->dev);
+		free(b);
 		return 1;
 	}
 

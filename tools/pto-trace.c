@@ -252,6 +252,13 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* qsort() must not see a NULL array, even an empty one. */
+static void sort_u64(uint64_t *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_u64);
+}
+
 /* Nearest-rank percentile of sorted @s. */
 static uint64_t pct(const struct series *s, unsigned int p)
 {
@@ -265,7 +272,7 @@ static uint64_t pct(const struct series *s, unsigned int p)
 
 static void print_triplet(struct series *s)
 {
-	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+	sort_u64(s->v, s->n);
 	printf("%10.2f%10.2f%10.2f", pct(s, 50) / 1e3, pct(s, 90) / 1e3, pct(s, 99) / 1e3);
 }
 
@@ -357,8 +364,8 @@ static void print_summary(struct summary *sm, unsigned int samples)
 	for (int r = 0; r < PTO_NUM_RINGS; r++) {
 		struct ring_series *rs = &sm->rings[r];
 
-		qsort(rs->submit.v, rs->submit.n, sizeof(uint64_t), cmp_u64);
-		qsort(rs->retired.v, rs->retired.n, sizeof(uint64_t), cmp_u64);
+		sort_u64(rs->submit.v, rs->submit.n);
+		sort_u64(rs->retired.v, rs->retired.n);
 		if (rs->submit.n && rs->submit.v[0] < t_first)
 			t_first = rs->submit.v[0];
 		if (rs->retired.n && rs->retired.v[rs->retired.n - 1] > t_last)

@@ -507,7 +507,7 @@ static void export_real_run(void **state)
 	assert_true(has_lane(&d, 1, 1, "orchestrator"));
 	assert_true(has_lane(&d, 1, 10, "scheduler 0"));
 	for (int c = 0; c < 6; c++) {
-		char name[32];
+		char name[64];
 
 		snprintf(name, sizeof(name), "%s%d (cluster %d)", c < 2 ? "AIC" : "AIV", c,
 			 c < 2 ? c : (c - 2) / 2);
