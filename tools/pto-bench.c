@@ -10,7 +10,8 @@
  * Measures, each as the median of interleaved repetitions in one run:
  *   1. per shape (independent, chain, stencil, tree) and dependency mode
  *      (auto, manual, explicit), with empty kernels: orchestrator submit
- *      ns/task and end-to-end ns/task;
+ *      ns/task and end-to-end ns/task; plus the paged-attention example
+ *      (examples/, real kernels) when this build has it;
  *   2. METG(50%) over a granularity sweep of busy-wait kernels on the
  *      stencil shape (3 deps per task);
  *   3. back-pressure: throughput with a 1024-slot window vs 16384.
@@ -39,12 +40,34 @@
 #include "pto/trace.h"
 #include "tests/peers/shapes.h"
 
+/* The paged-attention example, when examples/ is part of this tree. */
+#if __has_include("examples/example.h")
+#include "examples/example.h"
+#define HAVE_EXAMPLES		1
+#endif
+
 extern char **environ;
 
 #define MAX_REPS		101
 #define K_SPIN			(PTO2_MAX_KERNELS - 1)	/* clear of the examples' ids */
 #define CELL_BYTES		64u
 #define PEER_TIMEOUT_MS		(300 * 1000)
+
+/* A shape beyond the shared ones: the paged-attention example (pto only). */
+#define SHAPE_PA		SHAPE_COUNT
+#define NUM_SHAPES		(SHAPE_COUNT + 1)
+
+static const char *shape_name(int s)
+{
+	return s == SHAPE_PA ? "paged_attn" : bench_shape_names[s];
+}
+
+static int parse_shape(const char *s)
+{
+	if (!strcmp(s, "paged_attention") || !strcmp(s, "pa"))
+		return SHAPE_PA;
+	return bench_shape_parse(s);
+}
 
 enum mode { MODE_AUTO, MODE_MANUAL, MODE_EXPLICIT, MODE_COUNT };
 static const char *const mode_names[MODE_COUNT] = { "auto", "manual", "explicit" };
@@ -97,7 +120,8 @@ static void usage(void)
 	       "  --quick            seconds-long smoke run (small sizes, 1 repetition)\n"
 	       "  --reps N           interleaved repetitions per metric, median reported (5)\n"
 	       "  --tasks N          tasks per end-to-end run (100000)\n"
-	       "  --shapes LIST      independent,chain,stencil,tree (all)\n"
+	       "  --shapes LIST      independent,chain,stencil,tree,pa (all; pa = the\n"
+	       "                     paged_attention example, when built with examples/)\n"
 	       "  --modes LIST       auto,manual,explicit (all)\n"
 	       "  --width W          stencil width / tree leaves (16)\n"
 	       "  --schedulers N     scheduler threads, 1..3 (runtime default)\n"
@@ -166,7 +190,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	int have_tasks = 0, have_reps = 0;
 
 	*o = (struct opts){ .reps = 5, .tasks = 100000, .width = 16, .wiring = -1,
-			    .window = 16384, .chunk = 256, .shapes = (1u << SHAPE_COUNT) - 1,
+			    .window = 16384, .chunk = 256, .shapes = (1u << NUM_SHAPES) - 1,
 			    .modes = (1u << MODE_COUNT) - 1, .sections = (1u << SEC_COUNT) - 1,
 			    .trace_shape = SHAPE_STENCIL,
 			    .trace_mode = MODE_AUTO, .device = NULL };
@@ -201,7 +225,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--grain")) {
 			o->grain = parse_num(a, v, 0, 1000000000);
 		} else if (!strcmp(a, "--shapes")) {
-			o->shapes = parse_list(a, v, bench_shape_parse);
+			o->shapes = parse_list(a, v, parse_shape);
 		} else if (!strcmp(a, "--modes")) {
 			o->modes = parse_list(a, v, parse_mode);
 		} else if (!strcmp(a, "--sections")) {
@@ -615,6 +639,84 @@ static void run_pto_job(struct bench *b, struct job *j)
 					      st.orch_ns - st.orch_blocked_ns : 0);
 }
 
+/*
+ * The paged-attention example: its own orchestration, scopes and kernels
+ * on our runtime; the result is checked against its golden on the first
+ * repetition, so a fast wrong answer cannot count.
+ */
+static void run_pa_job(struct bench *b, struct job *j)
+{
+#ifdef HAVE_EXAMPLES
+	const struct ex_example *ex = ex_find("paged_attention");
+	const struct ex_case *c = NULL;
+	struct pto_runtime *rt;
+	struct pto_run_stats st;
+	struct ex_run run;
+	int rc;
+
+	if (!ex) {
+		j->state = JOB_UNSUPPORTED;
+		snprintf(j->err, sizeof(j->err), "no paged_attention example in this build");
+		return;
+	}
+	/* --quick: the smallest case; else the default (first) case */
+	c = &ex->cases[0];
+	if (b->o.quick)
+		for (uint32_t i = 0; i < ex->num_cases; i++)
+			if (ex->cases[i].flags & EX_CASE_SMALL)
+				c = &ex->cases[i];
+	rt = get_rt(b, PTO_DEPS_AUTO, j->window, 0, 0, &rc, j->err, sizeof(j->err));
+	if (!rt) {
+		j->state = JOB_FAILED;
+		return;
+	}
+	rc = ex_register_kernels(rt);
+	if (rc) {
+		j->state = JOB_FAILED;
+		snprintf(j->err, sizeof(j->err), "ex_register_kernels: %s", pto_last_error());
+		return;
+	}
+	rc = ex_prepare(&run, ex, c, b->dev, NULL, 0);
+	if (!rc && ex->reset)
+		rc = ex->reset(&run);
+	if (rc) {
+		j->state = JOB_FAILED;
+		snprintf(j->err, sizeof(j->err), "paged_attention %.32s: %.200s", c->name, run.err);
+		ex_finish(&run);
+		return;
+	}
+	rc = pto_run(rt, ex->orch, run.state);
+	if (!rc)
+		rc = pto_run_stats(rt, &st);
+	if (rc) {
+		j->state = JOB_FAILED;
+		snprintf(j->err, sizeof(j->err), "paged_attention %.32s: %.200s", c->name,
+			 pto_last_error());
+	} else if (!j->wall.n) {
+		struct ex_result res;
+
+		rc = ex->check(&run, &res);
+		if (rc || !res.pass) {
+			j->state = JOB_FAILED;
+			snprintf(j->err, sizeof(j->err), "paged_attention %.32s: result differs from "
+				 "the golden (%" PRIu64 " of %" PRIu64 " values off)", c->name,
+				 res.bad, res.checked);
+		}
+	}
+	ex_finish(&run);
+	if (j->state != JOB_OK)
+		return;
+	j->real_tasks = st.tasks;
+	j->wall.v[j->wall.n++] = (double)st.elapsed_ns;
+	j->submit.v[j->submit.n++] = (double)(st.orch_ns > st.orch_blocked_ns ?
+					      st.orch_ns - st.orch_blocked_ns : 0);
+#else
+	(void)b;
+	j->state = JOB_UNSUPPORTED;
+	snprintf(j->err, sizeof(j->err), "this build has no examples/ (paged attention)");
+#endif
+}
+
 /* --- peers ------------------------------------------------------------------ */
 
 static void find_peers(struct bench *b)
@@ -757,7 +859,9 @@ static void plan(struct bench *b)
 	const uint64_t *gs = grains(b, &ng);
 	int nsys = b->o.peers ? SYS_COUNT : 1;
 
-	/* 1. every shape x mode, empty kernels */
+	/* 1. every shape x mode, empty kernels; the example as it is written */
+	if ((b->o.shapes & (1u << SHAPE_PA)) && (b->o.sections & (1u << SEC_E2E)))
+		add_job(b, SYS_PTO, SHAPE_PA, MODE_AUTO, 0, 0, b->o.window);
 	for (int s = 0; s < SHAPE_COUNT; s++) {
 		if (!(b->o.shapes & (1u << s)) || !(b->o.sections & (1u << SEC_E2E)))
 			continue;
@@ -790,7 +894,9 @@ static void run_all(struct bench *b)
 
 			if (j->state != JOB_OK)
 				continue;
-			if (j->sys == SYS_PTO)
+			if (j->shape == SHAPE_PA)
+				run_pa_job(b, j);
+			else if (j->sys == SYS_PTO)
 				run_pto_job(b, j);
 			else
 				run_peer_job(b, j);
@@ -839,16 +945,18 @@ static void report_e2e(struct bench *b)
 	if (b->o.peers)
 		printf(" | %10s %8s | %10s %8s", "omp e2e", "pto/omp", "starpu e2e", "pto/stpu");
 	printf("\n");
-	for (int s = 0; s < SHAPE_COUNT; s++) {
+	for (int s = 0; s < NUM_SHAPES; s++) {
 		if (!(b->o.shapes & (1u << s)))
 			continue;
 		for (int m = 0; m < MODE_COUNT; m++) {
-			struct job *j = find_job(b, SYS_PTO, s, m, b->o.tasks, 0, b->o.window);
+			struct job *j = find_job(b, SYS_PTO, s, m, s == SHAPE_PA ? 0 : b->o.tasks, 0,
+						 b->o.window);
 			double e2e;
 
 			if (!j)
 				continue;
-			printf("  %-12s %-9s %8" PRIu64, bench_shape_names[s], mode_names[m],
+			printf("  %-12s %-9s %8" PRIu64, shape_name(s),
+			       s == SHAPE_PA ? "example" : mode_names[m],
 			       j->real_tasks ? j->real_tasks : j->tasks);
 			e2e = job_ns_per_task(j);
 			if (j->state != JOB_OK) {
@@ -857,7 +965,7 @@ static void report_e2e(struct bench *b)
 			}
 			print_cell(median(&j->submit) / (double)j->real_tasks, 11, "%*.1f");
 			print_cell(e2e, 11, "%*.1f");
-			if (b->o.peers && m == MODE_AUTO) {
+			if (b->o.peers && m == MODE_AUTO && s != SHAPE_PA) {
 				for (int sys = SYS_OMP; sys < SYS_COUNT; sys++) {
 					struct job *p = find_job(b, sys, s, MODE_AUTO, b->o.tasks,
 								 0, 0);

@@ -24,7 +24,7 @@ num='[0-9]+\.[0-9]'
 # Sanitizer builds are several times slower: shrink the run.
 extra=()
 san=0
-case "$B" in *asan*|*tsan*) san=1; extra=(--tasks 300 --shapes independent,chain,stencil) ;; esac
+case "$B" in *asan*|*tsan*) san=1; extra=(--tasks 300 --shapes independent,chain,stencil,pa) ;; esac
 
 check "pto-bench --quick" 0 "$B/bin/pto-bench" --quick "${extra[@]}"
 cp "$T/out" "$T/quick"
@@ -36,6 +36,7 @@ has "stencil auto row" "^  stencil +auto +[0-9]+ " "$T/quick"
 for m in manual explicit; do
 	has "chain $m: numbers or a stated reason" "^  chain +$m +[0-9]+ +($num+ +$num+|unsupported: .+|FAILED: .+)" "$T/quick"
 done
+has "paged attention: numbers or a stated reason" "^  paged_attn +example +[0-9]+ +($num+ +$num+|unsupported: .+)" "$T/quick"
 has "METG sweep rows" "^ +100\.0 +[0-9]+ \| +$num+ +[0-9]+%" "$T/quick"
 has "METG result" '^  METG\(50%\) pto +: ' "$T/quick"
 has "window ratio" "^  throughput ratio 1024/16384: [0-9]+\.[0-9]+" "$T/quick"
