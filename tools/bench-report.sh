@@ -21,7 +21,7 @@ if [ $quick -eq 1 ]; then
 	cfg_args=(--quick --sections e2e --shapes independent,chain --modes auto)
 else
 	doc=docs/benchmarks.md svg=docs/benchmarks-metg.svg
-	main_args=(--peers --plot "$svg")
+	main_args=(--peers --reps 3 --plot "$svg")
 	cfg_args=(--sections e2e --shapes independent,chain --modes auto --reps 3)
 fi
 peers_note=""
@@ -34,13 +34,14 @@ tmp=$(mktemp -d /tmp/bench-report.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 t0=$SECONDS
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench-report: $bench ${main_args[*]}" >&2
 rc=0
 "$bench" "${main_args[@]}" >"$tmp/main" 2>"$tmp/main.err" || rc=$?
 [ $rc -eq 0 ] || echo "bench-report: pto-bench exited $rc (the report says so)" >&2
 
 cfgs=()
-for s in 1 2; do
+for s in 1 2 3; do
 	for w in 0 1; do
 		cfgs+=("--schedulers $s --wiring $w")
 	done
@@ -53,6 +54,14 @@ for c in "${cfgs[@]}"; do
 	key=$(echo "$c" | tr ' ' '_')
 	cp "$tmp/cfg" "$tmp/cfg$key"
 done
+# Head / tail overhead from traces of single runs.
+if [ $quick -eq 1 ]; then trace_n=500; else trace_n=20000; fi
+for s in independent chain; do
+	echo "bench-report: $bench --trace $tmp/$s.json --shape $s --tasks $trace_n" >&2
+	{ "$bench" --trace "$tmp/$s.json" --shape $s --tasks $trace_n 2>&1 | grep -v '^pto: ' &&
+	  "$B/bin/pto-trace" "$tmp/$s.json"; } >"$tmp/trace-$s" 2>&1 || true
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 minutes=$(( (SECONDS - t0 + 59) / 60 ))
 
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
@@ -70,6 +79,9 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "## Machine"
 	echo
 	echo "* CPUs: $(nproc) online ($cpu), kernel $(uname -r)"
+	echo "* Load average (1/5/15 min) before the run: $load_before; after: $load_after."
+	echo "  The machine is shared: a load above the CPU count means other processes"
+	echo "  competed for the CPUs during the measurement."
 	echo "* Device: the mock device (\`sim/\`): cores are emulated by worker threads"
 	echo "  that share the same CPUs as the orchestrator and scheduler threads."
 	echo "* Peers: OpenMP tasks with \`depend\` (GCC $(gcc -dumpversion) libgomp),"
@@ -83,7 +95,7 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "defaults; the per-configuration runs below print their own):"
 	echo
 	echo '```'
-	grep -iE 'layout|cpu|sched|orch|wiring' "$tmp/main.err" | head -12 || true
+	grep -hE '^pto: ' "$tmp/main" "$tmp/main.err" | sort -u | head -12 || true
 	echo '```'
 	echo
 	echo "## Main run"
@@ -108,6 +120,19 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 		echo '```'
 		echo "\$ $bench ${cfg_args[*]} $c"
 		grep -vE '^\s*$' "$tmp/cfg$key" | grep -vE '^pto-bench: device' || true
+		echo '```'
+	done
+	echo
+	echo "## Overheads from traces"
+	echo
+	echo "One traced run each (\`pto-bench --trace\`, empty kernels), summarised by"
+	echo "\`pto-trace\`: head = core start - dispatch, tail = completion observed -"
+	echo "core end (docs/tracing.md)."
+	for s in independent chain; do
+		echo
+		echo '```'
+		echo "\$ $bench --trace $s.json --shape $s --tasks $trace_n && $B/bin/pto-trace $s.json"
+		sed "s#$tmp/##g" "$tmp/trace-$s"
 		echo '```'
 	done
 	echo
