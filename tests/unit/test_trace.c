@@ -571,6 +571,13 @@ static void write_errors(void **state)
 	assert_string_equal(pto_last_error(), "pto_trace_write: rt is NULL");
 	assert_int_equal(pto__trace_write_json(tr, "/nonexistent-dir/t.json"), -ENOENT);
 	assert_non_null(strstr(pto_last_error(), "cannot create /nonexistent-dir/t.json"));
+	/* a failing write (disk full) is reported, not a truncated file passed off as done */
+	if (access("/dev/full", W_OK) == 0) {
+		assert_int_equal(pto__trace_write_json(tr, "/dev/full"), -ENOSPC);
+		assert_non_null(strstr(pto_last_error(), "writing /dev/full"));
+	} else {
+		print_message("SKIP: /dev/full not writable: disk-full path not tested\n");
+	}
 	pto_trace_free(tr);
 }
 
