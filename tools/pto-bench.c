@@ -901,7 +901,8 @@ static void run_all(struct bench *b)
 			else
 				run_peer_job(b, j);
 		}
-		if (b->o.reps > 1) {
+		/* progress for a person watching; never into captured output */
+		if (b->o.reps > 1 && isatty(2)) {
 			fprintf(stderr, "\rpto-bench: repetition %u/%u done", r + 1, b->o.reps);
 			if (r + 1 == b->o.reps)
 				fprintf(stderr, "\n");
