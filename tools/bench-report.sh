@@ -76,6 +76,19 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "configuration in the same run, so slow phases of this shared machine hit all"
 	echo "systems alike. Compare ratios, not absolute times."
 	echo
+	echo "## Summary"
+	echo
+	echo "Extracted from the main run below (ns per task, medians):"
+	echo
+	echo "| shape | mode | submit | e2e | pto/omp | pto/starpu |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: |"
+	awk '$2 ~ /^(auto|manual|explicit|example)$/ && $3 ~ /^[0-9]+$/ && $5 ~ /^[0-9.]+$/ {
+		r1 = "-"; r2 = "-"
+		if ($6 == "|") { r1 = $8; r2 = $11 }
+		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, r1, r2 }' "$tmp/main"
+	echo
+	grep -E '^  METG|^  throughput ratio' "$tmp/main" | sed 's/^  /* /' || true
+	echo
 	echo "## Machine"
 	echo
 	echo "* CPUs: $(nproc) online ($cpu), kernel $(uname -r)"
