@@ -659,12 +659,16 @@ static void run_pa_job(struct bench *b, struct job *j)
 		snprintf(j->err, sizeof(j->err), "no paged_attention example in this build");
 		return;
 	}
-	/* --quick: the smallest case; else the default (first) case */
+	/* the default (first) case; --quick: the first small case after it */
 	c = &ex->cases[0];
-	if (b->o.quick)
-		for (uint32_t i = 0; i < ex->num_cases; i++)
-			if (ex->cases[i].flags & EX_CASE_SMALL)
+	if (b->o.quick) {
+		for (uint32_t i = 1; i < ex->num_cases; i++) {
+			if (ex->cases[i].flags & EX_CASE_SMALL) {
 				c = &ex->cases[i];
+				break;
+			}
+		}
+	}
 	rt = get_rt(b, PTO_DEPS_AUTO, j->window, 0, 0, &rc, j->err, sizeof(j->err));
 	if (!rt) {
 		j->state = JOB_FAILED;
