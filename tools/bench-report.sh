@@ -165,5 +165,11 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "  better."
 	echo "* **throughput ratio 1024/16384** below 1 is the cost of back-pressure with"
 	echo "  a small task window."
+	echo "* Every system shares the same 2 CPUs with its own threads: pto runs an"
+	echo "  orchestrator, scheduler(s) and the mock device's worker threads; libgomp"
+	echo "  spin-waits before sleeping (default OMP_WAIT_POLICY), which makes its"
+	echo "  stencil and tree numbers swing between runs on a shared machine. Treat"
+	echo "  single ratios as indicative; the same command on a quiet machine gives"
+	echo "  steadier numbers."
 } >"$doc"
 echo "bench-report: wrote $doc${svg:+ and $svg}" >&2
