@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* trace_json.h - the JSON exporter behind pto_trace_write().  Internal. */
+#ifndef PTO_TRACE_TRACE_JSON_H
+#define PTO_TRACE_TRACE_JSON_H
+
+#include "libpto/trace/trace.h"
+
+/*
+ * Write @tr as Chrome/Perfetto JSON to @path (format: docs/tracing.md).
+ * Return: 0, or -errno of the failing file operation / -ENOMEM, with the
+ * message recorded.
+ */
+int pto__trace_write_json(const struct pto_trace *tr, const char *path);
+
+#endif /* PTO_TRACE_TRACE_JSON_H */

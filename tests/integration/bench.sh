@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# bench.sh - pto-bench runs and prints every metric (--quick; no timing
+# assertions), and refuses bad input with one line and exit 2.
+set -u
+B=${PTO_BUILD:-build}
+T=$(mktemp -d /tmp/pto-bench-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0 skip=0
+
+ok() { echo "ok:   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
+check() { # name expected-rc cmd... ; output in $T/out, stderr in $T/err
+	local name=$1 want=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	local rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$name (exit $rc)"; else
+		bad "$name: exit $rc, want $want"; sed 's/^/      | /' "$T/err" "$T/out" | tail -15; fi
+}
+has() { # name pattern file
+	if grep -Eq -- "$2" "$3"; then ok "$1"; else bad "$1: no /$2/ in:"; sed 's/^/      | /' "$3" | head -40; fi
+}
+num='[0-9]+\.[0-9]'
+
+# Sanitizer builds are several times slower: shrink the run.
+extra=()
+san=0
+case "$B" in *asan*|*tsan*) san=1; extra=(--tasks 300 --shapes independent,chain,stencil,pa) ;; esac
+
+check "pto-bench --quick" 0 "$B/bin/pto-bench" --quick "${extra[@]}"
+cp "$T/out" "$T/quick"
+has "header names device and CPUs" '^pto-bench: device mock.* CPUs \(' "$T/quick"
+has "independent auto: submit and e2e ns/task" "^  independent +auto +[0-9]+ +$num+ +$num+" "$T/quick"
+has "chain auto: submit and e2e ns/task" "^  chain +auto +[0-9]+ +$num+ +$num+" "$T/quick"
+has "stencil auto row" "^  stencil +auto +[0-9]+ " "$T/quick"
+# manual/explicit either measure or say clearly why not
+for m in manual explicit; do
+	has "chain $m: numbers or a stated reason" "^  chain +$m +[0-9]+ +($num+ +$num+|unsupported: .+|FAILED: .+)" "$T/quick"
+done
+has "paged attention: numbers or a stated reason" "^  paged_attn +example +[0-9]+ +($num+ +$num+|unsupported: .+)" "$T/quick"
+has "METG sweep rows" "^ +100\.0 +[0-9]+ \| +$num+ +[0-9]+%" "$T/quick"
+has "METG result" '^  METG\(50%\) pto +: ' "$T/quick"
+has "window ratio" "^  throughput ratio 1024/16384: [0-9]+\.[0-9]+" "$T/quick"
+
+# Peers: only when built (they are not built in sanitizer builds).
+if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; then
+	check "pto-bench --quick --peers" 0 "$B/bin/pto-bench" --quick --peers --shapes chain,stencil --modes auto
+	has "peer ratios" "^  chain +auto +[0-9]+ +$num+ +$num+ \| +$num+ +$num+ \| +$num+ +$num+" "$T/out"
+	has "peer METG" '^  METG\(50%\) omp ' "$T/out"
+	check "peer-omp bad shape" 2 "$B/bin/peer-omp" --shape nope --tasks 10
+	check "peer-omp runs" 0 "$B/bin/peer-omp" --shape tree --tasks 100 --width 4
+	has "peer result line" '^peer=omp shape=tree tasks=100 grain_ns=0 threads=[0-9]+ rep=0 wall_ns=[0-9]+ ns_per_task=' "$T/out"
+else
+	echo "SKIP: peers not built in $B (sanitizer build, or libgomp/libstarpu-dev missing): peer checks skipped"
+	skip=$((skip + 1))
+fi
+
+# Bad input: exit 2 and exactly one line on stderr.
+bad_input() { # name args...
+	local name=$1; shift
+	check "bad input: $name" 2 "$B/bin/pto-bench" "$@"
+	if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q '^pto-bench: ' "$T/err"; then ok "one error line: $(cat "$T/err")"
+	else bad "$name: stderr is not one 'pto-bench:' line"; sed 's/^/      | /' "$T/err"; fi
+}
+bad_input "unknown option" --frobnicate
+bad_input "reps 0" --reps 0
+bad_input "tasks not a number" --tasks 12x
+bad_input "negative tasks" --tasks -5
+bad_input "missing value" --tasks
+bad_input "schedulers 4" --schedulers 4
+bad_input "wiring 2" --wiring 2
+bad_input "window not a power of two" --window 1000
+bad_input "unknown shape" --shapes independent,zigzag
+bad_input "unknown mode" --modes auto,magic
+bad_input "tree width not a power of two" --shapes tree --width 12
+bad_input "bad device spec" --quick --device "mock:clusters=0"
+mkdir -p "$T/nobin"
+if PATH="$T/nobin" "$B/bin/pto-bench" --quick --plot "$T/x.svg" >"$T/out" 2>"$T/err"; then
+	bad "plot without gnuplot: exit 0"
+else
+	rc=$?
+	[ $rc -eq 2 ] && grep -q 'gnuplot' "$T/err" && ok "plot without gnuplot: exit 2 naming gnuplot" ||
+		bad "plot without gnuplot: exit $rc: $(cat "$T/err")"
+fi
+
+echo "PTO_TEST_RESULT $pass $fail $skip"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,1335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pto-bench - runtime overhead benchmarks (DESIGN §7).
+ *
+ *	pto-bench [--quick] [--peers] [--plot FILE.svg] [--reps N] [--tasks N]
+ *	          [--shapes LIST] [--modes LIST] [--width W] [--schedulers 1-3]
+ *	          [--wiring 0|1] [--window N] [--device SPEC] [--sections LIST]
+ *	pto-bench --trace FILE [--shape S] [--mode M] [--tasks N] [--grain NS] ...
+ *
+ * Measures, each as the median of interleaved repetitions in one run:
+ *   1. per shape (independent, chain, stencil, tree) and dependency mode
+ *      (auto, manual, explicit), with empty kernels: orchestrator submit
+ *      ns/task and end-to-end ns/task; plus the paged-attention example
+ *      (examples/, real kernels) when this build has it;
+ *   2. METG(50%) over a granularity sweep of busy-wait kernels on the
+ *      stencil shape (3 deps per task);
+ *   3. back-pressure: throughput with a 1024-slot window vs 16384.
+ * With --peers the same graphs (tests/peers/shapes.h) run interleaved on
+ * OpenMP tasks and StarPU (build/bin/peer-*) and the tables add our/peer
+ * ratios.  --trace records and writes one run's trace instead.
+ *
+ * Bad usage: one line on stderr, exit 2.  A failed run: exit 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pto/pto.h"
+#include "pto/trace.h"
+#include "tests/peers/shapes.h"
+
+/* The paged-attention example, when examples/ is part of this tree. */
+#if __has_include("examples/example.h")
+#include "examples/example.h"
+#define HAVE_EXAMPLES		1
+#endif
+
+extern char **environ;
+
+#define MAX_REPS		101
+#define K_SPIN			(PTO2_MAX_KERNELS - 1)	/* clear of the examples' ids */
+#define CELL_BYTES		64u
+#define PEER_TIMEOUT_MS		(300 * 1000)
+
+/* A shape beyond the shared ones: the paged-attention example (pto only). */
+#define SHAPE_PA		SHAPE_COUNT
+#define NUM_SHAPES		(SHAPE_COUNT + 1)
+
+static const char *shape_name(int s)
+{
+	return s == SHAPE_PA ? "paged_attn" : bench_shape_names[s];
+}
+
+static int parse_shape(const char *s)
+{
+	if (!strcmp(s, "paged_attention") || !strcmp(s, "pa"))
+		return SHAPE_PA;
+	return bench_shape_parse(s);
+}
+
+enum mode { MODE_AUTO, MODE_MANUAL, MODE_EXPLICIT, MODE_COUNT };
+static const char *const mode_names[MODE_COUNT] = { "auto", "manual", "explicit" };
+
+enum section { SEC_E2E, SEC_METG, SEC_WINDOW, SEC_COUNT };
+static const char *const section_names[SEC_COUNT] = { "e2e", "metg", "window" };
+
+enum system { SYS_PTO, SYS_OMP, SYS_STARPU, SYS_COUNT };
+static const char *const sys_names[SYS_COUNT] = { "pto", "omp", "starpu" };
+
+struct opts {
+	int quick;
+	int peers;
+	const char *plot;
+	const char *trace;
+	const char *device;
+	uint32_t reps;
+	uint64_t tasks;
+	uint32_t width;
+	uint32_t schedulers;	/* 0 = runtime default */
+	int wiring;		/* -1 = runtime default */
+	uint32_t window;
+	uint32_t chunk;
+	unsigned int shapes;	/* bit per enum bench_shape */
+	unsigned int modes;	/* bit per enum mode */
+	unsigned int sections;	/* bit per enum section */
+	int trace_shape;
+	int trace_mode;
+	uint64_t grain;
+};
+
+/* --- usage errors ------------------------------------------------------------- */
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pto-bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see pto-bench --help)\n");
+	exit(2);
+}
+
+static void usage(void)
+{
+	printf("usage: pto-bench [options]\n"
+	       "  --quick            seconds-long smoke run (small sizes, 1 repetition)\n"
+	       "  --reps N           interleaved repetitions per metric, median reported (5)\n"
+	       "  --tasks N          tasks per end-to-end run (100000)\n"
+	       "  --shapes LIST      independent,chain,stencil,tree,pa (all; pa = the\n"
+	       "                     paged_attention example, when built with examples/)\n"
+	       "  --modes LIST       auto,manual,explicit (all)\n"
+	       "  --width W          stencil width / tree leaves (16)\n"
+	       "  --schedulers N     scheduler threads, 1..3 (runtime default)\n"
+	       "  --wiring 0|1       wiring thread off/on (runtime default)\n"
+	       "  --window N         task window per ring, power of two (16384)\n"
+	       "  --device SPEC      device to run on (mock)\n"
+	       "  --sections LIST    e2e,metg,window (all)\n"
+	       "  --peers            also run OpenMP and StarPU on the same graphs\n"
+	       "  --plot FILE.svg    draw efficiency vs granularity with gnuplot\n"
+	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain)\n");
+}
+
+static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!val)
+		usage_error("%s needs a value", opt);
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (errno || end == val || *end || val[0] == '-' || v < lo || v > hi)
+		usage_error("%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, val, lo, hi);
+	return v;
+}
+
+static int parse_mode(const char *s)
+{
+	for (int i = 0; i < MODE_COUNT; i++)
+		if (!strcmp(s, mode_names[i]))
+			return i;
+	return -1;
+}
+
+static int parse_section(const char *s)
+{
+	for (int i = 0; i < SEC_COUNT; i++)
+		if (!strcmp(s, section_names[i]))
+			return i;
+	return -1;
+}
+
+/* A comma list of names into a bit mask. */
+static unsigned int parse_list(const char *opt, const char *val, int (*parse)(const char *))
+{
+	unsigned int mask = 0;
+	char buf[256], *save, *tok;
+
+	if (!val || !*val)
+		usage_error("%s needs a value", opt);
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int v = parse(tok);
+
+		if (v < 0)
+			usage_error("%s: unknown name '%s'", opt, tok);
+		mask |= 1u << v;
+	}
+	if (!mask)
+		usage_error("%s: empty list", opt);
+	return mask;
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	int have_tasks = 0, have_reps = 0;
+
+	*o = (struct opts){ .reps = 5, .tasks = 100000, .width = 16, .wiring = -1,
+			    .window = 16384, .chunk = 256, .shapes = (1u << NUM_SHAPES) - 1,
+			    .modes = (1u << MODE_COUNT) - 1, .sections = (1u << SEC_COUNT) - 1,
+			    .trace_shape = SHAPE_STENCIL,
+			    .trace_mode = MODE_AUTO, .device = NULL };
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage();
+			exit(0);
+		} else if (!strcmp(a, "--quick")) {
+			o->quick = 1;
+			continue;
+		} else if (!strcmp(a, "--peers")) {
+			o->peers = 1;
+			continue;
+		} else if (!strcmp(a, "--reps")) {
+			o->reps = (uint32_t)parse_num(a, v, 1, MAX_REPS);
+			have_reps = 1;
+		} else if (!strcmp(a, "--tasks")) {
+			o->tasks = parse_num(a, v, 1, 10000000);
+			have_tasks = 1;
+		} else if (!strcmp(a, "--width")) {
+			o->width = (uint32_t)parse_num(a, v, 3, 4096);
+		} else if (!strcmp(a, "--schedulers")) {
+			o->schedulers = (uint32_t)parse_num(a, v, 1, 3);
+		} else if (!strcmp(a, "--wiring")) {
+			o->wiring = (int)parse_num(a, v, 0, 1);
+		} else if (!strcmp(a, "--window")) {
+			o->window = (uint32_t)parse_num(a, v, 64, 1u << 20);
+			if (o->window & (o->window - 1))
+				usage_error("--window: %u is not a power of two", o->window);
+		} else if (!strcmp(a, "--grain")) {
+			o->grain = parse_num(a, v, 0, 1000000000);
+		} else if (!strcmp(a, "--shapes")) {
+			o->shapes = parse_list(a, v, parse_shape);
+		} else if (!strcmp(a, "--modes")) {
+			o->modes = parse_list(a, v, parse_mode);
+		} else if (!strcmp(a, "--sections")) {
+			o->sections = parse_list(a, v, parse_section);
+		} else if (!strcmp(a, "--shape")) {
+			if (!v || (o->trace_shape = bench_shape_parse(v)) < 0)
+				usage_error("--shape: unknown shape '%s'", v ? v : "");
+		} else if (!strcmp(a, "--mode")) {
+			if (!v || (o->trace_mode = parse_mode(v)) < 0)
+				usage_error("--mode: unknown mode '%s'", v ? v : "");
+		} else if (!strcmp(a, "--device")) {
+			if (!v || !*v)
+				usage_error("--device needs a value");
+			o->device = v;
+		} else if (!strcmp(a, "--plot")) {
+			if (!v || !*v)
+				usage_error("--plot needs a file name");
+			o->plot = v;
+		} else if (!strcmp(a, "--trace")) {
+			if (!v || !*v)
+				usage_error("--trace needs a file name");
+			o->trace = v;
+		} else {
+			usage_error("unknown option '%s'", a);
+		}
+		i++;
+	}
+	if (o->plot && !(o->sections & (1u << SEC_METG)))
+		usage_error("--plot draws the METG sweep: add metg to --sections");
+	if (o->quick) {
+		if (!have_tasks)
+			o->tasks = 2000;
+		if (!have_reps)
+			o->reps = 1;
+	}
+	if (o->tasks < o->width)
+		usage_error("--tasks %" PRIu64 " is smaller than --width %u", o->tasks, o->width);
+	if (o->shapes & (1u << SHAPE_TREE) && (o->width & (o->width - 1)))
+		usage_error("--width %u: the tree shape needs a power of two", o->width);
+	/* a scope must fit its ring: keep chunks well inside the smallest window used */
+	o->chunk = o->window / 4 < 256 ? o->window / 4 : 256;
+}
+
+/* --- statistics ------------------------------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct samples {
+	double v[MAX_REPS];
+	uint32_t n;
+};
+
+static double median(const struct samples *s)
+{
+	double tmp[MAX_REPS];
+
+	if (!s->n)
+		return NAN;
+	memcpy(tmp, s->v, s->n * sizeof(double));
+	qsort(tmp, s->n, sizeof(double), cmp_double);
+	return s->n & 1 ? tmp[s->n / 2] : (tmp[s->n / 2 - 1] + tmp[s->n / 2]) / 2;
+}
+
+/* --- jobs: one measured configuration, run once per repetition ------------------- */
+
+enum job_state { JOB_OK, JOB_FAILED, JOB_UNSUPPORTED, JOB_MISSING };
+
+struct job {
+	int sys;
+	int shape;
+	int mode;
+	uint64_t tasks;		/* requested */
+	uint64_t grain;
+	uint32_t window;
+	/* results */
+	uint64_t real_tasks;	/* after rounding to the shape */
+	struct samples wall;	/* ns per run */
+	struct samples submit;	/* orchestrator ns excluding back-pressure (pto only) */
+	int state;
+	char err[256];
+};
+
+struct bench {
+	struct opts o;
+	struct pto_device *dev;
+	struct pto_device_info info;
+	unsigned int ncpus;
+	unsigned int cores_used;	/* threads that can run kernels at once */
+	uint64_t cells_addr;
+	uint32_t max_cells;
+	char peer_path[SYS_COUNT][PATH_MAX + 32];
+	int peer_ok[SYS_COUNT];
+	struct rt_slot {
+		struct pto_runtime *rt;
+		uint32_t dep_mode;
+		uint32_t window;
+		uint32_t flags;
+		uint32_t trace_records;
+	} rts[8];
+	uint32_t nrts;
+	struct job *jobs;
+	uint32_t njobs, cap_jobs;
+	int failures;
+};
+
+static struct job *add_job(struct bench *b, int sys, int shape, int mode, uint64_t tasks,
+			   uint64_t grain, uint32_t window)
+{
+	struct job *j;
+
+	for (uint32_t i = 0; i < b->njobs; i++) {
+		j = &b->jobs[i];
+		if (j->sys == sys && j->shape == shape && j->mode == mode && j->tasks == tasks &&
+		    j->grain == grain && j->window == window)
+			return j;
+	}
+	if (b->njobs == b->cap_jobs) {
+		b->cap_jobs = b->cap_jobs ? 2 * b->cap_jobs : 64;
+		b->jobs = realloc(b->jobs, b->cap_jobs * sizeof(*b->jobs));
+		if (!b->jobs) {
+			fprintf(stderr, "pto-bench: out of memory\n");
+			exit(1);
+		}
+	}
+	j = &b->jobs[b->njobs++];
+	*j = (struct job){ .sys = sys, .shape = shape, .mode = mode, .tasks = tasks,
+			   .grain = grain, .window = window };
+	if (sys != SYS_PTO && !b->peer_ok[sys]) {
+		j->state = JOB_MISSING;
+		snprintf(j->err, sizeof(j->err), "%s not built", b->peer_path[sys]);
+	}
+	return j;
+}
+
+static struct job *find_job(struct bench *b, int sys, int shape, int mode, uint64_t tasks,
+			    uint64_t grain, uint32_t window)
+{
+	for (uint32_t i = 0; i < b->njobs; i++) {
+		struct job *j = &b->jobs[i];
+
+		if (j->sys == sys && j->shape == shape && j->mode == mode && j->tasks == tasks &&
+		    j->grain == grain && j->window == window)
+			return j;
+	}
+	return NULL;
+}
+
+/* --- our runtime -------------------------------------------------------------- */
+
+static int k_spin(const struct pto_kernel_ctx *ctx)
+{
+	bench_spin_ns(pto_kernel_scalar(ctx, 0));
+	return 0;
+}
+
+static int run_pto_graph(struct bench *b, struct pto_runtime *rt, const struct bench_graph *g,
+			 int mode, uint64_t grain, struct pto_run_stats *st, char *err,
+			 size_t errlen);
+
+/*
+ * The runtime for a configuration, created (and warmed up: threads, first
+ * touch of the rings) on first use.  NULL with *@rc and @err on failure.
+ */
+static struct pto_runtime *get_rt(struct bench *b, uint32_t dep_mode, uint32_t window,
+				  uint32_t flags, uint32_t trace_records, int *rc_out, char *err,
+				  size_t errlen)
+{
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	int rc;
+
+	for (uint32_t i = 0; i < b->nrts; i++) {
+		struct rt_slot *s = &b->rts[i];
+
+		if (s->dep_mode == dep_mode && s->window == window && s->flags == flags &&
+		    s->trace_records == trace_records)
+			return s->rt;
+	}
+	*rc_out = -EINVAL;
+	if (b->nrts == sizeof(b->rts) / sizeof(b->rts[0])) {
+		snprintf(err, errlen, "too many runtime configurations");
+		return NULL;
+	}
+	rc = pto_runtime_config_init(&cfg);
+	if (rc) {
+		snprintf(err, errlen, "pto_runtime_config_init: %s", pto_last_error());
+		return NULL;
+	}
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		cfg.task_window[r] = window;
+		cfg.dep_pool[r] = window;
+		/* outputs are 64 B: a small heap keeps several runtimes inside device memory */
+		cfg.heap_size[r] = 16ull << 20;
+	}
+	if (b->o.schedulers)
+		cfg.num_schedulers = b->o.schedulers;
+	if (b->o.wiring >= 0)
+		cfg.wiring = (uint32_t)b->o.wiring;
+	cfg.dep_mode = dep_mode;
+	cfg.flags |= flags;
+	/* the thread layout is printed once, by the first runtime */
+	if (b->nrts)
+		cfg.flags |= PTO_RT_QUIET;
+	cfg.trace_records = trace_records;
+	rc = pto_runtime_create(b->dev, &cfg, &rt);
+	if (rc) {
+		snprintf(err, errlen, "%s", pto_last_error());
+		*rc_out = rc;
+		return NULL;
+	}
+	rc = pto_register_kernel(rt, K_SPIN, PTO2_CORE_AIV, k_spin, "spin");
+	if (rc) {
+		snprintf(err, errlen, "pto_register_kernel: %s", pto_last_error());
+		pto_runtime_destroy(rt);
+		*rc_out = rc;
+		return NULL;
+	}
+	b->rts[b->nrts++] = (struct rt_slot){ rt, dep_mode, window, flags, trace_records };
+
+	/* one untimed run, as the peers do: thread start-up and first touch are not measured */
+	struct bench_graph warm;
+	struct pto_run_stats st;
+	const char *why;
+
+	if (!(flags & PTO_RT_TRACE)) {
+		bench_graph_init(&warm, SHAPE_INDEPENDENT, 4ull * b->o.chunk, b->o.width, &why);
+		rc = run_pto_graph(b, rt, &warm, dep_mode == PTO_DEPS_EXPLICIT ? MODE_EXPLICIT :
+				   MODE_AUTO, 0, &st, err, errlen);
+		if (rc) {
+			*rc_out = rc;
+			return NULL;
+		}
+	}
+	*rc_out = 0;
+	return rt;
+}
+
+struct orch_arg {
+	const struct bench_graph *g;
+	int mode;
+	uint64_t grain;
+	uint32_t chunk;
+	struct pto_tensor *cells;
+	int64_t *last_writer;
+	int scope_failed;	/* pto_scope_begin() refused the mode */
+};
+
+/* Add @producer as an explicit dependency unless it is none or already there. */
+static void add_dep(struct pto_args *args, int64_t producer)
+{
+	if (producer == PTO_TASK_NONE)
+		return;
+	for (uint32_t i = 0; i < args->num_deps; i++)
+		if (args->deps[i] == producer)
+			return;
+	pto_args_add_dep(args, producer);
+}
+
+/*
+ * The orchestration of every shape: tasks in scopes of @chunk (a scope must
+ * fit its ring, and outputs are recycled per scope).  AUTO: dependencies
+ * from the tensors.  MANUAL: manual scopes, tensors exempt from tracking,
+ * every edge explicit.  EXPLICIT: the runtime's explicit-only mode, same
+ * explicit edges.
+ */
+static int bench_orch(struct pto_runtime *rt, void *p)
+{
+	struct orch_arg *a = p;
+	const struct bench_graph *g = a->g;
+	int explicit_deps = a->mode != MODE_AUTO;
+	enum pto_scope_mode smode = a->mode == MODE_MANUAL ? PTO_SCOPE_MANUAL : PTO_SCOPE_AUTO;
+	uint32_t out_shape[1] = { CELL_BYTES / 4 };
+	struct pto_args args;
+	struct pto_tensor out;
+	int rc;
+
+	for (uint32_t c = 0; c < g->cells; c++)
+		a->last_writer[c] = PTO_TASK_NONE;
+	for (uint64_t k = 0; k < g->tasks; k += a->chunk) {
+		uint64_t end = k + a->chunk < g->tasks ? k + a->chunk : g->tasks;
+
+		rc = pto_scope_begin(rt, smode);
+		if (rc) {
+			a->scope_failed = 1;
+			return rc;
+		}
+		for (uint64_t i = k; i < end; i++) {
+			struct bench_task t;
+			int64_t id;
+
+			bench_graph_task(g, i, &t);
+			pto_args_init(&args);
+			for (uint32_t n = 0; n < t.nin; n++) {
+				pto_arg_input(&args, &a->cells[t.in[n]]);
+				if (explicit_deps)
+					add_dep(&args, a->last_writer[t.in[n]]);
+			}
+			switch (t.out_mode) {
+			case OUT_NONE:
+				rc = pto_tensor_create(&out, PTO2_DTYPE_F32, 1, out_shape);
+				if (rc)
+					return rc;
+				pto_arg_output(&args, &out);
+				break;
+			case OUT_W:
+				pto_arg_output_existing(&args, &a->cells[t.out]);
+				break;
+			case OUT_RW:
+				pto_arg_inout(&args, &a->cells[t.out]);
+				if (explicit_deps)
+					add_dep(&args, a->last_writer[t.out]);
+				break;
+			}
+			pto_arg_scalar(&args, a->grain);
+			id = pto_submit_aiv(rt, K_SPIN, &args);
+			if (id < 0)
+				return (int)id;
+			if (t.out_mode != OUT_NONE)
+				a->last_writer[t.out] = id;
+		}
+		rc = pto_scope_end(rt);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Run graph @g once on @rt.  Returns 0 with @st filled, or a negative
+ * status with @err set.
+ */
+static int run_pto_graph(struct bench *b, struct pto_runtime *rt, const struct bench_graph *g,
+			 int mode, uint64_t grain, struct pto_run_stats *st, char *err,
+			 size_t errlen)
+{
+	struct pto_tensor *cells = calloc(g->cells, sizeof(*cells));
+	int64_t *last = calloc(g->cells, sizeof(*last));
+	struct orch_arg a = { .g = g, .mode = mode, .grain = grain, .chunk = b->o.chunk,
+			      .cells = cells, .last_writer = last };
+	uint32_t shape[1] = { CELL_BYTES / 4 };
+	int rc = -ENOMEM;
+
+	if (!cells || !last) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (uint32_t c = 0; c < g->cells; c++) {
+		rc = pto_tensor_external(&cells[c], b->cells_addr + (uint64_t)c * CELL_BYTES,
+					 PTO2_DTYPE_F32, 1, shape);
+		if (rc) {
+			snprintf(err, errlen, "pto_tensor_external: %s", pto_last_error());
+			goto out;
+		}
+		if (mode == MODE_MANUAL)
+			pto_tensor_set_manual_dep(&cells[c], 1);
+	}
+	rc = pto_run(rt, bench_orch, &a);
+	if (rc) {
+		snprintf(err, errlen, "%s", pto_last_error());
+		/* a valid scope mode the library refuses is a missing feature, not a failure */
+		if (a.scope_failed && mode == MODE_MANUAL)
+			rc = -EOPNOTSUPP;
+		goto out;
+	}
+	rc = pto_run_stats(rt, st);
+	if (rc)
+		snprintf(err, errlen, "pto_run_stats: %s", pto_last_error());
+out:
+	free(cells);
+	free(last);
+	return rc;
+}
+
+static void run_pto_job(struct bench *b, struct job *j)
+{
+	uint32_t dep_mode = j->mode == MODE_EXPLICIT ? PTO_DEPS_EXPLICIT : PTO_DEPS_AUTO;
+	struct pto_runtime *rt;
+	struct bench_graph g;
+	struct pto_run_stats st;
+	const char *why;
+	int rc;
+
+	if (bench_graph_init(&g, j->shape, j->tasks, b->o.width, &why)) {
+		j->state = JOB_FAILED;
+		snprintf(j->err, sizeof(j->err), "%s", why);
+		return;
+	}
+	rt = get_rt(b, dep_mode, j->window, 0, 0, &rc, j->err, sizeof(j->err));
+	if (!rt) {
+		/*
+		 * A runtime refusing a valid option it documents (explicit mode,
+		 * the wiring thread) lacks the feature: say so, never fake it.
+		 */
+		j->state = rc == -EINVAL && (dep_mode == PTO_DEPS_EXPLICIT || b->o.wiring == 1) ?
+			JOB_UNSUPPORTED : JOB_FAILED;
+		return;
+	}
+	rc = run_pto_graph(b, rt, &g, j->mode, j->grain, &st, j->err, sizeof(j->err));
+	if (rc) {
+		j->state = rc == -EOPNOTSUPP || rc == -ENOSYS ? JOB_UNSUPPORTED : JOB_FAILED;
+		return;
+	}
+	j->real_tasks = g.tasks;
+	j->wall.v[j->wall.n++] = (double)st.elapsed_ns;
+	j->submit.v[j->submit.n++] = (double)(st.orch_ns > st.orch_blocked_ns ?
+					      st.orch_ns - st.orch_blocked_ns : 0);
+}
+
+/*
+ * The paged-attention example: its own orchestration, scopes and kernels
+ * on our runtime; the result is checked against its golden on the first
+ * repetition, so a fast wrong answer cannot count.
+ */
+static void run_pa_job(struct bench *b, struct job *j)
+{
+#ifdef HAVE_EXAMPLES
+	const struct ex_example *ex = ex_find("paged_attention");
+	const struct ex_case *c = NULL;
+	struct pto_runtime *rt;
+	struct pto_run_stats st;
+	struct ex_run run;
+	int rc;
+
+	if (!ex) {
+		j->state = JOB_UNSUPPORTED;
+		snprintf(j->err, sizeof(j->err), "no paged_attention example in this build");
+		return;
+	}
+	/* the default (first) case; --quick: the first small case after it */
+	c = &ex->cases[0];
+	if (b->o.quick) {
+		for (uint32_t i = 1; i < ex->num_cases; i++) {
+			if (ex->cases[i].flags & EX_CASE_SMALL) {
+				c = &ex->cases[i];
+				break;
+			}
+		}
+	}
+	rt = get_rt(b, PTO_DEPS_AUTO, j->window, 0, 0, &rc, j->err, sizeof(j->err));
+	if (!rt) {
+		j->state = JOB_FAILED;
+		return;
+	}
+	rc = ex_register_kernels(rt);
+	if (rc) {
+		j->state = JOB_FAILED;
+		snprintf(j->err, sizeof(j->err), "ex_register_kernels: %s", pto_last_error());
+		return;
+	}
+	rc = ex_prepare(&run, ex, c, b->dev, NULL, 0);
+	if (!rc && ex->reset)
+		rc = ex->reset(&run);
+	if (rc) {
+		j->state = JOB_FAILED;
+		snprintf(j->err, sizeof(j->err), "paged_attention %.32s: %.200s", c->name, run.err);
+		ex_finish(&run);
+		return;
+	}
+	rc = pto_run(rt, ex->orch, run.state);
+	if (!rc)
+		rc = pto_run_stats(rt, &st);
+	if (rc) {
+		j->state = JOB_FAILED;
+		snprintf(j->err, sizeof(j->err), "paged_attention %.32s: %.200s", c->name,
+			 pto_last_error());
+	} else if (!j->wall.n) {
+		struct ex_result res;
+
+		rc = ex->check(&run, &res);
+		if (rc || !res.pass) {
+			j->state = JOB_FAILED;
+			snprintf(j->err, sizeof(j->err), "paged_attention %.32s: result differs from "
+				 "the golden (%" PRIu64 " of %" PRIu64 " values off)", c->name,
+				 res.bad, res.checked);
+		}
+	}
+	ex_finish(&run);
+	if (j->state != JOB_OK)
+		return;
+	j->real_tasks = st.tasks;
+	j->wall.v[j->wall.n++] = (double)st.elapsed_ns;
+	j->submit.v[j->submit.n++] = (double)(st.orch_ns > st.orch_blocked_ns ?
+					      st.orch_ns - st.orch_blocked_ns : 0);
+#else
+	(void)b;
+	j->state = JOB_UNSUPPORTED;
+	snprintf(j->err, sizeof(j->err), "this build has no examples/ (paged attention)");
+#endif
+}
+
+/* --- peers ------------------------------------------------------------------ */
+
+static void find_peers(struct bench *b)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0) {
+		snprintf(self, sizeof(self), "./pto-bench");
+		n = (ssize_t)strlen(self);
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	for (int s = SYS_OMP; s < SYS_COUNT; s++) {
+		snprintf(b->peer_path[s], sizeof(b->peer_path[s]), "%s/peer-%s", self,
+			 sys_names[s]);
+		b->peer_ok[s] = access(b->peer_path[s], X_OK) == 0;
+	}
+}
+
+/* Run a peer once; 0 with *@wall and *@tasks, or -1 with @err. */
+static int run_peer_once(struct bench *b, const struct job *j, uint64_t *wall, uint64_t *tasks,
+			 char *err, size_t errlen)
+{
+	char a_tasks[24], a_grain[24], a_width[24], a_threads[24];
+	char *argv[] = { b->peer_path[j->sys], "--shape", (char *)bench_shape_names[j->shape],
+			 "--tasks", a_tasks, "--grain", a_grain, "--width", a_width,
+			 "--threads", a_threads, "--reps", "1", NULL };
+	posix_spawn_file_actions_t fa;
+	char out[4096];
+	size_t len = 0;
+	int pipefd[2], status, rc = -1;
+	uint64_t deadline = bench_now_ns() + (uint64_t)PEER_TIMEOUT_MS * 1000000;
+	pid_t pid;
+
+	snprintf(a_tasks, sizeof(a_tasks), "%" PRIu64, j->tasks);
+	snprintf(a_grain, sizeof(a_grain), "%" PRIu64, j->grain);
+	snprintf(a_width, sizeof(a_width), "%u", b->o.width);
+	snprintf(a_threads, sizeof(a_threads), "%u", b->ncpus);
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc) {
+		snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
+		close(pipefd[0]);
+		return -1;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		uint64_t now = bench_now_ns();
+		int left = now >= deadline ? 0 : (int)((deadline - now) / 1000000) + 1;
+		ssize_t r;
+
+		if (poll(&pfd, 1, left) == 0) {
+			kill(pid, SIGKILL);
+			snprintf(err, errlen, "%s timed out after %d s", argv[0],
+				 PEER_TIMEOUT_MS / 1000);
+			break;
+		}
+		r = read(pipefd[0], out + len, sizeof(out) - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == sizeof(out) - 1)
+			len = 0;	/* keep reading; only the last line matters */
+	}
+	out[len] = '\0';
+	close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		if (!err[0])
+			snprintf(err, errlen, "%s failed (status %d)", argv[0], status);
+		return -1;
+	}
+	const char *w = strstr(out, "wall_ns="), *t = strstr(out, " tasks=");
+
+	if (!w || !t || sscanf(w, "wall_ns=%" SCNu64, wall) != 1 ||
+	    sscanf(t, " tasks=%" SCNu64, tasks) != 1) {
+		snprintf(err, errlen, "%s printed no result line", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static void run_peer_job(struct bench *b, struct job *j)
+{
+	uint64_t wall, tasks;
+
+	j->err[0] = '\0';
+	if (run_peer_once(b, j, &wall, &tasks, j->err, sizeof(j->err))) {
+		j->state = JOB_FAILED;
+		return;
+	}
+	j->real_tasks = tasks;
+	j->wall.v[j->wall.n++] = (double)wall;
+}
+
+/* --- the plan ----------------------------------------------------------------- */
+
+static const uint64_t grains_full[] = { 500000, 200000, 100000, 50000, 20000, 10000, 5000,
+					2000, 1000 };
+static const uint64_t grains_quick[] = { 100000, 2000 };
+
+static const uint64_t *grains(const struct bench *b, size_t *n)
+{
+	if (b->o.quick) {
+		*n = sizeof(grains_quick) / sizeof(grains_quick[0]);
+		return grains_quick;
+	}
+	*n = sizeof(grains_full) / sizeof(grains_full[0]);
+	return grains_full;
+}
+
+/* Stencil tasks for a sweep point: about a fixed wall time, whole rows, bounded. */
+static uint64_t metg_tasks(const struct bench *b, uint64_t grain)
+{
+	uint64_t target_ns = b->o.quick ? 20000000 : 250000000;
+	uint64_t w = b->o.width, n = target_ns * b->cores_used / (grain ? grain : 1);
+	uint64_t lo = (b->o.quick ? 4 : 16) * w, hi = b->o.quick ? 2000 : 40000;
+
+	n = n < lo ? lo : n > hi ? hi : n;
+	return (n + w - 1) / w * w;
+}
+
+static void plan(struct bench *b)
+{
+	size_t ng;
+	const uint64_t *gs = grains(b, &ng);
+	int nsys = b->o.peers ? SYS_COUNT : 1;
+
+	/* 1. every shape x mode, empty kernels; the example as it is written */
+	if ((b->o.shapes & (1u << SHAPE_PA)) && (b->o.sections & (1u << SEC_E2E)))
+		add_job(b, SYS_PTO, SHAPE_PA, MODE_AUTO, 0, 0, b->o.window);
+	for (int s = 0; s < SHAPE_COUNT; s++) {
+		if (!(b->o.shapes & (1u << s)) || !(b->o.sections & (1u << SEC_E2E)))
+			continue;
+		for (int m = 0; m < MODE_COUNT; m++)
+			if (b->o.modes & (1u << m))
+				add_job(b, SYS_PTO, s, m, b->o.tasks, 0, b->o.window);
+		for (int sys = SYS_OMP; sys < nsys; sys++)
+			add_job(b, sys, s, MODE_AUTO, b->o.tasks, 0, 0);
+	}
+	/* 2. METG sweep on the stencil */
+	for (size_t i = 0; i < ng && (b->o.sections & (1u << SEC_METG)); i++) {
+		uint64_t n = metg_tasks(b, gs[i]);
+
+		add_job(b, SYS_PTO, SHAPE_STENCIL, MODE_AUTO, n, gs[i], b->o.window);
+		for (int sys = SYS_OMP; sys < nsys; sys++)
+			add_job(b, sys, SHAPE_STENCIL, MODE_AUTO, n, gs[i], 0);
+	}
+	/* 3. back-pressure */
+	if (b->o.sections & (1u << SEC_WINDOW)) {
+		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 1024);
+		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 16384);
+	}
+}
+
+static void run_all(struct bench *b)
+{
+	for (uint32_t r = 0; r < b->o.reps; r++) {
+		for (uint32_t i = 0; i < b->njobs; i++) {
+			struct job *j = &b->jobs[i];
+
+			if (j->state != JOB_OK)
+				continue;
+			if (j->shape == SHAPE_PA)
+				run_pa_job(b, j);
+			else if (j->sys == SYS_PTO)
+				run_pto_job(b, j);
+			else
+				run_peer_job(b, j);
+		}
+		/* progress for a person watching; never into captured output */
+		if (b->o.reps > 1 && isatty(2)) {
+			fprintf(stderr, "\rpto-bench: repetition %u/%u done", r + 1, b->o.reps);
+			if (r + 1 == b->o.reps)
+				fprintf(stderr, "\n");
+		}
+	}
+}
+
+/* --- reporting ---------------------------------------------------------------- */
+
+static double job_ns_per_task(const struct job *j)
+{
+	if (!j || j->state != JOB_OK || !j->wall.n)
+		return NAN;
+	return median(&j->wall) / (double)j->real_tasks;
+}
+
+static const char *job_problem(const struct job *j)
+{
+	switch (j->state) {
+	case JOB_FAILED: return "FAILED";
+	case JOB_UNSUPPORTED: return "unsupported";
+	case JOB_MISSING: return "not built";
+	}
+	return "";
+}
+
+static void print_cell(double v, int width, const char *fmt)
+{
+	if (isnan(v))
+		printf("%*s", width, "-");
+	else
+		printf(fmt, width, v);
+}
+
+static void report_e2e(struct bench *b)
+{
+	printf("\n1. empty tasks: orchestrator submit and end-to-end cost, ns per task\n"
+	       "   (submit = orchestrator time outside back-pressure waits / tasks; "
+	       "e2e = pto_run() wall / tasks)\n\n");
+	printf("  %-12s %-9s %8s %10s %10s", "shape", "mode", "tasks", "submit", "e2e");
+	if (b->o.peers)
+		printf(" | %10s %8s | %10s %8s", "omp e2e", "pto/omp", "starpu e2e", "pto/stpu");
+	printf("\n");
+	for (int s = 0; s < NUM_SHAPES; s++) {
+		if (!(b->o.shapes & (1u << s)))
+			continue;
+		for (int m = 0; m < MODE_COUNT; m++) {
+			struct job *j = find_job(b, SYS_PTO, s, m, s == SHAPE_PA ? 0 : b->o.tasks, 0,
+						 b->o.window);
+			double e2e;
+
+			if (!j)
+				continue;
+			printf("  %-12s %-9s %8" PRIu64, shape_name(s),
+			       s == SHAPE_PA ? "example" : mode_names[m],
+			       j->real_tasks ? j->real_tasks : j->tasks);
+			e2e = job_ns_per_task(j);
+			if (j->state != JOB_OK) {
+				printf("  %s: %s\n", job_problem(j), j->err);
+				continue;
+			}
+			print_cell(median(&j->submit) / (double)j->real_tasks, 11, "%*.1f");
+			print_cell(e2e, 11, "%*.1f");
+			if (b->o.peers && m == MODE_AUTO && s != SHAPE_PA) {
+				for (int sys = SYS_OMP; sys < SYS_COUNT; sys++) {
+					struct job *p = find_job(b, sys, s, MODE_AUTO, b->o.tasks,
+								 0, 0);
+					double pv = job_ns_per_task(p);
+
+					printf(" |");
+					print_cell(pv, 11, "%*.1f");
+					print_cell(e2e / pv, 9, "%*.2f");
+				}
+			}
+			printf("\n");
+		}
+	}
+	if (b->o.peers) {
+		for (int sys = SYS_OMP; sys < SYS_COUNT; sys++) {
+			for (uint32_t i = 0; i < b->njobs; i++) {
+				struct job *p = &b->jobs[i];
+
+				if (p->sys == sys && p->state != JOB_OK) {
+					printf("  %s: %s: %s\n", sys_names[sys], job_problem(p),
+					       p->err);
+					break;
+				}
+			}
+		}
+		printf("  (pto/peer < 1: pto is faster; peers run AUTO semantics only)\n");
+	}
+}
+
+struct metg {
+	double gran[16];	/* measured granularity wall*cores/tasks, ns */
+	double eff[16];		/* normalised to the best point */
+	double raw[16];		/* tasks*grain/(wall*cores) */
+	int ok[16];
+	double metg;		/* ns, NAN when not determined */
+	int below_all;		/* efficiency stayed >= 50% down to the smallest grain */
+};
+
+static void compute_metg(struct bench *b, int sys, struct metg *mt)
+{
+	size_t ng;
+	const uint64_t *gs = grains(b, &ng);
+	unsigned int cores = sys == SYS_PTO ? b->cores_used : b->ncpus;
+	double best = 0;
+	int last_ok = -1;
+
+	memset(mt, 0, sizeof(*mt));
+	mt->metg = NAN;
+	for (size_t i = 0; i < ng; i++) {
+		uint64_t n = metg_tasks(b, gs[i]);
+		struct job *j = find_job(b, sys, SHAPE_STENCIL, MODE_AUTO, n, gs[i],
+					 sys == SYS_PTO ? b->o.window : 0);
+		double wall;
+
+		if (!j || j->state != JOB_OK || !j->wall.n)
+			continue;
+		wall = median(&j->wall);
+		mt->ok[i] = 1;
+		mt->gran[i] = wall * cores / (double)j->real_tasks;
+		mt->raw[i] = (double)j->real_tasks * (double)gs[i] / (wall * cores);
+		if (mt->raw[i] > best)
+			best = mt->raw[i];
+	}
+	if (best <= 0)
+		return;
+	for (size_t i = 0; i < ng; i++) {
+		if (!mt->ok[i])
+			continue;
+		mt->eff[i] = mt->raw[i] / best;
+		/* grains run from large to small: find the first crossing below 50% */
+		if (mt->eff[i] >= 0.5) {
+			last_ok = (int)i;
+			continue;
+		}
+		if (last_ok >= 0 && isnan(mt->metg)) {
+			double g1 = log(mt->gran[last_ok]), g2 = log(mt->gran[i]);
+			double e1 = mt->eff[last_ok], e2 = mt->eff[i];
+
+			mt->metg = exp(g1 + (0.5 - e1) * (g2 - g1) / (e2 - e1));
+		}
+	}
+	if (isnan(mt->metg) && last_ok >= 0) {
+		mt->below_all = 1;
+		mt->metg = mt->gran[last_ok];
+	}
+}
+
+static void report_metg(struct bench *b, struct metg *mts)
+{
+	size_t ng;
+	const uint64_t *gs = grains(b, &ng);
+	int nsys = b->o.peers ? SYS_COUNT : 1;
+
+	printf("\n2. METG(50%%): stencil, width %u, 3 deps per task, busy-wait kernels\n"
+	       "   efficiency = tasks x grain / (wall x cores), relative to the best point of "
+	       "the same system;\n   granularity = wall x cores / tasks; cores: pto %u "
+	       "(device workers), peers %u threads\n\n",
+	       b->o.width, b->cores_used, b->ncpus);
+	printf("  %9s %7s", "grain us", "tasks");
+	for (int s = 0; s < nsys; s++)
+		printf(" | %-6s %7s %6s", sys_names[s], "gran us", "eff");
+	printf("\n");
+	for (int s = 0; s < nsys; s++)
+		compute_metg(b, s, &mts[s]);
+	for (size_t i = 0; i < ng; i++) {
+		printf("  %9.1f %7" PRIu64, gs[i] / 1e3, metg_tasks(b, gs[i]));
+		for (int s = 0; s < nsys; s++) {
+			if (!mts[s].ok[i]) {
+				printf(" | %-6s %7s %6s", "", "-", "-");
+				continue;
+			}
+			printf(" | %-6s %7.1f %5.0f%%", "", mts[s].gran[i] / 1e3,
+			       mts[s].eff[i] * 100);
+		}
+		printf("\n");
+	}
+	printf("\n");
+	for (int s = 0; s < nsys; s++) {
+		struct metg *mt = &mts[s];
+
+		if (isnan(mt->metg)) {
+			struct job *j = NULL;
+
+			for (uint32_t i = 0; i < b->njobs; i++)
+				if (b->jobs[i].sys == s && b->jobs[i].grain && b->jobs[i].state)
+					j = &b->jobs[i];
+			printf("  METG(50%%) %-6s: not determined%s%s\n", sys_names[s],
+			       j ? ": " : "", j ? j->err : "");
+		} else {
+			printf("  METG(50%%) %-6s: %s%.1f us\n", sys_names[s],
+			       mt->below_all ? "<= " : "", mt->metg / 1e3);
+		}
+	}
+	if (b->o.peers && !isnan(mts[SYS_PTO].metg))
+		for (int s = SYS_OMP; s < SYS_COUNT; s++)
+			if (!isnan(mts[s].metg))
+				printf("  METG pto/%s: %.2f\n", sys_names[s],
+				       mts[SYS_PTO].metg / mts[s].metg);
+}
+
+static void report_window(struct bench *b)
+{
+	struct job *small = find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 1024);
+	struct job *big = find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 16384);
+	double s = job_ns_per_task(small), l = job_ns_per_task(big);
+
+	printf("\n3. back-pressure: independent empty tasks, %" PRIu64 " tasks, scopes of %u\n\n",
+	       b->o.tasks, b->o.chunk);
+	if (small->state != JOB_OK || big->state != JOB_OK) {
+		printf("  %s: %s\n", job_problem(small->state ? small : big),
+		       small->state ? small->err : big->err);
+		return;
+	}
+	printf("  window  1024: %8.1f ns/task\n  window 16384: %8.1f ns/task\n", s, l);
+	printf("  throughput ratio 1024/16384: %.2f\n", l / s);
+}
+
+static int plot(struct bench *b, const struct metg *mts)
+{
+	char dat[] = "/tmp/pto-bench-XXXXXX";
+	int fd = mkstemp(dat), nsys = b->o.peers ? SYS_COUNT : 1, rc;
+	size_t ng;
+	FILE *f, *gp;
+
+	grains(b, &ng);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		fprintf(stderr, "pto-bench: --plot: cannot create %s: %s\n", dat, strerror(errno));
+		return -1;
+	}
+	for (int s = 0; s < nsys; s++) {
+		fprintf(f, "# %s\n", sys_names[s]);
+		for (size_t i = 0; i < ng; i++)
+			if (mts[s].ok[i])
+				fprintf(f, "%g %g\n", mts[s].gran[i] / 1e3, mts[s].eff[i] * 100);
+		fprintf(f, "\n\n");
+	}
+	fclose(f);
+	gp = popen("gnuplot", "w");
+	if (!gp) {
+		fprintf(stderr, "pto-bench: --plot: cannot run gnuplot\n");
+		unlink(dat);
+		return -1;
+	}
+	fprintf(gp, "set terminal svg size 800,500 dynamic\nset output '%s'\n"
+		"set logscale x\nset xlabel 'task granularity (us, wall x cores / tasks)'\n"
+		"set ylabel 'efficiency (%% of best)'\nset yrange [0:110]\nset key bottom right\n"
+		"set title 'pto-bench: efficiency vs task granularity (stencil, 3 deps/task)'\n"
+		"plot 50 title 'METG threshold' dashtype 2 lc rgb 'gray'", b->o.plot);
+	for (int s = 0; s < nsys; s++)
+		fprintf(gp, ", '%s' index %d with linespoints title '%s'", dat, s, sys_names[s]);
+	fprintf(gp, "\n");
+	rc = pclose(gp);
+	unlink(dat);
+	if (rc) {
+		fprintf(stderr, "pto-bench: --plot: gnuplot failed (status %d)\n", rc);
+		return -1;
+	}
+	printf("\nplot written to %s\n", b->o.plot);
+	return 0;
+}
+
+static int have_gnuplot(void)
+{
+	return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+
+	snprintf(buf, len, "unknown CPU");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && c) {
+			c++;
+			while (*c == ' ')
+				c++;
+			c[strcspn(c, "\n")] = '\0';
+			snprintf(buf, len, "%s", c);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* --- --trace: one recorded run -------------------------------------------------- */
+
+static int trace_run(struct bench *b)
+{
+	uint32_t dep_mode = b->o.trace_mode == MODE_EXPLICIT ? PTO_DEPS_EXPLICIT : PTO_DEPS_AUTO;
+	char err[256] = "";
+	struct pto_run_stats st;
+	struct pto_runtime *rt;
+	struct bench_graph g;
+	const char *why;
+	int rc;
+
+	if (bench_graph_init(&g, b->o.trace_shape, b->o.tasks, b->o.width, &why)) {
+		fprintf(stderr, "pto-bench: %s\n", why);
+		return 2;
+	}
+	/*
+	 * Phase records grow with run time (every scheduler nap is one), not
+	 * with tasks: leave ample room so a slow machine does not drop any.
+	 */
+	rt = get_rt(b, dep_mode, b->o.window, PTO_RT_TRACE,
+		    g.tasks * 4 > 65536 ? (uint32_t)g.tasks * 4 : 65536, &rc, err, sizeof(err));
+	if (!rt) {
+		fprintf(stderr, "pto-bench: %s\n", err);
+		return 1;
+	}
+	rc = run_pto_graph(b, rt, &g, b->o.trace_mode, b->o.grain, &st, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "pto-bench: run failed: %s\n", err);
+		return 1;
+	}
+	rc = pto_trace_write(rt, b->o.trace);
+	if (rc) {
+		fprintf(stderr, "pto-bench: %s\n", pto_last_error());
+		return 1;
+	}
+	printf("trace of %s/%s, %" PRIu64 " tasks, grain %" PRIu64 " ns: %.1f ns/task end to "
+	       "end, %" PRIu64 " dropped records -> %s\n", bench_shape_names[g.shape],
+	       mode_names[b->o.trace_mode], st.tasks, b->o.grain,
+	       (double)st.elapsed_ns / (double)st.tasks, st.trace_dropped, b->o.trace);
+	return 0;
+}
+
+/* --- main ---------------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	struct bench *b = calloc(1, sizeof(*b));
+	struct metg mts[SYS_COUNT];
+	char cpu[128];
+	int rc, ret = 0;
+
+	if (!b) {
+		fprintf(stderr, "pto-bench: out of memory\n");
+		return 1;
+	}
+	parse_opts(argc, argv, &b->o);
+	if (b->o.plot && !have_gnuplot())
+		usage_error("--plot needs gnuplot, which is not installed "
+			    "(tools/install-deps.sh --bench)");
+	b->ncpus = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
+	find_peers(b);
+
+	rc = pto_device_open(b->o.device, &b->dev);
+	if (rc) {
+		fprintf(stderr, "pto-bench: cannot open device '%s': %s\n",
+			b->o.device ? b->o.device : "(default)", pto_last_error());
+		free(b);
+		return rc == -EINVAL ? 2 : 1;
+	}
+	pto_device_get_info(b->dev, &b->info);
+	b->cores_used = b->info.num_workers ? b->info.num_workers : b->info.num_cores;
+	if (b->cores_used > b->ncpus)
+		b->cores_used = b->ncpus;
+
+	b->max_cells = 3 * 4096 + 16;
+	rc = pto_mem_alloc(b->dev, (uint64_t)b->max_cells * CELL_BYTES, 64, &b->cells_addr);
+	if (rc) {
+		fprintf(stderr, "pto-bench: cannot allocate device memory: %s\n",
+			pto_last_error());
+		pto_device_close(b->dev);
+		free(b);
+		return 1;
+	}
+
+	if (b->o.trace) {
+		ret = trace_run(b);
+		goto out;
+	}
+
+	cpu_model(cpu, sizeof(cpu));
+	printf("pto-bench: device %s (%u clusters, %u cores, %u worker threads), %u CPUs (%s)\n",
+	       b->info.spec, b->info.num_clusters, b->info.num_cores, b->info.num_workers,
+	       b->ncpus, cpu);
+	printf("  schedulers %s, wiring %s, window %u, scopes of %u tasks, "
+	       "median of %u interleaved repetition%s%s\n",
+	       b->o.schedulers ? (char[]){ (char)('0' + b->o.schedulers), 0 } : "default",
+	       b->o.wiring < 0 ? "default" : b->o.wiring ? "on" : "off", b->o.window,
+	       b->o.chunk, b->o.reps, b->o.reps == 1 ? "" : "s", b->o.quick ? " (--quick)" : "");
+	if (b->o.peers)
+		for (int s = SYS_OMP; s < SYS_COUNT; s++)
+			if (!b->peer_ok[s])
+				printf("  *** peer %s SKIPPED: %s not built (its library is not "
+				       "installed; tools/install-deps.sh --bench)\n",
+				       sys_names[s], b->peer_path[s]);
+	fflush(stdout);
+
+	plan(b);
+	run_all(b);
+	if (b->o.sections & (1u << SEC_E2E))
+		report_e2e(b);
+	if (b->o.sections & (1u << SEC_METG)) {
+		report_metg(b, mts);
+		if (b->o.plot && plot(b, mts))
+			ret = 1;
+	}
+	if (b->o.sections & (1u << SEC_WINDOW))
+		report_window(b);
+
+	for (uint32_t i = 0; i < b->njobs; i++)
+		if (b->jobs[i].sys == SYS_PTO && b->jobs[i].state == JOB_FAILED)
+			ret = 1;
+	if (ret)
+		printf("\npto-bench: some runs FAILED (see above)\n");
+out:
+	for (uint32_t i = 0; i < b->nrts; i++)
+		pto_runtime_destroy(b->rts[i].rt);
+	pto_mem_free(b->dev, b->cells_addr);
+	pto_device_close(b->dev);
+	free(b->jobs);
+	free(b);
+	return ret;
+}

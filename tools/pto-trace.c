@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pto-trace - summarise a trace written by pto_trace_write().
+ *
+ *	pto-trace [--samples N] FILE
+ *
+ * Prints per kernel: execution time (core end - core start), head overhead
+ * (core start - dispatch) and tail overhead (completion observed - core
+ * end) as p50/p90/p99; the time spent per scheduler / orchestrator phase;
+ * and ring occupancy (tasks submitted but not yet retired) sampled over the
+ * run.  The format is described in docs/tracing.md.
+ *
+ * Exit status: 0, 1 when the file cannot be read, 2 for bad usage or a
+ * malformed trace (one "pto-trace: FILE:LINE:COL: why" line).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libpto/trace/json.h"
+#include "pto/runtime.h"
+
+struct series {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+struct kernel_stats {
+	char *name;
+	struct series exec, head, tail;
+};
+
+struct phase_stats {
+	char *cat;
+	char *name;
+	uint64_t count;
+	double total_us;
+};
+
+struct ring_series {
+	struct series submit, retired;
+};
+
+struct summary {
+	const char *path;
+	struct kernel_stats *kernels;
+	size_t nkernels;
+	struct phase_stats *phases;
+	size_t nphases;
+	struct ring_series rings[PTO_NUM_RINGS];
+	uint64_t task_events;
+	uint64_t tasks;
+	uint64_t lanes;
+	int64_t dropped;
+	int64_t cores;
+	const char *error;	/* first semantic error, with its event index */
+	size_t error_index;
+	char errbuf[160];
+};
+
+static void oom(void)
+{
+	fprintf(stderr, "pto-trace: out of memory\n");
+	exit(1);
+}
+
+static void push(struct series *s, uint64_t v)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->v = realloc(s->v, s->cap * sizeof(*s->v));
+		if (!s->v)
+			oom();
+	}
+	s->v[s->n++] = v;
+}
+
+static char *dup_str(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		oom();
+	return d;
+}
+
+static struct kernel_stats *kernel_get(struct summary *sm, const char *name)
+{
+	for (size_t i = 0; i < sm->nkernels; i++)
+		if (!strcmp(sm->kernels[i].name, name))
+			return &sm->kernels[i];
+	sm->kernels = realloc(sm->kernels, (sm->nkernels + 1) * sizeof(*sm->kernels));
+	if (!sm->kernels)
+		oom();
+	struct kernel_stats *k = &sm->kernels[sm->nkernels++];
+
+	memset(k, 0, sizeof(*k));
+	k->name = dup_str(name);
+	return k;
+}
+
+static struct phase_stats *phase_get(struct summary *sm, const char *cat, const char *name)
+{
+	for (size_t i = 0; i < sm->nphases; i++)
+		if (!strcmp(sm->phases[i].cat, cat) && !strcmp(sm->phases[i].name, name))
+			return &sm->phases[i];
+	sm->phases = realloc(sm->phases, (sm->nphases + 1) * sizeof(*sm->phases));
+	if (!sm->phases)
+		oom();
+	struct phase_stats *p = &sm->phases[sm->nphases++];
+
+	memset(p, 0, sizeof(*p));
+	p->cat = dup_str(cat);
+	p->name = dup_str(name);
+	return p;
+}
+
+/* Integer member @key of @obj that must be present and >= 0. */
+static int need_u64(struct summary *sm, size_t index, const struct pto__json *obj, const char *key,
+		    uint64_t *out)
+{
+	const struct pto__json *v = pto__json_get(obj, key);
+
+	if (!v || v->type != PTO__JSON_NUMBER || !v->is_int || v->i < 0) {
+		snprintf(sm->errbuf, sizeof(sm->errbuf),
+			 "task event without a non-negative integer args.%s", key);
+		sm->error = sm->errbuf;
+		sm->error_index = index;
+		return -1;
+	}
+	*out = (uint64_t)v->i;
+	return 0;
+}
+
+static int on_task(struct summary *sm, const struct pto__json *ev, size_t index)
+{
+	const struct pto__json *args = pto__json_get(ev, "args");
+	uint64_t task, ring, block, dispatch, start, end, observed, submit, retired;
+	const char *kernel;
+
+	if (!args || args->type != PTO__JSON_OBJECT) {
+		snprintf(sm->errbuf, sizeof(sm->errbuf), "task event without an \"args\" object");
+		sm->error = sm->errbuf;
+		sm->error_index = index;
+		return -1;
+	}
+	kernel = pto__json_string(pto__json_get(args, "kernel"), NULL);
+	if (!kernel) {
+		snprintf(sm->errbuf, sizeof(sm->errbuf), "task event without a string args.kernel");
+		sm->error = sm->errbuf;
+		sm->error_index = index;
+		return -1;
+	}
+	if (need_u64(sm, index, args, "task", &task) || need_u64(sm, index, args, "ring", &ring) ||
+	    need_u64(sm, index, args, "block", &block) ||
+	    need_u64(sm, index, args, "t_dispatch", &dispatch) ||
+	    need_u64(sm, index, args, "t_start", &start) ||
+	    need_u64(sm, index, args, "t_end", &end) ||
+	    need_u64(sm, index, args, "t_observed", &observed))
+		return -1;
+	/* without its task record (dropped) an event has no submit/retire times */
+	submit = (uint64_t)pto__json_int(pto__json_get(args, "t_submit"), -1);
+	retired = (uint64_t)pto__json_int(pto__json_get(args, "t_retired"), -1);
+	if (ring >= PTO_NUM_RINGS) {
+		snprintf(sm->errbuf, sizeof(sm->errbuf), "task %" PRIu64 " has ring %" PRIu64
+			 " (max %d)", task, ring, PTO_NUM_RINGS - 1);
+		sm->error = sm->errbuf;
+		sm->error_index = index;
+		return -1;
+	}
+	(void)task;
+
+	struct kernel_stats *k = kernel_get(sm, kernel);
+
+	/* clamp: clocks of different agents may disagree by a few ns */
+	push(&k->exec, end > start ? end - start : 0);
+	push(&k->head, start > dispatch ? start - dispatch : 0);
+	push(&k->tail, observed > end ? observed - end : 0);
+	sm->task_events++;
+	/* a task with several blocks or lanes has one event each: count it once */
+	const struct pto__json *lane = pto__json_get(args, "lane");
+
+	if (block == 0 && pto__json_int(lane, 0) == 0) {
+		sm->tasks++;
+		if (submit != UINT64_MAX && retired != UINT64_MAX) {
+			push(&sm->rings[ring].submit, submit);
+			push(&sm->rings[ring].retired, retired);
+		}
+	}
+	return 0;
+}
+
+static int on_event(void *ctx, const struct pto__json *ev, size_t index)
+{
+	struct summary *sm = ctx;
+	const char *ph, *cat, *name;
+
+	if (ev->type != PTO__JSON_OBJECT) {
+		sm->error = "trace event is not an object";
+		sm->error_index = index;
+		return -1;
+	}
+	ph = pto__json_string(pto__json_get(ev, "ph"), NULL);
+	if (!ph) {
+		sm->error = "trace event without a string \"ph\"";
+		sm->error_index = index;
+		return -1;
+	}
+	if (!strcmp(ph, "M")) {
+		if (!strcmp(pto__json_string(pto__json_get(ev, "name"), ""), "thread_name"))
+			sm->lanes++;
+		return 0;
+	}
+	if (strcmp(ph, "X"))
+		return 0;	/* counters, instants: not summarised */
+	cat = pto__json_string(pto__json_get(ev, "cat"), "");
+	name = pto__json_string(pto__json_get(ev, "name"), "?");
+	if (!strcmp(cat, "task"))
+		return on_task(sm, ev, index);
+
+	const struct pto__json *dur = pto__json_get(ev, "dur");
+
+	if (!dur || dur->type != PTO__JSON_NUMBER || dur->num < 0) {
+		sm->error = "complete event without a non-negative \"dur\"";
+		sm->error_index = index;
+		return -1;
+	}
+	struct phase_stats *p = phase_get(sm, cat, name);
+
+	p->count++;
+	p->total_us += dur->num;
+	return 0;
+}
+
+static int on_member(void *ctx, const char *key, const struct pto__json *v)
+{
+	struct summary *sm = ctx;
+
+	if (!strcmp(key, "otherData") && v->type == PTO__JSON_OBJECT) {
+		sm->dropped = pto__json_int(pto__json_get(v, "dropped_records"), -1);
+		sm->cores = pto__json_int(pto__json_get(v, "cores"), -1);
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* qsort() must not see a NULL array, even an empty one. */
+static void sort_u64(uint64_t *v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_u64);
+}
+
+/* Nearest-rank percentile of sorted @s. */
+static uint64_t pct(const struct series *s, unsigned int p)
+{
+	size_t rank;
+
+	if (!s->n)
+		return 0;
+	rank = (s->n * p + 99) / 100;
+	return s->v[rank ? rank - 1 : 0];
+}
+
+static void print_triplet(struct series *s)
+{
+	sort_u64(s->v, s->n);
+	printf("%10.2f%10.2f%10.2f", pct(s, 50) / 1e3, pct(s, 90) / 1e3, pct(s, 99) / 1e3);
+}
+
+/* Tasks of @r live at @t: submitted at or before @t, retired after it. */
+static size_t live_at(const struct ring_series *r, uint64_t t)
+{
+	size_t lo = 0, hi = r->submit.n, subm, ret;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->submit.v[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	subm = lo;
+	lo = 0;
+	hi = r->retired.n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->retired.v[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	ret = lo;
+	return subm > ret ? subm - ret : 0;
+}
+
+static void print_summary(struct summary *sm, unsigned int samples)
+{
+	struct kernel_stats all = { .name = "(all)" };
+	uint64_t t_first = UINT64_MAX, t_last = 0;
+
+	printf("trace %s\n", sm->path);
+	printf("  %" PRIu64 " tasks, %" PRIu64 " task events, %" PRIu64 " lanes", sm->tasks,
+	       sm->task_events, sm->lanes);
+	if (sm->cores >= 0)
+		printf(", %" PRId64 " cores", sm->cores);
+	if (sm->dropped >= 0)
+		printf(", %" PRId64 " dropped records", sm->dropped);
+	else
+		printf(", dropped records unknown (no otherData.dropped_records)");
+	printf("\n");
+	if (sm->dropped > 0)
+		printf("  WARNING: %" PRId64 " records were dropped: the statistics below are "
+		       "incomplete (raise pto_runtime_config.trace_records)\n", sm->dropped);
+
+	printf("\n  %-20s %7s |%10s%10s%10s |%10s%10s%10s |%10s%10s%10s\n", "kernel (times in us)",
+	       "count", "exec p50", "p90", "p99", "head p50", "p90", "p99", "tail p50", "p90", "p99");
+	for (size_t i = 0; i <= sm->nkernels; i++) {
+		struct kernel_stats *k = i < sm->nkernels ? &sm->kernels[i] : &all;
+
+		if (k == &all && sm->nkernels < 2)
+			break;
+		if (k != &all) {
+			for (size_t j = 0; j < k->exec.n; j++) {
+				push(&all.exec, k->exec.v[j]);
+				push(&all.head, k->head.v[j]);
+				push(&all.tail, k->tail.v[j]);
+			}
+		}
+		printf("  %-20.20s %7zu |", k->name, k->exec.n);
+		print_triplet(&k->exec);
+		printf(" |");
+		print_triplet(&k->head);
+		printf(" |");
+		print_triplet(&k->tail);
+		printf("\n");
+	}
+	if (!sm->nkernels)
+		printf("  (no task events)\n");
+	free(all.exec.v);
+	free(all.head.v);
+	free(all.tail.v);
+
+	if (sm->nphases) {
+		printf("\nphases                           count   total ms    mean us\n");
+		for (size_t i = 0; i < sm->nphases; i++) {
+			struct phase_stats *p = &sm->phases[i];
+
+			printf("  %-6.6s %-20.20s %10" PRIu64 " %10.3f %10.3f\n", p->cat, p->name,
+			       p->count, p->total_us / 1e3, p->total_us / (double)p->count);
+		}
+	}
+
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		struct ring_series *rs = &sm->rings[r];
+
+		sort_u64(rs->submit.v, rs->submit.n);
+		sort_u64(rs->retired.v, rs->retired.n);
+		if (rs->submit.n && rs->submit.v[0] < t_first)
+			t_first = rs->submit.v[0];
+		if (rs->retired.n && rs->retired.v[rs->retired.n - 1] > t_last)
+			t_last = rs->retired.v[rs->retired.n - 1];
+	}
+	if (!sm->tasks || t_last <= t_first)
+		return;
+	printf("\nring occupancy (tasks submitted, not yet retired) over %.3f ms\n",
+	       (t_last - t_first) / 1e6);
+	printf("  time ms ");
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		if (sm->rings[r].submit.n)
+			printf("   ring%d", r);
+	printf("\n");
+	for (unsigned int i = 0; i < samples; i++) {
+		uint64_t t = t_first + (t_last - t_first) * i / (samples > 1 ? samples - 1 : 1);
+
+		/* the very last instant has everything retired: look just before it */
+		if (i == samples - 1 && i > 0)
+			t--;
+		printf("  %7.3f ", (t - t_first) / 1e6);
+		for (int r = 0; r < PTO_NUM_RINGS; r++)
+			if (sm->rings[r].submit.n)
+				printf(" %7zu", live_at(&sm->rings[r], t));
+		printf("\n");
+	}
+}
+
+static void free_summary(struct summary *sm)
+{
+	for (size_t i = 0; i < sm->nkernels; i++) {
+		free(sm->kernels[i].name);
+		free(sm->kernels[i].exec.v);
+		free(sm->kernels[i].head.v);
+		free(sm->kernels[i].tail.v);
+	}
+	free(sm->kernels);
+	for (size_t i = 0; i < sm->nphases; i++) {
+		free(sm->phases[i].cat);
+		free(sm->phases[i].name);
+	}
+	free(sm->phases);
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		free(sm->rings[r].submit.v);
+		free(sm->rings[r].retired.v);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pto-trace [--samples N] FILE\n"
+		"  summarise a pto trace (Chrome/Perfetto JSON from pto_trace_write)\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct summary sm = { .dropped = -1, .cores = -1 };
+	struct pto__json_error err;
+	unsigned int samples = 8;
+	const char *path = NULL;
+	size_t len;
+	char *buf;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--samples")) {
+			char *end;
+			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+
+			if (i + 1 >= argc || *end || v < 1 || v > 1000) {
+				fprintf(stderr, "pto-trace: --samples needs a number 1..1000\n");
+				return 2;
+			}
+			samples = (unsigned int)v;
+			i++;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "pto-trace: unknown option '%s'\n", argv[i]);
+			return 2;
+		} else if (path) {
+			fprintf(stderr, "pto-trace: more than one FILE given ('%s')\n", argv[i]);
+			return 2;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		usage(stderr);
+		return 2;
+	}
+	rc = pto__json_read_file(path, &buf, &len);
+	if (rc) {
+		fprintf(stderr, "pto-trace: %s: %s\n", path, strerror(-rc));
+		return 1;
+	}
+	sm.path = path;
+	rc = pto__json_parse_stream(buf, len, "traceEvents", on_event, on_member, &sm, &err);
+	free(buf);
+	if (rc == -ENOMEM) {
+		fprintf(stderr, "pto-trace: %s: out of memory\n", path);
+		rc = 1;
+	} else if (rc == -EINVAL) {
+		fprintf(stderr, "pto-trace: %s:%u:%u: %s\n", path, err.line, err.col, err.msg);
+		rc = 2;
+	} else if (rc) {
+		fprintf(stderr, "pto-trace: %s: traceEvents[%zu]: %s\n", path, sm.error_index,
+			sm.error);
+		rc = 2;
+	} else {
+		print_summary(&sm, samples);
+	}
+	free_summary(&sm);
+	return rc;
+}
