@@ -71,6 +71,9 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core);
 /* Completion counter: bumped (release) after every FIN any core published. */
 uint32_t pto_sim_completion_seq(struct pto_sim *sim);
 
+/* Bump the completion counter without a FIN (new ready work for a sleeping scheduler). */
+void pto_sim_notify(struct pto_sim *sim);
+
 /* Sleep until the completion counter != @seen or CLOCK_MONOTONIC @deadline_ns. */
 void pto_sim_wait_completion(struct pto_sim *sim, uint32_t seen, uint64_t deadline_ns);
 

@@ -187,7 +187,7 @@ struct pto2_signal {
 #define PTO2_IOC_SIGNAL			_IOW(PTO2_IOC_MAGIC, 0x05, struct pto2_signal)
 
 _Static_assert(sizeof(struct pto2_info) % 8 == 0, "pto2_info padded to 8");
-_Static_assert(sizeof(struct pto2_mem_alloc) == 40, "pto2_mem_alloc layout");
+_Static_assert(sizeof(struct pto2_mem_alloc) == 48, "pto2_mem_alloc layout");
 _Static_assert(sizeof(struct pto2_mem_free) == 8, "pto2_mem_free layout");
 _Static_assert(sizeof(struct pto2_attach) == 40, "pto2_attach layout");
 _Static_assert(sizeof(struct pto2_wait) == 24, "pto2_wait layout");

@@ -27,13 +27,18 @@ struct pto_sim;
  * @size: bytes reserved (>= what was asked).
  * @host: host mapping of [addr, addr + size).
  * @handle: backend handle (kernel module handle; 0 for mock).
+ * @flags: %PTO_MEM_OBJ_PINNED for memory the device itself uses (core
+ *	payload buffers): mappable, but pto_mem_free() refuses it.
  */
 struct pto_mem_obj {
 	uint64_t addr;
 	uint64_t size;
 	uint8_t *host;
 	uint32_t handle;
+	uint32_t flags;
 };
+
+#define PTO_MEM_OBJ_PINNED	0x1u
 
 /**
  * struct pto_device_ops - a backend.

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dev_mock.c - the user-space mock device: device memory is a memfd
+ * mapped once MAP_SHARED (so another process could map the same
+ * aperture), each core's register window is a page of one shared
+ * anonymous mapping, and the sim/ engine runs the cores.
+ *
+ * Bring-up order: aperture, windows, allocator, the cores' payload
+ * buffers (pinned device memory), window identity fields, kernel table,
+ * then the engine; pthread_create orders every one of those writes
+ * before the workers' first look.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "libpto/device/device_impl.h"
+#include "libpto/device/device_ops.h"
+#include "libpto/device/mem_alloc.h"
+#include "libpto/error_impl.h"
+#include "runtime/regs.h"
+#include "sim/sim.h"
+
+/* First page of the aperture is never handed out: device address 0 means "none". */
+#define MOCK_RESERVED		4096u
+
+/*
+ * struct mock_priv - mock backend state.
+ * @kernels: kernel table the cores read (acquire) at dispatch time;
+ *	written with release by set_kernel.
+ */
+struct mock_priv {
+	int memfd;
+	uint8_t *gm;
+	uint64_t mem_size;
+	uint8_t *win;
+	size_t win_len;
+	pto_kernel_fn *kernels;
+	struct pto_arena arena;
+	int arena_ready;
+};
+
+static struct mock_priv *mock(struct pto_device *dev)
+{
+	return dev->priv;
+}
+
+static void mock_release(struct pto_device *dev)
+{
+	struct mock_priv *m = mock(dev);
+
+	if (dev->sim) {
+		pto_sim_stop(dev->sim);
+		dev->sim = NULL;
+	}
+	if (!m)
+		return;
+	if (m->arena_ready)
+		pto__arena_destroy(&m->arena);
+	if (m->win)
+		munmap(m->win, m->win_len);
+	if (m->gm)
+		munmap(m->gm, m->mem_size);
+	if (m->memfd >= 0)
+		close(m->memfd);
+	free(m->kernels);
+	free(dev->regs);
+	dev->regs = NULL;
+	free(m);
+	dev->priv = NULL;
+}
+
+static int mock_mem_alloc(struct pto_device *dev, uint64_t size, uint64_t align,
+			  struct pto_mem_obj *obj)
+{
+	struct mock_priv *m = mock(dev);
+	uint64_t addr, reserved;
+
+	if (pto__arena_alloc(&m->arena, size, align, &addr, &reserved))
+		return pto__fail(-ENOMEM,
+				 "pto_mem_alloc: no free range of %llu bytes aligned to %llu in mock device memory (%llu of %llu bytes free)",
+				 (unsigned long long)size, (unsigned long long)align,
+				 (unsigned long long)pto__arena_free_bytes(&m->arena),
+				 (unsigned long long)m->mem_size);
+	obj->addr = addr;
+	obj->size = reserved;
+	obj->host = m->gm + addr;
+	obj->handle = 0;
+	return 0;
+}
+
+static void mock_mem_free(struct pto_device *dev, struct pto_mem_obj *obj)
+{
+	pto__arena_free(&mock(dev)->arena, obj->addr, obj->size);
+}
+
+static void mock_kick(struct pto_device *dev, uint32_t core)
+{
+	pto_sim_kick(dev->sim, core);
+}
+
+static uint32_t mock_completion_seq(struct pto_device *dev)
+{
+	return pto_sim_completion_seq(dev->sim);
+}
+
+static int mock_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns)
+{
+	pto_sim_wait_completion(dev->sim, seen, deadline_ns);
+	return 0;
+}
+
+static void mock_notify(struct pto_device *dev)
+{
+	pto_sim_notify(dev->sim);
+}
+
+static int mock_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn)
+{
+	/* pairs with the acquire load in pto_exec_run() */
+	__atomic_store_n(&mock(dev)->kernels[id], fn, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static const struct pto_device_ops mock_ops = {
+	.name = "mock",
+	.close = mock_release,
+	.mem_alloc = mock_mem_alloc,
+	.mem_free = mock_mem_free,
+	.kick = mock_kick,
+	.completion_seq = mock_completion_seq,
+	.wait_completion = mock_wait_completion,
+	.notify = mock_notify,
+	.set_kernel = mock_set_kernel,
+};
+
+/* Recommend every CPU this process may run on, ascending. */
+static void mock_recommend_cpus(struct pto_device_info *info)
+{
+	cpu_set_t set;
+
+	info->num_cpus = 0;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int c = 0; c < CPU_SETSIZE && info->num_cpus < PTO2_MAX_CPUS; c++)
+		if (CPU_ISSET(c, &set))
+			info->cpus[info->num_cpus++] = (uint16_t)c;
+}
+
+static int mock_map_memory(struct mock_priv *m, uint32_t cores)
+{
+	m->memfd = memfd_create("pto2-mock-gm", MFD_CLOEXEC);
+	if (m->memfd < 0)
+		return pto__fail(-errno, "mock device: memfd_create: %s", strerror(errno));
+	if (ftruncate(m->memfd, (off_t)m->mem_size))
+		return pto__fail(-errno, "mock device: sizing device memory to %llu bytes: %s",
+				 (unsigned long long)m->mem_size, strerror(errno));
+	m->gm = mmap(NULL, m->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, m->memfd, 0);
+	if (m->gm == MAP_FAILED) {
+		m->gm = NULL;
+		return pto__fail(-errno, "mock device: mapping %llu bytes of device memory: %s",
+				 (unsigned long long)m->mem_size, strerror(errno));
+	}
+	m->win_len = (size_t)cores * PTO2_REG_WINDOW_SIZE;
+	m->win = mmap(NULL, m->win_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m->win == MAP_FAILED) {
+		m->win = NULL;
+		return pto__fail(-errno, "mock device: mapping register windows: %s",
+				 strerror(errno));
+	}
+	return 0;
+}
+
+/* Identity, payload buffers and the reset state of every window. */
+static void mock_bring_up(struct pto_device *dev, uint64_t payloads)
+{
+	uint32_t nc = dev->info.num_clusters;
+
+	for (uint32_t i = 0; i < dev->info.num_cores; i++) {
+		struct pto2_core_regs *r = dev->regs[i];
+
+		reg_store_relaxed(&r->payload_addr,
+				  payloads + (uint64_t)i * PTO2_PAYLOADS_PER_CORE * PTO2_PAYLOAD_SIZE);
+		reg_store_relaxed(&r->core_id, i);
+		reg_store_relaxed(&r->core_type, PTO2_CORE_TYPE(nc, i));
+		reg_store_relaxed(&r->cluster_id, PTO2_CORE_CLUSTER(nc, i));
+		reg_store_relaxed(&r->sub_block_id, PTO2_CORE_LANE(nc, i));
+		reg_store_relaxed(&r->cond, PTO2_COND_IDLE);
+		/* the engine starts after this (pthread_create orders it) */
+		reg_store_relaxed(&r->data_main_base, PTO2_REG_IDLE);
+	}
+}
+
+int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
+{
+	uint32_t cores = spec->clusters * PTO2_CORES_PER_CLUSTER;
+	uint64_t payload_bytes = (uint64_t)cores * PTO2_PAYLOADS_PER_CORE * PTO2_PAYLOAD_SIZE;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	struct pto_sim_config cfg;
+	struct mock_priv *m;
+	uint64_t payloads;
+	int rc;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return pto__fail(-ENOMEM, "mock device: out of memory");
+	m->memfd = -1;
+	m->mem_size = spec->mem_size;
+	dev->priv = m;
+	dev->ops = &mock_ops;
+
+	dev->info.abi_version = PTO2_ABI_VERSION;
+	dev->info.platform = PTO2_PLATFORM_MOCK;
+	dev->info.num_clusters = spec->clusters;
+	dev->info.num_cores = cores;
+	dev->info.num_aic = spec->clusters;
+	dev->info.num_aiv = spec->clusters * PTO2_AIV_PER_CLUSTER;
+	dev->info.mem_size = spec->mem_size;
+	dev->info.num_workers = spec->workers ? spec->workers : (online > 0 ? (uint32_t)online : 1);
+	/* a worker serves at least one core */
+	if (dev->info.num_workers > cores)
+		dev->info.num_workers = cores;
+	mock_recommend_cpus(&dev->info);
+
+	rc = mock_map_memory(m, cores);
+	if (rc)
+		goto fail;
+	dev->regs = calloc(cores, sizeof(*dev->regs));
+	m->kernels = calloc(PTO2_MAX_KERNELS, sizeof(*m->kernels));
+	if (!dev->regs || !m->kernels) {
+		rc = pto__fail(-ENOMEM, "mock device: out of memory");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < cores; i++)
+		dev->regs[i] = (struct pto2_core_regs *)(m->win + (size_t)i * PTO2_REG_WINDOW_SIZE);
+	if (pto__arena_init(&m->arena, MOCK_RESERVED, m->mem_size & ~(uint64_t)(PTO_ARENA_GRAIN - 1))) {
+		rc = pto__fail(-ENOMEM, "mock device: out of memory");
+		goto fail;
+	}
+	m->arena_ready = 1;
+	rc = pto__device_alloc_pinned(dev, payload_bytes, PTO2_REG_WINDOW_SIZE, &payloads);
+	if (rc)
+		goto fail;
+	mock_bring_up(dev, payloads);
+
+	cfg = (struct pto_sim_config) {
+		.num_clusters = spec->clusters,
+		.num_workers = dev->info.num_workers,
+		.regs = dev->regs,
+		.gm = m->gm,
+		.gm_size = m->mem_size,
+		.kernels = m->kernels,
+	};
+	rc = pto_sim_start(&cfg, &dev->sim);
+	if (rc) {
+		rc = pto__fail(rc, "mock device: starting %u core workers: %s",
+			       cfg.num_workers, strerror(-rc));
+		goto fail;
+	}
+	return 0;
+fail:
+	mock_release(dev);
+	return rc;
+}

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: MIT
+/*
+ * device.c - the generic device layer: spec parsing, the table of live
+ * allocations, and the public pto_device_* / pto_mem_* calls on top of a
+ * backend's ops (device_impl.h).
+ *
+ * The table is an array of struct pto_mem_obj sorted by device address
+ * under dev->mem_lock; lookups are binary searches.  Backends allocate
+ * and free outside the lock (the kernel module does it with an ioctl);
+ * an address enters the table only after the backend reserved it and
+ * leaves it before the backend releases it, so it never appears twice.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libpto/api.h"
+#include "libpto/device/device_impl.h"
+#include "libpto/device/device_ops.h"
+#include "libpto/error_impl.h"
+
+#define MOCK_MEM_MIN		(1ull << 20)
+#define MOCK_MEM_MAX		(64ull << 30)
+#define MOCK_MEM_DEFAULT	(1ull << 30)
+#define MOCK_WORKERS_MAX	64u
+#define MEM_ALIGN_DEFAULT	64u
+#define MEM_ALIGN_MAX		(1ull << 30)
+
+/*
+ * The kernel-module backend lives in dev_kmod.c.  Referenced weakly so
+ * libpto builds without it; a build without it reports -ENODEV.
+ */
+#pragma weak pto__kmod_open
+
+/* --- spec parsing ----------------------------------------------------------- */
+
+/*
+ * Parse a decimal number of @len chars at @s; @suffix allows one trailing
+ * K, M or G (binary multiples).  Return: 0, or -1 for anything else
+ * (empty, sign, junk, overflow).
+ */
+static int parse_num(const char *s, size_t len, bool suffix, uint64_t *out)
+{
+	uint64_t v = 0, mul = 1;
+
+	if (suffix && len > 0) {
+		switch (s[len - 1]) {
+		case 'k': case 'K': mul = 1ull << 10; len--; break;
+		case 'm': case 'M': mul = 1ull << 20; len--; break;
+		case 'g': case 'G': mul = 1ull << 30; len--; break;
+		}
+	}
+	if (len == 0 || len > 20)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+/* One "key=value" option of a mock spec, @len chars at @opt. */
+static int parse_mock_opt(const char *spec, const char *opt, size_t len,
+			  struct pto_mock_spec *ms, unsigned *seen)
+{
+	const char *eq = memchr(opt, '=', len);
+	size_t klen, vlen;
+	const char *val;
+	uint64_t v;
+	unsigned bit;
+
+	if (len == 0)
+		return pto__fail(-EINVAL, "device spec '%s': empty option", spec);
+	if (!eq)
+		return pto__fail(-EINVAL, "device spec '%s': option '%.*s' is not key=value",
+				 spec, (int)len, opt);
+	klen = (size_t)(eq - opt);
+	val = eq + 1;
+	vlen = len - klen - 1;
+	if (klen == 8 && !memcmp(opt, "clusters", 8)) {
+		bit = 1;
+		if (parse_num(val, vlen, false, &v) || v < 1 || v > PTO2_MAX_CLUSTERS)
+			return pto__fail(-EINVAL, "device spec '%s': clusters='%.*s' is not 1..%u",
+					 spec, (int)vlen, val, PTO2_MAX_CLUSTERS);
+		ms->clusters = (uint32_t)v;
+	} else if (klen == 3 && !memcmp(opt, "mem", 3)) {
+		bit = 2;
+		if (parse_num(val, vlen, true, &v) || v < MOCK_MEM_MIN || v > MOCK_MEM_MAX)
+			return pto__fail(-EINVAL,
+					 "device spec '%s': mem='%.*s' is not a size in 1M..64G (bytes, optional K/M/G suffix)",
+					 spec, (int)vlen, val);
+		ms->mem_size = v;
+	} else if (klen == 7 && !memcmp(opt, "workers", 7)) {
+		bit = 4;
+		if (parse_num(val, vlen, false, &v) || v < 1 || v > MOCK_WORKERS_MAX)
+			return pto__fail(-EINVAL, "device spec '%s': workers='%.*s' is not 1..%u",
+					 spec, (int)vlen, val, MOCK_WORKERS_MAX);
+		ms->workers = (uint32_t)v;
+	} else {
+		return pto__fail(-EINVAL,
+				 "device spec '%s': unknown mock option '%.*s' (known: clusters, mem, workers)",
+				 spec, (int)klen, opt);
+	}
+	if (*seen & bit)
+		return pto__fail(-EINVAL, "device spec '%s': option '%.*s' given twice",
+				 spec, (int)klen, opt);
+	*seen |= bit;
+	return 0;
+}
+
+/* "mock" or "mock:key=value,...".  Defaults for what is not given. */
+static int parse_mock_spec(const char *spec, struct pto_mock_spec *ms)
+{
+	const char *p;
+	unsigned seen = 0;
+
+	ms->clusters = PTO2_DEFAULT_CLUSTERS;
+	ms->mem_size = MOCK_MEM_DEFAULT;
+	ms->workers = 0;	/* backend default: online CPUs */
+	if (strncmp(spec, "mock", 4) != 0 || (spec[4] != '\0' && spec[4] != ':'))
+		return pto__fail(-EINVAL,
+				 "device spec '%s': not 'mock[:key=value,...]' or a device path such as /dev/pto2",
+				 spec);
+	if (spec[4] == '\0')
+		return 0;
+	p = spec + 5;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		int rc = parse_mock_opt(spec, p, len, ms, &seen);
+
+		if (rc)
+			return rc;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+/* --- open / close ------------------------------------------------------------ */
+
+static void device_free(struct pto_device *dev)
+{
+	free(dev->objs);
+	pthread_mutex_destroy(&dev->mem_lock);
+	free(dev);
+}
+
+PTO_API int pto_device_open(const char *spec, struct pto_device **out)
+{
+	struct pto_device *dev;
+	struct pto_mock_spec ms;
+	int rc;
+
+	if (!out)
+		return pto__fail(-EINVAL, "pto_device_open: out is NULL");
+	*out = NULL;
+	if (!spec) {
+		spec = getenv("PTO_DEVICE");
+		if (!spec || !*spec)
+			spec = "mock";
+	}
+	if (!*spec)
+		return pto__fail(-EINVAL, "device spec is empty (want 'mock[:...]' or a device path)");
+	if (strlen(spec) >= sizeof(dev->info.spec))
+		return pto__fail(-EINVAL, "device spec '%.32s...' is longer than %zu characters",
+				 spec, sizeof(dev->info.spec) - 1);
+	if (spec[0] != '/') {
+		rc = parse_mock_spec(spec, &ms);
+		if (rc)
+			return rc;
+	} else if (!pto__kmod_open) {
+		return pto__fail(-ENODEV, "device '%s': kernel-module backend not built", spec);
+	}
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return pto__fail(-ENOMEM, "pto_device_open: out of memory");
+	pthread_mutex_init(&dev->mem_lock, NULL);
+	strcpy(dev->info.spec, spec);
+	rc = spec[0] == '/' ? pto__kmod_open(dev, spec) : pto__mock_open(dev, &ms);
+	if (rc) {
+		device_free(dev);
+		return rc;
+	}
+	*out = dev;
+	return 0;
+}
+
+PTO_API void pto_device_close(struct pto_device *dev)
+{
+	if (!dev)
+		return;
+	/* the backend releases all device memory at once, live or not */
+	dev->ops->close(dev);
+	device_free(dev);
+}
+
+PTO_API int pto_device_get_info(const struct pto_device *dev, struct pto_device_info *info)
+{
+	if (!dev || !info)
+		return pto__fail(-EINVAL, "pto_device_get_info: %s is NULL", dev ? "info" : "dev");
+	*info = dev->info;
+	return 0;
+}
+
+PTO_API struct pto2_core_regs *pto_device_regs(struct pto_device *dev, uint32_t core)
+{
+	if (!dev) {
+		pto__fail(-EINVAL, "pto_device_regs: dev is NULL");
+		return NULL;
+	}
+	if (core >= dev->info.num_cores) {
+		pto__fail(-EINVAL, "pto_device_regs: core %u out of range (device has %u cores)",
+			  core, dev->info.num_cores);
+		return NULL;
+	}
+	return dev->regs[core];
+}
+
+int pto__device_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn)
+{
+	if (id >= PTO2_MAX_KERNELS)
+		return pto__fail(-EINVAL, "kernel id %u out of range (0..%u)", id,
+				 PTO2_MAX_KERNELS - 1);
+	return dev->ops->set_kernel(dev, id, fn);
+}
+
+/* --- the allocation table ----------------------------------------------------- */
+
+/* Index of the first object with addr > @addr.  Caller holds mem_lock. */
+static uint32_t table_upper(const struct pto_device *dev, uint64_t addr)
+{
+	uint32_t lo = 0, hi = dev->num_objs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (dev->objs[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Copy of the live object holding [@addr, @addr + @size), if any.
+ * Return: true when found.
+ */
+static bool table_find(struct pto_device *dev, uint64_t addr, uint64_t size,
+		       struct pto_mem_obj *found)
+{
+	bool ok = false;
+	uint32_t i;
+
+	pthread_mutex_lock(&dev->mem_lock);
+	i = table_upper(dev, addr);
+	if (i > 0) {
+		const struct pto_mem_obj *o = &dev->objs[i - 1];
+		uint64_t off = addr - o->addr;
+
+		if (off < o->size && size <= o->size - off) {
+			*found = *o;
+			ok = true;
+		}
+	}
+	pthread_mutex_unlock(&dev->mem_lock);
+	return ok;
+}
+
+static int table_insert(struct pto_device *dev, const struct pto_mem_obj *obj)
+{
+	uint32_t i;
+
+	pthread_mutex_lock(&dev->mem_lock);
+	if (dev->num_objs == dev->cap_objs) {
+		uint32_t cap = dev->cap_objs ? dev->cap_objs * 2 : 64;
+		struct pto_mem_obj *n = realloc(dev->objs, sizeof(*n) * cap);
+
+		if (!n) {
+			pthread_mutex_unlock(&dev->mem_lock);
+			return -ENOMEM;
+		}
+		dev->objs = n;
+		dev->cap_objs = cap;
+	}
+	i = table_upper(dev, obj->addr);
+	memmove(&dev->objs[i + 1], &dev->objs[i], sizeof(*obj) * (dev->num_objs - i));
+	dev->objs[i] = *obj;
+	dev->num_objs++;
+	pthread_mutex_unlock(&dev->mem_lock);
+	return 0;
+}
+
+static int device_alloc(struct pto_device *dev, uint64_t size, uint64_t align, uint32_t flags,
+			uint64_t *addr)
+{
+	struct pto_mem_obj obj = { 0 };
+	int rc;
+
+	if (!dev || !addr)
+		return pto__fail(-EINVAL, "pto_mem_alloc: %s is NULL", dev ? "addr" : "dev");
+	if (size == 0)
+		return pto__fail(-EINVAL, "pto_mem_alloc: size is 0");
+	if (align == 0)
+		align = MEM_ALIGN_DEFAULT;
+	if ((align & (align - 1)) || align > MEM_ALIGN_MAX)
+		return pto__fail(-EINVAL,
+				 "pto_mem_alloc: alignment %llu is not a power of two up to 1 GiB",
+				 (unsigned long long)align);
+	if (size > dev->info.mem_size)
+		return pto__fail(-ENOMEM, "pto_mem_alloc: %llu bytes exceed device memory (%llu)",
+				 (unsigned long long)size,
+				 (unsigned long long)dev->info.mem_size);
+	rc = dev->ops->mem_alloc(dev, size, align, &obj);
+	if (rc)
+		return rc;
+	obj.flags = flags;
+	if (table_insert(dev, &obj)) {
+		dev->ops->mem_free(dev, &obj);
+		return pto__fail(-ENOMEM, "pto_mem_alloc: out of host memory for the allocation table");
+	}
+	*addr = obj.addr;
+	return 0;
+}
+
+PTO_API int pto_mem_alloc(struct pto_device *dev, uint64_t size, uint64_t align, uint64_t *addr)
+{
+	return device_alloc(dev, size, align, 0, addr);
+}
+
+int pto__device_alloc_pinned(struct pto_device *dev, uint64_t size, uint64_t align,
+			     uint64_t *addr)
+{
+	return device_alloc(dev, size, align, PTO_MEM_OBJ_PINNED, addr);
+}
+
+PTO_API int pto_mem_free(struct pto_device *dev, uint64_t addr)
+{
+	struct pto_mem_obj obj;
+	uint32_t i;
+
+	if (!dev)
+		return pto__fail(-EINVAL, "pto_mem_free: dev is NULL");
+	pthread_mutex_lock(&dev->mem_lock);
+	i = table_upper(dev, addr);
+	if (i == 0 || dev->objs[i - 1].addr != addr) {
+		pthread_mutex_unlock(&dev->mem_lock);
+		return pto__fail(-ENOENT,
+				 "pto_mem_free: device address 0x%llx is not the start of a live allocation (never allocated or already freed)",
+				 (unsigned long long)addr);
+	}
+	if (dev->objs[i - 1].flags & PTO_MEM_OBJ_PINNED) {
+		pthread_mutex_unlock(&dev->mem_lock);
+		return pto__fail(-ENOENT,
+				 "pto_mem_free: device address 0x%llx is the device's own memory, not from pto_mem_alloc()",
+				 (unsigned long long)addr);
+	}
+	obj = dev->objs[i - 1];
+	memmove(&dev->objs[i - 1], &dev->objs[i], sizeof(obj) * (dev->num_objs - i));
+	dev->num_objs--;
+	pthread_mutex_unlock(&dev->mem_lock);
+	dev->ops->mem_free(dev, &obj);
+	return 0;
+}
+
+/* Host pointer for [@addr, @addr + @size) or NULL with a message naming @who. */
+static uint8_t *device_range(struct pto_device *dev, uint64_t addr, uint64_t size,
+			     const char *who)
+{
+	struct pto_mem_obj obj;
+
+	if (!dev) {
+		pto__fail(-EINVAL, "%s: dev is NULL", who);
+		return NULL;
+	}
+	if (!table_find(dev, addr, size, &obj)) {
+		pto__fail(-EINVAL,
+			  "%s: device range [0x%llx, +%llu) is not inside one live allocation",
+			  who, (unsigned long long)addr, (unsigned long long)size);
+		return NULL;
+	}
+	return obj.host + (addr - obj.addr);
+}
+
+PTO_API void *pto_mem_map(struct pto_device *dev, uint64_t addr, uint64_t size)
+{
+	return device_range(dev, addr, size ? size : 1, "pto_mem_map");
+}
+
+PTO_API uint64_t pto_mem_addr(const struct pto_device *dev, const void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	uint64_t addr = 0;
+	struct pto_device *d = (struct pto_device *)dev;
+
+	if (!dev || !ptr) {
+		pto__fail(-EINVAL, "pto_mem_addr: %s is NULL", dev ? "ptr" : "dev");
+		return 0;
+	}
+	/* host mappings need not follow device order (kmod maps per object): scan */
+	pthread_mutex_lock(&d->mem_lock);
+	for (uint32_t i = 0; i < d->num_objs; i++) {
+		uintptr_t h = (uintptr_t)d->objs[i].host;
+
+		if (p >= h && p - h < d->objs[i].size) {
+			addr = d->objs[i].addr + (p - h);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&d->mem_lock);
+	if (!addr)
+		pto__fail(-EINVAL, "pto_mem_addr: %p is not inside device memory", ptr);
+	return addr;
+}
+
+PTO_API int pto_mem_upload(struct pto_device *dev, uint64_t addr, const void *src, uint64_t size)
+{
+	uint8_t *dst;
+
+	if (!src)
+		return pto__fail(-EINVAL, "pto_mem_upload: src is NULL");
+	dst = device_range(dev, addr, size ? size : 1, "pto_mem_upload");
+	if (!dst)
+		return -EINVAL;
+	memcpy(dst, src, size);
+	return 0;
+}
+
+PTO_API int pto_mem_download(struct pto_device *dev, void *dst, uint64_t addr, uint64_t size)
+{
+	const uint8_t *src;
+
+	if (!dst)
+		return pto__fail(-EINVAL, "pto_mem_download: dst is NULL");
+	src = device_range(dev, addr, size ? size : 1, "pto_mem_download");
+	if (!src)
+		return -EINVAL;
+	memcpy(dst, src, size);
+	return 0;
+}

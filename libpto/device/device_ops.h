@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * device_ops.h - how the rest of libpto (schedulers, runtime, tests) talks
+ * to a device beyond the public API, without touching the backend ops.
+ * Internal.
+ */
+#ifndef PTO_DEVICE_OPS_H
+#define PTO_DEVICE_OPS_H
+
+#include <stdint.h>
+
+#include "libpto/device/device_impl.h"
+
+/* The core emulator serving @dev, or NULL when its cores are hardware. */
+static inline struct pto_sim *pto__device_sim(struct pto_device *dev)
+{
+	return dev->sim;
+}
+
+/* Doorbell after a release store of @core's DATA_MAIN_BASE. */
+static inline void pto__device_kick(struct pto_device *dev, uint32_t core)
+{
+	dev->ops->kick(dev, core);
+}
+
+/* Counter that moves (acquire) after any core published FIN or EXITED. */
+static inline uint32_t pto__device_completion_seq(struct pto_device *dev)
+{
+	return dev->ops->completion_seq(dev);
+}
+
+/*
+ * Sleep until pto__device_completion_seq() != @seen or CLOCK_MONOTONIC
+ * @deadline_ns (0 = none).  Spurious returns happen: re-check.
+ */
+static inline int pto__device_wait_completion(struct pto_device *dev, uint32_t seen,
+					      uint64_t deadline_ns)
+{
+	return dev->ops->wait_completion(dev, seen, deadline_ns);
+}
+
+/* Move the completion counter without a FIN: wakes pto__device_wait_completion(). */
+static inline void pto__device_notify(struct pto_device *dev)
+{
+	dev->ops->notify(dev);
+}
+
+/*
+ * pto__device_set_kernel() - make kernel @id callable by @dev's cores
+ * (@fn NULL unregisters it).  Return: 0, or -EINVAL for a bad id.
+ */
+int pto__device_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn);
+
+/*
+ * pto__device_alloc_pinned() - device memory the device itself uses (for
+ * backends at open): in the allocation table, so pto_mem_map() works on it,
+ * but pto_mem_free() refuses it; released with the device.
+ */
+int pto__device_alloc_pinned(struct pto_device *dev, uint64_t size, uint64_t align,
+			     uint64_t *addr);
+
+#endif /* PTO_DEVICE_OPS_H */

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sim.c - the core emulator: a bounded pool of workers runs the runtime/
+ * executor for every core of a device (see sim.h).
+ *
+ * Worker w serves cores w, w + W, w + 2W, ...  Each pass polls all of them
+ * once.  After PTO_SPIN_BUDGET empty passes the worker sets its need-wakeup
+ * flag, re-polls (the flag is set with an RMW that pairs with the RMW in
+ * pto_sim_kick()), and if still nothing is new it sleeps on its doorbell
+ * futex; a kick wakes it only when the flag is set.  So an idle device
+ * costs no CPU and a busy one costs one uncontended RMW per kick.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libpto/util/waiter.h"
+#include "runtime/executor.h"
+#include "runtime/regs.h"
+#include "sim/sim.h"
+
+/*
+ * struct sim_core - one emulated core.
+ * @ex: executor state, owned by the serving worker.
+ * @hang_armed: HANG fault: set by pto_sim_set_fault(), consumed (exchange)
+ *	by the worker at the next dispatch.
+ * @slow_us: SLOW fault: microseconds to sleep before each kernel.
+ * @hung: the worker ACKed a dispatch it will never FIN; worker-private.
+ */
+struct sim_core {
+	struct pto_executor ex;
+	uint32_t hang_armed;
+	uint32_t slow_us;
+	bool hung;
+};
+
+/*
+ * struct sim_worker - one worker thread, on its own cache lines.
+ * @door: doorbell the worker sleeps on.
+ * @sleeping: need-wakeup flag: 1 from just before the final re-poll until
+ *	the worker is awake again.
+ */
+struct sim_worker {
+	struct pto_waiter door;
+	uint32_t sleeping;
+	uint32_t index;
+	struct pto_sim *sim;
+	pthread_t thread;
+} __attribute__((aligned(64)));
+
+struct pto_sim {
+	struct pto_sim_config cfg;
+	uint32_t num_cores;
+	uint32_t num_started;
+	uint32_t stop;
+	struct sim_core *cores;
+	struct sim_worker *workers;
+	struct pto_waiter completion __attribute__((aligned(64)));
+};
+
+static void sim_sleep_us(uint32_t us)
+{
+	struct timespec ts = {
+		.tv_sec = us / 1000000u,
+		.tv_nsec = (long)(us % 1000000u) * 1000,
+	};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* A FIN-flagged COND value (FIN or EXITED) was published: tell waiters. */
+static void sim_published_fin(struct pto_sim *sim)
+{
+	pto_waiter_wake(&sim->completion);
+	if (sim->cfg.on_fin)
+		sim->cfg.on_fin(sim->cfg.on_fin_arg);
+}
+
+/* One look at one core.  Return: true if it did anything. */
+static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c)
+{
+	enum pto_exec_event ev;
+	uint32_t id, slow;
+
+	/* A hung core only reacts to EXIT. */
+	if (c->hung && reg_load_relaxed(&c->ex.regs->data_main_base) != PTO2_REG_EXIT)
+		return false;
+	ev = pto_exec_poll(&c->ex, &id);
+	if (ev == PTO_EXEC_NONE)
+		return false;
+	if (ev == PTO_EXEC_EXIT) {
+		c->hung = false;
+		sim_published_fin(sim);
+		return true;
+	}
+	if (__atomic_exchange_n(&c->hang_armed, 0, __ATOMIC_RELAXED)) {
+		c->hung = true;
+		return true;
+	}
+	slow = __atomic_load_n(&c->slow_us, __ATOMIC_RELAXED);
+	if (slow)
+		sim_sleep_us(slow);
+	pto_exec_run(&c->ex, id);
+	sim_published_fin(sim);
+	return true;
+}
+
+static bool sim_poll_cores(struct sim_worker *w)
+{
+	struct pto_sim *sim = w->sim;
+	bool any = false;
+
+	for (uint32_t i = w->index; i < sim->num_cores; i += sim->cfg.num_workers)
+		any |= sim_serve_core(sim, &sim->cores[i]);
+	return any;
+}
+
+static bool sim_stopping(struct pto_sim *sim)
+{
+	/* pairs with the release store in pto_sim_stop() */
+	return __atomic_load_n(&sim->stop, __ATOMIC_ACQUIRE);
+}
+
+static void *sim_worker_main(void *arg)
+{
+	struct sim_worker *w = arg;
+	struct pto_sim *sim = w->sim;
+	uint32_t idle = 0;
+
+	for (;;) {
+		/* snapshot before looking, so a wake after the look is not lost */
+		uint32_t seen = pto_waiter_prepare(&w->door);
+
+		if (sim_stopping(sim))
+			break;
+		if (sim_poll_cores(w)) {
+			idle = 0;
+			continue;
+		}
+		if (idle < PTO_SPIN_BUDGET) {
+			idle++;
+			pto_cpu_relax();
+			continue;
+		}
+		/*
+		 * Need-wakeup, paired with the RMW in pto_sim_kick(): both
+		 * sides use read-modify-writes on @sleeping, so either the
+		 * kicker's RMW reads our 1 (and wakes us), or our exchange
+		 * reads the kicker's RMW and acquires its DATA_MAIN_BASE
+		 * store, which the re-poll below then sees.
+		 */
+		__atomic_exchange_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
+		if (!sim_poll_cores(w))
+			pto_waiter_sleep(&w->door, seen, 0);
+		__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
+		idle = 0;
+	}
+	return NULL;
+}
+
+static int sim_check_config(const struct pto_sim_config *cfg)
+{
+	uint32_t cores;
+
+	if (!cfg || !cfg->regs || !cfg->gm || !cfg->kernels || cfg->gm_size == 0)
+		return -EINVAL;
+	if (cfg->num_clusters == 0 || cfg->num_clusters > PTO2_MAX_CLUSTERS)
+		return -EINVAL;
+	cores = cfg->num_clusters * PTO2_CORES_PER_CLUSTER;
+	if (cfg->num_workers == 0 || cfg->num_workers > cores)
+		return -EINVAL;
+	for (uint32_t i = 0; i < cores; i++)
+		if (!cfg->regs[i])
+			return -EINVAL;
+	return 0;
+}
+
+int pto_sim_start(const struct pto_sim_config *cfg, struct pto_sim **out)
+{
+	struct pto_sim *sim;
+	uint32_t started;
+	int rc = sim_check_config(cfg);
+
+	if (rc || !out)
+		return -EINVAL;
+	sim = calloc(1, sizeof(*sim));
+	if (!sim)
+		return -ENOMEM;
+	sim->cfg = *cfg;
+	sim->num_cores = cfg->num_clusters * PTO2_CORES_PER_CLUSTER;
+	pto_waiter_init(&sim->completion);
+	sim->cores = calloc(sim->num_cores, sizeof(*sim->cores));
+	sim->workers = aligned_alloc(64, sizeof(*sim->workers) * cfg->num_workers);
+	if (!sim->cores || !sim->workers) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	memset(sim->workers, 0, sizeof(*sim->workers) * cfg->num_workers);
+	for (uint32_t i = 0; i < sim->num_cores; i++)
+		pto_exec_init(&sim->cores[i].ex, cfg->regs[i], cfg->gm, cfg->gm_size,
+			      cfg->kernels);
+	for (started = 0; started < cfg->num_workers; started++) {
+		struct sim_worker *w = &sim->workers[started];
+
+		pto_waiter_init(&w->door);
+		w->index = started;
+		w->sim = sim;
+		rc = -pthread_create(&w->thread, NULL, sim_worker_main, w);
+		if (rc)
+			break;
+		sim->num_started++;
+	}
+	if (rc) {
+		/* join the workers that did start */
+		pto_sim_stop(sim);
+		return rc;
+	}
+	*out = sim;
+	return 0;
+fail:
+	free(sim->cores);
+	free(sim->workers);
+	free(sim);
+	return rc;
+}
+
+void pto_sim_stop(struct pto_sim *sim)
+{
+	if (!sim)
+		return;
+	/* pairs with the acquire in sim_stopping() */
+	__atomic_store_n(&sim->stop, 1, __ATOMIC_RELEASE);
+	for (uint32_t i = 0; i < sim->num_started; i++)
+		pto_waiter_wake(&sim->workers[i].door);
+	for (uint32_t i = 0; i < sim->num_started; i++)
+		pthread_join(sim->workers[i].thread, NULL);
+	free(sim->cores);
+	free(sim->workers);
+	free(sim);
+}
+
+void pto_sim_kick(struct pto_sim *sim, uint32_t core)
+{
+	struct sim_worker *w;
+
+	if (!sim || core >= sim->num_cores)
+		return;
+	w = &sim->workers[core % sim->cfg.num_workers];
+	/*
+	 * DATA_MAIN_BASE was stored; read the need-wakeup flag with an RMW
+	 * (release: orders that store before it) - see sim_worker_main().
+	 */
+	if (__atomic_fetch_or(&w->sleeping, 0, __ATOMIC_SEQ_CST))
+		pto_waiter_wake(&w->door);
+}
+
+uint32_t pto_sim_completion_seq(struct pto_sim *sim)
+{
+	return pto_waiter_prepare(&sim->completion);
+}
+
+void pto_sim_notify(struct pto_sim *sim)
+{
+	pto_waiter_wake(&sim->completion);
+}
+
+void pto_sim_wait_completion(struct pto_sim *sim, uint32_t seen, uint64_t deadline_ns)
+{
+	pto_waiter_sleep(&sim->completion, seen, deadline_ns);
+}
+
+int pto_sim_set_fault(struct pto_sim *sim, uint32_t core, enum pto_sim_fault fault,
+		      uint32_t param)
+{
+	struct sim_core *c;
+
+	if (!sim || core >= sim->num_cores)
+		return -EINVAL;
+	c = &sim->cores[core];
+	switch (fault) {
+	case PTO_SIM_FAULT_NONE:
+		__atomic_store_n(&c->hang_armed, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->slow_us, 0, __ATOMIC_RELAXED);
+		return 0;
+	case PTO_SIM_FAULT_HANG:
+		__atomic_store_n(&c->hang_armed, 1, __ATOMIC_RELAXED);
+		return 0;
+	case PTO_SIM_FAULT_SLOW:
+		if (param == 0 || param > 10000000u)
+			return -EINVAL;
+		__atomic_store_n(&c->slow_us, param, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return -EINVAL;
+}
