@@ -42,8 +42,8 @@ static int pa_parse_seq(struct ex_run *run, struct pa_state *st)
 	}
 	if (n != 1) {
 		free(vals);
-		return ex_fail(run, -EINVAL, "seq has %u lengths but batch=%u (give 1 or %u)", n,
-			       st->batch, st->batch);
+		return ex_fail(run, -EINVAL, "seq has %u lengths but batch=%u: give one length, "
+			       "or one per sequence", n, st->batch);
 	}
 	st->seq = malloc(st->batch * sizeof(*st->seq));
 	if (!st->seq) {
