@@ -14,16 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "examples/example.h"
+#include "examples/bgemm/bgemm.h"
 
-struct bgemm_state {
-	uint32_t tile, loop, grid_k, groups;
-	uint64_t a_addr, b_addr, c_addr;
-	uint64_t tiles_ab, tiles_c;	/* tile x tile matrices in A (= B) and in C */
-	float *a, *b;			/* host copies for the golden */
-};
-
-static void tiles_shape(const struct bgemm_state *st, uint64_t tiles, uint32_t shape[3])
+void bgemm_tiles_shape(const struct bgemm_state *st, uint64_t tiles, uint32_t shape[3])
 {
 	shape[0] = (uint32_t)tiles;
 	shape[1] = st->tile;
@@ -38,14 +31,14 @@ static int bgemm_orch(struct pto_runtime *rt, void *arg)
 	struct pto_args args;
 	int rc;
 
-	tiles_shape(st, st->tiles_ab, shape);
+	bgemm_tiles_shape(st, st->tiles_ab, shape);
 	if ((rc = pto_tensor_external(&a, st->a_addr, PTO2_DTYPE_F32, 3, shape)) ||
 	    (rc = pto_tensor_external(&b, st->b_addr, PTO2_DTYPE_F32, 3, shape)))
 		return rc;
-	tiles_shape(st, st->tiles_c, shape);
+	bgemm_tiles_shape(st, st->tiles_c, shape);
 	if ((rc = pto_tensor_external(&c, st->c_addr, PTO2_DTYPE_F32, 3, shape)))
 		return rc;
-	tiles_shape(st, st->loop, vshape);
+	bgemm_tiles_shape(st, st->loop, vshape);
 
 	for (uint32_t g = 0; g < st->groups; g++) {
 		PTO_SCOPE(rt) {
@@ -73,7 +66,7 @@ static int bgemm_orch(struct pto_runtime *rt, void *arg)
 	return 0;
 }
 
-static int bgemm_setup(struct ex_run *run)
+int bgemm_setup(struct ex_run *run)
 {
 	struct bgemm_state *st = calloc(1, sizeof(*st));
 	uint32_t n;
@@ -119,7 +112,7 @@ static int bgemm_setup(struct ex_run *run)
 	return rc;
 }
 
-static int bgemm_reset(struct ex_run *run)
+int bgemm_reset(struct ex_run *run)
 {
 	struct bgemm_state *st = run->state;
 	uint64_t bytes = st->tiles_c * st->tile * st->tile * sizeof(float);
@@ -133,7 +126,7 @@ static int bgemm_reset(struct ex_run *run)
 	return rc ? ex_fail(run, rc, "upload: %s", pto_last_error()) : 0;
 }
 
-static int bgemm_check(struct ex_run *run, struct ex_result *res)
+int bgemm_check(struct ex_run *run, struct ex_result *res)
 {
 	struct bgemm_state *st = run->state;
 	uint32_t t = st->tile;
@@ -165,7 +158,7 @@ static int bgemm_check(struct ex_run *run, struct ex_result *res)
 	return rc;
 }
 
-static void bgemm_teardown(struct ex_run *run)
+void bgemm_teardown(struct ex_run *run)
 {
 	struct bgemm_state *st = run->state;
 
@@ -176,17 +169,7 @@ static void bgemm_teardown(struct ex_run *run)
 	free(st);
 }
 
-/* The reference system's cases (n = GEMM+ADD pairs) plus small ones. */
-static const struct ex_case bgemm_cases[] = {
-	{ "Small", "tile=32 loop=2 grid_k=2 n=16", EX_CASE_SMALL, "8 groups, 32 tasks" },
-	{ "SmallK4", "tile=16 loop=1 grid_k=4 n=24", EX_CASE_SMALL, "6 groups, chains of 4" },
-	{ "Case0", "tile=128 loop=4 grid_k=2 n=500", 0, "1000 tasks" },
-	{ "Case1", "tile=128 loop=4 grid_k=2 n=64", 0, "128 tasks" },
-	{ "Case2", "tile=128 loop=4 grid_k=2 n=256", 0, "512 tasks" },
-	{ "Case3", "tile=128 loop=16 grid_k=2 n=64", 0, "128 tasks, 16 tiles per task" },
-	{ "Case4", "tile=128 loop=4 grid_k=4 n=64", 0, "128 tasks, chains of 4" },
-	{ "Bgemm64", "tile=64 loop=1 grid_k=4 n=32", EX_CASE_SMALL, "64 tasks of 64x64 tiles" },
-};
+static const struct ex_case bgemm_cases[] = { BGEMM_CASES };
 
 const struct ex_example ex_bgemm = {
 	.name = "bgemm",
@@ -195,7 +178,7 @@ const struct ex_example ex_bgemm = {
 	.num_cases = sizeof(bgemm_cases) / sizeof(bgemm_cases[0]),
 	.atol = 1e-3,
 	.rtol = 1e-3,
-	.keys = "tile loop grid_k n",
+	.keys = BGEMM_KEYS,
 	.setup = bgemm_setup,
 	.reset = bgemm_reset,
 	.orch = bgemm_orch,

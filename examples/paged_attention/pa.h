@@ -100,4 +100,20 @@ int64_t pa_submit_softmax(struct pto_runtime *rt, const struct pa_state *st,
 int64_t pa_submit_update(struct pto_runtime *rt, struct pa_tile *tile, struct pa_block *blk,
 			 struct pto_tensor *o, int first, int last);
 
+/* Extra cases of the unrolled variants: several groups per sequence. */
+#define PA_UNROLL_CASES \
+	{ "UnrollSmall", "batch=4 heads=16 head_dim=16 block=16 seq=33,64,128,15 unroll=3", \
+	  EX_CASE_SMALL, "several groups per sequence, partial last groups" }, \
+	{ "UnrollMixed", "batch=3 heads=16 head_dim=32 block=16 seq=200,47,16 unroll=4", \
+	  EX_CASE_SMALL, "groups of 4 blocks, a 1-block sequence" }
+
+/*
+ * Submit the four tasks (QK, softmax prepare, PV, update) of blocks
+ * [j0, j0 + n) of sequence @b of a @len-token, @nblk-block sequence;
+ * @task receives their ids.
+ */
+void pa_unroll_group(struct pto_runtime *rt, const struct pa_state *st, struct pa_io *io,
+		     struct pa_tile *tile, uint32_t b, uint32_t j0, uint32_t n, uint32_t len,
+		     uint32_t nblk, int64_t task[4]);
+
 #endif /* PTO_EXAMPLES_PA_H */

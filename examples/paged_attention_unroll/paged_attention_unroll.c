@@ -11,10 +11,9 @@
  */
 #include "examples/paged_attention/pa.h"
 
-/* The four tasks of blocks [j0, j0 + n) of sequence @b. */
-static void pa_unroll_group(struct pto_runtime *rt, const struct pa_state *st, struct pa_io *io,
-			    struct pa_tile *tile, uint32_t b, uint32_t j0, uint32_t n,
-			    uint32_t len, uint32_t nblk)
+void pa_unroll_group(struct pto_runtime *rt, const struct pa_state *st, struct pa_io *io,
+		     struct pa_tile *tile, uint32_t b, uint32_t j0, uint32_t n, uint32_t len,
+		     uint32_t nblk, int64_t task[4])
 {
 	uint32_t ishape[2] = { 1, n }, ioff[2] = { b, j0 };
 	uint32_t sshape[2] = { tile->rows, n * st->block };
@@ -31,9 +30,9 @@ static void pa_unroll_group(struct pto_runtime *rt, const struct pa_state *st, s
 	pto_arg_input(&args, &ids);
 	pto_arg_output(&args, &s);
 	pto_arg_scalar(&args, st->block);
-	pto_submit_aic(rt, EX_K_QK_PAGED, &args);
+	task[0] = pto_submit_aic(rt, EX_K_QK_PAGED, &args);
 
-	pa_submit_softmax(rt, st, tile, &s, valid < sshape[1] ? valid : sshape[1], &blk);
+	task[1] = pa_submit_softmax(rt, st, tile, &s, valid < sshape[1] ? valid : sshape[1], &blk);
 
 	pto_tensor_create(&o, PTO2_DTYPE_F32, 2, tile->qi.shapes);
 	pto_args_init(&args);			/* PV over the group */
@@ -42,9 +41,9 @@ static void pa_unroll_group(struct pto_runtime *rt, const struct pa_state *st, s
 	pto_arg_input(&args, &ids);
 	pto_arg_output(&args, &o);
 	pto_arg_scalar(&args, st->block);
-	pto_submit_aic(rt, EX_K_PV_PAGED, &args);
+	task[2] = pto_submit_aic(rt, EX_K_PV_PAGED, &args);
 
-	pa_submit_update(rt, tile, &blk, &o, j0 == 0, j0 + n == nblk);
+	task[3] = pa_submit_update(rt, tile, &blk, &o, j0 == 0, j0 + n == nblk);
 }
 
 static int pa_unroll_orch(struct pto_runtime *rt, void *arg)
@@ -66,8 +65,9 @@ static int pa_unroll_orch(struct pto_runtime *rt, void *arg)
 				rc = pa_tile_init(st, &io, b, qt, &tile);
 				for (uint32_t j0 = 0; !rc && j0 < nblk; j0 += st->unroll) {
 					uint32_t n = nblk - j0 < st->unroll ? nblk - j0 : st->unroll;
+					int64_t task[4];
 
-					pa_unroll_group(rt, st, &io, &tile, b, j0, n, len, nblk);
+					pa_unroll_group(rt, st, &io, &tile, b, j0, n, len, nblk, task);
 				}
 			}
 		}
@@ -75,13 +75,7 @@ static int pa_unroll_orch(struct pto_runtime *rt, void *arg)
 	return rc;
 }
 
-static const struct ex_case pa_unroll_cases[] = {
-	PA_CASES,
-	{ "UnrollSmall", "batch=4 heads=16 head_dim=16 block=16 seq=33,64,128,15 unroll=3",
-	  EX_CASE_SMALL, "several groups per sequence, partial last groups" },
-	{ "UnrollMixed", "batch=3 heads=16 head_dim=32 block=16 seq=200,47,16 unroll=4",
-	  EX_CASE_SMALL, "groups of 4 blocks, a 1-block sequence" },
-};
+static const struct ex_case pa_unroll_cases[] = { PA_CASES, PA_UNROLL_CASES };
 
 const struct ex_example ex_paged_attention_unroll = {
 	.name = "paged_attention_unroll",

@@ -11,13 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "examples/example.h"
-
-struct vec_state {
-	uint32_t shape[2];
-	float a, b;
-	uint64_t a_addr, b_addr, f_addr;
-};
+#include "examples/vector_example/vec.h"
 
 static int vec_orch(struct pto_runtime *rt, void *arg)
 {
@@ -71,7 +65,7 @@ static int vec_orch(struct pto_runtime *rt, void *arg)
 	return 0;	/* a failed submit inside the scope fails the run itself */
 }
 
-static int vec_setup(struct ex_run *run)
+int vec_setup(struct ex_run *run)
 {
 	struct vec_state *st = calloc(1, sizeof(*st));
 	uint64_t n, bytes;
@@ -108,7 +102,7 @@ static int vec_setup(struct ex_run *run)
 	return rc;
 }
 
-static int vec_reset(struct ex_run *run)
+int vec_reset(struct ex_run *run)
 {
 	struct vec_state *st = run->state;
 	uint64_t n = (uint64_t)st->shape[0] * st->shape[1];
@@ -124,7 +118,7 @@ static int vec_reset(struct ex_run *run)
 	return rc ? ex_fail(run, rc, "upload: %s", pto_last_error()) : 0;
 }
 
-static int vec_check(struct ex_run *run, struct ex_result *res)
+int vec_check(struct ex_run *run, struct ex_result *res)
 {
 	struct vec_state *st = run->state;
 	uint64_t n = (uint64_t)st->shape[0] * st->shape[1];
@@ -141,17 +135,12 @@ static int vec_check(struct ex_run *run, struct ex_result *res)
 	return rc;
 }
 
-static void vec_teardown(struct ex_run *run)
+void vec_teardown(struct ex_run *run)
 {
 	free(run->state);
 }
 
-static const struct ex_case vec_cases[] = {
-	{ "default", "rows=128 cols=128 a=2 b=3", EX_CASE_SMALL,
-	  "16384 floats per tensor, every element of f is 47" },
-	{ "wide", "rows=256 cols=1024 a=0.5 b=-1.25", EX_CASE_SMALL,
-	  "262144 floats per tensor" },
-};
+static const struct ex_case vec_cases[] = { VEC_CASES };
 
 const struct ex_example ex_vector_example = {
 	.name = "vector_example",
@@ -160,7 +149,7 @@ const struct ex_example ex_vector_example = {
 	.num_cases = sizeof(vec_cases) / sizeof(vec_cases[0]),
 	.atol = 1e-5,
 	.rtol = 1e-6,
-	.keys = "rows cols a b",
+	.keys = VEC_KEYS,
 	.setup = vec_setup,
 	.reset = vec_reset,
 	.orch = vec_orch,
