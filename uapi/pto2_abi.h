@@ -243,6 +243,79 @@ struct pto2_dispatch_payload {
 #define PTO2_PAYLOADS_PER_CORE		2u
 #define PTO2_MAX_KERNELS		1024u
 
+
+/* --- shared-memory ring layout -------------------------------------------- */
+
+/*
+ * DOC: rings
+ *
+ * The runtime keeps one ring per scope depth (depth d uses ring
+ * min(d, PTO2_NUM_RINGS - 1)).  Each ring has a task window (slots reused in
+ * task order), a heap ring in device memory (task argument blocks and
+ * runtime-created outputs, reclaimed in task order) and a dependency-list
+ * pool.  struct pto2_ring_header sits at the start of the runtime's ring
+ * area in device memory so any agent mapping the aperture (a tool showing
+ * live occupancy, a future device-side scheduler) can read how full each
+ * ring is: live tasks = current_task_index - last_task_alive.
+ *
+ * Ordering: the orchestrator initializes a slot, then release-stores
+ * current_task_index; the agent that retires tasks resets their slots, then
+ * release-stores last_task_alive.  Readers acquire-load either index before
+ * looking at what it covers.
+ */
+#define PTO2_NUM_RINGS			4
+#define PTO2_RING_MAGIC			0x50544f52u	/* "PTOR" */
+
+/**
+ * struct pto2_ring_info - static description of one ring (written at create).
+ * @heap_addr: device address of the ring's heap.
+ * @heap_size: bytes of the heap.
+ * @task_window: task slots (power of two).
+ * @dep_pool: dependency-list entries.
+ */
+struct pto2_ring_info {
+	__u64 heap_addr;
+	__u64 heap_size;
+	__u32 task_window;
+	__u32 dep_pool;
+	__u64 pad[5];
+};
+
+/**
+ * struct pto2_ring_ctl - flow control of one ring; each index on its own
+ * cache line because different agents write them.
+ * @current_task_index: tasks ever allocated in the ring (this run); written
+ *	by the orchestrator (release) after the slot is initialized.
+ * @heap_top: heap offset of the next allocation (orchestrator, relaxed,
+ *	informational).
+ * @last_task_alive: oldest task not yet retired; every task below it is
+ *	retired and its slot reset.  Written by schedulers (release).
+ */
+struct pto2_ring_ctl {
+	__u64 current_task_index;
+	__u64 heap_top;
+	__u64 pad0[6];
+	__u64 last_task_alive;
+	__u64 pad1[7];
+};
+
+/**
+ * struct pto2_ring_header - the ring area's header.
+ * @magic: %PTO2_RING_MAGIC once the runtime initialized it.
+ * @num_rings: %PTO2_NUM_RINGS.
+ * @run_seq: number of the current run (bumped at each run start).
+ * @info: per ring, static.
+ * @ctl: per ring, flow control.
+ */
+struct pto2_ring_header {
+	__u32 magic;
+	__u32 num_rings;
+	__u64 run_seq;
+	__u64 pad[6];
+	struct pto2_ring_info info[PTO2_NUM_RINGS];
+	struct pto2_ring_ctl ctl[PTO2_NUM_RINGS];
+};
+
 /* --- static checks: every width and size tied to its constant ------------- */
 
 #define PTO2_ABI_ASSERT(e, m)		_Static_assert(e, m)
@@ -270,5 +343,14 @@ PTO2_ABI_ASSERT(PTO2_ID_CORE_IDLE <= PTO2_COND_ID_MASK, "ids fit in COND's 31 bi
 PTO2_ABI_ASSERT((PTO2_ID_SPAN & 1) == 0, "id parity alternates across the wrap");
 PTO2_ABI_ASSERT(PTO2_MAX_CORES == 3 * PTO2_MAX_CLUSTERS, "1 AIC + 2 AIV per cluster");
 PTO2_ABI_ASSERT(PTO2_MAX_ARGS <= 0xff, "argument counts fit the payload's count fields");
+
+PTO2_ABI_ASSERT(sizeof(struct pto2_ring_info) == PTO2_CACHE_LINE, "ring info is one cache line");
+PTO2_ABI_ASSERT(__builtin_offsetof(struct pto2_ring_ctl, last_task_alive) == PTO2_CACHE_LINE,
+		"current_task_index and last_task_alive on separate cache lines");
+PTO2_ABI_ASSERT(sizeof(struct pto2_ring_ctl) == 2 * PTO2_CACHE_LINE, "ring ctl is two cache lines");
+PTO2_ABI_ASSERT(__builtin_offsetof(struct pto2_ring_header, info) == PTO2_CACHE_LINE,
+		"ring header: one line of identity first");
+PTO2_ABI_ASSERT(__builtin_offsetof(struct pto2_ring_header, ctl) % PTO2_CACHE_LINE == 0,
+		"ring ctl lines are cache-line aligned");
 
 #endif /* PTO2_UAPI_ABI_H */

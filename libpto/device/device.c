@@ -29,7 +29,10 @@
 
 /*
  * The kernel-module backend lives in dev_kmod.c.  Referenced weakly so
- * libpto builds without it; a build without it reports -ENODEV.
+ * libpto builds without it; a build without it reports -ENODEV.  When
+ * dev_kmod.c is added, drop this pragma: a weak reference does not pull
+ * dev_kmod.o out of libpto.a, so statically linked tools would still say
+ * "not built".
  */
 #pragma weak pto__kmod_open
 

@@ -15,6 +15,7 @@
 #define PTO_GATE_AFFINITY_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #define PTO_GATE_MAX_THREADS	64
 #define PTO_GATE_UNPINNED	(-1)
@@ -68,6 +69,15 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 
 /* Print the layout (and warnings) to stderr, one line per role. */
 void pto_gate_print(const struct pto_gate_plan *plan);
+/* The same, to @f. */
+void pto_gate_fprint(FILE *f, const struct pto_gate_plan *plan);
+
+/*
+ * pto_gate_affinity_cpus() - the calling thread's affinity mask as a list,
+ * ascending (the @mask_cpus of pto_gate_plan()).
+ * Return: number of CPUs, -EINVAL if more than @max, or -errno.
+ */
+int pto_gate_affinity_cpus(int32_t *cpus, uint32_t max);
 
 /* Pin the calling thread to @cpu (no-op for PTO_GATE_UNPINNED).  Return 0 or -errno. */
 int pto_gate_pin_self(int32_t cpu);

@@ -26,7 +26,8 @@
  * @running_done: the running dispatch finished.
  * @pending_done: the pending dispatch finished too.
  * @promote: the pending dispatch is now running (running_done is set).
- * @running_acked: the running dispatch was latched by the core.
+ * @running_acked: the running dispatch (after @promote: the promoted one)
+ *	was latched by the core, so the pending slot may be filled.
  */
 struct pto_cond_result {
 	uint8_t running_done;

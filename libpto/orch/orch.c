@@ -1,0 +1,889 @@
+// SPDX-License-Identifier: MIT
+/*
+ * orch.c - the orchestrator: submit (dependency discovery, ring allocation
+ * with back-pressure, wiring), scopes, blocking tensor access.  Runs only
+ * on the thread inside pto_run().
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libpto/api.h"
+#include "libpto/runtime/rt_impl.h"
+#include "runtime/regs.h"
+
+#define SCOPE_TASKS_INIT	1024
+#define DEP_SCRATCH_INIT	64
+#define TM_POOL_INIT		4096
+#define TM_POOL_MAX		(1u << 24)
+/* heap/area alignment of the ring area in device memory */
+#define RING_AREA_ALIGN		4096u
+
+static const char *const state_names[] = { "pending", "completed", "consumed" };
+
+/* --- setup -------------------------------------------------------------------- */
+
+int pto__orch_setup(struct pto_runtime *rt)
+{
+	uint64_t hdr_bytes = (sizeof(struct pto2_ring_header) + RING_AREA_ALIGN - 1) &
+			     ~(uint64_t)(RING_AREA_ALIGN - 1);
+	uint64_t total = hdr_bytes, off;
+	uint8_t *host;
+	int ret;
+
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		total += (rt->cfg.heap_size[r] + RING_AREA_ALIGN - 1) & ~(uint64_t)(RING_AREA_ALIGN - 1);
+	ret = pto_mem_alloc(rt->dev, total, RING_AREA_ALIGN, &rt->ring_area_addr);
+	if (ret)
+		return pto__fail(ret, "pto_runtime_create: cannot allocate %" PRIu64 " bytes of "
+				 "device memory for the rings (heap_size per ring too large?)", total);
+	host = pto_mem_map(rt->dev, rt->ring_area_addr, total);
+	if (!host)
+		return -EINVAL;
+	rt->hdr = (struct pto2_ring_header *)host;
+	memset(rt->hdr, 0, sizeof(*rt->hdr));
+	rt->hdr->num_rings = PTO2_NUM_RINGS;
+	off = hdr_bytes;
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		struct pto_ring *ring = &rt->rings[r];
+
+		ring->id = (uint32_t)r;
+		ret = pto_ring_alloc_init(&ring->alloc, rt->cfg.task_window[r],
+					  rt->cfg.heap_size[r], rt->cfg.dep_pool[r]);
+		if (ret)
+			return ret;
+		ring->slots = calloc(rt->cfg.task_window[r], sizeof(*ring->slots));
+		ring->deps = calloc(rt->cfg.dep_pool[r], sizeof(*ring->deps));
+		if (!ring->slots || !ring->deps)
+			return pto__fail(-ENOMEM, "pto_runtime_create: ring %d tables", r);
+		ring->ctl = &rt->hdr->ctl[r];
+		ring->heap_addr = rt->ring_area_addr + off;
+		ring->heap_host = host + off;
+		rt->hdr->info[r].heap_addr = ring->heap_addr;
+		rt->hdr->info[r].heap_size = rt->cfg.heap_size[r];
+		rt->hdr->info[r].task_window = rt->cfg.task_window[r];
+		rt->hdr->info[r].dep_pool = rt->cfg.dep_pool[r];
+		off += (rt->cfg.heap_size[r] + RING_AREA_ALIGN - 1) & ~(uint64_t)(RING_AREA_ALIGN - 1);
+	}
+	rt->hdr->magic = PTO2_RING_MAGIC;
+	ret = pto_tm_init(&rt->tm, rt->cfg.task_window, TM_POOL_INIT, TM_POOL_MAX);
+	if (ret)
+		return ret;
+	rt->cap_scope_tasks = SCOPE_TASKS_INIT;
+	rt->scope_tasks = malloc(rt->cap_scope_tasks * sizeof(*rt->scope_tasks));
+	rt->cap_dep_scratch = DEP_SCRATCH_INIT;
+	rt->dep_scratch = malloc(rt->cap_dep_scratch * sizeof(*rt->dep_scratch));
+	if (!rt->scope_tasks || !rt->dep_scratch)
+		return pto__fail(-ENOMEM, "pto_runtime_create: orchestrator tables");
+	pto_waiter_init(&rt->orch_wait);
+	return 0;
+}
+
+void pto__orch_teardown(struct pto_runtime *rt)
+{
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		pto_ring_alloc_fini(&rt->rings[r].alloc);
+		free(rt->rings[r].slots);
+		free(rt->rings[r].deps);
+	}
+	if (rt->tm.buckets)
+		pto_tm_fini(&rt->tm);
+	free(rt->scope_tasks);
+	free(rt->dep_scratch);
+	if (rt->ring_area_addr)
+		pto_mem_free(rt->dev, rt->ring_area_addr);
+}
+
+void pto__orch_reset(struct pto_runtime *rt)
+{
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		struct pto_ring *ring = &rt->rings[r];
+
+		pto_ring_alloc_reset(&ring->alloc);
+		memset(ring->slots, 0, ring->alloc.window * sizeof(*ring->slots));
+		for (uint32_t i = 0; i < ring->alloc.window; i++)
+			ring->slots[i].state = PTO_TASK_CONSUMED;
+		ring->open_tasks = 0;
+		ring->advance_lock = 0;
+		ring->advance_pending = 0;
+		reg_store_relaxed(&ring->ctl->current_task_index, 0);
+		reg_store_relaxed(&ring->ctl->heap_top, 0);
+		reg_store_relaxed(&ring->ctl->last_task_alive, 0);
+	}
+	rt->hdr->run_seq++;
+	pto_tm_reset(&rt->tm);
+	rt->depth = 0;
+	rt->num_scope_tasks = 0;
+	rt->run_tasks = 0;
+	rt->orch_blocked_ns = 0;
+}
+
+/* --- checks ---------------------------------------------------------------------- */
+
+int pto__orch_check(struct pto_runtime *rt, const char *fn)
+{
+	if (!rt)
+		return pto__fail(-EINVAL, "%s: NULL runtime", fn);
+	if (!rt->in_run || !pthread_equal(pthread_self(), rt->orch_thread))
+		return pto__fail(-EINVAL, "%s: only inside the orchestration function, on the "
+				 "thread that called pto_run()", fn);
+	if (pto__rt_error(rt))
+		return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s", fn,
+				 rt->err.msg);
+	return 0;
+}
+
+/* A misuse inside the run: fail the run and return the code. */
+#define orch_fail(rt, code, ...)	pto__rt_fail((rt), (code), __VA_ARGS__)
+
+struct pto_task *pto__task_slot(struct pto_runtime *rt, int64_t id)
+{
+	uint64_t ring, local;
+	struct pto_ring *r;
+
+	if (id < 0)
+		return NULL;
+	ring = (uint64_t)id >> 32;
+	local = (uint64_t)id & 0xffffffffull;
+	if (ring >= PTO_NUM_RINGS)
+		return NULL;
+	r = &rt->rings[ring];
+	return &r->slots[local & r->alloc.mask];
+}
+
+static uint64_t ring_alive(struct pto_ring *r)
+{
+	/* pairs with the release store in pto__ring_advance() after the slot reset */
+	return reg_load_acquire(&r->ctl->last_task_alive);
+}
+
+/* -1: never submitted (this run); 0: retired; 1: alive. */
+static int task_liveness(struct pto_runtime *rt, int64_t id)
+{
+	uint64_t ring = (uint64_t)id >> 32, local = (uint64_t)id & 0xffffffffull;
+	struct pto_ring *r;
+
+	if (id < 0 || ring >= PTO_NUM_RINGS)
+		return -1;
+	r = &rt->rings[ring];
+	if (local >= r->alloc.next)
+		return -1;
+	return local >= ring_alive(r);
+}
+
+/* --- dependency collection --------------------------------------------------------- */
+
+static int scratch_add(struct pto_runtime *rt, int64_t id)
+{
+	for (uint32_t i = 0; i < rt->num_dep_scratch; i++)
+		if (rt->dep_scratch[i] == id)
+			return 0;
+	if (rt->num_dep_scratch == rt->cap_dep_scratch) {
+		uint32_t ncap = rt->cap_dep_scratch * 2;
+		int64_t *n = realloc(rt->dep_scratch, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		rt->dep_scratch = n;
+		rt->cap_dep_scratch = ncap;
+	}
+	rt->dep_scratch[rt->num_dep_scratch++] = id;
+	return 0;
+}
+
+struct lookup_ctx {
+	struct pto_runtime *rt;
+	int err;
+};
+
+static void lookup_cb(void *ctx, int64_t producer)
+{
+	struct lookup_ctx *lc = ctx;
+
+	if (scratch_add(lc->rt, producer))
+		lc->err = -ENOMEM;
+}
+
+/* --- launch and argument validation ----------------------------------------------- */
+
+static int check_kernel(struct pto_runtime *rt, int32_t k, enum pto2_core_type want,
+			const char *lane)
+{
+	if (k == PTO_NO_KERNEL)
+		return 0;
+	if (k < 0 || (uint32_t)k >= PTO2_MAX_KERNELS)
+		return orch_fail(rt, -EINVAL, "pto_submit: %s kernel id %d out of range", lane, k);
+	if (rt->kernel_type[k] < 0)
+		return orch_fail(rt, -EINVAL, "pto_submit: %s kernel %d is not registered", lane,
+				 k);
+	if (rt->kernel_type[k] != (int8_t)want)
+		return orch_fail(rt, -EINVAL, "pto_submit: %s kernel %d ('%s') is registered "
+				 "for the %s core", lane, k, pto__kernel_name(rt, k),
+				 want == PTO2_CORE_AIC ? "AIV" : "AIC");
+	return 0;
+}
+
+/* Fill @t's shape fields from @l; return 0 or the failed run's code. */
+static int check_launch(struct pto_runtime *rt, const struct pto_launch *l, struct pto_task *t)
+{
+	uint32_t lanes = 0, cap, nl;
+	int ret;
+
+	if ((ret = check_kernel(rt, l->aic, PTO2_CORE_AIC, "AIC")) ||
+	    (ret = check_kernel(rt, l->aiv0, PTO2_CORE_AIV, "AIV0")) ||
+	    (ret = check_kernel(rt, l->aiv1, PTO2_CORE_AIV, "AIV1")))
+		return ret;
+	if (l->flags & ~PTO_LAUNCH_SYNC_START)
+		return orch_fail(rt, -EINVAL, "pto_submit: unknown launch flags 0x%x", l->flags);
+	t->kernel[0] = l->aic;
+	t->kernel[1] = l->aiv0;
+	t->kernel[2] = l->aiv1;
+	if (l->aic != PTO_NO_KERNEL)
+		lanes |= PTO_LANE_AIC;
+	if (l->aiv0 != PTO_NO_KERNEL)
+		lanes |= PTO_LANE_AIV0;
+	if (l->aiv1 != PTO_NO_KERNEL)
+		lanes |= PTO_LANE_AIV1;
+	if (!lanes)
+		return orch_fail(rt, -EINVAL, "pto_submit: launch names no kernel");
+	if (lanes == PTO_LANE_AIV1) {
+		/* a lone AIV1 kernel is just an AIV task */
+		lanes = PTO_LANE_AIV0;
+		t->kernel[1] = l->aiv1;
+		t->kernel[2] = PTO_NO_KERNEL;
+	}
+	nl = (uint32_t)__builtin_popcount(lanes);
+	t->lanes = lanes;
+	t->shape = nl > 1 ? PTO_TRACE_SHAPE_MIX :
+		   lanes == PTO_LANE_AIC ? PTO_TRACE_SHAPE_AIC : PTO_TRACE_SHAPE_AIV;
+	t->block_num = l->block_num ? l->block_num : 1;
+	if (t->block_num > 65535)
+		return orch_fail(rt, -EINVAL, "pto_submit: block_num %u > 65535", t->block_num);
+	t->total_sub = t->block_num * nl;
+	t->flags = l->flags;
+	if ((l->flags & PTO_LAUNCH_SYNC_START) && t->block_num > 1) {
+		cap = rt->sched_caps[t->shape];
+		if (t->block_num > cap)
+			return orch_fail(rt, PTO_E_SYNC_START, "pto_submit: sync-start task of %u "
+					 "blocks can never start at once: %s capacity is %u "
+					 "(cores of one scheduler thread)", t->block_num,
+					 t->shape == PTO_TRACE_SHAPE_AIC ? "AIC" :
+					 t->shape == PTO_TRACE_SHAPE_AIV ? "AIV" : "MIX", cap);
+	}
+	return 0;
+}
+
+static int check_args(struct pto_runtime *rt, struct pto_args *a)
+{
+	if (a->error)
+		return orch_fail(rt, a->error < 0 ? a->error : -EINVAL, "pto_submit: %s",
+				 a->error_msg);
+	if (a->num_tensors > PTO2_MAX_TENSOR_ARGS || a->num_scalars > PTO2_MAX_SCALAR_ARGS ||
+	    a->num_deps > PTO_MAX_ARG_DEPS)
+		return orch_fail(rt, -EINVAL, "pto_submit: corrupt argument list");
+	for (uint32_t i = 0; i < a->num_tensors; i++) {
+		const struct pto_tensor *t = a->tensors[i];
+
+		if (!t || t->ndims == 0 || t->ndims > PTO2_MAX_DIMS || t->dtype >= PTO2_DTYPE_COUNT)
+			return orch_fail(rt, -EINVAL, "pto_submit: tensor argument %u is not "
+					 "initialized", i);
+		if (a->kinds[i] == PTO_ARG_OUTPUT) {
+			if (!(t->flags & PTO_TENSOR_UNALLOCATED))
+				return orch_fail(rt, -EINVAL, "pto_submit: OUTPUT argument %u "
+						 "already has a buffer (use OUTPUT_EXISTING, or "
+						 "pto_tensor_create() it)", i);
+		} else if (t->flags & PTO_TENSOR_UNALLOCATED) {
+			return orch_fail(rt, -EINVAL, "pto_submit: argument %u has no buffer yet "
+					 "(pass it as OUTPUT of its producer first)", i);
+		}
+	}
+	return 0;
+}
+
+/* --- back-pressure ------------------------------------------------------------------ */
+
+static const char *short_name(enum pto_ring_short s)
+{
+	return s == PTO_RING_SHORT_SLOT ? "task window" :
+	       s == PTO_RING_SHORT_HEAP ? "heap" : "dependency pool";
+}
+
+static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_short why,
+		      uint64_t la, uint64_t heap_bytes, uint32_t ms)
+{
+	struct pto_task *old = &r->slots[la & r->alloc.mask];
+	uint32_t st = __atomic_load_n(&old->state, __ATOMIC_ACQUIRE);
+
+	return orch_fail(rt, PTO_E_RING_STALL, "ring %u stalled %u ms on its %s: %" PRIu64
+			 " of %u slots live, heap %" PRIu64 "/%" PRIu64 " bytes used (+%" PRIu64
+			 " wanted), dep pool %" PRIu64 "/%u; oldest live task %" PRId64
+			 " (kernel '%s', %s, fanin %u/%u, fanout %u/%u)", r->id, ms,
+			 short_name(why), r->alloc.next - la, r->alloc.window,
+			 pto_ring_heap_used(&r->alloc, la), r->alloc.heap_size,
+			 pto_ring_heap_round(heap_bytes), pto_ring_dep_used(&r->alloc, la),
+			 r->alloc.dep_cap, old->id,
+			 pto__kernel_name(rt, old->kernel[0] >= 0 ? old->kernel[0] :
+					  old->kernel[1] >= 0 ? old->kernel[1] : old->kernel[2]),
+			 st < 3 ? state_names[st] : "?",
+			 __atomic_load_n(&old->fanin_refcount, __ATOMIC_RELAXED),
+			 __atomic_load_n(&old->fanin_count, __ATOMIC_RELAXED),
+			 __atomic_load_n(&old->fanout_refcount, __ATOMIC_RELAXED),
+			 __atomic_load_n(&old->fanout_count, __ATOMIC_RELAXED));
+}
+
+/*
+ * Allocate slot + heap + dependency entries in ring @r, blocking while the
+ * schedulers retire work.  Fails at once when only open-scope tasks are
+ * live (nothing can ever retire), else after the stall timeout.
+ */
+static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
+		      uint32_t deps, struct pto_ring_grant *g)
+{
+	uint64_t t_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
+	uint32_t spins = 0;
+
+	for (;;) {
+		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
+		uint64_t la = ring_alive(r), now;
+		enum pto_ring_short why;
+
+		pto_tm_set_alive(&rt->tm, r->id, la, 0);
+		why = pto_ring_try_alloc(&r->alloc, la, heap_bytes, deps, g);
+		if (why == PTO_RING_FITS)
+			break;
+		if (r->alloc.next - la <= r->open_tasks) {
+			/* every live task belongs to an open scope: nothing will ever retire */
+			if (why == PTO_RING_SHORT_DEP)
+				return orch_fail(rt, PTO_E_DEP_POOL, "ring %u dependency pool of %u "
+						 "entries cannot hold the open scopes' %" PRIu64
+						 " entries + %u more", r->id, r->alloc.dep_cap,
+						 pto_ring_dep_used(&r->alloc, la), deps);
+			return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "scope at depth %u can never fit "
+					 "ring %u: its open scopes hold %u tasks and %" PRIu64
+					 " heap bytes; %s too small (window %u slots, heap %" PRIu64
+					 " bytes, this task needs %" PRIu64 ")", rt->depth - 1,
+					 r->id, r->open_tasks, pto_ring_heap_used(&r->alloc, la),
+					 short_name(why), r->alloc.window, r->alloc.heap_size,
+					 pto_ring_heap_round(heap_bytes));
+		}
+		if (pto__rt_error(rt))
+			return pto__fail(PTO_E_ABORTED, "pto_submit: the run already failed: %s",
+					 rt->err.msg);
+		now = pto_now_ns();
+		if (!t_wait)
+			t_wait = now;
+		if (la != prev_la) {
+			prev_la = la;
+			last_progress = now;
+		}
+		if (now - last_progress > (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull) {
+			rt->orch_blocked_ns += now - t_wait;
+			return ring_stall(rt, r, why, la, heap_bytes, rt->cfg.stall_timeout_ms);
+		}
+		if (spins < PTO_SPIN_BUDGET) {
+			spins++;
+			pto_cpu_relax();
+			continue;
+		}
+		pto_waiter_sleep(&rt->orch_wait, seen,
+				 last_progress + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1);
+	}
+	if (t_wait) {
+		uint64_t now = pto_now_ns();
+
+		rt->orch_blocked_ns += now - t_wait;
+		if (pto_trace_on(rt->trace))
+			pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_ALLOC_WAIT, t_wait, now, 1);
+	}
+	return 0;
+}
+
+/* --- submit -------------------------------------------------------------------------- */
+
+static uint64_t out_bytes(const struct pto_tensor *t)
+{
+	return pto_ring_heap_round(t->size);
+}
+
+static void fill_desc(struct pto2_tensor_desc *d, const struct pto_tensor *t)
+{
+	uint64_t start = 0, stride = 1;
+
+	memset(d, 0, sizeof(*d));
+	d->buffer_addr = t->addr;
+	d->buffer_size = t->size;
+	d->dtype = t->dtype;
+	d->ndims = t->ndims;
+	for (uint32_t k = t->ndims; k-- > 0;) {
+		start += (uint64_t)t->offsets[k] * stride;
+		stride *= t->raw_shapes[k];
+	}
+	d->start_offset = start;
+	for (uint32_t k = 0; k < PTO2_MAX_DIMS; k++) {
+		d->shapes[k] = k < t->ndims ? t->shapes[k] : 1;
+		d->raw_shapes[k] = k < t->ndims ? t->raw_shapes[k] : 1;
+		d->offsets[k] = k < t->ndims ? t->offsets[k] : 0;
+	}
+	d->version = t->version;
+	d->owner_task = t->owner >= 0 ? (uint64_t)t->owner : PTO2_TASK_NONE;
+}
+
+static int scope_push_task(struct pto_runtime *rt, struct pto_task *t)
+{
+	if (rt->num_scope_tasks == rt->cap_scope_tasks) {
+		uint32_t ncap = rt->cap_scope_tasks * 2;
+		struct pto_task **n = realloc(rt->scope_tasks, ncap * sizeof(*n));
+
+		if (!n)
+			return orch_fail(rt, -ENOMEM, "pto_submit: scope task list of %u", ncap);
+		rt->scope_tasks = n;
+		rt->cap_scope_tasks = ncap;
+	}
+	rt->scope_tasks[rt->num_scope_tasks++] = t;
+	return 0;
+}
+
+/* Wire @t onto each producer in the scratch list; return satisfied count. */
+static uint32_t wire_fanin(struct pto_runtime *rt, struct pto_task *t, struct pto_ring *r,
+			   uint64_t *dep_top)
+{
+	uint32_t sat = 0, n = 0;
+
+	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
+		int64_t id = rt->dep_scratch[i];
+		struct pto_task *p = pto__task_slot(rt, id);
+		uint32_t st;
+
+		pto__task_lock(p);
+		st = p->state;
+		if (p->id != id || st == PTO_TASK_CONSUMED) {
+			/* retired meanwhile (or slot reused): a satisfied dependency */
+			sat++;
+		} else {
+			/* the reference keeps p (and its outputs) alive until t completes */
+			p->fanout_count++;
+			t->fanin[n++] = id;
+			if (st == PTO_TASK_COMPLETED) {
+				sat++;
+			} else {
+				struct pto_dep_node *node = &r->deps[*dep_top % r->alloc.dep_cap];
+
+				(*dep_top)++;
+				node->consumer = t;
+				node->next = p->fanout_head;
+				p->fanout_head = node;
+			}
+		}
+		pto__task_unlock(p);
+	}
+	t->num_fanin = n;
+	return sat;
+}
+
+PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *launch,
+			   struct pto_args *args)
+{
+	struct pto_task shape = { 0 }, *t;
+	struct pto_ring *r;
+	struct pto_ring_grant g;
+	struct pto_trace_task *tr = NULL;
+	uint64_t t0 = 0, heap_bytes, fixed, out_off, dep_top;
+	uint32_t ring, writers = 0, sat, idx;
+	struct lookup_ctx lc;
+	int ret;
+
+	ret = pto__orch_check(rt, "pto_submit");
+	if (ret)
+		return ret;
+	if (pto_trace_on(rt->trace))
+		t0 = pto_now_ns();
+	if (!launch || !args)
+		return orch_fail(rt, -EINVAL, "pto_submit: NULL %s", launch ? "args" : "launch");
+	ret = check_launch(rt, launch, &shape);
+	if (ret)
+		return ret;
+	ret = check_args(rt, args);
+	if (ret)
+		return ret;
+
+	ring = rt->depth - 1 < PTO_NUM_RINGS - 1 ? rt->depth - 1 : PTO_NUM_RINGS - 1;
+	r = &rt->rings[ring];
+	if (r->open_tasks + 1 > r->alloc.window)
+		return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "scope at depth %u holds %u tasks: "
+				 "more than ring %u's task window of %u slots (raise "
+				 "PTO2_RING_TASK_WINDOW or split the scope)", rt->depth - 1,
+				 r->open_tasks, ring, r->alloc.window);
+
+	/* dependencies: explicit, creator retention, then overlap tracking */
+	rt->num_dep_scratch = 0;
+	lc.rt = rt;
+	lc.err = 0;
+	for (uint32_t i = 0; i < args->num_deps; i++) {
+		int live = task_liveness(rt, args->deps[i]);
+
+		if (live < 0)
+			return orch_fail(rt, -EINVAL, "pto_submit: explicit dependency %u: task "
+					 "%" PRId64 " was never submitted", i, args->deps[i]);
+		if (live && scratch_add(rt, args->deps[i]))
+			lc.err = -ENOMEM;
+	}
+	for (int r2 = 0; r2 < PTO_NUM_RINGS; r2++)
+		pto_tm_set_alive(&rt->tm, (uint32_t)r2, ring_alive(&rt->rings[r2]), 0);
+	{
+		uint64_t tl = t0 ? pto_now_ns() : 0;
+
+		for (uint32_t i = 0; i < args->num_tensors; i++) {
+			struct pto_tensor *ten = args->tensors[i];
+			uint32_t kind = args->kinds[i];
+
+			if (kind == PTO_ARG_OUTPUT)
+				continue;
+			if (ten->owner >= 0 && task_liveness(rt, ten->owner) > 0 &&
+			    scratch_add(rt, ten->owner))
+				lc.err = -ENOMEM;
+			if (ten->flags & PTO_TENSOR_MANUAL_DEP)
+				continue;
+			if (kind == PTO_ARG_INPUT || kind == PTO_ARG_INOUT)
+				pto_tm_lookup(&rt->tm, ten, kind == PTO_ARG_INOUT, lookup_cb, &lc);
+			if (kind == PTO_ARG_INOUT || kind == PTO_ARG_OUTPUT_EXISTING)
+				writers++;
+		}
+		if (tl)
+			pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_LOOKUP, tl, pto_now_ns(),
+					     rt->num_dep_scratch);
+	}
+	if (lc.err)
+		return orch_fail(rt, -ENOMEM, "pto_submit: dependency list");
+	ret = pto_tm_reserve(&rt->tm, writers);
+	if (ret)
+		return orch_fail(rt, ret, "%s", pto_last_error());
+
+	/* argument block: descriptors, scalars, fanin ids, then the outputs */
+	fixed = (uint64_t)args->num_tensors * sizeof(struct pto2_tensor_desc) +
+		(uint64_t)args->num_scalars * 8 + (uint64_t)rt->num_dep_scratch * 8;
+	heap_bytes = pto_ring_heap_round(fixed);
+	for (uint32_t i = 0; i < args->num_tensors; i++)
+		if (args->kinds[i] == PTO_ARG_OUTPUT)
+			heap_bytes += out_bytes(args->tensors[i]);
+	ret = ring_alloc(rt, r, heap_bytes, rt->num_dep_scratch, &g);
+	if (ret)
+		return ret;
+	pto_tm_set_alive(&rt->tm, ring, ring_alive(r), 0);
+
+	/* initialize the slot (nobody else looks at it until it is published) */
+	t = &r->slots[g.local & r->alloc.mask];
+	memcpy(t->kernel, shape.kernel, sizeof(t->kernel));
+	t->id = pto_task_id(ring, g.local);
+	t->local = g.local;
+	t->ring = ring;
+	t->shape = shape.shape;
+	t->lanes = shape.lanes;
+	t->block_num = shape.block_num;
+	t->total_sub = shape.total_sub;
+	t->flags = shape.flags;
+	t->num_tensors = args->num_tensors;
+	t->num_scalars = args->num_scalars;
+	t->num_fanin = 0;
+	t->next_block = 0;
+	idx = rt->run_tasks++;
+	t->trace_idx = idx;
+	t->args_addr = r->heap_addr + g.heap_off;
+	t->args_host = r->heap_host + g.heap_off;
+	t->fanin = (int64_t *)(t->args_host + (uint64_t)args->num_tensors *
+			       sizeof(struct pto2_tensor_desc) + (uint64_t)args->num_scalars * 8);
+	t->completed_sub = 0;
+	t->fanin_refcount = 0;
+	__atomic_store_n(&t->fanin_count, rt->num_dep_scratch + 1, __ATOMIC_RELAXED);
+	t->lock = 0;
+	t->state = PTO_TASK_PENDING;
+	t->fanout_count = 1;	/* the scope's reference */
+	t->fanout_refcount = 0;
+	t->fanout_head = NULL;
+
+	out_off = g.heap_off + pto_ring_heap_round(fixed);
+	for (uint32_t i = 0; i < args->num_tensors; i++) {
+		struct pto_tensor *ten = args->tensors[i];
+
+		if (args->kinds[i] == PTO_ARG_OUTPUT) {
+			ten->addr = r->heap_addr + out_off;
+			ten->owner = t->id;
+			ten->flags &= ~PTO_TENSOR_UNALLOCATED;
+			out_off += out_bytes(ten);
+		}
+		fill_desc((struct pto2_tensor_desc *)t->args_host + i, ten);
+	}
+	memcpy(t->args_host + (uint64_t)args->num_tensors * sizeof(struct pto2_tensor_desc),
+	       args->scalars, (uint64_t)args->num_scalars * 8);
+
+	/*
+	 * Publish the slot before wiring: a producer may complete and this task
+	 * be consumed before submit returns, and the advance must then see it.
+	 * Pairs with the acquire of current_task_index in pto__ring_advance().
+	 */
+	reg_store_release(&r->ctl->current_task_index, g.local + 1);
+	reg_store_relaxed(&r->ctl->heap_top, r->alloc.heap_top);
+
+	for (uint32_t i = 0; i < args->num_tensors; i++) {
+		uint32_t kind = args->kinds[i];
+
+		if ((kind == PTO_ARG_INOUT || kind == PTO_ARG_OUTPUT_EXISTING) &&
+		    !(args->tensors[i]->flags & PTO_TENSOR_MANUAL_DEP))
+			pto_tm_insert(&rt->tm, args->tensors[i], ring, g.local);
+	}
+
+	if (pto_trace_on(rt->trace)) {
+		tr = pto_trace_task_begin(rt->trace, idx);
+		if (tr) {
+			tr->task_id = t->id;
+			memcpy(tr->kernel, t->kernel, sizeof(tr->kernel));
+			tr->ring = (uint16_t)ring;
+			tr->shape = (uint8_t)t->shape;
+			tr->block_num = t->block_num;
+			tr->t_submit = t0;
+		}
+	}
+
+	dep_top = g.dep_first;
+	sat = wire_fanin(rt, t, r, &dep_top);
+	pto_ring_set_dep_mark(&r->alloc, g.local, dep_top);
+	ret = scope_push_task(rt, t);
+	if (ret)
+		return ret;
+	r->open_tasks++;
+	__atomic_fetch_add(&rt->submitted, 1, __ATOMIC_RELAXED);
+	if (tr) {
+		pto_trace_task_fanin(rt->trace, tr, t->fanin, t->num_fanin);
+		tr->t_publish = pto_now_ns();
+	}
+	/* +1: the redundant fanin that kept t from going ready while being wired */
+	if (pto__task_fanin_add(t, sat + 1)) {
+		if (tr)
+			tr->t_ready = tr->t_publish;
+		pto__task_push_ready(rt, t);
+	}
+	if (tr)
+		pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_SUBMIT, t0, pto_now_ns(), 1);
+	return t->id;
+}
+
+PTO_API int64_t pto_submit_aic(struct pto_runtime *rt, uint32_t kernel, struct pto_args *args)
+{
+	struct pto_launch l = { .aic = (int32_t)kernel, .aiv0 = PTO_NO_KERNEL,
+				.aiv1 = PTO_NO_KERNEL, .block_num = 1 };
+
+	if (kernel >= PTO2_MAX_KERNELS) {
+		int ret = pto__orch_check(rt, "pto_submit_aic");
+
+		return ret ? ret : orch_fail(rt, -EINVAL, "pto_submit_aic: kernel id %u out of "
+					     "range", kernel);
+	}
+	return pto_submit(rt, &l, args);
+}
+
+PTO_API int64_t pto_submit_aiv(struct pto_runtime *rt, uint32_t kernel, struct pto_args *args)
+{
+	struct pto_launch l = { .aic = PTO_NO_KERNEL, .aiv0 = (int32_t)kernel,
+				.aiv1 = PTO_NO_KERNEL, .block_num = 1 };
+
+	if (kernel >= PTO2_MAX_KERNELS) {
+		int ret = pto__orch_check(rt, "pto_submit_aiv");
+
+		return ret ? ret : orch_fail(rt, -EINVAL, "pto_submit_aiv: kernel id %u out of "
+					     "range", kernel);
+	}
+	return pto_submit(rt, &l, args);
+}
+
+/* --- scopes ---------------------------------------------------------------------------- */
+
+int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode)
+{
+	struct pto_scope *s;
+	uint32_t d = rt->depth;
+
+	if (d >= PTO_MAX_SCOPE_DEPTH)
+		return orch_fail(rt, -EINVAL, "pto_scope_begin: more than %u nested scopes",
+				 PTO_MAX_SCOPE_DEPTH);
+	s = &rt->scopes[d];
+	s->first = rt->num_scope_tasks;
+	s->ring = d < PTO_NUM_RINGS - 1 ? d : PTO_NUM_RINGS - 1;
+	s->mode = mode;
+	rt->depth++;
+	return 0;
+}
+
+/* Release the innermost scope's reference on each of its tasks. */
+void pto__scope_close(struct pto_runtime *rt)
+{
+	struct pto_scope *s = &rt->scopes[rt->depth - 1];
+	uint64_t t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0;
+	uint32_t n = rt->num_scope_tasks - s->first;
+
+	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++)
+		pto__task_release(rt, rt->scope_tasks[i]);
+	rt->rings[s->ring].open_tasks -= n;
+	rt->num_scope_tasks = s->first;
+	rt->depth--;
+	if (t0)
+		pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_SCOPE_END, t0, pto_now_ns(), n);
+}
+
+PTO_API int pto_scope_begin(struct pto_runtime *rt, enum pto_scope_mode mode)
+{
+	int ret = pto__orch_check(rt, "pto_scope_begin");
+
+	if (ret)
+		return ret;
+	if (mode == PTO_SCOPE_MANUAL)
+		return orch_fail(rt, -EINVAL, "pto_scope_begin: MANUAL scopes are not "
+				 "implemented yet");
+	if (mode != PTO_SCOPE_AUTO)
+		return orch_fail(rt, -EINVAL, "pto_scope_begin: bad mode %d", (int)mode);
+	return pto__scope_open(rt, mode);
+}
+
+PTO_API int pto_scope_end(struct pto_runtime *rt)
+{
+	int ret = pto__orch_check(rt, "pto_scope_end");
+
+	if (ret)
+		return ret;
+	if (rt->depth <= 1)
+		return orch_fail(rt, -EINVAL, "pto_scope_end: no scope open");
+	pto__scope_close(rt);
+	return 0;
+}
+
+PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consumer)
+{
+	int ret = pto__orch_check(rt, "pto_add_dependency");
+
+	if (ret)
+		return ret;
+	(void)producer;
+	(void)consumer;
+	return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: only inside a manual "
+			 "scope, and MANUAL scopes are not implemented yet");
+}
+
+/* --- blocking tensor access --------------------------------------------------------------- */
+
+struct wait_ctx {
+	struct pto_runtime *rt;
+	int err;
+};
+
+/* Is @id done enough: completed (read) or also released by its consumers (write)? */
+static bool task_settled(struct pto_runtime *rt, int64_t id, bool write)
+{
+	struct pto_task *p;
+	bool done;
+
+	if (task_liveness(rt, id) <= 0)
+		return true;
+	p = pto__task_slot(rt, id);
+	pto__task_lock(p);
+	if (p->id != id || p->state == PTO_TASK_CONSUMED)
+		done = true;
+	else if (p->state != PTO_TASK_COMPLETED)
+		done = false;
+	else
+		/* only the scope's own reference may remain */
+		done = !write || p->fanout_refcount + 1 >= p->fanout_count;
+	pto__task_unlock(p);
+	return done;
+}
+
+static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
+			 void *value, bool write, const char *fn)
+{
+	uint64_t flat = 0, stride = 1, esz, deadline, t0;
+	uint8_t *host;
+	uint32_t spins = 0;
+	struct lookup_ctx lc = { rt, 0 };
+	int ret = pto__orch_check(rt, fn);
+
+	if (ret)
+		return ret;
+	if (!t || !idx || !value)
+		return orch_fail(rt, -EINVAL, "%s: NULL argument", fn);
+	if (t->ndims == 0 || t->ndims > PTO2_MAX_DIMS || t->dtype >= PTO2_DTYPE_COUNT ||
+	    (t->flags & PTO_TENSOR_UNALLOCATED) || t->addr == 0)
+		return orch_fail(rt, -EINVAL, "%s: tensor is not allocated", fn);
+	for (uint32_t d = t->ndims; d-- > 0;) {
+		if (idx[d] >= t->shapes[d])
+			return orch_fail(rt, -EINVAL, "%s: index %u of dimension %u outside the "
+					 "view extent %u", fn, idx[d], d, t->shapes[d]);
+		flat += (uint64_t)(t->offsets[d] + idx[d]) * stride;
+		stride *= t->raw_shapes[d];
+	}
+	esz = PTO2_DTYPE_SIZE(t->dtype);
+	if ((flat + 1) * esz > t->size)
+		return orch_fail(rt, -EINVAL, "%s: element outside the buffer", fn);
+	host = pto_mem_map(rt->dev, t->addr + flat * esz, esz);
+	if (!host)
+		return orch_fail(rt, -EINVAL, "%s: %s", fn, pto_last_error());
+
+	/* who must finish first: the creator and every tracked overlapping writer */
+	rt->num_dep_scratch = 0;
+	if (t->owner >= 0 && scratch_add(rt, t->owner))
+		lc.err = -ENOMEM;
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		pto_tm_set_alive(&rt->tm, (uint32_t)r, ring_alive(&rt->rings[r]), 0);
+	if (!(t->flags & PTO_TENSOR_MANUAL_DEP))
+		pto_tm_lookup(&rt->tm, t, 0, lookup_cb, &lc);
+	if (lc.err)
+		return orch_fail(rt, -ENOMEM, "%s: dependency list", fn);
+	t0 = pto_now_ns();
+	deadline = t0 + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull;
+	for (uint32_t i = 0; i < rt->num_dep_scratch;) {
+		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
+		uint64_t now;
+
+		if (task_settled(rt, rt->dep_scratch[i], write)) {
+			i++;
+			continue;
+		}
+		if (pto__rt_error(rt))
+			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s", fn,
+					 rt->err.msg);
+		now = pto_now_ns();
+		if (now > deadline)
+			return orch_fail(rt, PTO_E_TENSOR_WAIT, "%s: task %" PRId64 " did not "
+					 "finish within %u ms", fn, rt->dep_scratch[i],
+					 rt->cfg.stall_timeout_ms);
+		if (spins < PTO_SPIN_BUDGET) {
+			spins++;
+			pto_cpu_relax();
+			continue;
+		}
+		pto_waiter_sleep(&rt->orch_wait, seen, deadline + 1);
+	}
+	if (pto_trace_on(rt->trace))
+		pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_TENSOR_WAIT, t0, pto_now_ns(),
+				     rt->num_dep_scratch);
+	/*
+	 * The tasks' writes are visible: their completion was observed through
+	 * the acquire of COND by a scheduler, and task_settled() took the
+	 * task's lock after that scheduler released it when marking COMPLETED.
+	 */
+	if (write)
+		memcpy(host, value, esz);
+	else
+		memcpy(value, host, esz);
+	return 0;
+}
+
+PTO_API int pto_tensor_read(struct pto_runtime *rt, const struct pto_tensor *t,
+			    const uint32_t *idx, void *value)
+{
+	return tensor_access(rt, t, idx, value, false, "pto_tensor_read");
+}
+
+PTO_API int pto_tensor_write(struct pto_runtime *rt, const struct pto_tensor *t,
+			     const uint32_t *idx, const void *value)
+{
+	return tensor_access(rt, t, idx, (void *)value, true, "pto_tensor_write");
+}

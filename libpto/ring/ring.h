@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ring.h - the allocation arithmetic of one ring: task window, heap ring
+ * and dependency-list pool.  Pure functions over orchestrator-private
+ * counters, unit-tested on their own.  Internal.
+ *
+ * Everything is reclaimed in task order: the retiring side only publishes
+ * last_task_alive; the orchestrator remembers, per slot, where each task's
+ * heap block and dependency nodes ended, and derives the tails from the
+ * task just below last_task_alive.  So no reclaim scan is ever needed.
+ */
+#ifndef PTO_RING_RING_H
+#define PTO_RING_RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Heap blocks are aligned to (and at least) this many bytes. */
+#define PTO_HEAP_ALIGN		64u
+
+/**
+ * struct pto_ring_alloc - orchestrator-private allocation state of a ring.
+ * @window: task slots (power of two); @mask = @window - 1.
+ * @next: local id of the next task (= current_task_index).
+ * @heap_size: bytes of the heap ring.
+ * @heap_top: offset where the next heap block starts (if it fits there).
+ * @heap_end: per slot, the heap offset just after that task's block.
+ * @dep_cap: dependency-list entries.
+ * @dep_top: entries ever allocated (monotonic; index = top % cap).
+ * @dep_mark: per slot, @dep_top after that task's nodes were taken.
+ */
+struct pto_ring_alloc {
+	uint32_t window;
+	uint32_t mask;
+	uint64_t next;
+	uint64_t heap_size;
+	uint64_t heap_top;
+	uint64_t *heap_end;
+	uint32_t dep_cap;
+	uint64_t dep_top;
+	uint64_t *dep_mark;
+};
+
+/**
+ * struct pto_ring_grant - what pto_ring_try_alloc() decided.
+ * @local: the task's local id.
+ * @heap_off: offset of its heap block.
+ * @dep_first: first dependency entry (monotonic count; index = % dep_cap).
+ */
+struct pto_ring_grant {
+	uint64_t local;
+	uint64_t heap_off;
+	uint64_t dep_first;
+};
+
+/* Why an allocation does not fit now. */
+enum pto_ring_short {
+	PTO_RING_FITS = 0,
+	PTO_RING_SHORT_SLOT = 1,
+	PTO_RING_SHORT_HEAP = 2,
+	PTO_RING_SHORT_DEP = 3,
+};
+
+/* Set up (arrays allocated here).  Return 0, -EINVAL or -ENOMEM. */
+int pto_ring_alloc_init(struct pto_ring_alloc *ra, uint32_t window, uint64_t heap_size,
+			uint32_t dep_cap);
+void pto_ring_alloc_fini(struct pto_ring_alloc *ra);
+/* Empty ring, ids from 0 again. */
+void pto_ring_alloc_reset(struct pto_ring_alloc *ra);
+
+/* Bytes a heap block of @bytes really takes (aligned, never 0). */
+uint64_t pto_ring_heap_round(uint64_t bytes);
+
+/*
+ * pto_heap_place() - where a block of @need bytes (rounded) goes in a heap
+ * of @size whose live blocks are [@tail, @top) (possibly wrapped), or the
+ * whole heap is free when @empty.  A block never straddles the end.
+ * Return: true and *@off, or false when it does not fit now.
+ */
+bool pto_heap_place(uint64_t size, uint64_t top, uint64_t tail, bool empty, uint64_t need,
+		    uint64_t *off);
+
+/*
+ * pto_ring_try_alloc() - check the task slot, the heap block of @heap_bytes
+ * and @deps dependency entries together against @last_alive (the ring's
+ * last_task_alive); commit all three or nothing.
+ * Return: PTO_RING_FITS (and *@g) or the first resource that is short.
+ */
+enum pto_ring_short pto_ring_try_alloc(struct pto_ring_alloc *ra, uint64_t last_alive,
+				       uint64_t heap_bytes, uint32_t deps,
+				       struct pto_ring_grant *g);
+
+/* Record that the task of @local used dependency entries up to @dep_top. */
+static inline void pto_ring_set_dep_mark(struct pto_ring_alloc *ra, uint64_t local,
+					 uint64_t dep_top)
+{
+	ra->dep_mark[local & ra->mask] = dep_top;
+	ra->dep_top = dep_top;
+}
+
+/* Live heap bytes and dependency entries given @last_alive (diagnostics). */
+uint64_t pto_ring_heap_used(const struct pto_ring_alloc *ra, uint64_t last_alive);
+uint64_t pto_ring_dep_used(const struct pto_ring_alloc *ra, uint64_t last_alive);
+
+#endif /* PTO_RING_RING_H */

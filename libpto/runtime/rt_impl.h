@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rt_impl.h - the runtime's internal state, shared by the orchestrator
+ * (orch/), the schedulers (sched/) and the runtime shell (runtime/).
+ * Internal.  docs/runtime.md explains the design and the ordering pairs.
+ */
+#ifndef PTO_RUNTIME_RT_IMPL_H
+#define PTO_RUNTIME_RT_IMPL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "libpto/device/device_impl.h"
+#include "libpto/error_impl.h"
+#include "libpto/gate/affinity.h"
+#include "libpto/orch/tensormap.h"
+#include "libpto/ring/ring.h"
+#include "libpto/sched/ready_queue.h"
+#include "libpto/trace/trace.h"
+#include "libpto/util/waiter.h"
+#include "pto/runtime.h"
+
+#define PTO_MAX_SCOPE_DEPTH	64
+#define PTO_MAX_SCHEDULERS	64
+#define PTO_NUM_SHAPES		3	/* enum pto_trace_shape: AIC, AIV, MIX */
+#define PTO_LOCAL_READY_CAP	64	/* per scheduler, per shape */
+
+/* Task states (pto_task.state). */
+enum pto_task_state {
+	PTO_TASK_PENDING = 0,	/* submitted, not finished */
+	PTO_TASK_COMPLETED = 1,	/* every block/lane finished; consumers notified */
+	PTO_TASK_CONSUMED = 2,	/* completed and every reference released */
+};
+
+/* Lane bits of pto_task.lanes. */
+#define PTO_LANE_AIC		(1u << 0)
+#define PTO_LANE_AIV0		(1u << 1)
+#define PTO_LANE_AIV1		(1u << 2)
+
+struct pto_task;
+
+/* An entry of a ring's dependency-list pool: @consumer waits for the list's owner. */
+struct pto_dep_node {
+	struct pto_task *consumer;
+	struct pto_dep_node *next;
+};
+
+/*
+ * struct pto_task - one task slot (host memory, one per window slot).
+ *
+ * The first group is written by the orchestrator before the task is
+ * published (wired) and read-only afterwards.  The second group is the
+ * scheduler side: @completed_sub and the fanin counters are atomics; @lock
+ * protects @state, @fanout_head, @fanout_count and @fanout_refcount (it is
+ * the serialization point between "producer completes" and "consumer wires
+ * itself onto the producer").
+ */
+struct pto_task {
+	int64_t id;
+	uint64_t local;
+	uint32_t ring;
+	uint32_t shape;			/* enum pto_trace_shape */
+	int32_t kernel[3];		/* AIC, AIV0, AIV1 (-1 unused) */
+	uint32_t lanes;			/* PTO_LANE_* */
+	uint32_t block_num;
+	uint32_t total_sub;		/* block_num * popcount(lanes) */
+	uint32_t flags;			/* PTO_LAUNCH_* */
+	uint32_t num_tensors;
+	uint32_t num_scalars;
+	uint32_t num_fanin;		/* producers this task holds a reference on */
+	uint32_t trace_idx;		/* submit order in the run */
+	uint64_t args_addr;		/* device address of the argument block */
+	uint8_t *args_host;		/* its host mapping */
+	int64_t *fanin;			/* producer ids, inside the argument block */
+
+	/* owned by the scheduler that popped the task (SPMD progress) */
+	uint32_t next_block;
+
+	_Alignas(64) uint32_t completed_sub;	/* atomic */
+	uint32_t fanin_count;		/* atomic: producers + 1 */
+	uint32_t fanin_refcount;	/* atomic */
+	uint32_t lock;			/* spinlock */
+	uint32_t state;			/* enum pto_task_state; atomic stores */
+	uint32_t fanout_count;		/* 1 (scope) + consumers */
+	uint32_t fanout_refcount;
+	struct pto_dep_node *fanout_head;
+};
+
+/*
+ * struct pto_ring - one ring.
+ * @alloc: orchestrator-private allocation state (ring.h).
+ * @slots: the task window.
+ * @deps: dependency-list pool (@alloc.dep_cap nodes).
+ * @ctl: flow control in device memory (uapi struct pto2_ring_ctl).
+ * @heap_addr, @heap_host: the heap ring's device address and host mapping.
+ * @open_tasks: tasks of still-open scopes in this ring (orchestrator).
+ * @advance_lock, @advance_pending: who moves last_task_alive; a thread
+ *	that finds the lock taken leaves the pending flag for the holder,
+ *	who re-scans before leaving, so no advance is ever lost.
+ */
+struct pto_ring {
+	uint32_t id;
+	struct pto_ring_alloc alloc;
+	struct pto_task *slots;
+	struct pto_dep_node *deps;
+	struct pto2_ring_ctl *ctl;
+	uint64_t heap_addr;
+	uint8_t *heap_host;
+	uint32_t open_tasks;
+	_Alignas(64) uint32_t advance_lock;
+	uint32_t advance_pending;
+};
+
+/* One dispatch held by a core: which block/lane of which task. */
+struct pto_sub {
+	struct pto_task *task;
+	uint32_t id;			/* dispatch id; PTO_COND_NO_ID when empty */
+	uint32_t block_idx;
+	uint32_t lane;			/* 0 AIC, 1 AIV0, 2 AIV1 */
+	uint64_t t_dispatch;
+	struct pto_trace_dispatch *trace;
+};
+
+/*
+ * struct pto_core - scheduler-side state of one core; owned by the one
+ * scheduler thread whose clusters include it (no sharing during a run).
+ * @seq: dispatches ever made to this core (kept across runs: ids never repeat).
+ */
+struct pto_core {
+	uint32_t id;
+	uint32_t cluster;
+	uint32_t type;
+	uint32_t lane;
+	struct pto2_core_regs *regs;
+	struct pto2_dispatch_payload *payload[2];
+	uint64_t seq;
+	struct pto_sub run;
+	struct pto_sub pend;
+	bool run_acked;
+	uint64_t deadline_ns;		/* running dispatch must finish by then */
+};
+
+struct pto_sched;
+
+/* Error latched by the first failure of a run. */
+struct pto_run_error {
+	int code;			/* atomic; 0 = none */
+	char msg[PTO_ERRMSG_MAX];
+};
+
+/* A scope on the orchestrator's stack. */
+struct pto_scope {
+	uint32_t first;			/* index into pto_runtime.scope_tasks */
+	uint32_t ring;
+	uint32_t mode;
+};
+
+struct pto_runtime {
+	struct pto_device *dev;
+	struct pto_runtime_config cfg;
+	uint32_t num_clusters;
+	uint32_t num_cores;
+
+	/* kernels: name and core type per id (registered outside runs) */
+	char *kernel_name[PTO2_MAX_KERNELS];
+	int8_t kernel_type[PTO2_MAX_KERNELS];	/* -1 = unregistered */
+
+	/* device memory: ring header + heaps */
+	uint64_t ring_area_addr;
+	struct pto2_ring_header *hdr;
+	struct pto_ring rings[PTO_NUM_RINGS];
+
+	/* orchestrator */
+	struct pto_tensormap tm;
+	struct pto_scope scopes[PTO_MAX_SCOPE_DEPTH];
+	uint32_t depth;			/* open scopes */
+	struct pto_task **scope_tasks;
+	uint32_t num_scope_tasks;
+	uint32_t cap_scope_tasks;
+	int64_t *dep_scratch;		/* producers of the task being submitted */
+	uint32_t num_dep_scratch;
+	uint32_t cap_dep_scratch;
+	pthread_t orch_thread;
+	bool in_run;
+	uint32_t run_tasks;		/* tasks submitted in this run (trace index) */
+	uint64_t orch_blocked_ns;
+
+	/* schedulers */
+	uint32_t num_sched;
+	struct pto_sched *sched;
+	struct pto_core *cores;
+	struct pto_ready_queue ready[PTO_NUM_SHAPES];
+	struct pto_gate_plan *plan;
+	uint32_t sched_caps[PTO_NUM_SHAPES];	/* smallest per-scheduler capacity */
+
+	/* run control: written by several threads */
+	_Alignas(64) uint64_t submitted;	/* atomic */
+	_Alignas(64) uint64_t completed;	/* atomic */
+	_Alignas(64) uint32_t orch_done;	/* atomic */
+	uint64_t dispatches;			/* atomic */
+	uint64_t first_dispatch_ns;		/* atomic (min) */
+	uint64_t last_retire_ns;		/* atomic (max) */
+	struct pto_run_error err;
+	struct pto_waiter orch_wait;	/* woken by ring advance and task completion */
+
+	/* tracing */
+	struct pto_trace *trace;	/* the run being recorded; NULL = off */
+	struct pto_trace *trace_buf;
+	bool trace_valid;
+
+	struct pto_run_stats stats;
+};
+
+/* --- shared helpers (runtime.c) --------------------------------------------- */
+
+/* Latch @code (first error wins) with a message; wakes every waiter.  Returns @code. */
+__attribute__((format(printf, 3, 4)))
+int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...);
+/* The latched error code, 0 if none (acquire). */
+static inline int pto__rt_error(struct pto_runtime *rt)
+{
+	return __atomic_load_n(&rt->err.code, __ATOMIC_ACQUIRE);
+}
+/* Kernel name for messages. */
+const char *pto__kernel_name(const struct pto_runtime *rt, int32_t id);
+
+/* The slot of task @id, or NULL for an id no ring ever handed out. */
+struct pto_task *pto__task_slot(struct pto_runtime *rt, int64_t id);
+
+/* --- task lifecycle (sched/lifecycle.c), any thread -------------------------- */
+
+void pto__task_lock(struct pto_task *t);
+void pto__task_unlock(struct pto_task *t);
+/* Release one fanout reference of @t (scope end or a consumer that completed). */
+void pto__task_release(struct pto_runtime *rt, struct pto_task *t);
+/* Add @n satisfied fanins; true if that made @t ready (caller queues it). */
+bool pto__task_fanin_add(struct pto_task *t, uint32_t n);
+/* Queue a ready task for the schedulers from a thread that owns no local buffer. */
+void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t);
+/* Move ring @r's watermark over its consumed prefix (never loses an advance). */
+void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r);
+
+/* --- schedulers (sched/sched.c) ---------------------------------------------- */
+
+int pto__sched_setup(struct pto_runtime *rt);
+void pto__sched_teardown(struct pto_runtime *rt);
+int pto__sched_start(struct pto_runtime *rt);
+void pto__sched_join(struct pto_runtime *rt);
+/* After a failed run: EXIT every busy core, wait (bounded) for EXITED, forget dispatches. */
+void pto__sched_stop_cores(struct pto_runtime *rt);
+
+/* --- orchestrator (orch/orch.c) ---------------------------------------------- */
+
+int pto__orch_setup(struct pto_runtime *rt);
+void pto__orch_teardown(struct pto_runtime *rt);
+/* A new run: empty rings, TensorMap, scopes. */
+void pto__orch_reset(struct pto_runtime *rt);
+/* Open a scope / close the innermost one (releasing its references). */
+int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode);
+void pto__scope_close(struct pto_runtime *rt);
+/* The orchestrator's own check that it may act (in a run, on its thread, no error). */
+int pto__orch_check(struct pto_runtime *rt, const char *fn);
+
+#endif /* PTO_RUNTIME_RT_IMPL_H */

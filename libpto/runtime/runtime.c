@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: MIT
+/*
+ * runtime.c - the runtime shell: configuration, create/destroy, kernel
+ * registration, pto_run() and its statistics, the error latch.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libpto/api.h"
+#include "libpto/device/device_ops.h"
+#include "libpto/runtime/rt_impl.h"
+
+#define DEF_TASK_WINDOW		16384u
+#define DEF_HEAP_SIZE		(64ull << 20)
+#define DEF_DEP_POOL		16384u
+#define DEF_STALL_MS		5000u
+#define DEF_CORE_MS		10000u
+#define DEF_TRACE_RECORDS	65536u
+#define MAX_TASK_WINDOW		(1u << 24)
+
+/* --- configuration ---------------------------------------------------------------- */
+
+/* Parse "v" or "a,b,c,d" into @out[4]; sizes may carry K/M/G. */
+static int parse_ring_env(const char *name, uint64_t *out, int allow_suffix)
+{
+	const char *s = getenv(name), *p;
+	uint64_t v[PTO_NUM_RINGS];
+	int n = 0;
+
+	if (!s || !*s)
+		return 0;
+	p = s;
+	while (n < PTO_NUM_RINGS) {
+		char *end;
+		unsigned long long x;
+
+		errno = 0;
+		x = strtoull(p, &end, 0);
+		if (end == p || errno || *p == '-')
+			goto bad;
+		if (allow_suffix && (*end == 'K' || *end == 'k' || *end == 'M' || *end == 'm' ||
+				     *end == 'G' || *end == 'g')) {
+			int sh = (*end == 'K' || *end == 'k') ? 10 : (*end == 'M' || *end == 'm') ? 20 : 30;
+
+			if (x > (UINT64_MAX >> sh))
+				goto bad;
+			x <<= sh;
+			end++;
+		}
+		v[n++] = x;
+		if (*end == '\0')
+			break;
+		if (*end != ',')
+			goto bad;
+		p = end + 1;
+	}
+	if (n != 1 && n != PTO_NUM_RINGS)
+		goto bad;
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		out[r] = v[n == 1 ? 0 : r];
+	return 0;
+bad:
+	return pto__fail(-EINVAL, "%s='%s': expected one value or %d comma-separated values",
+			 name, s, PTO_NUM_RINGS);
+}
+
+static int parse_u32_env(const char *name, uint32_t *out, uint32_t max)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long x;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	x = strtoul(s, &end, 0);
+	if (end == s || *end || errno || x > max || *s == '-')
+		return pto__fail(-EINVAL, "%s='%s': expected an integer 0..%u", name, s, max);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static void config_defaults(struct pto_runtime_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		cfg->task_window[r] = DEF_TASK_WINDOW;
+		cfg->heap_size[r] = DEF_HEAP_SIZE;
+		cfg->dep_pool[r] = DEF_DEP_POOL;
+	}
+	cfg->dep_mode = PTO_DEPS_AUTO;
+	cfg->stall_timeout_ms = DEF_STALL_MS;
+	cfg->core_timeout_ms = DEF_CORE_MS;
+}
+
+PTO_API int pto_runtime_config_init(struct pto_runtime_config *cfg)
+{
+	struct pto_runtime_config c;
+	uint64_t v[PTO_NUM_RINGS];
+	int ret;
+
+	if (!cfg)
+		return pto__fail(-EINVAL, "pto_runtime_config_init: NULL config");
+	config_defaults(&c);
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		v[r] = c.task_window[r];
+	ret = parse_ring_env("PTO2_RING_TASK_WINDOW", v, 0);
+	for (int r = 0; !ret && r < PTO_NUM_RINGS; r++) {
+		if (v[r] > UINT32_MAX)
+			ret = pto__fail(-EINVAL, "PTO2_RING_TASK_WINDOW: %" PRIu64 " too large", v[r]);
+		c.task_window[r] = (uint32_t)v[r];
+	}
+	if (!ret) {
+		for (int r = 0; r < PTO_NUM_RINGS; r++)
+			v[r] = c.heap_size[r];
+		ret = parse_ring_env("PTO2_RING_HEAP", v, 1);
+		for (int r = 0; !ret && r < PTO_NUM_RINGS; r++)
+			c.heap_size[r] = v[r];
+	}
+	if (!ret) {
+		for (int r = 0; r < PTO_NUM_RINGS; r++)
+			v[r] = c.dep_pool[r];
+		ret = parse_ring_env("PTO2_RING_DEP_POOL", v, 0);
+		for (int r = 0; !ret && r < PTO_NUM_RINGS; r++) {
+			if (v[r] > UINT32_MAX)
+				ret = pto__fail(-EINVAL, "PTO2_RING_DEP_POOL: %" PRIu64 " too large",
+						v[r]);
+			c.dep_pool[r] = (uint32_t)v[r];
+		}
+	}
+	if (!ret)
+		ret = parse_u32_env("PTO_SCHEDULERS", &c.num_schedulers, PTO_MAX_SCHEDULERS);
+	if (!ret)
+		ret = parse_u32_env("PTO_WIRING", &c.wiring, 1);
+	if (!ret) {
+		const char *cpus = getenv("PTO_CPUS");
+
+		c.cpus = cpus && *cpus ? cpus : NULL;
+	}
+	if (ret)
+		config_defaults(&c);
+	*cfg = c;
+	return ret;
+}
+
+static int check_config(const struct pto_runtime_config *c)
+{
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		uint32_t w = c->task_window[r];
+
+		if (w < 4 || w > MAX_TASK_WINDOW || (w & (w - 1)))
+			return pto__fail(-EINVAL, "pto_runtime_create: task_window[%d] = %u: "
+					 "a power of two in 4..%u", r, w, MAX_TASK_WINDOW);
+		if (c->heap_size[r] < 4096 || c->heap_size[r] > (1ull << 40))
+			return pto__fail(-EINVAL, "pto_runtime_create: heap_size[%d] = %" PRIu64
+					 ": 4 KiB..1 TiB", r, c->heap_size[r]);
+		if (c->dep_pool[r] < 4 || c->dep_pool[r] > (1u << 28))
+			return pto__fail(-EINVAL, "pto_runtime_create: dep_pool[%d] = %u: 4..2^28",
+					 r, c->dep_pool[r]);
+	}
+	if (c->num_schedulers > PTO_MAX_SCHEDULERS)
+		return pto__fail(-EINVAL, "pto_runtime_create: num_schedulers %u > %u",
+				 c->num_schedulers, PTO_MAX_SCHEDULERS);
+	if (c->wiring > 1)
+		return pto__fail(-EINVAL, "pto_runtime_create: wiring must be 0 or 1");
+	if (c->wiring)
+		return pto__fail(-EINVAL, "pto_runtime_create: the wiring thread is not "
+				 "implemented (wiring runs inline in the orchestrator); set "
+				 "wiring = 0");
+	if (c->dep_mode == PTO_DEPS_EXPLICIT)
+		return pto__fail(-EINVAL, "pto_runtime_create: explicit-only dependency mode is "
+				 "not implemented");
+	if (c->dep_mode != PTO_DEPS_AUTO)
+		return pto__fail(-EINVAL, "pto_runtime_create: bad dep_mode %u", c->dep_mode);
+	if (c->stall_timeout_ms == 0 || c->core_timeout_ms == 0)
+		return pto__fail(-EINVAL, "pto_runtime_create: stall_timeout_ms and "
+				 "core_timeout_ms must be > 0");
+	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET))
+		return pto__fail(-EINVAL, "pto_runtime_create: unknown flags 0x%x", c->flags);
+	return 0;
+}
+
+/* --- create / destroy -------------------------------------------------------------- */
+
+PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_config *cfg,
+			       struct pto_runtime **out)
+{
+	struct pto_runtime *rt;
+	int ret;
+
+	if (!dev || !out)
+		return pto__fail(-EINVAL, "pto_runtime_create: NULL %s", dev ? "out" : "device");
+	*out = NULL;
+	rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return pto__fail(-ENOMEM, "pto_runtime_create: out of memory");
+	if (cfg) {
+		rt->cfg = *cfg;
+	} else {
+		ret = pto_runtime_config_init(&rt->cfg);
+		if (ret) {
+			free(rt);
+			return ret;
+		}
+	}
+	ret = check_config(&rt->cfg);
+	if (ret) {
+		free(rt);
+		return ret;
+	}
+	/* the allowlist string may not outlive the caller's config */
+	if (rt->cfg.cpus) {
+		rt->cfg.cpus = strdup(rt->cfg.cpus);
+		if (!rt->cfg.cpus) {
+			free(rt);
+			return pto__fail(-ENOMEM, "pto_runtime_create: out of memory");
+		}
+	}
+	rt->dev = dev;
+	rt->num_clusters = dev->info.num_clusters;
+	rt->num_cores = dev->info.num_cores;
+	memset(rt->kernel_type, 0xff, sizeof(rt->kernel_type));
+	ret = pto__orch_setup(rt);
+	if (!ret)
+		ret = pto__sched_setup(rt);
+	if (ret) {
+		/* keep the message of the failing step */
+		char msg[PTO_ERRMSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", pto_last_error());
+		pto_runtime_destroy(rt);
+		pto__set_error_msg(msg);
+		return ret;
+	}
+	*out = rt;
+	return 0;
+}
+
+PTO_API void pto_runtime_destroy(struct pto_runtime *rt)
+{
+	if (!rt || rt->in_run)
+		return;
+	pto__sched_teardown(rt);
+	pto__orch_teardown(rt);
+	for (uint32_t i = 0; i < PTO2_MAX_KERNELS; i++) {
+		if (rt->kernel_type[i] >= 0)
+			pto__device_set_kernel(rt->dev, i, NULL);
+		free(rt->kernel_name[i]);
+	}
+	pto_trace_free(rt->trace_buf);
+	free((char *)rt->cfg.cpus);
+	free(rt);
+}
+
+PTO_API int pto_register_kernel(struct pto_runtime *rt, uint32_t id,
+				enum pto2_core_type core_type, pto_kernel_fn fn, const char *name)
+{
+	char *copy;
+	int ret;
+
+	if (!rt)
+		return pto__fail(-EINVAL, "pto_register_kernel: NULL runtime");
+	if (rt->in_run)
+		return pto__fail(-EBUSY, "pto_register_kernel: not inside pto_run()");
+	if (id >= PTO2_MAX_KERNELS)
+		return pto__fail(-EINVAL, "pto_register_kernel: id %u >= %u", id, PTO2_MAX_KERNELS);
+	if (core_type != PTO2_CORE_AIC && core_type != PTO2_CORE_AIV)
+		return pto__fail(-EINVAL, "pto_register_kernel: bad core type %d", (int)core_type);
+	if (!fn)
+		return pto__fail(-EINVAL, "pto_register_kernel: NULL function for kernel %u", id);
+	if (name) {
+		copy = strdup(name);
+	} else {
+		copy = malloc(24);
+		if (copy)
+			snprintf(copy, 24, "kernel%u", id);
+	}
+	if (!copy)
+		return pto__fail(-ENOMEM, "pto_register_kernel: out of memory");
+	ret = pto__device_set_kernel(rt->dev, id, fn);
+	if (ret) {
+		free(copy);
+		return ret;
+	}
+	free(rt->kernel_name[id]);
+	rt->kernel_name[id] = copy;
+	rt->kernel_type[id] = (int8_t)core_type;
+	return 0;
+}
+
+const char *pto__kernel_name(const struct pto_runtime *rt, int32_t id)
+{
+	if (id < 0 || (uint32_t)id >= PTO2_MAX_KERNELS || !rt->kernel_name[id])
+		return "?";
+	return rt->kernel_name[id];
+}
+
+/* --- errors ---------------------------------------------------------------------------- */
+
+int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...)
+{
+	int zero = 0;
+	va_list ap;
+
+	/* the message is written before the code is published (release) */
+	if (__atomic_compare_exchange_n(&rt->err.code, &zero, PTO_E_ABORTED, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		va_start(ap, fmt);
+		vsnprintf(rt->err.msg, sizeof(rt->err.msg), fmt, ap);
+		va_end(ap);
+		/* pairs with the acquire in pto__rt_error() */
+		__atomic_store_n(&rt->err.code, code, __ATOMIC_RELEASE);
+		/* wake everybody who might be asleep on this run */
+		pto_waiter_wake(&rt->orch_wait);
+		rt->dev->ops->notify(rt->dev);
+	}
+	va_start(ap, fmt);
+	{
+		char msg[PTO_ERRMSG_MAX];
+
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		pto__set_error_msg(msg);
+	}
+	va_end(ap);
+	return code;
+}
+
+/* --- running ------------------------------------------------------------------------------ */
+
+static int trace_prepare(struct pto_runtime *rt)
+{
+	rt->trace = NULL;
+	if (!(rt->cfg.flags & PTO_RT_TRACE))
+		return 0;
+	if (!rt->trace_buf) {
+		uint32_t cap = rt->cfg.trace_records ? rt->cfg.trace_records : DEF_TRACE_RECORDS;
+
+		rt->trace_buf = pto_trace_alloc(cap, rt->num_sched, rt->num_clusters);
+		if (!rt->trace_buf)
+			return -ENOMEM;
+	}
+	pto_trace_reset(rt->trace_buf, rt->num_sched);
+	rt->trace_buf->kernel_names = (const char *const *)rt->kernel_name;
+	rt->trace = rt->trace_buf;
+	return 0;
+}
+
+PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
+{
+	uint64_t t_begin, t_orch, t_orch_end;
+	int ret, code;
+
+	if (!rt || !fn)
+		return pto__fail(-EINVAL, "pto_run: NULL %s", rt ? "function" : "runtime");
+	if (rt->in_run)
+		return pto__fail(-EBUSY, "pto_run: already running (nested pto_run?)");
+	t_begin = pto_now_ns();
+	rt->trace_valid = false;
+	ret = trace_prepare(rt);
+	if (ret)
+		return ret;
+	pto__orch_reset(rt);
+	rt->submitted = 0;
+	rt->completed = 0;
+	rt->orch_done = 0;
+	rt->dispatches = 0;
+	rt->first_dispatch_ns = 0;
+	rt->last_retire_ns = 0;
+	rt->err.code = 0;
+	rt->err.msg[0] = '\0';
+	if (rt->trace)
+		rt->trace->t_begin = t_begin;
+	rt->orch_thread = pthread_self();
+	rt->in_run = true;
+	ret = pto__sched_start(rt);
+	t_orch = pto_now_ns();
+	if (!ret) {
+		pto__scope_open(rt, PTO_SCOPE_AUTO);
+		ret = fn(rt, arg);
+		if (ret < 0 && !pto__rt_error(rt))
+			pto__rt_fail(rt, ret, "pto_run: the orchestration function returned %d (%s)",
+				     ret, pto_strerror(ret));
+		if (!pto__rt_error(rt) && rt->depth > 1)
+			pto__rt_fail(rt, -EINVAL, "pto_run: the orchestration function returned "
+				     "with %u scope(s) still open", rt->depth - 1);
+		/* release every open scope's references so the rings drain */
+		while (rt->depth > 0)
+			pto__scope_close(rt);
+	}
+	t_orch_end = pto_now_ns();
+	/* release: the schedulers' acquire sees every submit before "done" */
+	__atomic_store_n(&rt->orch_done, 1, __ATOMIC_RELEASE);
+	rt->dev->ops->notify(rt->dev);
+	pto__sched_join(rt);
+	if (rt->trace)
+		pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_DRAIN, t_orch_end, pto_now_ns(), 0);
+	code = pto__rt_error(rt);
+	if (code)
+		pto__sched_stop_cores(rt);
+	rt->in_run = false;
+
+	memset(&rt->stats, 0, sizeof(rt->stats));
+	rt->stats.tasks = rt->submitted;
+	rt->stats.elapsed_ns = pto_now_ns() - t_begin;
+	rt->stats.orch_ns = t_orch_end - t_orch;
+	rt->stats.orch_blocked_ns = rt->orch_blocked_ns;
+	rt->stats.dispatches = rt->dispatches;
+	if (rt->first_dispatch_ns && rt->last_retire_ns > rt->first_dispatch_ns)
+		rt->stats.sched_ns = rt->last_retire_ns - rt->first_dispatch_ns;
+	if (rt->trace) {
+		rt->trace->t_end = pto_now_ns();
+		rt->stats.trace_dropped = pto_trace_dropped(rt->trace);
+		rt->trace_valid = true;
+		rt->trace = NULL;
+	}
+	if (code) {
+		pto__set_error_msg(rt->err.msg);
+		return code;
+	}
+	return 0;
+}
+
+PTO_API int pto_run_stats(const struct pto_runtime *rt, struct pto_run_stats *stats)
+{
+	if (!rt || !stats)
+		return pto__fail(-EINVAL, "pto_run_stats: NULL %s", rt ? "stats" : "runtime");
+	*stats = rt->stats;
+	return 0;
+}
+
+const struct pto_trace *pto__trace_last(const struct pto_runtime *rt)
+{
+	return rt && rt->trace_valid ? rt->trace_buf : NULL;
+}

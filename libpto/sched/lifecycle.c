@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lifecycle.c - task reference counting and ring retirement, callable from
+ * the orchestrator and every scheduler thread.
+ *
+ * A task holds one fanout reference for its scope plus one per consumer
+ * that wired itself onto it.  It is CONSUMED once it COMPLETED and every
+ * reference was released; both transitions happen under the task's lock,
+ * so exactly one thread sees "now consumed" and moves the ring watermark.
+ */
+#include <errno.h>
+#include <sched.h>
+
+#include "libpto/runtime/rt_impl.h"
+#include "runtime/regs.h"
+
+void pto__task_lock(struct pto_task *t)
+{
+	uint32_t spins = 0;
+
+	/* acquire: pairs with the release in pto__task_unlock() */
+	while (__atomic_exchange_n(&t->lock, 1, __ATOMIC_ACQUIRE)) {
+		/* critical sections are a few stores; yield if the holder was preempted */
+		if (++spins < 128)
+			pto_cpu_relax();
+		else
+			sched_yield();
+	}
+}
+
+void pto__task_unlock(struct pto_task *t)
+{
+	__atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Under @t's lock: COMPLETED with every reference back -> CONSUMED. */
+static bool try_consume_locked(struct pto_task *t)
+{
+	if (t->state != PTO_TASK_COMPLETED || t->fanout_refcount != t->fanout_count)
+		return false;
+	/* release: pairs with the acquire of state in pto__ring_advance()'s scan */
+	__atomic_store_n(&t->state, PTO_TASK_CONSUMED, __ATOMIC_RELEASE);
+	return true;
+}
+
+void pto__task_release(struct pto_runtime *rt, struct pto_task *t)
+{
+	uint32_t ring = t->ring;
+	bool consumed;
+
+	pto__task_lock(t);
+	t->fanout_refcount++;
+	consumed = try_consume_locked(t);
+	pto__task_unlock(t);
+	if (consumed)
+		pto__ring_advance(rt, &rt->rings[ring]);
+}
+
+bool pto__task_fanin_add(struct pto_task *t, uint32_t n)
+{
+	/*
+	 * acq_rel: the thread that makes the count whole sees every write the
+	 * other contributors made before their increments (the orchestrator's
+	 * slot initialization included).
+	 */
+	uint32_t v = __atomic_add_fetch(&t->fanin_refcount, n, __ATOMIC_ACQ_REL);
+
+	return v == __atomic_load_n(&t->fanin_count, __ATOMIC_RELAXED);
+}
+
+void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t)
+{
+	/* the queue's release/acquire hands the task's fields to the popper */
+	if (!pto_rq_push(&rt->ready[t->shape], t)) {
+		pto__rt_fail(rt, -ENOSPC, "ready queue %u full pushing task %lld (capacity is "
+			     "sized from the task windows: this is a bug)", t->shape,
+			     (long long)t->id);
+		return;
+	}
+	/* wake a scheduler asleep on completions: one sleep serves both events */
+	rt->dev->ops->notify(rt->dev);
+}
+
+/* Reset a retired slot so a stale observer sees nothing to follow. */
+static void slot_reset(struct pto_task *t)
+{
+	t->fanout_head = NULL;
+	t->fanout_count = 0;
+	t->fanout_refcount = 0;
+	t->num_fanin = 0;
+}
+
+void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r)
+{
+	/* seq_cst on the flag and the lock: see the retry argument in docs/runtime.md */
+	__atomic_store_n(&r->advance_pending, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		uint64_t la, cur, start;
+
+		if (__atomic_exchange_n(&r->advance_lock, 1, __ATOMIC_SEQ_CST))
+			return;	/* the holder re-checks advance_pending before leaving */
+		__atomic_store_n(&r->advance_pending, 0, __ATOMIC_SEQ_CST);
+		la = reg_load_relaxed(&r->ctl->last_task_alive);	/* only the lock holder writes it */
+		/* pairs with the orchestrator's release store after it initialized the slot */
+		cur = reg_load_acquire(&r->ctl->current_task_index);
+		start = la;
+		while (la < cur) {
+			struct pto_task *t = &r->slots[la & r->alloc.mask];
+
+			/* pairs with the release store of CONSUMED in try_consume_locked() */
+			if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != PTO_TASK_CONSUMED ||
+			    t->local != la)
+				break;
+			if (pto_trace_on(rt->trace)) {
+				struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
+
+				if (tr)
+					tr->t_retired = pto_now_ns();
+			}
+			slot_reset(t);
+			la++;
+		}
+		if (la != start) {
+			/*
+			 * The slots are reset before the watermark says they are free:
+			 * pairs with the orchestrator's acquire load of last_task_alive
+			 * (ring_alive() in orch.c) before it reuses a slot or heap block.
+			 */
+			reg_store_release(&r->ctl->last_task_alive, la);
+			pto_waiter_wake(&rt->orch_wait);
+		}
+		__atomic_store_n(&r->advance_lock, 0, __ATOMIC_SEQ_CST);
+		if (!__atomic_load_n(&r->advance_pending, __ATOMIC_SEQ_CST))
+			return;
+	}
+}

@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sched.c - scheduler threads: completion decoding, fanout release,
+ * dispatch (dual issue, MIX, SPMD, sync-start), hang detection, idling.
+ *
+ * Scheduler i owns the clusters c with c % N == i, so every core is
+ * touched by exactly one thread and its struct pto_core needs no locks.
+ * Ready tasks go through the global lock-free queues per shape (AIC, AIV,
+ * MIX) plus a per-thread local buffer for consumers this thread's own
+ * completions made ready.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libpto/runtime/rt_impl.h"
+#include "libpto/sched/cond_decode.h"
+#include "runtime/regs.h"
+
+/* Longest a scheduler sleeps without a reason to wake (hang checks need no more). */
+#define SCHED_NAP_NS		(100ull * 1000 * 1000)
+/* How long a failed run waits for each core to acknowledge EXIT. */
+#define EXIT_WAIT_NS		(2000ull * 1000 * 1000)
+
+struct pto_sched {
+	struct pto_runtime *rt;
+	uint32_t idx;
+	pthread_t thread;
+	bool started;
+	/* owned cores: AIC cores, AIV cores, clusters (AIC core id = cluster id) */
+	struct pto_core **aic;
+	uint32_t num_aic;
+	struct pto_core **aiv;
+	uint32_t num_aiv;
+	uint32_t *clusters;
+	uint32_t num_clusters;
+	struct pto_task *local[PTO_NUM_SHAPES][PTO_LOCAL_READY_CAP];
+	uint32_t num_local[PTO_NUM_SHAPES];
+};
+
+static uint64_t core_timeout_ns(const struct pto_runtime *rt)
+{
+	return (uint64_t)rt->cfg.core_timeout_ms * 1000000ull;
+}
+
+static int32_t sub_kernel(const struct pto_sub *sub)
+{
+	return sub->task->kernel[sub->lane];
+}
+
+/* --- readiness ---------------------------------------------------------------------- */
+
+static void trace_ready(struct pto_runtime *rt, struct pto_task *t)
+{
+	if (pto_trace_on(rt->trace)) {
+		struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
+
+		if (tr)
+			tr->t_ready = pto_now_ns();
+	}
+}
+
+static void push_global(struct pto_sched *s, struct pto_task *t)
+{
+	if (!pto_rq_push(&s->rt->ready[t->shape], t))
+		pto__rt_fail(s->rt, -ENOSPC, "ready queue %u full pushing task %" PRId64
+			     " (capacity is sized from the task windows: this is a bug)",
+			     t->shape, t->id);
+}
+
+static void make_ready(struct pto_sched *s, struct pto_task *t)
+{
+	uint32_t sh = t->shape;
+
+	trace_ready(s->rt, t);
+	if (s->num_local[sh] < PTO_LOCAL_READY_CAP)
+		s->local[sh][s->num_local[sh]++] = t;
+	else
+		push_global(s, t);
+}
+
+/* Leftovers of the local buffers go where every scheduler can take them. */
+static void flush_local(struct pto_sched *s)
+{
+	bool pushed = false;
+
+	for (uint32_t sh = 0; sh < PTO_NUM_SHAPES; sh++) {
+		for (uint32_t i = 0; i < s->num_local[sh]; i++) {
+			push_global(s, s->local[sh][i]);
+			pushed = true;
+		}
+		s->num_local[sh] = 0;
+	}
+	if (pushed && s->rt->num_sched > 1)
+		s->rt->dev->ops->notify(s->rt->dev);
+}
+
+static struct pto_task *pop_ready(struct pto_sched *s, uint32_t sh)
+{
+	if (s->num_local[sh])
+		return s->local[sh][--s->num_local[sh]];
+	return pto_rq_pop(&s->rt->ready[sh]);
+}
+
+/* --- completion ----------------------------------------------------------------------- */
+
+static void task_complete(struct pto_sched *s, struct pto_task *t)
+{
+	struct pto_runtime *rt = s->rt;
+	struct pto_dep_node *node;
+	uint32_t ring = t->ring;
+	bool consumed;
+
+	/*
+	 * Release the producers first: t cannot be consumed (and its argument
+	 * block, which holds the fanin list, recycled) before it is COMPLETED.
+	 */
+	for (uint32_t i = 0; i < t->num_fanin; i++)
+		pto__task_release(rt, pto__task_slot(rt, t->fanin[i]));
+	if (pto_trace_on(rt->trace)) {
+		struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
+
+		if (tr)
+			tr->t_complete = pto_now_ns();
+	}
+	pto__task_lock(t);
+	/* under the lock: a consumer wiring itself now sees COMPLETED and does not queue */
+	__atomic_store_n(&t->state, PTO_TASK_COMPLETED, __ATOMIC_RELEASE);
+	node = t->fanout_head;
+	consumed = t->fanout_refcount == t->fanout_count;
+	if (consumed)
+		/* pairs with the acquire of state in pto__ring_advance() */
+		__atomic_store_n(&t->state, PTO_TASK_CONSUMED, __ATOMIC_RELEASE);
+	pto__task_unlock(t);
+	/* t may be consumed by others from here on: only the nodes are touched */
+	while (node) {
+		struct pto_task *c = node->consumer;
+		struct pto_dep_node *next = node->next;
+
+		if (pto__task_fanin_add(c, 1))
+			make_ready(s, c);
+		node = next;
+	}
+	if (consumed)
+		pto__ring_advance(rt, &rt->rings[ring]);
+	__atomic_store_n(&rt->last_retire_ns, pto_now_ns(), __ATOMIC_RELAXED);
+	/* release: termination (completed == submitted) implies all of the above */
+	__atomic_fetch_add(&rt->completed, 1, __ATOMIC_RELEASE);
+	pto_waiter_wake(&rt->orch_wait);
+}
+
+static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub)
+{
+	struct pto_runtime *rt = s->rt;
+	uint32_t buf = PTO2_PAYLOAD_SLOT(sub->id);
+	/* ordered after the acquire of COND that reported this FIN */
+	int32_t status = reg_load_relaxed(&core->regs->status[buf]);
+	struct pto_task *t = sub->task;
+
+	if (sub->trace) {
+		sub->trace->t_core_start = reg_load_relaxed(&core->regs->start_ns[buf]);
+		sub->trace->t_core_end = reg_load_relaxed(&core->regs->end_ns[buf]);
+		sub->trace->t_observed = pto_now_ns();
+		sub->trace->status = status;
+	}
+	if (status != 0) {
+		pto__rt_fail(rt, PTO_E_KERNEL_FAILED, "task %" PRId64 " failed: kernel '%s' "
+			     "(id %d) returned %d on core %u (block %u)", t->id,
+			     pto__kernel_name(rt, sub_kernel(sub)), sub_kernel(sub), status,
+			     core->id, sub->block_idx);
+		return;
+	}
+	if (__atomic_add_fetch(&t->completed_sub, 1, __ATOMIC_ACQ_REL) == t->total_sub)
+		task_complete(s, t);
+}
+
+static void sub_clear(struct pto_sub *sub)
+{
+	sub->task = NULL;
+	sub->id = PTO_COND_NO_ID;
+	sub->trace = NULL;
+}
+
+static uint32_t poll_core(struct pto_sched *s, struct pto_core *core, uint64_t now)
+{
+	struct pto_cond_result res;
+	uint32_t cond, done = 0;
+
+	if (core->run.id == PTO_COND_NO_ID)
+		return 0;
+	/* pairs with the core's release store of COND after status and timestamps */
+	cond = reg_load_acquire(&core->regs->cond);
+	res = pto_cond_decode(core->run.id, core->pend.id, cond);
+	if (res.running_done) {
+		sub_finished(s, core, &core->run);
+		done++;
+	}
+	if (res.pending_done) {
+		sub_finished(s, core, &core->pend);
+		done++;
+	}
+	if (res.promote) {
+		core->run = core->pend;
+		sub_clear(&core->pend);
+		core->run_acked = true;
+		core->deadline_ns = now + core_timeout_ns(s->rt);
+	} else if (res.running_done) {
+		sub_clear(&core->run);
+		sub_clear(&core->pend);
+		core->run_acked = false;
+	}
+	if (res.running_acked)
+		core->run_acked = true;
+	return done;
+}
+
+static uint32_t poll_completions(struct pto_sched *s, uint64_t now)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < s->num_aic; i++)
+		n += poll_core(s, s->aic[i], now);
+	for (uint32_t i = 0; i < s->num_aiv; i++)
+		n += poll_core(s, s->aiv[i], now);
+	return n;
+}
+
+static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadline)
+{
+	struct pto_core **lists[2] = { s->aic, s->aiv };
+	uint32_t counts[2] = { s->num_aic, s->num_aiv };
+
+	for (int l = 0; l < 2; l++) {
+		for (uint32_t i = 0; i < counts[l]; i++) {
+			struct pto_core *c = lists[l][i];
+
+			if (c->run.id == PTO_COND_NO_ID)
+				continue;
+			if (now > c->deadline_ns) {
+				pto__rt_fail(s->rt, PTO_E_CORE_HANG, "core %u did not finish task "
+					     "%" PRId64 " (kernel '%s', block %u) within %u ms",
+					     c->id, c->run.task->id,
+					     pto__kernel_name(s->rt, sub_kernel(&c->run)),
+					     c->run.block_idx, s->rt->cfg.core_timeout_ms);
+				return true;
+			}
+			if (c->deadline_ns < *next_deadline)
+				*next_deadline = c->deadline_ns;
+		}
+	}
+	return false;
+}
+
+/* --- dispatch ------------------------------------------------------------------------------ */
+
+static bool core_idle(const struct pto_core *c)
+{
+	return c->run.id == PTO_COND_NO_ID;
+}
+
+/* May take a dispatch now: idle, or (dual issue) its running one was latched. */
+static bool core_takes(const struct pto_runtime *rt, const struct pto_core *c)
+{
+	if (core_idle(c))
+		return true;
+	return !(rt->cfg.flags & PTO_RT_NO_DUAL_ISSUE) && c->run_acked &&
+	       c->pend.id == PTO_COND_NO_ID;
+}
+
+static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_task *t,
+			 uint32_t block, uint32_t lane, uint64_t now)
+{
+	struct pto_runtime *rt = s->rt;
+	uint32_t id = PTO2_DISPATCH_ID(core->seq);
+	struct pto2_dispatch_payload *p = core->payload[PTO2_PAYLOAD_SLOT(id)];
+	struct pto_sub *sub = core_idle(core) ? &core->run : &core->pend;
+	uint64_t *sc = (uint64_t *)(t->args_host + (uint64_t)t->num_tensors *
+				    sizeof(struct pto2_tensor_desc));
+
+	core->seq++;
+	p->kernel_id = (uint32_t)t->kernel[lane];
+	p->flags = 0;
+	p->block_idx = block;
+	p->block_num = t->block_num;
+	p->sub_block_id = lane == 2 ? 1 : 0;
+	p->num_tensors = t->num_tensors;
+	p->num_scalars = t->num_scalars;
+	p->task_id = (uint64_t)t->id;
+	for (uint32_t i = 0; i < t->num_tensors; i++)
+		p->args[i] = t->args_addr + (uint64_t)i * sizeof(struct pto2_tensor_desc);
+	memcpy(&p->args[t->num_tensors], sc, (uint64_t)t->num_scalars * 8);
+
+	sub->task = t;
+	sub->id = id;
+	sub->block_idx = block;
+	sub->lane = lane;
+	sub->t_dispatch = now;
+	sub->trace = NULL;
+	if (pto_trace_on(rt->trace)) {
+		struct pto_trace_dispatch *d = pto_trace_dispatch_begin(rt->trace, s->idx);
+
+		if (d) {
+			d->task_idx = t->trace_idx;
+			d->task_id = t->id;
+			d->kernel = (uint32_t)t->kernel[lane];
+			d->core = core->id;
+			d->block_idx = block;
+			d->sub_block_id = (uint16_t)p->sub_block_id;
+			d->sched = (uint16_t)s->idx;
+			d->t_dispatch = now;
+			sub->trace = d;
+		}
+	}
+	if (sub == &core->run) {
+		core->run_acked = false;
+		core->deadline_ns = now + core_timeout_ns(rt);
+	}
+	/* the payload is complete: pairs with the core's acquire of DATA_MAIN_BASE */
+	reg_store_release(&core->regs->data_main_base, id);
+	rt->dev->ops->kick(rt->dev, core->id);
+	__atomic_fetch_add(&rt->dispatches, 1, __ATOMIC_RELAXED);
+}
+
+/* Cores of @s that can take one more block of a single-lane task of @type. */
+static uint32_t free_cores(struct pto_sched *s, uint32_t shape, bool idle_only)
+{
+	struct pto_core **list = shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
+	uint32_t n = shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv, k = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (idle_only ? core_idle(list[i]) : core_takes(s->rt, list[i]))
+			k++;
+	return k;
+}
+
+/* Clusters of @s whose lanes of @lanes are all idle. */
+static uint32_t free_clusters(struct pto_sched *s, uint32_t lanes)
+{
+	struct pto_runtime *rt = s->rt;
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < s->num_clusters; i++) {
+		uint32_t c = s->clusters[i];
+
+		if ((lanes & PTO_LANE_AIC) && !core_idle(&rt->cores[PTO2_AIC_CORE(c)]))
+			continue;
+		if ((lanes & PTO_LANE_AIV0) &&
+		    !core_idle(&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 0)]))
+			continue;
+		if ((lanes & PTO_LANE_AIV1) &&
+		    !core_idle(&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)]))
+			continue;
+		k++;
+	}
+	return k;
+}
+
+/* Dispatch what fits of @t; return blocks dispatched. */
+static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t now)
+{
+	struct pto_runtime *rt = s->rt;
+	uint32_t n = 0;
+	bool sync = (t->flags & PTO_LAUNCH_SYNC_START) && t->block_num > 1;
+
+	if (t->shape == PTO_TRACE_SHAPE_MIX) {
+		if (sync && free_clusters(s, t->lanes) < t->block_num)
+			return 0;
+		for (uint32_t i = 0; i < s->num_clusters && t->next_block < t->block_num; i++) {
+			uint32_t c = s->clusters[i];
+			struct pto_core *lane[3] = {
+				&rt->cores[PTO2_AIC_CORE(c)],
+				&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 0)],
+				&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)],
+			};
+			bool ok = true;
+
+			for (uint32_t l = 0; l < 3; l++)
+				if ((t->lanes & (1u << l)) && !core_idle(lane[l]))
+					ok = false;
+			if (!ok)
+				continue;
+			for (uint32_t l = 0; l < 3; l++)
+				if (t->lanes & (1u << l))
+					dispatch_sub(s, lane[l], t, t->next_block, l, now);
+			t->next_block++;
+			n++;
+		}
+		return n;
+	} else {
+		struct pto_core **list = t->shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
+		uint32_t cnt = t->shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
+		uint32_t lane = t->shape == PTO_TRACE_SHAPE_AIC ? 0 : 1;
+
+		/* sync-start blocks must all start now: idle cores only, all or none */
+		if (sync && free_cores(s, t->shape, true) < t->block_num)
+			return 0;
+		/* idle cores first, then pending slots behind latched dispatches */
+		for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
+			if (pass == 1 && sync)
+				break;
+			for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
+				struct pto_core *c = list[i];
+
+				if (pass == 0 ? !core_idle(c) : !core_takes(rt, c))
+					continue;
+				dispatch_sub(s, c, t, t->next_block, lane, now);
+				t->next_block++;
+				n++;
+			}
+		}
+	}
+	return n;
+}
+
+static bool shape_has_room(struct pto_sched *s, uint32_t sh)
+{
+	if (sh == PTO_TRACE_SHAPE_MIX)
+		return free_clusters(s, PTO_LANE_AIV0 | PTO_LANE_AIV1) > 0 ||
+		       free_clusters(s, PTO_LANE_AIC | PTO_LANE_AIV0) > 0;
+	return free_cores(s, sh, false) > 0;
+}
+
+static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
+{
+	/* MIX first (it needs whole clusters); then AIC/AIV, alternating by thread */
+	uint32_t order[3] = { PTO_TRACE_SHAPE_MIX, PTO_TRACE_SHAPE_AIC, PTO_TRACE_SHAPE_AIV };
+	uint32_t n = 0;
+
+	if (s->idx & 1) {
+		order[1] = PTO_TRACE_SHAPE_AIV;
+		order[2] = PTO_TRACE_SHAPE_AIC;
+	}
+	for (int k = 0; k < 3; k++) {
+		uint32_t sh = order[k];
+
+		while (shape_has_room(s, sh)) {
+			struct pto_task *t = pop_ready(s, sh);
+			uint32_t d;
+
+			if (!t)
+				break;
+			d = dispatch_task(s, t, now);
+			n += d;
+			if (t->next_block < t->block_num) {
+				/* blocks left: let any scheduler with cores take the rest */
+				push_global(s, t);
+				if (s->rt->num_sched > 1)
+					s->rt->dev->ops->notify(s->rt->dev);
+				break;
+			}
+		}
+	}
+	if (n) {
+		uint64_t first = 0;
+
+		/* first dispatch of the run, for pto_run_stats.sched_ns */
+		__atomic_compare_exchange_n(&s->rt->first_dispatch_ns, &first, now, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+/* --- the loop --------------------------------------------------------------------------------- */
+
+static bool run_finished(struct pto_runtime *rt)
+{
+	/* acquire: pairs with the orchestrator's release store of orch_done */
+	if (!__atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE))
+		return false;
+	return __atomic_load_n(&rt->completed, __ATOMIC_ACQUIRE) ==
+	       __atomic_load_n(&rt->submitted, __ATOMIC_RELAXED);
+}
+
+static void *sched_main(void *arg)
+{
+	struct pto_sched *s = arg;
+	struct pto_runtime *rt = s->rt;
+	struct pto_device *dev = rt->dev;
+	uint32_t spins = 0;
+
+	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
+	for (;;) {
+		/* snapshot before looking for work, so no wake-up is lost */
+		uint32_t seen = dev->ops->completion_seq(dev);
+		uint64_t now = pto_now_ns(), next = now + SCHED_NAP_NS, t1;
+		uint32_t done, disp;
+
+		done = poll_completions(s, now);
+		if (pto__rt_error(rt))
+			break;
+		disp = dispatch_ready(s, now);
+		flush_local(s);
+		if (pto_trace_on(rt->trace) && (done || disp)) {
+			t1 = pto_now_ns();
+			if (done)
+				pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_COMPLETE,
+						      now, t1, done);
+			if (disp)
+				pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_DISPATCH,
+						      now, t1, disp);
+		}
+		if (pto__rt_error(rt))
+			break;
+		if (run_finished(rt)) {
+			/* wake the other schedulers so they notice too */
+			dev->ops->notify(dev);
+			break;
+		}
+		if (done || disp) {
+			spins = 0;
+			continue;
+		}
+		if (check_hangs(s, now, &next))
+			break;
+		if (spins < PTO_SPIN_BUDGET) {
+			spins++;
+			pto_cpu_relax();
+			continue;
+		}
+		t1 = pto_now_ns();
+		dev->ops->wait_completion(dev, seen, next);
+		if (pto_trace_on(rt->trace))
+			pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_SLEEP, t1,
+					      pto_now_ns(), 0);
+	}
+	/* leave nothing behind in the local buffers (the run is over or failed) */
+	for (uint32_t sh = 0; sh < PTO_NUM_SHAPES; sh++)
+		s->num_local[sh] = 0;
+	return NULL;
+}
+
+/* --- setup ------------------------------------------------------------------------------------ */
+
+static int plan_threads(struct pto_runtime *rt)
+{
+	int32_t cpus[PTO_GATE_MAX_THREADS], mask[CPU_SETSIZE];
+	uint32_t ncpus = 0, nmask = 0;
+	cpu_set_t set;
+	int ret;
+
+	if (rt->cfg.cpus && rt->cfg.cpus[0]) {
+		ret = pto_gate_parse_cpus(rt->cfg.cpus, cpus, PTO_GATE_MAX_THREADS);
+		if (ret < 0)
+			return ret;
+		ncpus = (uint32_t)ret;
+	} else {
+		for (uint32_t i = 0; i < rt->dev->info.num_cpus && i < PTO_GATE_MAX_THREADS; i++)
+			cpus[ncpus++] = rt->dev->info.cpus[i];
+	}
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &set))
+				mask[nmask++] = c;
+	}
+	rt->plan = calloc(1, sizeof(*rt->plan));
+	if (!rt->plan)
+		return pto__fail(-ENOMEM, "pto_runtime_create: thread plan");
+	ret = pto_gate_plan(cpus, ncpus, mask, nmask, rt->cfg.num_schedulers, rt->cfg.wiring,
+			    rt->plan);
+	if (ret)
+		return ret;
+	if (rt->plan->num_schedulers > rt->num_clusters) {
+		/* a scheduler owns whole clusters: more threads than clusters idle forever */
+		rt->plan->num_schedulers = rt->num_clusters;
+	}
+	if (!(rt->cfg.flags & PTO_RT_QUIET))
+		pto_gate_print(rt->plan);
+	return 0;
+}
+
+int pto__sched_setup(struct pto_runtime *rt)
+{
+	uint64_t qcap = 2;
+	int ret;
+
+	ret = plan_threads(rt);
+	if (ret)
+		return ret;
+	rt->num_sched = rt->plan->num_schedulers;
+	rt->cores = calloc(rt->num_cores, sizeof(*rt->cores));
+	rt->sched = calloc(rt->num_sched, sizeof(*rt->sched));
+	if (!rt->cores || !rt->sched)
+		return pto__fail(-ENOMEM, "pto_runtime_create: scheduler state");
+	for (uint32_t i = 0; i < rt->num_cores; i++) {
+		struct pto_core *c = &rt->cores[i];
+		uint64_t pa;
+		uint8_t *host;
+		uint32_t cur;
+
+		c->id = i;
+		c->regs = pto_device_regs(rt->dev, i);
+		if (!c->regs)
+			return pto__fail(-EINVAL, "pto_runtime_create: core %u has no registers", i);
+		c->type = PTO2_CORE_TYPE(rt->num_clusters, i);
+		c->cluster = PTO2_CORE_CLUSTER(rt->num_clusters, i);
+		c->lane = PTO2_CORE_LANE(rt->num_clusters, i);
+		pa = reg_load_relaxed(&c->regs->payload_addr);
+		host = pto_mem_map(rt->dev, pa, PTO2_PAYLOADS_PER_CORE * PTO2_PAYLOAD_SIZE);
+		if (!host)
+			return pto__fail(-EINVAL, "pto_runtime_create: core %u payload address "
+					 "0x%" PRIx64 " is not device memory", i, pa);
+		c->payload[0] = (struct pto2_dispatch_payload *)host;
+		c->payload[1] = (struct pto2_dispatch_payload *)(host + PTO2_PAYLOAD_SIZE);
+		/*
+		 * Continue the core's id sequence: a core ignores a DATA_MAIN_BASE
+		 * equal to the last one it latched (an earlier runtime's).
+		 */
+		cur = reg_load_relaxed(&c->regs->data_main_base);
+		c->seq = cur >= PTO2_ID_MIN && cur <= PTO2_ID_MAX ? cur : 0;
+	}
+	for (uint32_t i = 0; i < rt->num_sched; i++) {
+		struct pto_sched *s = &rt->sched[i];
+		uint32_t nc = 0;
+
+		s->rt = rt;
+		s->idx = i;
+		for (uint32_t c = i; c < rt->num_clusters; c += rt->num_sched)
+			nc++;
+		s->clusters = calloc(nc, sizeof(*s->clusters));
+		s->aic = calloc(nc, sizeof(*s->aic));
+		s->aiv = calloc(2 * nc, sizeof(*s->aiv));
+		if (!s->clusters || !s->aic || !s->aiv)
+			return pto__fail(-ENOMEM, "pto_runtime_create: scheduler %u cores", i);
+		for (uint32_t c = i; c < rt->num_clusters; c += rt->num_sched) {
+			s->clusters[s->num_clusters++] = c;
+			s->aic[s->num_aic++] = &rt->cores[PTO2_AIC_CORE(c)];
+			s->aiv[s->num_aiv++] = &rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 0)];
+			s->aiv[s->num_aiv++] = &rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)];
+		}
+	}
+	/* sync-start capacity: what the smallest scheduler can start at once */
+	rt->sched_caps[PTO_TRACE_SHAPE_AIC] = rt->num_clusters / rt->num_sched;
+	rt->sched_caps[PTO_TRACE_SHAPE_AIV] = 2 * (rt->num_clusters / rt->num_sched);
+	rt->sched_caps[PTO_TRACE_SHAPE_MIX] = rt->num_clusters / rt->num_sched;
+	/* every task of every window may be ready at once: a push can never fail */
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		qcap += rt->cfg.task_window[r];
+	while (qcap & (qcap - 1))
+		qcap &= qcap - 1;
+	qcap <<= 1;
+	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++) {
+		ret = pto_rq_init(&rt->ready[sh], qcap);
+		if (ret)
+			return pto__fail(ret, "pto_runtime_create: ready queue of %" PRIu64, qcap);
+	}
+	return 0;
+}
+
+void pto__sched_teardown(struct pto_runtime *rt)
+{
+	if (rt->sched) {
+		for (uint32_t i = 0; i < rt->num_sched; i++) {
+			free(rt->sched[i].clusters);
+			free(rt->sched[i].aic);
+			free(rt->sched[i].aiv);
+		}
+	}
+	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++)
+		if (rt->ready[sh].cells)
+			pto_rq_fini(&rt->ready[sh]);
+	free(rt->sched);
+	free(rt->cores);
+	free(rt->plan);
+}
+
+int pto__sched_start(struct pto_runtime *rt)
+{
+	for (uint32_t i = 0; i < rt->num_sched; i++) {
+		struct pto_sched *s = &rt->sched[i];
+		int ret = pthread_create(&s->thread, NULL, sched_main, s);
+
+		if (ret) {
+			pto__rt_fail(rt, -ret, "pto_run: cannot start scheduler thread %u", i);
+			return -ret;
+		}
+		s->started = true;
+	}
+	return 0;
+}
+
+void pto__sched_join(struct pto_runtime *rt)
+{
+	for (uint32_t i = 0; i < rt->num_sched; i++) {
+		if (rt->sched[i].started)
+			pthread_join(rt->sched[i].thread, NULL);
+		rt->sched[i].started = false;
+	}
+}
+
+void pto__sched_stop_cores(struct pto_runtime *rt)
+{
+	struct pto_device *dev = rt->dev;
+	uint64_t deadline = pto_now_ns() + EXIT_WAIT_NS;
+
+	for (uint32_t i = 0; i < rt->num_cores; i++) {
+		struct pto_core *c = &rt->cores[i];
+
+		if (core_idle(c))
+			continue;
+		/* nothing new in the payloads; pairs with the core's acquire */
+		reg_store_release(&c->regs->data_main_base, PTO2_REG_EXIT);
+		dev->ops->kick(dev, i);
+	}
+	for (uint32_t i = 0; i < rt->num_cores; i++) {
+		struct pto_core *c = &rt->cores[i];
+
+		if (core_idle(c))
+			continue;
+		for (;;) {
+			uint32_t seen = dev->ops->completion_seq(dev);
+
+			if (reg_load_acquire(&c->regs->cond) == PTO2_COND_EXITED)
+				break;
+			if (pto_now_ns() > deadline) {
+				fprintf(stderr, "pto: core %u did not acknowledge EXIT\n", i);
+				break;
+			}
+			dev->ops->wait_completion(dev, seen, pto_now_ns() + 1000000);
+		}
+		sub_clear(&c->run);
+		sub_clear(&c->pend);
+		c->run_acked = false;
+	}
+	/* forget the failed run's ready tasks */
+	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++)
+		while (pto_rq_pop(&rt->ready[sh]))
+			;
+}

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_run.c - tasks run end to end on the mock device: chains, MIX, SPMD,
+ * sync-start, a failing kernel, a hung core, running again afterwards,
+ * stats, trace records and ring retirement.
+ */
+#include "rt_test_util.h"
+
+#include "libpto/device/device_impl.h"
+#include "libpto/runtime/rt_impl.h"
+#include "libpto/trace/trace.h"
+#include "sim/sim.h"
+
+#define N 64
+
+struct chain_arg {
+	uint64_t a;		/* N uint32 */
+	uint32_t len;
+	struct pto_launch launch;
+	uint32_t mask;
+	int64_t last;
+};
+
+/* a = a * 3 + i, len times, as one dependent chain of INOUT tasks */
+static int orch_chain(struct pto_runtime *rt, void *p)
+{
+	struct chain_arg *ca = p;
+	struct pto_tensor a;
+	uint32_t shape[2] = { 8, N / 8 };
+
+	assert_int_equal(pto_tensor_external(&a, ca->a, PTO2_DTYPE_I32, 2, shape), 0);
+	for (uint32_t i = 0; i < ca->len; i++) {
+		struct pto_args args;
+
+		pto_args_init(&args);
+		pto_arg_inout(&args, &a);
+		pto_arg_scalar(&args, ca->mask);
+		pto_arg_scalar(&args, i);
+		pto_arg_scalar(&args, 0);
+		ca->last = pto_submit(rt, &ca->launch, &args);
+		if (ca->last < 0)
+			return (int)ca->last;
+	}
+	return 0;
+}
+
+static void expect_chain(struct pto_device *dev, uint64_t addr, uint32_t seed, uint32_t len)
+{
+	uint32_t *h = pto_mem_map(dev, addr, N * 4);
+
+	for (uint32_t e = 0; e < N; e++) {
+		uint32_t v = seed * 1000003u + e * 7u;
+
+		for (uint32_t i = 0; i < len; i++)
+			v = v * 3 + i;
+		assert_int_equal(h[e], v);
+	}
+}
+
+static void assert_rings_retired(struct pto_runtime *rt)
+{
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		assert_int_equal(rt->hdr->ctl[r].current_task_index,
+				 rt->hdr->ctl[r].last_task_alive);
+}
+
+static void run_chain(struct pto_runtime *rt, struct pto_device *dev, struct pto_launch l,
+		      uint32_t mask, uint32_t len)
+{
+	struct chain_arg ca = { .len = len, .launch = l, .mask = mask };
+
+	ca.a = rt_buf(dev, N, 5);
+	assert_int_equal(pto_run(rt, orch_chain, &ca), 0);
+	expect_chain(dev, ca.a, 5, len);
+	assert_rings_retired(rt);
+	assert_int_equal(pto_mem_free(dev, ca.a), 0);
+}
+
+static void test_chain_aiv_aic(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pto_launch aiv = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 1, 0 };
+	struct pto_launch aic = { K_MIX_AIC, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
+	struct pto_run_stats st;
+
+	(void)state;
+	rt_test_config(&cfg, 64);
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	run_chain(rt, dev, aiv, 2, 40);
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_int_equal(st.tasks, 40);
+	assert_int_equal(st.dispatches, 40);
+	assert_true(st.elapsed_ns >= st.orch_ns);
+	run_chain(rt, dev, aic, 1, 40);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+static void test_mix_spmd(void **state)
+{
+	struct pto_device *dev = rt_open_dev(3);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pto_launch mix3 = { K_MIX_AIC, K_MIX_AIV, K_MIX_AIV, 1, 0 };
+	struct pto_launch mix2 = { PTO_NO_KERNEL, K_MIX_AIV, K_MIX_AIV, 2, 0 };
+	struct pto_launch spmd = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 8, 0 };
+	struct pto_launch sync = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 3,
+				   PTO_LAUNCH_SYNC_START };
+	struct pto_launch aiv1 = { PTO_NO_KERNEL, PTO_NO_KERNEL, K_MIX_AIV, 1, 0 };
+	struct pto_run_stats st;
+
+	(void)state;
+	rt_test_config(&cfg, 64);
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	run_chain(rt, dev, mix3, 7, 10);
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_int_equal(st.dispatches, 30);
+	run_chain(rt, dev, mix2, 6, 10);
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_int_equal(st.dispatches, 40);
+	/* SPMD with more blocks than the 6 AIV cores: dispatched in waves */
+	run_chain(rt, dev, spmd, 2, 10);
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_int_equal(st.dispatches, 80);
+	run_chain(rt, dev, sync, 2, 10);
+	/* a lone AIV1 kernel is an AIV task (lane mask of AIV0 in the kernel) */
+	run_chain(rt, dev, aiv1, 2, 5);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+static void test_dual_issue_off(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pto_launch aiv = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 1, 0 };
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	cfg.flags |= PTO_RT_NO_DUAL_ISSUE;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	run_chain(rt, dev, aiv, 2, 12);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/* --- independent tasks (dual issue fills pending slots) ---------------------------- */
+
+static int orch_independent(struct pto_runtime *rt, void *p)
+{
+	uint64_t base = *(uint64_t *)p;
+
+	for (uint32_t i = 0; i < 200; i++) {
+		struct pto_tensor t;
+		struct pto_args args;
+		uint32_t shape[1] = { 4 };
+
+		assert_int_equal(pto_tensor_external(&t, base + (uint64_t)i * 16, PTO2_DTYPE_I32,
+						     1, shape), 0);
+		pto_args_init(&args);
+		pto_arg_inout(&args, &t);
+		pto_arg_scalar(&args, i % 2 ? 2 : 1);
+		pto_arg_scalar(&args, i);
+		pto_arg_scalar(&args, 1);
+		if ((i % 2 ? pto_submit_aiv(rt, K_MIX_AIV, &args) :
+			     pto_submit_aic(rt, K_MIX_AIC, &args)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void test_independent(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	uint64_t base = rt_buf(dev, 800, 1);
+	uint32_t *h = pto_mem_map(dev, base, 3200);
+
+	(void)state;
+	rt_test_config(&cfg, 256);
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	for (int rep = 0; rep < 3; rep++) {
+		assert_int_equal(pto_run(rt, orch_independent, &base), 0);
+		for (uint32_t i = 0; i < 800; i++)
+			assert_int_equal(h[i], i / 4);
+		assert_rings_retired(rt);
+	}
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/* --- failures ------------------------------------------------------------------------ */
+
+struct fail_arg {
+	uint64_t a;
+	uint32_t kernel;
+	int64_t failing;
+};
+
+static int orch_fail(struct pto_runtime *rt, void *p)
+{
+	struct fail_arg *fa = p;
+	struct pto_tensor a;
+	uint32_t shape[1] = { 4 };
+	int64_t ret = 0;
+
+	assert_int_equal(pto_tensor_external(&a, fa->a, PTO2_DTYPE_I32, 1, shape), 0);
+	for (int i = 0; i < 20 && ret >= 0; i++) {
+		struct pto_args args;
+
+		pto_args_init(&args);
+		pto_arg_inout(&args, &a);
+		pto_arg_scalar(&args, 2);
+		pto_arg_scalar(&args, 1);
+		pto_arg_scalar(&args, 0);
+		ret = pto_submit_aiv(rt, i == 5 ? fa->kernel : K_MIX_AIV, &args);
+		if (i == 5)
+			fa->failing = ret;
+	}
+	/* later submits see the failure (or all went in before it happened) */
+	assert_true(ret >= 0 || ret == PTO_E_ABORTED);
+	return 0;
+}
+
+static void test_kernel_failure_then_rerun(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct fail_arg fa = { .kernel = K_FAIL };
+	struct pto_launch aiv = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 1, 0 };
+	char want[64];
+
+	(void)state;
+	rt_test_config(&cfg, 64);
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	fa.a = rt_buf(dev, 4, 3);
+	assert_int_equal(pto_run(rt, orch_fail, &fa), PTO_E_KERNEL_FAILED);
+	snprintf(want, sizeof(want), "task %lld failed", (long long)fa.failing);
+	assert_non_null(strstr(pto_last_error(), want));
+	assert_non_null(strstr(pto_last_error(), "always_fails"));
+	/* the same runtime runs again */
+	run_chain(rt, dev, aiv, 2, 20);
+	assert_int_equal(pto_run(rt, orch_fail, &fa), PTO_E_KERNEL_FAILED);
+	pto_runtime_destroy(rt);
+	/* and a new one on the same device */
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	run_chain(rt, dev, aiv, 2, 20);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+static int orch_one(struct pto_runtime *rt, void *p)
+{
+	struct fail_arg *fa = p;
+	struct pto_tensor a;
+	struct pto_args args;
+	uint32_t shape[1] = { 4 };
+
+	assert_int_equal(pto_tensor_external(&a, fa->a, PTO2_DTYPE_I32, 1, shape), 0);
+	pto_args_init(&args);
+	pto_arg_inout(&args, &a);
+	pto_arg_scalar(&args, 1);
+	pto_arg_scalar(&args, 1);
+	pto_arg_scalar(&args, 0);
+	fa->failing = pto_submit_aic(rt, K_MIX_AIC, &args);
+	return fa->failing < 0 ? (int)fa->failing : 0;
+}
+
+static void test_core_hang_then_rerun(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct fail_arg fa = { 0 };
+	struct pto_launch aic = { K_MIX_AIC, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
+	char want[64];
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	cfg.core_timeout_ms = 200;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	fa.a = rt_buf(dev, 4, 3);
+	/* one cluster: the only AIC core is core 0 */
+	assert_int_equal(pto_sim_set_fault(dev->sim, 0, PTO_SIM_FAULT_HANG, 0), 0);
+	assert_int_equal(pto_run(rt, orch_one, &fa), PTO_E_CORE_HANG);
+	snprintf(want, sizeof(want), "core 0 did not finish task %lld", (long long)fa.failing);
+	assert_non_null(strstr(pto_last_error(), want));
+	assert_non_null(strstr(pto_last_error(), "mix_aic"));
+	assert_int_equal(pto_sim_set_fault(dev->sim, 0, PTO_SIM_FAULT_NONE, 0), 0);
+	run_chain(rt, dev, aic, 1, 10);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+static int orch_returns_error(struct pto_runtime *rt, void *p)
+{
+	(void)rt;
+	(void)p;
+	return -ENOENT;
+}
+
+static void test_orch_fn_error(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	assert_int_equal(pto_run(rt, orch_returns_error, NULL), -ENOENT);
+	assert_non_null(strstr(pto_last_error(), "returned"));
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/* --- trace ------------------------------------------------------------------------------- */
+
+static void test_trace_records(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pto_launch aiv = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 1, 0 };
+	const struct pto_trace *tr;
+	struct pto_run_stats st;
+	uint32_t nd = 0;
+
+	(void)state;
+	rt_test_config(&cfg, 64);
+	cfg.flags |= PTO_RT_TRACE;
+	cfg.trace_records = 16;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	assert_null(pto__trace_last(rt));
+	run_chain(rt, dev, aiv, 2, 10);
+	tr = pto__trace_last(rt);
+	assert_non_null(tr);
+	assert_int_equal(tr->num_tasks, 10);
+	for (uint32_t i = 0; i < tr->num_tasks; i++) {
+		const struct pto_trace_task *t = &tr->tasks[i];
+
+		assert_true(t->t_submit > 0 && t->t_submit <= t->t_publish);
+		assert_true(t->t_ready >= t->t_publish);
+		assert_true(t->t_complete >= t->t_ready);
+		assert_true(t->t_retired >= t->t_complete);
+		/* a chain: each task waits for the one before */
+		assert_int_equal(t->num_fanin, i ? 1 : 0);
+		if (i)
+			assert_int_equal(tr->fanin[t->fanin_off], tr->tasks[i - 1].task_id);
+	}
+	for (uint32_t s = 0; s < tr->num_schedulers; s++) {
+		for (uint32_t k = 0; k < tr->sched[s].num_dispatches; k++) {
+			const struct pto_trace_dispatch *d = &tr->sched[s].dispatches[k];
+
+			assert_true(d->t_dispatch <= d->t_core_start + 1000);
+			assert_true(d->t_core_start <= d->t_core_end);
+			assert_true(d->t_core_end <= d->t_observed);
+			nd++;
+		}
+	}
+	assert_int_equal(nd, 10);
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_int_equal(st.trace_dropped, 0);
+	/* 20 tasks into 16 records: 4 dropped and counted */
+	run_chain(rt, dev, aiv, 2, 20);
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_true(st.trace_dropped >= 4);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chain_aiv_aic),
+		cmocka_unit_test(test_mix_spmd),
+		cmocka_unit_test(test_dual_issue_off),
+		cmocka_unit_test(test_independent),
+		cmocka_unit_test(test_kernel_failure_then_rerun),
+		cmocka_unit_test(test_core_hang_then_rerun),
+		cmocka_unit_test(test_orch_fn_error),
+		cmocka_unit_test(test_trace_records),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
