@@ -310,9 +310,12 @@ static int run_rounds(struct pto_runtime *rt, struct ex_run *run, const struct o
 		summarize(sched, o->rounds, &m[2], &t[2]);
 		printf("median   : elapsed %10.3f ms  orch %10.3f ms  sched %10.3f ms\n",
 		       m[0] / 1e6, m[1] / 1e6, m[2] / 1e6);
-		printf("trimmed  : elapsed %10.3f ms  orch %10.3f ms  sched %10.3f ms"
-		       "  (mean without the lowest and highest %u)\n",
-		       t[0] / 1e6, t[1] / 1e6, t[2] / 1e6, o->rounds / 10);
+		printf("trimmed  : elapsed %10.3f ms  orch %10.3f ms  sched %10.3f ms", t[0] / 1e6,
+		       t[1] / 1e6, t[2] / 1e6);
+		if (o->rounds / 10)
+			printf("  (mean without the lowest and highest %u)\n", o->rounds / 10);
+		else
+			printf("  (mean of all rounds: fewer than 10)\n");
 	}
 out:
 	free(el);

@@ -65,11 +65,11 @@ struct pa_block {
 	{ "CaseQTile", "batch=2 heads=24 q_tile=16 head_dim=32 block=32 seq=100,31", \
 	  EX_CASE_SMALL, "two query tiles per sequence, the second partial" }, \
 	{ "Case1", "batch=256 heads=16 head_dim=128 block=128 seq=8192", 0, \
-	  "reference Case1 shape; needs --device mock:mem=2G" }, \
+	  "reference Case1 shape (2 GiB of KV cache); needs --device mock:mem=4G" }, \
 	{ "Case2", "batch=64 heads=64 head_dim=128 block=64 seq=8192", 0, \
-	  "reference Case2 shape; needs --device mock:mem=2G" }, \
+	  "reference Case2 shape (512 MiB of KV cache); needs --device mock:mem=2G" }, \
 	{ "Case3", "batch=64 heads=64 head_dim=256 block=64 seq=8192", 0, \
-	  "reference Case3 shape; needs --device mock:mem=3G" }
+	  "reference Case3 shape (1 GiB of KV cache); needs --device mock:mem=2G" }
 #define PA_KEYS		"batch heads head_dim block seq q_tile scale unroll"
 #define PA_ENV		"PA_SEQ_LEN"
 

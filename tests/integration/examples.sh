@@ -72,6 +72,26 @@ done
 expect_pass "unroll=2 over PA_SEQ_LEN" env PA_SEQ_LEN=5,100,47 \
 	"$run" paged_attention_unroll --case CaseSmall1 --set unroll=2
 
+# A one-cluster device (1 AIC + 2 AIV) and a 16-slot task window (back-pressure).
+expect_pass "one cluster, paged_attention" "$run" paged_attention --case CaseVarSeq4 \
+	--device mock:clusters=1
+expect_pass "one cluster, one worker, bgemm" "$run" bgemm --case SmallK4 \
+	--device mock:clusters=1,workers=1
+expect_pass "window 16, paged_attention_unroll" env PTO2_RING_TASK_WINDOW=16 \
+	"$run" paged_attention_unroll --case UnrollSmall
+expect_pass "window 16, bgemm" env PTO2_RING_TASK_WINDOW=16 "$run" bgemm --case Small
+
+# A run that fails (a 32-task scope in a 16-slot window can never fit): exit 1, reason named.
+PTO2_RING_TASK_WINDOW=16 timeout --kill-after=5 60 "$run" paged_attention --case CaseSmall2 \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'never fit' "$tmp/err" && ! grep -q '^PASS' "$tmp/out"; then
+	ok "failed run exits 1: $(head -1 "$tmp/err" | cut -c1-100)"
+else
+	bad "failed run: exit $rc (want 1 and the scope deadlock named)"
+	sed 's/^/      | /' "$tmp/out" "$tmp/err" | tail -5
+fi
+
 # Rounds: the outputs are reset between rounds, so every round must be right.
 expect_pass "bgemm --rounds 3" "$run" bgemm --case Small --rounds 3
 if grep -q '^median' "$tmp/out" && grep -q '^trimmed' "$tmp/out" &&
