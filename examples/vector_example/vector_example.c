@@ -18,8 +18,8 @@ static int vec_orch(struct pto_runtime *rt, void *arg)
 	struct vec_state *st = arg;
 	struct pto_tensor a, b, c, d, e, g, f;
 	struct pto_args args;
-	int64_t t0;
 
+	/* a, b and f are the caller's device memory; c, d, e, g the runtime's */
 	pto_tensor_external(&a, st->a_addr, PTO2_DTYPE_F32, 2, st->shape);
 	pto_tensor_external(&b, st->b_addr, PTO2_DTYPE_F32, 2, st->shape);
 	pto_tensor_external(&f, st->f_addr, PTO2_DTYPE_F32, 2, st->shape);
@@ -29,11 +29,9 @@ static int vec_orch(struct pto_runtime *rt, void *arg)
 	pto_arg_input(&args, &a);
 	pto_arg_input(&args, &b);
 	pto_arg_output(&args, &c);
-	t0 = pto_submit_aiv(rt, EX_K_ADD, &args);
-	if (t0 < 0)
-		return (int)t0;
+	pto_submit_aiv(rt, EX_K_ADD, &args);
 
-	PTO_SCOPE(rt) {
+	PTO_SCOPE(rt) {			/* d, e, g are recycled when it ends */
 		pto_tensor_create(&d, PTO2_DTYPE_F32, 2, st->shape);
 		pto_tensor_create(&e, PTO2_DTYPE_F32, 2, st->shape);
 		pto_tensor_create(&g, PTO2_DTYPE_F32, 2, st->shape);
@@ -62,7 +60,7 @@ static int vec_orch(struct pto_runtime *rt, void *arg)
 		pto_arg_output_existing(&args, &f);
 		pto_submit_aiv(rt, EX_K_ADD, &args);
 	}
-	return 0;	/* a failed submit inside the scope fails the run itself */
+	return 0;	/* a failed submit fails the run: pto_run() returns its error */
 }
 
 int vec_setup(struct ex_run *run)
