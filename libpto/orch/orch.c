@@ -115,6 +115,7 @@ void pto__orch_reset(struct pto_runtime *rt)
 	rt->hdr->run_seq++;
 	pto_tm_reset(&rt->tm);
 	rt->depth = 0;
+	rt->manual_depth = 0;
 	rt->num_scope_tasks = 0;
 	rt->run_tasks = 0;
 	rt->orch_blocked_ns = 0;
@@ -193,6 +194,20 @@ static int scratch_add(struct pto_runtime *rt, int64_t id)
 	return 0;
 }
 
+/*
+ * Is @id a task of the open manual scope?  Its edges to other tasks of that
+ * scope come only from pto_add_dependency().
+ */
+static bool in_open_manual(struct pto_runtime *rt, int64_t id)
+{
+	struct pto_task *p;
+
+	if (!rt->manual_depth || task_liveness(rt, id) <= 0)
+		return false;
+	p = pto__task_slot(rt, id);
+	return p->id == id && !p->published && p->scope_depth == rt->manual_depth - 1;
+}
+
 struct lookup_ctx {
 	struct pto_runtime *rt;
 	int err;
@@ -202,6 +217,8 @@ static void lookup_cb(void *ctx, int64_t producer)
 {
 	struct lookup_ctx *lc = ctx;
 
+	if (in_open_manual(lc->rt, producer))
+		return;
 	if (scratch_add(lc->rt, producer))
 		lc->err = -ENOMEM;
 }
@@ -492,11 +509,14 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	uint64_t t0 = 0, heap_bytes, fixed, out_off, dep_top;
 	uint32_t ring, writers = 0, sat, idx;
 	struct lookup_ctx lc;
+	bool track, defer;
 	int ret;
 
 	ret = pto__orch_check(rt, "pto_submit");
 	if (ret)
 		return ret;
+	track = rt->cfg.dep_mode == PTO_DEPS_AUTO;
+	defer = !track || rt->manual_depth;
 	if (pto_trace_on(rt->trace))
 		t0 = pto_now_ns();
 	if (!launch || !args)
@@ -541,9 +561,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 			if (kind == PTO_ARG_OUTPUT)
 				continue;
 			if (ten->owner >= 0 && task_liveness(rt, ten->owner) > 0 &&
-			    scratch_add(rt, ten->owner))
+			    !in_open_manual(rt, ten->owner) && scratch_add(rt, ten->owner))
 				lc.err = -ENOMEM;
-			if (ten->flags & PTO_TENSOR_MANUAL_DEP)
+			if (!track || (ten->flags & PTO_TENSOR_MANUAL_DEP))
 				continue;
 			if (kind == PTO_ARG_INPUT || kind == PTO_ARG_INOUT)
 				pto_tm_lookup(&rt->tm, ten, kind == PTO_ARG_INOUT, lookup_cb, &lc);
@@ -601,6 +621,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	t->fanout_count = 1;	/* the scope's reference */
 	t->fanout_refcount = 0;
 	t->fanout_head = NULL;
+	t->extra_fanin = NULL;
+	t->scope_depth = rt->depth - 1;
+	t->published = !defer;
 
 	out_off = g.heap_off + pto_ring_heap_round(fixed);
 	for (uint32_t i = 0; i < args->num_tensors; i++) {
@@ -628,7 +651,7 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	for (uint32_t i = 0; i < args->num_tensors; i++) {
 		uint32_t kind = args->kinds[i];
 
-		if ((kind == PTO_ARG_INOUT || kind == PTO_ARG_OUTPUT_EXISTING) &&
+		if (track && (kind == PTO_ARG_INOUT || kind == PTO_ARG_OUTPUT_EXISTING) &&
 		    !(args->tensors[i]->flags & PTO_TENSOR_MANUAL_DEP))
 			pto_tm_insert(&rt->tm, args->tensors[i], ring, g.local);
 	}
@@ -655,10 +678,15 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	__atomic_fetch_add(&rt->submitted, 1, __ATOMIC_RELAXED);
 	if (tr) {
 		pto_trace_task_fanin(rt->trace, tr, t->fanin, t->num_fanin);
-		tr->t_publish = pto_now_ns();
+		if (!defer)
+			tr->t_publish = pto_now_ns();
 	}
-	/* +1: the redundant fanin that kept t from going ready while being wired */
-	if (pto__task_fanin_add(t, sat + 1)) {
+	if (defer) {
+		/* the redundant fanin stays until the scope ends and publishes t */
+		if (sat)
+			pto__task_fanin_add(t, sat);
+	} else if (pto__task_fanin_add(t, sat + 1)) {
+		/* +1: the redundant fanin that kept t from going ready while being wired */
 		if (tr)
 			tr->t_ready = tr->t_publish;
 		pto__task_push_ready(rt, t);
@@ -706,12 +734,40 @@ int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode)
 	if (d >= PTO_MAX_SCOPE_DEPTH)
 		return orch_fail(rt, -EINVAL, "pto_scope_begin: more than %u nested scopes",
 				 PTO_MAX_SCOPE_DEPTH);
+	if (rt->manual_depth)
+		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_scope_begin: a scope inside the "
+				 "manual scope at depth %u", rt->manual_depth - 1);
 	s = &rt->scopes[d];
 	s->first = rt->num_scope_tasks;
 	s->ring = d < PTO_NUM_RINGS - 1 ? d : PTO_NUM_RINGS - 1;
 	s->mode = mode;
 	rt->depth++;
+	if (mode == PTO_SCOPE_MANUAL && rt->cfg.dep_mode == PTO_DEPS_AUTO)
+		rt->manual_depth = rt->depth;
 	return 0;
+}
+
+/* Release the redundant fanin of every unpublished task of the innermost scope. */
+static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
+{
+	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++) {
+		struct pto_task *t = rt->scope_tasks[i];
+		struct pto_trace_task *tr = NULL;
+
+		if (t->published)
+			continue;
+		t->published = true;
+		if (pto_trace_on(rt->trace)) {
+			tr = pto_trace_task_at(rt->trace, t->trace_idx);
+			if (tr)
+				tr->t_publish = pto_now_ns();
+		}
+		if (pto__task_fanin_add(t, 1)) {
+			if (tr)
+				tr->t_ready = tr->t_publish;
+			pto__task_push_ready(rt, t);
+		}
+	}
 }
 
 /* Release the innermost scope's reference on each of its tasks. */
@@ -721,6 +777,9 @@ void pto__scope_close(struct pto_runtime *rt)
 	uint64_t t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0;
 	uint32_t n = rt->num_scope_tasks - s->first;
 
+	scope_publish(rt, s);
+	if (rt->manual_depth == rt->depth)
+		rt->manual_depth = 0;
 	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++)
 		pto__task_release(rt, rt->scope_tasks[i]);
 	rt->rings[s->ring].open_tasks -= n;
@@ -736,10 +795,7 @@ PTO_API int pto_scope_begin(struct pto_runtime *rt, enum pto_scope_mode mode)
 
 	if (ret)
 		return ret;
-	if (mode == PTO_SCOPE_MANUAL)
-		return orch_fail(rt, -EINVAL, "pto_scope_begin: MANUAL scopes are not "
-				 "implemented yet");
-	if (mode != PTO_SCOPE_AUTO)
+	if (mode != PTO_SCOPE_AUTO && mode != PTO_SCOPE_MANUAL)
 		return orch_fail(rt, -EINVAL, "pto_scope_begin: bad mode %d", (int)mode);
 	return pto__scope_open(rt, mode);
 }
@@ -758,14 +814,69 @@ PTO_API int pto_scope_end(struct pto_runtime *rt)
 
 PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consumer)
 {
-	int ret = pto__orch_check(rt, "pto_add_dependency");
+	struct pto_task *c, *p;
+	struct pto_ring *r;
+	struct pto_dep_node *fin, *fout;
+	uint64_t la;
+	int live, ret = pto__orch_check(rt, "pto_add_dependency");
 
 	if (ret)
 		return ret;
-	(void)producer;
-	(void)consumer;
-	return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: only inside a manual "
-			 "scope, and MANUAL scopes are not implemented yet");
+	if (task_liveness(rt, consumer) < 0)
+		return orch_fail(rt, -EINVAL, "pto_add_dependency: consumer %" PRId64 " was never "
+				 "submitted", consumer);
+	live = task_liveness(rt, producer);
+	if (live < 0)
+		return orch_fail(rt, -EINVAL, "pto_add_dependency: producer %" PRId64 " was never "
+				 "submitted", producer);
+	if (producer == consumer)
+		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: task %" PRId64
+				 " cannot depend on itself", consumer);
+	if (rt->cfg.dep_mode == PTO_DEPS_AUTO && !rt->manual_depth)
+		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: only inside a manual "
+				 "scope (or in explicit dependency mode)");
+	c = pto__task_slot(rt, consumer);
+	if (task_liveness(rt, consumer) == 0 || c->id != consumer || c->published ||
+	    c->scope_depth != rt->depth - 1)
+		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: consumer %" PRId64
+				 " is not an unpublished task of the current scope", consumer);
+	if ((producer >> 32) == (consumer >> 32) && producer > consumer)
+		return orch_fail(rt, -EINVAL, "pto_add_dependency: producer %" PRId64 " was "
+				 "submitted after consumer %" PRId64, producer, consumer);
+	if (!live)
+		return 0;	/* retired: already satisfied */
+	/* two entries of the consumer's ring: its fanin record and the fanout link */
+	r = &rt->rings[c->ring];
+	la = ring_alive(r);
+	if (pto_ring_dep_used(&r->alloc, la) + 2 > r->alloc.dep_cap)
+		return orch_fail(rt, PTO_E_DEP_POOL, "pto_add_dependency: ring %u dependency pool "
+				 "of %u entries is full (%" PRIu64 " in use)", r->id, r->alloc.dep_cap,
+				 pto_ring_dep_used(&r->alloc, la));
+	fin = &r->deps[r->alloc.dep_top++ % r->alloc.dep_cap];
+	fout = &r->deps[r->alloc.dep_top++ % r->alloc.dep_cap];
+	/* before any producer can count it: the redundant fanin keeps c unready */
+	__atomic_add_fetch(&c->fanin_count, 1, __ATOMIC_RELAXED);
+	p = pto__task_slot(rt, producer);
+	pto__task_lock(p);
+	if (p->id != producer || p->state == PTO_TASK_CONSUMED) {
+		pto__task_unlock(p);
+		pto__task_fanin_add(c, 1);
+		return 0;
+	}
+	p->fanout_count++;
+	fin->consumer = p;
+	fin->next = c->extra_fanin;
+	c->extra_fanin = fin;
+	if (p->state == PTO_TASK_COMPLETED) {
+		pto__task_unlock(p);
+		pto__task_fanin_add(c, 1);
+		return 0;
+	}
+	fout->consumer = c;
+	fout->next = p->fanout_head;
+	p->fanout_head = fout;
+	pto__task_unlock(p);
+	return 0;
 }
 
 /* --- blocking tensor access --------------------------------------------------------------- */
@@ -807,6 +918,9 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 
 	if (ret)
 		return ret;
+	if (rt->manual_depth)
+		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "%s: blocking tensor access inside a "
+				 "manual scope (its tasks start only at scope end)", fn);
 	if (!t || !idx || !value)
 		return orch_fail(rt, -EINVAL, "%s: NULL argument", fn);
 	if (t->ndims == 0 || t->ndims > PTO2_MAX_DIMS || t->dtype >= PTO2_DTYPE_COUNT ||
@@ -832,10 +946,19 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 		lc.err = -ENOMEM;
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		pto_tm_set_alive(&rt->tm, (uint32_t)r, ring_alive(&rt->rings[r]), 0);
-	if (!(t->flags & PTO_TENSOR_MANUAL_DEP))
+	if (!(t->flags & PTO_TENSOR_MANUAL_DEP) && rt->cfg.dep_mode == PTO_DEPS_AUTO)
 		pto_tm_lookup(&rt->tm, t, 0, lookup_cb, &lc);
 	if (lc.err)
 		return orch_fail(rt, -ENOMEM, "%s: dependency list", fn);
+	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
+		struct pto_task *p = pto__task_slot(rt, rt->dep_scratch[i]);
+
+		if (task_liveness(rt, rt->dep_scratch[i]) > 0 && p->id == rt->dep_scratch[i] &&
+		    !p->published)
+			return orch_fail(rt, PTO_E_MANUAL_SCOPE, "%s: task %" PRId64 " is not "
+					 "published before its scope ends: waiting would never end",
+					 fn, p->id);
+	}
 	t0 = pto_now_ns();
 	deadline = t0 + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull;
 	for (uint32_t i = 0; i < rt->num_dep_scratch;) {

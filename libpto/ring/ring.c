@@ -16,9 +16,9 @@ int pto_ring_alloc_init(struct pto_ring_alloc *ra, uint32_t window, uint64_t hea
 	ra->mask = window - 1;
 	ra->heap_size = heap_size;
 	ra->dep_cap = dep_cap;
-	ra->heap_end = calloc(window, sizeof(*ra->heap_end));
+	ra->heap_start = calloc(window, sizeof(*ra->heap_start));
 	ra->dep_mark = calloc(window, sizeof(*ra->dep_mark));
-	if (!ra->heap_end || !ra->dep_mark) {
+	if (!ra->heap_start || !ra->dep_mark) {
 		pto_ring_alloc_fini(ra);
 		return pto__fail(-ENOMEM, "ring: cannot allocate %u slot records", window);
 	}
@@ -28,9 +28,9 @@ int pto_ring_alloc_init(struct pto_ring_alloc *ra, uint32_t window, uint64_t hea
 
 void pto_ring_alloc_fini(struct pto_ring_alloc *ra)
 {
-	free(ra->heap_end);
+	free(ra->heap_start);
 	free(ra->dep_mark);
-	ra->heap_end = NULL;
+	ra->heap_start = NULL;
 	ra->dep_mark = NULL;
 }
 
@@ -79,10 +79,13 @@ bool pto_heap_place(uint64_t size, uint64_t top, uint64_t tail, bool empty, uint
 	return false;
 }
 
-/* Where the oldest live task's block starts: the end of the one just retired. */
+/*
+ * The live region starts where the oldest live task's block starts (not
+ * where the last retired one ended: an empty ring restarts at 0).
+ */
 static uint64_t heap_tail(const struct pto_ring_alloc *ra, uint64_t last_alive)
 {
-	return ra->heap_end[(last_alive - 1) & ra->mask];
+	return ra->heap_start[last_alive & ra->mask];
 }
 
 static uint64_t dep_tail(const struct pto_ring_alloc *ra, uint64_t last_alive)
@@ -100,9 +103,6 @@ enum pto_ring_short pto_ring_try_alloc(struct pto_ring_alloc *ra, uint64_t last_
 	if (ra->next - last_alive >= ra->window)
 		return PTO_RING_SHORT_SLOT;
 	tail = empty ? 0 : heap_tail(ra, last_alive);
-	/* the oldest live task of a fresh ring starts at 0 */
-	if (!empty && last_alive == 0)
-		tail = 0;
 	if (!pto_heap_place(ra->heap_size, ra->heap_top, tail, empty, need, &off))
 		return PTO_RING_SHORT_HEAP;
 	if (ra->dep_top + deps - dep_tail(ra, last_alive) > ra->dep_cap)
@@ -111,7 +111,7 @@ enum pto_ring_short pto_ring_try_alloc(struct pto_ring_alloc *ra, uint64_t last_
 	g->heap_off = off;
 	g->dep_first = ra->dep_top;
 	ra->heap_top = off + need;
-	ra->heap_end[ra->next & ra->mask] = ra->heap_top;
+	ra->heap_start[ra->next & ra->mask] = off;
 	ra->dep_mark[ra->next & ra->mask] = ra->dep_top;
 	ra->next++;
 	return PTO_RING_FITS;
@@ -123,7 +123,7 @@ uint64_t pto_ring_heap_used(const struct pto_ring_alloc *ra, uint64_t last_alive
 
 	if (last_alive == ra->next)
 		return 0;
-	tail = last_alive ? heap_tail(ra, last_alive) : 0;
+	tail = heap_tail(ra, last_alive);
 	if (ra->heap_top >= tail)
 		return ra->heap_top - tail;
 	return ra->heap_size - tail + ra->heap_top;

@@ -6,7 +6,8 @@
  *
  * Everything is reclaimed in task order: the retiring side only publishes
  * last_task_alive; the orchestrator remembers, per slot, where each task's
- * heap block and dependency nodes ended, and derives the tails from the
+ * heap block started and where its dependency entries ended, and derives
+ * the heap tail from the oldest live task and the dependency tail from the
  * task just below last_task_alive.  So no reclaim scan is ever needed.
  */
 #ifndef PTO_RING_RING_H
@@ -24,7 +25,7 @@
  * @next: local id of the next task (= current_task_index).
  * @heap_size: bytes of the heap ring.
  * @heap_top: offset where the next heap block starts (if it fits there).
- * @heap_end: per slot, the heap offset just after that task's block.
+ * @heap_start: per slot, the heap offset of that task's block.
  * @dep_cap: dependency-list entries.
  * @dep_top: entries ever allocated (monotonic; index = top % cap).
  * @dep_mark: per slot, @dep_top after that task's nodes were taken.
@@ -35,7 +36,7 @@ struct pto_ring_alloc {
 	uint64_t next;
 	uint64_t heap_size;
 	uint64_t heap_top;
-	uint64_t *heap_end;
+	uint64_t *heap_start;
 	uint32_t dep_cap;
 	uint64_t dep_top;
 	uint64_t *dep_mark;

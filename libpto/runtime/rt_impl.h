@@ -73,6 +73,11 @@ struct pto_task {
 	uint64_t args_addr;		/* device address of the argument block */
 	uint8_t *args_host;		/* its host mapping */
 	int64_t *fanin;			/* producer ids, inside the argument block */
+	/* producers added by pto_add_dependency() (node->consumer = the producer) */
+	struct pto_dep_node *extra_fanin;
+	/* orchestrator-private */
+	uint32_t scope_depth;		/* depth of the scope that submitted it */
+	bool published;			/* its redundant fanin was released */
 
 	/* owned by the scheduler that popped the task (SPMD progress) */
 	uint32_t next_block;
@@ -175,6 +180,7 @@ struct pto_runtime {
 	struct pto_tensormap tm;
 	struct pto_scope scopes[PTO_MAX_SCOPE_DEPTH];
 	uint32_t depth;			/* open scopes */
+	uint32_t manual_depth;		/* depth + 1 of the open manual scope, 0 = none */
 	struct pto_task **scope_tasks;
 	uint32_t num_scope_tasks;
 	uint32_t cap_scope_tasks;

@@ -171,10 +171,7 @@ static int check_config(const struct pto_runtime_config *c)
 		return pto__fail(-EINVAL, "pto_runtime_create: the wiring thread is not "
 				 "implemented (wiring runs inline in the orchestrator); set "
 				 "wiring = 0");
-	if (c->dep_mode == PTO_DEPS_EXPLICIT)
-		return pto__fail(-EINVAL, "pto_runtime_create: explicit-only dependency mode is "
-				 "not implemented");
-	if (c->dep_mode != PTO_DEPS_AUTO)
+	if (c->dep_mode != PTO_DEPS_AUTO && c->dep_mode != PTO_DEPS_EXPLICIT)
 		return pto__fail(-EINVAL, "pto_runtime_create: bad dep_mode %u", c->dep_mode);
 	if (c->stall_timeout_ms == 0 || c->core_timeout_ms == 0)
 		return pto__fail(-EINVAL, "pto_runtime_create: stall_timeout_ms and "

@@ -120,6 +120,8 @@ static void task_complete(struct pto_sched *s, struct pto_task *t)
 	 */
 	for (uint32_t i = 0; i < t->num_fanin; i++)
 		pto__task_release(rt, pto__task_slot(rt, t->fanin[i]));
+	for (struct pto_dep_node *n = t->extra_fanin; n; n = n->next)
+		pto__task_release(rt, n->consumer);
 	if (pto_trace_on(rt->trace)) {
 		struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
 
@@ -696,20 +698,19 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 	struct pto_device *dev = rt->dev;
 	uint64_t deadline = pto_now_ns() + EXIT_WAIT_NS;
 
+	/*
+	 * Every core gets EXIT, busy or not: the next dispatch id brings it
+	 * back, and a core that latched EXIT is known to have dropped whatever
+	 * the failed run gave it.
+	 */
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
-		struct pto_core *c = &rt->cores[i];
-
-		if (core_idle(c))
-			continue;
 		/* nothing new in the payloads; pairs with the core's acquire */
-		reg_store_release(&c->regs->data_main_base, PTO2_REG_EXIT);
+		reg_store_release(&rt->cores[i].regs->data_main_base, PTO2_REG_EXIT);
 		dev->ops->kick(dev, i);
 	}
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
 		struct pto_core *c = &rt->cores[i];
 
-		if (core_idle(c))
-			continue;
 		for (;;) {
 			uint32_t seen = dev->ops->completion_seq(dev);
 

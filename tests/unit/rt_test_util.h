@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -107,7 +109,6 @@ static inline void rt_test_config(struct pto_runtime_config *cfg, uint32_t windo
 		cfg->heap_size[r] = 4u << 20;
 		cfg->dep_pool[r] = 4 * window;
 	}
-	cfg->num_schedulers = 0;
 	cfg->flags |= PTO_RT_QUIET;
 	cfg->stall_timeout_ms = 3000;
 	cfg->core_timeout_ms = 3000;

@@ -107,7 +107,8 @@ static void test_mix_spmd(void **state)
 	struct pto_launch mix3 = { K_MIX_AIC, K_MIX_AIV, K_MIX_AIV, 1, 0 };
 	struct pto_launch mix2 = { PTO_NO_KERNEL, K_MIX_AIV, K_MIX_AIV, 2, 0 };
 	struct pto_launch spmd = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 8, 0 };
-	struct pto_launch sync = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 3,
+	/* 2 blocks fit one scheduler's AIV cores for up to 3 schedulers on 3 clusters */
+	struct pto_launch sync = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 2,
 				   PTO_LAUNCH_SYNC_START };
 	struct pto_launch aiv1 = { PTO_NO_KERNEL, PTO_NO_KERNEL, K_MIX_AIV, 1, 0 };
 	struct pto_run_stats st;

@@ -439,9 +439,13 @@ int pto_scope_end(struct pto_runtime *rt);
  * inside a scope.  Leave it by falling off its end (not break/return/goto).
  */
 #define PTO__SCOPE_PICK(_1, _2, name, ...) name
-#define PTO__SCOPE2(rt, mode) \
-	for (int pto__once = (pto_scope_begin((rt), (mode)), 0); !pto__once; \
-	     pto__once = (pto_scope_end(rt), 1))
+#define PTO__CAT2(a, b) a##b
+#define PTO__CAT(a, b) PTO__CAT2(a, b)
+/* one loop variable per line, so nested scopes do not shadow each other */
+#define PTO__SCOPE3(rt, mode, once) \
+	for (int once = (pto_scope_begin((rt), (mode)), 0); !once; \
+	     once = (pto_scope_end(rt), 1))
+#define PTO__SCOPE2(rt, mode) PTO__SCOPE3(rt, mode, PTO__CAT(pto__once_, __LINE__))
 #define PTO__SCOPE1(rt) PTO__SCOPE2(rt, PTO_SCOPE_AUTO)
 #define PTO_SCOPE(...) PTO__SCOPE_PICK(__VA_ARGS__, PTO__SCOPE2, PTO__SCOPE1, _)(__VA_ARGS__)
 

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_args.c - every bad input of the runtime API returns its exact error
+ * code and a message naming what was wrong; a misuse inside a run fails
+ * that run (and only that run).
+ */
+#include <pthread.h>
+
+#include "rt_test_util.h"
+
+static int orch_nop(struct pto_runtime *rt, void *p);
+
+static struct pto_device *g_dev;
+static struct pto_runtime *g_rt;
+static uint64_t g_buf;
+
+static int setup(void **state)
+{
+	struct pto_runtime_config cfg;
+
+	(void)state;
+	g_dev = rt_open_dev(2);
+	rt_test_config(&cfg, 16);
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		cfg.dep_pool[r] = 4;
+	assert_int_equal(pto_runtime_create(g_dev, &cfg, &g_rt), 0);
+	rt_register_all(g_rt);
+	g_buf = rt_buf(g_dev, 64, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pto_runtime_destroy(g_rt);
+	pto_device_close(g_dev);
+	return 0;
+}
+
+#define EXPECT(call, code, needle) do { \
+	int64_t r__ = (call); \
+	if (r__ != (code)) \
+		fail_msg("%s: returned %lld, want %d (%s)", #call, (long long)r__, (code), \
+			 pto_last_error()); \
+	if (strstr(pto_last_error(), (needle)) == NULL) \
+		fail_msg("%s: message '%s' lacks '%s'", #call, pto_last_error(), (needle)); \
+} while (0)
+
+/* --- outside a run ----------------------------------------------------------------- */
+
+static void test_config_and_create(void **state)
+{
+	struct pto_runtime_config cfg, bad;
+	struct pto_runtime *rt;
+
+	(void)state;
+	EXPECT(pto_runtime_config_init(NULL), -EINVAL, "NULL config");
+	setenv("PTO2_RING_TASK_WINDOW", "abc", 1);
+	EXPECT(pto_runtime_config_init(&cfg), -EINVAL, "PTO2_RING_TASK_WINDOW");
+	assert_int_equal(cfg.task_window[0], 16384);	/* defaults kept */
+	setenv("PTO2_RING_TASK_WINDOW", "64,128", 1);
+	EXPECT(pto_runtime_config_init(&cfg), -EINVAL, "comma-separated");
+	setenv("PTO2_RING_TASK_WINDOW", "64,128,256,512", 1);
+	setenv("PTO2_RING_HEAP", "8M", 1);
+	setenv("PTO2_RING_DEP_POOL", "300", 1);
+	assert_int_equal(pto_runtime_config_init(&cfg), 0);
+	assert_int_equal(cfg.task_window[0], 64);
+	assert_int_equal(cfg.task_window[3], 512);
+	assert_int_equal(cfg.heap_size[2], 8u << 20);
+	assert_int_equal(cfg.dep_pool[1], 300);
+	setenv("PTO2_RING_HEAP", "-5", 1);
+	EXPECT(pto_runtime_config_init(&cfg), -EINVAL, "PTO2_RING_HEAP");
+	unsetenv("PTO2_RING_HEAP");
+	setenv("PTO2_RING_DEP_POOL", "1x", 1);
+	EXPECT(pto_runtime_config_init(&cfg), -EINVAL, "PTO2_RING_DEP_POOL");
+	unsetenv("PTO2_RING_DEP_POOL");
+	unsetenv("PTO2_RING_TASK_WINDOW");
+	setenv("PTO_WIRING", "2", 1);
+	EXPECT(pto_runtime_config_init(&cfg), -EINVAL, "PTO_WIRING");
+	unsetenv("PTO_WIRING");
+
+	rt_test_config(&cfg, 16);
+	EXPECT(pto_runtime_create(NULL, &cfg, &rt), -EINVAL, "NULL device");
+	EXPECT(pto_runtime_create(g_dev, &cfg, NULL), -EINVAL, "NULL out");
+	bad = cfg;
+	bad.task_window[2] = 24;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "task_window[2]");
+	bad = cfg;
+	bad.task_window[0] = 2;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "task_window[0]");
+	bad = cfg;
+	bad.heap_size[1] = 100;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "heap_size[1]");
+	bad = cfg;
+	bad.dep_pool[3] = 1;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "dep_pool[3]");
+	bad = cfg;
+	bad.num_schedulers = 65;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "num_schedulers");
+	bad = cfg;
+	bad.wiring = 1;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "wiring thread");
+	bad = cfg;
+	bad.wiring = 3;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "wiring");
+	bad = cfg;
+	bad.dep_mode = 9;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "dep_mode");
+	bad = cfg;
+	bad.stall_timeout_ms = 0;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "stall_timeout_ms");
+	bad = cfg;
+	bad.flags = 1u << 20;
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "flags");
+	bad = cfg;
+	bad.cpus = "0-";
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "");
+	bad = cfg;
+	bad.heap_size[0] = 1ull << 34;	/* more than the 512 MiB device */
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -ENOMEM, "rings");
+	pto_runtime_destroy(NULL);
+}
+
+static void test_register_and_run(void **state)
+{
+	struct pto_run_stats st;
+
+	(void)state;
+	EXPECT(pto_register_kernel(NULL, 1, PTO2_CORE_AIC, rt_k_nop, "x"), -EINVAL, "NULL runtime");
+	EXPECT(pto_register_kernel(g_rt, PTO2_MAX_KERNELS, PTO2_CORE_AIC, rt_k_nop, "x"), -EINVAL,
+	       "id 1024");
+	EXPECT(pto_register_kernel(g_rt, 9, (enum pto2_core_type)7, rt_k_nop, "x"), -EINVAL,
+	       "core type");
+	EXPECT(pto_register_kernel(g_rt, 9, PTO2_CORE_AIC, NULL, "x"), -EINVAL, "NULL function");
+	assert_int_equal(pto_register_kernel(g_rt, 9, PTO2_CORE_AIC, rt_k_nop, NULL), 0);
+	EXPECT(pto_run(NULL, orch_nop, NULL), -EINVAL, "NULL runtime");
+	EXPECT(pto_run(g_rt, NULL, NULL), -EINVAL, "NULL function");
+	EXPECT(pto_run_stats(NULL, &st), -EINVAL, "NULL runtime");
+	EXPECT(pto_run_stats(g_rt, NULL), -EINVAL, "NULL stats");
+}
+
+static void test_tensors(void **state)
+{
+	struct pto_tensor t, v;
+	uint32_t shape[2] = { 4, 4 }, zero[2] = { 0, 4 }, big[2] = { 0x10000, 0x10000 };
+	uint32_t vs[2] = { 2, 2 }, off[2] = { 3, 0 };
+
+	(void)state;
+	EXPECT(pto_tensor_external(NULL, 64, PTO2_DTYPE_F32, 2, shape), -EINVAL, "NULL tensor");
+	EXPECT(pto_tensor_external(&t, 0, PTO2_DTYPE_F32, 2, shape), -EINVAL, "address 0");
+	EXPECT(pto_tensor_external(&t, 64, PTO2_DTYPE_COUNT, 2, shape), -EINVAL, "dtype");
+	EXPECT(pto_tensor_external(&t, 64, PTO2_DTYPE_F32, 0, shape), -EINVAL, "ndims 0");
+	EXPECT(pto_tensor_external(&t, 64, PTO2_DTYPE_F32, 6, shape), -EINVAL, "ndims 6");
+	EXPECT(pto_tensor_external(&t, 64, PTO2_DTYPE_F32, 2, NULL), -EINVAL, "NULL shape");
+	EXPECT(pto_tensor_external(&t, 64, PTO2_DTYPE_F32, 2, zero), -EINVAL, "dimension 0");
+	{
+		uint32_t huge[5] = { 0xffffffff, 0xffffffff, 0xffffffff, 4, 4 };
+
+		EXPECT(pto_tensor_external(&t, 64, PTO2_DTYPE_F64, 5, huge), -EINVAL, "overflows");
+	}
+	EXPECT(pto_tensor_external(&t, UINT64_MAX - 8, PTO2_DTYPE_F32, 2, big), -EINVAL,
+	       "overflows");
+	EXPECT(pto_tensor_create(NULL, PTO2_DTYPE_F32, 2, shape), -EINVAL, "NULL tensor");
+	EXPECT(pto_tensor_create(&t, PTO2_DTYPE_F32, 9, shape), -EINVAL, "ndims 9");
+	assert_int_equal(pto_tensor_create(&t, PTO2_DTYPE_F32, 2, shape), 0);
+	assert_true(t.flags & PTO_TENSOR_UNALLOCATED);
+	EXPECT(pto_tensor_view(&v, &t, vs, NULL), -EINVAL, "not allocated");
+	assert_int_equal(pto_tensor_external(&t, 64, PTO2_DTYPE_F32, 2, shape), 0);
+	EXPECT(pto_tensor_view(NULL, &t, vs, NULL), -EINVAL, "NULL argument");
+	EXPECT(pto_tensor_view(&v, &t, NULL, NULL), -EINVAL, "NULL argument");
+	EXPECT(pto_tensor_view(&v, &t, vs, off), -EINVAL, "dimension 0");
+	EXPECT(pto_tensor_view(&v, &t, zero, NULL), -EINVAL, "dimension 0");
+	memset(&v, 0, sizeof(v));
+	EXPECT(pto_tensor_view(&v, &v, vs, NULL), -EINVAL, "not initialized");
+	assert_int_equal(pto_tensor_view(&v, &t, vs, NULL), 0);
+	assert_int_equal(pto_tensor_numel(&v), 4);
+	assert_int_equal(pto_tensor_numel(NULL), 0);
+	pto_tensor_set_manual_dep(NULL, 1);	/* no crash */
+}
+
+static void test_outside_run(void **state)
+{
+	struct pto_args a;
+	struct pto_launch l = { K_NOP_AIC, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
+	struct pto_tensor t;
+	uint32_t shape[1] = { 4 }, idx[1] = { 0 }, v;
+
+	(void)state;
+	pto_args_init(&a);
+	assert_int_equal(pto_tensor_external(&t, g_buf, PTO2_DTYPE_I32, 1, shape), 0);
+	EXPECT(pto_submit(g_rt, &l, &a), -EINVAL, "only inside");
+	EXPECT(pto_submit(NULL, &l, &a), -EINVAL, "NULL runtime");
+	EXPECT(pto_submit_aic(g_rt, K_NOP_AIC, &a), -EINVAL, "only inside");
+	EXPECT(pto_submit_aiv(g_rt, 5000, &a), -EINVAL, "only inside");
+	EXPECT(pto_scope_begin(g_rt, PTO_SCOPE_AUTO), -EINVAL, "only inside");
+	EXPECT(pto_scope_end(g_rt), -EINVAL, "only inside");
+	EXPECT(pto_add_dependency(g_rt, 0, 1), -EINVAL, "only inside");
+	EXPECT(pto_tensor_read(g_rt, &t, idx, &v), -EINVAL, "only inside");
+	EXPECT(pto_tensor_write(NULL, &t, idx, &v), -EINVAL, "NULL runtime");
+}
+
+/* --- inside a run: one misuse per run ------------------------------------------------- */
+
+enum misuse {
+	M_NULL_LAUNCH, M_NULL_ARGS, M_NO_KERNEL, M_KERNEL_RANGE, M_KERNEL_UNREG, M_KERNEL_TYPE,
+	M_LAUNCH_FLAGS, M_BLOCK_NUM, M_SYNC_START, M_ARG_NULL_TENSOR, M_ARG_BAD_KIND,
+	M_ARG_AFTER_SCALAR, M_ARG_TOO_MANY_TENSORS, M_ARG_TOO_MANY_SCALARS, M_ARG_TOO_MANY_DEPS,
+	M_ARG_NEG_DEP, M_DEP_UNKNOWN, M_OUTPUT_ALLOCATED, M_INPUT_UNALLOCATED, M_UNINIT_TENSOR,
+	M_SUBMIT_AIC_RANGE, M_SUBMIT_AIV_RANGE, M_SCOPE_MODE, M_SCOPE_END_NONE, M_SCOPE_DEEP,
+	M_SCOPE_IN_MANUAL, M_ADD_DEP_AUTO, M_ADD_DEP_SELF, M_ADD_DEP_CONSUMER_UNKNOWN,
+	M_ADD_DEP_PRODUCER_UNKNOWN, M_ADD_DEP_PUBLISHED, M_ADD_DEP_ORDER, M_ADD_DEP_POOL,
+	M_READ_IN_MANUAL, M_READ_NULL, M_READ_INDEX, M_READ_UNALLOCATED, M_WRITE_INDEX,
+	M_SCOPE_LEFT_OPEN, M_OTHER_THREAD, M_NESTED_RUN, M_REGISTER_IN_RUN, M_COUNT,
+};
+
+struct misuse_case {
+	int code;
+	const char *needle;
+};
+
+static const struct misuse_case cases[M_COUNT] = {
+	[M_NULL_LAUNCH] = { -EINVAL, "NULL launch" },
+	[M_NULL_ARGS] = { -EINVAL, "NULL args" },
+	[M_NO_KERNEL] = { -EINVAL, "names no kernel" },
+	[M_KERNEL_RANGE] = { -EINVAL, "kernel id 2000 out of range" },
+	[M_KERNEL_UNREG] = { -EINVAL, "kernel 77 is not registered" },
+	[M_KERNEL_TYPE] = { -EINVAL, "registered for the AIV core" },
+	[M_LAUNCH_FLAGS] = { -EINVAL, "unknown launch flags" },
+	[M_BLOCK_NUM] = { -EINVAL, "block_num 70000" },
+	[M_SYNC_START] = { PTO_E_SYNC_START, "can never start at once" },
+	[M_ARG_NULL_TENSOR] = { -EINVAL, "tensor argument 0 is NULL" },
+	[M_ARG_BAD_KIND] = { -EINVAL, "bad kind 9" },
+	[M_ARG_AFTER_SCALAR] = { -EINVAL, "after a scalar" },
+	[M_ARG_TOO_MANY_TENSORS] = { -EINVAL, "more than 32 tensor" },
+	[M_ARG_TOO_MANY_SCALARS] = { -EINVAL, "more than 24 scalar" },
+	[M_ARG_TOO_MANY_DEPS] = { -EINVAL, "more than 16 explicit" },
+	[M_ARG_NEG_DEP] = { -EINVAL, "bad task id -3" },
+	[M_DEP_UNKNOWN] = { -EINVAL, "was never submitted" },
+	[M_OUTPUT_ALLOCATED] = { -EINVAL, "already has a buffer" },
+	[M_INPUT_UNALLOCATED] = { -EINVAL, "has no buffer yet" },
+	[M_UNINIT_TENSOR] = { -EINVAL, "is not initialized" },
+	[M_SUBMIT_AIC_RANGE] = { -EINVAL, "pto_submit_aic: kernel id 5000" },
+	[M_SUBMIT_AIV_RANGE] = { -EINVAL, "pto_submit_aiv: kernel id 5000" },
+	[M_SCOPE_MODE] = { -EINVAL, "bad mode 5" },
+	[M_SCOPE_END_NONE] = { -EINVAL, "no scope open" },
+	[M_SCOPE_DEEP] = { -EINVAL, "nested scopes" },
+	[M_SCOPE_IN_MANUAL] = { PTO_E_MANUAL_SCOPE, "inside the manual scope" },
+	[M_ADD_DEP_AUTO] = { PTO_E_MANUAL_SCOPE, "only inside a manual scope" },
+	[M_ADD_DEP_SELF] = { PTO_E_MANUAL_SCOPE, "cannot depend on itself" },
+	[M_ADD_DEP_CONSUMER_UNKNOWN] = { -EINVAL, "consumer 4294967300 was never submitted" },
+	[M_ADD_DEP_PRODUCER_UNKNOWN] = { -EINVAL, "producer 99 was never submitted" },
+	[M_ADD_DEP_PUBLISHED] = { PTO_E_MANUAL_SCOPE, "not an unpublished task" },
+	[M_ADD_DEP_ORDER] = { -EINVAL, "submitted after consumer" },
+	[M_ADD_DEP_POOL] = { PTO_E_DEP_POOL, "dependency pool" },
+	[M_READ_IN_MANUAL] = { PTO_E_MANUAL_SCOPE, "inside a manual scope" },
+	[M_READ_NULL] = { -EINVAL, "NULL argument" },
+	[M_READ_INDEX] = { -EINVAL, "outside the view extent" },
+	[M_READ_UNALLOCATED] = { -EINVAL, "not allocated" },
+	[M_WRITE_INDEX] = { -EINVAL, "pto_tensor_write: index 9" },
+	[M_SCOPE_LEFT_OPEN] = { -EINVAL, "1 scope(s) still open" },
+	[M_OTHER_THREAD] = { -EINVAL, "on the thread that called pto_run" },
+	[M_NESTED_RUN] = { -EBUSY, "already running" },
+	[M_REGISTER_IN_RUN] = { -EBUSY, "not inside pto_run" },
+};
+
+static struct pto_launch launch(int32_t aic, int32_t aiv0, uint32_t blocks, uint32_t flags)
+{
+	struct pto_launch l = { aic, aiv0, PTO_NO_KERNEL, blocks, flags };
+
+	return l;
+}
+
+static int64_t nop_task(struct pto_runtime *rt, struct pto_tensor *t)
+{
+	struct pto_args a;
+
+	pto_args_init(&a);
+	if (t)
+		pto_arg_inout(&a, t);
+	return pto_submit_aiv(rt, K_NOP_AIV, &a);
+}
+
+struct thread_arg {
+	struct pto_runtime *rt;
+	int64_t ret;
+	char msg[256];
+};
+
+static void *other_thread(void *p)
+{
+	struct thread_arg *ta = p;
+
+	ta->ret = nop_task(ta->rt, NULL);
+	snprintf(ta->msg, sizeof(ta->msg), "%s", pto_last_error());
+	return NULL;
+}
+
+static int orch_nop(struct pto_runtime *rt, void *p)
+{
+	(void)rt;
+	(void)p;
+	return 0;
+}
+
+static int orch_misuse(struct pto_runtime *rt, void *p)
+{
+	enum misuse m = *(enum misuse *)p;
+	struct pto_args a;
+	struct pto_launch l;
+	struct pto_tensor t, cr;
+	uint32_t shape[1] = { 16 }, idx[1] = { 0 }, v = 0;
+	int64_t ret = 0, x, y;
+
+	pto_args_init(&a);
+	assert_int_equal(pto_tensor_external(&t, g_buf, PTO2_DTYPE_I32, 1, shape), 0);
+	assert_int_equal(pto_tensor_create(&cr, PTO2_DTYPE_I32, 1, shape), 0);
+	switch (m) {
+	case M_NULL_LAUNCH:
+		ret = pto_submit(rt, NULL, &a);
+		break;
+	case M_NULL_ARGS:
+		l = launch(K_NOP_AIC, PTO_NO_KERNEL, 1, 0);
+		ret = pto_submit(rt, &l, NULL);
+		break;
+	case M_NO_KERNEL:
+		l = launch(PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0);
+		ret = pto_submit(rt, &l, &a);
+		break;
+	case M_KERNEL_RANGE:
+		l = launch(2000, PTO_NO_KERNEL, 1, 0);
+		ret = pto_submit(rt, &l, &a);
+		break;
+	case M_KERNEL_UNREG:
+		l = launch(77, PTO_NO_KERNEL, 1, 0);
+		ret = pto_submit(rt, &l, &a);
+		break;
+	case M_KERNEL_TYPE:
+		l = launch(K_NOP_AIV, PTO_NO_KERNEL, 1, 0);
+		ret = pto_submit(rt, &l, &a);
+		break;
+	case M_LAUNCH_FLAGS:
+		l = launch(K_NOP_AIC, PTO_NO_KERNEL, 1, 0x80);
+		ret = pto_submit(rt, &l, &a);
+		break;
+	case M_BLOCK_NUM:
+		l = launch(K_NOP_AIC, PTO_NO_KERNEL, 70000, 0);
+		ret = pto_submit(rt, &l, &a);
+		break;
+	case M_SYNC_START:
+		/* 2 clusters = 4 AIV cores: 5 blocks can never start together */
+		l = launch(PTO_NO_KERNEL, K_NOP_AIV, 5, PTO_LAUNCH_SYNC_START);
+		ret = pto_submit(rt, &l, &a);
+		break;
+	case M_ARG_NULL_TENSOR:
+		pto_arg_input(&a, NULL);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_ARG_BAD_KIND:
+		pto_arg_tensor(&a, &t, (enum pto_arg_kind)9);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_ARG_AFTER_SCALAR:
+		pto_arg_scalar(&a, 1);
+		pto_arg_input(&a, &t);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_ARG_TOO_MANY_TENSORS:
+		for (int i = 0; i < 33; i++)
+			pto_arg_input(&a, &t);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_ARG_TOO_MANY_SCALARS:
+		for (int i = 0; i < 25; i++)
+			pto_arg_scalar_f32(&a, 1.0f);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_ARG_TOO_MANY_DEPS:
+		x = nop_task(rt, NULL);
+		for (int i = 0; i < 17; i++)
+			pto_args_add_dep(&a, x);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_ARG_NEG_DEP:
+		pto_args_add_dep(&a, -3);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_DEP_UNKNOWN:
+		pto_args_add_dep(&a, 12345);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_OUTPUT_ALLOCATED:
+		pto_arg_output(&a, &t);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_INPUT_UNALLOCATED:
+		pto_arg_input(&a, &cr);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_UNINIT_TENSOR:
+		memset(&t, 0, sizeof(t));
+		pto_arg_input(&a, &t);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_SUBMIT_AIC_RANGE:
+		ret = pto_submit_aic(rt, 5000, &a);
+		break;
+	case M_SUBMIT_AIV_RANGE:
+		ret = pto_submit_aiv(rt, 5000, &a);
+		break;
+	case M_SCOPE_MODE:
+		ret = pto_scope_begin(rt, (enum pto_scope_mode)5);
+		break;
+	case M_SCOPE_END_NONE:
+		ret = pto_scope_end(rt);
+		break;
+	case M_SCOPE_DEEP:
+		for (int i = 0; i < 100 && ret == 0; i++)
+			ret = pto_scope_begin(rt, PTO_SCOPE_AUTO);
+		break;
+	case M_SCOPE_IN_MANUAL:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		ret = pto_scope_begin(rt, PTO_SCOPE_AUTO);
+		break;
+	case M_ADD_DEP_AUTO:
+		x = nop_task(rt, NULL);
+		y = nop_task(rt, NULL);
+		ret = pto_add_dependency(rt, x, y);
+		break;
+	case M_ADD_DEP_SELF:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		x = nop_task(rt, NULL);
+		ret = pto_add_dependency(rt, x, x);
+		break;
+	case M_ADD_DEP_CONSUMER_UNKNOWN:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		x = nop_task(rt, NULL);
+		ret = pto_add_dependency(rt, x, x + 4);
+		break;
+	case M_ADD_DEP_PRODUCER_UNKNOWN:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		x = nop_task(rt, NULL);
+		ret = pto_add_dependency(rt, 99, x);
+		break;
+	case M_ADD_DEP_PUBLISHED:
+		y = nop_task(rt, NULL);		/* outer, published */
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		x = nop_task(rt, NULL);
+		ret = pto_add_dependency(rt, x, y);
+		break;
+	case M_ADD_DEP_ORDER:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		x = nop_task(rt, NULL);
+		y = nop_task(rt, NULL);
+		ret = pto_add_dependency(rt, y, x);
+		break;
+	case M_ADD_DEP_POOL:
+		/* dep_pool = 4 per ring: each explicit edge takes two entries */
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		x = nop_task(rt, NULL);
+		y = nop_task(rt, NULL);
+		assert_int_equal(pto_add_dependency(rt, x, y), 0);
+		assert_int_equal(pto_add_dependency(rt, x, y), 0);
+		ret = pto_add_dependency(rt, x, y);
+		break;
+	case M_READ_IN_MANUAL:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		ret = pto_tensor_read(rt, &t, idx, &v);
+		break;
+	case M_READ_NULL:
+		ret = pto_tensor_read(rt, &t, NULL, &v);
+		break;
+	case M_READ_INDEX:
+		idx[0] = 16;
+		ret = pto_tensor_read(rt, &t, idx, &v);
+		break;
+	case M_READ_UNALLOCATED:
+		ret = pto_tensor_read(rt, &cr, idx, &v);
+		break;
+	case M_WRITE_INDEX:
+		idx[0] = 99;
+		ret = pto_tensor_write(rt, &t, idx, &v);
+		break;
+	case M_SCOPE_LEFT_OPEN:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_AUTO), 0);
+		assert_true(nop_task(rt, &t) >= 0);
+		return 0;
+	case M_OTHER_THREAD: {
+		struct thread_arg ta = { .rt = rt };
+		pthread_t th;
+
+		assert_int_equal(pthread_create(&th, NULL, other_thread, &ta), 0);
+		pthread_join(th, NULL);
+		assert_int_equal(ta.ret, -EINVAL);
+		assert_non_null(strstr(ta.msg, cases[m].needle));
+		/* not the run's error: the other thread's call never touched the run */
+		return 0;
+	}
+	case M_NESTED_RUN:
+		assert_int_equal(pto_run(rt, orch_nop, NULL), -EBUSY);
+		assert_non_null(strstr(pto_last_error(), cases[m].needle));
+		return 0;
+	case M_REGISTER_IN_RUN:
+		assert_int_equal(pto_register_kernel(rt, 12, PTO2_CORE_AIC, rt_k_nop, "x"), -EBUSY);
+		assert_non_null(strstr(pto_last_error(), cases[m].needle));
+		return 0;
+	case M_COUNT:
+		break;
+	}
+	assert_int_equal(ret, cases[m].code);
+	/* the run failed: everything after is refused */
+	assert_int_equal(nop_task(rt, NULL), PTO_E_ABORTED);
+	assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_AUTO), PTO_E_ABORTED);
+	return 0;
+}
+
+static void test_misuse_in_run(void **state)
+{
+	(void)state;
+	for (int m = 0; m < M_COUNT; m++) {
+		enum misuse mm = (enum misuse)m;
+		int ret = pto_run(g_rt, orch_misuse, &mm);
+		int want = m == M_OTHER_THREAD || m == M_NESTED_RUN || m == M_REGISTER_IN_RUN ?
+			   0 : cases[m].code;
+
+		if (ret != want)
+			fail_msg("misuse %d: pto_run returned %d (%s), want %d", m, ret,
+				 pto_last_error(), want);
+		if (want && !strstr(pto_last_error(), cases[m].needle))
+			fail_msg("misuse %d: message '%s' lacks '%s'", m, pto_last_error(),
+				 cases[m].needle);
+	}
+	/* the runtime is fine afterwards */
+	assert_int_equal(pto_run(g_rt, orch_nop, NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_and_create),
+		cmocka_unit_test(test_register_and_run),
+		cmocka_unit_test(test_tensors),
+		cmocka_unit_test(test_outside_run),
+		cmocka_unit_test(test_misuse_in_run),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_deps.c - which edges each argument kind creates (read from the
+ * trace's per-task fanin lists), creator retention, manual_dep, explicit
+ * deps, write-after-read not tracked, scope references holding tasks
+ * alive, MANUAL scopes (boundary edges, pto_add_dependency, publish at
+ * scope end) and the explicit-only dependency mode.
+ */
+#include "rt_test_util.h"
+
+#include "libpto/runtime/rt_impl.h"
+#include "libpto/trace/trace.h"
+
+struct deps_ctx {
+	struct pto_device *dev;
+	uint64_t x, y;
+	int64_t id[32];
+	uint64_t t_before_end;
+};
+
+static struct pto_tensor rows(uint64_t addr, uint32_t r0, uint32_t nr)
+{
+	struct pto_tensor t;
+	uint32_t shape[2] = { 8, 8 }, vs[2] = { nr, 8 }, off[2] = { r0, 0 };
+
+	assert_int_equal(pto_tensor_external(&t, addr, PTO2_DTYPE_I32, 2, shape), 0);
+	assert_int_equal(pto_tensor_view(&t, &t, vs, off), 0);
+	return t;
+}
+
+static int64_t sub1(struct pto_runtime *rt, struct pto_tensor *t, enum pto_arg_kind kind,
+		    int64_t dep)
+{
+	struct pto_args a;
+	int64_t id;
+
+	pto_args_init(&a);
+	if (t)
+		pto_arg_tensor(&a, t, kind);
+	if (dep >= 0)
+		pto_args_add_dep(&a, dep);
+	id = pto_submit_aiv(rt, K_NOP_AIV, &a);
+	assert_true(id >= 0);
+	return id;
+}
+
+static int orch_kinds(struct pto_runtime *rt, void *p)
+{
+	struct deps_ctx *c = p;
+	struct pto_tensor t, cr, v;
+	uint32_t shape[2] = { 8, 8 };
+	int64_t *id = c->id;
+
+	t = rows(c->x, 0, 4);
+	id[0] = sub1(rt, &t, PTO_ARG_INOUT, -1);		/* W1 rows 0-3 */
+	t = rows(c->x, 0, 2);
+	id[1] = sub1(rt, &t, PTO_ARG_INPUT, -1);		/* R1 -> W1 */
+	t = rows(c->x, 4, 4);
+	id[2] = sub1(rt, &t, PTO_ARG_INPUT, -1);		/* R2 disjoint -> none */
+	t = rows(c->x, 2, 4);
+	id[3] = sub1(rt, &t, PTO_ARG_OUTPUT_EXISTING, -1);	/* OE rows 2-5 -> none */
+	t = rows(c->x, 0, 8);
+	id[4] = sub1(rt, &t, PTO_ARG_INPUT, -1);		/* R3 -> W1, OE */
+	id[5] = sub1(rt, &t, PTO_ARG_NO_DEP, -1);		/* ND -> none */
+	id[6] = sub1(rt, &t, PTO_ARG_INOUT, -1);		/* W2 all -> W1, OE; covers both */
+	t = rows(c->x, 0, 4);
+	id[7] = sub1(rt, &t, PTO_ARG_INPUT, -1);		/* R4 -> W2 only */
+	assert_int_equal(pto_tensor_create(&cr, PTO2_DTYPE_I32, 2, shape), 0);
+	id[8] = sub1(rt, &cr, PTO_ARG_OUTPUT, -1);		/* P creates cr -> none */
+	assert_int_equal(cr.owner, id[8]);
+	assert_true(cr.addr != 0);
+	id[9] = sub1(rt, &cr, PTO_ARG_INPUT, -1);		/* -> P (creator) */
+	id[10] = sub1(rt, &cr, PTO_ARG_NO_DEP, -1);		/* -> P (creator) */
+	v = cr;
+	pto_tensor_set_manual_dep(&v, 1);
+	id[11] = sub1(rt, &v, PTO_ARG_INPUT, -1);		/* manual_dep: still -> P */
+	t = rows(c->x, 0, 8);
+	pto_tensor_set_manual_dep(&t, 1);
+	id[12] = sub1(rt, &t, PTO_ARG_INPUT, -1);		/* manual_dep external -> none */
+	t = rows(c->x, 0, 2);
+	id[13] = sub1(rt, &t, PTO_ARG_INOUT, -1);		/* WAR after R4: -> W2 only */
+	id[14] = sub1(rt, NULL, PTO_ARG_INPUT, id[2]);		/* explicit -> R2 */
+	/* OUTPUT is not a tracked writer: a reader of cr's region finds only the creator */
+	id[15] = sub1(rt, &cr, PTO_ARG_INPUT, -1);		/* -> P */
+	return 0;
+}
+
+static void expect_fanin(const struct pto_trace *tr, uint32_t idx, const int64_t *want,
+			 uint32_t n)
+{
+	const struct pto_trace_task *t = &tr->tasks[idx];
+
+	if (t->num_fanin != n)
+		fail_msg("task %u: %u fanins, want %u", idx, t->num_fanin, n);
+	for (uint32_t i = 0; i < n; i++) {
+		bool found = false;
+
+		for (uint32_t k = 0; k < t->num_fanin; k++)
+			found |= tr->fanin[t->fanin_off + k] == want[i];
+		if (!found)
+			fail_msg("task %u: missing fanin %lld", idx, (long long)want[i]);
+	}
+}
+
+static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t dep_mode)
+{
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+
+	rt_test_config(&cfg, 64);
+	cfg.flags |= PTO_RT_TRACE;
+	cfg.dep_mode = dep_mode;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	return rt;
+}
+
+static void test_arg_kinds(void **state)
+{
+	struct deps_ctx c = { 0 };
+	struct pto_runtime *rt;
+	const struct pto_trace *tr;
+	int64_t *id = c.id;
+
+	(void)state;
+	c.dev = rt_open_dev(2);
+	c.x = rt_buf(c.dev, 64, 1);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO);
+	assert_int_equal(pto_run(rt, orch_kinds, &c), 0);
+	tr = pto__trace_last(rt);
+	assert_non_null(tr);
+	expect_fanin(tr, 0, NULL, 0);
+	expect_fanin(tr, 1, (int64_t[]){ id[0] }, 1);
+	expect_fanin(tr, 2, NULL, 0);
+	expect_fanin(tr, 3, NULL, 0);
+	expect_fanin(tr, 4, (int64_t[]){ id[0], id[3] }, 2);
+	expect_fanin(tr, 5, NULL, 0);
+	expect_fanin(tr, 6, (int64_t[]){ id[0], id[3] }, 2);
+	expect_fanin(tr, 7, (int64_t[]){ id[6] }, 1);
+	expect_fanin(tr, 8, NULL, 0);
+	expect_fanin(tr, 9, (int64_t[]){ id[8] }, 1);
+	expect_fanin(tr, 10, (int64_t[]){ id[8] }, 1);
+	expect_fanin(tr, 11, (int64_t[]){ id[8] }, 1);
+	expect_fanin(tr, 12, NULL, 0);
+	expect_fanin(tr, 13, (int64_t[]){ id[6] }, 1);
+	expect_fanin(tr, 14, (int64_t[]){ id[2] }, 1);
+	expect_fanin(tr, 15, (int64_t[]){ id[8] }, 1);
+	pto_runtime_destroy(rt);
+	pto_device_close(c.dev);
+}
+
+/* --- scope references ------------------------------------------------------------ */
+
+static int orch_scope_ref(struct pto_runtime *rt, void *p)
+{
+	struct deps_ctx *c = p;
+	struct pto_tensor y = rows(c->y, 0, 8);
+	uint32_t idx[2] = { 0, 0 }, v;
+
+	assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_AUTO), 0);
+	c->id[0] = sub1(rt, &y, PTO_ARG_INOUT, -1);
+	/* ring 1: the scope's own depth */
+	assert_int_equal(c->id[0] >> 32, 1);
+	/* wait for it to complete: it stays alive while its scope holds it */
+	assert_int_equal(pto_tensor_read(rt, &y, idx, &v), 0);
+	assert_int_equal(__atomic_load_n(&rt->hdr->ctl[1].last_task_alive, __ATOMIC_ACQUIRE), 0);
+	assert_int_equal(rt->hdr->ctl[1].current_task_index, 1);
+	assert_int_equal(pto_scope_end(rt), 0);
+	/* completed and its last reference released: retired at once */
+	assert_int_equal(__atomic_load_n(&rt->hdr->ctl[1].last_task_alive, __ATOMIC_ACQUIRE), 1);
+	/* depth 2 and 4 use rings 2 and 3 */
+	PTO_SCOPE(rt) {
+		PTO_SCOPE(rt) {
+			assert_int_equal(sub1(rt, &y, PTO_ARG_INOUT, -1) >> 32, 2);
+			PTO_SCOPE(rt) {
+				PTO_SCOPE(rt) {
+					assert_int_equal(sub1(rt, &y, PTO_ARG_INOUT, -1) >> 32, 3);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static void test_scope_reference(void **state)
+{
+	struct deps_ctx c = { 0 };
+	struct pto_runtime *rt;
+
+	(void)state;
+	c.dev = rt_open_dev(1);
+	c.y = rt_buf(c.dev, 64, 2);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO);
+	assert_int_equal(pto_run(rt, orch_scope_ref, &c), 0);
+	pto_runtime_destroy(rt);
+	pto_device_close(c.dev);
+}
+
+/* --- manual scopes ---------------------------------------------------------------------- */
+
+static int orch_manual(struct pto_runtime *rt, void *p)
+{
+	struct deps_ctx *c = p;
+	struct pto_tensor x = rows(c->x, 0, 8), y = rows(c->y, 0, 8);
+	int64_t *id = c->id;
+
+	id[0] = sub1(rt, &x, PTO_ARG_INOUT, -1);		/* outer writer of x */
+	PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+		id[1] = sub1(rt, &x, PTO_ARG_INPUT, -1);	/* boundary: -> id0 */
+		id[2] = sub1(rt, &y, PTO_ARG_INOUT, -1);	/* writer of y inside */
+		id[3] = sub1(rt, &y, PTO_ARG_INPUT, -1);	/* same scope: no auto edge */
+		assert_int_equal(pto_add_dependency(rt, id[2], id[3]), 0);
+		id[4] = sub1(rt, &x, PTO_ARG_INOUT, -1);	/* -> id0; later outer readers see it */
+		assert_int_equal(pto_add_dependency(rt, id[1], id[4]), 0);
+		/* a retired or outer producer is fine too */
+		assert_int_equal(pto_add_dependency(rt, id[0], id[3]), 0);
+		c->t_before_end = pto_now_ns();
+	}
+	id[5] = sub1(rt, &x, PTO_ARG_INPUT, -1);		/* -> id4 */
+	id[6] = sub1(rt, &y, PTO_ARG_INPUT, -1);		/* -> id2 (y's writer in the scope) */
+	return 0;
+}
+
+static void test_manual_scope(void **state)
+{
+	struct deps_ctx c = { 0 };
+	struct pto_runtime *rt;
+	const struct pto_trace *tr;
+	int64_t *id = c.id;
+
+	(void)state;
+	c.dev = rt_open_dev(2);
+	c.x = rt_buf(c.dev, 64, 1);
+	c.y = rt_buf(c.dev, 64, 2);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO);
+	for (int rep = 0; rep < 20; rep++) {
+		assert_int_equal(pto_run(rt, orch_manual, &c), 0);
+		tr = pto__trace_last(rt);
+		expect_fanin(tr, 1, (int64_t[]){ id[0] }, 1);
+		expect_fanin(tr, 2, NULL, 0);
+		expect_fanin(tr, 3, NULL, 0);
+		expect_fanin(tr, 4, (int64_t[]){ id[0] }, 1);
+		expect_fanin(tr, 5, (int64_t[]){ id[4] }, 1);
+		expect_fanin(tr, 6, (int64_t[]){ id[2] }, 1);
+		/* manual tasks start only after the scope published them */
+		for (int i = 1; i <= 4; i++)
+			assert_true(tr->tasks[i].t_ready >= c.t_before_end);
+		/* explicit edges hold */
+		assert_true(tr->tasks[3].t_ready >= tr->tasks[2].t_complete);
+		assert_true(tr->tasks[4].t_ready >= tr->tasks[1].t_complete);
+	}
+	pto_runtime_destroy(rt);
+	pto_device_close(c.dev);
+}
+
+/* --- explicit-only mode ------------------------------------------------------------------ */
+
+static int orch_explicit(struct pto_runtime *rt, void *p)
+{
+	struct deps_ctx *c = p;
+	struct pto_tensor x = rows(c->x, 0, 8), cr;
+	uint32_t shape[2] = { 8, 8 }, idx[2] = { 1, 1 }, v;
+	int64_t *id = c->id;
+
+	PTO_SCOPE(rt) {
+		id[0] = sub1(rt, &x, PTO_ARG_INOUT, -1);
+		id[1] = sub1(rt, &x, PTO_ARG_INOUT, -1);	/* no tracking: no edge */
+		assert_int_equal(pto_add_dependency(rt, id[0], id[1]), 0);
+		assert_int_equal(pto_tensor_create(&cr, PTO2_DTYPE_I32, 2, shape), 0);
+		id[2] = sub1(rt, &cr, PTO_ARG_OUTPUT, -1);
+		id[3] = sub1(rt, &cr, PTO_ARG_INPUT, -1);	/* creator retention: -> id2 */
+		c->t_before_end = pto_now_ns();
+	}
+	/* the scope published its tasks: waiting on them ends */
+	assert_int_equal(pto_tensor_read(rt, &x, idx, &v), 0);
+	return 0;
+}
+
+static void test_explicit_mode(void **state)
+{
+	struct deps_ctx c = { 0 };
+	struct pto_runtime *rt;
+	const struct pto_trace *tr;
+
+	(void)state;
+	c.dev = rt_open_dev(2);
+	c.x = rt_buf(c.dev, 64, 1);
+	rt = make_rt(c.dev, PTO_DEPS_EXPLICIT);
+	assert_int_equal(pto_run(rt, orch_explicit, &c), 0);
+	tr = pto__trace_last(rt);
+	expect_fanin(tr, 1, NULL, 0);
+	expect_fanin(tr, 3, (int64_t[]){ c.id[2] }, 1);
+	for (int i = 0; i < 4; i++)
+		assert_true(tr->tasks[i].t_ready >= c.t_before_end);
+	assert_true(tr->tasks[1].t_ready >= tr->tasks[0].t_complete);
+	pto_runtime_destroy(rt);
+	pto_device_close(c.dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arg_kinds),
+		cmocka_unit_test(test_scope_reference),
+		cmocka_unit_test(test_manual_scope),
+		cmocka_unit_test(test_explicit_mode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

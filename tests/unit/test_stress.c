@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_stress.c - random DAGs against sequential execution on the host.
+ *
+ * Each DAG is a handful of tasks over overlapping 2-D views of three
+ * external buffers and of buffers the runtime creates: AIC, AIV, MIX and
+ * SPMD tasks computing out = out * 3 + in1 + 7 * in2 + c (uint32).  AUTO
+ * tracking supplies read-after-write and write-after-write order; the
+ * generator adds the write-after-read edges the runtime does not track
+ * (pto_args_add_dep), as its documentation tells users to.  One runtime
+ * serves every DAG.
+ */
+#include "rt_test_util.h"
+
+#define NDAGS		1000
+#define NEXT		3	/* external buffers */
+#define MAXT		14	/* tasks per DAG */
+#define NBUF		(NEXT + MAXT)
+#define R		8
+#define C		8
+
+struct view {
+	uint32_t buf, r0, c0, nr, nc;
+};
+
+struct read_rec {
+	struct view v;
+	int64_t task;
+};
+
+struct dag {
+	struct pto_device *dev;
+	uint64_t ext[NEXT];
+	uint32_t model[NBUF][R][C];	/* host model of every buffer */
+	struct pto_tensor whole[NBUF];	/* created buffers: their tensor */
+	uint32_t created_nr[NBUF], created_nc[NBUF];
+	uint32_t nbuf;			/* NEXT + created so far */
+	struct read_rec reads[MAXT * 2];
+	uint32_t nreads;
+	uint64_t rng;
+	uint32_t ntasks;
+	uint32_t kinds[4];		/* AIC, AIV, MIX, SPMD tasks generated */
+	uint32_t war_edges;
+};
+
+static uint32_t rnd(struct dag *d, uint32_t n)
+{
+	d->rng ^= d->rng << 13;
+	d->rng ^= d->rng >> 7;
+	d->rng ^= d->rng << 17;
+	return (uint32_t)(d->rng % n);
+}
+
+static uint32_t buf_rows(struct dag *d, uint32_t b)
+{
+	return b < NEXT ? R : d->created_nr[b];
+}
+
+static uint32_t buf_cols(struct dag *d, uint32_t b)
+{
+	return b < NEXT ? C : d->created_nc[b];
+}
+
+static void pick_view(struct dag *d, struct view *v, uint32_t buf, uint32_t nr, uint32_t nc)
+{
+	v->buf = buf;
+	v->nr = nr;
+	v->nc = nc;
+	v->r0 = rnd(d, buf_rows(d, buf) - nr + 1);
+	v->c0 = rnd(d, buf_cols(d, buf) - nc + 1);
+}
+
+static void make_tensor(struct dag *d, const struct view *v, struct pto_tensor *t)
+{
+	uint32_t shape[2] = { v->nr, v->nc }, off[2] = { v->r0, v->c0 };
+	uint32_t full[2] = { R, C };
+
+	if (v->buf < NEXT)
+		assert_int_equal(pto_tensor_external(t, d->ext[v->buf], PTO2_DTYPE_I32, 2, full), 0);
+	else
+		*t = d->whole[v->buf];
+	assert_int_equal(pto_tensor_view(t, t, shape, off), 0);
+}
+
+static bool views_overlap(const struct view *a, const struct view *b)
+{
+	return a->buf == b->buf && a->r0 < b->r0 + b->nr && b->r0 < a->r0 + a->nr &&
+	       a->c0 < b->c0 + b->nc && b->c0 < a->c0 + a->nc;
+}
+
+static int orch_dag(struct pto_runtime *rt, void *p)
+{
+	struct dag *d = p;
+	uint32_t ntasks = 2 + rnd(d, MAXT - 1);
+
+	d->nbuf = NEXT;
+	d->nreads = 0;
+	for (uint32_t i = 0; i < ntasks; i++) {
+		struct pto_args args;
+		struct pto_tensor out, in[2];
+		struct view vo, vi[2];
+		uint32_t nr = 1 + rnd(d, R), nc = 1 + rnd(d, C), nin = rnd(d, 3);
+		uint32_t cst = rnd(d, 1000), mask, fresh = 0, blocks = 1;
+		struct pto_launch l = { PTO_NO_KERNEL, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
+		uint32_t shape_kind = rnd(d, 10);
+		int64_t id;
+
+		/* output: a fresh runtime-created buffer, or a view to update in place */
+		if (rnd(d, 5) == 0 && d->nbuf < NBUF) {
+			uint32_t b = d->nbuf++;
+			uint32_t shape[2] = { nr, nc };
+
+			d->created_nr[b] = nr;
+			d->created_nc[b] = nc;
+			assert_int_equal(pto_tensor_create(&d->whole[b], PTO2_DTYPE_I32, 2, shape), 0);
+			vo = (struct view){ b, 0, 0, nr, nc };
+			fresh = 1;
+		} else {
+			uint32_t b = rnd(d, d->nbuf);
+
+			nr = nr < buf_rows(d, b) ? nr : buf_rows(d, b);
+			nc = nc < buf_cols(d, b) ? nc : buf_cols(d, b);
+			pick_view(d, &vo, b, nr, nc);
+		}
+		/* inputs: views of the same shape in other buffers */
+		for (uint32_t k = 0; k < nin; k++) {
+			uint32_t b = rnd(d, d->nbuf);
+
+			if (b == vo.buf || buf_rows(d, b) < nr || buf_cols(d, b) < nc) {
+				nin = k;
+				break;
+			}
+			pick_view(d, &vi[k], b, nr, nc);
+		}
+
+		pto_args_init(&args);
+		if (fresh) {
+			out = d->whole[vo.buf];
+			pto_arg_output(&args, &out);
+		} else {
+			make_tensor(d, &vo, &out);
+			pto_arg_inout(&args, &out);
+		}
+		for (uint32_t k = 0; k < nin; k++) {
+			make_tensor(d, &vi[k], &in[k]);
+			pto_arg_input(&args, &in[k]);
+		}
+		/* write-after-read is not tracked: order after earlier readers ourselves */
+		for (uint32_t k = 0; k < d->nreads; k++) {
+			if (views_overlap(&d->reads[k].v, &vo)) {
+				pto_args_add_dep(&args, d->reads[k].task);
+				d->war_edges++;
+			}
+		}
+		if (shape_kind < 4) {
+			l.aic = K_MIX_AIC;
+			mask = 1;
+			d->kinds[0]++;
+		} else if (shape_kind < 8) {
+			l.aiv0 = K_MIX_AIV;
+			mask = 2;
+			d->kinds[1]++;
+		} else {
+			l.aiv0 = K_MIX_AIV;
+			l.aiv1 = K_MIX_AIV;
+			mask = 6;
+			if (rnd(d, 2)) {
+				l.aic = K_MIX_AIC;
+				mask = 7;
+			}
+			d->kinds[2]++;
+		}
+		if (rnd(d, 6) == 0) {
+			blocks = 2 + rnd(d, 3);
+			d->kinds[3]++;
+		}
+		l.block_num = blocks;
+		pto_arg_scalar(&args, mask);
+		pto_arg_scalar(&args, cst);
+		pto_arg_scalar(&args, fresh);
+		id = pto_submit(rt, &l, &args);
+		if (id < 0)
+			return (int)id;
+		if (fresh)
+			d->whole[vo.buf] = out;	/* now allocated, owner = id */
+		for (uint32_t k = 0; k < nin; k++)
+			d->reads[d->nreads++] = (struct read_rec){ vi[k], id };
+
+		/* sequential model */
+		for (uint32_t r = 0; r < nr; r++) {
+			for (uint32_t c = 0; c < nc; c++) {
+				uint32_t *o = &d->model[vo.buf][vo.r0 + r][vo.c0 + c];
+				uint32_t v = fresh ? 0 : *o * 3;
+
+				if (nin > 0)
+					v += d->model[vi[0].buf][vi[0].r0 + r][vi[0].c0 + c];
+				if (nin > 1)
+					v += 7 * d->model[vi[1].buf][vi[1].r0 + r][vi[1].c0 + c];
+				*o = v + cst;
+			}
+		}
+		d->ntasks++;
+	}
+	/* created buffers: read back through the blocking orchestrator read */
+	for (uint32_t b = NEXT; b < d->nbuf; b++) {
+		uint32_t idx[2] = { rnd(d, d->created_nr[b]), rnd(d, d->created_nc[b]) }, v = 0;
+
+		assert_int_equal(pto_tensor_read(rt, &d->whole[b], idx, &v), 0);
+		assert_int_equal(v, d->model[b][idx[0]][idx[1]]);
+	}
+	return 0;
+}
+
+static void test_random_dags(void **state)
+{
+	static struct dag d;
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.rng = 0x9E3779B97F4A7C15ull;
+	d.dev = rt_open_dev(2);
+	rt_test_config(&cfg, 32);
+	cfg.stall_timeout_ms = 20000;
+	cfg.core_timeout_ms = 20000;
+	assert_int_equal(pto_runtime_create(d.dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	for (int b = 0; b < NEXT; b++)
+		d.ext[b] = rt_buf(d.dev, R * C, (uint32_t)b);
+	for (int n = 0; n < NDAGS; n++) {
+		for (int b = 0; b < NEXT; b++) {
+			uint32_t *h = pto_mem_map(d.dev, d.ext[b], R * C * 4);
+
+			for (uint32_t e = 0; e < R * C; e++)
+				h[e] = d.model[b][e / C][e % C] = (uint32_t)(n * 131 + b * 17) + e;
+		}
+		assert_int_equal(pto_run(rt, orch_dag, &d), 0);
+		for (int b = 0; b < NEXT; b++) {
+			uint32_t *h = pto_mem_map(d.dev, d.ext[b], R * C * 4);
+
+			for (uint32_t e = 0; e < R * C; e++) {
+				if (h[e] != d.model[b][e / C][e % C])
+					fail_msg("DAG %d buffer %d element %u: got %u want %u", n, b, e,
+						 h[e], d.model[b][e / C][e % C]);
+			}
+		}
+	}
+	print_message("%d DAGs, %u tasks (AIC %u, AIV %u, MIX %u, SPMD %u), %u WAR edges\n",
+		      NDAGS, d.ntasks, d.kinds[0], d.kinds[1], d.kinds[2], d.kinds[3],
+		      d.war_edges);
+	pto_runtime_destroy(rt);
+	pto_device_close(d.dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_dags),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

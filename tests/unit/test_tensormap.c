@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_tensormap.c - the TensorMap against a brute-force model: random 2-D
+ * views of a few buffers, inserts across four rings, watermark moves,
+ * covered-entry removal; plus pool growth and exhaustion.
+ */
+#include "rt_test_util.h"
+
+#include "libpto/orch/tensormap.h"
+
+#define NBUF		4
+#define ROWS		12
+#define COLS		10
+#define WINDOW		64
+#define MAX_MODEL	200000
+
+struct model_entry {
+	struct pto_tensor t;
+	uint32_t ring;
+	uint64_t local;
+	int dead;
+};
+
+static struct model_entry model[MAX_MODEL];
+static uint32_t nmodel;
+static uint64_t rng = 88172645463325252ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static void random_view(struct pto_tensor *t)
+{
+	uint32_t shape[2] = { ROWS, COLS }, vs[2], off[2];
+	uint64_t base = 0x10000 + (uint64_t)rnd(NBUF) * 0x1000;
+
+	assert_int_equal(pto_tensor_external(t, base, PTO2_DTYPE_I32, 2, shape), 0);
+	for (int d = 0; d < 2; d++) {
+		vs[d] = 1 + rnd(shape[d]);
+		off[d] = rnd(shape[d] - vs[d] + 1);
+	}
+	assert_int_equal(pto_tensor_view(t, t, vs, off), 0);
+}
+
+/* Brute force, by enumerating elements: 0 disjoint, 1 overlap, 2 e inside t. */
+static int brute(const struct pto_tensor *t, const struct pto_tensor *e)
+{
+	uint8_t grid[ROWS][COLS] = { { 0 } };
+	int any = 0, all = 1;
+
+	if (t->addr != e->addr)
+		return 0;
+	for (uint32_t r = 0; r < t->shapes[0]; r++)
+		for (uint32_t c = 0; c < t->shapes[1]; c++)
+			grid[t->offsets[0] + r][t->offsets[1] + c] = 1;
+	for (uint32_t r = 0; r < e->shapes[0]; r++) {
+		for (uint32_t c = 0; c < e->shapes[1]; c++) {
+			if (grid[e->offsets[0] + r][e->offsets[1] + c])
+				any = 1;
+			else
+				all = 0;
+		}
+	}
+	return any ? (all ? 2 : 1) : 0;
+}
+
+struct found {
+	int64_t ids[MAX_MODEL];
+	uint32_t n;
+};
+
+static struct found got, want;
+
+static void collect(void *ctx, int64_t producer)
+{
+	struct found *f = ctx;
+
+	f->ids[f->n++] = producer;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_against_model(void **state)
+{
+	struct pto_tensormap tm;
+	uint32_t windows[PTO_NUM_RINGS] = { WINDOW, WINDOW, WINDOW, WINDOW };
+	uint64_t next[PTO_NUM_RINGS] = { 0 }, alive[PTO_NUM_RINGS] = { 0 };
+	uint32_t lookups = 0, edges = 0, views = 0;
+
+	(void)state;
+	/* a small pool: growth is part of what is tested */
+	assert_int_equal(pto_tm_init(&tm, windows, 16, 1u << 20), 0);
+	nmodel = 0;
+	for (int op = 0; op < 30000; op++) {
+		uint32_t k = rnd(10);
+
+		if (k < 4) {
+			/* insert a writer in a random ring (advance its watermark if full) */
+			uint32_t r = rnd(PTO_NUM_RINGS);
+			struct model_entry *m = &model[nmodel++];
+
+			if (next[r] - alive[r] >= WINDOW - 1) {
+				alive[r] += 1 + rnd(WINDOW / 2);
+				pto_tm_set_alive(&tm, r, alive[r], 0);
+			}
+			random_view(&m->t);
+			views++;
+			m->ring = r;
+			m->local = next[r]++;
+			m->dead = 0;
+			assert_int_equal(pto_tm_reserve(&tm, 1), 0);
+			pto_tm_insert(&tm, &m->t, r, m->local);
+		} else if (k < 9) {
+			struct pto_tensor q;
+			int inout = k == 8;
+
+			random_view(&q);
+			views++;
+			want.n = got.n = 0;
+			for (uint32_t i = 0; i < nmodel; i++) {
+				struct model_entry *m = &model[i];
+				int ov;
+
+				if (m->dead || m->local < alive[m->ring])
+					continue;
+				ov = brute(&q, &m->t);
+				if (!ov)
+					continue;
+				want.ids[want.n++] = pto_task_id(m->ring, m->local);
+				if (inout && ov == 2)
+					m->dead = 1;
+			}
+			pto_tm_lookup(&tm, &q, inout, collect, &got);
+			qsort(want.ids, want.n, sizeof(int64_t), cmp64);
+			qsort(got.ids, got.n, sizeof(int64_t), cmp64);
+			assert_int_equal(got.n, want.n);
+			for (uint32_t i = 0; i < got.n; i++)
+				assert_int_equal(got.ids[i], want.ids[i]);
+			lookups++;
+			edges += got.n;
+		} else {
+			uint32_t r = rnd(PTO_NUM_RINGS);
+
+			alive[r] += rnd((uint32_t)(next[r] - alive[r]) + 1);
+			pto_tm_set_alive(&tm, r, alive[r], rnd(2));
+		}
+		/* everything retired is eventually freed: used never exceeds what lives */
+		assert_true(tm.used <= nmodel);
+	}
+	assert_true(views >= 10000);
+	assert_true(edges > 1000);
+	print_message("tensormap: %u views, %u lookups, %u edges, pool %u entries\n", views,
+		      lookups, edges, tm.cap);
+	pto_tm_fini(&tm);
+}
+
+static void noop(void *ctx, int64_t p)
+{
+	(void)ctx;
+	(void)p;
+}
+
+static void test_overlap_rules(void **state)
+{
+	struct pto_tensor a, b, flat;
+	uint32_t shape[2] = { 8, 8 }, s1[1] = { 64 }, vs[2], off[2];
+
+	(void)state;
+	assert_int_equal(pto_tensor_external(&a, 0x1000, PTO2_DTYPE_F32, 2, shape), 0);
+	b = a;
+	assert_int_equal(pto_tm_overlap(&a, &b), PTO_TM_COVERED);
+	vs[0] = 4; vs[1] = 8; off[0] = 4; off[1] = 0;
+	assert_int_equal(pto_tensor_view(&b, &a, vs, off), 0);
+	assert_int_equal(pto_tm_overlap(&a, &b), PTO_TM_COVERED);
+	assert_int_equal(pto_tm_overlap(&b, &a), PTO_TM_OVERLAP);
+	off[0] = 0;
+	assert_int_equal(pto_tensor_view(&a, &a, vs, off), 0);
+	assert_int_equal(pto_tm_overlap(&a, &b), PTO_TM_DISJOINT);
+	/* columns: rows overlap, columns disjoint */
+	assert_int_equal(pto_tensor_external(&a, 0x1000, PTO2_DTYPE_F32, 2, shape), 0);
+	vs[0] = 8; vs[1] = 4; off[0] = 0; off[1] = 0;
+	assert_int_equal(pto_tensor_view(&b, &a, vs, off), 0);
+	off[1] = 4;
+	assert_int_equal(pto_tensor_view(&a, &a, vs, off), 0);
+	assert_int_equal(pto_tm_overlap(&a, &b), PTO_TM_DISJOINT);
+	/* different geometry over one base: byte spans, never "covered" */
+	assert_int_equal(pto_tensor_external(&flat, 0x1000, PTO2_DTYPE_F32, 1, s1), 0);
+	assert_int_equal(pto_tm_overlap(&flat, &b), PTO_TM_OVERLAP);
+	vs[0] = 32;
+	off[0] = 32;
+	assert_int_equal(pto_tensor_view(&flat, &flat, vs, off), 0);
+	/* b = rows 0..7, cols 0..3: its last element is flat 59 -> overlaps [32, 64) */
+	assert_int_equal(pto_tm_overlap(&flat, &b), PTO_TM_OVERLAP);
+	vs[0] = 4;
+	off[0] = 60;
+	assert_int_equal(pto_tensor_external(&flat, 0x1000, PTO2_DTYPE_F32, 1, s1), 0);
+	assert_int_equal(pto_tensor_view(&flat, &flat, vs, off), 0);
+	assert_int_equal(pto_tm_overlap(&flat, &b), PTO_TM_DISJOINT);
+}
+
+static void test_pool_exhaustion(void **state)
+{
+	struct pto_tensormap tm;
+	uint32_t windows[PTO_NUM_RINGS] = { 16, 16, 16, 16 };
+	struct pto_tensor t;
+	uint32_t shape[1] = { 4 };
+
+	(void)state;
+	assert_int_equal(pto_tm_init(&tm, windows, 4, 8), 0);
+	assert_int_equal(pto_tensor_external(&t, 0x1000, PTO2_DTYPE_I32, 1, shape), 0);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(pto_tm_reserve(&tm, 1), 0);
+		pto_tm_insert(&tm, &t, 0, (uint64_t)i);
+	}
+	assert_int_equal(pto_tm_reserve(&tm, 1), -ENOMEM);
+	assert_non_null(strstr(pto_last_error(), "TensorMap pool exhausted"));
+	/* retiring tasks reclaims their entries */
+	pto_tm_set_alive(&tm, 0, 3, 0);
+	assert_int_equal(pto_tm_reserve(&tm, 3), 0);
+	assert_int_equal(pto_tm_lookup(&tm, &t, 0, noop, NULL), 5);
+	assert_int_equal(pto_tm_reserve(&tm, 4), -ENOMEM);
+	pto_tm_reset(&tm);
+	assert_int_equal(pto_tm_lookup(&tm, &t, 0, noop, NULL), 0);
+	assert_int_equal(pto_tm_reserve(&tm, 8), 0);
+	pto_tm_fini(&tm);
+	/* bad construction */
+	assert_int_equal(pto_tm_init(&tm, windows, 0, 8), -EINVAL);
+	windows[2] = 12;
+	assert_int_equal(pto_tm_init(&tm, windows, 4, 8), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_overlap_rules),
+		cmocka_unit_test(test_against_model),
+		cmocka_unit_test(test_pool_exhaustion),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
