@@ -9,6 +9,9 @@ extern const struct ex_example ex_bgemm;
 extern const struct ex_example ex_paged_attention;
 extern const struct ex_example ex_paged_attention_unroll;
 extern const struct ex_example ex_paged_attention_two_pass;
+extern const struct ex_example ex_vector_example_manual;
+extern const struct ex_example ex_bgemm_manual;
+extern const struct ex_example ex_paged_attention_unroll_manual;
 
 const struct ex_example *const ex_examples[] = {
 	&ex_vector_example,
@@ -16,6 +19,9 @@ const struct ex_example *const ex_examples[] = {
 	&ex_paged_attention,
 	&ex_paged_attention_unroll,
 	&ex_paged_attention_two_pass,
+	&ex_vector_example_manual,
+	&ex_bgemm_manual,
+	&ex_paged_attention_unroll_manual,
 	NULL,
 };
 
