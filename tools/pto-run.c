@@ -297,10 +297,14 @@ static int run_rounds(struct pto_runtime *rt, struct ex_run *run, const struct o
 		orch[r] = s.orch_ns;
 		sched[r] = s.sched_ns;
 		printf("round %3u: elapsed %10.3f ms  orch %10.3f ms  sched %10.3f ms  "
-		       "tasks %llu (%.2f us/task)%s\n", r + 1, s.elapsed_ns / 1e6, s.orch_ns / 1e6,
-		       s.sched_ns / 1e6, (unsigned long long)s.tasks,
+		       "tasks %llu (%.2f us/task), dispatches %llu", r + 1, s.elapsed_ns / 1e6,
+		       s.orch_ns / 1e6, s.sched_ns / 1e6, (unsigned long long)s.tasks,
 		       s.tasks ? s.elapsed_ns / 1e3 / s.tasks : 0.0,
-		       s.trace_dropped ? "  (trace records dropped)" : "");
+		       (unsigned long long)s.dispatches);
+		if (s.trace_dropped)
+			printf(", %llu trace records dropped",
+			       (unsigned long long)s.trace_dropped);
+		printf("\n");
 	}
 	if (o->rounds > 1) {
 		double m[3], t[3];

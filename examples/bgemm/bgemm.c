@@ -23,12 +23,36 @@ void bgemm_tiles_shape(const struct bgemm_state *st, uint64_t tiles, uint32_t sh
 	shape[2] = st->tile;
 }
 
+void bgemm_submit_pair(struct pto_runtime *rt, const struct bgemm_state *st,
+		       struct pto_tensor *av, struct pto_tensor *bv, struct pto_tensor *cv,
+		       int64_t task[2])
+{
+	struct pto_launch gemm = { .aic = EX_K_MATMUL, .aiv0 = PTO_NO_KERNEL,
+				   .aiv1 = PTO_NO_KERNEL, .block_num = st->blocks };
+	struct pto_launch add = { .aic = PTO_NO_KERNEL, .aiv0 = EX_K_ACC,
+				  .aiv1 = PTO_NO_KERNEL, .block_num = st->blocks };
+	struct pto_args args;
+	struct pto_tensor p;
+
+	pto_tensor_create(&p, PTO2_DTYPE_F32, 3, av->shapes);
+	pto_args_init(&args);		/* P = A[g,k] @ B[g,k] */
+	pto_arg_input(&args, av);
+	pto_arg_input(&args, bv);
+	pto_arg_output(&args, &p);
+	task[0] = pto_submit(rt, &gemm, &args);
+
+	pto_args_init(&args);		/* C[g] += P */
+	pto_arg_inout(&args, cv);
+	pto_arg_input(&args, &p);
+	task[1] = pto_submit(rt, &add, &args);
+}
+
 static int bgemm_orch(struct pto_runtime *rt, void *arg)
 {
 	struct bgemm_state *st = arg;
-	struct pto_tensor a, b, c, av, bv, cv, p;
+	struct pto_tensor a, b, c, av, bv, cv;
 	uint32_t shape[3], vshape[3], off[3] = { 0, 0, 0 };
-	struct pto_args args;
+	int64_t task[2];
 	int rc;
 
 	bgemm_tiles_shape(st, st->tiles_ab, shape);
@@ -48,18 +72,7 @@ static int bgemm_orch(struct pto_runtime *rt, void *arg)
 				off[0] = (g * st->grid_k + k) * st->loop;
 				pto_tensor_view(&av, &a, vshape, off);
 				pto_tensor_view(&bv, &b, vshape, off);
-				pto_tensor_create(&p, PTO2_DTYPE_F32, 3, vshape);
-
-				pto_args_init(&args);	/* P = A[g,k] @ B[g,k] */
-				pto_arg_input(&args, &av);
-				pto_arg_input(&args, &bv);
-				pto_arg_output(&args, &p);
-				pto_submit_aic(rt, EX_K_MATMUL, &args);
-
-				pto_args_init(&args);	/* C[g] += P */
-				pto_arg_inout(&args, &cv);
-				pto_arg_input(&args, &p);
-				pto_submit_aiv(rt, EX_K_ACC, &args);
+				bgemm_submit_pair(rt, st, &av, &bv, &cv, task);
 			}
 		}
 	}
@@ -80,7 +93,8 @@ int bgemm_setup(struct ex_run *run)
 	if ((rc = ex_param_u32(run, "tile", 1024, &st->tile)) ||
 	    (rc = ex_param_u32(run, "loop", 1024, &st->loop)) ||
 	    (rc = ex_param_u32(run, "grid_k", 1024, &st->grid_k)) ||
-	    (rc = ex_param_u32(run, "n", 1u << 20, &n)))
+	    (rc = ex_param_u32(run, "n", 1u << 20, &n)) ||
+	    (rc = ex_param_u32_or(run, "blocks", 64, 1, &st->blocks)))
 		return rc;
 	if (n % st->grid_k)
 		return ex_fail(run, -EINVAL, "n=%u GEMM+ADD pairs do not split into groups of "

@@ -11,9 +11,8 @@
 static int bgemm_manual_orch(struct pto_runtime *rt, void *arg)
 {
 	struct bgemm_state *st = arg;
-	struct pto_tensor a, b, c, av, bv, cv, p;
+	struct pto_tensor a, b, c, av, bv, cv;
 	uint32_t shape[3], vshape[3], off[3] = { 0, 0, 0 };
-	struct pto_args args;
 	int rc;
 
 	bgemm_tiles_shape(st, st->tiles_ab, shape);
@@ -32,23 +31,14 @@ static int bgemm_manual_orch(struct pto_runtime *rt, void *arg)
 			off[0] = g * st->loop;
 			pto_tensor_view(&cv, &c, vshape, off);
 			for (uint32_t k = 0; !rc && k < st->grid_k; k++) {
-				int64_t gemm, add;
+				int64_t gemm, add, task[2];
 
 				off[0] = (g * st->grid_k + k) * st->loop;
 				pto_tensor_view(&av, &a, vshape, off);
 				pto_tensor_view(&bv, &b, vshape, off);
-				pto_tensor_create(&p, PTO2_DTYPE_F32, 3, vshape);
-
-				pto_args_init(&args);	/* P = A[g,k] @ B[g,k] */
-				pto_arg_input(&args, &av);
-				pto_arg_input(&args, &bv);
-				pto_arg_output(&args, &p);
-				gemm = pto_submit_aic(rt, EX_K_MATMUL, &args);
-
-				pto_args_init(&args);	/* C[g] += P */
-				pto_arg_inout(&args, &cv);
-				pto_arg_input(&args, &p);
-				add = pto_submit_aiv(rt, EX_K_ACC, &args);
+				bgemm_submit_pair(rt, st, &av, &bv, &cv, task);
+				gemm = task[0];
+				add = task[1];
 
 				if (gemm < 0 || add < 0)
 					rc = PTO_E_ABORTED;	/* the submit failed the run */

@@ -102,6 +102,15 @@ else
 	sed 's/^/      | /' "$tmp/out"
 fi
 
+# SPMD: blocks=4 makes every task four dispatches.
+expect_pass "bgemm SPMD" "$run" bgemm --case SmallSpmd
+if grep -q 'tasks 32 .*dispatches 128' "$tmp/out"; then
+	ok "blocks=4: 32 tasks, 128 dispatches"
+else
+	bad "blocks=4: want 32 tasks and 128 dispatches"
+	grep '^round' "$tmp/out" | sed 's/^/      | /'
+fi
+
 # Trace: a JSON file comes out (skipped, loudly, while libpto has no exporter).
 timeout --kill-after=5 120 "$run" vector_example --trace "$tmp/trace.json" >"$tmp/out" 2>"$tmp/err"
 rc=$?
