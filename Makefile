@@ -63,6 +63,8 @@ TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 .PHONY: all lib tools tests deps check check-unit check-asan check-tsan check-kmod kmod run \
 	install clean bench
 .DEFAULT_GOAL := all
+# Objects are intermediates of the link rules; keep them so a rebuild relinks nothing needlessly.
+.SECONDARY:
 
 all: lib tools tests
 

@@ -64,11 +64,23 @@ static const struct pto2_dispatch_payload *exec_payload(struct pto_executor *ex,
 						      (uint64_t)slot * PTO2_PAYLOAD_SIZE);
 }
 
-void pto_exec_run(struct pto_executor *ex, uint32_t id)
+void pto_exec_finish(struct pto_executor *ex, uint32_t id, int status)
 {
 	struct pto2_core_regs *r = ex->regs;
 	uint32_t slot = PTO2_PAYLOAD_SLOT(id);
-	const struct pto2_dispatch_payload *p = exec_payload(ex, slot);
+
+	reg_store_relaxed(&r->status[slot], status);
+	reg_store_relaxed(&r->end_ns[slot], pto_now_ns());
+	/* single writer: the core */
+	reg_store_relaxed(&r->exec_count, reg_load_relaxed(&r->exec_count) + 1);
+	/* publishes status, end_ns and the kernel's writes; pairs with the acquire of COND */
+	reg_store_release(&r->cond, PTO2_COND(1, id));
+}
+
+void pto_exec_run(struct pto_executor *ex, uint32_t id)
+{
+	struct pto2_core_regs *r = ex->regs;
+	const struct pto2_dispatch_payload *p = exec_payload(ex, PTO2_PAYLOAD_SLOT(id));
 	int status;
 
 	if (!p) {
@@ -94,12 +106,7 @@ void pto_exec_run(struct pto_executor *ex, uint32_t id)
 			status = fn(&ctx);
 		}
 	}
-	reg_store_relaxed(&r->status[slot], status);
-	reg_store_relaxed(&r->end_ns[slot], pto_now_ns());
-	/* single writer: the core */
-	reg_store_relaxed(&r->exec_count, reg_load_relaxed(&r->exec_count) + 1);
-	/* publishes status, end_ns and the kernel's writes; pairs with the acquire of COND */
-	reg_store_release(&r->cond, PTO2_COND(1, id));
+	pto_exec_finish(ex, id, status);
 }
 
 enum pto_exec_event pto_exec_step(struct pto_executor *ex)

@@ -69,6 +69,13 @@ enum pto_exec_event pto_exec_poll(struct pto_executor *ex, uint32_t *id);
 /* Run dispatch @id (latched by pto_exec_poll()) and publish FIN(@id). */
 void pto_exec_run(struct pto_executor *ex, uint32_t id);
 
+/*
+ * Publish the end of dispatch @id with @status without running anything
+ * (status, end_ns, exec_count, then FIN): how pto_exec_run() ends, and how
+ * an emulator injects a failure.
+ */
+void pto_exec_finish(struct pto_executor *ex, uint32_t id, int status);
+
 /* pto_exec_poll() and, for a task, pto_exec_run(): one step of the loop. */
 enum pto_exec_event pto_exec_step(struct pto_executor *ex);
 

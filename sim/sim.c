@@ -4,7 +4,7 @@
  * executor for every core of a device (see sim.h).
  *
  * Worker w serves cores w, w + W, w + 2W, ...  Each pass polls all of them
- * once.  After PTO_SPIN_BUDGET empty passes the worker sets its need-wakeup
+ * once.  After SIM_SPIN_NS of empty passes the worker sets its need-wakeup
  * flag, re-polls (the flag is set with an RMW that pairs with the RMW in
  * pto_sim_kick()), and if still nothing is new it sleeps on its doorbell
  * futex; a kick wakes it only when the flag is set.  So an idle device
@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "libpto/util/waiter.h"
 #include "runtime/executor.h"
@@ -23,18 +22,35 @@
 #include "sim/sim.h"
 
 /*
+ * How long a worker keeps polling after its last piece of work: about
+ * what a futex sleep and wake costs (~40 us between two CPUs), the usual
+ * competitive choice.  Time, not passes, so the budget does not grow
+ * with the number of cores a worker serves.
+ */
+#define SIM_SPIN_NS		50000u
+
+/*
  * struct sim_core - one emulated core.
  * @ex: executor state, owned by the serving worker.
  * @hang_armed: HANG fault: set by pto_sim_set_fault(), consumed (exchange)
  *	by the worker at the next dispatch.
- * @slow_us: SLOW fault: microseconds to sleep before each kernel.
+ * @fail_status: FAIL fault: status the next dispatch reports instead of
+ *	running (0 = none); consumed like @hang_armed.
+ * @slow_us: SLOW fault: microseconds between ACK and each kernel.
  * @hung: the worker ACKed a dispatch it will never FIN; worker-private.
+ * @delayed: a SLOW core's ACKed dispatch @delayed_id waits until
+ *	@ready_ns; the core looks at nothing else meanwhile, like a busy
+ *	core, but its worker serves its other cores.  Worker-private.
  */
 struct sim_core {
 	struct pto_executor ex;
 	uint32_t hang_armed;
+	int32_t fail_status;
 	uint32_t slow_us;
 	bool hung;
+	bool delayed;
+	uint32_t delayed_id;
+	uint64_t ready_ns;
 };
 
 /*
@@ -61,17 +77,6 @@ struct pto_sim {
 	struct pto_waiter completion __attribute__((aligned(64)));
 };
 
-static void sim_sleep_us(uint32_t us)
-{
-	struct timespec ts = {
-		.tv_sec = us / 1000000u,
-		.tv_nsec = (long)(us % 1000000u) * 1000,
-	};
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /* A FIN-flagged COND value (FIN or EXITED) was published: tell waiters. */
 static void sim_published_fin(struct pto_sim *sim)
 {
@@ -80,12 +85,37 @@ static void sim_published_fin(struct pto_sim *sim)
 		sim->cfg.on_fin(sim->cfg.on_fin_arg);
 }
 
-/* One look at one core.  Return: true if it did anything. */
-static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c)
+static void sim_run(struct pto_sim *sim, struct sim_core *c, uint32_t id)
+{
+	int32_t fail = __atomic_exchange_n(&c->fail_status, 0, __ATOMIC_RELAXED);
+
+	if (fail)
+		pto_exec_finish(&c->ex, id, fail);
+	else
+		pto_exec_run(&c->ex, id);
+	sim_published_fin(sim);
+}
+
+/*
+ * One look at one core.  *@wake_at is lowered to when a delayed dispatch
+ * becomes due, so the worker never sleeps past it.
+ * Return: true if it did anything.
+ */
+static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c, uint64_t *wake_at)
 {
 	enum pto_exec_event ev;
 	uint32_t id, slow;
 
+	if (c->delayed) {
+		if (pto_now_ns() < c->ready_ns) {
+			if (!*wake_at || c->ready_ns < *wake_at)
+				*wake_at = c->ready_ns;
+			return false;
+		}
+		c->delayed = false;
+		sim_run(sim, c, c->delayed_id);
+		return true;
+	}
 	/* A hung core only reacts to EXIT. */
 	if (c->hung && reg_load_relaxed(&c->ex.regs->data_main_base) != PTO2_REG_EXIT)
 		return false;
@@ -102,20 +132,27 @@ static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c)
 		return true;
 	}
 	slow = __atomic_load_n(&c->slow_us, __ATOMIC_RELAXED);
-	if (slow)
-		sim_sleep_us(slow);
-	pto_exec_run(&c->ex, id);
-	sim_published_fin(sim);
+	if (slow) {
+		c->delayed = true;
+		c->delayed_id = id;
+		c->ready_ns = pto_now_ns() + (uint64_t)slow * 1000u;
+		if (!*wake_at || c->ready_ns < *wake_at)
+			*wake_at = c->ready_ns;
+		return true;
+	}
+	sim_run(sim, c, id);
 	return true;
 }
 
-static bool sim_poll_cores(struct sim_worker *w)
+/* One pass over the worker's cores; *@wake_at as in sim_serve_core(), reset first. */
+static bool sim_poll_cores(struct sim_worker *w, uint64_t *wake_at)
 {
 	struct pto_sim *sim = w->sim;
 	bool any = false;
 
+	*wake_at = 0;
 	for (uint32_t i = w->index; i < sim->num_cores; i += sim->cfg.num_workers)
-		any |= sim_serve_core(sim, &sim->cores[i]);
+		any |= sim_serve_core(sim, &sim->cores[i], wake_at);
 	return any;
 }
 
@@ -129,7 +166,8 @@ static void *sim_worker_main(void *arg)
 {
 	struct sim_worker *w = arg;
 	struct pto_sim *sim = w->sim;
-	uint32_t idle = 0;
+	uint64_t idle_since = 0;	/* 0: the last pass did work */
+	uint64_t wake_at;		/* earliest delayed (SLOW) dispatch, 0 = none */
 
 	for (;;) {
 		/* snapshot before looking, so a wake after the look is not lost */
@@ -137,12 +175,13 @@ static void *sim_worker_main(void *arg)
 
 		if (sim_stopping(sim))
 			break;
-		if (sim_poll_cores(w)) {
-			idle = 0;
+		if (sim_poll_cores(w, &wake_at)) {
+			idle_since = 0;
 			continue;
 		}
-		if (idle < PTO_SPIN_BUDGET) {
-			idle++;
+		if (!idle_since)
+			idle_since = pto_now_ns();
+		if (pto_now_ns() - idle_since < SIM_SPIN_NS) {
 			pto_cpu_relax();
 			continue;
 		}
@@ -154,10 +193,10 @@ static void *sim_worker_main(void *arg)
 		 * store, which the re-poll below then sees.
 		 */
 		__atomic_exchange_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
-		if (!sim_poll_cores(w))
-			pto_waiter_sleep(&w->door, seen, 0);
+		if (!sim_poll_cores(w, &wake_at))
+			pto_waiter_sleep(&w->door, seen, wake_at);
 		__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
-		idle = 0;
+		idle_since = 0;
 	}
 	return NULL;
 }
@@ -284,10 +323,17 @@ int pto_sim_set_fault(struct pto_sim *sim, uint32_t core, enum pto_sim_fault fau
 	switch (fault) {
 	case PTO_SIM_FAULT_NONE:
 		__atomic_store_n(&c->hang_armed, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->fail_status, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&c->slow_us, 0, __ATOMIC_RELAXED);
 		return 0;
 	case PTO_SIM_FAULT_HANG:
 		__atomic_store_n(&c->hang_armed, 1, __ATOMIC_RELAXED);
+		return 0;
+	case PTO_SIM_FAULT_FAIL:
+		if (param > 4095)
+			return -EINVAL;
+		__atomic_store_n(&c->fail_status, param ? -(int32_t)param : -EIO,
+				 __ATOMIC_RELAXED);
 		return 0;
 	case PTO_SIM_FAULT_SLOW:
 		if (param == 0 || param > 10000000u)

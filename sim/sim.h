@@ -50,13 +50,17 @@ struct pto_sim_config {
 /*
  * Fault knobs for tests.
  * HANG: the core ACKs the next dispatch and never FINs it (it still obeys EXIT).
- * SLOW: the core sleeps @param microseconds before every kernel.
+ * SLOW: the core waits @param microseconds (1..10 s) between ACK and every
+ *	kernel; its worker keeps serving its other cores meanwhile.
+ * FAIL: the core's next dispatch does not run its kernel and reports
+ *	status -@param (1..4095; 0 means -EIO), as a failing kernel would.
  * NONE: clear the core's faults.
  */
 enum pto_sim_fault {
 	PTO_SIM_FAULT_NONE = 0,
 	PTO_SIM_FAULT_HANG = 1,
 	PTO_SIM_FAULT_SLOW = 2,
+	PTO_SIM_FAULT_FAIL = 3,
 };
 
 /* Start the workers.  Return: 0, -EINVAL, -ENOMEM, or -errno of pthread_create. */

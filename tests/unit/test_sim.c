@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_sim.c - the core emulator: idle cost, wake-up of sleeping workers,
- * the bounded worker pool, fault knobs (HANG, SLOW), the on_fin callback,
+ * the bounded worker pool, fault knobs (HANG, SLOW, FAIL), the on_fin callback,
  * engine argument checks, and a many-dispatch stress for the sanitizers.
  */
 #include <dirent.h>
@@ -179,6 +179,73 @@ static void test_fault_slow(void **state)
 	pto_device_close(dev);
 }
 
+/*
+ * A slow core delays only itself: with one worker for all three cores, a
+ * core slowed by 10 s must not hold up its neighbours (the hang guard
+ * would expire first if it did).
+ */
+static void test_fault_slow_spares_neighbours(void **state)
+{
+	struct pto_device *dev;
+	uint32_t id = PTO2_DISPATCH_ID(0);
+
+	(void)state;
+	assert_int_equal(pto_device_open("mock:clusters=1,workers=1,mem=2M", &dev), 0);
+	pto__device_set_kernel(dev, K_NOP, k_nop);
+	assert_int_equal(pto_sim_set_fault(pto__device_sim(dev), 0, PTO_SIM_FAULT_SLOW, 10000000), 0);
+	test_dispatch(dev, 0, id, K_NOP, NULL, 0);
+	assert_true(test_wait_cond(dev, 0, PTO2_COND(0, id)));
+	for (uint32_t c = 1; c < 3; c++) {
+		test_dispatch(dev, c, id, K_NOP, NULL, 0);
+		assert_true(test_wait_cond_for(dev, c, PTO2_COND(1, id), 5000000000ull));
+	}
+	/* still running its delayed dispatch; closing does not wait for it */
+	assert_int_equal(reg_load_acquire(&pto_device_regs(dev, 0)->cond), PTO2_COND(0, id));
+	pto_device_close(dev);
+}
+
+static void test_fault_fail(void **state)
+{
+	struct pto_device *dev;
+	struct pto_sim *sim;
+	struct pto2_core_regs *r;
+	uint64_t sum_addr, *sum;
+	uint64_t s[2];
+
+	(void)state;
+	assert_int_equal(pto_device_open("mock:clusters=1,workers=1,mem=2M", &dev), 0);
+	sim = pto__device_sim(dev);
+	r = pto_device_regs(dev, 1);
+	pto__device_set_kernel(dev, K_ADD, k_add);
+	assert_int_equal(pto_mem_alloc(dev, 8, 0, &sum_addr), 0);
+	sum = pto_mem_map(dev, sum_addr, 8);
+	*sum = 0;
+	s[0] = sum_addr;
+	s[1] = 1;
+	assert_int_equal(pto_sim_set_fault(sim, 1, PTO_SIM_FAULT_FAIL, 22), 0);
+	test_dispatch(dev, 1, PTO2_DISPATCH_ID(0), K_ADD, s, 2);
+	assert_true(test_wait_cond(dev, 1, PTO2_COND(1, PTO2_DISPATCH_ID(0))));
+	assert_int_equal(r->status[1], -22);
+	assert_int_equal(__atomic_load_n(sum, __ATOMIC_RELAXED), 0);	/* kernel not run */
+	/* one-shot: the next dispatch runs */
+	test_dispatch(dev, 1, PTO2_DISPATCH_ID(1), K_ADD, s, 2);
+	assert_true(test_wait_cond(dev, 1, PTO2_COND(1, PTO2_DISPATCH_ID(1))));
+	assert_int_equal(r->status[0], 0);
+	assert_int_equal(__atomic_load_n(sum, __ATOMIC_RELAXED), 1);
+	/* param 0 = -EIO; NONE disarms it before it fires */
+	assert_int_equal(pto_sim_set_fault(sim, 1, PTO_SIM_FAULT_FAIL, 0), 0);
+	test_dispatch(dev, 1, PTO2_DISPATCH_ID(2), K_ADD, s, 2);
+	assert_true(test_wait_cond(dev, 1, PTO2_COND(1, PTO2_DISPATCH_ID(2))));
+	assert_int_equal(r->status[1], -EIO);
+	assert_int_equal(pto_sim_set_fault(sim, 1, PTO_SIM_FAULT_FAIL, 5), 0);
+	assert_int_equal(pto_sim_set_fault(sim, 1, PTO_SIM_FAULT_NONE, 0), 0);
+	test_dispatch(dev, 1, PTO2_DISPATCH_ID(3), K_ADD, s, 2);
+	assert_true(test_wait_cond(dev, 1, PTO2_COND(1, PTO2_DISPATCH_ID(3))));
+	assert_int_equal(r->status[0], 0);
+	assert_int_equal(reg_load_relaxed(&r->exec_count), 4);
+	pto_device_close(dev);
+}
+
 static void test_fault_bad_args(void **state)
 {
 	struct pto_device *dev;
@@ -190,6 +257,7 @@ static void test_fault_bad_args(void **state)
 	assert_int_equal(pto_sim_set_fault(sim, 3, PTO_SIM_FAULT_HANG, 0), -EINVAL);
 	assert_int_equal(pto_sim_set_fault(sim, 0, PTO_SIM_FAULT_SLOW, 0), -EINVAL);
 	assert_int_equal(pto_sim_set_fault(sim, 0, PTO_SIM_FAULT_SLOW, 20000000), -EINVAL);
+	assert_int_equal(pto_sim_set_fault(sim, 0, PTO_SIM_FAULT_FAIL, 4096), -EINVAL);
 	assert_int_equal(pto_sim_set_fault(sim, 0, (enum pto_sim_fault)7, 0), -EINVAL);
 	assert_int_equal(pto_sim_set_fault(NULL, 0, PTO_SIM_FAULT_HANG, 0), -EINVAL);
 	/* kicks of bad cores are ignored */
@@ -378,6 +446,8 @@ int main(void)
 		cmocka_unit_test(test_worker_pool_is_bounded),
 		cmocka_unit_test(test_fault_hang),
 		cmocka_unit_test(test_fault_slow),
+		cmocka_unit_test(test_fault_slow_spares_neighbours),
+		cmocka_unit_test(test_fault_fail),
 		cmocka_unit_test(test_fault_bad_args),
 		cmocka_unit_test(test_engine_on_foreign_memory),
 		cmocka_unit_test(test_engine_bad_config),

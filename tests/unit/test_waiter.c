@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_waiter.c - the spin-then-sleep primitive every libpto thread idles
+ * with: no lost wake-ups, deadlines honoured, no sleep when the word
+ * already moved.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "libpto/util/waiter.h"
+
+#define GUARD_NS	(5ull * 1000000000ull)
+
+static void test_moved_word_returns_at_once(void **state)
+{
+	struct pto_waiter w;
+	uint32_t seen;
+
+	(void)state;
+	pto_waiter_init(&w);
+	seen = pto_waiter_prepare(&w);
+	pto_waiter_wake(&w);
+	assert_int_not_equal(pto_waiter_prepare(&w), seen);
+	/* no deadline: would block forever if it did not notice the move */
+	pto_waiter_sleep(&w, seen, 0);
+}
+
+static void test_deadline(void **state)
+{
+	struct pto_waiter w;
+	uint64_t t0, t1;
+
+	(void)state;
+	pto_waiter_init(&w);
+	t0 = pto_now_ns();
+	pto_waiter_sleep(&w, pto_waiter_prepare(&w), t0 + 20000000ull);
+	t1 = pto_now_ns();
+	/* a lower bound only: it slept until the deadline */
+	assert_true(t1 - t0 >= 20000000ull);
+	/* a deadline already past returns at once */
+	pto_waiter_sleep(&w, pto_waiter_prepare(&w), t1 - 1);
+	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 0);
+}
+
+struct pingpong {
+	struct pto_waiter to_b, to_a;
+	uint32_t ball;		/* whose turn: 0 = a, 1 = b */
+	uint32_t rounds;
+	uint32_t timeouts;
+};
+
+/* Wait for the ball to be @mine, sleeping on @w; count hang-guard expiries. */
+static void await_ball(struct pingpong *p, struct pto_waiter *w, uint32_t mine)
+{
+	uint64_t deadline = pto_now_ns() + GUARD_NS;
+
+	for (;;) {
+		uint32_t seen = pto_waiter_prepare(w);
+
+		/* pairs with the release store of the other side */
+		if (__atomic_load_n(&p->ball, __ATOMIC_ACQUIRE) == mine)
+			return;
+		if (pto_now_ns() > deadline || __atomic_load_n(&p->timeouts, __ATOMIC_RELAXED)) {
+			/* a lost wake-up: stop both players at once */
+			__atomic_fetch_add(&p->timeouts, 1, __ATOMIC_RELAXED);
+			return;
+		}
+		pto_waiter_sleep(w, seen, deadline);
+	}
+}
+
+static void *player_b(void *arg)
+{
+	struct pingpong *p = arg;
+
+	for (uint32_t i = 0; i < p->rounds && !__atomic_load_n(&p->timeouts, __ATOMIC_RELAXED); i++) {
+		await_ball(p, &p->to_b, 1);
+		__atomic_store_n(&p->ball, 0, __ATOMIC_RELEASE);
+		pto_waiter_wake(&p->to_a);
+	}
+	return NULL;
+}
+
+/* Every hand-off sleeps on a futex: a lost wake-up would hit the guard. */
+static void test_ping_pong_no_lost_wakeups(void **state)
+{
+	struct pingpong p = { .rounds = 2000 };
+	pthread_t t;
+
+	(void)state;
+	pto_waiter_init(&p.to_a);
+	pto_waiter_init(&p.to_b);
+	assert_int_equal(pthread_create(&t, NULL, player_b, &p), 0);
+	for (uint32_t i = 0; i < p.rounds && !__atomic_load_n(&p.timeouts, __ATOMIC_RELAXED); i++) {
+		await_ball(&p, &p.to_a, 0);
+		__atomic_store_n(&p.ball, 1, __ATOMIC_RELEASE);
+		pto_waiter_wake(&p.to_b);
+	}
+	await_ball(&p, &p.to_a, 0);
+	pthread_join(t, NULL);
+	assert_int_equal(__atomic_load_n(&p.timeouts, __ATOMIC_RELAXED), 0);
+}
+
+struct crowd {
+	struct pto_waiter w;
+	uint32_t go;
+	uint32_t woke;
+};
+
+static void *crowd_member(void *arg)
+{
+	struct crowd *c = arg;
+	uint64_t deadline = pto_now_ns() + GUARD_NS;
+
+	for (;;) {
+		uint32_t seen = pto_waiter_prepare(&c->w);
+
+		if (__atomic_load_n(&c->go, __ATOMIC_ACQUIRE)) {
+			__atomic_fetch_add(&c->woke, 1, __ATOMIC_RELAXED);
+			return NULL;
+		}
+		pto_waiter_sleep(&c->w, seen, deadline);
+		/* woken by the hang guard, not by the wake: not counted */
+		if (pto_now_ns() > deadline)
+			return NULL;
+	}
+}
+
+/* One wake releases every sleeper. */
+static void test_wake_all(void **state)
+{
+	struct crowd c = { 0 };
+	pthread_t t[4];
+
+	(void)state;
+	pto_waiter_init(&c.w);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, crowd_member, &c), 0);
+	usleep(20000);	/* let them fall asleep (not required for correctness) */
+	__atomic_store_n(&c.go, 1, __ATOMIC_RELEASE);
+	pto_waiter_wake(&c.w);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(c.woke, 4);
+	assert_int_equal(__atomic_load_n(&c.w.sleepers, __ATOMIC_RELAXED), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_moved_word_returns_at_once),
+		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_ping_pong_no_lost_wakeups),
+		cmocka_unit_test(test_wake_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
