@@ -354,6 +354,12 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 
+	if (o.trace && !pto_trace_write) {	/* say so before a long run, not after */
+		fprintf(stderr, "%s: --trace %s: this libpto has no trace exporter "
+			"(pto_trace_write is not implemented)\n", prog, o.trace);
+		return 1;
+	}
+
 	rc = pto_device_open(o.device, &dev);
 	if (rc) {
 		fprintf(stderr, "%s: device %s: %s\n", prog, o.device ? o.device : "(default)",
@@ -395,11 +401,6 @@ int main(int argc, char **argv)
 	if (run_rounds(rt, &run, &o))
 		goto out_rt;
 
-	if (o.trace && !pto_trace_write) {
-		fprintf(stderr, "%s: --trace %s: this libpto has no trace exporter "
-			"(pto_trace_write is not implemented)\n", prog, o.trace);
-		goto out_rt;
-	}
 	if (o.trace && (rc = pto_trace_write(rt, o.trace))) {
 		fprintf(stderr, "%s: --trace %s: %s: %s\n", prog, o.trace, pto_strerror(rc),
 			pto_last_error());
