@@ -284,8 +284,8 @@ static int check_launch(struct pto_runtime *rt, const struct pto_launch *l, stru
 		cap = rt->sched_caps[t->shape];
 		if (t->block_num > cap)
 			return orch_fail(rt, PTO_E_SYNC_START, "pto_submit: sync-start task of %u "
-					 "blocks can never start at once: %s capacity is %u "
-					 "(cores of one scheduler thread)", t->block_num,
+					 "blocks can never start at once: the device's %s "
+					 "capacity is %u", t->block_num,
 					 t->shape == PTO_TRACE_SHAPE_AIC ? "AIC" :
 					 t->shape == PTO_TRACE_SHAPE_AIV ? "AIV" : "MIX", cap);
 	}

@@ -143,6 +143,7 @@ struct pto_core {
 	struct pto_sub run;
 	struct pto_sub pend;
 	bool run_acked;
+	bool lent;			/* lent to another scheduler's sync-start launch */
 	uint64_t deadline_ns;		/* running dispatch must finish by then */
 };
 
@@ -150,7 +151,8 @@ struct pto_sched;
 
 /* Error latched by the first failure of a run. */
 struct pto_run_error {
-	int code;			/* atomic; 0 = none */
+	int claimed;			/* atomic: the first failure CASes it 0 -> 1 */
+	int code;			/* atomic; 0 = none; published after @msg */
 	char msg[PTO_ERRMSG_MAX];
 };
 
@@ -198,7 +200,14 @@ struct pto_runtime {
 	struct pto_core *cores;
 	struct pto_ready_queue ready[PTO_NUM_SHAPES];
 	struct pto_gate_plan *plan;
-	uint32_t sched_caps[PTO_NUM_SHAPES];	/* smallest per-scheduler capacity */
+	uint32_t sched_caps[PTO_NUM_SHAPES];	/* sync-start capacity of the device */
+	/*
+	 * Sync-start launches wider than one scheduler: the owner holds the
+	 * task, the others lend it idle cores (sched.c, "sync-start").
+	 */
+	_Alignas(64) int32_t sync_owner;	/* atomic: scheduler index or -1 */
+	uint32_t sync_gen;			/* atomic: odd while a request is open */
+	struct pto_task *sync_task;		/* written before sync_gen turns odd */
 
 	/* run control: written by several threads */
 	_Alignas(64) uint64_t submitted;	/* atomic */

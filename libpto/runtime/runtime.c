@@ -4,6 +4,7 @@
  * registration, pto_run() and its statistics, the error latch.
  */
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -303,9 +304,12 @@ int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...)
 	int zero = 0;
 	va_list ap;
 
-	/* the message is written before the code is published (release) */
-	if (__atomic_compare_exchange_n(&rt->err.code, &zero, PTO_E_ABORTED, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	/*
+	 * First failure wins the claim; the message is written before the code
+	 * is published (release), so whoever sees a code sees its message.
+	 */
+	if (__atomic_compare_exchange_n(&rt->err.claimed, &zero, 1, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		va_start(ap, fmt);
 		vsnprintf(rt->err.msg, sizeof(rt->err.msg), fmt, ap);
 		va_end(ap);
@@ -349,6 +353,8 @@ static int trace_prepare(struct pto_runtime *rt)
 PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 {
 	uint64_t t_begin, t_orch, t_orch_end;
+	cpu_set_t saved_cpus;
+	bool pinned;
 	int ret, code;
 
 	if (!rt || !fn)
@@ -368,11 +374,17 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	rt->first_dispatch_ns = 0;
 	rt->last_retire_ns = 0;
 	rt->err.code = 0;
+	rt->err.claimed = 0;
 	rt->err.msg[0] = '\0';
 	if (rt->trace)
 		rt->trace->t_begin = t_begin;
 	rt->orch_thread = pthread_self();
 	rt->in_run = true;
+	/* the caller's thread is the orchestrator for the run: pin it as planned, then restore */
+	CPU_ZERO(&saved_cpus);
+	pinned = rt->plan->orch_cpu != PTO_GATE_UNPINNED &&
+		 sched_getaffinity(0, sizeof(saved_cpus), &saved_cpus) == 0 &&
+		 pto_gate_pin_self(rt->plan->orch_cpu) == 0;
 	ret = pto__sched_start(rt);
 	t_orch = pto_now_ns();
 	if (!ret) {
@@ -399,6 +411,8 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	if (code)
 		pto__sched_stop_cores(rt);
 	rt->in_run = false;
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved_cpus), &saved_cpus);
 
 	memset(&rt->stats, 0, sizeof(rt->stats));
 	rt->stats.tasks = rt->submitted;

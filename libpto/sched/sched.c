@@ -22,6 +22,23 @@
 
 /* Longest a scheduler sleeps without a reason to wake (hang checks need no more). */
 #define SCHED_NAP_NS		(100ull * 1000 * 1000)
+/* How long an idle scheduler spins before sleeping (PTO_SCHED_SPIN_NS overrides; tuning). */
+#define SCHED_SPIN_NS		20000ull
+
+static uint64_t sched_spin_ns(void)
+{
+	static uint64_t v;
+	uint64_t x = __atomic_load_n(&v, __ATOMIC_RELAXED);
+
+	if (!x) {
+		const char *e = getenv("PTO_SCHED_SPIN_NS");
+
+		x = e && *e ? strtoull(e, NULL, 0) + 1 : SCHED_SPIN_NS + 1;
+		__atomic_store_n(&v, x, __ATOMIC_RELAXED);
+	}
+	return x - 1;
+}
+
 /* How long a failed run waits for each core to acknowledge EXIT. */
 #define EXIT_WAIT_NS		(2000ull * 1000 * 1000)
 
@@ -39,6 +56,15 @@ struct pto_sched {
 	uint32_t num_clusters;
 	struct pto_task *local[PTO_NUM_SHAPES][PTO_LOCAL_READY_CAP];
 	uint32_t num_local[PTO_NUM_SHAPES];
+	/* sync-start: as owner */
+	struct pto_task *sync_task;
+	uint32_t sync_req_gen;
+	/* sync-start: as lender (offer_* are read by the owner) */
+	uint32_t seen_gen;
+	bool lending;
+	_Alignas(64) uint32_t offer_gen;	/* atomic: request the offer is for */
+	uint32_t offer_n;			/* atomic: entries of @offer published */
+	uint32_t *offer;			/* atomic entries: core or cluster ids */
 };
 
 static uint64_t core_timeout_ns(const struct pto_runtime *rt)
@@ -191,7 +217,7 @@ static uint32_t poll_core(struct pto_sched *s, struct pto_core *core, uint64_t n
 	struct pto_cond_result res;
 	uint32_t cond, done = 0;
 
-	if (core->run.id == PTO_COND_NO_ID)
+	if (core->lent || core->run.id == PTO_COND_NO_ID)
 		return 0;
 	/* pairs with the core's release store of COND after status and timestamps */
 	cond = reg_load_acquire(&core->regs->cond);
@@ -239,7 +265,7 @@ static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadli
 		for (uint32_t i = 0; i < counts[l]; i++) {
 			struct pto_core *c = lists[l][i];
 
-			if (c->run.id == PTO_COND_NO_ID)
+			if (c->lent || c->run.id == PTO_COND_NO_ID)
 				continue;
 			if (now > c->deadline_ns) {
 				pto__rt_fail(s->rt, PTO_E_CORE_HANG, "core %u did not finish task "
@@ -258,9 +284,17 @@ static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadli
 
 /* --- dispatch ------------------------------------------------------------------------------ */
 
-static bool core_idle(const struct pto_core *c)
+/* Nothing running (raw state; a lent core is free but not ours to use). */
+static bool core_free(const struct pto_core *c)
 {
 	return c->run.id == PTO_COND_NO_ID;
+}
+
+/* Free and usable by its own scheduler. */
+static bool core_idle(const struct pto_core *c)
+{
+	/* lent first: a lent core's other fields belong to the borrower */
+	return !c->lent && core_free(c);
 }
 
 /* May take a dispatch now: idle, or (dual issue) its running one was latched. */
@@ -268,7 +302,7 @@ static bool core_takes(const struct pto_runtime *rt, const struct pto_core *c)
 {
 	if (core_idle(c))
 		return true;
-	return !(rt->cfg.flags & PTO_RT_NO_DUAL_ISSUE) && c->run_acked &&
+	return !c->lent && !(rt->cfg.flags & PTO_RT_NO_DUAL_ISSUE) && c->run_acked &&
 	       c->pend.id == PTO_COND_NO_ID;
 }
 
@@ -278,7 +312,7 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	struct pto_runtime *rt = s->rt;
 	uint32_t id = PTO2_DISPATCH_ID(core->seq);
 	struct pto2_dispatch_payload *p = core->payload[PTO2_PAYLOAD_SLOT(id)];
-	struct pto_sub *sub = core_idle(core) ? &core->run : &core->pend;
+	struct pto_sub *sub = core_free(core) ? &core->run : &core->pend;
 	uint64_t *sc = (uint64_t *)(t->args_host + (uint64_t)t->num_tensors *
 				    sizeof(struct pto2_tensor_desc));
 
@@ -360,16 +394,198 @@ static uint32_t free_clusters(struct pto_sched *s, uint32_t lanes)
 	return k;
 }
 
-/* Dispatch what fits of @t; return blocks dispatched. */
-static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t now)
+/* --- sync-start across schedulers --------------------------------------------------------
+ *
+ * A sync-start task's blocks must start together on idle cores (clusters for
+ * MIX).  When the scheduler that popped it owns enough, it launches them
+ * itself.  Otherwise it becomes the owner of a request: it CASes
+ * sync_owner, stores sync_task, and bumps sync_gen to odd.  Every other
+ * scheduler, once per loop, lends the idle units of its own it sees: it
+ * marks them lent (so it stops polling or using them), appends them to its
+ * offer list and release-stores offer_n.  The owner acquire-loads each
+ * offer (offer_gen must match the request) and, once the lent units plus
+ * its own idle ones cover every block, dispatches all blocks, then bumps
+ * sync_gen to even (release) and frees sync_owner.  A lender that
+ * acquire-loads the new sync_gen takes its cores back, with the owner's
+ * dispatches on them visible, and polls them from then on.  The generation
+ * keeps a late lender from mixing two requests.
+ */
+
+/* Unit of a sync-start task: a core id (AIC/AIV) or a cluster id (MIX). */
+static bool unit_idle(struct pto_runtime *rt, const struct pto_task *t, uint32_t unit)
+{
+	if (t->shape != PTO_TRACE_SHAPE_MIX)
+		return core_idle(&rt->cores[unit]);
+	for (uint32_t l = 0; l < 3; l++) {
+		uint32_t core = l == 0 ? PTO2_AIC_CORE(unit) :
+			       PTO2_AIV_CORE(rt->num_clusters, unit, l - 1);
+
+		if ((t->lanes & (1u << l)) && !core_idle(&rt->cores[core]))
+			return false;
+	}
+	return true;
+}
+
+static void unit_set_lent(struct pto_runtime *rt, const struct pto_task *t, uint32_t unit)
+{
+	if (t->shape != PTO_TRACE_SHAPE_MIX) {
+		rt->cores[unit].lent = true;
+		return;
+	}
+	for (uint32_t l = 0; l < 3; l++)
+		if (t->lanes & (1u << l))
+			rt->cores[l == 0 ? PTO2_AIC_CORE(unit) :
+				  PTO2_AIV_CORE(rt->num_clusters, unit, l - 1)].lent = true;
+}
+
+/* Idle units of @t that @s owns, into @out (capacity: 2 per cluster). */
+static uint32_t local_units(struct pto_sched *s, const struct pto_task *t, uint32_t *out)
+{
+	uint32_t n = 0;
+
+	if (t->shape == PTO_TRACE_SHAPE_MIX) {
+		for (uint32_t i = 0; i < s->num_clusters; i++)
+			if (unit_idle(s->rt, t, s->clusters[i]))
+				out[n++] = s->clusters[i];
+	} else {
+		struct pto_core **list = t->shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
+		uint32_t cnt = t->shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
+
+		for (uint32_t i = 0; i < cnt; i++)
+			if (core_idle(list[i]))
+				out[n++] = list[i]->id;
+	}
+	return n;
+}
+
+/* Dispatch the next block of @t on @unit (a core, or a cluster's lanes). */
+static void dispatch_unit(struct pto_sched *s, struct pto_task *t, uint32_t unit, uint64_t now)
+{
+	struct pto_runtime *rt = s->rt;
+
+	if (t->shape != PTO_TRACE_SHAPE_MIX) {
+		dispatch_sub(s, &rt->cores[unit], t, t->next_block,
+			     t->shape == PTO_TRACE_SHAPE_AIC ? 0 : 1, now);
+	} else {
+		for (uint32_t l = 0; l < 3; l++)
+			if (t->lanes & (1u << l))
+				dispatch_sub(s, &rt->cores[l == 0 ? PTO2_AIC_CORE(unit) :
+					     PTO2_AIV_CORE(rt->num_clusters, unit, l - 1)],
+					     t, t->next_block, l, now);
+	}
+	t->next_block++;
+}
+
+/* Every loop: give cores back after a request ended, lend idle ones to an open one. */
+static void sync_lend(struct pto_sched *s)
+{
+	struct pto_runtime *rt = s->rt;
+	/* pairs with the owner's acq_rel bumps of sync_gen */
+	uint32_t g = __atomic_load_n(&rt->sync_gen, __ATOMIC_ACQUIRE), n, k, units[2 * PTO2_MAX_CLUSTERS];
+	struct pto_task *t;
+
+	if (s->lending && g != s->seen_gen) {
+		/* the request ended: the owner's dispatches on our cores are visible */
+		for (uint32_t i = 0; i < s->num_aic; i++)
+			s->aic[i]->lent = false;
+		for (uint32_t i = 0; i < s->num_aiv; i++)
+			s->aiv[i]->lent = false;
+		s->lending = false;
+	}
+	if (!(g & 1) || s->sync_task ||
+	    __atomic_load_n(&rt->sync_owner, __ATOMIC_RELAXED) == (int32_t)s->idx)
+		return;
+	t = rt->sync_task;
+	if (s->seen_gen != g) {
+		s->seen_gen = g;
+		s->lending = true;
+		__atomic_store_n(&s->offer_n, 0, __ATOMIC_RELAXED);
+		/* the reset list is what the owner sees once it reads this gen */
+		__atomic_store_n(&s->offer_gen, g, __ATOMIC_RELEASE);
+	}
+	k = local_units(s, t, units);
+	if (!k)
+		return;
+	n = __atomic_load_n(&s->offer_n, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < k; i++) {
+		unit_set_lent(rt, t, units[i]);
+		__atomic_store_n(&s->offer[n++], units[i], __ATOMIC_RELAXED);
+	}
+	/* the entries and our hands-off (lent) precede: pairs with the owner's acquire */
+	__atomic_store_n(&s->offer_n, n, __ATOMIC_RELEASE);
+	rt->dev->ops->notify(rt->dev);
+}
+
+/* Owner: launch every block once own idle units plus lent ones cover them. */
+static uint32_t sync_try_launch(struct pto_sched *s, uint64_t now)
+{
+	struct pto_runtime *rt = s->rt;
+	struct pto_task *t = s->sync_task;
+	uint32_t g = s->sync_req_gen, units[2 * PTO2_MAX_CLUSTERS];
+	uint32_t own = local_units(s, t, units), total = own, b = t->block_num;
+
+	for (uint32_t j = 0; j < rt->num_sched; j++) {
+		struct pto_sched *o = &rt->sched[j];
+
+		if (o != s && __atomic_load_n(&o->offer_gen, __ATOMIC_ACQUIRE) == g)
+			total += __atomic_load_n(&o->offer_n, __ATOMIC_ACQUIRE);
+	}
+	if (total < b)
+		return 0;
+	for (uint32_t i = 0; i < own && t->next_block < b; i++)
+		dispatch_unit(s, t, units[i], now);
+	for (uint32_t j = 0; j < rt->num_sched && t->next_block < b; j++) {
+		struct pto_sched *o = &rt->sched[j];
+		uint32_t n;
+
+		if (o == s || __atomic_load_n(&o->offer_gen, __ATOMIC_ACQUIRE) != g)
+			continue;
+		n = __atomic_load_n(&o->offer_n, __ATOMIC_ACQUIRE);
+		for (uint32_t i = 0; i < n && t->next_block < b; i++)
+			dispatch_unit(s, t, __atomic_load_n(&o->offer[i], __ATOMIC_RELAXED), now);
+	}
+	s->sync_task = NULL;
+	/* even again: releases our dispatches on lent cores to their schedulers */
+	__atomic_fetch_add(&rt->sync_gen, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&rt->sync_owner, -1, __ATOMIC_RELEASE);
+	rt->dev->ops->notify(rt->dev);
+	return b;
+}
+
+/* Sync-start task @t: launch locally, or open a request.  *@held: @s kept @t. */
+static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t now, bool *held)
+{
+	struct pto_runtime *rt = s->rt;
+	uint32_t units[2 * PTO2_MAX_CLUSTERS], n = local_units(s, t, units);
+	int32_t none = -1;
+
+	if (n >= t->block_num) {
+		for (uint32_t i = 0; i < t->block_num; i++)
+			dispatch_unit(s, t, units[i], now);
+		return t->block_num;
+	}
+	if (rt->num_sched == 1 || s->sync_task ||
+	    !__atomic_compare_exchange_n(&rt->sync_owner, &none, (int32_t)s->idx, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return 0;	/* wait for cores, or for the open request to finish */
+	rt->sync_task = t;
+	/* odd: a request is open; publishes sync_task to the lenders */
+	s->sync_req_gen = __atomic_add_fetch(&rt->sync_gen, 1, __ATOMIC_ACQ_REL);
+	s->sync_task = t;
+	*held = true;
+	rt->dev->ops->notify(rt->dev);
+	return 0;
+}
+
+/* Dispatch what fits of @t; return blocks dispatched.  *@held: see dispatch_sync(). */
+static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t now, bool *held)
 {
 	struct pto_runtime *rt = s->rt;
 	uint32_t n = 0;
-	bool sync = (t->flags & PTO_LAUNCH_SYNC_START) && t->block_num > 1;
 
+	if ((t->flags & PTO_LAUNCH_SYNC_START) && t->block_num > 1)
+		return dispatch_sync(s, t, now, held);
 	if (t->shape == PTO_TRACE_SHAPE_MIX) {
-		if (sync && free_clusters(s, t->lanes) < t->block_num)
-			return 0;
 		for (uint32_t i = 0; i < s->num_clusters && t->next_block < t->block_num; i++) {
 			uint32_t c = s->clusters[i];
 			struct pto_core *lane[3] = {
@@ -396,13 +612,8 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 		uint32_t cnt = t->shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
 		uint32_t lane = t->shape == PTO_TRACE_SHAPE_AIC ? 0 : 1;
 
-		/* sync-start blocks must all start now: idle cores only, all or none */
-		if (sync && free_cores(s, t->shape, true) < t->block_num)
-			return 0;
 		/* idle cores first, then pending slots behind latched dispatches */
 		for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
-			if (pass == 1 && sync)
-				break;
 			for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
 				struct pto_core *c = list[i];
 
@@ -438,18 +649,29 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 	for (int k = 0; k < 3; k++) {
 		uint32_t sh = order[k];
 
+		/* the room check scans cores: skip it when nothing of this shape waits */
+		if (!s->num_local[sh] && !pto_rq_size(&s->rt->ready[sh]))
+			continue;
 		while (shape_has_room(s, sh)) {
 			struct pto_task *t = pop_ready(s, sh);
+			bool held = false;
 			uint32_t d;
 
 			if (!t)
 				break;
-			d = dispatch_task(s, t, now);
+			d = dispatch_task(s, t, now, &held);
 			n += d;
+			if (held)
+				return n;	/* a sync-start request: nothing else until it launched */
 			if (t->next_block < t->block_num) {
-				/* blocks left: let any scheduler with cores take the rest */
+				/*
+				 * Blocks left: let any scheduler with cores take the rest.
+				 * Wake the others only if we placed some (then they may have
+				 * room); a task we could not place at all waits for a FIN,
+				 * and notifying ourselves would keep us from ever sleeping.
+				 */
 				push_global(s, t);
-				if (s->rt->num_sched > 1)
+				if (d && s->rt->num_sched > 1)
 					s->rt->dev->ops->notify(s->rt->dev);
 				break;
 			}
@@ -481,7 +703,7 @@ static void *sched_main(void *arg)
 	struct pto_sched *s = arg;
 	struct pto_runtime *rt = s->rt;
 	struct pto_device *dev = rt->dev;
-	uint32_t spins = 0;
+	uint64_t idle_since = 0;
 
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
@@ -493,7 +715,9 @@ static void *sched_main(void *arg)
 		done = poll_completions(s, now);
 		if (pto__rt_error(rt))
 			break;
-		disp = dispatch_ready(s, now);
+		if (rt->num_sched > 1)
+			sync_lend(s);
+		disp = s->sync_task ? sync_try_launch(s, now) : dispatch_ready(s, now);
 		flush_local(s);
 		if (pto_trace_on(rt->trace) && (done || disp)) {
 			t1 = pto_now_ns();
@@ -512,13 +736,18 @@ static void *sched_main(void *arg)
 			break;
 		}
 		if (done || disp) {
-			spins = 0;
+			idle_since = 0;
 			continue;
 		}
 		if (check_hangs(s, now, &next))
 			break;
-		if (spins < PTO_SPIN_BUDGET) {
-			spins++;
+		/*
+		 * Spin by time, not by passes: a pass polls every busy core, and on
+		 * a small machine the emulated cores need the CPU we would burn.
+		 */
+		if (!idle_since)
+			idle_since = now;
+		if (now - idle_since < sched_spin_ns()) {
 			pto_cpu_relax();
 			continue;
 		}
@@ -625,7 +854,9 @@ int pto__sched_setup(struct pto_runtime *rt)
 		s->clusters = calloc(nc, sizeof(*s->clusters));
 		s->aic = calloc(nc, sizeof(*s->aic));
 		s->aiv = calloc(2 * nc, sizeof(*s->aiv));
-		if (!s->clusters || !s->aic || !s->aiv)
+		/* one request can borrow each idle unit once: 2 AIV cores per cluster */
+		s->offer = calloc(2 * nc, sizeof(*s->offer));
+		if (!s->clusters || !s->aic || !s->aiv || !s->offer)
 			return pto__fail(-ENOMEM, "pto_runtime_create: scheduler %u cores", i);
 		for (uint32_t c = i; c < rt->num_clusters; c += rt->num_sched) {
 			s->clusters[s->num_clusters++] = c;
@@ -634,10 +865,10 @@ int pto__sched_setup(struct pto_runtime *rt)
 			s->aiv[s->num_aiv++] = &rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)];
 		}
 	}
-	/* sync-start capacity: what the smallest scheduler can start at once */
-	rt->sched_caps[PTO_TRACE_SHAPE_AIC] = rt->num_clusters / rt->num_sched;
-	rt->sched_caps[PTO_TRACE_SHAPE_AIV] = 2 * (rt->num_clusters / rt->num_sched);
-	rt->sched_caps[PTO_TRACE_SHAPE_MIX] = rt->num_clusters / rt->num_sched;
+	/* sync-start capacity: the device's (schedulers pool their cores for it) */
+	rt->sched_caps[PTO_TRACE_SHAPE_AIC] = rt->num_clusters;
+	rt->sched_caps[PTO_TRACE_SHAPE_AIV] = 2 * rt->num_clusters;
+	rt->sched_caps[PTO_TRACE_SHAPE_MIX] = rt->num_clusters;
 	/* every task of every window may be ready at once: a push can never fail */
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		qcap += rt->cfg.task_window[r];
@@ -659,6 +890,7 @@ void pto__sched_teardown(struct pto_runtime *rt)
 			free(rt->sched[i].clusters);
 			free(rt->sched[i].aic);
 			free(rt->sched[i].aiv);
+			free(rt->sched[i].offer);
 		}
 	}
 	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++)
@@ -671,6 +903,21 @@ void pto__sched_teardown(struct pto_runtime *rt)
 
 int pto__sched_start(struct pto_runtime *rt)
 {
+	/* no thread runs: a failed run may have left a request open */
+	rt->sync_owner = -1;
+	rt->sync_gen = 0;
+	rt->sync_task = NULL;
+	for (uint32_t i = 0; i < rt->num_cores; i++)
+		rt->cores[i].lent = false;
+	for (uint32_t i = 0; i < rt->num_sched; i++) {
+		struct pto_sched *s = &rt->sched[i];
+
+		s->sync_task = NULL;
+		s->seen_gen = 0;
+		s->lending = false;
+		s->offer_gen = 0;
+		s->offer_n = 0;
+	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];
 		int ret = pthread_create(&s->thread, NULL, sched_main, s);
