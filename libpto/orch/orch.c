@@ -41,7 +41,8 @@ int pto__orch_setup(struct pto_runtime *rt)
 				 "device memory for the rings (heap_size per ring too large?)", total);
 	host = pto_mem_map(rt->dev, rt->ring_area_addr, total);
 	if (!host)
-		return -EINVAL;
+		return pto__fail(-EINVAL, "pto_runtime_create: cannot map the ring area: %s",
+				 pto_last_error());
 	rt->hdr = (struct pto2_ring_header *)host;
 	memset(rt->hdr, 0, sizeof(*rt->hdr));
 	rt->hdr->num_rings = PTO2_NUM_RINGS;

@@ -39,6 +39,9 @@ static uint64_t sched_spin_ns(void)
 	return x - 1;
 }
 
+/* A scheduler that never idles still checks its cores' deadlines this often. */
+#define HANG_CHECK_NS		(10ull * 1000 * 1000)
+
 /* How long a failed run waits for each core to acknowledge EXIT. */
 #define EXIT_WAIT_NS		(2000ull * 1000 * 1000)
 
@@ -703,7 +706,7 @@ static void *sched_main(void *arg)
 	struct pto_sched *s = arg;
 	struct pto_runtime *rt = s->rt;
 	struct pto_device *dev = rt->dev;
-	uint64_t idle_since = 0;
+	uint64_t idle_since = 0, last_hang_check = 0;
 
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
@@ -737,10 +740,15 @@ static void *sched_main(void *arg)
 		}
 		if (done || disp) {
 			idle_since = 0;
-			continue;
+			/* busy with other cores: still look for a hung one now and then */
+			if (now - last_hang_check < HANG_CHECK_NS)
+				continue;
 		}
+		last_hang_check = now;
 		if (check_hangs(s, now, &next))
 			break;
+		if (done || disp)
+			continue;
 		/*
 		 * Spin by time, not by passes: a pass polls every busy core, and on
 		 * a small machine the emulated cores need the CPU we would burn.
