@@ -11,11 +11,23 @@
  * behaviour.  Timeouts are absolute CLOCK_MONOTONIC deadlines, so every call
  * can be restarted after a signal.
  *
+ * The argument size is part of the command, and the module uses its own:
+ * a shorter user struct is zero-extended, a longer one must be zero beyond
+ * what the module knows (-E2BIG otherwise).  A bad argument pointer gives
+ * -EFAULT.  Once the device is gone (hardware unplugged) every call gives
+ * -ENODEV.  The module never answers -EAGAIN, so callers may restart on it
+ * (libdrm's drmIoctl() does) without spinning on a busy device.
+ *
  * DOC: mmap offsets
  *
  * The file offset of mmap() names what is mapped: PTO2_MMAP_OFFSET(type, id).
- * A mapping must be exactly the object's size, MAP_SHARED, and not
- * executable.  Offsets stay below 2^44 so 32-bit user space can use mmap2.
+ * A mapping must be exactly the object's size (-EINVAL), MAP_SHARED
+ * (-EINVAL) and not executable (-EPERM; mprotect() cannot add PROT_EXEC
+ * later).  An unknown type or id is -EINVAL.  Mappings cannot grow, be
+ * split by a partial munmap() (-EINVAL), or be inherited by fork().  A
+ * mapping keeps what it maps alive, and the module loaded, after close()
+ * of the file and after MEM_FREE, until munmap().  Offsets stay below 2^44
+ * so 32-bit user space can use mmap2.
  */
 #ifndef PTO2_UAPI_IOCTL_H
 #define PTO2_UAPI_IOCTL_H
@@ -36,10 +48,12 @@
 /**
  * enum pto2_mmap_type - what an mmap offset refers to.
  * @PTO2_MMAP_REGS: one core's register window; id = core id; one page.
- * @PTO2_MMAP_MEM: a memory object; id = its handle; size = its size.
- * @PTO2_MMAP_APERTURE: the whole device memory; id = 0.  Needs ATTACH.
+ * @PTO2_MMAP_MEM: a memory object of this file; id = its handle; size =
+ *	its alloc_size.
+ * @PTO2_MMAP_APERTURE: the whole device memory; id = 0.  Only for the
+ *	attached file (-EPERM otherwise).
  * @PTO2_MMAP_REGS_ALL: every register window, core 0 first; id = 0.
- *	Needs ATTACH.
+ *	Only for the attached file (-EPERM otherwise).
  */
 enum pto2_mmap_type {
 	PTO2_MMAP_REGS = 1,
@@ -65,7 +79,11 @@ enum pto2_platform {
 #define PTO2_MAX_CPUS			64
 
 /**
- * struct pto2_info - answer of %PTO2_IOC_INFO.
+ * struct pto2_info - %PTO2_IOC_INFO: what the device is.
+ *
+ * Every field but @flags is output; the whole struct is written.  Errors:
+ * -EINVAL for non-zero @flags.
+ *
  * @abi_version: %PTO2_ABI_VERSION of the module.
  * @platform: enum pto2_platform.
  * @num_clusters: clusters of the device.
@@ -93,11 +111,19 @@ struct pto2_info {
 };
 
 /**
- * struct pto2_mem_alloc - %PTO2_IOC_MEM_ALLOC.
+ * struct pto2_mem_alloc - %PTO2_IOC_MEM_ALLOC: reserve device memory.
+ *
+ * The object belongs to this open file: its handle means nothing to other
+ * files, and close() frees what MEM_FREE did not.  Freed memory is zeroed
+ * before it is handed out again.  Errors: -EINVAL for non-zero @flags or
+ * @pad, a @size outside 1..mem_size or a bad @align; -ENOMEM when no free
+ * range fits; -ENOSPC when the file holds 65536 objects.
+ *
  * @size: in: bytes wanted, 1..mem_size (rounded up to a page).
  * @align: in: alignment in bytes, 0 (= page) or a power of two <= 1 MiB.
  * @flags: in: must be zero.
- * @handle: out: handle naming the object.
+ * @pad: must be zero.
+ * @handle: out: handle naming the object (never 0).
  * @dev_addr: out: device address of the object.
  * @mmap_offset: out: offset to pass to mmap() to map it.
  * @alloc_size: out: the size actually reserved (page multiple).
@@ -114,8 +140,13 @@ struct pto2_mem_alloc {
 };
 
 /**
- * struct pto2_mem_free - %PTO2_IOC_MEM_FREE.
- * @handle: object to free; its memory is released once it is unmapped.
+ * struct pto2_mem_free - %PTO2_IOC_MEM_FREE: drop a handle.
+ *
+ * The memory is released once the last mapping of it is gone too.
+ * Errors: -EINVAL for non-zero @pad; -ENOENT when @handle names no live
+ * object of this file (never allocated, or already freed).
+ *
+ * @handle: object to free.
  * @pad: must be zero.
  */
 struct pto2_mem_free {
@@ -127,7 +158,15 @@ struct pto2_mem_free {
  * struct pto2_attach - %PTO2_IOC_ATTACH (CAP_SYS_ADMIN of the opener).
  *
  * Makes this file the core emulator of a soft device: it may map the whole
- * aperture and all register windows, and signal completions.
+ * aperture and all register windows, and signal completions.  The first
+ * ATTACH puts every register window into its power-on state (identity
+ * fields, IDLE in DATA_MAIN_BASE and COND); repeating it on the same file
+ * changes nothing.  The file stays attached until it is released.
+ * Privilege is judged by the credentials of whoever opened the file, so a
+ * file passed to an unprivileged process cannot be used to escalate.
+ * Errors: -EINVAL for non-zero @flags or @pad; -EPERM when the opener
+ * lacked CAP_SYS_ADMIN; -EOPNOTSUPP on hardware; -EBUSY when another file
+ * is attached.
  *
  * @flags: in: must be zero.
  * @pad: must be zero.
@@ -148,14 +187,19 @@ struct pto2_attach {
 /**
  * struct pto2_wait - %PTO2_IOC_WAIT: sleep until completions move.
  *
- * Returns when the device's completion counter differs from @seq, or with
- * -ETIMEDOUT at @deadline_ns, or -EINTR/-ERESTARTSYS on a signal (restart
- * with the same arguments).
+ * Returns 0 when the device's completion counter differs from @seq, or
+ * -ETIMEDOUT at @deadline_ns (never earlier), or -EINTR on a signal
+ * without SA_RESTART (restart with the same arguments: the deadline is
+ * absolute).  A successful WAIT also marks @cur_seq as seen by this file
+ * for poll(), which reports EPOLLIN while the counter differs from the
+ * last value WAIT returned (EPOLLERR|EPOLLHUP once the device is gone).
+ * Errors: -EINVAL for non-zero @flags or @pad.
  *
  * @seq: in: the completion counter value the caller already saw.
  * @flags: in: must be zero.
- * @deadline_ns: in: absolute CLOCK_MONOTONIC deadline; 0 = do not sleep.
- * @cur_seq: out: the completion counter on return.
+ * @deadline_ns: in: absolute CLOCK_MONOTONIC deadline; a past one (e.g. 0)
+ *	means do not sleep.
+ * @cur_seq: out: the completion counter on return (0 only).
  * @pad: must be zero.
  */
 struct pto2_wait {
@@ -169,7 +213,9 @@ struct pto2_wait {
 /**
  * struct pto2_signal - %PTO2_IOC_SIGNAL: the attached emulator reports
  * completions (what an interrupt does on hardware): bumps the completion
- * counter by @count and wakes waiters and poll().
+ * counter by @count and wakes waiters and poll().  Errors: -EINVAL for
+ * non-zero @flags or a @count outside 1..65536; -EPERM unless this file
+ * is attached.
  * @count: in: 1..65536.
  * @flags: in: must be zero.
  */
@@ -178,6 +224,7 @@ struct pto2_signal {
 	__u32 flags;
 };
 
+/* Unknown numbers, or another magic, give -ENOTTY. */
 #define PTO2_IOC_MAGIC			'P'
 #define PTO2_IOC_INFO			_IOWR(PTO2_IOC_MAGIC, 0x00, struct pto2_info)
 #define PTO2_IOC_MEM_ALLOC		_IOWR(PTO2_IOC_MAGIC, 0x01, struct pto2_mem_alloc)
@@ -186,7 +233,7 @@ struct pto2_signal {
 #define PTO2_IOC_WAIT			_IOWR(PTO2_IOC_MAGIC, 0x04, struct pto2_wait)
 #define PTO2_IOC_SIGNAL			_IOW(PTO2_IOC_MAGIC, 0x05, struct pto2_signal)
 
-_Static_assert(sizeof(struct pto2_info) % 8 == 0, "pto2_info padded to 8");
+_Static_assert(sizeof(struct pto2_info) == 176, "pto2_info layout");
 _Static_assert(sizeof(struct pto2_mem_alloc) == 48, "pto2_mem_alloc layout");
 _Static_assert(sizeof(struct pto2_mem_free) == 8, "pto2_mem_free layout");
 _Static_assert(sizeof(struct pto2_attach) == 40, "pto2_attach layout");

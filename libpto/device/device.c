@@ -27,14 +27,7 @@
 #define MEM_ALIGN_DEFAULT	64u
 #define MEM_ALIGN_MAX		(1ull << 30)
 
-/*
- * The kernel-module backend lives in dev_kmod.c.  Referenced weakly so
- * libpto builds without it; a build without it reports -ENODEV.  When
- * dev_kmod.c is added, drop this pragma: a weak reference does not pull
- * dev_kmod.o out of libpto.a, so statically linked tools would still say
- * "not built".
- */
-#pragma weak pto__kmod_open
+/* Device paths ("/dev/pto2") go to the kernel-module backend, dev_kmod.c. */
 
 /* --- spec parsing ----------------------------------------------------------- */
 
@@ -179,8 +172,6 @@ PTO_API int pto_device_open(const char *spec, struct pto_device **out)
 		rc = parse_mock_spec(spec, &ms);
 		if (rc)
 			return rc;
-	} else if (!pto__kmod_open) {
-		return pto__fail(-ENODEV, "device '%s': kernel-module backend not built", spec);
 	}
 
 	dev = calloc(1, sizeof(*dev));

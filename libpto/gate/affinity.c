@@ -78,8 +78,8 @@ int pto_gate_parse_cpus(const char *list, int32_t *cpus, uint32_t max)
 		while (len > 0 && is_space(item[len - 1]))
 			len--;
 		if (len == 0)
-			return pto__fail(-EINVAL, "CPU list \"%s\": empty item at offset %d",
-					 list, (int)(p - list));
+			return pto__fail(-EINVAL, "CPU list: empty item at offset %d (in \"%s\")",
+					 (int)(p - list), list);
 		q = item;
 		if (parse_cpu_number(&q, item + len, &first))
 			goto bad_item;
@@ -93,15 +93,15 @@ int pto_gate_parse_cpus(const char *list, int32_t *cpus, uint32_t max)
 		if (q != item + len)
 			goto bad_item;
 		if (first >= CPU_SETSIZE || last >= CPU_SETSIZE)
-			return pto__fail(-EINVAL, "CPU list \"%s\": \"%.*s\" names a CPU >= %d",
-					 list, len, item, CPU_SETSIZE);
+			return pto__fail(-EINVAL, "CPU list: \"%.*s\" names a CPU >= %d (in \"%s\")",
+					 len, item, CPU_SETSIZE, list);
 		if (last < first)
-			return pto__fail(-EINVAL, "CPU list \"%s\": reversed range \"%.*s\"",
-					 list, len, item);
+			return pto__fail(-EINVAL, "CPU list: reversed range \"%.*s\" (in \"%s\")",
+					 len, item, list);
 		for (c = first; c <= last; c++) {
 			if (n >= max)
-				return pto__fail(-EINVAL, "CPU list \"%s\": more than %u CPUs (at \"%.*s\")",
-						 list, max, len, item);
+				return pto__fail(-EINVAL, "CPU list: more than %u CPUs (at \"%.*s\" in \"%s\")",
+						 max, len, item, list);
 			cpus[n++] = (int32_t)c;
 		}
 		if (*end == '\0')
@@ -111,8 +111,8 @@ int pto_gate_parse_cpus(const char *list, int32_t *cpus, uint32_t max)
 	return (int)n;
 
 bad_item:
-	return pto__fail(-EINVAL, "CPU list \"%s\": \"%.*s\" is not a CPU or CPU range",
-			 list, len, item);
+	return pto__fail(-EINVAL, "CPU list: \"%.*s\" is not a CPU or CPU range (in \"%s\")",
+			 len, item, list);
 }
 
 #define TRUNC_MARK	"...\n"

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pto2_drv.h - internal interface of the pto2 module: the device, its
+ * backends (soft device, PCI hardware), per-open contexts, memory objects.
+ */
+#ifndef PTO2_DRV_H
+#define PTO2_DRV_H
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "pto2_ioctl.h"
+
+struct gen_pool;
+struct pto2_dev;
+
+/* Most memory objects one open file may hold. */
+#define PTO2_MAX_HANDLES	65536
+/* Largest alignment MEM_ALLOC accepts (documented in uapi). */
+#define PTO2_MAX_ALIGN		(1U << 20)
+/* Largest count one SIGNAL may add. */
+#define PTO2_MAX_SIGNAL		65536
+
+extern bool pto2_debug;
+
+/* Rate-limited, opt-in (debug=1) reason for rejecting a user request. */
+#define pto2_dbg(pdev, fmt, ...)						\
+	do {									\
+		if (pto2_debug)							\
+			dev_info_ratelimited((pdev)->misc.this_device,		\
+					     "%s[%d]: " fmt, current->comm,	\
+					     task_pid_nr(current), ##__VA_ARGS__); \
+	} while (0)
+
+/**
+ * struct pto2_backend_ops - what differs between the soft device and hardware.
+ * @map_regs: map @count register windows starting at @first_core into
+ *	@vma (whose size the caller checked).
+ * @map_mem: map [@dev_addr, @dev_addr + vma size) of device memory into @vma.
+ * @reset_regs: put every register window into its power-on state.
+ * @scrub: zero [@dev_addr, @dev_addr + @size) before it is reused, so one
+ *	process never sees another's data.
+ * @fini: release the backend's resources (device is going away).
+ */
+struct pto2_backend_ops {
+	int (*map_regs)(struct pto2_dev *pdev, struct vm_area_struct *vma,
+			u32 first_core, u32 count);
+	int (*map_mem)(struct pto2_dev *pdev, struct vm_area_struct *vma, u64 dev_addr);
+	void (*reset_regs)(struct pto2_dev *pdev);
+	void (*scrub)(struct pto2_dev *pdev, u64 dev_addr, u64 size);
+	void (*fini)(struct pto2_dev *pdev);
+};
+
+/**
+ * struct pto2_counters - statistics shown in sysfs.
+ * @objects: live memory objects (allocated, not yet released).
+ * @mappings: live VMAs of this device.
+ * @opens: open files.
+ * @allocs: MEM_ALLOC calls that succeeded.
+ * @frees: MEM_FREE calls that succeeded.
+ * @rejects: ioctls and mmaps refused for bad arguments.
+ * @waits: WAIT calls that slept.
+ */
+struct pto2_counters {
+	atomic_t objects;
+	atomic_t mappings;
+	atomic_t opens;
+	atomic64_t allocs;
+	atomic64_t frees;
+	atomic64_t rejects;
+	atomic64_t waits;
+};
+
+/**
+ * struct pto2_dev - one device behind /dev/pto2.
+ * @ref: freed on the last put (open files, mappings and memory objects
+ *	each hold one), never directly by remove.
+ * @misc: the /dev/pto2 node.
+ * @ops: backend.
+ * @backend: backend private data.
+ * @platform: enum pto2_platform.
+ * @num_clusters: clusters.
+ * @num_cores: 3 * @num_clusters.
+ * @mem_size: bytes of device memory.
+ * @mem_free: bytes not held by a memory object.
+ * @pool: allocator of device addresses [PAGE_SIZE, @mem_size).
+ * @cpus: CPU list recommended for scheduler threads.
+ * @num_cpus: entries of @cpus.
+ * @srcu: readers are ioctl/mmap/poll calls in flight; see @unplugged.
+ * @unplugged: set once the hardware is gone; calls then fail with -ENODEV.
+ * @lock: protects @attached and @inode.
+ * @attached: the file acting as core emulator (soft device), or NULL.
+ * @inode: inode whose address_space every open file uses (for unplug).
+ * @comp_seq: completion counter, bumped by SIGNAL (or an interrupt).
+ * @comp_wq: WAIT and poll() sleep here.
+ * @stats: counters.
+ */
+struct pto2_dev {
+	struct kref ref;
+	struct miscdevice misc;
+	const struct pto2_backend_ops *ops;
+	void *backend;
+
+	u32 platform;
+	u32 num_clusters;
+	u32 num_cores;
+	u64 mem_size;
+	atomic64_t mem_free;
+	struct gen_pool *pool;
+	u16 cpus[PTO2_MAX_CPUS];
+	u32 num_cpus;
+
+	struct srcu_struct srcu;
+	bool unplugged;
+
+	struct mutex lock;	/* protects attached, inode */
+	struct file *attached;
+	struct inode *inode;
+
+	atomic_t comp_seq;
+	wait_queue_head_t comp_wq;
+
+	struct pto2_counters stats;
+};
+
+/**
+ * struct pto2_file - one open file of /dev/pto2.
+ * @pdev: the device (a reference is held).
+ * @objs: memory objects by handle; the table holds one reference each.
+ * @seen_seq: completion counter last returned by WAIT; poll() reports
+ *	EPOLLIN while the device counter differs.
+ * @file: the struct file.
+ */
+struct pto2_file {
+	struct pto2_dev *pdev;
+	struct xarray objs;
+	atomic_t seen_seq;
+	struct file *file;
+};
+
+/**
+ * struct pto2_mem_obj - a range of device memory.
+ * @ref: the handle table and every mapping hold one.
+ * @pdev: owner (a reference is held).
+ * @dev_addr: device address.
+ * @size: bytes (page multiple).
+ */
+struct pto2_mem_obj {
+	struct kref ref;
+	struct pto2_dev *pdev;
+	u64 dev_addr;
+	u64 size;
+};
+
+/* pto2_main.c */
+struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
+				 const struct pto2_backend_ops *ops, void *backend,
+				 struct device *parent);
+void pto2_dev_unplug(struct pto2_dev *pdev);
+void pto2_dev_get(struct pto2_dev *pdev);
+void pto2_dev_put(struct pto2_dev *pdev);
+bool pto2_dev_registered(void);
+int pto2_dev_enter(struct pto2_dev *pdev, int *idx) __acquires(&pdev->srcu);
+void pto2_dev_exit(struct pto2_dev *pdev, int idx) __releases(&pdev->srcu);
+
+/* pto2_ioctl.c */
+long pto2_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* pto2_mem.c */
+int pto2_mem_init(struct pto2_dev *pdev);
+void pto2_mem_fini(struct pto2_dev *pdev);
+int pto2_mem_alloc(struct pto2_file *pf, struct pto2_mem_alloc *args);
+int pto2_mem_free(struct pto2_file *pf, u32 handle);
+struct pto2_mem_obj *pto2_mem_lookup(struct pto2_file *pf, u32 handle);
+void pto2_mem_put(struct pto2_mem_obj *obj);
+void pto2_mem_get(struct pto2_mem_obj *obj);
+void pto2_mem_release_all(struct pto2_file *pf);
+
+/* pto2_mmap.c */
+int pto2_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* pto2_main.c: the soft device made from the module parameters */
+int pto2_soft_plug(void);
+int pto2_soft_unplug(void);
+
+/* pto2_soft.c */
+struct pto2_dev *pto2_soft_create(u32 num_clusters, u64 mem_size);
+
+/* pto2_debugfs.c */
+void pto2_debugfs_init(void);
+void pto2_debugfs_fini(void);
+
+/* pto2_pci.c */
+int pto2_pci_register(void);
+void pto2_pci_unregister(void);
+
+/* pto2_sysfs.c */
+extern const struct attribute_group *pto2_attr_groups[];
+
+#endif /* PTO2_DRV_H */

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pto2_ioctl.c - the ioctl dispatcher and handlers of /dev/pto2.
+ *
+ * The table's own command (not the caller's) decides direction and size: a
+ * shorter user struct is zero-extended, a longer one must have a zero tail
+ * (-E2BIG otherwise), unknown numbers get -ENOTTY.  Handlers validate every
+ * input before they take a lock or allocate.
+ */
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/nospec.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "pto2_drv.h"
+
+union pto2_ioctl_args {
+	struct pto2_info info;
+	struct pto2_mem_alloc alloc;
+	struct pto2_mem_free free;
+	struct pto2_attach attach;
+	struct pto2_wait wait;
+	struct pto2_signal signal;
+};
+
+static int pto2_ioc_info(struct pto2_file *pf, void *data)
+{
+	struct pto2_dev *pdev = pf->pdev;
+	struct pto2_info *a = data;
+
+	if (a->flags) {
+		pto2_dbg(pdev, "INFO: flags %#x must be 0\n", a->flags);
+		return -EINVAL;
+	}
+	/* the whole struct is rebuilt, so nothing the caller sent goes back */
+	memset(a, 0, sizeof(*a));
+	a->abi_version = PTO2_ABI_VERSION;
+	a->platform = pdev->platform;
+	a->num_clusters = pdev->num_clusters;
+	a->num_cores = pdev->num_cores;
+	a->num_aic = pdev->num_clusters;
+	a->num_aiv = pdev->num_clusters * PTO2_AIV_PER_CLUSTER;
+	a->mem_size = pdev->mem_size;
+	a->mem_free = atomic64_read(&pdev->mem_free);
+	a->num_cpus = pdev->num_cpus;
+	memcpy(a->cpus, pdev->cpus, sizeof(a->cpus));
+	return 0;
+}
+
+static int pto2_ioc_mem_alloc(struct pto2_file *pf, void *data)
+{
+	struct pto2_mem_alloc *a = data;
+
+	if (a->flags || a->pad) {
+		pto2_dbg(pf->pdev, "MEM_ALLOC: flags %#x / pad %#x must be 0\n",
+			 a->flags, a->pad);
+		return -EINVAL;
+	}
+	return pto2_mem_alloc(pf, a);
+}
+
+static void pto2_ioc_mem_alloc_undo(struct pto2_file *pf, void *data)
+{
+	struct pto2_mem_alloc *a = data;
+
+	pto2_mem_free(pf, a->handle);
+}
+
+static int pto2_ioc_mem_free(struct pto2_file *pf, void *data)
+{
+	struct pto2_mem_free *a = data;
+
+	if (a->pad) {
+		pto2_dbg(pf->pdev, "MEM_FREE: pad %#x must be 0\n", a->pad);
+		return -EINVAL;
+	}
+	return pto2_mem_free(pf, a->handle);
+}
+
+static int pto2_ioc_attach(struct pto2_file *pf, void *data)
+{
+	struct pto2_dev *pdev = pf->pdev;
+	struct pto2_attach *a = data;
+	bool first = false;
+
+	if (a->flags || a->pad) {
+		pto2_dbg(pdev, "ATTACH: flags %#x / pad %#x must be 0\n", a->flags, a->pad);
+		return -EINVAL;
+	}
+	/* the opener's credentials, so a passed fd cannot escalate */
+	if (!file_ns_capable(pf->file, &init_user_ns, CAP_SYS_ADMIN)) {
+		pto2_dbg(pdev, "ATTACH: opener lacks CAP_SYS_ADMIN\n");
+		return -EPERM;
+	}
+	if (pdev->platform != PTO2_PLATFORM_SOFT)
+		return -EOPNOTSUPP;
+
+	mutex_lock(&pdev->lock);
+	if (pdev->attached && pdev->attached != pf->file) {
+		mutex_unlock(&pdev->lock);
+		return -EBUSY;
+	}
+	if (!pdev->attached) {
+		WRITE_ONCE(pdev->attached, pf->file);
+		first = true;
+	}
+	mutex_unlock(&pdev->lock);
+
+	/* a new emulator starts from power-on register state */
+	if (first)
+		pdev->ops->reset_regs(pdev);
+
+	a->aperture_offset = PTO2_MMAP_OFFSET(PTO2_MMAP_APERTURE, 0);
+	a->aperture_size = pdev->mem_size;
+	a->regs_offset = PTO2_MMAP_OFFSET(PTO2_MMAP_REGS_ALL, 0);
+	a->regs_size = (u64)pdev->num_cores * PAGE_SIZE;
+	return 0;
+}
+
+static int pto2_ioc_wait(struct pto2_file *pf, void *data)
+{
+	struct pto2_dev *pdev = pf->pdev;
+	struct pto2_wait *a = data;
+	u64 now;
+	long ret;
+
+	if (a->flags || a->pad) {
+		pto2_dbg(pdev, "WAIT: flags %#x / pad %#x must be 0\n", a->flags, a->pad);
+		return -EINVAL;
+	}
+
+	if (atomic_read(&pdev->comp_seq) == a->seq) {
+		now = ktime_get_ns();
+		if (a->deadline_ns <= now)
+			return -ETIMEDOUT;
+		atomic64_inc(&pdev->stats.waits);
+		/* relative time recomputed from the absolute deadline on every restart */
+		ret = wait_event_interruptible_hrtimeout(pdev->comp_wq,
+				atomic_read(&pdev->comp_seq) != a->seq ||
+				READ_ONCE(pdev->unplugged),
+				ns_to_ktime(min_t(u64, a->deadline_ns - now, KTIME_MAX)));
+		if (READ_ONCE(pdev->unplugged))
+			return -ENODEV;
+		if (ret == -ETIME)
+			return -ETIMEDOUT;
+		if (ret)
+			return ret;
+	}
+	a->cur_seq = atomic_read(&pdev->comp_seq);
+	atomic_set(&pf->seen_seq, a->cur_seq);
+	return 0;
+}
+
+static int pto2_ioc_signal(struct pto2_file *pf, void *data)
+{
+	struct pto2_dev *pdev = pf->pdev;
+	struct pto2_signal *a = data;
+
+	if (a->flags || !a->count || a->count > PTO2_MAX_SIGNAL) {
+		pto2_dbg(pdev, "SIGNAL: flags %#x must be 0, count %u must be 1..%u\n",
+			 a->flags, a->count, PTO2_MAX_SIGNAL);
+		return -EINVAL;
+	}
+	/* only this file can set attached to itself, so a lockless compare is exact */
+	if (READ_ONCE(pdev->attached) != pf->file)
+		return -EPERM;
+	atomic_add(a->count, &pdev->comp_seq);
+	wake_up_all(&pdev->comp_wq);
+	return 0;
+}
+
+/**
+ * struct pto2_ioctl_desc - one table entry.
+ * @cmd: the full command (direction and size are taken from here).
+ * @fn: handler; gets the kernel copy of the argument.
+ * @undo: reverts @fn when the result cannot be copied out, or NULL.
+ */
+struct pto2_ioctl_desc {
+	unsigned int cmd;
+	int (*fn)(struct pto2_file *pf, void *data);
+	void (*undo)(struct pto2_file *pf, void *data);
+};
+
+#define PTO2_IOCTL(c, f, u) [_IOC_NR(c)] = { .cmd = c, .fn = f, .undo = u }
+
+static const struct pto2_ioctl_desc pto2_ioctls[] = {
+	PTO2_IOCTL(PTO2_IOC_INFO, pto2_ioc_info, NULL),
+	PTO2_IOCTL(PTO2_IOC_MEM_ALLOC, pto2_ioc_mem_alloc, pto2_ioc_mem_alloc_undo),
+	PTO2_IOCTL(PTO2_IOC_MEM_FREE, pto2_ioc_mem_free, NULL),
+	PTO2_IOCTL(PTO2_IOC_ATTACH, pto2_ioc_attach, NULL),
+	PTO2_IOCTL(PTO2_IOC_WAIT, pto2_ioc_wait, NULL),
+	PTO2_IOCTL(PTO2_IOC_SIGNAL, pto2_ioc_signal, NULL),
+};
+
+long pto2_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct pto2_file *pf = file->private_data;
+	struct pto2_dev *pdev = pf->pdev;
+	void __user *uptr = (void __user *)arg;
+	const struct pto2_ioctl_desc *desc;
+	union pto2_ioctl_args args;
+	unsigned int nr, usize, ksize;
+	int ret, idx;
+
+	nr = _IOC_NR(cmd);
+	if (_IOC_TYPE(cmd) != PTO2_IOC_MAGIC || nr >= ARRAY_SIZE(pto2_ioctls))
+		return -ENOTTY;
+	nr = array_index_nospec(nr, ARRAY_SIZE(pto2_ioctls));
+	desc = &pto2_ioctls[nr];
+	if (!desc->fn)
+		return -ENOTTY;
+
+	ksize = _IOC_SIZE(desc->cmd);
+	usize = _IOC_SIZE(cmd);
+	BUILD_BUG_ON(sizeof(args) > 256);
+	if (WARN_ON_ONCE(ksize > sizeof(args)))
+		return -EINVAL;
+
+	/* every ioctl takes input; zero-extends a short struct, rejects a non-zero tail */
+	ret = copy_struct_from_user(&args, ksize, uptr, usize);
+	if (ret) {
+		if (ret != -EFAULT)
+			atomic64_inc(&pdev->stats.rejects);
+		return ret;
+	}
+
+	ret = pto2_dev_enter(pdev, &idx);
+	if (!ret)
+		ret = desc->fn(pf, &args);
+	if (!ret && (_IOC_DIR(desc->cmd) & _IOC_READ) &&
+	    copy_to_user(uptr, &args, min(usize, ksize))) {
+		if (desc->undo)
+			desc->undo(pf, &args);
+		ret = -EFAULT;
+	}
+	pto2_dev_exit(pdev, idx);
+
+	if (ret == -EINVAL || ret == -E2BIG || ret == -EPERM || ret == -ENOENT)
+		atomic64_inc(&pdev->stats.rejects);
+	return ret;
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pto2_soft.c - the soft device: register windows and device memory are
+ * zeroed kernel pages (vmalloc_user), nothing executes behind them until a
+ * core emulator in user space ATTACHes and maps them.
+ */
+#include <linux/vmalloc.h>
+
+#include "pto2_drv.h"
+
+/**
+ * struct pto2_soft - soft backend state.
+ * @regs: num_cores register windows, core 0 first.
+ * @mem: device memory; device address = offset.
+ */
+struct pto2_soft {
+	void *regs;
+	void *mem;
+};
+
+static int pto2_soft_map_regs(struct pto2_dev *pdev, struct vm_area_struct *vma,
+			      u32 first_core, u32 count)
+{
+	struct pto2_soft *s = pdev->backend;
+
+	return remap_vmalloc_range(vma, s->regs, first_core);
+}
+
+static int pto2_soft_map_mem(struct pto2_dev *pdev, struct vm_area_struct *vma, u64 dev_addr)
+{
+	struct pto2_soft *s = pdev->backend;
+
+	return remap_vmalloc_range(vma, s->mem, dev_addr >> PAGE_SHIFT);
+}
+
+/* Power-on state: identity fields, IDLE dispatch register, IDLE COND. */
+static void pto2_soft_reset_regs(struct pto2_dev *pdev)
+{
+	struct pto2_soft *s = pdev->backend;
+	u32 nc = pdev->num_clusters, core;
+
+	for (core = 0; core < pdev->num_cores; core++) {
+		struct pto2_core_regs *r = s->regs + (size_t)core * PAGE_SIZE;
+
+		memset(r, 0, sizeof(*r));
+		r->core_id = core;
+		r->core_type = PTO2_CORE_TYPE(nc, core);
+		r->cluster_id = PTO2_CORE_CLUSTER(nc, core);
+		r->sub_block_id = PTO2_CORE_LANE(nc, core);
+		r->data_main_base = PTO2_REG_IDLE;
+		r->cond = PTO2_COND_IDLE;
+	}
+	/* the windows are published to user space by the ATTACH return */
+	smp_wmb();
+}
+
+static void pto2_soft_scrub(struct pto2_dev *pdev, u64 dev_addr, u64 size)
+{
+	struct pto2_soft *s = pdev->backend;
+
+	memset(s->mem + dev_addr, 0, size);
+}
+
+static void pto2_soft_fini(struct pto2_dev *pdev)
+{
+	struct pto2_soft *s = pdev->backend;
+
+	if (!s)
+		return;
+	vfree(s->mem);
+	vfree(s->regs);
+	kfree(s);
+}
+
+static const struct pto2_backend_ops pto2_soft_ops = {
+	.map_regs = pto2_soft_map_regs,
+	.map_mem = pto2_soft_map_mem,
+	.reset_regs = pto2_soft_reset_regs,
+	.scrub = pto2_soft_scrub,
+	.fini = pto2_soft_fini,
+};
+
+/**
+ * pto2_soft_create() - build and register the soft device.
+ * @num_clusters: clusters.
+ * @mem_size: bytes of device memory (page multiple).
+ *
+ * Return: the device (the caller owns one reference) or an ERR_PTR.
+ */
+struct pto2_dev *pto2_soft_create(u32 num_clusters, u64 mem_size)
+{
+	u32 num_cores = num_clusters * PTO2_CORES_PER_CLUSTER;
+	struct pto2_soft *s;
+	struct pto2_dev *pdev;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	ret = -ENOMEM;
+	s->regs = vmalloc_user((size_t)num_cores * PAGE_SIZE);
+	if (!s->regs)
+		goto err_free;
+	s->mem = vmalloc_user(mem_size);
+	if (!s->mem)
+		goto err_free_regs;
+
+	pdev = pto2_dev_create(PTO2_PLATFORM_SOFT, num_clusters, mem_size,
+			       &pto2_soft_ops, s, NULL);
+	if (IS_ERR(pdev)) {
+		ret = PTR_ERR(pdev);
+		goto err_free_mem;
+	}
+	pto2_soft_reset_regs(pdev);
+	return pdev;
+
+err_free_mem:
+	vfree(s->mem);
+err_free_regs:
+	vfree(s->regs);
+err_free:
+	kfree(s);
+	return ERR_PTR(ret);
+}

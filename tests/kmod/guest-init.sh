@@ -1,0 +1,95 @@
+#!/bin/busybox sh
+# guest-init.sh - /init of the qemu guest built by run-qemu.sh.
+#
+# Loads pto2.ko through pto2-load, runs every /tests/test_* cmocka binary
+# and every /tests/*.sh script against /dev/pto2, unloads the module, checks
+# dmesg, prints one "PTO_KMOD_TEST <name> <passed> <failed> <skipped>" line
+# per test and "PTO_KMOD_RESULT <passed> <failed> <skipped>" on the serial
+# console, and exits qemu through isa-debug-exit (status 0 = all passed).
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /tmp
+mount -t tmpfs tmp /tmp
+. /etc/pto2-test.env
+export PTO2_KO PTO2_PARAMS PTO_DEVICE=/dev/pto2 HOME=/tmp
+[ -n "${PTO2_FUZZ_SEED:-}" ] && export PTO2_FUZZ_SEED
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+
+passed=0 failed=0 skipped=0
+report() { # name passed failed skipped
+	echo "PTO_KMOD_TEST $1 $2 $3 $4"
+	passed=$((passed + $2)); failed=$((failed + $3)); skipped=$((skipped + $4))
+}
+check() { # name command... : one test that passes when the command succeeds
+	name=$1; shift
+	if "$@" >/tmp/check.log 2>&1; then report "$name" 1 0 0
+	else cat /tmp/check.log; report "$name" 0 1 0; fi
+}
+
+echo "PTO_KMOD_BOOTED $(cut -d' ' -f1 /proc/uptime)s"
+echo "pto2-test-start" >/dev/kmsg
+check load pto2-load insert "$PTO2_KO" $PTO2_PARAMS
+pto2-load status pto2
+check dev_node_mode sh -c '[ "$(stat -c %a /dev/pto2)" = 660 ]'
+if [ -x /bin/pto2-info ]; then
+	# the module's parameters, as libpto sees them through /dev/pto2
+	pto2-info --device /dev/pto2 >/tmp/info.log 2>&1
+	cat /tmp/info.log
+	check pto2_info grep -q '^platform: *soft' /tmp/info.log
+	nc=$(echo "$PTO2_PARAMS" | sed -n 's/.*clusters=\([0-9]*\).*/\1/p')
+	mb=$(echo "$PTO2_PARAMS" | sed -n 's/.*mem_mb=\([0-9]*\).*/\1/p')
+	cpus=$(echo "$PTO2_PARAMS" | sed -n 's/.*cpus=\([0-9,-]*\).*/\1/p')
+	check pto2_info_params sh -c "grep -q '^cores: *$((3 * nc)): $nc AIC' /tmp/info.log &&
+		grep -q '^memory: *$((mb * 1048576)) bytes' /tmp/info.log &&
+		grep -q '^cpus: *$cpus ' /tmp/info.log"
+else
+	echo "!!! SKIP pto2_info: pto2-info is not built yet (tools/pto2-info.c missing)"
+	report pto2_info 0 0 1
+fi
+
+for t in /tests/test_* /tests/*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	echo "== $name"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	case "$t" in
+	*.sh) sh "$t" >/tmp/t.log 2>&1 ;;
+	*) "$t" >/tmp/t.log 2>&1 ;;
+	esac
+	rc=$?
+	cat /tmp/t.log
+	if grep -q '^\[==========\] .* test(s) run\.' /tmp/t.log; then
+		ok=$(grep -c '^\[       OK \]' /tmp/t.log)
+		fail=$(grep -E '^\[  FAILED  \] [A-Za-z_]' /tmp/t.log | grep -vc 'test(s)')
+		skip=$(grep -c '^\[  SKIPPED \]' /tmp/t.log)
+	elif grep -q '^PTO_TEST_RESULT ' /tmp/t.log; then
+		set -- $(grep '^PTO_TEST_RESULT ' /tmp/t.log | tail -1)
+		ok=$2 fail=$3 skip=$4
+	else
+		ok=0 fail=0 skip=0
+		[ "$rc" -eq 0 ] && ok=1
+	fi
+	[ "$rc" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+	echo "   ($name: rc $rc, $start -> $(cut -d' ' -f1 /proc/uptime)s)"
+	report "$name" "$ok" "$fail" "$skip"
+done
+
+check unload pto2-load remove pto2
+check no_dev_node_after_unload sh -c '! [ -e /dev/pto2 ]'
+# a pass that leaves a kernel warning is a failure (liburing's rule)
+if dmesg | sed -n '/pto2-test-start/,$p' | grep -E 'WARNING:|BUG[: ]|Oops|general protection|Call Trace|refcount_t|list_(add|del) corruption|blocked for more than|UBSAN|KASAN'; then
+	report dmesg_clean 0 1 0
+else
+	report dmesg_clean 1 0 0
+fi
+dmesg | grep -i pto2 | tail -5
+
+echo "PTO_KMOD_RESULT $passed $failed $skipped"
+rc=0
+[ "$failed" -eq 0 ] || rc=1
+printf "\\$(printf '%03o' $rc)" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+poweroff -f

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+/* kmod_test.c - helpers of the guest tests (see kmod_test.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "kmod_test.h"
+
+int kt_open(void)
+{
+	int fd = open(PTO2_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("open %s: %s", PTO2_DEVICE_PATH, strerror(errno));
+	return fd;
+}
+
+int kt_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) == 0 ? 0 : -errno;
+}
+
+void *kt_mmap(int fd, uint64_t offset, size_t len, int prot, int flags, int *err)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, (off_t)offset);
+
+	*err = p == MAP_FAILED ? errno : 0;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+long long kt_sysfs(const char *attr)
+{
+	char path[256], buf[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/misc/pto2/%s", attr);
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s: %s", path, strerror(errno));
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		fail_msg("%s: empty", path);
+	}
+	fclose(f);
+	return strtoll(buf, NULL, 0);
+}
+
+int kt_run(const char *cmd)
+{
+	int st = system(cmd);
+
+	if (st == -1)
+		fail_msg("system(%s): %s", cmd, strerror(errno));
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int kt_module_remove(void)
+{
+	return kt_run("pto2-load remove pto2");
+}
+
+int kt_module_insert(void)
+{
+	const char *ko = getenv("PTO2_KO"), *params = getenv("PTO2_PARAMS");
+	char cmd[512];
+
+	if (!ko)
+		fail_msg("PTO2_KO is not set (run by tests/kmod/guest-init.sh)");
+	snprintf(cmd, sizeof(cmd), "pto2-load insert %s %s", ko, params ? params : "");
+	return kt_run(cmd);
+}
+
+void kt_alloc(int fd, uint64_t size, struct pto2_mem_alloc *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->size = size;
+	ret = kt_ioctl(fd, PTO2_IOC_MEM_ALLOC, out);
+	if (ret)
+		fail_msg("MEM_ALLOC %llu: %s", (unsigned long long)size, strerror(-ret));
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmod_test.h - helpers shared by the guest tests of /dev/pto2 (run inside
+ * the qemu guest by tests/kmod/guest-init.sh, as root, with pto2.ko loaded
+ * from $PTO2_KO with $PTO2_PARAMS).
+ */
+#ifndef PTO_KMOD_TEST_H
+#define PTO_KMOD_TEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pto2_ioctl.h"
+
+/* Open /dev/pto2 read-write; fails the test when it cannot. */
+int kt_open(void);
+
+/* ioctl() returning 0 or -errno (no restart: tests want the exact error). */
+int kt_ioctl(int fd, unsigned long req, void *arg);
+
+/* mmap() of the device returning the address, or NULL with *err = errno. */
+void *kt_mmap(int fd, uint64_t offset, size_t len, int prot, int flags, int *err);
+
+/* An attribute of /sys/class/misc/pto2 as a number; fails the test if unreadable. */
+long long kt_sysfs(const char *attr);
+
+/* Run a shell command; return its exit status (or 128 + signal). */
+int kt_run(const char *cmd);
+
+/* Remove the module through pto2-load; return pto2-load's exit status. */
+int kt_module_remove(void);
+
+/* Insert $PTO2_KO with $PTO2_PARAMS through pto2-load; return its exit status. */
+int kt_module_insert(void);
+
+/* Allocate @size bytes; fails the test unless MEM_ALLOC succeeds. */
+void kt_alloc(int fd, uint64_t size, struct pto2_mem_alloc *out);
+
+#endif /* PTO_KMOD_TEST_H */

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# run-qemu.sh RESULTS_DIR BUILD_DIR [KVER] - the kmod stage of `make check`.
+#
+# Builds pto2.ko and the guest tests, packs a busybox initramfs with their
+# shared-library closure, boots the installed Debian kernel under
+# qemu-system-x86_64 (TCG: KVM hangs on the project machines) with
+# slub_debug, and lets tests/kmod/guest-init.sh load the module through
+# pto2-load and run the tests.  Writes "passed failed skipped" to
+# RESULTS_DIR/kmod.  Where qemu, a kernel image or its headers are missing
+# the stage is skipped, loudly, and counted as one skipped test.
+set -u
+results=$1 build=$2
+kver=${3:-$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -1)}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=$build/kmod-qemu
+timeout_s=${PTO_KMOD_TIMEOUT:-170}
+mkdir -p "$results" "$work"
+
+echo "== stage kmod =="
+skip() {
+	echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	echo "!!! SKIPPED: kmod stage (qemu tests of /dev/pto2): $*"
+	echo "!!! install them with tools/install-deps.sh"
+	echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	echo "0 0 1" >"$results/kmod"
+	echo "stage kmod: 0 passed, 0 failed, 1 skipped"
+	exit 0
+}
+fail() {
+	echo "kmod: $*" >&2
+	echo "0 1 0" >"$results/kmod"
+	echo "stage kmod: 0 passed, 1 failed, 0 skipped"
+	exit 1
+}
+
+[ -n "$kver" ] || skip "no Debian kernel under /lib/modules (linux-image-amd64)"
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || skip "no readable kernel image $kernel"
+[ -d "/lib/modules/$kver/build" ] || skip "no kernel headers for $kver (linux-headers-amd64)"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+command -v cpio >/dev/null || skip "cpio not installed"
+busybox=
+for b in /bin/busybox "$(command -v busybox)"; do
+	# the initramfs has no libraries for busybox itself: it must be static
+	if [ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1; then busybox=$b; break; fi
+done
+[ -n "$busybox" ] || skip "no static busybox (busybox-static)"
+
+t0=$SECONDS
+make -C "$root" --no-print-directory -j2 BUILD="$build" KVER="$kver" kmod tools kmod-tests \
+	>"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "build failed ($work/build.log)"; }
+# the backend's wake-up protocol under TSan, with real ioctls, in the same boot
+# (shares check-tsan's objects when BUILD=build)
+tsan_build=$build/tsan
+make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" SAN=tsan \
+	"$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
+	{ tail -30 "$work/build.log"; fail "TSan build failed ($work/build.log)"; }
+
+# --- initramfs ---------------------------------------------------------------
+ir=$work/initramfs
+rm -rf "$ir" && mkdir -p "$ir"/{bin,sbin,dev,proc,sys,tmp,etc,tests,lib/modules}
+cp "$busybox" "$ir/bin/busybox"
+cp "$root/kmod/pto2.ko" "$ir/lib/modules/"
+cp "$here/guest-init.sh" "$ir/init"
+bins=()
+for b in "$build"/bin/*; do [ -x "$b" ] && cp "$b" "$ir/bin/" && bins+=("$b"); done
+for t in "$build"/kmod-tests/test_*; do [ -x "$t" ] && cp "$t" "$ir/tests/" && bins+=("$t"); done
+cp "$tsan_build/kmod-tests/test_kmod_libpto" "$ir/tests/test_kmod_libpto_tsan"
+bins+=("$tsan_build/kmod-tests/test_kmod_libpto")
+for s in "$here"/*.sh; do
+	case "$(basename "$s")" in run-qemu.sh|guest-init.sh) ;; *) cp "$s" "$ir/tests/" ;; esac
+done
+# Debian ships no static cmocka/libkmod: copy the shared-library closure
+for l in $(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// { print $1 }' | sort -u); do
+	mkdir -p "$ir$(dirname "$l")"
+	cp -L "$l" "$ir$l"
+done
+# examples/<name>/ directories are what pto-run knows by name
+for d in "$root"/examples/*/; do
+	[ -d "$d" ] && basename "$d"
+done >"$ir/etc/pto2-examples"
+# 384 MiB: the runtime's rings need ~260 MiB of device memory per run
+cat >"$ir/etc/pto2-test.env" <<ENV
+PTO2_KO=/lib/modules/pto2.ko
+PTO2_PARAMS="clusters=4 mem_mb=384 cpus=0-1"
+PTO2_FUZZ_SEED=${PTO2_FUZZ_SEED:-}
+ENV
+(cd "$ir" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
+
+# --- boot ----------------------------------------------------------------------
+serial=$work/serial.log
+echo "  booting $kernel under qemu (TCG), log: $serial"
+timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1536M -smp 2 -nographic \
+	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet slub_debug=FZPU init_on_free=1" \
+	</dev/null >"$serial" 2>&1
+qrc=$?
+tr -d '\r' <"$serial" >"$serial.txt"
+
+passed=0 failed=0 skipped=0
+while read -r _ name p f s; do
+	printf '  %-40s %4d passed %3d failed %3d skipped  %s\n' "$name" "$p" "$f" "$s" \
+		"$([ "$f" -gt 0 ] && echo FAIL || echo ok)"
+done < <(grep '^PTO_KMOD_TEST ' "$serial.txt")
+res=$(grep '^PTO_KMOD_RESULT ' "$serial.txt" | tail -1)
+if [ -z "$res" ]; then
+	tail -40 "$serial.txt"
+	[ "$qrc" -eq 124 ] && echo "kmod: qemu timed out after ${timeout_s}s"
+	fail "the guest never reported a result (qemu exit $qrc)"
+fi
+read -r _ passed failed skipped <<<"$res"
+# isa-debug-exit: qemu exits (guest code << 1) | 1, so 1 = guest said "all passed"
+if [ "$qrc" -ne 1 ] && [ "$failed" -eq 0 ]; then
+	echo "kmod: qemu exit $qrc although the guest reported no failure"
+	failed=1
+fi
+if [ "$failed" -gt 0 ]; then
+	grep -E '^\[  (FAILED|ERROR)|Assert|error:|FAIL|WARNING|BUG|Oops' "$serial.txt" | head -30 | sed 's/^/      | /'
+fi
+echo "$passed $failed $skipped" >"$results/kmod"
+echo "stage kmod: $passed passed, $failed failed, $skipped skipped ($((SECONDS - t0))s incl. build)"
+[ "$failed" -eq 0 ]

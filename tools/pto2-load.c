@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pto2-load - load, unload and inspect the pto2 kernel module with libkmod.
+ *
+ *   pto2-load insert PATH.ko [param=value ...]
+ *   pto2-load remove [NAME]          (default: pto2)
+ *   pto2-load status [NAME]
+ *
+ * Exit status: 0 on success, otherwise the errno value of the failure
+ * (EBUSY 16 when the module is in use, EEXIST 17 when already loaded,
+ * ENOENT 2 when not loaded, ENOEXEC 8 for an invalid module, ...), or 1 for
+ * a usage error.  Errors are printed in words.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+
+#define DEFAULT_MODULE "pto2"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pto2-load insert PATH.ko [param=value ...]\n"
+		   "       pto2-load remove [NAME]   (default %s)\n"
+		   "       pto2-load status [NAME]\n", DEFAULT_MODULE);
+}
+
+/* What a failed insert means, in the words insmod(8) uses. */
+static const char *insert_error(int err)
+{
+	switch (err) {
+	case ENOEXEC:
+		return "invalid module format (built for another kernel?)";
+	case ENOENT:
+		return "unknown symbol in module, or missing file";
+	case ESRCH:
+		return "module has a wrong symbol version";
+	case EEXIST:
+		return "module already loaded";
+	case EINVAL:
+		return "invalid module parameters (see dmesg)";
+	case EPERM:
+		return "operation not permitted (needs CAP_SYS_MODULE)";
+	case EBUSY:
+		return "device or resource busy";
+	case ENOMEM:
+		return "out of memory";
+	default:
+		return strerror(err);
+	}
+}
+
+static int join_params(int argc, char **argv, char **out)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	*out = s;
+	return 0;
+}
+
+static int do_insert(struct kmod_ctx *ctx, const char *path, int argc, char **argv)
+{
+	struct kmod_module *mod = NULL;
+	char *params = NULL;
+	int ret;
+
+	if (access(path, R_OK) != 0) {
+		ret = -errno;
+		fprintf(stderr, "pto2-load: %s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	ret = join_params(argc, argv, &params);
+	if (ret)
+		goto out;
+	ret = kmod_module_new_from_path(ctx, path, &mod);
+	if (ret < 0) {
+		fprintf(stderr, "pto2-load: %s: %s\n", path, strerror(-ret));
+		goto out;
+	}
+	ret = kmod_module_insert_module(mod, 0, params);
+	if (ret < 0) {
+		fprintf(stderr, "pto2-load: cannot insert %s: %s\n", path, insert_error(-ret));
+		goto out;
+	}
+	printf("pto2-load: inserted %s (%s)%s%s\n", kmod_module_get_name(mod), path,
+	       *params ? " with " : "", params);
+out:
+	kmod_module_unref(mod);
+	free(params);
+	return ret;
+}
+
+static int do_remove(struct kmod_ctx *ctx, const char *name)
+{
+	struct kmod_module *mod = NULL;
+	int ret, refs;
+
+	ret = kmod_module_new_from_name(ctx, name, &mod);
+	if (ret < 0) {
+		fprintf(stderr, "pto2-load: %s: %s\n", name, strerror(-ret));
+		return ret;
+	}
+	if (kmod_module_get_initstate(mod) < 0) {
+		fprintf(stderr, "pto2-load: cannot remove %s: module is not loaded\n", name);
+		ret = -ENOENT;
+		goto out;
+	}
+	/*
+	 * The kernel answers EWOULDBLOCK for a module with references; ask
+	 * first, so the caller gets the honest "busy" and a count.
+	 */
+	refs = kmod_module_get_refcnt(mod);
+	if (refs > 0) {
+		fprintf(stderr, "pto2-load: cannot remove %s: module is busy "
+			"(%d references: open files or mappings)\n", name, refs);
+		ret = -EBUSY;
+		goto out;
+	}
+	ret = kmod_module_remove_module(mod, KMOD_REMOVE_NOWAIT);
+	if (ret == -EWOULDBLOCK)
+		ret = -EBUSY;
+	if (ret < 0) {
+		fprintf(stderr, "pto2-load: cannot remove %s: %s\n", name,
+			ret == -EBUSY ? "module is busy" : strerror(-ret));
+		goto out;
+	}
+	printf("pto2-load: removed %s\n", name);
+out:
+	kmod_module_unref(mod);
+	return ret;
+}
+
+static void print_params(const char *name)
+{
+	char dir[256], path[512], val[256];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/module/%s/parameters", name);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(val, sizeof(val), f)) {
+			val[strcspn(val, "\n")] = 0;
+			printf("  param %s=%s\n", de->d_name, val);
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+static int do_status(struct kmod_ctx *ctx, const char *name)
+{
+	static const char *const states[] = {
+		[KMOD_MODULE_BUILTIN] = "builtin",
+		[KMOD_MODULE_LIVE] = "live",
+		[KMOD_MODULE_COMING] = "coming",
+		[KMOD_MODULE_GOING] = "going",
+	};
+	struct kmod_module *mod = NULL;
+	int ret, state;
+
+	ret = kmod_module_new_from_name(ctx, name, &mod);
+	if (ret < 0) {
+		fprintf(stderr, "pto2-load: %s: %s\n", name, strerror(-ret));
+		return ret;
+	}
+	state = kmod_module_get_initstate(mod);
+	if (state < 0) {
+		printf("%s: not loaded\n", name);
+		ret = -ENOENT;
+		goto out;
+	}
+	printf("%s: %s, %d references, %ld bytes\n", name,
+	       state < (int)(sizeof(states) / sizeof(states[0])) ? states[state] : "?",
+	       kmod_module_get_refcnt(mod), kmod_module_get_size(mod));
+	print_params(name);
+	ret = 0;
+out:
+	kmod_module_unref(mod);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *null_config = NULL;
+	struct kmod_ctx *ctx;
+	const char *name;
+	int ret;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	/* an empty config list: no modprobe.d, aliases or blacklists */
+	ctx = kmod_new(NULL, &null_config);
+	if (!ctx) {
+		fprintf(stderr, "pto2-load: cannot create a libkmod context\n");
+		return ENOMEM;
+	}
+
+	name = argc > 2 ? argv[2] : DEFAULT_MODULE;
+	if (!strcmp(argv[1], "insert") && argc >= 3) {
+		ret = do_insert(ctx, argv[2], argc - 3, argv + 3);
+	} else if (!strcmp(argv[1], "remove") && argc <= 3) {
+		ret = do_remove(ctx, name);
+	} else if (!strcmp(argv[1], "status") && argc <= 3) {
+		ret = do_status(ctx, name);
+	} else {
+		usage(stderr);
+		kmod_unref(ctx);
+		return 1;
+	}
+	kmod_unref(ctx);
+	return ret < 0 ? -ret : 0;
+}
