@@ -23,9 +23,10 @@
 
 /*
  * The trace exporter may not be in every libpto build yet: a weak reference
- * lets --trace report that clearly instead of failing the link.  (The
- * integration test asserts that --trace writes JSON, so a build where it
- * stays missing is noticed.)
+ * lets --trace report that clearly instead of failing the link.  A weak
+ * reference does not pull an archive member in: mk/examples.mk adds
+ * -u pto_trace_write once a libpto source defines it, and the integration
+ * test fails if --trace then still reports it missing.
  */
 #pragma weak pto_trace_write
 

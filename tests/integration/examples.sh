@@ -114,7 +114,10 @@ fi
 # Trace: a JSON file comes out (skipped, loudly, while libpto has no exporter).
 timeout --kill-after=5 120 "$run" vector_example --trace "$tmp/trace.json" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-if [ $rc -ne 0 ] && grep -q 'no trace exporter' "$tmp/err"; then
+# (A skip only while no libpto source defines the exporter: otherwise a
+# "no trace exporter" answer is a link problem and fails.)
+exporter=$(grep -rlsE '^(PTO_API )?int pto_trace_write[(]' libpto --include='*.c')
+if [ $rc -ne 0 ] && grep -q 'no trace exporter' "$tmp/err" && [ -z "$exporter" ]; then
 	skipped=$((skipped + 1))
 	echo "SKIP  --trace: $(cat "$tmp/err")"
 elif [ $rc -eq 0 ] && [ -s "$tmp/trace.json" ] && head -c 1 "$tmp/trace.json" | grep -q '[[{]'; then
