@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* bgemm.h - what bgemm and its manual-scope variant share. */
+#ifndef PTO_EXAMPLES_BGEMM_H
+#define PTO_EXAMPLES_BGEMM_H
+
+#include "examples/example.h"
+
+struct bgemm_state {
+	uint32_t tile, loop, grid_k, groups;
+	uint32_t blocks;		/* SPMD blocks per task (rows split between them) */
+	uint64_t a_addr, b_addr, c_addr;
+	uint64_t tiles_ab, tiles_c;	/* tile x tile matrices in A (= B) and in C */
+	float *a, *b;			/* host copies for the golden */
+};
+
+#define BGEMM_KEYS	"tile loop grid_k n blocks"
+/*
+ * The reference system's cases (n = GEMM+ADD pairs) plus small ones, as an
+ * initializer list so each variant can size its table.
+ */
+#define BGEMM_CASES \
+	{ "Small", "tile=32 loop=2 grid_k=2 n=16", EX_CASE_SMALL, "8 groups, 32 tasks" }, \
+	{ "SmallK4", "tile=16 loop=1 grid_k=4 n=24", EX_CASE_SMALL, "6 groups, chains of 4" }, \
+	{ "Case0", "tile=128 loop=4 grid_k=2 n=500", 0, "1000 tasks" }, \
+	{ "Case1", "tile=128 loop=4 grid_k=2 n=64", 0, "128 tasks" }, \
+	{ "Case2", "tile=128 loop=4 grid_k=2 n=256", 0, "512 tasks" }, \
+	{ "Case3", "tile=128 loop=16 grid_k=2 n=64", 0, "128 tasks, 16 tiles per task" }, \
+	{ "Case4", "tile=128 loop=4 grid_k=4 n=64", 0, "128 tasks, chains of 4" }, \
+	{ "Bgemm64", "tile=64 loop=1 grid_k=4 n=32", EX_CASE_SMALL, "64 tasks of 64x64 tiles" }, \
+	{ "SmallSpmd", "tile=32 loop=2 grid_k=2 n=16 blocks=4", EX_CASE_SMALL, \
+	  "every task split into 4 SPMD blocks" }
+
+/* Submit the GEMM (P = A @ B) and ADD (C += P) of one (group, k); ids in @task. */
+void bgemm_submit_pair(struct pto_runtime *rt, const struct bgemm_state *st,
+		       struct pto_tensor *av, struct pto_tensor *bv, struct pto_tensor *cv,
+		       int64_t task[2]);
+/* [tiles, tile, tile] */
+void bgemm_tiles_shape(const struct bgemm_state *st, uint64_t tiles, uint32_t shape[3]);
+int bgemm_setup(struct ex_run *run);
+int bgemm_reset(struct ex_run *run);
+int bgemm_check(struct ex_run *run, struct ex_result *res);
+void bgemm_teardown(struct ex_run *run);
+
+#endif /* PTO_EXAMPLES_BGEMM_H */

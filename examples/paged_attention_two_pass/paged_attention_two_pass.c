@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/*
+ * paged_attention_two_pass - decode attention, all QK tasks of a tile first.
+ *
+ * Per (sequence, query tile) scope, pass 1 submits the QK of every KV
+ * block, pass 2 the softmax prepare, PV and online update of each.  The
+ * per-block scores of pass 1 must survive until pass 2, so they are kept in
+ * arrays sized in setup from the actual context lengths (the longest
+ * sequence's block count), never from a fixed cap.
+ */
+#include <errno.h>
+
+#include "examples/paged_attention/pa.h"
+
+static int pa_two_pass_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
+			    struct pa_tile *tile, uint32_t b, uint32_t len)
+{
+	uint32_t nblk = (len + st->block - 1) / st->block;
+	uint32_t sshape[2] = { tile->rows, st->block };
+	struct pto_tensor kj, vj, o;
+	struct pto_args args;
+	struct pa_block blk;
+	int rc;
+
+	for (uint32_t j = 0; j < nblk; j++) {	/* pass 1: every QK */
+		if ((rc = pa_read_block(rt, io, b, j, &st->pass_id[j])) ||
+		    (rc = pa_cache_block(st, &io->k, st->pass_id[j], &kj)))
+			return rc;
+		pto_tensor_create(&st->pass_s[j], PTO2_DTYPE_F32, 2, sshape);
+		pto_args_init(&args);
+		pto_arg_input(&args, &tile->qi);
+		pto_arg_input(&args, &kj);
+		pto_arg_output(&args, &st->pass_s[j]);
+		pto_submit_aic(rt, EX_K_QK, &args);
+	}
+	for (uint32_t j = 0; j < nblk; j++) {	/* pass 2: the rest, block by block */
+		uint32_t valid = len - j * st->block;
+
+		if ((rc = pa_cache_block(st, &io->v, st->pass_id[j], &vj)))
+			return rc;
+		pa_submit_softmax(rt, st, tile, &st->pass_s[j],
+				  valid < st->block ? valid : st->block, &blk);
+		pto_tensor_create(&o, PTO2_DTYPE_F32, 2, tile->qi.shapes);
+		pto_args_init(&args);
+		pto_arg_input(&args, &blk.p);
+		pto_arg_input(&args, &vj);
+		pto_arg_output(&args, &o);
+		pto_submit_aic(rt, EX_K_PV, &args);
+		pa_submit_update(rt, tile, &blk, &o, j == 0, j == nblk - 1);
+	}
+	return 0;
+}
+
+static int pa_two_pass_orch(struct pto_runtime *rt, void *arg)
+{
+	struct pa_state *st = arg;
+	struct pa_io io;
+	int rc = pa_io_init(st, &io);
+
+	for (uint32_t b = 0; !rc && b < st->batch; b++) {
+		uint32_t len;
+
+		if ((rc = pa_read_len(rt, &io, b, &len)))
+			break;
+		if ((len + st->block - 1) / st->block > st->max_blocks)
+			return -EINVAL;	/* lengths changed since setup sized the arrays */
+		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
+			PTO_SCOPE(rt) {
+				struct pa_tile tile;
+
+				rc = pa_tile_init(st, &io, b, qt, &tile);
+				if (!rc)
+					rc = pa_two_pass_tile(rt, st, &io, &tile, b, len);
+			}
+		}
+	}
+	return rc;
+}
+
+static const struct ex_case pa_two_pass_cases[] = { PA_CASES };
+
+const struct ex_example ex_paged_attention_two_pass = {
+	.name = "paged_attention_two_pass",
+	.description = "paged attention submitting every QK of a tile first, then the rest",
+	.cases = pa_two_pass_cases,
+	.num_cases = sizeof(pa_two_pass_cases) / sizeof(pa_two_pass_cases[0]),
+	.atol = 1e-4,
+	.rtol = 1e-3,
+	.keys = PA_KEYS,
+	.env = PA_ENV,
+	.setup = pa_setup,
+	.reset = pa_reset,
+	.orch = pa_two_pass_orch,
+	.check = pa_check,
+	.teardown = pa_teardown,
+};

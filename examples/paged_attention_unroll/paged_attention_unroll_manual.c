@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+/*
+ * paged_attention_unroll_manual - paged_attention_unroll in MANUAL scopes.
+ *
+ * One manual scope per (sequence, query tile).  Each group's QK -> softmax
+ * prepare -> PV -> update chain and the chain of updates through the
+ * tile's running state are explicit edges; the query, caches and block
+ * table come from outside the scope, so their (empty) boundary
+ * dependencies still come from the tensors, and the output rows written by
+ * the last update are seen by later outer readers.  Context lengths are
+ * read before the scope opens: blocking reads are not allowed inside one.
+ */
+#include "examples/paged_attention/pa.h"
+
+static int pa_unroll_manual_orch(struct pto_runtime *rt, void *arg)
+{
+	struct pa_state *st = arg;
+	struct pa_io io;
+	int rc = pa_io_init(st, &io);
+
+	for (uint32_t b = 0; !rc && b < st->batch; b++) {
+		uint32_t len, nblk;
+
+		if ((rc = pa_read_len(rt, &io, b, &len)))
+			break;
+		nblk = (len + st->block - 1) / st->block;
+		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
+			PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+				int64_t prev_up = PTO_TASK_NONE;
+				struct pa_tile tile;
+
+				rc = pa_tile_init(st, &io, b, qt, &tile);
+				for (uint32_t j0 = 0; !rc && j0 < nblk; j0 += st->unroll) {
+					uint32_t n = nblk - j0 < st->unroll ? nblk - j0 : st->unroll;
+					int64_t t[4];
+
+					pa_unroll_group(rt, st, &io, &tile, b, j0, n, len, nblk, t);
+					if (t[0] < 0 || t[1] < 0 || t[2] < 0 || t[3] < 0) {
+						rc = PTO_E_ABORTED;	/* the submit failed the run */
+						break;
+					}
+					for (int i = 0; !rc && i < 3; i++)
+						rc = pto_add_dependency(rt, t[i], t[i + 1]);
+					if (!rc && prev_up != PTO_TASK_NONE)
+						rc = pto_add_dependency(rt, prev_up, t[3]);
+					prev_up = t[3];
+				}
+			}
+		}
+	}
+	return rc;
+}
+
+static const struct ex_case pa_unroll_manual_cases[] = { PA_CASES, PA_UNROLL_CASES };
+
+const struct ex_example ex_paged_attention_unroll_manual = {
+	.name = "paged_attention_unroll_manual",
+	.description = "paged_attention_unroll in MANUAL scopes with explicit dependencies",
+	.cases = pa_unroll_manual_cases,
+	.num_cases = sizeof(pa_unroll_manual_cases) / sizeof(pa_unroll_manual_cases[0]),
+	.atol = 1e-4,
+	.rtol = 1e-3,
+	.keys = PA_KEYS,
+	.env = PA_ENV,
+	.setup = pa_setup,
+	.reset = pa_reset,
+	.orch = pa_unroll_manual_orch,
+	.check = pa_check,
+	.teardown = pa_teardown,
+};

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# examples.sh - every example's small cases against their goldens through
+# pto-run, PA_SEQ_LEN, rounds and tracing, and the bad inputs that must
+# exit 2 with one line of error.
+#
+# PTO_BUILD selects the build (build, build/asan, build/tsan).  The small
+# cases are a few hundred tasks at most: all of them take ~3 s here, ~11 s
+# under TSan on a 2-vCPU machine.
+# Prints "PTO_TEST_RESULT <passed> <failed> <skipped>"; exits 1 on failure.
+set -u
+build=${PTO_BUILD:-build}
+run=$build/bin/pto-run
+passed=0 failed=0 skipped=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok    $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL  $*"; }
+
+if [ ! -x "$run" ]; then
+	echo "FAIL  $run is missing (build first)"
+	echo "PTO_TEST_RESULT 0 1 0"
+	exit 1
+fi
+
+# expect_pass NAME ARGS... : exit 0 and a PASS line
+expect_pass() {
+	local name=$1; shift
+	timeout --kill-after=5 120 "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ $rc -eq 0 ] && grep -q '^PASS ' "$tmp/out"; then
+		ok "$name: $(grep '^PASS ' "$tmp/out" | cut -c1-110)"
+	else
+		bad "$name: exit $rc"
+		sed 's/^/      | /' "$tmp/out" "$tmp/err" | tail -15
+	fi
+}
+
+# expect_bad NAME ARGS... : exit 2 with exactly one line on stderr
+expect_bad() {
+	local name=$1; shift
+	timeout --kill-after=5 60 "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	local lines
+	lines=$(wc -l <"$tmp/err")
+	if [ $rc -eq 2 ] && [ "$lines" -eq 1 ]; then
+		ok "$name: exit 2: $(cat "$tmp/err")"
+	else
+		bad "$name: exit $rc (want 2), $lines lines on stderr (want 1)"
+		sed 's/^/      | /' "$tmp/err" | head -5
+	fi
+}
+
+# Every small case of every example (from pto-run --list).
+"$run" --list >"$tmp/list" || { bad "pto-run --list"; }
+examples=$(awk '/^[a-z_]+ - /{print $1}' "$tmp/list")
+[ -n "$examples" ] && ok "pto-run --list names $(echo $examples | wc -w) examples" ||
+	bad "pto-run --list names no example"
+for ex in $examples; do
+	cases=$(awk -v e="$ex" '/^[a-z_]+ - /{cur=$1; next} cur==e && $2=="small"{print $1}' \
+		"$tmp/list")
+	for c in $cases; do
+		expect_pass "$ex/$c" "$run" "$ex" --case "$c"
+	done
+done
+
+# Variable per-sequence lengths, none a multiple of the block size but 64 and 128.
+for ex in paged_attention paged_attention_unroll paged_attention_two_pass; do
+	PA_SEQ_LEN=33,64,17,128 expect_pass "PA_SEQ_LEN=33,64,17,128 $ex" \
+		"$run" "$ex" --case CaseSmall1
+done
+expect_pass "unroll=2 over PA_SEQ_LEN" env PA_SEQ_LEN=5,100,47 \
+	"$run" paged_attention_unroll --case CaseSmall1 --set unroll=2
+
+# A one-cluster device (1 AIC + 2 AIV) and a 16-slot task window (back-pressure).
+expect_pass "one cluster, paged_attention" "$run" paged_attention --case CaseVarSeq4 \
+	--device mock:clusters=1
+expect_pass "one cluster, one worker, bgemm" "$run" bgemm --case SmallK4 \
+	--device mock:clusters=1,workers=1
+expect_pass "window 16, paged_attention_unroll" env PTO2_RING_TASK_WINDOW=16 \
+	"$run" paged_attention_unroll --case UnrollSmall
+expect_pass "window 16, bgemm" env PTO2_RING_TASK_WINDOW=16 "$run" bgemm --case Small
+
+# A run that fails (a 32-task scope in a 16-slot window can never fit): exit 1, reason named.
+PTO2_RING_TASK_WINDOW=16 timeout --kill-after=5 60 "$run" paged_attention --case CaseSmall2 \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'never fit' "$tmp/err" && ! grep -q '^PASS' "$tmp/out"; then
+	ok "failed run exits 1: $(head -1 "$tmp/err" | cut -c1-100)"
+else
+	bad "failed run: exit $rc (want 1 and the scope deadlock named)"
+	sed 's/^/      | /' "$tmp/out" "$tmp/err" | tail -5
+fi
+
+# Rounds: the outputs are reset between rounds, so every round must be right.
+expect_pass "bgemm --rounds 3" "$run" bgemm --case Small --rounds 3
+if grep -q '^median' "$tmp/out" && grep -q '^trimmed' "$tmp/out" &&
+   [ "$(grep -c '^round ' "$tmp/out")" -eq 3 ]; then
+	ok "--rounds 3 prints 3 rounds, median and trimmed mean"
+else
+	bad "--rounds 3 output"
+	sed 's/^/      | /' "$tmp/out"
+fi
+
+# SPMD: blocks=4 makes every task four dispatches.
+expect_pass "bgemm SPMD" "$run" bgemm --case SmallSpmd
+if grep -q 'tasks 32 .*dispatches 128' "$tmp/out"; then
+	ok "blocks=4: 32 tasks, 128 dispatches"
+else
+	bad "blocks=4: want 32 tasks and 128 dispatches"
+	grep '^round' "$tmp/out" | sed 's/^/      | /'
+fi
+
+# Trace: a JSON file comes out (skipped, loudly, while libpto has no exporter).
+timeout --kill-after=5 120 "$run" vector_example --trace "$tmp/trace.json" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+# (A skip only while no libpto source defines the exporter: otherwise a
+# "no trace exporter" answer is a link problem and fails.)
+exporter=$(grep -rlsE '^(PTO_API )?int pto_trace_write[(]' libpto --include='*.c')
+if [ $rc -ne 0 ] && grep -q 'no trace exporter' "$tmp/err" && [ -z "$exporter" ]; then
+	skipped=$((skipped + 1))
+	echo "SKIP  --trace: $(cat "$tmp/err")"
+elif [ $rc -eq 0 ] && [ -s "$tmp/trace.json" ] && head -c 1 "$tmp/trace.json" | grep -q '[[{]'; then
+	ok "--trace wrote JSON ($(wc -c <"$tmp/trace.json") bytes)"
+else
+	bad "--trace: exit $rc, no JSON trace file"
+	sed 's/^/      | /' "$tmp/out" "$tmp/err" | tail -5
+fi
+
+# Bad input: one line, exit 2.
+expect_bad "no example" "$run"
+expect_bad "unknown example" "$run" no_such_example
+expect_bad "unknown case" "$run" bgemm --case NoSuchCase
+expect_bad "unknown option" "$run" bgemm --frobnicate
+expect_bad "extra argument" "$run" bgemm extra
+expect_bad "--case without value" "$run" bgemm --case
+expect_bad "--rounds 0" "$run" vector_example --rounds 0
+expect_bad "--rounds -2" "$run" vector_example --rounds -2
+expect_bad "--rounds abc" "$run" vector_example --rounds abc
+expect_bad "zero size" "$run" vector_example --set rows=0
+expect_bad "negative size" "$run" bgemm --set tile=-16
+expect_bad "non-numeric size" "$run" paged_attention --set head_dim=sixteen
+expect_bad "unknown parameter" "$run" bgemm --set colour=blue
+expect_bad "n not a multiple of grid_k" "$run" bgemm --set n=7
+expect_bad "seq list vs batch" "$run" paged_attention --case CaseSmall1 --set seq=3,4
+expect_bad "bad device spec" "$run" vector_example --device bogus
+for v in "" "33,,17" "0" "-4,8" "12x" "33;64" ","; do
+	PA_SEQ_LEN=$v expect_bad "PA_SEQ_LEN=\"$v\"" "$run" paged_attention --case CaseSmall1
+done
+
+echo "PTO_TEST_RESULT $passed $failed $skipped"
+[ "$failed" -eq 0 ]
