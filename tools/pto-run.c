@@ -21,15 +21,6 @@
 #include "examples/example.h"
 #include "pto/pto.h"
 
-/*
- * The trace exporter may not be in every libpto build yet: a weak reference
- * lets --trace report that clearly instead of failing the link.  A weak
- * reference does not pull an archive member in: mk/examples.mk adds
- * -u pto_trace_write once a libpto source defines it, and the integration
- * test fails if --trace then still reports it missing.
- */
-#pragma weak pto_trace_write
-
 #define EXIT_BAD_INPUT	2
 #define MAX_ROUNDS	100000
 #define MAX_SETS	EX_MAX_PARAMS
@@ -353,12 +344,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s has no case \"%s\" (pto-run --list shows them)\n", prog,
 			ex->name, o.case_name);
 		return EXIT_BAD_INPUT;
-	}
-
-	if (o.trace && !pto_trace_write) {	/* say so before a long run, not after */
-		fprintf(stderr, "%s: --trace %s: this libpto has no trace exporter "
-			"(pto_trace_write is not implemented)\n", prog, o.trace);
-		return 1;
 	}
 
 	rc = pto_device_open(o.device, &dev);
