@@ -41,7 +41,18 @@
  * boundary dependencies from the overlap tracking (INPUT/INOUT wait for
  * outer writers, INOUT/OUTPUT_EXISTING on outer tensors become the writer
  * seen by later outer tasks).  Tasks of a manual scope start only after
- * pto_scope_end() publishes the scope.
+ * pto_scope_end() publishes the scope.  Per argument kind, in a MANUAL scope:
+ *
+ *	kind             tensor from outside the scope       tensor created inside
+ *	INPUT            waits for outer writers + creator    explicit edges only
+ *	OUTPUT           -                                    explicit edges only
+ *	INOUT            waits for outer writers + creator,   explicit edges only
+ *	                 becomes the writer outer tasks see
+ *	OUTPUT_EXISTING  becomes the writer outer tasks see   explicit edges only
+ *	NO_DEP           creator only                         explicit edges only
+ *
+ * In explicit-only mode (PTO_DEPS_EXPLICIT) there is no overlap tracking
+ * anywhere: every edge is explicit, plus creator retention.
  *
  * Threading: every call below except pto_runtime_create/destroy,
  * pto_register_kernel and pto_run must be made from inside the
