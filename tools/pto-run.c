@@ -3,7 +3,7 @@
  * pto-run - run an example on a device, check it against its golden, time it.
  *
  *	pto-run EXAMPLE [--case NAME] [--device SPEC] [--rounds N] [--trace FILE]
- *		[--set KEY=VALUE]... [--verbose]
+ *		[--set KEY=VALUE]... [--deps auto|explicit] [--verbose]
  *	pto-run --list | --help
  *
  * Exit status: 0 the golden matched, 1 the run or the golden failed,
@@ -38,6 +38,8 @@ static void usage(FILE *f)
 		"  --rounds N         run N times (1..%d); prints median and trimmed mean\n"
 		"  --trace FILE       write the last round's trace as Chrome/Perfetto JSON\n"
 		"  --set KEY=VALUE    override one case parameter (repeatable)\n"
+		"  --deps MODE        auto (default): dependencies from tensor overlap and explicit\n"
+		"                     edges; explicit: only explicit edges (for *_manual examples)\n"
 		"  --verbose          let the runtime print its thread layout\n"
 		"  --help             this text\n"
 		"environment: PA_SEQ_LEN=33,64,17,128 sets per-sequence context lengths of the\n"
@@ -178,6 +180,7 @@ static int parse_rounds(const char *s, uint32_t *out)
 struct opts {
 	const char *example, *case_name, *device, *trace;
 	uint32_t rounds;
+	uint32_t dep_mode;	/* enum pto_dep_mode */
 	int verbose;
 	uint32_t num_sets;
 	const char *sets[MAX_SETS];
@@ -200,6 +203,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "set", required_argument, NULL, 's' },
+		{ "deps", required_argument, NULL, 'D' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -210,7 +214,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->rounds = 1;
 	opterr = 0;	/* one line of our own instead of getopt's */
-	while ((ch = getopt_long(argc, argv, ":c:d:r:t:s:lvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:d:r:t:s:D:lvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->case_name = optarg;
@@ -230,6 +234,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (o->num_sets == MAX_SETS)
 				return bad_input("too many --set options (at most %s)", "16");
 			o->sets[o->num_sets++] = optarg;
+			break;
+		case 'D':
+			if (!strcmp(optarg, "auto"))
+				o->dep_mode = PTO_DEPS_AUTO;
+			else if (!strcmp(optarg, "explicit"))
+				o->dep_mode = PTO_DEPS_EXPLICIT;
+			else
+				return bad_input("--deps \"%s\": expected auto or explicit", optarg);
 			break;
 		case 'l':
 			list_examples();
@@ -368,6 +380,7 @@ int main(int argc, char **argv)
 	}
 	if (o.trace)
 		cfg.flags |= PTO_RT_TRACE;
+	cfg.dep_mode = o.dep_mode;
 	if (!o.verbose)
 		cfg.flags |= PTO_RT_QUIET;
 	if ((rc = pto_runtime_create(dev, &cfg, &rt)) || (rc = ex_register_kernels(rt))) {

@@ -92,6 +92,11 @@ else
 	sed 's/^/      | /' "$tmp/out" "$tmp/err" | tail -5
 fi
 
+# Explicit-only dependencies: the manual examples declare every edge themselves.
+expect_pass "vector_example_manual --deps explicit" "$run" vector_example_manual --deps explicit
+expect_pass "bgemm_manual --deps explicit" "$run" bgemm_manual --case Small --deps explicit
+expect_pass "bgemm_manual --deps auto" "$run" bgemm_manual --case Small --deps auto
+
 # Rounds: the outputs are reset between rounds, so every round must be right.
 expect_pass "bgemm --rounds 3" "$run" bgemm --case Small --rounds 3
 if grep -q '^median' "$tmp/out" && grep -q '^trimmed' "$tmp/out" &&
@@ -131,6 +136,8 @@ expect_bad "--case without value" "$run" bgemm --case
 expect_bad "--rounds 0" "$run" vector_example --rounds 0
 expect_bad "--rounds -2" "$run" vector_example --rounds -2
 expect_bad "--rounds abc" "$run" vector_example --rounds abc
+expect_bad "--deps bogus" "$run" bgemm_manual --deps bogus
+expect_bad "--deps without value" "$run" bgemm_manual --deps
 expect_bad "zero size" "$run" vector_example --set rows=0
 expect_bad "negative size" "$run" bgemm --set tile=-16
 expect_bad "non-numeric size" "$run" paged_attention --set head_dim=sixteen

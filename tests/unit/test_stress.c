@@ -8,11 +8,13 @@
  * tracking supplies read-after-write and write-after-write order; the
  * generator adds the write-after-read edges the runtime does not track
  * (pto_args_add_dep), as its documentation tells users to.  One runtime
- * serves every DAG.
+ * serves every DAG of a configuration; the matrix repeats the check for
+ * 1, 2 and 3 scheduler threads with a tiny and the default task window.
  */
 #include "rt_test_util.h"
 
 #define NDAGS		1000
+#define MATRIX_DAGS	100	/* per scheduler-count x window combination */
 #define NEXT		3	/* external buffers */
 #define MAXT		14	/* tasks per DAG */
 #define NBUF		(NEXT + MAXT)
@@ -211,52 +213,93 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 	return 0;
 }
 
-static void test_random_dags(void **state)
+/*
+ * Run @ndags random DAGs (seeded by @seed) on a fresh runtime built from
+ * @cfg on a mock device of @clusters clusters, checking the external
+ * buffers against the sequential model after each.
+ */
+static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, int ndags,
+		     uint64_t seed, const char *what)
 {
 	static struct dag d;
-	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
 
-	(void)state;
 	memset(&d, 0, sizeof(d));
-	d.rng = 0x9E3779B97F4A7C15ull;
-	d.dev = rt_open_dev(2);
-	rt_test_config(&cfg, 32);
-	cfg.stall_timeout_ms = 20000;
-	cfg.core_timeout_ms = 20000;
-	assert_int_equal(pto_runtime_create(d.dev, &cfg, &rt), 0);
+	d.rng = seed;
+	d.dev = rt_open_dev(clusters);
+	assert_int_equal(pto_runtime_create(d.dev, cfg, &rt), 0);
 	rt_register_all(rt);
 	for (int b = 0; b < NEXT; b++)
 		d.ext[b] = rt_buf(d.dev, R * C, (uint32_t)b);
-	for (int n = 0; n < NDAGS; n++) {
+	for (int n = 0; n < ndags; n++) {
 		for (int b = 0; b < NEXT; b++) {
 			uint32_t *h = pto_mem_map(d.dev, d.ext[b], R * C * 4);
 
 			for (uint32_t e = 0; e < R * C; e++)
 				h[e] = d.model[b][e / C][e % C] = (uint32_t)(n * 131 + b * 17) + e;
 		}
-		assert_int_equal(pto_run(rt, orch_dag, &d), 0);
+		if (pto_run(rt, orch_dag, &d) != 0)
+			fail_msg("%s: DAG %d failed: %s", what, n, pto_last_error());
 		for (int b = 0; b < NEXT; b++) {
 			uint32_t *h = pto_mem_map(d.dev, d.ext[b], R * C * 4);
 
 			for (uint32_t e = 0; e < R * C; e++) {
 				if (h[e] != d.model[b][e / C][e % C])
-					fail_msg("DAG %d buffer %d element %u: got %u want %u", n, b, e,
-						 h[e], d.model[b][e / C][e % C]);
+					fail_msg("%s: DAG %d buffer %d element %u: got %u want %u",
+						 what, n, b, e, h[e], d.model[b][e / C][e % C]);
 			}
 		}
 	}
-	print_message("%d DAGs, %u tasks (AIC %u, AIV %u, MIX %u, SPMD %u), %u WAR edges\n",
-		      NDAGS, d.ntasks, d.kinds[0], d.kinds[1], d.kinds[2], d.kinds[3],
+	print_message("%s: %d DAGs, %u tasks (AIC %u, AIV %u, MIX %u, SPMD %u), %u WAR edges\n",
+		      what, ndags, d.ntasks, d.kinds[0], d.kinds[1], d.kinds[2], d.kinds[3],
 		      d.war_edges);
 	pto_runtime_destroy(rt);
 	pto_device_close(d.dev);
+}
+
+static void test_random_dags(void **state)
+{
+	struct pto_runtime_config cfg;
+
+	(void)state;
+	rt_test_config(&cfg, 32);
+	cfg.stall_timeout_ms = 20000;
+	cfg.core_timeout_ms = 20000;
+	run_dags(2, &cfg, NDAGS, 0x9E3779B97F4A7C15ull, "default schedulers, window 32");
+}
+
+/*
+ * Every scheduler count with the smallest window that holds a whole DAG
+ * (MAXT tasks, all in the run's outer scope) and the default window.
+ * Three clusters, so each of up to three schedulers owns a whole cluster
+ * for MIX tasks.  Each combination gets its own seed.
+ */
+static void test_matrix(void **state)
+{
+	static const uint32_t windows[] = { 16, 16384 };
+
+	(void)state;
+	for (uint32_t ns = 1; ns <= 3; ns++) {
+		for (uint32_t w = 0; w < 2; w++) {
+			struct pto_runtime_config cfg;
+			char what[64];
+
+			rt_test_config(&cfg, windows[w]);
+			cfg.num_schedulers = ns;
+			cfg.stall_timeout_ms = 20000;
+			cfg.core_timeout_ms = 20000;
+			snprintf(what, sizeof(what), "%u scheduler(s), window %u", ns, windows[w]);
+			run_dags(3, &cfg, MATRIX_DAGS, 0x2545F4914F6CDD1Dull * (ns * 2 + w + 1),
+				 what);
+		}
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_dags),
+		cmocka_unit_test(test_matrix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
