@@ -119,7 +119,7 @@ fi
 # Trace: a JSON file comes out and pto-trace summarizes it.
 timeout --kill-after=5 120 "$run" vector_example --trace "$tmp/trace.json" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-if [ $rc -eq 0 ] && [ -s "$tmp/trace.json" ] && "$PTO_BUILD/bin/pto-trace" "$tmp/trace.json" >"$tmp/sum" 2>&1; then
+if [ $rc -eq 0 ] && [ -s "$tmp/trace.json" ] && "$build/bin/pto-trace" "$tmp/trace.json" >"$tmp/sum" 2>&1; then
 	ok "--trace wrote JSON ($(wc -c <"$tmp/trace.json") bytes) that pto-trace reads"
 else
 	bad "--trace: exit $rc, or pto-trace could not read the trace"
