@@ -352,6 +352,22 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
 }
 
 /*
+ * After back-pressure, wait until an eighth of the window is free again (or
+ * retiring pauses for ORCH_REFILL_NS) instead of taking slots one by one:
+ * spinning and waking per retired task kept the orchestrator's CPU busy and
+ * starved the emulated cores on a 2-CPU machine (docs/runtime.md, Idling).
+ */
+#define ORCH_REFILL_NS		1000000ull
+
+static bool ring_refilling(const struct pto_ring *r, uint64_t la, uint64_t last_progress)
+{
+	uint64_t live = r->alloc.next - la;
+
+	return live > r->open_tasks && r->alloc.window - live < r->alloc.window / 8 &&
+	       pto_now_ns() - last_progress < ORCH_REFILL_NS;
+}
+
+/*
  * Allocate slot + heap + dependency entries in ring @r, blocking while the
  * schedulers retire work.  Fails at once when only open-scope tasks are
  * live (nothing can ever retire), else after the stall timeout.
@@ -364,11 +380,15 @@ static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_
 
 	for (;;) {
 		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
-		uint64_t la = ring_alive(r), now;
+		uint64_t la = ring_alive(r), now, wake_at;
 		enum pto_ring_short why;
+		bool refill = t_wait && ring_refilling(r, la, last_progress);
 
 		pto_tm_set_alive(&rt->tm, r->id, la, 0);
-		why = pto_ring_try_alloc(&r->alloc, la, heap_bytes, deps, g);
+		if (refill)
+			why = PTO_RING_SHORT_SLOT;
+		else
+			why = pto_ring_try_alloc(&r->alloc, la, heap_bytes, deps, g);
 		if (why == PTO_RING_FITS)
 			break;
 		if (r->alloc.next - la <= r->open_tasks) {
@@ -405,8 +425,11 @@ static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_
 			pto_cpu_relax();
 			continue;
 		}
-		pto_waiter_sleep(&rt->orch_wait, seen,
-				 last_progress + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1);
+		/* while refilling, wake in time to take what fits if retiring pauses */
+		wake_at = last_progress + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1;
+		if (refill && last_progress + ORCH_REFILL_NS + 1 < wake_at)
+			wake_at = last_progress + ORCH_REFILL_NS + 1;
+		pto_waiter_sleep(&rt->orch_wait, seen, wake_at);
 	}
 	if (t_wait) {
 		uint64_t now = pto_now_ns();
