@@ -4,7 +4,7 @@
 # Runs pto-bench with the peers (interleaved, median of repetitions), then
 # the end-to-end metrics for each scheduler / wiring configuration, and
 # writes the results with the machine, the thread layout and the exact
-# commands.  Needs a built tree (`make`) and, for the peers and the plot,
+# commands.  Builds the tree first; for the peers and the plot it needs
 # `tools/install-deps.sh --bench`.  --quick: a smoke run that writes to
 # build/benchmarks-quick.md instead (used to test this script).
 set -eu
@@ -14,7 +14,8 @@ quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
 bench=$B/bin/pto-bench
-[ -x "$bench" ] || { echo "bench-report: $bench not built (run make)" >&2; exit 1; }
+# Build first: a report must never measure binaries older than the git id it names.
+make --no-print-directory BUILD="$B" all >/dev/null || { echo "bench-report: build failed" >&2; exit 1; }
 if [ $quick -eq 1 ]; then
 	doc=$B/benchmarks-quick.md svg=$B/benchmarks-quick-metg.svg
 	main_args=(--quick --peers --plot "$svg")
