@@ -611,10 +611,10 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	for (uint32_t i = 0; i < args->num_tensors; i++)
 		if (args->kinds[i] == PTO_ARG_OUTPUT)
 			heap_bytes += out_bytes(args->tensors[i]);
+	/* ring_alloc() already moved the TensorMap watermark to the ring's alive */
 	ret = ring_alloc(rt, r, heap_bytes, rt->num_dep_scratch, &g);
 	if (ret)
 		return ret;
-	pto_tm_set_alive(&rt->tm, ring, ring_alive(r), 0);
 
 	/* initialize the slot (nobody else looks at it until it is published) */
 	t = &r->slots[g.local & r->alloc.mask];
