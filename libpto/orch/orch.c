@@ -359,12 +359,12 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
  */
 #define ORCH_REFILL_NS		1000000ull
 
-static bool ring_refilling(const struct pto_ring *r, uint64_t la, uint64_t last_progress)
+static bool ring_refilling(const struct pto_ring *r, uint64_t la, uint64_t idle_ns)
 {
 	uint64_t live = r->alloc.next - la;
 
 	return live > r->open_tasks && r->alloc.window - live < r->alloc.window / 8 &&
-	       pto_now_ns() - last_progress < ORCH_REFILL_NS;
+	       idle_ns < ORCH_REFILL_NS;
 }
 
 /*
@@ -380,9 +380,10 @@ static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_
 
 	for (;;) {
 		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
-		uint64_t la = ring_alive(r), now, wake_at;
+		/* while waiting, one clock read serves the refill test and the stall timer */
+		uint64_t la = ring_alive(r), now = t_wait ? pto_now_ns() : 0, wake_at;
 		enum pto_ring_short why;
-		bool refill = t_wait && ring_refilling(r, la, last_progress);
+		bool refill = t_wait && ring_refilling(r, la, now - last_progress);
 
 		pto_tm_set_alive(&rt->tm, r->id, la, 0);
 		if (refill)
@@ -409,9 +410,8 @@ static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_
 		if (pto__rt_error(rt))
 			return pto__fail(PTO_E_ABORTED, "pto_submit: the run already failed: %s",
 					 rt->err.msg);
-		now = pto_now_ns();
 		if (!t_wait)
-			t_wait = now;
+			t_wait = now = pto_now_ns();
 		if (la != prev_la) {
 			prev_la = la;
 			last_progress = now;
