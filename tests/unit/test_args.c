@@ -206,6 +206,7 @@ enum misuse {
 	M_LAUNCH_FLAGS, M_BLOCK_NUM, M_SYNC_START, M_ARG_NULL_TENSOR, M_ARG_BAD_KIND,
 	M_ARG_AFTER_SCALAR, M_ARG_TOO_MANY_TENSORS, M_ARG_TOO_MANY_SCALARS, M_ARG_TOO_MANY_DEPS,
 	M_ARG_NEG_DEP, M_DEP_UNKNOWN, M_OUTPUT_ALLOCATED, M_INPUT_UNALLOCATED, M_UNINIT_TENSOR,
+	M_ARG_CORRUPT,
 	M_SUBMIT_AIC_RANGE, M_SUBMIT_AIV_RANGE, M_SCOPE_MODE, M_SCOPE_END_NONE, M_SCOPE_DEEP,
 	M_SCOPE_IN_MANUAL, M_ADD_DEP_AUTO, M_ADD_DEP_SELF, M_ADD_DEP_CONSUMER_UNKNOWN,
 	M_ADD_DEP_PRODUCER_UNKNOWN, M_ADD_DEP_PUBLISHED, M_ADD_DEP_ORDER, M_ADD_DEP_POOL,
@@ -239,6 +240,7 @@ static const struct misuse_case cases[M_COUNT] = {
 	[M_OUTPUT_ALLOCATED] = { -EINVAL, "already has a buffer" },
 	[M_INPUT_UNALLOCATED] = { -EINVAL, "has no buffer yet" },
 	[M_UNINIT_TENSOR] = { -EINVAL, "is not initialized" },
+	[M_ARG_CORRUPT] = { -EINVAL, "corrupt argument list" },
 	[M_SUBMIT_AIC_RANGE] = { -EINVAL, "pto_submit_aic: kernel id 5000" },
 	[M_SUBMIT_AIV_RANGE] = { -EINVAL, "pto_submit_aiv: kernel id 5000" },
 	[M_SCOPE_MODE] = { -EINVAL, "bad mode 5" },
@@ -399,6 +401,11 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 	case M_UNINIT_TENSOR:
 		memset(&t, 0, sizeof(t));
 		pto_arg_input(&a, &t);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
+	case M_ARG_CORRUPT:
+		/* counts written past the builders' limits */
+		a.num_scalars = PTO2_MAX_SCALAR_ARGS + 1;
 		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
 		break;
 	case M_SUBMIT_AIC_RANGE:
