@@ -46,6 +46,13 @@ static int teardown(void **state)
 		fail_msg("%s: message '%s' lacks '%s'", #call, pto_last_error(), (needle)); \
 } while (0)
 
+/* pto_runtime_create() refuses @cfg with one field changed by @assign */
+#define EXPECT_BAD_CFG(assign, code, needle) do { \
+	bad = cfg; \
+	bad.assign; \
+	EXPECT(pto_runtime_create(g_dev, &bad, &rt), (code), (needle)); \
+} while (0)
+
 /* --- outside a run ----------------------------------------------------------------- */
 
 static void test_config_and_create(void **state)
@@ -82,42 +89,19 @@ static void test_config_and_create(void **state)
 	rt_test_config(&cfg, 16);
 	EXPECT(pto_runtime_create(NULL, &cfg, &rt), -EINVAL, "NULL device");
 	EXPECT(pto_runtime_create(g_dev, &cfg, NULL), -EINVAL, "NULL out");
-	bad = cfg;
-	bad.task_window[2] = 24;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "task_window[2]");
-	bad = cfg;
-	bad.task_window[0] = 2;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "task_window[0]");
-	bad = cfg;
-	bad.heap_size[1] = 100;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "heap_size[1]");
-	bad = cfg;
-	bad.dep_pool[3] = 1;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "dep_pool[3]");
-	bad = cfg;
-	bad.num_schedulers = 65;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "num_schedulers");
-	bad = cfg;
-	bad.wiring = 1;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "wiring thread");
-	bad = cfg;
-	bad.wiring = 3;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "wiring");
-	bad = cfg;
-	bad.dep_mode = 9;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "dep_mode");
-	bad = cfg;
-	bad.stall_timeout_ms = 0;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "stall_timeout_ms");
-	bad = cfg;
-	bad.flags = 1u << 20;
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "flags");
-	bad = cfg;
-	bad.cpus = "0-";
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -EINVAL, "");
-	bad = cfg;
-	bad.heap_size[0] = 1ull << 34;	/* more than the 512 MiB device */
-	EXPECT(pto_runtime_create(g_dev, &bad, &rt), -ENOMEM, "rings");
+	EXPECT_BAD_CFG(task_window[2] = 24, -EINVAL, "task_window[2]");
+	EXPECT_BAD_CFG(task_window[0] = 2, -EINVAL, "task_window[0]");
+	EXPECT_BAD_CFG(heap_size[1] = 100, -EINVAL, "heap_size[1]");
+	EXPECT_BAD_CFG(dep_pool[3] = 1, -EINVAL, "dep_pool[3]");
+	EXPECT_BAD_CFG(num_schedulers = 65, -EINVAL, "num_schedulers");
+	EXPECT_BAD_CFG(wiring = 1, -EINVAL, "wiring thread");
+	EXPECT_BAD_CFG(wiring = 3, -EINVAL, "wiring");
+	EXPECT_BAD_CFG(dep_mode = 9, -EINVAL, "dep_mode");
+	EXPECT_BAD_CFG(stall_timeout_ms = 0, -EINVAL, "stall_timeout_ms");
+	EXPECT_BAD_CFG(flags = 1u << 20, -EINVAL, "flags");
+	EXPECT_BAD_CFG(cpus = "0-", -EINVAL, "");
+	/* more than the 512 MiB device */
+	EXPECT_BAD_CFG(heap_size[0] = 1ull << 34, -ENOMEM, "rings");
 	pto_runtime_destroy(NULL);
 }
 
