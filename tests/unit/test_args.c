@@ -99,7 +99,7 @@ static void test_config_and_create(void **state)
 	EXPECT_BAD_CFG(dep_mode = 9, -EINVAL, "dep_mode");
 	EXPECT_BAD_CFG(stall_timeout_ms = 0, -EINVAL, "stall_timeout_ms");
 	EXPECT_BAD_CFG(flags = 1u << 20, -EINVAL, "flags");
-	EXPECT_BAD_CFG(cpus = "0-", -EINVAL, "");
+	EXPECT_BAD_CFG(cpus = "0-", -EINVAL, "is not a CPU or CPU range");
 	/* more than the 512 MiB device */
 	EXPECT_BAD_CFG(heap_size[0] = 1ull << 34, -ENOMEM, "rings");
 	pto_runtime_destroy(NULL);
