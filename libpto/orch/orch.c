@@ -573,7 +573,8 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		if (live && scratch_add(rt, args->deps[i]))
 			lc.err = -ENOMEM;
 	}
-	for (int r2 = 0; r2 < PTO_NUM_RINGS; r2++)
+	/* lookups may find entries of any ring: hide the retired ones first */
+	for (int r2 = 0; track && r2 < PTO_NUM_RINGS; r2++)
 		pto_tm_set_alive(&rt->tm, (uint32_t)r2, ring_alive(&rt->rings[r2]), 0);
 	{
 		uint64_t tl = t0 ? pto_now_ns() : 0;
