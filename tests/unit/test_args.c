@@ -85,6 +85,14 @@ static void test_config_and_create(void **state)
 	setenv("PTO_WIRING", "2", 1);
 	EXPECT(pto_runtime_config_init(&cfg), -EINVAL, "PTO_WIRING");
 	unsetenv("PTO_WIRING");
+	setenv("PTO2_RING_TASK_WINDOW", "4294967296", 1);
+	EXPECT(pto_runtime_config_init(&cfg), -EINVAL,
+	       "PTO2_RING_TASK_WINDOW: 4294967296 too large");
+	unsetenv("PTO2_RING_TASK_WINDOW");
+	setenv("PTO2_RING_DEP_POOL", "1,2,3,4294967296", 1);
+	EXPECT(pto_runtime_config_init(&cfg), -EINVAL,
+	       "PTO2_RING_DEP_POOL: 4294967296 too large");
+	unsetenv("PTO2_RING_DEP_POOL");
 
 	rt_test_config(&cfg, 16);
 	EXPECT(pto_runtime_create(NULL, &cfg, &rt), -EINVAL, "NULL device");
