@@ -21,6 +21,7 @@
 
 #include "libpto/trace/json.h"
 #include "pto/runtime.h"
+#include "tools/parse_num.h"
 
 struct series {
 	uint64_t *v;
@@ -435,10 +436,9 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--samples")) {
-			char *end;
-			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+			uint64_t v;
 
-			if (i + 1 >= argc || *end || v < 1 || v > 1000) {
+			if (pto_parse_u64(argv[i + 1], 1, 1000, &v)) {
 				fprintf(stderr, "pto-trace: --samples needs a number 1..1000\n");
 				return 2;
 			}

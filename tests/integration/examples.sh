@@ -136,6 +136,8 @@ expect_bad "--case without value" "$run" bgemm --case
 expect_bad "--rounds 0" "$run" vector_example --rounds 0
 expect_bad "--rounds -2" "$run" vector_example --rounds -2
 expect_bad "--rounds abc" "$run" vector_example --rounds abc
+expect_bad "--rounds +2" "$run" vector_example --rounds +2
+expect_bad "--rounds 100001" "$run" vector_example --rounds 100001
 expect_bad "--deps bogus" "$run" bgemm_manual --deps bogus
 expect_bad "--deps without value" "$run" bgemm_manual --deps
 expect_bad "zero size" "$run" vector_example --set rows=0

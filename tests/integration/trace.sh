@@ -59,6 +59,12 @@ check "truncated file" 2 "$B/bin/pto-trace" "$T/trunc.json"
 check "missing file" 1 "$B/bin/pto-trace" "$T/nope.json"
 check "no arguments" 2 "$B/bin/pto-trace"
 check "bad option" 2 "$B/bin/pto-trace" --frobnicate "$T/hand.json"
+for v in 0 1001 5x -3 ""; do
+	check "--samples '$v'" 2 "$B/bin/pto-trace" --samples "$v" "$T/hand.json"
+	has "--samples '$v' refused by name" '^pto-trace: --samples needs a number 1\.\.1000$' "$T/err"
+done
+check "--samples without a value" 2 "$B/bin/pto-trace" --samples
+check "--samples 3" 0 "$B/bin/pto-trace" --samples 3 "$T/hand.json"
 
 # A trace of a real run.
 n=208	# whole stencil rows of 16
