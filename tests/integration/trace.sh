@@ -76,8 +76,11 @@ if [ -s "$T/run.json" ]; then
 	has "spin kernel row" "^  spin +$n \|" "$T/out"
 	has "dropped records reported" ", [0-9]+ dropped records" "$T/out"
 	grep -q ", 0 dropped records" "$T/out" || echo "note: records were dropped (slow machine?)"
-	has "scheduler phases" '^  sched ' "$T/out"
-	has "ring occupancy" '^ring occupancy' "$T/out"
+	# rows with counts, not just the section headers
+	has "orchestrator submit phase" '^  orch +submit +[1-9][0-9]* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' "$T/out"
+	has "scheduler dispatch phase" '^  sched +dispatch +[1-9][0-9]* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' "$T/out"
+	has "ring occupancy span" '^ring occupancy \(tasks submitted, not yet retired\) over [0-9]+\.[0-9]{3} ms$' "$T/out"
+	has "ring occupancy samples" '^ +[0-9]+\.[0-9]{3}( +[0-9]+)* +[1-9][0-9]*( +[0-9]+)*$' "$T/out"
 	if command -v python3 >/dev/null; then
 		if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["traceEvents"]' "$T/run.json"; then
 			ok "python's json accepts the export"
