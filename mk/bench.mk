@@ -7,7 +7,7 @@
 # peers: they are benchmarks, not tests.
 
 PEER_COMMON := tests/peers/peer_main.c
-PEER_HDRS := tests/peers/peer.h tests/peers/shapes.h
+PEER_HDRS := tests/peers/peer.h tests/peers/shapes.h tools/parse_num.h
 PEER_CFLAGS := $(CFLAGS_BASE) -O2
 PEER_BINS :=
 PEER_SKIPPED :=

@@ -18,18 +18,20 @@ bench=$B/bin/pto-bench
 make --no-print-directory BUILD="$B" all >/dev/null || { echo "bench-report: build failed" >&2; exit 1; }
 if [ $quick -eq 1 ]; then
 	doc=$B/benchmarks-quick.md svg=$B/benchmarks-quick-metg.svg
-	main_args=(--quick --peers --plot "$svg")
+	main_args=(--quick --peers)
 	cfg_args=(--quick --sections e2e --shapes independent,chain --modes auto)
 else
 	doc=docs/benchmarks.md svg=docs/benchmarks-metg.svg
-	main_args=(--peers --reps 3 --plot "$svg")
+	main_args=(--peers --reps 3)
 	cfg_args=(--sections e2e --shapes independent,chain --modes auto --reps 3)
 fi
 peers_note=""
 for p in omp starpu; do
 	[ -x "$B/bin/peer-$p" ] || peers_note="$peers_note peer-$p is not built (tools/install-deps.sh --bench, then make);"
 done
-command -v gnuplot >/dev/null || { main_args=("${main_args[@]/--plot}"); main_args=("${main_args[@]/$svg}"); svg=""; }
+# Without gnuplot, no --plot at all (removing it by substitution left two
+# empty arguments, which pto-bench refuses).
+if command -v gnuplot >/dev/null; then main_args+=(--plot "$svg"); else svg=""; fi
 
 tmp=$(mktemp -d /tmp/bench-report.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

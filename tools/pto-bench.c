@@ -39,6 +39,7 @@
 #include "pto/pto.h"
 #include "pto/trace.h"
 #include "tests/peers/shapes.h"
+#include "tools/parse_num.h"
 
 /* The paged-attention example, when examples/ is part of this tree. */
 #if __has_include("examples/example.h")
@@ -136,14 +137,11 @@ static void usage(void)
 
 static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v;
 
 	if (!val)
 		usage_error("%s needs a value", opt);
-	errno = 0;
-	v = strtoull(val, &end, 10);
-	if (errno || end == val || *end || val[0] == '-' || v < lo || v > hi)
+	if (pto_parse_u64(val, lo, hi, &v))
 		usage_error("%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, val, lo, hi);
 	return v;
 }

@@ -20,6 +20,7 @@
 
 #include "examples/example.h"
 #include "pto/pto.h"
+#include "tools/parse_num.h"
 
 #define EXIT_BAD_INPUT	2
 #define MAX_ROUNDS	100000
@@ -162,19 +163,6 @@ static void summarize(uint64_t *v, uint32_t n, double *median, double *trimmed)
 	*trimmed = sum / (n - 2 * k);
 }
 
-static int parse_rounds(const char *s, uint32_t *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < 1 || v > MAX_ROUNDS)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* --- main ---------------------------------------------------------------------- */
 
 struct opts {
@@ -222,11 +210,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'd':
 			o->device = optarg;
 			break;
-		case 'r':
-			if (parse_rounds(optarg, &o->rounds))
+		case 'r': {
+			uint64_t v;
+
+			if (pto_parse_u64(optarg, 1, MAX_ROUNDS, &v))
 				return bad_input("--rounds \"%s\": expected an integer in 1..100000",
 						 optarg);
+			o->rounds = (uint32_t)v;
 			break;
+		}
 		case 't':
 			o->trace = optarg;
 			break;

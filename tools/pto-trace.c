@@ -21,6 +21,7 @@
 
 #include "libpto/trace/json.h"
 #include "pto/runtime.h"
+#include "tools/parse_num.h"
 
 struct series {
 	uint64_t *v;
@@ -276,31 +277,27 @@ static void print_triplet(struct series *s)
 	printf("%10.2f%10.2f%10.2f", pct(s, 50) / 1e3, pct(s, 90) / 1e3, pct(s, 99) / 1e3);
 }
 
+/* How many of sorted @s are <= @t. */
+static size_t count_le(const struct series *s, uint64_t t)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->v[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Tasks of @r live at @t: submitted at or before @t, retired after it. */
 static size_t live_at(const struct ring_series *r, uint64_t t)
 {
-	size_t lo = 0, hi = r->submit.n, subm, ret;
+	size_t subm = count_le(&r->submit, t), ret = count_le(&r->retired, t);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (r->submit.v[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	subm = lo;
-	lo = 0;
-	hi = r->retired.n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (r->retired.v[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	ret = lo;
 	return subm > ret ? subm - ret : 0;
 }
 
@@ -435,10 +432,9 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--samples")) {
-			char *end;
-			long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+			uint64_t v;
 
-			if (i + 1 >= argc || *end || v < 1 || v > 1000) {
+			if (pto_parse_u64(argv[i + 1], 1, 1000, &v)) {
 				fprintf(stderr, "pto-trace: --samples needs a number 1..1000\n");
 				return 2;
 			}

@@ -47,6 +47,10 @@ if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; th
 	has "peer ratios" "^  chain +auto +[0-9]+ +$num+ +$num+ \| +$num+ +$num+ \| +$num+ +$num+" "$T/out"
 	has "peer METG" '^  METG\(50%\) omp ' "$T/out"
 	check "peer-omp bad shape" 2 "$B/bin/peer-omp" --shape nope --tasks 10
+	for v in 0 -1 +5 12x ""; do
+		check "peer-omp --tasks '$v'" 2 "$B/bin/peer-omp" --shape tree --tasks "$v"
+		has "peer-omp --tasks '$v' named" "^peer-omp: bad value '${v//+/\\+}' for --tasks\$" "$T/err"
+	done
 	check "peer-omp runs" 0 "$B/bin/peer-omp" --shape tree --tasks 100 --width 4
 	has "peer result line" '^peer=omp shape=tree tasks=100 grain_ns=0 threads=[0-9]+ rep=0 wall_ns=[0-9]+ ns_per_task=' "$T/out"
 else
@@ -65,6 +69,8 @@ bad_input "unknown option" --frobnicate
 bad_input "reps 0" --reps 0
 bad_input "tasks not a number" --tasks 12x
 bad_input "negative tasks" --tasks -5
+bad_input "signed tasks" --tasks +5
+bad_input "empty tasks" --tasks ""
 bad_input "missing value" --tasks
 bad_input "schedulers 4" --schedulers 4
 bad_input "wiring 2" --wiring 2

@@ -99,7 +99,9 @@ expect_pass "bgemm_manual --deps auto" "$run" bgemm_manual --case Small --deps a
 
 # Rounds: the outputs are reset between rounds, so every round must be right.
 expect_pass "bgemm --rounds 3" "$run" bgemm --case Small --rounds 3
-if grep -q '^median' "$tmp/out" && grep -q '^trimmed' "$tmp/out" &&
+ms='[0-9]+\.[0-9]{3} ms'
+if grep -Eq "^median +: elapsed +$ms +orch +$ms +sched +$ms\$" "$tmp/out" &&
+   grep -Eq "^trimmed +: elapsed +$ms +orch +$ms +sched +$ms" "$tmp/out" &&
    [ "$(grep -c '^round ' "$tmp/out")" -eq 3 ]; then
 	ok "--rounds 3 prints 3 rounds, median and trimmed mean"
 else
@@ -119,10 +121,14 @@ fi
 # Trace: a JSON file comes out and pto-trace summarizes it.
 timeout --kill-after=5 120 "$run" vector_example --trace "$tmp/trace.json" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-if [ $rc -eq 0 ] && [ -s "$tmp/trace.json" ] && "$build/bin/pto-trace" "$tmp/trace.json" >"$tmp/sum" 2>&1; then
-	ok "--trace wrote JSON ($(wc -c <"$tmp/trace.json") bytes) that pto-trace reads"
+# every task the run reports is in the trace (pto-trace also exits 0 on an empty one)
+n=$(sed -n 's/^round *1:.* tasks \([0-9]*\) .*/\1/p' "$tmp/out")
+if [ $rc -eq 0 ] && [ -n "$n" ] && [ -s "$tmp/trace.json" ] &&
+   "$build/bin/pto-trace" "$tmp/trace.json" >"$tmp/sum" 2>&1 &&
+   grep -q "^  $n tasks, $n task events, " "$tmp/sum"; then
+	ok "--trace wrote JSON ($(wc -c <"$tmp/trace.json") bytes) with all $n tasks"
 else
-	bad "--trace: exit $rc, or pto-trace could not read the trace"
+	bad "--trace: exit $rc, or pto-trace did not find the run's ${n:-?} tasks in the trace"
 	sed 's/^/      | /' "$tmp/out" "$tmp/err" "$tmp/sum" 2>/dev/null | tail -5
 fi
 
@@ -136,6 +142,8 @@ expect_bad "--case without value" "$run" bgemm --case
 expect_bad "--rounds 0" "$run" vector_example --rounds 0
 expect_bad "--rounds -2" "$run" vector_example --rounds -2
 expect_bad "--rounds abc" "$run" vector_example --rounds abc
+expect_bad "--rounds +2" "$run" vector_example --rounds +2
+expect_bad "--rounds 100001" "$run" vector_example --rounds 100001
 expect_bad "--deps bogus" "$run" bgemm_manual --deps bogus
 expect_bad "--deps without value" "$run" bgemm_manual --deps
 expect_bad "zero size" "$run" vector_example --set rows=0

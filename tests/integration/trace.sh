@@ -54,11 +54,20 @@ check "missing field" 2 "$B/bin/pto-trace" "$T/field.json"
 has "missing field named" 'traceEvents\[0\]: task event without a non-negative integer args\.t_start' "$T/err"
 printf '{"events":[]}' >"$T/noarr.json"
 check "no traceEvents" 2 "$B/bin/pto-trace" "$T/noarr.json"
+has "no traceEvents named" "^pto-trace: $T/noarr.json:1:14: no \"traceEvents\" array in the top-level object\$" "$T/err"
 printf '{"traceEvents":[' >"$T/trunc.json"
 check "truncated file" 2 "$B/bin/pto-trace" "$T/trunc.json"
+has "truncation placed" "^pto-trace: $T/trunc.json:1:17: unexpected end of input\$" "$T/err"
 check "missing file" 1 "$B/bin/pto-trace" "$T/nope.json"
+has "missing file named" "^pto-trace: $T/nope.json: No such file or directory\$" "$T/err"
 check "no arguments" 2 "$B/bin/pto-trace"
 check "bad option" 2 "$B/bin/pto-trace" --frobnicate "$T/hand.json"
+for v in 0 1001 5x -3 ""; do
+	check "--samples '$v'" 2 "$B/bin/pto-trace" --samples "$v" "$T/hand.json"
+	has "--samples '$v' refused by name" '^pto-trace: --samples needs a number 1\.\.1000$' "$T/err"
+done
+check "--samples without a value" 2 "$B/bin/pto-trace" --samples
+check "--samples 3" 0 "$B/bin/pto-trace" --samples 3 "$T/hand.json"
 
 # A trace of a real run.
 n=208	# whole stencil rows of 16
@@ -70,8 +79,11 @@ if [ -s "$T/run.json" ]; then
 	has "spin kernel row" "^  spin +$n \|" "$T/out"
 	has "dropped records reported" ", [0-9]+ dropped records" "$T/out"
 	grep -q ", 0 dropped records" "$T/out" || echo "note: records were dropped (slow machine?)"
-	has "scheduler phases" '^  sched ' "$T/out"
-	has "ring occupancy" '^ring occupancy' "$T/out"
+	# rows with counts, not just the section headers
+	has "orchestrator submit phase" '^  orch +submit +[1-9][0-9]* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' "$T/out"
+	has "scheduler dispatch phase" '^  sched +dispatch +[1-9][0-9]* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' "$T/out"
+	has "ring occupancy span" '^ring occupancy \(tasks submitted, not yet retired\) over [0-9]+\.[0-9]{3} ms$' "$T/out"
+	has "ring occupancy samples" '^ +[0-9]+\.[0-9]{3}( +[0-9]+)* +[1-9][0-9]*( +[0-9]+)*$' "$T/out"
 	if command -v python3 >/dev/null; then
 		if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["traceEvents"]' "$T/run.json"; then
 			ok "python's json accepts the export"

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* peer_main.c - the one command line of every peer harness (see peer.h). */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,27 +7,12 @@
 #include <unistd.h>
 
 #include "tests/peers/peer.h"
+#include "tools/parse_num.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: peer-%s --shape independent|chain|stencil|tree --tasks N [--grain NS]\n"
 		"       [--width W] [--reps R] [--threads T]\n", peer_name);
-}
-
-/* Parse an unsigned decimal in [lo, hi]; -1 when it is not one. */
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -50,15 +34,15 @@ int main(int argc, char **argv)
 			shape = val ? bench_shape_parse(val) : -1;
 			bad = shape < 0;
 		} else if (!strcmp(opt, "--tasks")) {
-			bad = parse_u64(val, 1, 100000000, &tasks);
+			bad = pto_parse_u64(val, 1, 100000000, &tasks);
 		} else if (!strcmp(opt, "--grain")) {
-			bad = parse_u64(val, 0, 1000000000, &grain);
+			bad = pto_parse_u64(val, 0, 1000000000, &grain);
 		} else if (!strcmp(opt, "--width")) {
-			bad = parse_u64(val, 1, 4096, &width);
+			bad = pto_parse_u64(val, 1, 4096, &width);
 		} else if (!strcmp(opt, "--reps")) {
-			bad = parse_u64(val, 1, 1000, &reps);
+			bad = pto_parse_u64(val, 1, 1000, &reps);
 		} else if (!strcmp(opt, "--threads")) {
-			bad = parse_u64(val, 1, 1024, &threads);
+			bad = pto_parse_u64(val, 1, 1024, &threads);
 		} else {
 			fprintf(stderr, "peer-%s: unknown option '%s'\n", peer_name, opt);
 			return 2;

@@ -581,6 +581,32 @@ static void write_errors(void **state)
 	pto_trace_free(tr);
 }
 
+/* --- pto__json_read_file() error returns ----------------------------------------- */
+
+static void read_file_errors(void **state)
+{
+	char sentinel, *buf = &sentinel, path[128];
+	size_t len = 7;
+	FILE *f;
+
+	(void)state;
+	/* on failure *buf and *len stay as they were */
+	assert_int_equal(pto__json_read_file("/nonexistent-dir/t.json", &buf, &len), -ENOENT);
+	assert_int_equal(pto__json_read_file("/tmp", &buf, &len), -EISDIR);
+	assert_ptr_equal(buf, &sentinel);
+	assert_int_equal(len, 7);
+	/* an empty file is an empty, NUL-terminated buffer */
+	tmp_path(path, sizeof(path), "empty");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(pto__json_read_file(path, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(buf[0], '\0');
+	free(buf);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,6 +615,7 @@ int main(void)
 		cmocka_unit_test(reader_errors),
 		cmocka_unit_test(reader_values),
 		cmocka_unit_test(write_errors),
+		cmocka_unit_test(read_file_errors),
 		cmocka_unit_test(export_real_run),
 	};
 
