@@ -46,33 +46,21 @@ void pa_unroll_group(struct pto_runtime *rt, const struct pa_state *st, struct p
 	task[3] = pa_submit_update(rt, tile, &blk, &o, j0 == 0, j0 + n == nblk);
 }
 
+static int pa_unroll_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
+			  struct pa_tile *tile, uint32_t b, uint32_t len, uint32_t nblk)
+{
+	for (uint32_t j0 = 0; j0 < nblk; j0 += st->unroll) {
+		uint32_t n = nblk - j0 < st->unroll ? nblk - j0 : st->unroll;
+		int64_t task[4];
+
+		pa_unroll_group(rt, st, io, tile, b, j0, n, len, nblk, task);
+	}
+	return 0;
+}
+
 static int pa_unroll_orch(struct pto_runtime *rt, void *arg)
 {
-	struct pa_state *st = arg;
-	struct pa_io io;
-	int rc = pa_io_init(st, &io);
-
-	for (uint32_t b = 0; !rc && b < st->batch; b++) {
-		uint32_t len, nblk;
-
-		if ((rc = pa_read_len(rt, &io, b, &len)))
-			break;
-		nblk = (len + st->block - 1) / st->block;
-		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
-			PTO_SCOPE(rt) {
-				struct pa_tile tile;
-
-				rc = pa_tile_init(st, &io, b, qt, &tile);
-				for (uint32_t j0 = 0; !rc && j0 < nblk; j0 += st->unroll) {
-					uint32_t n = nblk - j0 < st->unroll ? nblk - j0 : st->unroll;
-					int64_t task[4];
-
-					pa_unroll_group(rt, st, &io, &tile, b, j0, n, len, nblk, task);
-				}
-			}
-		}
-	}
-	return rc;
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, pa_unroll_tile);
 }
 
 static const struct ex_case pa_unroll_cases[] = { PA_CASES, PA_UNROLL_CASES };
