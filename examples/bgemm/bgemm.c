@@ -188,14 +188,7 @@ static const struct ex_case bgemm_cases[] = { BGEMM_CASES };
 const struct ex_example ex_bgemm = {
 	.name = "bgemm",
 	.description = "grouped GEMM (AIC) + accumulate (AIV) pairs with a K-accumulation chain",
-	.cases = bgemm_cases,
-	.num_cases = sizeof(bgemm_cases) / sizeof(bgemm_cases[0]),
-	.atol = 1e-3,
-	.rtol = 1e-3,
-	.keys = BGEMM_KEYS,
-	.setup = bgemm_setup,
-	.reset = bgemm_reset,
+	EX_CASES(bgemm_cases),
 	.orch = bgemm_orch,
-	.check = bgemm_check,
-	.teardown = bgemm_teardown,
+	BGEMM_EXAMPLE_COMMON,
 };

@@ -40,5 +40,9 @@ int bgemm_setup(struct ex_run *run);
 int bgemm_reset(struct ex_run *run);
 int bgemm_check(struct ex_run *run, struct ex_result *res);
 void bgemm_teardown(struct ex_run *run);
+/* Descriptor fields bgemm and bgemm_manual share; each adds name, description, cases, orch. */
+#define BGEMM_EXAMPLE_COMMON \
+	.atol = 1e-3, .rtol = 1e-3, .keys = BGEMM_KEYS, .setup = bgemm_setup, \
+	.reset = bgemm_reset, .check = bgemm_check, .teardown = bgemm_teardown
 
 #endif /* PTO_EXAMPLES_BGEMM_H */

@@ -57,14 +57,7 @@ static const struct ex_case bgemm_manual_cases[] = { BGEMM_CASES };
 const struct ex_example ex_bgemm_manual = {
 	.name = "bgemm_manual",
 	.description = "bgemm with a MANUAL scope per group: GEMM->ADD and ADD->ADD edges by hand",
-	.cases = bgemm_manual_cases,
-	.num_cases = sizeof(bgemm_manual_cases) / sizeof(bgemm_manual_cases[0]),
-	.atol = 1e-3,
-	.rtol = 1e-3,
-	.keys = BGEMM_KEYS,
-	.setup = bgemm_setup,
-	.reset = bgemm_reset,
+	EX_CASES(bgemm_manual_cases),
 	.orch = bgemm_manual_orch,
-	.check = bgemm_check,
-	.teardown = bgemm_teardown,
+	BGEMM_EXAMPLE_COMMON,
 };

@@ -72,6 +72,10 @@ struct pa_block {
 	  "reference Case3 shape (1 GiB of KV cache); needs --device mock:mem=2G" }
 #define PA_KEYS		"batch heads head_dim block seq q_tile scale unroll"
 #define PA_ENV		"PA_SEQ_LEN"
+/* Descriptor fields every variant shares; a variant adds name, description, cases, orch. */
+#define PA_EXAMPLE_COMMON \
+	.atol = 1e-4, .rtol = 1e-3, .keys = PA_KEYS, .env = PA_ENV, .setup = pa_setup, \
+	.reset = pa_reset, .check = pa_check, .teardown = pa_teardown
 
 int pa_setup(struct ex_run *run);
 int pa_reset(struct ex_run *run);

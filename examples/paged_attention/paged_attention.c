@@ -59,15 +59,7 @@ static const struct ex_case pa_cases[] = { PA_CASES };
 const struct ex_example ex_paged_attention = {
 	.name = "paged_attention",
 	.description = "decode attention over a paged KV cache, online softmax, 4 tasks per KV block",
-	.cases = pa_cases,
-	.num_cases = sizeof(pa_cases) / sizeof(pa_cases[0]),
-	.atol = 1e-4,
-	.rtol = 1e-3,
-	.keys = PA_KEYS,
-	.env = PA_ENV,
-	.setup = pa_setup,
-	.reset = pa_reset,
+	EX_CASES(pa_cases),
 	.orch = pa_orch,
-	.check = pa_check,
-	.teardown = pa_teardown,
+	PA_EXAMPLE_COMMON,
 };

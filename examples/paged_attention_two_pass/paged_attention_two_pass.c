@@ -62,15 +62,7 @@ static const struct ex_case pa_two_pass_cases[] = { PA_CASES };
 const struct ex_example ex_paged_attention_two_pass = {
 	.name = "paged_attention_two_pass",
 	.description = "paged attention submitting every QK of a tile first, then the rest",
-	.cases = pa_two_pass_cases,
-	.num_cases = sizeof(pa_two_pass_cases) / sizeof(pa_two_pass_cases[0]),
-	.atol = 1e-4,
-	.rtol = 1e-3,
-	.keys = PA_KEYS,
-	.env = PA_ENV,
-	.setup = pa_setup,
-	.reset = pa_reset,
+	EX_CASES(pa_two_pass_cases),
 	.orch = pa_two_pass_orch,
-	.check = pa_check,
-	.teardown = pa_teardown,
+	PA_EXAMPLE_COMMON,
 };

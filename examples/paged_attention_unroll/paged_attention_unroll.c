@@ -68,15 +68,7 @@ static const struct ex_case pa_unroll_cases[] = { PA_CASES, PA_UNROLL_CASES };
 const struct ex_example ex_paged_attention_unroll = {
 	.name = "paged_attention_unroll",
 	.description = "paged attention with up to `unroll` KV blocks (default 64) per task group",
-	.cases = pa_unroll_cases,
-	.num_cases = sizeof(pa_unroll_cases) / sizeof(pa_unroll_cases[0]),
-	.atol = 1e-4,
-	.rtol = 1e-3,
-	.keys = PA_KEYS,
-	.env = PA_ENV,
-	.setup = pa_setup,
-	.reset = pa_reset,
+	EX_CASES(pa_unroll_cases),
 	.orch = pa_unroll_orch,
-	.check = pa_check,
-	.teardown = pa_teardown,
+	PA_EXAMPLE_COMMON,
 };

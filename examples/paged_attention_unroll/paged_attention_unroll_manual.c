@@ -45,15 +45,7 @@ static const struct ex_case pa_unroll_manual_cases[] = { PA_CASES, PA_UNROLL_CAS
 const struct ex_example ex_paged_attention_unroll_manual = {
 	.name = "paged_attention_unroll_manual",
 	.description = "paged_attention_unroll in MANUAL scopes with explicit dependencies",
-	.cases = pa_unroll_manual_cases,
-	.num_cases = sizeof(pa_unroll_manual_cases) / sizeof(pa_unroll_manual_cases[0]),
-	.atol = 1e-4,
-	.rtol = 1e-3,
-	.keys = PA_KEYS,
-	.env = PA_ENV,
-	.setup = pa_setup,
-	.reset = pa_reset,
+	EX_CASES(pa_unroll_manual_cases),
 	.orch = pa_unroll_manual_orch,
-	.check = pa_check,
-	.teardown = pa_teardown,
+	PA_EXAMPLE_COMMON,
 };
