@@ -27,14 +27,12 @@ static int paged_load(const struct pto_kernel_ctx *ctx, int scores_in, struct pa
 	uint64_t cache_rows;
 	int rc;
 
-	if ((rc = kern_view_load(ctx, 0, PTO2_DTYPE_F32, 2, &op->a)) ||
-	    (rc = kern_view_load(ctx, 1, PTO2_DTYPE_F32, 2, &op->cache)) ||
+	if ((rc = kern_mat_load(ctx, 0, KERN_ANY, KERN_ANY, &op->a)) ||
+	    (rc = kern_mat_load(ctx, 1, KERN_ANY, KERN_ANY, &op->cache)) ||
 	    (rc = kern_view_load(ctx, 2, PTO2_DTYPE_I32, 1, &op->ids)) ||
-	    (rc = kern_view_load(ctx, 3, PTO2_DTYPE_F32, 2, &op->out)))
+	    (rc = kern_mat_load(ctx, 3, kern_mat_rows(&op->a), KERN_ANY, &op->out)))
 		return rc;
-	if (pto_kernel_num_scalars(ctx) < 1 || kern_mat_batch(&op->a) != 1 ||
-	    kern_mat_batch(&op->cache) != 1 || kern_mat_batch(&op->out) != 1 ||
-	    kern_mat_rows(&op->a) != kern_mat_rows(&op->out))
+	if (pto_kernel_num_scalars(ctx) < 1)
 		return -EINVAL;
 	op->bs = (uint32_t)pto_kernel_scalar(ctx, 0);
 	op->n = (uint32_t)op->ids.numel;
