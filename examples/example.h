@@ -71,6 +71,9 @@ struct ex_example {
 	void (*teardown)(struct ex_run *run);
 };
 
+/* .cases and .num_cases of a descriptor, from a static case table. */
+#define EX_CASES(table) .cases = (table), .num_cases = sizeof(table) / sizeof((table)[0])
+
 struct ex_run {
 	const struct ex_example *ex;
 	const struct ex_case *c;

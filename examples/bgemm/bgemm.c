@@ -16,17 +16,32 @@
 
 #include "examples/bgemm/bgemm.h"
 
-void bgemm_tiles_shape(const struct bgemm_state *st, uint64_t tiles, uint32_t shape[3])
+/* [tiles, tile, tile] */
+static void bgemm_tiles_shape(const struct bgemm_state *st, uint64_t tiles, uint32_t shape[3])
 {
 	shape[0] = (uint32_t)tiles;
 	shape[1] = st->tile;
 	shape[2] = st->tile;
 }
 
-void bgemm_submit_pair(struct pto_runtime *rt, const struct bgemm_state *st,
-		       struct pto_tensor *av, struct pto_tensor *bv, struct pto_tensor *cv,
-		       int64_t task[2])
+int bgemm_io_init(const struct bgemm_state *st, struct bgemm_io *io)
 {
+	uint32_t shape[3];
+	int rc;
+
+	bgemm_tiles_shape(st, st->tiles_ab, shape);
+	if ((rc = pto_tensor_external(&io->a, st->a_addr, PTO2_DTYPE_F32, 3, shape)) ||
+	    (rc = pto_tensor_external(&io->b, st->b_addr, PTO2_DTYPE_F32, 3, shape)))
+		return rc;
+	bgemm_tiles_shape(st, st->tiles_c, shape);
+	return pto_tensor_external(&io->c, st->c_addr, PTO2_DTYPE_F32, 3, shape);
+}
+
+void bgemm_submit_pair(struct pto_runtime *rt, const struct bgemm_state *st,
+		       const struct bgemm_io *io, uint32_t g, uint32_t k, int64_t task[2])
+{
+	uint32_t vshape[3], off[3] = { g * st->loop, 0, 0 };
+	struct pto_tensor av, bv, cv;
 	struct pto_launch gemm = { .aic = EX_K_MATMUL, .aiv0 = PTO_NO_KERNEL,
 				   .aiv1 = PTO_NO_KERNEL, .block_num = st->blocks };
 	struct pto_launch add = { .aic = PTO_NO_KERNEL, .aiv0 = EX_K_ACC,
@@ -34,15 +49,21 @@ void bgemm_submit_pair(struct pto_runtime *rt, const struct bgemm_state *st,
 	struct pto_args args;
 	struct pto_tensor p;
 
-	pto_tensor_create(&p, PTO2_DTYPE_F32, 3, av->shapes);
+	bgemm_tiles_shape(st, st->loop, vshape);
+	pto_tensor_view(&cv, &io->c, vshape, off);
+	off[0] = (g * st->grid_k + k) * st->loop;
+	pto_tensor_view(&av, &io->a, vshape, off);
+	pto_tensor_view(&bv, &io->b, vshape, off);
+
+	pto_tensor_create(&p, PTO2_DTYPE_F32, 3, vshape);
 	pto_args_init(&args);		/* P = A[g,k] @ B[g,k] */
-	pto_arg_input(&args, av);
-	pto_arg_input(&args, bv);
+	pto_arg_input(&args, &av);
+	pto_arg_input(&args, &bv);
 	pto_arg_output(&args, &p);
 	task[0] = pto_submit(rt, &gemm, &args);
 
 	pto_args_init(&args);		/* C[g] += P */
-	pto_arg_inout(&args, cv);
+	pto_arg_inout(&args, &cv);
 	pto_arg_input(&args, &p);
 	task[1] = pto_submit(rt, &add, &args);
 }
@@ -50,30 +71,16 @@ void bgemm_submit_pair(struct pto_runtime *rt, const struct bgemm_state *st,
 static int bgemm_orch(struct pto_runtime *rt, void *arg)
 {
 	struct bgemm_state *st = arg;
-	struct pto_tensor a, b, c, av, bv, cv;
-	uint32_t shape[3], vshape[3], off[3] = { 0, 0, 0 };
+	struct bgemm_io io;
 	int64_t task[2];
-	int rc;
+	int rc = bgemm_io_init(st, &io);
 
-	bgemm_tiles_shape(st, st->tiles_ab, shape);
-	if ((rc = pto_tensor_external(&a, st->a_addr, PTO2_DTYPE_F32, 3, shape)) ||
-	    (rc = pto_tensor_external(&b, st->b_addr, PTO2_DTYPE_F32, 3, shape)))
+	if (rc)
 		return rc;
-	bgemm_tiles_shape(st, st->tiles_c, shape);
-	if ((rc = pto_tensor_external(&c, st->c_addr, PTO2_DTYPE_F32, 3, shape)))
-		return rc;
-	bgemm_tiles_shape(st, st->loop, vshape);
-
 	for (uint32_t g = 0; g < st->groups; g++) {
 		PTO_SCOPE(rt) {
-			off[0] = g * st->loop;
-			pto_tensor_view(&cv, &c, vshape, off);
-			for (uint32_t k = 0; k < st->grid_k; k++) {
-				off[0] = (g * st->grid_k + k) * st->loop;
-				pto_tensor_view(&av, &a, vshape, off);
-				pto_tensor_view(&bv, &b, vshape, off);
-				bgemm_submit_pair(rt, st, &av, &bv, &cv, task);
-			}
+			for (uint32_t k = 0; k < st->grid_k; k++)
+				bgemm_submit_pair(rt, st, &io, g, k, task);
 		}
 	}
 	return 0;
@@ -188,14 +195,7 @@ static const struct ex_case bgemm_cases[] = { BGEMM_CASES };
 const struct ex_example ex_bgemm = {
 	.name = "bgemm",
 	.description = "grouped GEMM (AIC) + accumulate (AIV) pairs with a K-accumulation chain",
-	.cases = bgemm_cases,
-	.num_cases = sizeof(bgemm_cases) / sizeof(bgemm_cases[0]),
-	.atol = 1e-3,
-	.rtol = 1e-3,
-	.keys = BGEMM_KEYS,
-	.setup = bgemm_setup,
-	.reset = bgemm_reset,
+	EX_CASES(bgemm_cases),
 	.orch = bgemm_orch,
-	.check = bgemm_check,
-	.teardown = bgemm_teardown,
+	BGEMM_EXAMPLE_COMMON,
 };

@@ -30,15 +30,23 @@ struct bgemm_state {
 	{ "SmallSpmd", "tile=32 loop=2 grid_k=2 n=16 blocks=4", EX_CASE_SMALL, \
 	  "every task split into 4 SPMD blocks" }
 
-/* Submit the GEMM (P = A @ B) and ADD (C += P) of one (group, k); ids in @task. */
+/* The device tensors of one run: A and B [tiles_ab, tile, tile], C [tiles_c, tile, tile]. */
+struct bgemm_io {
+	struct pto_tensor a, b, c;
+};
+
+/* Inside the orchestration function. */
+int bgemm_io_init(const struct bgemm_state *st, struct bgemm_io *io);
+/* Submit the GEMM (P = A @ B) and ADD (C += P) of group @g, step @k; ids in @task. */
 void bgemm_submit_pair(struct pto_runtime *rt, const struct bgemm_state *st,
-		       struct pto_tensor *av, struct pto_tensor *bv, struct pto_tensor *cv,
-		       int64_t task[2]);
-/* [tiles, tile, tile] */
-void bgemm_tiles_shape(const struct bgemm_state *st, uint64_t tiles, uint32_t shape[3]);
+		       const struct bgemm_io *io, uint32_t g, uint32_t k, int64_t task[2]);
 int bgemm_setup(struct ex_run *run);
 int bgemm_reset(struct ex_run *run);
 int bgemm_check(struct ex_run *run, struct ex_result *res);
 void bgemm_teardown(struct ex_run *run);
+/* Descriptor fields bgemm and bgemm_manual share; each adds name, description, cases, orch. */
+#define BGEMM_EXAMPLE_COMMON \
+	.atol = 1e-3, .rtol = 1e-3, .keys = BGEMM_KEYS, .setup = bgemm_setup, \
+	.reset = bgemm_reset, .check = bgemm_check, .teardown = bgemm_teardown
 
 #endif /* PTO_EXAMPLES_BGEMM_H */

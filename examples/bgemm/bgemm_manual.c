@@ -11,32 +11,17 @@
 static int bgemm_manual_orch(struct pto_runtime *rt, void *arg)
 {
 	struct bgemm_state *st = arg;
-	struct pto_tensor a, b, c, av, bv, cv;
-	uint32_t shape[3], vshape[3], off[3] = { 0, 0, 0 };
-	int rc;
-
-	bgemm_tiles_shape(st, st->tiles_ab, shape);
-	if ((rc = pto_tensor_external(&a, st->a_addr, PTO2_DTYPE_F32, 3, shape)) ||
-	    (rc = pto_tensor_external(&b, st->b_addr, PTO2_DTYPE_F32, 3, shape)))
-		return rc;
-	bgemm_tiles_shape(st, st->tiles_c, shape);
-	if ((rc = pto_tensor_external(&c, st->c_addr, PTO2_DTYPE_F32, 3, shape)))
-		return rc;
-	bgemm_tiles_shape(st, st->loop, vshape);
+	struct bgemm_io io;
+	int rc = bgemm_io_init(st, &io);
 
 	for (uint32_t g = 0; !rc && g < st->groups; g++) {
 		PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
 			int64_t prev_add = PTO_TASK_NONE;
 
-			off[0] = g * st->loop;
-			pto_tensor_view(&cv, &c, vshape, off);
 			for (uint32_t k = 0; !rc && k < st->grid_k; k++) {
 				int64_t gemm, add, task[2];
 
-				off[0] = (g * st->grid_k + k) * st->loop;
-				pto_tensor_view(&av, &a, vshape, off);
-				pto_tensor_view(&bv, &b, vshape, off);
-				bgemm_submit_pair(rt, st, &av, &bv, &cv, task);
+				bgemm_submit_pair(rt, st, &io, g, k, task);
 				gemm = task[0];
 				add = task[1];
 
@@ -57,14 +42,7 @@ static const struct ex_case bgemm_manual_cases[] = { BGEMM_CASES };
 const struct ex_example ex_bgemm_manual = {
 	.name = "bgemm_manual",
 	.description = "bgemm with a MANUAL scope per group: GEMM->ADD and ADD->ADD edges by hand",
-	.cases = bgemm_manual_cases,
-	.num_cases = sizeof(bgemm_manual_cases) / sizeof(bgemm_manual_cases[0]),
-	.atol = 1e-3,
-	.rtol = 1e-3,
-	.keys = BGEMM_KEYS,
-	.setup = bgemm_setup,
-	.reset = bgemm_reset,
+	EX_CASES(bgemm_manual_cases),
 	.orch = bgemm_manual_orch,
-	.check = bgemm_check,
-	.teardown = bgemm_teardown,
+	BGEMM_EXAMPLE_COMMON,
 };

@@ -72,6 +72,10 @@ struct pa_block {
 	  "reference Case3 shape (1 GiB of KV cache); needs --device mock:mem=2G" }
 #define PA_KEYS		"batch heads head_dim block seq q_tile scale unroll"
 #define PA_ENV		"PA_SEQ_LEN"
+/* Descriptor fields every variant shares; a variant adds name, description, cases, orch. */
+#define PA_EXAMPLE_COMMON \
+	.atol = 1e-4, .rtol = 1e-3, .keys = PA_KEYS, .env = PA_ENV, .setup = pa_setup, \
+	.reset = pa_reset, .check = pa_check, .teardown = pa_teardown
 
 int pa_setup(struct ex_run *run);
 int pa_reset(struct ex_run *run);
@@ -86,6 +90,21 @@ int pa_read_len(struct pto_runtime *rt, const struct pa_io *io, uint32_t b, uint
 int pa_read_block(struct pto_runtime *rt, const struct pa_io *io, uint32_t b, uint32_t j,
 		  int32_t *id);
 uint32_t pa_num_qtiles(const struct pa_state *st);
+
+/*
+ * A variant's per-tile body: submit the tasks of query tile @tile of
+ * sequence @b (@len tokens in @nblk blocks).  Runs inside the tile's scope.
+ */
+typedef int (*pa_tile_fn)(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
+			  struct pa_tile *tile, uint32_t b, uint32_t len, uint32_t nblk);
+/*
+ * The loop every variant shares: per sequence its context length, read from
+ * the device before any scope opens (blocking reads are not allowed inside a
+ * manual one), then per query tile one scope of @mode around @fn.
+ * Return: 0 or the first error of a read, pa_tile_init() or @fn.
+ */
+int pa_for_each_tile(struct pto_runtime *rt, struct pa_state *st, enum pto_scope_mode mode,
+		     pa_tile_fn fn);
 /* Query and output views of tile @qt of sequence @b; (m, l, o) described, not allocated. */
 int pa_tile_init(const struct pa_state *st, const struct pa_io *io, uint32_t b, uint32_t qt,
 		 struct pa_tile *tile);

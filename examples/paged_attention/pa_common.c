@@ -288,6 +288,31 @@ uint32_t pa_num_qtiles(const struct pa_state *st)
 	return (st->heads + st->q_tile - 1) / st->q_tile;
 }
 
+int pa_for_each_tile(struct pto_runtime *rt, struct pa_state *st, enum pto_scope_mode mode,
+		     pa_tile_fn fn)
+{
+	struct pa_io io;
+	int rc = pa_io_init(st, &io);
+
+	for (uint32_t b = 0; !rc && b < st->batch; b++) {
+		uint32_t len, nblk;
+
+		if ((rc = pa_read_len(rt, &io, b, &len)))
+			break;
+		nblk = (len + st->block - 1) / st->block;
+		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
+			PTO_SCOPE(rt, mode) {
+				struct pa_tile tile;
+
+				rc = pa_tile_init(st, &io, b, qt, &tile);
+				if (!rc)
+					rc = fn(rt, st, &io, &tile, b, len, nblk);
+			}
+		}
+	}
+	return rc;
+}
+
 int pa_tile_init(const struct pa_state *st, const struct pa_io *io, uint32_t b, uint32_t qt,
 		 struct pa_tile *tile)
 {

@@ -11,58 +11,47 @@
  */
 #include "examples/paged_attention/pa.h"
 
+static int pa_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
+		   struct pa_tile *tile, uint32_t b, uint32_t len, uint32_t nblk)
+{
+	uint32_t sshape[2] = { tile->rows, st->block };
+	int rc;
+
+	for (uint32_t j = 0; j < nblk; j++) {
+		uint32_t valid = len - j * st->block;
+		struct pto_tensor kj, vj, s, o;
+		struct pto_args args;
+		struct pa_block blk;
+		int32_t id;
+
+		if ((rc = pa_read_block(rt, io, b, j, &id)) ||
+		    (rc = pa_cache_block(st, &io->k, id, &kj)) ||
+		    (rc = pa_cache_block(st, &io->v, id, &vj)))
+			return rc;
+		pto_tensor_create(&s, PTO2_DTYPE_F32, 2, sshape);
+		pto_args_init(&args);		/* QK */
+		pto_arg_input(&args, &tile->qi);
+		pto_arg_input(&args, &kj);
+		pto_arg_output(&args, &s);
+		pto_submit_aic(rt, EX_K_QK, &args);
+
+		pa_submit_softmax(rt, st, tile, &s, valid < st->block ? valid : st->block, &blk);
+
+		pto_tensor_create(&o, PTO2_DTYPE_F32, 2, tile->qi.shapes);
+		pto_args_init(&args);		/* PV */
+		pto_arg_input(&args, &blk.p);
+		pto_arg_input(&args, &vj);
+		pto_arg_output(&args, &o);
+		pto_submit_aic(rt, EX_K_PV, &args);
+
+		pa_submit_update(rt, tile, &blk, &o, j == 0, j == nblk - 1);
+	}
+	return 0;
+}
+
 static int pa_orch(struct pto_runtime *rt, void *arg)
 {
-	struct pa_state *st = arg;
-	struct pa_io io;
-	int rc = pa_io_init(st, &io);
-
-	for (uint32_t b = 0; !rc && b < st->batch; b++) {
-		uint32_t len, nblk;
-
-		if ((rc = pa_read_len(rt, &io, b, &len)))
-			break;
-		nblk = (len + st->block - 1) / st->block;
-		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
-			PTO_SCOPE(rt) {
-				struct pa_tile tile;
-
-				rc = pa_tile_init(st, &io, b, qt, &tile);
-				for (uint32_t j = 0; !rc && j < nblk; j++) {
-					uint32_t sshape[2] = { tile.rows, st->block };
-					uint32_t valid = len - j * st->block;
-					struct pto_tensor kj, vj, s, o;
-					struct pto_args args;
-					struct pa_block blk;
-					int32_t id;
-
-					if ((rc = pa_read_block(rt, &io, b, j, &id)) ||
-					    (rc = pa_cache_block(st, &io.k, id, &kj)) ||
-					    (rc = pa_cache_block(st, &io.v, id, &vj)))
-						break;
-					pto_tensor_create(&s, PTO2_DTYPE_F32, 2, sshape);
-					pto_args_init(&args);		/* QK */
-					pto_arg_input(&args, &tile.qi);
-					pto_arg_input(&args, &kj);
-					pto_arg_output(&args, &s);
-					pto_submit_aic(rt, EX_K_QK, &args);
-
-					pa_submit_softmax(rt, st, &tile, &s,
-							  valid < st->block ? valid : st->block, &blk);
-
-					pto_tensor_create(&o, PTO2_DTYPE_F32, 2, tile.qi.shapes);
-					pto_args_init(&args);		/* PV */
-					pto_arg_input(&args, &blk.p);
-					pto_arg_input(&args, &vj);
-					pto_arg_output(&args, &o);
-					pto_submit_aic(rt, EX_K_PV, &args);
-
-					pa_submit_update(rt, &tile, &blk, &o, j == 0, j == nblk - 1);
-				}
-			}
-		}
-	}
-	return rc;
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, pa_tile);
 }
 
 static const struct ex_case pa_cases[] = { PA_CASES };
@@ -70,15 +59,7 @@ static const struct ex_case pa_cases[] = { PA_CASES };
 const struct ex_example ex_paged_attention = {
 	.name = "paged_attention",
 	.description = "decode attention over a paged KV cache, online softmax, 4 tasks per KV block",
-	.cases = pa_cases,
-	.num_cases = sizeof(pa_cases) / sizeof(pa_cases[0]),
-	.atol = 1e-4,
-	.rtol = 1e-3,
-	.keys = PA_KEYS,
-	.env = PA_ENV,
-	.setup = pa_setup,
-	.reset = pa_reset,
+	EX_CASES(pa_cases),
 	.orch = pa_orch,
-	.check = pa_check,
-	.teardown = pa_teardown,
+	PA_EXAMPLE_COMMON,
 };

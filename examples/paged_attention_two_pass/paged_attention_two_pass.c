@@ -13,15 +13,16 @@
 #include "examples/paged_attention/pa.h"
 
 static int pa_two_pass_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
-			    struct pa_tile *tile, uint32_t b, uint32_t len)
+			    struct pa_tile *tile, uint32_t b, uint32_t len, uint32_t nblk)
 {
-	uint32_t nblk = (len + st->block - 1) / st->block;
 	uint32_t sshape[2] = { tile->rows, st->block };
 	struct pto_tensor kj, vj, o;
 	struct pto_args args;
 	struct pa_block blk;
 	int rc;
 
+	if (nblk > st->max_blocks)
+		return -EINVAL;	/* lengths changed since setup sized the arrays */
 	for (uint32_t j = 0; j < nblk; j++) {	/* pass 1: every QK */
 		if ((rc = pa_read_block(rt, io, b, j, &st->pass_id[j])) ||
 		    (rc = pa_cache_block(st, &io->k, st->pass_id[j], &kj)))
@@ -53,28 +54,7 @@ static int pa_two_pass_tile(struct pto_runtime *rt, struct pa_state *st, struct 
 
 static int pa_two_pass_orch(struct pto_runtime *rt, void *arg)
 {
-	struct pa_state *st = arg;
-	struct pa_io io;
-	int rc = pa_io_init(st, &io);
-
-	for (uint32_t b = 0; !rc && b < st->batch; b++) {
-		uint32_t len;
-
-		if ((rc = pa_read_len(rt, &io, b, &len)))
-			break;
-		if ((len + st->block - 1) / st->block > st->max_blocks)
-			return -EINVAL;	/* lengths changed since setup sized the arrays */
-		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
-			PTO_SCOPE(rt) {
-				struct pa_tile tile;
-
-				rc = pa_tile_init(st, &io, b, qt, &tile);
-				if (!rc)
-					rc = pa_two_pass_tile(rt, st, &io, &tile, b, len);
-			}
-		}
-	}
-	return rc;
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, pa_two_pass_tile);
 }
 
 static const struct ex_case pa_two_pass_cases[] = { PA_CASES };
@@ -82,15 +62,7 @@ static const struct ex_case pa_two_pass_cases[] = { PA_CASES };
 const struct ex_example ex_paged_attention_two_pass = {
 	.name = "paged_attention_two_pass",
 	.description = "paged attention submitting every QK of a tile first, then the rest",
-	.cases = pa_two_pass_cases,
-	.num_cases = sizeof(pa_two_pass_cases) / sizeof(pa_two_pass_cases[0]),
-	.atol = 1e-4,
-	.rtol = 1e-3,
-	.keys = PA_KEYS,
-	.env = PA_ENV,
-	.setup = pa_setup,
-	.reset = pa_reset,
+	EX_CASES(pa_two_pass_cases),
 	.orch = pa_two_pass_orch,
-	.check = pa_check,
-	.teardown = pa_teardown,
+	PA_EXAMPLE_COMMON,
 };

@@ -46,33 +46,21 @@ void pa_unroll_group(struct pto_runtime *rt, const struct pa_state *st, struct p
 	task[3] = pa_submit_update(rt, tile, &blk, &o, j0 == 0, j0 + n == nblk);
 }
 
+static int pa_unroll_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
+			  struct pa_tile *tile, uint32_t b, uint32_t len, uint32_t nblk)
+{
+	for (uint32_t j0 = 0; j0 < nblk; j0 += st->unroll) {
+		uint32_t n = nblk - j0 < st->unroll ? nblk - j0 : st->unroll;
+		int64_t task[4];
+
+		pa_unroll_group(rt, st, io, tile, b, j0, n, len, nblk, task);
+	}
+	return 0;
+}
+
 static int pa_unroll_orch(struct pto_runtime *rt, void *arg)
 {
-	struct pa_state *st = arg;
-	struct pa_io io;
-	int rc = pa_io_init(st, &io);
-
-	for (uint32_t b = 0; !rc && b < st->batch; b++) {
-		uint32_t len, nblk;
-
-		if ((rc = pa_read_len(rt, &io, b, &len)))
-			break;
-		nblk = (len + st->block - 1) / st->block;
-		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
-			PTO_SCOPE(rt) {
-				struct pa_tile tile;
-
-				rc = pa_tile_init(st, &io, b, qt, &tile);
-				for (uint32_t j0 = 0; !rc && j0 < nblk; j0 += st->unroll) {
-					uint32_t n = nblk - j0 < st->unroll ? nblk - j0 : st->unroll;
-					int64_t task[4];
-
-					pa_unroll_group(rt, st, &io, &tile, b, j0, n, len, nblk, task);
-				}
-			}
-		}
-	}
-	return rc;
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, pa_unroll_tile);
 }
 
 static const struct ex_case pa_unroll_cases[] = { PA_CASES, PA_UNROLL_CASES };
@@ -80,15 +68,7 @@ static const struct ex_case pa_unroll_cases[] = { PA_CASES, PA_UNROLL_CASES };
 const struct ex_example ex_paged_attention_unroll = {
 	.name = "paged_attention_unroll",
 	.description = "paged attention with up to `unroll` KV blocks (default 64) per task group",
-	.cases = pa_unroll_cases,
-	.num_cases = sizeof(pa_unroll_cases) / sizeof(pa_unroll_cases[0]),
-	.atol = 1e-4,
-	.rtol = 1e-3,
-	.keys = PA_KEYS,
-	.env = PA_ENV,
-	.setup = pa_setup,
-	.reset = pa_reset,
+	EX_CASES(pa_unroll_cases),
 	.orch = pa_unroll_orch,
-	.check = pa_check,
-	.teardown = pa_teardown,
+	PA_EXAMPLE_COMMON,
 };

@@ -23,5 +23,9 @@ int vec_setup(struct ex_run *run);
 int vec_reset(struct ex_run *run);
 int vec_check(struct ex_run *run, struct ex_result *res);
 void vec_teardown(struct ex_run *run);
+/* Descriptor fields both variants share; each adds name, description, cases, orch. */
+#define VEC_EXAMPLE_COMMON \
+	.atol = 1e-5, .rtol = 1e-6, .keys = VEC_KEYS, .setup = vec_setup, .reset = vec_reset, \
+	.check = vec_check, .teardown = vec_teardown
 
 #endif /* PTO_EXAMPLES_VEC_H */

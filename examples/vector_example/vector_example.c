@@ -143,14 +143,7 @@ static const struct ex_case vec_cases[] = { VEC_CASES };
 const struct ex_example ex_vector_example = {
 	.name = "vector_example",
 	.description = "f = (a+b+1)(a+b+2) + (a+b): 5 AIV tasks, an inner scope, OUTPUT_EXISTING",
-	.cases = vec_cases,
-	.num_cases = sizeof(vec_cases) / sizeof(vec_cases[0]),
-	.atol = 1e-5,
-	.rtol = 1e-6,
-	.keys = VEC_KEYS,
-	.setup = vec_setup,
-	.reset = vec_reset,
+	EX_CASES(vec_cases),
 	.orch = vec_orch,
-	.check = vec_check,
-	.teardown = vec_teardown,
+	VEC_EXAMPLE_COMMON,
 };

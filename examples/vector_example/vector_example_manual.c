@@ -76,14 +76,7 @@ static const struct ex_case vec_manual_cases[] = { VEC_CASES };
 const struct ex_example ex_vector_example_manual = {
 	.name = "vector_example_manual",
 	.description = "vector_example with a MANUAL inner scope and explicit dependencies",
-	.cases = vec_manual_cases,
-	.num_cases = sizeof(vec_manual_cases) / sizeof(vec_manual_cases[0]),
-	.atol = 1e-5,
-	.rtol = 1e-6,
-	.keys = VEC_KEYS,
-	.setup = vec_setup,
-	.reset = vec_reset,
+	EX_CASES(vec_manual_cases),
 	.orch = vec_manual_orch,
-	.check = vec_check,
-	.teardown = vec_teardown,
+	VEC_EXAMPLE_COMMON,
 };

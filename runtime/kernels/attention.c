@@ -18,20 +18,6 @@ static int vec_load(const struct pto_kernel_ctx *ctx, uint32_t i, uint64_t n, st
 	return rc;
 }
 
-/* Load a 2-D [rows, cols] matrix operand (rows < 0: any). */
-static int mat_load(const struct pto_kernel_ctx *ctx, uint32_t i, int64_t rows, uint32_t cols,
-		    struct kern_view *v)
-{
-	int rc = kern_view_load(ctx, i, PTO2_DTYPE_F32, 2, v);
-
-	if (rc)
-		return rc;
-	if (kern_mat_batch(v) != 1 || kern_mat_cols(v) != cols ||
-	    (rows >= 0 && kern_mat_rows(v) != (uint64_t)rows))
-		return -EINVAL;
-	return 0;
-}
-
 int kern_softmax_prepare(const struct pto_kernel_ctx *ctx)
 {
 	struct kern_view s, p, m, l;
@@ -40,13 +26,13 @@ int kern_softmax_prepare(const struct pto_kernel_ctx *ctx)
 	float scale;
 	int rc;
 
-	if ((rc = kern_view_load(ctx, 0, PTO2_DTYPE_F32, 2, &s)))
+	if ((rc = kern_mat_load(ctx, 0, KERN_ANY, KERN_ANY, &s)))
 		return rc;
-	if (kern_mat_batch(&s) != 1 || pto_kernel_num_scalars(ctx) < 2)
+	if (pto_kernel_num_scalars(ctx) < 2)
 		return -EINVAL;
 	rows = kern_mat_rows(&s);
 	cols = kern_mat_cols(&s);
-	if ((rc = mat_load(ctx, 1, rows, cols, &p)) || (rc = vec_load(ctx, 2, rows, &m)) ||
+	if ((rc = kern_mat_load(ctx, 1, rows, cols, &p)) || (rc = vec_load(ctx, 2, rows, &m)) ||
 	    (rc = vec_load(ctx, 3, rows, &l)))
 		return rc;
 	scale = pto_kernel_scalar_f32(ctx, 0);
@@ -83,16 +69,14 @@ int kern_online_update(const struct pto_kernel_ctx *ctx)
 	last = pto_kernel_scalar(ctx, 1) != 0;
 	if (pto_kernel_num_tensors(ctx) != (last ? 7u : 6u))
 		return -EINVAL;
-	if ((rc = kern_view_load(ctx, 2, PTO2_DTYPE_F32, 2, &oj)))
+	if ((rc = kern_mat_load(ctx, 2, KERN_ANY, KERN_ANY, &oj)))
 		return rc;
-	if (kern_mat_batch(&oj) != 1)
-		return -EINVAL;
 	rows = kern_mat_rows(&oj);
 	dim = kern_mat_cols(&oj);
 	if ((rc = vec_load(ctx, 0, rows, &mj)) || (rc = vec_load(ctx, 1, rows, &lj)) ||
 	    (rc = vec_load(ctx, 3, rows, &m)) || (rc = vec_load(ctx, 4, rows, &l)) ||
-	    (rc = mat_load(ctx, 5, rows, dim, &o)) ||
-	    (last && (rc = mat_load(ctx, 6, rows, dim, &out))))
+	    (rc = kern_mat_load(ctx, 5, rows, dim, &o)) ||
+	    (last && (rc = kern_mat_load(ctx, 6, rows, dim, &out))))
 		return rc;
 
 	for (uint32_t i = 0; i < rows; i++) {

@@ -27,6 +27,19 @@ int kern_view_load(const struct pto_kernel_ctx *ctx, uint32_t i, enum pto2_dtype
 	return 0;
 }
 
+int kern_mat_load(const struct pto_kernel_ctx *ctx, uint32_t i, int64_t rows, int64_t cols,
+		  struct kern_view *v)
+{
+	int rc = kern_view_load(ctx, i, PTO2_DTYPE_F32, 2, v);
+
+	if (rc)
+		return rc;
+	if (kern_mat_batch(v) != 1 || (rows != KERN_ANY && kern_mat_rows(v) != rows) ||
+	    (cols != KERN_ANY && kern_mat_cols(v) != cols))
+		return -EINVAL;
+	return 0;
+}
+
 uint64_t kern_view_offset(const struct kern_view *v, uint64_t idx, uint32_t dims)
 {
 	uint64_t off = 0;

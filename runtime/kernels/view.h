@@ -78,6 +78,16 @@ static inline float *kern_mat_at(const struct kern_view *v, uint64_t b)
 	return (float *)v->base + kern_view_offset(v, b, v->ndims - 2);
 }
 
+/* A dimension kern_mat_load() does not check. */
+#define KERN_ANY	(-1)
+
+/*
+ * Load tensor argument @i as a single f32 matrix (batch 1) of @rows x
+ * @cols, either of which may be KERN_ANY; -EINVAL when it is not one.
+ */
+int kern_mat_load(const struct pto_kernel_ctx *ctx, uint32_t i, int64_t rows, int64_t cols,
+		  struct kern_view *v);
+
 /* 1 when both views have the same number of dimensions and shape. */
 int kern_view_same_shape(const struct kern_view *a, const struct kern_view *b);
 

@@ -764,6 +764,22 @@ static void test_paged_qk_pv(void **state)
 	idp[1] = 0;
 	g.pl->args[g.pl->num_tensors] = 0;	/* block size 0 */
 	assert_int_equal(kern_pv_paged(&g.ctx), -EINVAL);
+	g.pl->args[g.pl->num_tensors] = bs;
+	assert_int_equal(kern_pv_paged(&g.ctx), 0);
+	/* QK wants t0 D wide and t3 n * bs wide: PV's operands are refused */
+	assert_int_equal(kern_qk_paged(&g.ctx), -EINVAL);
+	g.pl->num_scalars = 0;			/* no block size */
+	assert_int_equal(kern_pv_paged(&g.ctx), -EINVAL);
+
+	/* probabilities narrower than the ids' blocks */
+	is[0] = n - 1;
+	g.pl->num_tensors = g.pl->num_scalars = 0;
+	gm_arg(&g, s, PTO2_DTYPE_F32, 2, ss, NULL, NULL);
+	gm_arg(&g, vc, PTO2_DTYPE_F32, 2, cs, NULL, NULL);
+	gm_arg(&g, ib, PTO2_DTYPE_I32, 1, is, NULL, NULL);
+	gm_arg(&g, o, PTO2_DTYPE_F32, 2, qs, NULL, NULL);
+	gm_scalar(&g, bs);
+	assert_int_equal(kern_pv_paged(&g.ctx), -EINVAL);
 	gm_fini(&g);
 }
 
