@@ -51,12 +51,18 @@ run_one() { # name cmd...
 }
 
 echo "== stage $stage =="
-for t in "$build"/tests/test_*; do
-	[ -x "$t" ] || continue
-	run_one "$(basename "$t")" "$t"
+shopt -s nullglob
+bins=("$build"/tests/test_*)
+scripts=(tests/integration/*.sh)
+# An empty stage is a broken build or checkout, not a pass.
+if [ ${#bins[@]} -eq 0 ] || [ ${#scripts[@]} -eq 0 ]; then
+	echo "  no test binaries in $build/tests or no tests/integration/*.sh: FAIL"
+	failed=$((failed + 1)); failures+=("stage $stage found no tests")
+fi
+for t in "${bins[@]}"; do
+	run_one "$(basename "$t")" "$t"	# not executable: fails (rc 126), never skipped
 done
-for s in tests/integration/*.sh; do
-	[ -f "$s" ] || continue
+for s in "${scripts[@]}"; do
 	run_one "$(basename "$s" .sh)" bash "$s"
 done
 echo "$passed $failed $skipped" >"$results/$stage"
