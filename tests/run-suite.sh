@@ -4,8 +4,9 @@
 # Runs every cmocka binary in BUILD_DIR/tests and every integration script in
 # tests/integration (with BUILD_DIR exported as PTO_BUILD), counts test cases,
 # prints a per-stage line and writes "passed failed skipped" to
-# RESULTS_DIR/STAGE.  A binary that dies without a cmocka summary counts as
-# one failure, so a crash can never look like a pass.
+# RESULTS_DIR/STAGE.  A binary that dies without a cmocka summary, or a
+# script that exits without a PTO_TEST_RESULT line, counts as one failure, so
+# a crash or an early exit can never look like a pass.
 set -u
 stage=$1 results=$2 build=$3
 mkdir -p "$results" "$build/logs"
@@ -29,13 +30,14 @@ run_one() { # name cmd...
 		# not a cmocka binary (integration script) or it died mid-run
 		if grep -q '^PTO_TEST_RESULT ' "$log"; then
 			read -r _ ok fail skip < <(grep '^PTO_TEST_RESULT ' "$log" | tail -1)
-		else
-			ok=0 fail=0 skip=0
 		fi
-		if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=$((fail + 1)); fi
-		if [ "$rc" -eq 0 ] && [ $((ok + fail + skip)) -eq 0 ]; then ok=1; fi
-	elif [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	fi
+	# Exit status alone never passes a test: a run that exits non-zero, or
+	# reports nothing (no cmocka summary, no PTO_TEST_RESULT line, or all
+	# zeros: e.g. a script that stopped early with exit 0), is a failure.
+	if [ "$fail" -eq 0 ] && { [ "$rc" -ne 0 ] || [ $((ok + fail + skip)) -eq 0 ]; }; then
 		fail=1
+		echo "run-suite: exit status $rc, $ok passed, $skip skipped: counted as a failure" >>"$log"
 	fi
 	passed=$((passed + ok)); failed=$((failed + fail)); skipped=$((skipped + skip))
 	local status=ok
@@ -43,18 +45,24 @@ run_one() { # name cmd...
 	printf '  %-40s %4d passed %3d failed %3d skipped  %3ds  %s\n' "$name" "$ok" "$fail" "$skip" \
 		$((SECONDS - t0)) "$status"
 	if [ "$fail" -gt 0 ]; then
-		grep -E '^\[  (FAILED|ERROR)|error|ERROR|Assert|FAIL|SUMMARY|WARNING: ThreadSanitizer' "$log" \
+		grep -E '^run-suite:|^\[  (FAILED|ERROR)|error|ERROR|Assert|FAIL|SUMMARY|WARNING: ThreadSanitizer' "$log" \
 			| head -20 | sed 's/^/      | /'
 	fi
 }
 
 echo "== stage $stage =="
-for t in "$build"/tests/test_*; do
-	[ -x "$t" ] || continue
-	run_one "$(basename "$t")" "$t"
+shopt -s nullglob
+bins=("$build"/tests/test_*)
+scripts=(tests/integration/*.sh)
+# An empty stage is a broken build or checkout, not a pass.
+if [ ${#bins[@]} -eq 0 ] || [ ${#scripts[@]} -eq 0 ]; then
+	echo "  no test binaries in $build/tests or no tests/integration/*.sh: FAIL"
+	failed=$((failed + 1)); failures+=("stage $stage found no tests")
+fi
+for t in "${bins[@]}"; do
+	run_one "$(basename "$t")" "$t"	# not executable: fails (rc 126), never skipped
 done
-for s in tests/integration/*.sh; do
-	[ -f "$s" ] || continue
+for s in "${scripts[@]}"; do
 	run_one "$(basename "$s" .sh)" bash "$s"
 done
 echo "$passed $failed $skipped" >"$results/$stage"

@@ -85,7 +85,7 @@ bool pto_rq_push(struct pto_ready_queue *q, void *item)
 	pos = __atomic_load_n(&q->enqueue_pos, __ATOMIC_RELAXED);
 	for (;;) {
 		cell = &q->cells[pos & q->mask];
-		/* Acquire: pairs with the consumer's release of this cell (pop, pop_batch),
+		/* Acquire: pairs with the consumer's release of this cell (pop),
 		 * so its read of the old item happens before our write below. */
 		seq = __atomic_load_n(&cell->seq, __ATOMIC_ACQUIRE);
 		dif = seq_diff(seq, pos);
@@ -100,61 +100,9 @@ bool pto_rq_push(struct pto_ready_queue *q, void *item)
 		}
 	}
 	cell->item = item;
-	/* Release: pairs with the consumer's acquire of seq in pop / pop_batch. */
+	/* Release: pairs with the consumer's acquire of seq in pop. */
 	__atomic_store_n(&cell->seq, pos + 1, __ATOMIC_RELEASE);
 	return true;
-}
-
-uint32_t pto_rq_push_batch(struct pto_ready_queue *q, void *const *items, uint32_t n)
-{
-	uint64_t pos, seq;
-	uint32_t i, k;
-
-	if (n == 0)
-		return 0;
-	if (!items) {
-		pto__fail(-EINVAL, "ready queue: NULL item array");
-		return 0;
-	}
-	/* Only a prefix without NULLs may go in (NULL means "empty" to pop). */
-	for (i = 0; i < n; i++) {
-		if (!items[i]) {
-			pto__fail(-EINVAL, "ready queue: NULL item %u of %u pushed", i, n);
-			n = i;
-			break;
-		}
-	}
-	if (n == 0)
-		return 0;
-	pos = __atomic_load_n(&q->enqueue_pos, __ATOMIC_RELAXED);
-	for (;;) {
-		/* Count the free cells from pos on; a cell free for this lap can only be
-		 * taken by whoever moves enqueue_pos past pos, so the CAS guards them all. */
-		for (k = 0; k < n; k++) {
-			/* Acquire: pairs with the consumer's release of the cell (as in push). */
-			seq = __atomic_load_n(&q->cells[(pos + k) & q->mask].seq, __ATOMIC_ACQUIRE);
-			if (seq != pos + k)
-				break;
-		}
-		if (k == 0) {
-			seq = __atomic_load_n(&q->cells[pos & q->mask].seq, __ATOMIC_RELAXED);
-			if (seq_diff(seq, pos) < 0)
-				return 0;	/* full */
-			pos = __atomic_load_n(&q->enqueue_pos, __ATOMIC_RELAXED);
-			continue;
-		}
-		if (__atomic_compare_exchange_n(&q->enqueue_pos, &pos, pos + k, false,
-						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			break;
-	}
-	for (i = 0; i < k; i++) {
-		struct pto_rq_cell *cell = &q->cells[(pos + i) & q->mask];
-
-		cell->item = items[i];
-		/* Release: pairs with the consumer's acquire of seq in pop / pop_batch. */
-		__atomic_store_n(&cell->seq, pos + i + 1, __ATOMIC_RELEASE);
-	}
-	return k;
 }
 
 void *pto_rq_pop(struct pto_ready_queue *q)
@@ -167,7 +115,7 @@ void *pto_rq_pop(struct pto_ready_queue *q)
 	pos = __atomic_load_n(&q->dequeue_pos, __ATOMIC_RELAXED);
 	for (;;) {
 		cell = &q->cells[pos & q->mask];
-		/* Acquire: pairs with the producer's release of seq (push, push_batch),
+		/* Acquire: pairs with the producer's release of seq (push),
 		 * so the item it wrote is visible once we own the cell. */
 		seq = __atomic_load_n(&cell->seq, __ATOMIC_ACQUIRE);
 		dif = seq_diff(seq, pos + 1);
@@ -182,51 +130,10 @@ void *pto_rq_pop(struct pto_ready_queue *q)
 		}
 	}
 	item = cell->item;
-	/* Release: pairs with the producer's acquire of seq in push / push_batch
+	/* Release: pairs with the producer's acquire of seq in push
 	 * (our read of item happens before the next lap's write). */
 	__atomic_store_n(&cell->seq, pos + q->mask + 1, __ATOMIC_RELEASE);
 	return item;
-}
-
-uint32_t pto_rq_pop_batch(struct pto_ready_queue *q, void **out, uint32_t max)
-{
-	uint64_t pos, seq;
-	uint32_t i, k;
-
-	if (max == 0)
-		return 0;
-	if (!out) {
-		pto__fail(-EINVAL, "ready queue: NULL output array");
-		return 0;
-	}
-	pos = __atomic_load_n(&q->dequeue_pos, __ATOMIC_RELAXED);
-	for (;;) {
-		/* The longest contiguous published run from pos on. */
-		for (k = 0; k < max; k++) {
-			/* Acquire: pairs with the producer's release of seq (as in pop). */
-			seq = __atomic_load_n(&q->cells[(pos + k) & q->mask].seq, __ATOMIC_ACQUIRE);
-			if (seq != pos + k + 1)
-				break;
-		}
-		if (k == 0) {
-			seq = __atomic_load_n(&q->cells[pos & q->mask].seq, __ATOMIC_RELAXED);
-			if (seq_diff(seq, pos + 1) < 0)
-				return 0;	/* empty */
-			pos = __atomic_load_n(&q->dequeue_pos, __ATOMIC_RELAXED);
-			continue;
-		}
-		if (__atomic_compare_exchange_n(&q->dequeue_pos, &pos, pos + k, false,
-						__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			break;
-	}
-	for (i = 0; i < k; i++) {
-		struct pto_rq_cell *cell = &q->cells[(pos + i) & q->mask];
-
-		out[i] = cell->item;
-		/* Release: pairs with the producer's acquire of seq in push / push_batch. */
-		__atomic_store_n(&cell->seq, pos + i + q->mask + 1, __ATOMIC_RELEASE);
-	}
-	return k;
 }
 
 uint64_t pto_rq_size(const struct pto_ready_queue *q)

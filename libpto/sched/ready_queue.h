@@ -30,12 +30,8 @@ int pto_rq_init(struct pto_ready_queue *q, uint64_t capacity);
 void pto_rq_fini(struct pto_ready_queue *q);
 /* Return: false when full (caller reports it). @item must not be NULL. */
 bool pto_rq_push(struct pto_ready_queue *q, void *item);
-/* Push @n items in order; return how many went in (a prefix). */
-uint32_t pto_rq_push_batch(struct pto_ready_queue *q, void *const *items, uint32_t n);
 /* Return: an item or NULL when empty. */
 void *pto_rq_pop(struct pto_ready_queue *q);
-/* Pop up to @max items into @out; return how many. */
-uint32_t pto_rq_pop_batch(struct pto_ready_queue *q, void **out, uint32_t max);
 /* Approximate number of queued items (racy; for idle checks and stats). */
 uint64_t pto_rq_size(const struct pto_ready_queue *q);
 

@@ -776,8 +776,7 @@ static void *sched_main(void *arg)
 static int plan_threads(struct pto_runtime *rt)
 {
 	int32_t cpus[PTO_GATE_MAX_THREADS], mask[CPU_SETSIZE];
-	uint32_t ncpus = 0, nmask = 0;
-	cpu_set_t set;
+	uint32_t ncpus = 0, nmask;
 	int ret;
 
 	if (rt->cfg.cpus && rt->cfg.cpus[0]) {
@@ -789,12 +788,10 @@ static int plan_threads(struct pto_runtime *rt)
 		for (uint32_t i = 0; i < rt->dev->info.num_cpus && i < PTO_GATE_MAX_THREADS; i++)
 			cpus[ncpus++] = rt->dev->info.cpus[i];
 	}
-	CPU_ZERO(&set);
-	if (sched_getaffinity(0, sizeof(set), &set) == 0) {
-		for (int c = 0; c < CPU_SETSIZE; c++)
-			if (CPU_ISSET(c, &set))
-				mask[nmask++] = c;
-	}
+	ret = pto_gate_affinity_cpus(mask, CPU_SETSIZE);
+	if (ret < 0)
+		return ret;
+	nmask = (uint32_t)ret;
 	rt->plan = calloc(1, sizeof(*rt->plan));
 	if (!rt->plan)
 		return pto__fail(-ENOMEM, "pto_runtime_create: thread plan");

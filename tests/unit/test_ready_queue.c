@@ -22,6 +22,26 @@
 #define ITEM(v)		((void *)(uintptr_t)((v) + 1))
 #define VAL(p)		((uint64_t)(uintptr_t)(p) - 1)
 
+/* Push @n items in order until the queue is full; return how many went in. */
+static uint32_t push_n(struct pto_ready_queue *q, void *const *items, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n && pto_rq_push(q, items[i]); i++)
+		;
+	return i;
+}
+
+/* Pop up to @max items in order into @out; return how many. */
+static uint32_t pop_n(struct pto_ready_queue *q, void **out, uint32_t max)
+{
+	uint32_t i;
+
+	for (i = 0; i < max && (out[i] = pto_rq_pop(q)); i++)
+		;
+	return i;
+}
+
 static void test_capacity_validation(void **state)
 {
 	struct pto_ready_queue q;
@@ -75,7 +95,7 @@ static void test_full_and_empty_edges(void **state)
 		assert_true(pto_rq_push(&q, ITEM(i)));
 	assert_int_equal(pto_rq_size(&q), 4);
 	assert_false(pto_rq_push(&q, ITEM(99)));	/* full */
-	assert_int_equal(pto_rq_push_batch(&q, (void *[]){ ITEM(98) }, 1), 0);
+	assert_int_equal(push_n(&q, (void *[]){ ITEM(98) }, 1), 0);
 	assert_int_equal(pto_rq_size(&q), 4);
 	/* one out, one in: the freed cell is reusable at once */
 	assert_int_equal(VAL(pto_rq_pop(&q)), 0);
@@ -84,7 +104,7 @@ static void test_full_and_empty_edges(void **state)
 	for (i = 1; i <= 4; i++)
 		assert_int_equal(VAL(pto_rq_pop(&q)), i);
 	assert_null(pto_rq_pop(&q));
-	assert_int_equal(pto_rq_pop_batch(&q, out, 8), 0);
+	assert_int_equal(pop_n(&q, out, 8), 0);
 	assert_int_equal(pto_rq_size(&q), 0);
 
 	/* capacity 2, the smallest */
@@ -93,7 +113,7 @@ static void test_full_and_empty_edges(void **state)
 	assert_true(pto_rq_push(&q, ITEM(1)));
 	assert_true(pto_rq_push(&q, ITEM(2)));
 	assert_false(pto_rq_push(&q, ITEM(3)));
-	assert_int_equal(pto_rq_pop_batch(&q, out, 8), 2);
+	assert_int_equal(pop_n(&q, out, 8), 2);
 	assert_int_equal(VAL(out[0]), 1);
 	assert_int_equal(VAL(out[1]), 2);
 	pto_rq_fini(&q);
@@ -111,13 +131,9 @@ static void test_null_items_rejected(void **state)
 	assert_non_null(strstr(pto_last_error(), "NULL item"));
 	assert_int_equal(pto_rq_size(&q), 0);
 	/* only the prefix before the NULL goes in */
-	assert_int_equal(pto_rq_push_batch(&q, items, 4), 2);
-	assert_non_null(strstr(pto_last_error(), "NULL item 2"));
-	assert_int_equal(pto_rq_push_batch(&q, NULL, 3), 0);
-	assert_int_equal(pto_rq_push_batch(&q, items, 0), 0);
-	assert_int_equal(pto_rq_pop_batch(&q, NULL, 3), 0);
-	assert_int_equal(pto_rq_pop_batch(&q, out, 0), 0);
-	assert_int_equal(pto_rq_pop_batch(&q, out, 4), 2);
+	assert_int_equal(push_n(&q, items, 4), 2);
+	assert_non_null(strstr(pto_last_error(), "NULL item"));
+	assert_int_equal(pop_n(&q, out, 4), 2);
 	assert_int_equal(VAL(out[0]), 0);
 	assert_int_equal(VAL(out[1]), 1);
 	pto_rq_fini(&q);
@@ -136,22 +152,22 @@ static void test_batch_push_partial_and_order(void **state)
 	assert_true(pto_rq_push(&q, ITEM(100)));
 	assert_true(pto_rq_push(&q, ITEM(101)));
 	/* 6 free cells: the first 6 go in, in order */
-	assert_int_equal(pto_rq_push_batch(&q, items, 12), 6);
+	assert_int_equal(push_n(&q, items, 12), 6);
 	assert_int_equal(pto_rq_size(&q), 8);
-	assert_int_equal(pto_rq_push_batch(&q, items + 6, 6), 0);
+	assert_int_equal(push_n(&q, items + 6, 6), 0);
 	/* batch pop bounded by max, then the rest */
-	assert_int_equal(pto_rq_pop_batch(&q, out, 3), 3);
+	assert_int_equal(pop_n(&q, out, 3), 3);
 	assert_int_equal(VAL(out[0]), 100);
 	assert_int_equal(VAL(out[1]), 101);
 	assert_int_equal(VAL(out[2]), 0);
-	assert_int_equal(pto_rq_push_batch(&q, items + 6, 6), 3);	/* 3 freed */
-	assert_int_equal(pto_rq_pop_batch(&q, out, 12), 8);
+	assert_int_equal(push_n(&q, items + 6, 6), 3);	/* 3 freed */
+	assert_int_equal(pop_n(&q, out, 12), 8);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(VAL(out[i]), i + 1);
 	assert_int_equal(pto_rq_size(&q), 0);
 	/* batch larger than the capacity fills it exactly */
-	assert_int_equal(pto_rq_push_batch(&q, items, 12), 8);
-	assert_int_equal(pto_rq_pop_batch(&q, out, 12), 8);
+	assert_int_equal(push_n(&q, items, 12), 8);
+	assert_int_equal(pop_n(&q, out, 12), 8);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(VAL(out[i]), i);
 	pto_rq_fini(&q);
@@ -169,13 +185,13 @@ static void test_batch_pop_stops_at_gap(void **state)
 	assert_true(pto_rq_push(&q, ITEM(1)));
 	/* simulate a producer that claimed position 2 but has not published yet */
 	__atomic_store_n(&q.enqueue_pos, 3, __ATOMIC_RELAXED);
-	assert_int_equal(pto_rq_pop_batch(&q, out, 8), 2);
+	assert_int_equal(pop_n(&q, out, 8), 2);
 	assert_null(pto_rq_pop(&q));
-	assert_int_equal(pto_rq_pop_batch(&q, out, 8), 0);
+	assert_int_equal(pop_n(&q, out, 8), 0);
 	pto_rq_fini(&q);
 }
 
-/* Many laps over a small ring with mixed single and batch calls. */
+/* Many laps over a small ring with mixed single and multi-item calls. */
 static void test_wrap_around(void **state)
 {
 	struct pto_ready_queue q;
@@ -191,7 +207,7 @@ static void test_wrap_around(void **state)
 		for (i = 0; i < burst; i++)
 			items[i] = ITEM(next_in + i);
 		if (round & 1) {
-			k = pto_rq_push_batch(&q, items, burst);
+			k = push_n(&q, items, burst);
 			assert_int_equal(k, burst);
 		} else {
 			for (i = 0; i < burst; i++)
@@ -209,7 +225,7 @@ static void test_wrap_around(void **state)
 			}
 		} else {
 			/* leave a residue so the ring holds items across rounds */
-			k = pto_rq_pop_batch(&q, out, 4);
+			k = pop_n(&q, out, 4);
 			assert_int_equal(k, next_in - next_out < 4 ? next_in - next_out : 4);
 			for (i = 0; i < k; i++)
 				assert_int_equal(VAL(out[i]), next_out + i);
@@ -217,7 +233,7 @@ static void test_wrap_around(void **state)
 		}
 	}
 	assert_true(next_in > 1000 * 8);	/* well over a thousand laps */
-	assert_int_equal(pto_rq_pop_batch(&q, out, 5), next_in - next_out);
+	assert_int_equal(pop_n(&q, out, 5), next_in - next_out);
 	pto_rq_fini(&q);
 }
 
@@ -290,7 +306,7 @@ static void *producer(void *arg)
 		n = PER_PRODUCER - i < 7 ? PER_PRODUCER - i : 7;
 		for (j = 0; j < n; j++)
 			batch[j] = ITEM(STRESS_ITEM(w->id, i + j));
-		k = pto_rq_push_batch(&s->q, batch, n);
+		k = push_n(&s->q, batch, n);
 		i += k;
 		if (k == 0 && stress_wait(s))
 			return NULL;
@@ -334,7 +350,7 @@ static void *consumer(void *arg)
 			if (p)
 				consume(s, last, p);
 		} else {
-			k = pto_rq_pop_batch(&s->q, out, 5);
+			k = pop_n(&s->q, out, 5);
 			for (j = 0; j < k; j++)
 				consume(s, last, out[j]);
 		}
@@ -426,7 +442,7 @@ static void *phase_thread(void *arg)
 			n = PHASE_PER - i < 9 ? PHASE_PER - i : 9;
 			for (j = 0; j < n; j++)
 				buf[j] = ITEM(w->id * PHASE_PER + i + j);
-			k = pto_rq_push_batch(&ph->q, buf, n);
+			k = push_n(&ph->q, buf, n);
 			i += k;
 			if (k != n)
 				break;
@@ -437,7 +453,7 @@ static void *phase_thread(void *arg)
 	}
 	for (;;) {
 		if ((w->id + i++) & 1) {
-			k = pto_rq_pop_batch(&ph->q, buf, 9);
+			k = pop_n(&ph->q, buf, 9);
 		} else {
 			buf[0] = pto_rq_pop(&ph->q);
 			k = buf[0] != NULL;
