@@ -136,7 +136,7 @@ static struct pto_task *pop_ready(struct pto_sched *s, uint32_t sh)
 
 /* --- completion ----------------------------------------------------------------------- */
 
-static void task_complete(struct pto_sched *s, struct pto_task *t)
+static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 {
 	struct pto_runtime *rt = s->rt;
 	struct pto_dep_node *node;
@@ -177,13 +177,15 @@ static void task_complete(struct pto_sched *s, struct pto_task *t)
 	}
 	if (consumed)
 		pto__ring_advance(rt, &rt->rings[ring]);
-	__atomic_store_n(&rt->last_retire_ns, pto_now_ns(), __ATOMIC_RELAXED);
+	/* the pass's clock, like first_dispatch_ns: no clock read per task */
+	__atomic_store_n(&rt->last_retire_ns, now, __ATOMIC_RELAXED);
 	/* release: termination (completed == submitted) implies all of the above */
 	__atomic_fetch_add(&rt->completed, 1, __ATOMIC_RELEASE);
 	pto_waiter_wake(&rt->orch_wait);
 }
 
-static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub)
+static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub,
+			 uint64_t now)
 {
 	struct pto_runtime *rt = s->rt;
 	uint32_t buf = PTO2_PAYLOAD_SLOT(sub->id);
@@ -205,7 +207,7 @@ static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_
 		return;
 	}
 	if (__atomic_add_fetch(&t->completed_sub, 1, __ATOMIC_ACQ_REL) == t->total_sub)
-		task_complete(s, t);
+		task_complete(s, t, now);
 }
 
 static void sub_clear(struct pto_sub *sub)
@@ -226,11 +228,11 @@ static uint32_t poll_core(struct pto_sched *s, struct pto_core *core, uint64_t n
 	cond = reg_load_acquire(&core->regs->cond);
 	res = pto_cond_decode(core->run.id, core->pend.id, cond);
 	if (res.running_done) {
-		sub_finished(s, core, &core->run);
+		sub_finished(s, core, &core->run, now);
 		done++;
 	}
 	if (res.pending_done) {
-		sub_finished(s, core, &core->pend);
+		sub_finished(s, core, &core->pend, now);
 		done++;
 	}
 	if (res.promote) {
