@@ -213,7 +213,7 @@ struct pto_runtime {
 	_Alignas(64) uint64_t submitted;	/* atomic */
 	_Alignas(64) uint64_t completed;	/* atomic */
 	_Alignas(64) uint32_t orch_done;	/* atomic */
-	uint64_t dispatches;			/* atomic */
+	uint64_t dispatches;			/* atomic: each scheduler adds its count as it ends */
 	uint64_t first_dispatch_ns;		/* atomic (min) */
 	uint64_t last_retire_ns;		/* atomic (max) */
 	struct pto_run_error err;

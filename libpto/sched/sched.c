@@ -59,6 +59,7 @@ struct pto_sched {
 	uint32_t num_clusters;
 	struct pto_task *local[PTO_NUM_SHAPES][PTO_LOCAL_READY_CAP];
 	uint32_t num_local[PTO_NUM_SHAPES];
+	uint64_t dispatches;	/* added to rt->dispatches once, when the thread ends */
 	/* sync-start: as owner */
 	struct pto_task *sync_task;
 	uint32_t sync_req_gen;
@@ -362,7 +363,7 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	/* the payload is complete: pairs with the core's acquire of DATA_MAIN_BASE */
 	reg_store_release(&core->regs->data_main_base, id);
 	rt->dev->ops->kick(rt->dev, core->id);
-	__atomic_fetch_add(&rt->dispatches, 1, __ATOMIC_RELAXED);
+	s->dispatches++;
 }
 
 /* Cores of @s that can take one more block of a single-lane task of @type. */
@@ -770,6 +771,8 @@ static void *sched_main(void *arg)
 	/* leave nothing behind in the local buffers (the run is over or failed) */
 	for (uint32_t sh = 0; sh < PTO_NUM_SHAPES; sh++)
 		s->num_local[sh] = 0;
+	/* one shared add per run, not per dispatch; pto__sched_join() orders it */
+	__atomic_fetch_add(&rt->dispatches, s->dispatches, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -927,6 +930,7 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->lending = false;
 		s->offer_gen = 0;
 		s->offer_n = 0;
+		s->dispatches = 0;
 	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];
