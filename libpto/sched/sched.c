@@ -159,13 +159,15 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 			tr->t_complete = pto_now_ns();
 	}
 	pto__task_lock(t);
-	/* under the lock: a consumer wiring itself now sees COMPLETED and does not queue */
-	__atomic_store_n(&t->state, PTO_TASK_COMPLETED, __ATOMIC_RELEASE);
 	node = t->fanout_head;
 	consumed = t->fanout_refcount == t->fanout_count;
-	if (consumed)
-		/* pairs with the acquire of state in pto__ring_advance() */
-		__atomic_store_n(&t->state, PTO_TASK_CONSUMED, __ATOMIC_RELEASE);
+	/*
+	 * One store, under the lock: a consumer wiring itself now sees the task
+	 * done and does not queue.  Release: pairs with the acquire of state in
+	 * pto__ring_advance().
+	 */
+	__atomic_store_n(&t->state, consumed ? PTO_TASK_CONSUMED : PTO_TASK_COMPLETED,
+			 __ATOMIC_RELEASE);
 	pto__task_unlock(t);
 	/* t may be consumed by others from here on: only the nodes are touched */
 	while (node) {
