@@ -123,7 +123,6 @@ struct pto_sub {
 	uint32_t id;			/* dispatch id; PTO_COND_NO_ID when empty */
 	uint32_t block_idx;
 	uint32_t lane;			/* 0 AIC, 1 AIV0, 2 AIV1 */
-	uint64_t t_dispatch;
 	struct pto_trace_dispatch *trace;
 };
 

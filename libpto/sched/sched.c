@@ -341,7 +341,6 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	sub->id = id;
 	sub->block_idx = block;
 	sub->lane = lane;
-	sub->t_dispatch = now;
 	sub->trace = NULL;
 	if (pto_trace_on(rt->trace)) {
 		struct pto_trace_dispatch *d = pto_trace_dispatch_begin(rt->trace, s->idx);
