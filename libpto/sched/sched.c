@@ -367,23 +367,22 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	s->dispatches++;
 }
 
-/* Cores of @s that can take one more block of a single-lane task of @type. */
-static uint32_t free_cores(struct pto_sched *s, uint32_t shape, bool idle_only)
+/* Some core of @s can take one more block of a single-lane task of @shape. */
+static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 {
 	struct pto_core **list = shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
-	uint32_t n = shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv, k = 0;
+	uint32_t n = shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
 
 	for (uint32_t i = 0; i < n; i++)
-		if (idle_only ? core_idle(list[i]) : core_takes(s->rt, list[i]))
-			k++;
-	return k;
+		if (core_takes(s->rt, list[i]))
+			return true;
+	return false;
 }
 
-/* Clusters of @s whose lanes of @lanes are all idle. */
-static uint32_t free_clusters(struct pto_sched *s, uint32_t lanes)
+/* Some cluster of @s has every lane of @lanes idle. */
+static bool any_cluster_idle(struct pto_sched *s, uint32_t lanes)
 {
 	struct pto_runtime *rt = s->rt;
-	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < s->num_clusters; i++) {
 		uint32_t c = s->clusters[i];
@@ -396,9 +395,9 @@ static uint32_t free_clusters(struct pto_sched *s, uint32_t lanes)
 		if ((lanes & PTO_LANE_AIV1) &&
 		    !core_idle(&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)]))
 			continue;
-		k++;
+		return true;
 	}
-	return k;
+	return false;
 }
 
 /* --- sync-start across schedulers --------------------------------------------------------
@@ -638,9 +637,9 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 static bool shape_has_room(struct pto_sched *s, uint32_t sh)
 {
 	if (sh == PTO_TRACE_SHAPE_MIX)
-		return free_clusters(s, PTO_LANE_AIV0 | PTO_LANE_AIV1) > 0 ||
-		       free_clusters(s, PTO_LANE_AIC | PTO_LANE_AIV0) > 0;
-	return free_cores(s, sh, false) > 0;
+		return any_cluster_idle(s, PTO_LANE_AIV0 | PTO_LANE_AIV1) ||
+		       any_cluster_idle(s, PTO_LANE_AIC | PTO_LANE_AIV0);
+	return any_core_takes(s, sh);
 }
 
 static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
