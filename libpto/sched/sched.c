@@ -593,23 +593,9 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 		return dispatch_sync(s, t, now, held);
 	if (t->shape == PTO_TRACE_SHAPE_MIX) {
 		for (uint32_t i = 0; i < s->num_clusters && t->next_block < t->block_num; i++) {
-			uint32_t c = s->clusters[i];
-			struct pto_core *lane[3] = {
-				&rt->cores[PTO2_AIC_CORE(c)],
-				&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 0)],
-				&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)],
-			};
-			bool ok = true;
-
-			for (uint32_t l = 0; l < 3; l++)
-				if ((t->lanes & (1u << l)) && !core_idle(lane[l]))
-					ok = false;
-			if (!ok)
+			if (!unit_idle(rt, t, s->clusters[i]))
 				continue;
-			for (uint32_t l = 0; l < 3; l++)
-				if (t->lanes & (1u << l))
-					dispatch_sub(s, lane[l], t, t->next_block, l, now);
-			t->next_block++;
+			dispatch_unit(s, t, s->clusters[i], now);
 			n++;
 		}
 		return n;
