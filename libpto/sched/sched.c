@@ -553,6 +553,7 @@ static uint32_t sync_try_launch(struct pto_sched *s, uint64_t now)
 	s->sync_task = NULL;
 	/* even again: releases our dispatches on lent cores to their schedulers */
 	__atomic_fetch_add(&rt->sync_gen, 1, __ATOMIC_ACQ_REL);
+	/* pairs with the acq_rel CAS of the next owner in dispatch_sync() */
 	__atomic_store_n(&rt->sync_owner, -1, __ATOMIC_RELEASE);
 	rt->dev->ops->notify(rt->dev);
 	return b;
@@ -570,6 +571,7 @@ static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t 
 			dispatch_unit(s, t, units[i], now);
 		return t->block_num;
 	}
+	/* acq_rel: pairs with the previous owner's release of sync_owner */
 	if (rt->num_sched == 1 || s->sync_task ||
 	    !__atomic_compare_exchange_n(&rt->sync_owner, &none, (int32_t)s->idx, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
@@ -686,6 +688,7 @@ static bool run_finished(struct pto_runtime *rt)
 	/* acquire: pairs with the orchestrator's release store of orch_done */
 	if (!__atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE))
 		return false;
+	/* acquire: pairs with the release increment of completed in task_complete() */
 	return __atomic_load_n(&rt->completed, __ATOMIC_ACQUIRE) ==
 	       __atomic_load_n(&rt->submitted, __ATOMIC_RELAXED);
 }
