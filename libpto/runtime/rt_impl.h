@@ -123,7 +123,6 @@ struct pto_sub {
 	uint32_t id;			/* dispatch id; PTO_COND_NO_ID when empty */
 	uint32_t block_idx;
 	uint32_t lane;			/* 0 AIC, 1 AIV0, 2 AIV1 */
-	uint64_t t_dispatch;
 	struct pto_trace_dispatch *trace;
 };
 
@@ -213,7 +212,7 @@ struct pto_runtime {
 	_Alignas(64) uint64_t submitted;	/* atomic */
 	_Alignas(64) uint64_t completed;	/* atomic */
 	_Alignas(64) uint32_t orch_done;	/* atomic */
-	uint64_t dispatches;			/* atomic */
+	uint64_t dispatches;			/* atomic: each scheduler adds its count as it ends */
 	uint64_t first_dispatch_ns;		/* atomic (min) */
 	uint64_t last_retire_ns;		/* atomic (max) */
 	struct pto_run_error err;

@@ -30,6 +30,7 @@ void pto__task_lock(struct pto_task *t)
 
 void pto__task_unlock(struct pto_task *t)
 {
+	/* release: pairs with the acquire exchange in pto__task_lock() */
 	__atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
 }
 

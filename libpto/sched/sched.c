@@ -59,6 +59,7 @@ struct pto_sched {
 	uint32_t num_clusters;
 	struct pto_task *local[PTO_NUM_SHAPES][PTO_LOCAL_READY_CAP];
 	uint32_t num_local[PTO_NUM_SHAPES];
+	uint64_t dispatches;	/* added to rt->dispatches once, when the thread ends */
 	/* sync-start: as owner */
 	struct pto_task *sync_task;
 	uint32_t sync_req_gen;
@@ -136,7 +137,7 @@ static struct pto_task *pop_ready(struct pto_sched *s, uint32_t sh)
 
 /* --- completion ----------------------------------------------------------------------- */
 
-static void task_complete(struct pto_sched *s, struct pto_task *t)
+static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 {
 	struct pto_runtime *rt = s->rt;
 	struct pto_dep_node *node;
@@ -158,13 +159,15 @@ static void task_complete(struct pto_sched *s, struct pto_task *t)
 			tr->t_complete = pto_now_ns();
 	}
 	pto__task_lock(t);
-	/* under the lock: a consumer wiring itself now sees COMPLETED and does not queue */
-	__atomic_store_n(&t->state, PTO_TASK_COMPLETED, __ATOMIC_RELEASE);
 	node = t->fanout_head;
 	consumed = t->fanout_refcount == t->fanout_count;
-	if (consumed)
-		/* pairs with the acquire of state in pto__ring_advance() */
-		__atomic_store_n(&t->state, PTO_TASK_CONSUMED, __ATOMIC_RELEASE);
+	/*
+	 * One store, under the lock: a consumer wiring itself now sees the task
+	 * done and does not queue.  Release: pairs with the acquire of state in
+	 * pto__ring_advance().
+	 */
+	__atomic_store_n(&t->state, consumed ? PTO_TASK_CONSUMED : PTO_TASK_COMPLETED,
+			 __ATOMIC_RELEASE);
 	pto__task_unlock(t);
 	/* t may be consumed by others from here on: only the nodes are touched */
 	while (node) {
@@ -177,13 +180,15 @@ static void task_complete(struct pto_sched *s, struct pto_task *t)
 	}
 	if (consumed)
 		pto__ring_advance(rt, &rt->rings[ring]);
-	__atomic_store_n(&rt->last_retire_ns, pto_now_ns(), __ATOMIC_RELAXED);
+	/* the pass's clock, like first_dispatch_ns: no clock read per task */
+	__atomic_store_n(&rt->last_retire_ns, now, __ATOMIC_RELAXED);
 	/* release: termination (completed == submitted) implies all of the above */
 	__atomic_fetch_add(&rt->completed, 1, __ATOMIC_RELEASE);
 	pto_waiter_wake(&rt->orch_wait);
 }
 
-static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub)
+static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub,
+			 uint64_t now)
 {
 	struct pto_runtime *rt = s->rt;
 	uint32_t buf = PTO2_PAYLOAD_SLOT(sub->id);
@@ -205,7 +210,7 @@ static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_
 		return;
 	}
 	if (__atomic_add_fetch(&t->completed_sub, 1, __ATOMIC_ACQ_REL) == t->total_sub)
-		task_complete(s, t);
+		task_complete(s, t, now);
 }
 
 static void sub_clear(struct pto_sub *sub)
@@ -226,11 +231,11 @@ static uint32_t poll_core(struct pto_sched *s, struct pto_core *core, uint64_t n
 	cond = reg_load_acquire(&core->regs->cond);
 	res = pto_cond_decode(core->run.id, core->pend.id, cond);
 	if (res.running_done) {
-		sub_finished(s, core, &core->run);
+		sub_finished(s, core, &core->run, now);
 		done++;
 	}
 	if (res.pending_done) {
-		sub_finished(s, core, &core->pend);
+		sub_finished(s, core, &core->pend, now);
 		done++;
 	}
 	if (res.promote) {
@@ -336,7 +341,6 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	sub->id = id;
 	sub->block_idx = block;
 	sub->lane = lane;
-	sub->t_dispatch = now;
 	sub->trace = NULL;
 	if (pto_trace_on(rt->trace)) {
 		struct pto_trace_dispatch *d = pto_trace_dispatch_begin(rt->trace, s->idx);
@@ -360,26 +364,25 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	/* the payload is complete: pairs with the core's acquire of DATA_MAIN_BASE */
 	reg_store_release(&core->regs->data_main_base, id);
 	rt->dev->ops->kick(rt->dev, core->id);
-	__atomic_fetch_add(&rt->dispatches, 1, __ATOMIC_RELAXED);
+	s->dispatches++;
 }
 
-/* Cores of @s that can take one more block of a single-lane task of @type. */
-static uint32_t free_cores(struct pto_sched *s, uint32_t shape, bool idle_only)
+/* Some core of @s can take one more block of a single-lane task of @shape. */
+static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 {
 	struct pto_core **list = shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
-	uint32_t n = shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv, k = 0;
+	uint32_t n = shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
 
 	for (uint32_t i = 0; i < n; i++)
-		if (idle_only ? core_idle(list[i]) : core_takes(s->rt, list[i]))
-			k++;
-	return k;
+		if (core_takes(s->rt, list[i]))
+			return true;
+	return false;
 }
 
-/* Clusters of @s whose lanes of @lanes are all idle. */
-static uint32_t free_clusters(struct pto_sched *s, uint32_t lanes)
+/* Some cluster of @s has every lane of @lanes idle. */
+static bool any_cluster_idle(struct pto_sched *s, uint32_t lanes)
 {
 	struct pto_runtime *rt = s->rt;
-	uint32_t k = 0;
 
 	for (uint32_t i = 0; i < s->num_clusters; i++) {
 		uint32_t c = s->clusters[i];
@@ -392,9 +395,9 @@ static uint32_t free_clusters(struct pto_sched *s, uint32_t lanes)
 		if ((lanes & PTO_LANE_AIV1) &&
 		    !core_idle(&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)]))
 			continue;
-		k++;
+		return true;
 	}
-	return k;
+	return false;
 }
 
 /* --- sync-start across schedulers --------------------------------------------------------
@@ -550,6 +553,7 @@ static uint32_t sync_try_launch(struct pto_sched *s, uint64_t now)
 	s->sync_task = NULL;
 	/* even again: releases our dispatches on lent cores to their schedulers */
 	__atomic_fetch_add(&rt->sync_gen, 1, __ATOMIC_ACQ_REL);
+	/* pairs with the acq_rel CAS of the next owner in dispatch_sync() */
 	__atomic_store_n(&rt->sync_owner, -1, __ATOMIC_RELEASE);
 	rt->dev->ops->notify(rt->dev);
 	return b;
@@ -567,6 +571,7 @@ static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t 
 			dispatch_unit(s, t, units[i], now);
 		return t->block_num;
 	}
+	/* acq_rel: pairs with the previous owner's release of sync_owner */
 	if (rt->num_sched == 1 || s->sync_task ||
 	    !__atomic_compare_exchange_n(&rt->sync_owner, &none, (int32_t)s->idx, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
@@ -590,23 +595,9 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 		return dispatch_sync(s, t, now, held);
 	if (t->shape == PTO_TRACE_SHAPE_MIX) {
 		for (uint32_t i = 0; i < s->num_clusters && t->next_block < t->block_num; i++) {
-			uint32_t c = s->clusters[i];
-			struct pto_core *lane[3] = {
-				&rt->cores[PTO2_AIC_CORE(c)],
-				&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 0)],
-				&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)],
-			};
-			bool ok = true;
-
-			for (uint32_t l = 0; l < 3; l++)
-				if ((t->lanes & (1u << l)) && !core_idle(lane[l]))
-					ok = false;
-			if (!ok)
+			if (!unit_idle(rt, t, s->clusters[i]))
 				continue;
-			for (uint32_t l = 0; l < 3; l++)
-				if (t->lanes & (1u << l))
-					dispatch_sub(s, lane[l], t, t->next_block, l, now);
-			t->next_block++;
+			dispatch_unit(s, t, s->clusters[i], now);
 			n++;
 		}
 		return n;
@@ -634,9 +625,9 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 static bool shape_has_room(struct pto_sched *s, uint32_t sh)
 {
 	if (sh == PTO_TRACE_SHAPE_MIX)
-		return free_clusters(s, PTO_LANE_AIV0 | PTO_LANE_AIV1) > 0 ||
-		       free_clusters(s, PTO_LANE_AIC | PTO_LANE_AIV0) > 0;
-	return free_cores(s, sh, false) > 0;
+		return any_cluster_idle(s, PTO_LANE_AIV0 | PTO_LANE_AIV1) ||
+		       any_cluster_idle(s, PTO_LANE_AIC | PTO_LANE_AIV0);
+	return any_core_takes(s, sh);
 }
 
 static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
@@ -697,6 +688,7 @@ static bool run_finished(struct pto_runtime *rt)
 	/* acquire: pairs with the orchestrator's release store of orch_done */
 	if (!__atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE))
 		return false;
+	/* acquire: pairs with the release increment of completed in task_complete() */
 	return __atomic_load_n(&rt->completed, __ATOMIC_ACQUIRE) ==
 	       __atomic_load_n(&rt->submitted, __ATOMIC_RELAXED);
 }
@@ -768,6 +760,8 @@ static void *sched_main(void *arg)
 	/* leave nothing behind in the local buffers (the run is over or failed) */
 	for (uint32_t sh = 0; sh < PTO_NUM_SHAPES; sh++)
 		s->num_local[sh] = 0;
+	/* one shared add per run, not per dispatch; pto__sched_join() orders it */
+	__atomic_fetch_add(&rt->dispatches, s->dispatches, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -922,6 +916,7 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->lending = false;
 		s->offer_gen = 0;
 		s->offer_n = 0;
+		s->dispatches = 0;
 	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];
