@@ -354,8 +354,10 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
 /*
  * After back-pressure, wait until an eighth of the window is free again (or
  * retiring pauses for ORCH_REFILL_NS) instead of taking slots one by one:
- * spinning and waking per retired task kept the orchestrator's CPU busy and
- * starved the emulated cores on a 2-CPU machine (docs/runtime.md, Idling).
+ * waking per retired task kept the orchestrator's CPU busy and starved the
+ * emulated cores on a 2-CPU machine (docs/runtime.md, Idling).  The ring
+ * advance wakes the orchestrator only when that much is free (orch_wake_la),
+ * so the batching also saves the wake-ups, not just the submits.
  */
 #define ORCH_REFILL_NS		1000000ull
 
@@ -365,6 +367,23 @@ static bool ring_refilling(const struct pto_ring *r, uint64_t la, uint64_t idle_
 
 	return live > r->open_tasks && r->alloc.window - live < r->alloc.window / 8 &&
 	       idle_ns < ORCH_REFILL_NS;
+}
+
+/*
+ * Sleep until the ring's watermark passes @la (reaches the refill mark when
+ * @refill) or @deadline_ns.  @seen was taken before @la was loaded, so a wake
+ * in between is not lost.
+ */
+static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint32_t seen, uint64_t la,
+		       bool refill, uint64_t deadline_ns)
+{
+	uint64_t want = refill ? r->alloc.next - (r->alloc.window - r->alloc.window / 8) : la + 1;
+
+	/* seq_cst pair with pto__ring_advance()'s store of la and load of orch_wake_la */
+	__atomic_store_n(&r->orch_wake_la, want, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->ctl->last_task_alive, __ATOMIC_SEQ_CST) == la)
+		pto_waiter_sleep(&rt->orch_wait, seen, deadline_ns);
+	__atomic_store_n(&r->orch_wake_la, 0, __ATOMIC_RELAXED);
 }
 
 /*
@@ -429,7 +448,7 @@ static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_
 		wake_at = last_progress + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1;
 		if (refill && last_progress + ORCH_REFILL_NS + 1 < wake_at)
 			wake_at = last_progress + ORCH_REFILL_NS + 1;
-		pto_waiter_sleep(&rt->orch_wait, seen, wake_at);
+		ring_sleep(rt, r, seen, la, refill, wake_at);
 	}
 	if (t_wait) {
 		uint64_t now = pto_now_ns();
@@ -932,12 +951,42 @@ static bool task_settled(struct pto_runtime *rt, int64_t id, bool write)
 	return done;
 }
 
+/* Wait until every task in dep_scratch settled (see task_settled()), or fail. */
+static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint64_t deadline)
+{
+	uint32_t spins = 0;
+
+	for (uint32_t i = 0; i < rt->num_dep_scratch;) {
+		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
+		uint64_t now;
+
+		if (task_settled(rt, rt->dep_scratch[i], write)) {
+			i++;
+			continue;
+		}
+		if (pto__rt_error(rt))
+			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s", fn,
+					 rt->err.msg);
+		now = pto_now_ns();
+		if (now > deadline)
+			return orch_fail(rt, PTO_E_TENSOR_WAIT, "%s: task %" PRId64 " did not "
+					 "finish within %u ms", fn, rt->dep_scratch[i],
+					 rt->cfg.stall_timeout_ms);
+		if (spins < PTO_SPIN_BUDGET) {
+			spins++;
+			pto_cpu_relax();
+			continue;
+		}
+		pto_waiter_sleep(&rt->orch_wait, seen, deadline + 1);
+	}
+	return 0;
+}
+
 static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
 			 void *value, bool write, const char *fn)
 {
 	uint64_t flat = 0, stride = 1, esz, deadline, t0;
 	uint8_t *host;
-	uint32_t spins = 0;
 	struct lookup_ctx lc = { rt, 0 };
 	int ret = pto__orch_check(rt, fn);
 
@@ -986,29 +1035,17 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	}
 	t0 = pto_now_ns();
 	deadline = t0 + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull;
-	for (uint32_t i = 0; i < rt->num_dep_scratch;) {
-		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
-		uint64_t now;
-
-		if (task_settled(rt, rt->dep_scratch[i], write)) {
-			i++;
-			continue;
-		}
-		if (pto__rt_error(rt))
-			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s", fn,
-					 rt->err.msg);
-		now = pto_now_ns();
-		if (now > deadline)
-			return orch_fail(rt, PTO_E_TENSOR_WAIT, "%s: task %" PRId64 " did not "
-					 "finish within %u ms", fn, rt->dep_scratch[i],
-					 rt->cfg.stall_timeout_ms);
-		if (spins < PTO_SPIN_BUDGET) {
-			spins++;
-			pto_cpu_relax();
-			continue;
-		}
-		pto_waiter_sleep(&rt->orch_wait, seen, deadline + 1);
-	}
+	/*
+	 * seq_cst pair with task_complete()'s count and flag load: a task that
+	 * completed without seeing the flag is ordered before this load of
+	 * completed, which acquires its state for task_settled().
+	 */
+	__atomic_store_n(&rt->orch_wants_done, 1, __ATOMIC_SEQ_CST);
+	(void)__atomic_load_n(&rt->completed, __ATOMIC_SEQ_CST);
+	ret = orch_wait_tasks(rt, fn, write, deadline);
+	__atomic_store_n(&rt->orch_wants_done, 0, __ATOMIC_RELAXED);
+	if (ret)
+		return ret;
 	if (pto_trace_on(rt->trace))
 		pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_TENSOR_WAIT, t0, pto_now_ns(),
 				     rt->num_dep_scratch);

@@ -115,6 +115,12 @@ struct pto_ring {
 	uint32_t open_tasks;
 	_Alignas(64) uint32_t advance_lock;
 	uint32_t advance_pending;
+	/*
+	 * The watermark the orchestrator sleeps for: pto__ring_advance() wakes it
+	 * only once last_task_alive reaches this (0 = any advance).  Written by
+	 * the orchestrator, read by whoever advances the ring.
+	 */
+	uint64_t orch_wake_la;
 };
 
 /* One dispatch held by a core: which block/lane of which task. */
@@ -217,6 +223,12 @@ struct pto_runtime {
 	uint64_t last_retire_ns;		/* atomic (max) */
 	struct pto_run_error err;
 	struct pto_waiter orch_wait;	/* woken by ring advance and task completion */
+	/*
+	 * 1 while the orchestrator waits for tasks to complete (blocking tensor
+	 * access): only then does a completion wake it, so a ring-blocked
+	 * orchestrator is not woken once per task.
+	 */
+	uint32_t orch_wants_done;
 
 	/* tracing */
 	struct pto_trace *trace;	/* the run being recorded; NULL = off */

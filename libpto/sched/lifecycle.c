@@ -127,8 +127,14 @@ void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 			 * pairs with the orchestrator's acquire load of last_task_alive
 			 * (ring_alive() in orch.c) before it reuses a slot or heap block.
 			 */
-			reg_store_release(&r->ctl->last_task_alive, la);
-			pto_waiter_wake(&rt->orch_wait);
+			/*
+			 * seq_cst store of la, then seq_cst load of the wanted watermark:
+			 * pairs with ring_sleep()'s seq_cst store of orch_wake_la and
+			 * reload of last_task_alive, so one of the two sees the other.
+			 */
+			__atomic_store_n(&r->ctl->last_task_alive, la, __ATOMIC_SEQ_CST);
+			if (la >= __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST))
+				pto_waiter_wake(&rt->orch_wait);
 		}
 		__atomic_store_n(&r->advance_lock, 0, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&r->advance_pending, __ATOMIC_SEQ_CST))

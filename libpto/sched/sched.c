@@ -183,8 +183,14 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 	/* the pass's clock, like first_dispatch_ns: no clock read per task */
 	__atomic_store_n(&rt->last_retire_ns, now, __ATOMIC_RELAXED);
 	/* release: termination (completed == submitted) implies all of the above */
-	__atomic_fetch_add(&rt->completed, 1, __ATOMIC_RELEASE);
-	pto_waiter_wake(&rt->orch_wait);
+	/*
+	 * seq_cst count, then seq_cst load of the flag: pairs with the
+	 * orchestrator's seq_cst store of orch_wants_done and load of completed
+	 * in tensor_access(): either it sees this task done or this sees the flag.
+	 */
+	__atomic_fetch_add(&rt->completed, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&rt->orch_wants_done, __ATOMIC_SEQ_CST))
+		pto_waiter_wake(&rt->orch_wait);
 }
 
 static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub,
