@@ -33,7 +33,6 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/error_impl.h"
-#include "runtime/regs.h"
 #include "sim/sim.h"
 
 #define KMOD_PAGE		4096u
@@ -49,7 +48,6 @@
  * @regs_all: every register window mapped (soft device), else NULL.
  * @regs_size: its size.
  * @regs: host pointer of each window.
- * @kernels: kernel table the sim engine reads (acquire) at dispatch.
  * @fin_seq: process-local completion counter, bumped (seq-cst) after a FIN.
  * @waiters: threads that may be asleep in PTO2_IOC_WAIT.
  * @kseq: last value of the module's completion counter seen by a waiter.
@@ -62,7 +60,6 @@ struct kmod_dev {
 	uint8_t *regs_all;
 	uint64_t regs_size;
 	struct pto2_core_regs **regs;
-	pto_kernel_fn kernels[PTO2_MAX_KERNELS];
 	uint32_t fin_seq;
 	uint32_t waiters;
 	uint32_t kseq;
@@ -222,20 +219,6 @@ static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t 
 	return 0;
 }
 
-static int kmod_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn)
-{
-	struct kmod_dev *k = kdev(dev);
-
-	if (!dev->sim)
-		return pto__fail(-EOPNOTSUPP, "kernel %u: hardware cores load kernels themselves",
-				 id);
-	if (id >= PTO2_MAX_KERNELS)
-		return pto__fail(-EINVAL, "kernel id %u: must be below %u", id, PTO2_MAX_KERNELS);
-	/* pairs with the engine's acquire load at dispatch */
-	__atomic_store_n(&k->kernels[id], fn, __ATOMIC_RELEASE);
-	return 0;
-}
-
 /* Unmap and close everything kmod_open() set up; safe on a partial set-up. */
 static void kmod_teardown(struct pto_device *dev)
 {
@@ -282,7 +265,6 @@ static const struct pto_device_ops kmod_ops = {
 	.completion_seq = kmod_completion_seq,
 	.wait_completion = kmod_wait_completion,
 	.notify = kmod_notify,
-	.set_kernel = kmod_set_kernel,
 };
 
 static int kmod_query(struct pto_device *dev, struct kmod_dev *k, const char *path)
@@ -360,31 +342,6 @@ static int kmod_map_windows(struct pto_device *dev, struct kmod_dev *k, const ch
 	return 0;
 }
 
-/* Identity, payload buffers and reset state of every core, as firmware would. */
-static int kmod_init_windows(struct pto_device *dev)
-{
-	uint32_t nc = dev->info.num_clusters, i;
-	uint64_t per_core = (uint64_t)PTO2_PAYLOAD_SIZE * PTO2_PAYLOADS_PER_CORE;
-	uint64_t payloads;
-	int ret;
-
-	ret = pto__device_alloc_pinned(dev, per_core * dev->info.num_cores, PTO2_REG_WINDOW_SIZE,
-				       &payloads);
-	if (ret)
-		return ret;
-	for (i = 0; i < dev->info.num_cores; i++) {
-		struct pto2_core_regs *r = dev->regs[i];
-
-		reg_store_relaxed(&r->payload_addr, payloads + per_core * i);
-		reg_store_relaxed(&r->core_id, i);
-		reg_store_relaxed(&r->core_type, PTO2_CORE_TYPE(nc, i));
-		reg_store_relaxed(&r->cluster_id, PTO2_CORE_CLUSTER(nc, i));
-		reg_store_relaxed(&r->sub_block_id, PTO2_CORE_LANE(nc, i));
-	}
-	/* the engine starts after this (pthread_create orders it) */
-	return 0;
-}
-
 static uint32_t kmod_workers(uint32_t num_cores)
 {
 	const char *env = getenv("PTO_KMOD_WORKERS");
@@ -406,7 +363,6 @@ static uint32_t kmod_workers(uint32_t num_cores)
  */
 int pto__kmod_open(struct pto_device *dev, const char *path)
 {
-	struct pto_sim_config cfg = { 0 };
 	struct kmod_dev *k;
 	int ret;
 
@@ -440,26 +396,14 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 		ret = kmod_map_windows(dev, k, path);
 	if (ret)
 		goto err;
-	ret = kmod_init_windows(dev);
+	ret = pto__device_init_windows(dev);
 	if (ret)
 		goto err;
-
 	if (k->platform == PTO2_PLATFORM_SOFT) {
-		cfg.num_clusters = dev->info.num_clusters;
-		cfg.num_workers = kmod_workers(dev->info.num_cores);
-		cfg.regs = k->regs;
-		cfg.gm = k->aperture;
-		cfg.gm_size = k->aperture_size;
-		cfg.kernels = k->kernels;
-		cfg.on_fin = kmod_on_fin;
-		cfg.on_fin_arg = k;
-		ret = pto_sim_start(&cfg, &dev->sim);
-		if (ret) {
-			ret = pto__fail(ret, "%s: starting the core engine: %s", path,
-					strerror(-ret));
+		ret = pto__device_start_sim(dev, k->aperture, k->aperture_size,
+					    kmod_workers(dev->info.num_cores), kmod_on_fin, k);
+		if (ret)
 			goto err;
-		}
-		dev->info.num_workers = cfg.num_workers;
 	}
 	return 0;
 
