@@ -33,6 +33,7 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/error_impl.h"
+#include "libpto/util/waiter.h"
 #include "sim/sim.h"
 
 #define KMOD_PAGE		4096u
@@ -144,14 +145,6 @@ static uint32_t kmod_completion_seq(struct pto_device *dev)
 	return __atomic_load_n(&kdev(dev)->fin_seq, __ATOMIC_ACQUIRE);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Move the completion counter (a worker published FIN/EXITED, or notify):
  * count it, and wake sleepers through the module.
@@ -190,7 +183,7 @@ static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t 
 
 	if (k->platform != PTO2_PLATFORM_SOFT) {
 		/* no completion interrupt: sleep a poll interval, callers re-check COND */
-		uint64_t now = mono_ns();
+		uint64_t now = pto_now_ns();
 		struct timespec ts = { 0, KMOD_HW_POLL_NS };
 
 		if (kmod_completion_seq(dev) == seen && now < w.deadline_ns) {
@@ -219,8 +212,8 @@ static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t 
 	return 0;
 }
 
-/* Unmap and close everything kmod_open() set up; safe on a partial set-up. */
-static void kmod_teardown(struct pto_device *dev)
+/* Unmap and close everything pto__kmod_open() set up; safe on a partial set-up. */
+static void kmod_close(struct pto_device *dev)
 {
 	struct kmod_dev *k = kdev(dev);
 	uint32_t i;
@@ -249,11 +242,6 @@ static void kmod_teardown(struct pto_device *dev)
 	free(k);
 	dev->priv = NULL;
 	dev->regs = NULL;
-}
-
-static void kmod_close(struct pto_device *dev)
-{
-	kmod_teardown(dev);
 }
 
 static const struct pto_device_ops kmod_ops = {
@@ -366,8 +354,6 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 	struct kmod_dev *k;
 	int ret;
 
-	if (!dev || !path)
-		return pto__fail(-EINVAL, "pto__kmod_open: NULL argument");
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return pto__fail(-ENOMEM, "out of memory opening %s", path);
@@ -408,7 +394,7 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 	return 0;
 
 err:
-	kmod_teardown(dev);
+	kmod_close(dev);
 	dev->ops = NULL;
 	return ret;
 }
