@@ -48,7 +48,6 @@
  * @aperture_size: its size.
  * @regs_all: every register window mapped (soft device), else NULL.
  * @regs_size: its size.
- * @regs: host pointer of each window.
  * @fin_seq: process-local completion counter, bumped (seq-cst) after a FIN.
  * @waiters: threads that may be asleep in PTO2_IOC_WAIT.
  * @kseq: last value of the module's completion counter seen by a waiter.
@@ -60,7 +59,6 @@ struct kmod_dev {
 	uint64_t aperture_size;
 	uint8_t *regs_all;
 	uint64_t regs_size;
-	struct pto2_core_regs **regs;
 	uint32_t fin_seq;
 	uint32_t waiters;
 	uint32_t kseq;
@@ -229,14 +227,14 @@ static void kmod_close(struct pto_device *dev)
 			munmap(dev->objs[i].host, dev->objs[i].size);
 	if (k->regs_all) {
 		munmap(k->regs_all, k->regs_size);
-	} else if (k->regs) {
+	} else if (dev->regs) {
 		for (i = 0; i < dev->info.num_cores; i++)
-			if (k->regs[i])
-				munmap(k->regs[i], KMOD_PAGE);
+			if (dev->regs[i])
+				munmap(dev->regs[i], KMOD_PAGE);
 	}
 	if (k->aperture)
 		munmap(k->aperture, k->aperture_size);
-	free(k->regs);
+	free(dev->regs);
 	if (k->fd >= 0)
 		close(k->fd);
 	free(k);
@@ -310,7 +308,7 @@ static int kmod_attach(struct pto_device *dev, struct kmod_dev *k, const char *p
 	k->regs_all = p;
 	k->regs_size = at.regs_size;
 	for (i = 0; i < dev->info.num_cores; i++)
-		k->regs[i] = (struct pto2_core_regs *)(k->regs_all + (size_t)i * KMOD_PAGE);
+		dev->regs[i] = (struct pto2_core_regs *)(k->regs_all + (size_t)i * KMOD_PAGE);
 	return 0;
 }
 
@@ -325,7 +323,7 @@ static int kmod_map_windows(struct pto_device *dev, struct kmod_dev *k, const ch
 		if (ret)
 			return pto__fail(ret, "%s: mapping the window of core %u: %s", path, i,
 					 strerror(-ret));
-		k->regs[i] = p;
+		dev->regs[i] = p;
 	}
 	return 0;
 }
@@ -369,12 +367,11 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 	ret = kmod_query(dev, k, path);
 	if (ret)
 		goto err;
-	k->regs = calloc(dev->info.num_cores, sizeof(*k->regs));
-	if (!k->regs) {
+	dev->regs = calloc(dev->info.num_cores, sizeof(*dev->regs));
+	if (!dev->regs) {
 		ret = pto__fail(-ENOMEM, "out of memory opening %s", path);
 		goto err;
 	}
-	dev->regs = k->regs;
 
 	if (k->platform == PTO2_PLATFORM_SOFT)
 		ret = kmod_attach(dev, k, path);
