@@ -161,8 +161,7 @@ static int pto2_ioc_signal(struct pto2_file *pf, void *data)
 		pto2_dbg(pdev, "SIGNAL: count %u must be 1..%u\n", a->count, PTO2_MAX_SIGNAL);
 		return -EINVAL;
 	}
-	/* only this file can set attached to itself, so a lockless compare is exact */
-	if (READ_ONCE(pdev->attached) != pf->file)
+	if (!pto2_is_attached(pf))
 		return -EPERM;
 	atomic_add(a->count, &pdev->comp_seq);
 	wake_up_all(&pdev->comp_wq);
