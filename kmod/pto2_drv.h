@@ -147,6 +147,17 @@ struct pto2_file {
 	struct file *file;
 };
 
+/*
+ * Whether @pf is the soft device's core emulator.  Lockless but exact for
+ * the caller's own file: only its ATTACH sets @attached to it and only its
+ * release clears it, and neither can run inside one of its own calls
+ * except a concurrent ATTACH, which may land on either side anyway.
+ */
+static inline bool pto2_is_attached(struct pto2_file *pf)
+{
+	return READ_ONCE(pf->pdev->attached) == pf->file;
+}
+
 /**
  * struct pto2_mem_obj - a range of device memory.
  * @ref: the handle table and every mapping hold one.

@@ -24,15 +24,22 @@ union pto2_ioctl_args {
 	struct pto2_signal signal;
 };
 
+/* Reserved fields (flags, pad) must be 0 so later ABIs can give them meaning. */
+static int pto2_check_reserved(struct pto2_dev *pdev, const char *ioc, u32 flags, u32 pad)
+{
+	if (!flags && !pad)
+		return 0;
+	pto2_dbg(pdev, "%s: flags %#x / pad %#x must be 0\n", ioc, flags, pad);
+	return -EINVAL;
+}
+
 static int pto2_ioc_info(struct pto2_file *pf, void *data)
 {
 	struct pto2_dev *pdev = pf->pdev;
 	struct pto2_info *a = data;
 
-	if (a->flags) {
-		pto2_dbg(pdev, "INFO: flags %#x must be 0\n", a->flags);
+	if (pto2_check_reserved(pdev, "INFO", a->flags, 0))
 		return -EINVAL;
-	}
 	/* the whole struct is rebuilt, so nothing the caller sent goes back */
 	memset(a, 0, sizeof(*a));
 	a->abi_version = PTO2_ABI_VERSION;
@@ -52,11 +59,8 @@ static int pto2_ioc_mem_alloc(struct pto2_file *pf, void *data)
 {
 	struct pto2_mem_alloc *a = data;
 
-	if (a->flags || a->pad) {
-		pto2_dbg(pf->pdev, "MEM_ALLOC: flags %#x / pad %#x must be 0\n",
-			 a->flags, a->pad);
+	if (pto2_check_reserved(pf->pdev, "MEM_ALLOC", a->flags, a->pad))
 		return -EINVAL;
-	}
 	return pto2_mem_alloc(pf, a);
 }
 
@@ -71,10 +75,8 @@ static int pto2_ioc_mem_free(struct pto2_file *pf, void *data)
 {
 	struct pto2_mem_free *a = data;
 
-	if (a->pad) {
-		pto2_dbg(pf->pdev, "MEM_FREE: pad %#x must be 0\n", a->pad);
+	if (pto2_check_reserved(pf->pdev, "MEM_FREE", 0, a->pad))
 		return -EINVAL;
-	}
 	return pto2_mem_free(pf, a->handle);
 }
 
@@ -84,10 +86,8 @@ static int pto2_ioc_attach(struct pto2_file *pf, void *data)
 	struct pto2_attach *a = data;
 	bool first = false;
 
-	if (a->flags || a->pad) {
-		pto2_dbg(pdev, "ATTACH: flags %#x / pad %#x must be 0\n", a->flags, a->pad);
+	if (pto2_check_reserved(pdev, "ATTACH", a->flags, a->pad))
 		return -EINVAL;
-	}
 	/* the opener's credentials, so a passed fd cannot escalate */
 	if (!file_ns_capable(pf->file, &init_user_ns, CAP_SYS_ADMIN)) {
 		pto2_dbg(pdev, "ATTACH: opener lacks CAP_SYS_ADMIN\n");
@@ -125,10 +125,8 @@ static int pto2_ioc_wait(struct pto2_file *pf, void *data)
 	u64 now;
 	long ret;
 
-	if (a->flags || a->pad) {
-		pto2_dbg(pdev, "WAIT: flags %#x / pad %#x must be 0\n", a->flags, a->pad);
+	if (pto2_check_reserved(pdev, "WAIT", a->flags, a->pad))
 		return -EINVAL;
-	}
 
 	if (atomic_read(&pdev->comp_seq) == a->seq) {
 		now = ktime_get_ns();
@@ -157,13 +155,13 @@ static int pto2_ioc_signal(struct pto2_file *pf, void *data)
 	struct pto2_dev *pdev = pf->pdev;
 	struct pto2_signal *a = data;
 
-	if (a->flags || !a->count || a->count > PTO2_MAX_SIGNAL) {
-		pto2_dbg(pdev, "SIGNAL: flags %#x must be 0, count %u must be 1..%u\n",
-			 a->flags, a->count, PTO2_MAX_SIGNAL);
+	if (pto2_check_reserved(pdev, "SIGNAL", a->flags, 0))
+		return -EINVAL;
+	if (!a->count || a->count > PTO2_MAX_SIGNAL) {
+		pto2_dbg(pdev, "SIGNAL: count %u must be 1..%u\n", a->count, PTO2_MAX_SIGNAL);
 		return -EINVAL;
 	}
-	/* only this file can set attached to itself, so a lockless compare is exact */
-	if (READ_ONCE(pdev->attached) != pf->file)
+	if (!pto2_is_attached(pf))
 		return -EPERM;
 	atomic_add(a->count, &pdev->comp_seq);
 	wake_up_all(&pdev->comp_wq);

@@ -63,16 +63,6 @@ static const struct vm_operations_struct pto2_dev_vm_ops = {
 	.may_split = pto2_vm_may_split,
 };
 
-static bool pto2_is_attached(struct pto2_file *pf)
-{
-	bool ret;
-
-	mutex_lock(&pf->pdev->lock);
-	ret = pf->pdev->attached == pf->file;
-	mutex_unlock(&pf->pdev->lock);
-	return ret;
-}
-
 /* Map register windows or the aperture; the VMA then holds a device reference. */
 static int pto2_mmap_dev(struct pto2_file *pf, struct vm_area_struct *vma,
 			 unsigned long type, unsigned long id, unsigned long len)

@@ -4,11 +4,11 @@
  * executor for every core of a device (see sim.h).
  *
  * Worker w serves cores w, w + W, w + 2W, ...  Each pass polls all of them
- * once.  After SIM_SPIN_NS of empty passes the worker sets its need-wakeup
- * flag, re-polls (the flag is set with an RMW that pairs with the RMW in
- * pto_sim_kick()), and if still nothing is new it sleeps on its doorbell
- * futex; a kick wakes it only when the flag is set.  So an idle device
- * costs no CPU and a busy one costs one uncontended RMW per kick.
+ * once.  After SIM_SPIN_NS of empty passes the worker sleeps on its
+ * doorbell waiter (libpto/util/waiter: its need-wakeup count makes a kick
+ * to an awake worker cost one RMW and one load, no syscall).  The worker
+ * snapshots the doorbell before each pass, so a kick after that snapshot
+ * makes the sleep return at once.  An idle device costs no CPU.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -55,13 +55,10 @@ struct sim_core {
 
 /*
  * struct sim_worker - one worker thread, on its own cache lines.
- * @door: doorbell the worker sleeps on.
- * @sleeping: need-wakeup flag: 1 from just before the final re-poll until
- *	the worker is awake again.
+ * @door: doorbell the worker sleeps on; pto_sim_kick() wakes it.
  */
 struct sim_worker {
 	struct pto_waiter door;
-	uint32_t sleeping;
 	uint32_t index;
 	struct pto_sim *sim;
 	pthread_t thread;
@@ -186,16 +183,12 @@ static void *sim_worker_main(void *arg)
 			continue;
 		}
 		/*
-		 * Need-wakeup, paired with the RMW in pto_sim_kick(): both
-		 * sides use read-modify-writes on @sleeping, so either the
-		 * kicker's RMW reads our 1 (and wakes us), or our exchange
-		 * reads the kicker's RMW and acquires its DATA_MAIN_BASE
-		 * store, which the re-poll below then sees.
+		 * A kick whose DATA_MAIN_BASE store the pass above missed
+		 * bumped the doorbell after @seen was read (had @seen
+		 * included it, its acquire would have shown the store), so
+		 * this returns at once instead of losing the wake-up.
 		 */
-		__atomic_exchange_n(&w->sleeping, 1, __ATOMIC_SEQ_CST);
-		if (!sim_poll_cores(w, &wake_at))
-			pto_waiter_sleep(&w->door, seen, wake_at);
-		__atomic_store_n(&w->sleeping, 0, __ATOMIC_RELAXED);
+		pto_waiter_sleep(&w->door, seen, wake_at);
 		idle_since = 0;
 	}
 	return NULL;
@@ -290,11 +283,11 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core)
 		return;
 	w = &sim->workers[core % sim->cfg.num_workers];
 	/*
-	 * DATA_MAIN_BASE was stored; read the need-wakeup flag with an RMW
-	 * (release: orders that store before it) - see sim_worker_main().
+	 * After the DATA_MAIN_BASE store: the doorbell's seq-cst bump pairs
+	 * with the acquire snapshot in sim_worker_main(); it futex-wakes
+	 * only a worker that is asleep.
 	 */
-	if (__atomic_fetch_or(&w->sleeping, 0, __ATOMIC_SEQ_CST))
-		pto_waiter_wake(&w->door);
+	pto_waiter_wake(&w->door);
 }
 
 uint32_t pto_sim_completion_seq(struct pto_sim *sim)

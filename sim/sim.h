@@ -10,8 +10,8 @@
  *
  * Workers never outnumber what they were told (default: online CPUs); each
  * serves a fixed subset of cores, spins for a bounded budget when there is
- * nothing to do, then sleeps on a futex with a need-wakeup flag that
- * pto_sim_kick() checks, so an idle device uses no CPU.
+ * nothing to do, then sleeps on a libpto/util/waiter doorbell that
+ * pto_sim_kick() rings, so an idle device uses no CPU.
  */
 #ifndef PTO_SIM_H
 #define PTO_SIM_H

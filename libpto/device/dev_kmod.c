@@ -33,7 +33,7 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/error_impl.h"
-#include "runtime/regs.h"
+#include "libpto/util/waiter.h"
 #include "sim/sim.h"
 
 #define KMOD_PAGE		4096u
@@ -48,8 +48,6 @@
  * @aperture_size: its size.
  * @regs_all: every register window mapped (soft device), else NULL.
  * @regs_size: its size.
- * @regs: host pointer of each window.
- * @kernels: kernel table the sim engine reads (acquire) at dispatch.
  * @fin_seq: process-local completion counter, bumped (seq-cst) after a FIN.
  * @waiters: threads that may be asleep in PTO2_IOC_WAIT.
  * @kseq: last value of the module's completion counter seen by a waiter.
@@ -61,8 +59,6 @@ struct kmod_dev {
 	uint64_t aperture_size;
 	uint8_t *regs_all;
 	uint64_t regs_size;
-	struct pto2_core_regs **regs;
-	pto_kernel_fn kernels[PTO2_MAX_KERNELS];
 	uint32_t fin_seq;
 	uint32_t waiters;
 	uint32_t kseq;
@@ -147,14 +143,6 @@ static uint32_t kmod_completion_seq(struct pto_device *dev)
 	return __atomic_load_n(&kdev(dev)->fin_seq, __ATOMIC_ACQUIRE);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Move the completion counter (a worker published FIN/EXITED, or notify):
  * count it, and wake sleepers through the module.
@@ -193,7 +181,7 @@ static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t 
 
 	if (k->platform != PTO2_PLATFORM_SOFT) {
 		/* no completion interrupt: sleep a poll interval, callers re-check COND */
-		uint64_t now = mono_ns();
+		uint64_t now = pto_now_ns();
 		struct timespec ts = { 0, KMOD_HW_POLL_NS };
 
 		if (kmod_completion_seq(dev) == seen && now < w.deadline_ns) {
@@ -222,22 +210,8 @@ static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t 
 	return 0;
 }
 
-static int kmod_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn)
-{
-	struct kmod_dev *k = kdev(dev);
-
-	if (!dev->sim)
-		return pto__fail(-EOPNOTSUPP, "kernel %u: hardware cores load kernels themselves",
-				 id);
-	if (id >= PTO2_MAX_KERNELS)
-		return pto__fail(-EINVAL, "kernel id %u: must be below %u", id, PTO2_MAX_KERNELS);
-	/* pairs with the engine's acquire load at dispatch */
-	__atomic_store_n(&k->kernels[id], fn, __ATOMIC_RELEASE);
-	return 0;
-}
-
-/* Unmap and close everything kmod_open() set up; safe on a partial set-up. */
-static void kmod_teardown(struct pto_device *dev)
+/* Unmap and close everything pto__kmod_open() set up; safe on a partial set-up. */
+static void kmod_close(struct pto_device *dev)
 {
 	struct kmod_dev *k = kdev(dev);
 	uint32_t i;
@@ -253,24 +227,19 @@ static void kmod_teardown(struct pto_device *dev)
 			munmap(dev->objs[i].host, dev->objs[i].size);
 	if (k->regs_all) {
 		munmap(k->regs_all, k->regs_size);
-	} else if (k->regs) {
+	} else if (dev->regs) {
 		for (i = 0; i < dev->info.num_cores; i++)
-			if (k->regs[i])
-				munmap(k->regs[i], KMOD_PAGE);
+			if (dev->regs[i])
+				munmap(dev->regs[i], KMOD_PAGE);
 	}
 	if (k->aperture)
 		munmap(k->aperture, k->aperture_size);
-	free(k->regs);
+	free(dev->regs);
 	if (k->fd >= 0)
 		close(k->fd);
 	free(k);
 	dev->priv = NULL;
 	dev->regs = NULL;
-}
-
-static void kmod_close(struct pto_device *dev)
-{
-	kmod_teardown(dev);
 }
 
 static const struct pto_device_ops kmod_ops = {
@@ -282,7 +251,6 @@ static const struct pto_device_ops kmod_ops = {
 	.completion_seq = kmod_completion_seq,
 	.wait_completion = kmod_wait_completion,
 	.notify = kmod_notify,
-	.set_kernel = kmod_set_kernel,
 };
 
 static int kmod_query(struct pto_device *dev, struct kmod_dev *k, const char *path)
@@ -340,7 +308,7 @@ static int kmod_attach(struct pto_device *dev, struct kmod_dev *k, const char *p
 	k->regs_all = p;
 	k->regs_size = at.regs_size;
 	for (i = 0; i < dev->info.num_cores; i++)
-		k->regs[i] = (struct pto2_core_regs *)(k->regs_all + (size_t)i * KMOD_PAGE);
+		dev->regs[i] = (struct pto2_core_regs *)(k->regs_all + (size_t)i * KMOD_PAGE);
 	return 0;
 }
 
@@ -355,33 +323,8 @@ static int kmod_map_windows(struct pto_device *dev, struct kmod_dev *k, const ch
 		if (ret)
 			return pto__fail(ret, "%s: mapping the window of core %u: %s", path, i,
 					 strerror(-ret));
-		k->regs[i] = p;
+		dev->regs[i] = p;
 	}
-	return 0;
-}
-
-/* Identity, payload buffers and reset state of every core, as firmware would. */
-static int kmod_init_windows(struct pto_device *dev)
-{
-	uint32_t nc = dev->info.num_clusters, i;
-	uint64_t per_core = (uint64_t)PTO2_PAYLOAD_SIZE * PTO2_PAYLOADS_PER_CORE;
-	uint64_t payloads;
-	int ret;
-
-	ret = pto__device_alloc_pinned(dev, per_core * dev->info.num_cores, PTO2_REG_WINDOW_SIZE,
-				       &payloads);
-	if (ret)
-		return ret;
-	for (i = 0; i < dev->info.num_cores; i++) {
-		struct pto2_core_regs *r = dev->regs[i];
-
-		reg_store_relaxed(&r->payload_addr, payloads + per_core * i);
-		reg_store_relaxed(&r->core_id, i);
-		reg_store_relaxed(&r->core_type, PTO2_CORE_TYPE(nc, i));
-		reg_store_relaxed(&r->cluster_id, PTO2_CORE_CLUSTER(nc, i));
-		reg_store_relaxed(&r->sub_block_id, PTO2_CORE_LANE(nc, i));
-	}
-	/* the engine starts after this (pthread_create orders it) */
 	return 0;
 }
 
@@ -406,12 +349,9 @@ static uint32_t kmod_workers(uint32_t num_cores)
  */
 int pto__kmod_open(struct pto_device *dev, const char *path)
 {
-	struct pto_sim_config cfg = { 0 };
 	struct kmod_dev *k;
 	int ret;
 
-	if (!dev || !path)
-		return pto__fail(-EINVAL, "pto__kmod_open: NULL argument");
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return pto__fail(-ENOMEM, "out of memory opening %s", path);
@@ -427,12 +367,11 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 	ret = kmod_query(dev, k, path);
 	if (ret)
 		goto err;
-	k->regs = calloc(dev->info.num_cores, sizeof(*k->regs));
-	if (!k->regs) {
+	dev->regs = calloc(dev->info.num_cores, sizeof(*dev->regs));
+	if (!dev->regs) {
 		ret = pto__fail(-ENOMEM, "out of memory opening %s", path);
 		goto err;
 	}
-	dev->regs = k->regs;
 
 	if (k->platform == PTO2_PLATFORM_SOFT)
 		ret = kmod_attach(dev, k, path);
@@ -440,31 +379,19 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 		ret = kmod_map_windows(dev, k, path);
 	if (ret)
 		goto err;
-	ret = kmod_init_windows(dev);
+	ret = pto__device_init_windows(dev);
 	if (ret)
 		goto err;
-
 	if (k->platform == PTO2_PLATFORM_SOFT) {
-		cfg.num_clusters = dev->info.num_clusters;
-		cfg.num_workers = kmod_workers(dev->info.num_cores);
-		cfg.regs = k->regs;
-		cfg.gm = k->aperture;
-		cfg.gm_size = k->aperture_size;
-		cfg.kernels = k->kernels;
-		cfg.on_fin = kmod_on_fin;
-		cfg.on_fin_arg = k;
-		ret = pto_sim_start(&cfg, &dev->sim);
-		if (ret) {
-			ret = pto__fail(ret, "%s: starting the core engine: %s", path,
-					strerror(-ret));
+		ret = pto__device_start_sim(dev, k->aperture, k->aperture_size,
+					    kmod_workers(dev->info.num_cores), kmod_on_fin, k);
+		if (ret)
 			goto err;
-		}
-		dev->info.num_workers = cfg.num_workers;
 	}
 	return 0;
 
 err:
-	kmod_teardown(dev);
+	kmod_close(dev);
 	dev->ops = NULL;
 	return ret;
 }

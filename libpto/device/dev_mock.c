@@ -5,10 +5,10 @@
  * aperture), each core's register window is a page of one shared
  * anonymous mapping, and the sim/ engine runs the cores.
  *
- * Bring-up order: aperture, windows, allocator, the cores' payload
- * buffers (pinned device memory), window identity fields, kernel table,
- * then the engine; pthread_create orders every one of those writes
- * before the workers' first look.
+ * Bring-up order: aperture, windows (reset state), allocator, then
+ * device.c's window identity and payload buffers and the engine;
+ * pthread_create orders every one of those writes before the workers'
+ * first look.
  */
 #include <errno.h>
 #include <sched.h>
@@ -27,18 +27,13 @@
 /* First page of the aperture is never handed out: device address 0 means "none". */
 #define MOCK_RESERVED		4096u
 
-/*
- * struct mock_priv - mock backend state.
- * @kernels: kernel table the cores read (acquire) at dispatch time;
- *	written with release by set_kernel.
- */
+/* struct mock_priv - mock backend state. */
 struct mock_priv {
 	int memfd;
 	uint8_t *gm;
 	uint64_t mem_size;
 	uint8_t *win;
 	size_t win_len;
-	pto_kernel_fn *kernels;
 	struct pto_arena arena;
 	int arena_ready;
 };
@@ -66,7 +61,6 @@ static void mock_release(struct pto_device *dev)
 		munmap(m->gm, m->mem_size);
 	if (m->memfd >= 0)
 		close(m->memfd);
-	free(m->kernels);
 	free(dev->regs);
 	dev->regs = NULL;
 	free(m);
@@ -118,13 +112,6 @@ static void mock_notify(struct pto_device *dev)
 	pto_sim_notify(dev->sim);
 }
 
-static int mock_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn)
-{
-	/* pairs with the acquire load in pto_exec_run() */
-	__atomic_store_n(&mock(dev)->kernels[id], fn, __ATOMIC_RELEASE);
-	return 0;
-}
-
 static const struct pto_device_ops mock_ops = {
 	.name = "mock",
 	.close = mock_release,
@@ -134,7 +121,6 @@ static const struct pto_device_ops mock_ops = {
 	.completion_seq = mock_completion_seq,
 	.wait_completion = mock_wait_completion,
 	.notify = mock_notify,
-	.set_kernel = mock_set_kernel,
 };
 
 /* Recommend every CPU this process may run on, ascending. */
@@ -174,20 +160,12 @@ static int mock_map_memory(struct mock_priv *m, uint32_t cores)
 	return 0;
 }
 
-/* Identity, payload buffers and the reset state of every window. */
-static void mock_bring_up(struct pto_device *dev, uint64_t payloads)
+/* Power-on state of every window (the module's soft device does the same). */
+static void mock_reset_windows(struct pto_device *dev)
 {
-	uint32_t nc = dev->info.num_clusters;
-
 	for (uint32_t i = 0; i < dev->info.num_cores; i++) {
 		struct pto2_core_regs *r = dev->regs[i];
 
-		reg_store_relaxed(&r->payload_addr,
-				  payloads + (uint64_t)i * PTO2_PAYLOADS_PER_CORE * PTO2_PAYLOAD_SIZE);
-		reg_store_relaxed(&r->core_id, i);
-		reg_store_relaxed(&r->core_type, PTO2_CORE_TYPE(nc, i));
-		reg_store_relaxed(&r->cluster_id, PTO2_CORE_CLUSTER(nc, i));
-		reg_store_relaxed(&r->sub_block_id, PTO2_CORE_LANE(nc, i));
 		reg_store_relaxed(&r->cond, PTO2_COND_IDLE);
 		/* the engine starts after this (pthread_create orders it) */
 		reg_store_relaxed(&r->data_main_base, PTO2_REG_IDLE);
@@ -197,11 +175,9 @@ static void mock_bring_up(struct pto_device *dev, uint64_t payloads)
 int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
 {
 	uint32_t cores = spec->clusters * PTO2_CORES_PER_CLUSTER;
-	uint64_t payload_bytes = (uint64_t)cores * PTO2_PAYLOADS_PER_CORE * PTO2_PAYLOAD_SIZE;
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	struct pto_sim_config cfg;
+	uint32_t workers = spec->workers ? spec->workers : (online > 0 ? (uint32_t)online : 1);
 	struct mock_priv *m;
-	uint64_t payloads;
 	int rc;
 
 	m = calloc(1, sizeof(*m));
@@ -219,47 +195,32 @@ int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
 	dev->info.num_aic = spec->clusters;
 	dev->info.num_aiv = spec->clusters * PTO2_AIV_PER_CLUSTER;
 	dev->info.mem_size = spec->mem_size;
-	dev->info.num_workers = spec->workers ? spec->workers : (online > 0 ? (uint32_t)online : 1);
-	/* a worker serves at least one core */
-	if (dev->info.num_workers > cores)
-		dev->info.num_workers = cores;
 	mock_recommend_cpus(&dev->info);
 
 	rc = mock_map_memory(m, cores);
 	if (rc)
 		goto fail;
 	dev->regs = calloc(cores, sizeof(*dev->regs));
-	m->kernels = calloc(PTO2_MAX_KERNELS, sizeof(*m->kernels));
-	if (!dev->regs || !m->kernels) {
+	if (!dev->regs) {
 		rc = pto__fail(-ENOMEM, "mock device: out of memory");
 		goto fail;
 	}
 	for (uint32_t i = 0; i < cores; i++)
 		dev->regs[i] = (struct pto2_core_regs *)(m->win + (size_t)i * PTO2_REG_WINDOW_SIZE);
+	mock_reset_windows(dev);
 	if (pto__arena_init(&m->arena, MOCK_RESERVED, m->mem_size & ~(uint64_t)(PTO_ARENA_GRAIN - 1))) {
 		rc = pto__fail(-ENOMEM, "mock device: out of memory");
 		goto fail;
 	}
 	m->arena_ready = 1;
-	rc = pto__device_alloc_pinned(dev, payload_bytes, PTO2_REG_WINDOW_SIZE, &payloads);
+	rc = pto__device_init_windows(dev);
 	if (rc)
 		goto fail;
-	mock_bring_up(dev, payloads);
-
-	cfg = (struct pto_sim_config) {
-		.num_clusters = spec->clusters,
-		.num_workers = dev->info.num_workers,
-		.regs = dev->regs,
-		.gm = m->gm,
-		.gm_size = m->mem_size,
-		.kernels = m->kernels,
-	};
-	rc = pto_sim_start(&cfg, &dev->sim);
-	if (rc) {
-		rc = pto__fail(rc, "mock device: starting %u core workers: %s",
-			       cfg.num_workers, strerror(-rc));
+	/* a worker serves at least one core */
+	rc = pto__device_start_sim(dev, m->gm, m->mem_size, workers > cores ? cores : workers,
+				   NULL, NULL);
+	if (rc)
 		goto fail;
-	}
 	return 0;
 fail:
 	mock_release(dev);

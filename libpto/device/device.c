@@ -19,6 +19,8 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/error_impl.h"
+#include "runtime/regs.h"
+#include "sim/sim.h"
 
 #define MOCK_MEM_MIN		(1ull << 20)
 #define MOCK_MEM_MAX		(64ull << 30)
@@ -224,7 +226,59 @@ int pto__device_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn
 	if (id >= PTO2_MAX_KERNELS)
 		return pto__fail(-EINVAL, "kernel id %u out of range (0..%u)", id,
 				 PTO2_MAX_KERNELS - 1);
-	return dev->ops->set_kernel(dev, id, fn);
+	if (!dev->sim)
+		return pto__fail(-EOPNOTSUPP, "kernel %u: hardware cores load kernels themselves",
+				 id);
+	/* pairs with the acquire load in pto_exec_run() */
+	__atomic_store_n(&dev->kernels[id], fn, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* --- bring-up shared by the backends whose cores libpto runs ---------------- */
+
+int pto__device_init_windows(struct pto_device *dev)
+{
+	uint32_t nc = dev->info.num_clusters;
+	uint64_t per_core = (uint64_t)PTO2_PAYLOAD_SIZE * PTO2_PAYLOADS_PER_CORE;
+	uint64_t payloads;
+	int rc;
+
+	rc = pto__device_alloc_pinned(dev, per_core * dev->info.num_cores, PTO2_REG_WINDOW_SIZE,
+				      &payloads);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < dev->info.num_cores; i++) {
+		struct pto2_core_regs *r = dev->regs[i];
+
+		reg_store_relaxed(&r->payload_addr, payloads + per_core * i);
+		reg_store_relaxed(&r->core_id, i);
+		reg_store_relaxed(&r->core_type, PTO2_CORE_TYPE(nc, i));
+		reg_store_relaxed(&r->cluster_id, PTO2_CORE_CLUSTER(nc, i));
+		reg_store_relaxed(&r->sub_block_id, PTO2_CORE_LANE(nc, i));
+	}
+	return 0;
+}
+
+int pto__device_start_sim(struct pto_device *dev, uint8_t *gm, uint64_t gm_size,
+			  uint32_t workers, void (*on_fin)(void *arg), void *arg)
+{
+	struct pto_sim_config cfg = {
+		.num_clusters = dev->info.num_clusters,
+		.num_workers = workers,
+		.regs = dev->regs,
+		.gm = gm,
+		.gm_size = gm_size,
+		.kernels = dev->kernels,
+		.on_fin = on_fin,
+		.on_fin_arg = arg,
+	};
+	int rc = pto_sim_start(&cfg, &dev->sim);
+
+	if (rc)
+		return pto__fail(rc, "%s: starting %u core workers: %s", dev->info.spec, workers,
+				 strerror(-rc));
+	dev->info.num_workers = workers;
+	return 0;
 }
 
 /* --- the allocation table ----------------------------------------------------- */

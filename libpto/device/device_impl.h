@@ -55,7 +55,6 @@ struct pto_mem_obj {
  * @notify: bump the completion counter without a FIN, waking wait_completion
  *	sleepers: a scheduler asleep on completions learns that new ready work
  *	appeared (one futex for both events, no second wait source).
- * @set_kernel: make kernel @id callable by the cores (@fn NULL removes it).
  */
 struct pto_device_ops {
 	const char *name;
@@ -67,7 +66,6 @@ struct pto_device_ops {
 	uint32_t (*completion_seq)(struct pto_device *dev);
 	int (*wait_completion)(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns);
 	void (*notify)(struct pto_device *dev);
-	int (*set_kernel)(struct pto_device *dev, uint32_t id, pto_kernel_fn fn);
 };
 
 /**
@@ -76,6 +74,8 @@ struct pto_device_ops {
  * @info: what pto_device_get_info() returns.
  * @regs: host pointer of each core's register window (info.num_cores).
  * @sim: the core emulator serving this device, or NULL on hardware.
+ * @kernels: kernel table @sim reads (acquire) at dispatch; written with
+ *	release by pto__device_set_kernel().
  * @priv: backend state.
  * @mem_lock: protects @objs and @num_objs.
  * @objs: live allocations sorted by addr.
@@ -85,6 +85,7 @@ struct pto_device {
 	struct pto_device_info info;
 	struct pto2_core_regs **regs;
 	struct pto_sim *sim;
+	pto_kernel_fn kernels[PTO2_MAX_KERNELS];
 	void *priv;
 
 	pthread_mutex_t mem_lock;
@@ -101,5 +102,24 @@ struct pto_mock_spec {
 };
 int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec);
 int pto__kmod_open(struct pto_device *dev, const char *path);
+
+/*
+ * pto__device_init_windows() - for a backend whose cores libpto runs (at
+ * open, after dev->regs and the allocator are up): pinned payload buffers
+ * for every core, then each window's identity fields and payload address,
+ * as firmware would.  Return: 0 or the error of the allocation.
+ */
+int pto__device_init_windows(struct pto_device *dev);
+
+/*
+ * pto__device_start_sim() - start @workers sim/ workers on dev->regs and
+ * dev->kernels over the aperture [@gm, @gm + @gm_size); @on_fin(@arg) after
+ * each FIN (may be NULL).  Sets dev->sim and dev->info.num_workers; call it
+ * last, after pto__device_init_windows() (pthread_create orders those
+ * writes before the workers' first look).  Return: 0 or pto_sim_start()'s
+ * error, with a message.
+ */
+int pto__device_start_sim(struct pto_device *dev, uint8_t *gm, uint64_t gm_size,
+			  uint32_t workers, void (*on_fin)(void *arg), void *arg);
 
 #endif /* PTO_DEVICE_IMPL_H */

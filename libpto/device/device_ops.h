@@ -47,7 +47,8 @@ static inline void pto__device_notify(struct pto_device *dev)
 
 /*
  * pto__device_set_kernel() - make kernel @id callable by @dev's cores
- * (@fn NULL unregisters it).  Return: 0, or -EINVAL for a bad id.
+ * (@fn NULL unregisters it).  Return: 0, -EINVAL for a bad id, or
+ * -EOPNOTSUPP when the cores are hardware (they load kernels themselves).
  */
 int pto__device_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn);
 
