@@ -115,6 +115,9 @@ int pa_cache_block(const struct pa_state *st, const struct pto_tensor *cache, in
 int64_t pa_submit_softmax(struct pto_runtime *rt, const struct pa_state *st,
 			  const struct pa_tile *tile, struct pto_tensor *s, uint32_t valid,
 			  struct pa_block *blk);
+/* Submit PV: @o (created here, tile-shaped) = blk->p @ @vj. */
+int64_t pa_submit_pv(struct pto_runtime *rt, const struct pa_tile *tile, struct pa_block *blk,
+		     struct pto_tensor *vj, struct pto_tensor *o);
 /* Submit the online update with block result @o; the last one writes tile->out. */
 int64_t pa_submit_update(struct pto_runtime *rt, struct pa_tile *tile, struct pa_block *blk,
 			 struct pto_tensor *o, int first, int last);

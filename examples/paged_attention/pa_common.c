@@ -365,6 +365,19 @@ int64_t pa_submit_softmax(struct pto_runtime *rt, const struct pa_state *st,
 	return pto_submit_aiv(rt, EX_K_SOFTMAX_PREPARE, &args);
 }
 
+int64_t pa_submit_pv(struct pto_runtime *rt, const struct pa_tile *tile, struct pa_block *blk,
+		     struct pto_tensor *vj, struct pto_tensor *o)
+{
+	struct pto_args args;
+
+	pto_tensor_create(o, PTO2_DTYPE_F32, 2, tile->qi.shapes);
+	pto_args_init(&args);
+	pto_arg_input(&args, &blk->p);
+	pto_arg_input(&args, vj);
+	pto_arg_output(&args, o);
+	return pto_submit_aic(rt, EX_K_PV, &args);
+}
+
 int64_t pa_submit_update(struct pto_runtime *rt, struct pa_tile *tile, struct pa_block *blk,
 			 struct pto_tensor *o, int first, int last)
 {

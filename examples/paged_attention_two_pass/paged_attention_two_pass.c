@@ -41,12 +41,7 @@ static int pa_two_pass_tile(struct pto_runtime *rt, struct pa_state *st, struct 
 			return rc;
 		pa_submit_softmax(rt, st, tile, &st->pass_s[j],
 				  valid < st->block ? valid : st->block, &blk);
-		pto_tensor_create(&o, PTO2_DTYPE_F32, 2, tile->qi.shapes);
-		pto_args_init(&args);
-		pto_arg_input(&args, &blk.p);
-		pto_arg_input(&args, &vj);
-		pto_arg_output(&args, &o);
-		pto_submit_aic(rt, EX_K_PV, &args);
+		pa_submit_pv(rt, tile, &blk, &vj, &o);
 		pa_submit_update(rt, tile, &blk, &o, j == 0, j == nblk - 1);
 	}
 	return 0;
