@@ -107,6 +107,7 @@ void pto__orch_reset(struct pto_runtime *rt)
 		for (uint32_t i = 0; i < ring->alloc.window; i++)
 			ring->slots[i].state = PTO_TASK_CONSUMED;
 		ring->open_tasks = 0;
+		ring->orch_wake_la = PTO_NO_WAITER;
 		ring->advance_lock = 0;
 		ring->advance_pending = 0;
 		reg_store_relaxed(&ring->ctl->current_task_index, 0);
@@ -157,7 +158,7 @@ struct pto_task *pto__task_slot(struct pto_runtime *rt, int64_t id)
 
 static uint64_t ring_alive(struct pto_ring *r)
 {
-	/* pairs with the release store in pto__ring_advance() after the slot reset */
+	/* pairs with the seq_cst store in pto__ring_publish() after the slot reset */
 	return reg_load_acquire(&r->ctl->last_task_alive);
 }
 
@@ -379,11 +380,15 @@ static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint32_t seen
 {
 	uint64_t want = refill ? r->alloc.next - (r->alloc.window - r->alloc.window / 8) : la + 1;
 
-	/* seq_cst pair with pto__ring_advance()'s store of la and load of orch_wake_la */
+	/*
+	 * seq_cst pair with pto__ring_publish()'s store of la and load of
+	 * orch_wake_la.  A wiring thread also publishes at once while this is
+	 * set, instead of batching.
+	 */
 	__atomic_store_n(&r->orch_wake_la, want, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&r->ctl->last_task_alive, __ATOMIC_SEQ_CST) == la)
 		pto_waiter_sleep(&rt->orch_wait, seen, deadline_ns);
-	__atomic_store_n(&r->orch_wake_la, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->orch_wake_la, PTO_NO_WAITER, __ATOMIC_RELAXED);
 }
 
 /*
@@ -503,43 +508,6 @@ static int scope_push_task(struct pto_runtime *rt, struct pto_task *t)
 	}
 	rt->scope_tasks[rt->num_scope_tasks++] = t;
 	return 0;
-}
-
-/* Wire @t onto each producer in the scratch list; return satisfied count. */
-static uint32_t wire_fanin(struct pto_runtime *rt, struct pto_task *t, struct pto_ring *r,
-			   uint64_t *dep_top)
-{
-	uint32_t sat = 0, n = 0;
-
-	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
-		int64_t id = rt->dep_scratch[i];
-		struct pto_task *p = pto__task_slot(rt, id);
-		uint32_t st;
-
-		pto__task_lock(p);
-		st = p->state;
-		if (p->id != id || st == PTO_TASK_CONSUMED) {
-			/* retired meanwhile (or slot reused): a satisfied dependency */
-			sat++;
-		} else {
-			/* the reference keeps p (and its outputs) alive until t completes */
-			p->fanout_count++;
-			t->fanin[n++] = id;
-			if (st == PTO_TASK_COMPLETED) {
-				sat++;
-			} else {
-				struct pto_dep_node *node = &r->deps[*dep_top % r->alloc.dep_cap];
-
-				(*dep_top)++;
-				node->consumer = t;
-				node->next = p->fanout_head;
-				p->fanout_head = node;
-			}
-		}
-		pto__task_unlock(p);
-	}
-	t->num_fanin = n;
-	return sat;
 }
 
 PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *launch,
@@ -687,7 +655,8 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	/*
 	 * Publish the slot before wiring: a producer may complete and this task
 	 * be consumed before submit returns, and the advance must then see it.
-	 * Pairs with the acquire of current_task_index in pto__ring_advance().
+	 * Pairs with the acquire of current_task_index in ring_advance()
+	 * (lifecycle.c) and the wiring thread's retire.
 	 */
 	reg_store_release(&r->ctl->current_task_index, g.local + 1);
 	reg_store_relaxed(&r->ctl->heap_top, r->alloc.heap_top);
@@ -712,28 +681,39 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		}
 	}
 
-	dep_top = g.dep_first;
-	sat = wire_fanin(rt, t, r, &dep_top);
-	pto_ring_set_dep_mark(&r->alloc, g.local, dep_top);
 	ret = scope_push_task(rt, t);
 	if (ret)
 		return ret;
 	r->open_tasks++;
 	__atomic_fetch_add(&rt->submitted, 1, __ATOMIC_RELAXED);
-	if (tr) {
-		pto_trace_task_fanin(rt->trace, tr, t->fanin, t->num_fanin);
-		if (!defer)
-			tr->t_publish = pto_now_ns();
-	}
-	if (defer) {
-		/* the redundant fanin stays until the scope ends and publishes t */
-		if (sat)
-			pto__task_fanin_add(t, sat);
-	} else if (pto__task_fanin_add(t, sat + 1)) {
-		/* +1: the redundant fanin that kept t from going ready while being wired */
-		if (tr)
-			tr->t_ready = tr->t_publish;
-		pto__task_push_ready(rt, t);
+	if (rt->wiring_on) {
+		/* the wiring thread links it, from the candidates left in t->fanin */
+		memcpy(t->fanin, rt->dep_scratch, (uint64_t)rt->num_dep_scratch * sizeof(*t->fanin));
+		t->num_fanin = rt->num_dep_scratch;
+		t->dep_first = g.dep_first;
+		pto_ring_set_dep_mark(&r->alloc, g.local, g.dep_first + rt->num_dep_scratch);
+		ret = pto__wiring_push(rt, t, PTO_WIRE_LINK | (defer ? 0 : PTO_WIRE_PUBLISH));
+		if (ret)
+			return ret;
+	} else {
+		dep_top = g.dep_first;
+		sat = pto__task_wire(rt, t, rt->dep_scratch, rt->num_dep_scratch, &dep_top);
+		pto_ring_set_dep_mark(&r->alloc, g.local, dep_top);
+		if (tr) {
+			pto_trace_task_fanin(rt->trace, tr, t->fanin, t->num_fanin);
+			if (!defer)
+				tr->t_publish = pto_now_ns();
+		}
+		if (defer) {
+			/* the redundant fanin stays until the scope ends and publishes t */
+			if (sat)
+				pto__task_fanin_add(t, sat);
+		} else if (pto__task_fanin_add(t, sat + 1)) {
+			/* +1: the redundant fanin that kept t from going ready while being wired */
+			if (tr)
+				tr->t_ready = tr->t_publish;
+			pto__task_push_ready(rt, t, true);
+		}
 	}
 	if (tr)
 		pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_SUBMIT, t0, pto_now_ns(), 1);
@@ -801,6 +781,12 @@ static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 		if (t->published)
 			continue;
 		t->published = true;
+		if (rt->wiring_on) {
+			/* after the task's link entry: the queue is FIFO */
+			if (pto__wiring_push(rt, t, PTO_WIRE_PUBLISH))
+				return;
+			continue;
+		}
 		if (pto_trace_on(rt->trace)) {
 			tr = pto_trace_task_at(rt->trace, t->trace_idx);
 			if (tr)
@@ -809,7 +795,7 @@ static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 		if (pto__task_fanin_add(t, 1)) {
 			if (tr)
 				tr->t_ready = tr->t_publish;
-			pto__task_push_ready(rt, t);
+			pto__task_push_ready(rt, t, true);
 		}
 	}
 }
@@ -960,7 +946,8 @@ static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, u
 		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
 		uint64_t now;
 
-		if (task_settled(rt, rt->dep_scratch[i], write)) {
+		/* a consumer still queued for the wiring thread has not registered yet */
+		if (pto__wiring_caught_up(rt) && task_settled(rt, rt->dep_scratch[i], write)) {
 			i++;
 			continue;
 		}
@@ -1038,7 +1025,8 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	/*
 	 * seq_cst pair with task_complete()'s count and flag load: a task that
 	 * completed without seeing the flag is ordered before this load of
-	 * completed, which acquires its state for task_settled().
+	 * completed, which acquires its state for task_settled().  The same
+	 * pair with the wiring thread's wire_done and flag load.
 	 */
 	__atomic_store_n(&rt->orch_wants_done, 1, __ATOMIC_SEQ_CST);
 	(void)__atomic_load_n(&rt->completed, __ATOMIC_SEQ_CST);

@@ -75,6 +75,7 @@ struct pto_task {
 	int64_t *fanin;			/* producer ids, inside the argument block */
 	/* producers added by pto_add_dependency() (node->consumer = the producer) */
 	struct pto_dep_node *extra_fanin;
+	uint64_t dep_first;		/* its dependency entries (wiring thread mode) */
 	/* orchestrator-private */
 	uint32_t scope_depth;		/* depth of the scope that submitted it */
 	bool published;			/* its redundant fanin was released */
@@ -116,12 +117,20 @@ struct pto_ring {
 	_Alignas(64) uint32_t advance_lock;
 	uint32_t advance_pending;
 	/*
-	 * The watermark the orchestrator sleeps for: pto__ring_advance() wakes it
-	 * only once last_task_alive reaches this (0 = any advance).  Written by
-	 * the orchestrator, read by whoever advances the ring.
+	 * The watermark the orchestrator waits for while the ring is full:
+	 * whoever advances the ring wakes it once last_task_alive reaches this.
+	 * PTO_NO_WAITER while it does not wait.  Written by the orchestrator.
 	 */
 	uint64_t orch_wake_la;
+	/*
+	 * Wiring thread mode: the consumed prefix the wiring thread has retired
+	 * (slots reset); it publishes it as last_task_alive in batches.  Owned
+	 * by the wiring thread.
+	 */
+	uint64_t scan_la;
 };
+
+#define PTO_NO_WAITER		UINT64_MAX
 
 /* One dispatch held by a core: which block/lane of which task. */
 struct pto_sub {
@@ -230,6 +239,15 @@ struct pto_runtime {
 	 */
 	uint32_t orch_wants_done;
 
+	/* wiring thread (cfg.wiring): orchestrator -> wiring thread handoff */
+	bool wiring_on;
+	struct pto_ready_queue wire_q;	/* tagged task pointers (PTO_WIRE_*) */
+	pthread_t wiring_thread;
+	bool wiring_started;
+	uint64_t wire_pushed;		/* orchestrator-private: entries handed over */
+	_Alignas(64) uint64_t wire_done;	/* atomic: entries the wiring thread finished */
+	struct pto_waiter wiring_wait;	/* woken by handoffs, consumed tasks, run end */
+
 	/* tracing */
 	struct pto_trace *trace;	/* the run being recorded; NULL = off */
 	struct pto_trace *trace_buf;
@@ -262,10 +280,44 @@ void pto__task_unlock(struct pto_task *t);
 void pto__task_release(struct pto_runtime *rt, struct pto_task *t);
 /* Add @n satisfied fanins; true if that made @t ready (caller queues it). */
 bool pto__task_fanin_add(struct pto_task *t, uint32_t n);
-/* Queue a ready task for the schedulers from a thread that owns no local buffer. */
-void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t);
-/* Move ring @r's watermark over its consumed prefix (never loses an advance). */
-void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r);
+/*
+ * Queue a ready task for the schedulers from a thread that owns no local
+ * buffer; @notify wakes them (false: the caller wakes them once for a batch).
+ */
+void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t, bool notify);
+/* A task of ring @r was consumed: advance it, or tell the wiring thread to. */
+void pto__ring_consumed(struct pto_runtime *rt, struct pto_ring *r);
+/*
+ * Reset the consumed slots of ring @r from @from on (stopping at the first
+ * live one or @cur); return the new watermark.  One advancer at a time.
+ */
+uint64_t pto__ring_scan(struct pto_runtime *rt, struct pto_ring *r, uint64_t from, uint64_t cur);
+/* Publish @la as ring @r's last_task_alive; wake the orchestrator if it waits for it. */
+void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la);
+
+/* --- wiring (wiring/wire.c, wiring/thread.c) -------------------------------------- */
+
+/* What the wiring thread does with a queued task (tags in the pointer's low bits). */
+#define PTO_WIRE_LINK		1u	/* link it onto its producers */
+#define PTO_WIRE_PUBLISH	2u	/* release its redundant fanin (make it visible) */
+
+/*
+ * Link @t onto each producer of @ids[0..@n) that is still alive, using the
+ * dependency entries of @t's ring from *@dep_top on; compact the ones @t now
+ * holds a reference on into t->fanin / t->num_fanin.  Return how many are
+ * already satisfied.  Orchestrator (inline wiring) or wiring thread.
+ */
+uint32_t pto__task_wire(struct pto_runtime *rt, struct pto_task *t, const int64_t *ids,
+			uint32_t n, uint64_t *dep_top);
+
+int pto__wiring_setup(struct pto_runtime *rt);
+void pto__wiring_teardown(struct pto_runtime *rt);
+int pto__wiring_start(struct pto_runtime *rt);
+void pto__wiring_join(struct pto_runtime *rt);
+/* Orchestrator: hand @t to the wiring thread with PTO_WIRE_* @ops. */
+int pto__wiring_push(struct pto_runtime *rt, struct pto_task *t, uint32_t ops);
+/* Orchestrator: has the wiring thread finished everything handed over so far? */
+bool pto__wiring_caught_up(struct pto_runtime *rt);
 
 /* --- schedulers (sched/sched.c) ---------------------------------------------- */
 

@@ -168,10 +168,6 @@ static int check_config(const struct pto_runtime_config *c)
 				 c->num_schedulers, PTO_MAX_SCHEDULERS);
 	if (c->wiring > 1)
 		return pto__fail(-EINVAL, "pto_runtime_create: wiring must be 0 or 1");
-	if (c->wiring)
-		return pto__fail(-EINVAL, "pto_runtime_create: the wiring thread is not "
-				 "implemented (wiring runs inline in the orchestrator); set "
-				 "wiring = 0");
 	if (c->dep_mode != PTO_DEPS_AUTO && c->dep_mode != PTO_DEPS_EXPLICIT)
 		return pto__fail(-EINVAL, "pto_runtime_create: bad dep_mode %u", c->dep_mode);
 	if (c->stall_timeout_ms == 0 || c->core_timeout_ms == 0)
@@ -225,6 +221,8 @@ PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_
 	ret = pto__orch_setup(rt);
 	if (!ret)
 		ret = pto__sched_setup(rt);
+	if (!ret)
+		ret = pto__wiring_setup(rt);
 	if (ret) {
 		/* keep the message of the failing step */
 		char msg[PTO_ERRMSG_MAX];
@@ -242,6 +240,7 @@ PTO_API void pto_runtime_destroy(struct pto_runtime *rt)
 {
 	if (!rt || rt->in_run)
 		return;
+	pto__wiring_teardown(rt);
 	pto__sched_teardown(rt);
 	pto__orch_teardown(rt);
 	for (uint32_t i = 0; i < PTO2_MAX_KERNELS; i++) {
@@ -317,6 +316,7 @@ int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...)
 		__atomic_store_n(&rt->err.code, code, __ATOMIC_RELEASE);
 		/* wake everybody who might be asleep on this run */
 		pto_waiter_wake(&rt->orch_wait);
+		pto_waiter_wake(&rt->wiring_wait);
 		rt->dev->ops->notify(rt->dev);
 	}
 	va_start(ap, fmt);
@@ -340,7 +340,8 @@ static int trace_prepare(struct pto_runtime *rt)
 	if (!rt->trace_buf) {
 		uint32_t cap = rt->cfg.trace_records ? rt->cfg.trace_records : DEF_TRACE_RECORDS;
 
-		rt->trace_buf = pto_trace_alloc(cap, rt->num_sched, rt->num_clusters);
+		rt->trace_buf = pto_trace_alloc(cap, rt->num_sched, rt->num_clusters,
+					       rt->wiring_on);
 		if (!rt->trace_buf)
 			return -ENOMEM;
 	}
@@ -385,7 +386,9 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	pinned = rt->plan->orch_cpu != PTO_GATE_UNPINNED &&
 		 sched_getaffinity(0, sizeof(saved_cpus), &saved_cpus) == 0 &&
 		 pto_gate_pin_self(rt->plan->orch_cpu) == 0;
-	ret = pto__sched_start(rt);
+	ret = pto__wiring_start(rt);
+	if (!ret)
+		ret = pto__sched_start(rt);
 	t_orch = pto_now_ns();
 	if (!ret) {
 		pto__scope_open(rt, PTO_SCOPE_AUTO);
@@ -404,7 +407,9 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	/* release: the schedulers' acquire sees every submit before "done" */
 	__atomic_store_n(&rt->orch_done, 1, __ATOMIC_RELEASE);
 	rt->dev->ops->notify(rt->dev);
+	pto_waiter_wake(&rt->wiring_wait);
 	pto__sched_join(rt);
+	pto__wiring_join(rt);
 	if (rt->trace)
 		pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_DRAIN, t_orch_end, pto_now_ns(), 0);
 	code = pto__rt_error(rt);

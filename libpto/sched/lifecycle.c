@@ -39,7 +39,7 @@ static bool try_consume_locked(struct pto_task *t)
 {
 	if (t->state != PTO_TASK_COMPLETED || t->fanout_refcount != t->fanout_count)
 		return false;
-	/* release: pairs with the acquire of state in pto__ring_advance()'s scan */
+	/* release: pairs with the acquire of state in pto__ring_scan() */
 	__atomic_store_n(&t->state, PTO_TASK_CONSUMED, __ATOMIC_RELEASE);
 	return true;
 }
@@ -54,7 +54,7 @@ void pto__task_release(struct pto_runtime *rt, struct pto_task *t)
 	consumed = try_consume_locked(t);
 	pto__task_unlock(t);
 	if (consumed)
-		pto__ring_advance(rt, &rt->rings[ring]);
+		pto__ring_consumed(rt, &rt->rings[ring]);
 }
 
 bool pto__task_fanin_add(struct pto_task *t, uint32_t n)
@@ -69,7 +69,7 @@ bool pto__task_fanin_add(struct pto_task *t, uint32_t n)
 	return v == __atomic_load_n(&t->fanin_count, __ATOMIC_RELAXED);
 }
 
-void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t)
+void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t, bool notify)
 {
 	/* the queue's release/acquire hands the task's fields to the popper */
 	if (!pto_rq_push(&rt->ready[t->shape], t)) {
@@ -79,7 +79,8 @@ void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t)
 		return;
 	}
 	/* wake a scheduler asleep on completions: one sleep serves both events */
-	rt->dev->ops->notify(rt->dev);
+	if (notify)
+		rt->dev->ops->notify(rt->dev);
 }
 
 /* Reset a retired slot so a stale observer sees nothing to follow. */
@@ -91,12 +92,49 @@ static void slot_reset(struct pto_task *t)
 	t->num_fanin = 0;
 }
 
-void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r)
+uint64_t pto__ring_scan(struct pto_runtime *rt, struct pto_ring *r, uint64_t la, uint64_t cur)
+{
+	while (la < cur) {
+		struct pto_task *t = &r->slots[la & r->alloc.mask];
+
+		/* pairs with the release store of CONSUMED in try_consume_locked() */
+		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != PTO_TASK_CONSUMED ||
+		    t->local != la)
+			break;
+		if (pto_trace_on(rt->trace)) {
+			struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
+
+			if (tr)
+				tr->t_retired = pto_now_ns();
+		}
+		slot_reset(t);
+		la++;
+	}
+	return la;
+}
+
+void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la)
+{
+	/*
+	 * The slots were reset before the watermark says they are free: the
+	 * store pairs with the orchestrator's acquire load of last_task_alive
+	 * (ring_alive() in orch.c) before it reuses a slot or heap block.
+	 * seq_cst store of la, then seq_cst load of the wanted watermark: pairs
+	 * with ring_alloc()'s seq_cst store of orch_wake_la and reload of
+	 * last_task_alive, so one of the two sees the other.
+	 */
+	__atomic_store_n(&r->ctl->last_task_alive, la, __ATOMIC_SEQ_CST);
+	if (la >= __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST))
+		pto_waiter_wake(&rt->orch_wait);
+}
+
+/* Move ring @r's watermark over its consumed prefix (never loses an advance). */
+static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 {
 	/* seq_cst on the flag and the lock: see the retry argument in docs/runtime.md */
 	__atomic_store_n(&r->advance_pending, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
-		uint64_t la, cur, start;
+		uint64_t la, cur;
 
 		if (__atomic_exchange_n(&r->advance_lock, 1, __ATOMIC_SEQ_CST))
 			return;	/* the holder re-checks advance_pending before leaving */
@@ -104,40 +142,24 @@ void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 		la = reg_load_relaxed(&r->ctl->last_task_alive);	/* only the lock holder writes it */
 		/* pairs with the orchestrator's release store after it initialized the slot */
 		cur = reg_load_acquire(&r->ctl->current_task_index);
-		start = la;
-		while (la < cur) {
-			struct pto_task *t = &r->slots[la & r->alloc.mask];
-
-			/* pairs with the release store of CONSUMED in try_consume_locked() */
-			if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != PTO_TASK_CONSUMED ||
-			    t->local != la)
-				break;
-			if (pto_trace_on(rt->trace)) {
-				struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
-
-				if (tr)
-					tr->t_retired = pto_now_ns();
-			}
-			slot_reset(t);
-			la++;
-		}
-		if (la != start) {
-			/*
-			 * The slots are reset before the watermark says they are free:
-			 * pairs with the orchestrator's acquire load of last_task_alive
-			 * (ring_alive() in orch.c) before it reuses a slot or heap block.
-			 */
-			/*
-			 * seq_cst store of la, then seq_cst load of the wanted watermark:
-			 * pairs with ring_sleep()'s seq_cst store of orch_wake_la and
-			 * reload of last_task_alive, so one of the two sees the other.
-			 */
-			__atomic_store_n(&r->ctl->last_task_alive, la, __ATOMIC_SEQ_CST);
-			if (la >= __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST))
-				pto_waiter_wake(&rt->orch_wait);
-		}
+		cur = pto__ring_scan(rt, r, la, cur);
+		if (cur != la)
+			pto__ring_publish(rt, r, cur);
 		__atomic_store_n(&r->advance_lock, 0, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&r->advance_pending, __ATOMIC_SEQ_CST))
 			return;
 	}
+}
+
+void pto__ring_consumed(struct pto_runtime *rt, struct pto_ring *r)
+{
+	/*
+	 * With a wiring thread it alone retires slots (so it may skip retired
+	 * producers without touching their slots); the wake's seq_cst increment
+	 * orders the CONSUMED store before its scan (pto_waiter_wake()).
+	 */
+	if (rt->wiring_on)
+		pto_waiter_wake(&rt->wiring_wait);
+	else
+		ring_advance(rt, r);
 }

@@ -164,7 +164,7 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 	/*
 	 * One store, under the lock: a consumer wiring itself now sees the task
 	 * done and does not queue.  Release: pairs with the acquire of state in
-	 * pto__ring_advance().
+	 * pto__ring_scan().
 	 */
 	__atomic_store_n(&t->state, consumed ? PTO_TASK_CONSUMED : PTO_TASK_COMPLETED,
 			 __ATOMIC_RELEASE);
@@ -179,7 +179,7 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 		node = next;
 	}
 	if (consumed)
-		pto__ring_advance(rt, &rt->rings[ring]);
+		pto__ring_consumed(rt, &rt->rings[ring]);
 	/* the pass's clock, like first_dispatch_ns: no clock read per task */
 	__atomic_store_n(&rt->last_retire_ns, now, __ATOMIC_RELAXED);
 	/* release: termination (completed == submitted) implies all of the above */

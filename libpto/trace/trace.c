@@ -8,7 +8,7 @@
 #include "libpto/trace/trace.h"
 
 struct pto_trace *pto_trace_alloc(uint32_t task_cap, uint32_t num_schedulers,
-				  uint32_t num_clusters)
+				  uint32_t num_clusters, bool wiring)
 {
 	struct pto_trace *tr;
 	uint64_t disp_cap = 2ull * task_cap, phase_cap = 4ull * task_cap;
@@ -33,6 +33,12 @@ struct pto_trace *pto_trace_alloc(uint32_t task_cap, uint32_t num_schedulers,
 	tr->num_schedulers = num_schedulers;
 	if (!tr->tasks || !tr->fanin || !tr->orch_phases || !tr->sched)
 		goto nomem_free;
+	if (wiring) {
+		tr->cap_wiring_phases = (uint32_t)phase_cap;
+		tr->wiring_phases = calloc(phase_cap, sizeof(*tr->wiring_phases));
+		if (!tr->wiring_phases)
+			goto nomem_free;
+	}
 	for (uint32_t i = 0; i < num_schedulers; i++) {
 		struct pto_trace_sched *s = &tr->sched[i];
 
@@ -66,6 +72,7 @@ void pto_trace_free(struct pto_trace *tr)
 	free(tr->tasks);
 	free(tr->fanin);
 	free(tr->orch_phases);
+	free(tr->wiring_phases);
 	free(tr);
 }
 
@@ -75,7 +82,10 @@ void pto_trace_reset(struct pto_trace *tr, uint32_t num_schedulers)
 	tr->num_tasks = 0;
 	tr->num_fanin = 0;
 	tr->num_orch_phases = 0;
+	tr->num_wiring_phases = 0;
 	tr->dropped = 0;
+	tr->fanin_dropped = 0;
+	tr->wiring_dropped = 0;
 	tr->t_begin = tr->t_end = 0;
 	/* the buffers were sized for the allocation-time count; never grow it */
 	if (num_schedulers < tr->num_schedulers)
@@ -89,7 +99,7 @@ void pto_trace_reset(struct pto_trace *tr, uint32_t num_schedulers)
 
 uint64_t pto_trace_dropped(const struct pto_trace *tr)
 {
-	uint64_t n = tr->dropped;
+	uint64_t n = tr->dropped + tr->fanin_dropped + tr->wiring_dropped;
 
 	for (uint32_t i = 0; i < tr->num_schedulers; i++)
 		n += tr->sched[i].dropped;
@@ -118,7 +128,7 @@ void pto_trace_task_fanin(struct pto_trace *tr, struct pto_trace_task *rec, cons
 	if (!rec || n == 0)
 		return;
 	if (tr->cap_fanin - tr->num_fanin < n) {
-		tr->dropped += n;
+		tr->fanin_dropped += n;
 		return;
 	}
 	rec->fanin_off = tr->num_fanin;
@@ -127,20 +137,34 @@ void pto_trace_task_fanin(struct pto_trace *tr, struct pto_trace_task *rec, cons
 	tr->num_fanin += n;
 }
 
-void pto_trace_orch_phase(struct pto_trace *tr, uint32_t phase, uint64_t t0, uint64_t t1,
-			  uint32_t count)
+static void phase_add(struct pto_trace_phase *phases, uint32_t *num, uint32_t cap,
+		      uint64_t *dropped, uint32_t phase, uint64_t t0, uint64_t t1, uint32_t count)
 {
 	struct pto_trace_phase *p;
 
-	if (tr->num_orch_phases >= tr->cap_orch_phases) {
-		tr->dropped++;
+	if (*num >= cap) {
+		(*dropped)++;
 		return;
 	}
-	p = &tr->orch_phases[tr->num_orch_phases++];
+	p = &phases[(*num)++];
 	p->t0 = t0;
 	p->t1 = t1;
 	p->phase = phase;
 	p->count = count;
+}
+
+void pto_trace_orch_phase(struct pto_trace *tr, uint32_t phase, uint64_t t0, uint64_t t1,
+			  uint32_t count)
+{
+	phase_add(tr->orch_phases, &tr->num_orch_phases, tr->cap_orch_phases, &tr->dropped,
+		  phase, t0, t1, count);
+}
+
+void pto_trace_wiring_phase(struct pto_trace *tr, uint32_t phase, uint64_t t0, uint64_t t1,
+			    uint32_t count)
+{
+	phase_add(tr->wiring_phases, &tr->num_wiring_phases, tr->cap_wiring_phases,
+		  &tr->wiring_dropped, phase, t0, t1, count);
 }
 
 struct pto_trace_dispatch *pto_trace_dispatch_begin(struct pto_trace *tr, uint32_t sched)
@@ -158,15 +182,6 @@ void pto_trace_sched_phase(struct pto_trace *tr, uint32_t sched, uint32_t phase,
 			   uint64_t t1, uint32_t count)
 {
 	struct pto_trace_sched *s = &tr->sched[sched];
-	struct pto_trace_phase *p;
 
-	if (s->num_phases >= s->cap_phases) {
-		s->dropped++;
-		return;
-	}
-	p = &s->phases[s->num_phases++];
-	p->t0 = t0;
-	p->t1 = t1;
-	p->phase = phase;
-	p->count = count;
+	phase_add(s->phases, &s->num_phases, s->cap_phases, &s->dropped, phase, t0, t1, count);
 }

@@ -9,10 +9,11 @@
  * (pto_trace_on()).
  *
  * Single writer per buffer, so recording needs no atomics: the orchestrator
- * owns @tasks' submit/publish fields and @orch_phases, scheduler i owns
- * @sched[i] (its dispatch and phase records); fields of a task record that
- * a scheduler writes (ready, complete, retired) are each written exactly
- * once, by the thread that made that transition.  Readers (the JSON
+ * owns @tasks' submit fields and @orch_phases, scheduler i owns @sched[i]
+ * (its dispatch and phase records), the wiring thread @wiring_phases; the
+ * thread that links tasks (orchestrator, or wiring thread) owns @fanin;
+ * the other fields of a task record (publish, ready, complete, retired)
+ * are each written exactly once, by the thread that made that transition.  Readers (the JSON
  * exporter, tests) look only after pto_run() joined every thread.
  *
  * All timestamps are CLOCK_MONOTONIC ns (pto_now_ns(), and the core's
@@ -22,6 +23,7 @@
 #ifndef PTO_TRACE_TRACE_H
 #define PTO_TRACE_TRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pto2_abi.h"
@@ -112,6 +114,10 @@ enum pto_trace_phase_id {
 	PTO_PHASE_SCHED_COMPLETE,	/* a pass that retired at least one dispatch */
 	PTO_PHASE_SCHED_DISPATCH,	/* a pass that dispatched at least one block */
 	PTO_PHASE_SCHED_SLEEP,		/* asleep waiting for completions or work */
+	/* wiring thread */
+	PTO_PHASE_WIRING_WIRE,		/* a pass that linked or published tasks */
+	PTO_PHASE_WIRING_RETIRE,	/* a pass that retired consumed slots */
+	PTO_PHASE_WIRING_SLEEP,		/* asleep waiting for handovers or retirements */
 	PTO_PHASE_COUNT,
 };
 
@@ -153,8 +159,12 @@ struct pto_trace_sched {
  * @fanin: producer task ids, @num_fanin of @cap_fanin.
  * @orch_phases: @num_orch_phases of @cap_orch_phases.
  * @sched: per scheduler thread.
- * @dropped: orchestrator-side records that did not fit (task, fanin,
- *	phase); pto_trace_dropped() adds the schedulers' counts.
+ * @wiring_phases: @num_wiring_phases of @cap_wiring_phases (0 without a
+ *	wiring thread).
+ * @dropped: orchestrator records that did not fit (task, phase);
+ *	pto_trace_dropped() adds the others' counts.
+ * @fanin_dropped: producer ids that did not fit.
+ * @wiring_dropped: wiring-thread phases that did not fit.
  * @kernel_names: name per kernel id as registered (NULL if none); points
  *	into the runtime, valid while it lives.
  */
@@ -175,7 +185,12 @@ struct pto_trace {
 	uint32_t cap_orch_phases;
 
 	struct pto_trace_sched *sched;
+	struct pto_trace_phase *wiring_phases;
+	uint32_t num_wiring_phases;
+	uint32_t cap_wiring_phases;
 	uint64_t dropped;
+	uint64_t fanin_dropped;
+	uint64_t wiring_dropped;
 
 	const char *const *kernel_names;
 };
@@ -184,10 +199,11 @@ struct pto_trace {
  * pto_trace_alloc() - preallocate a trace for a run.
  * @task_cap: task records; dispatch records per scheduler and fanin ids are
  *	sized from it (each 2 * @task_cap), phases 4 * @task_cap per thread.
+ * @wiring: record a wiring thread's phases too.
  * Return: the trace or NULL (-ENOMEM, message recorded).
  */
 struct pto_trace *pto_trace_alloc(uint32_t task_cap, uint32_t num_schedulers,
-				  uint32_t num_clusters);
+				  uint32_t num_clusters, bool wiring);
 void pto_trace_free(struct pto_trace *tr);
 /* Forget the records of a previous run, keep the buffers. */
 void pto_trace_reset(struct pto_trace *tr, uint32_t num_schedulers);
@@ -213,6 +229,9 @@ void pto_trace_task_fanin(struct pto_trace *tr, struct pto_trace_task *rec,
 			  const int64_t *ids, uint32_t n);
 void pto_trace_orch_phase(struct pto_trace *tr, uint32_t phase, uint64_t t0, uint64_t t1,
 			  uint32_t count);
+/* Wiring thread side. */
+void pto_trace_wiring_phase(struct pto_trace *tr, uint32_t phase, uint64_t t0, uint64_t t1,
+			    uint32_t count);
 
 /* Scheduler side (thread @sched only). */
 struct pto_trace_dispatch *pto_trace_dispatch_begin(struct pto_trace *tr, uint32_t sched);

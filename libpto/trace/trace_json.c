@@ -201,7 +201,7 @@ static void jw_key(struct jw *w, const char *key)
 #define PID_HOST		1
 #define PID_DEVICE		2
 #define TID_ORCH		1
-#define TID_WIRING		2	/* reserved for the wiring thread */
+#define TID_WIRING		2
 #define TID_SCHED0		10
 
 static void lane_meta(struct jw *w, int pid, uint32_t tid, const char *name)
@@ -245,6 +245,9 @@ static const char *const phase_names[PTO_PHASE_COUNT] = {
 	[PTO_PHASE_SCHED_COMPLETE] = "complete",
 	[PTO_PHASE_SCHED_DISPATCH] = "dispatch",
 	[PTO_PHASE_SCHED_SLEEP] = "sleep",
+	[PTO_PHASE_WIRING_WIRE] = "wire",
+	[PTO_PHASE_WIRING_RETIRE] = "retire",
+	[PTO_PHASE_WIRING_SLEEP] = "sleep",
 };
 
 static void phase_event(struct jw *w, const struct pto_trace_phase *p, const char *cat,
@@ -477,10 +480,8 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	process_meta(w, PID_HOST, "pto host", 1);
 	process_meta(w, PID_DEVICE, "pto device", 0);
 	lane_meta(w, PID_HOST, TID_ORCH, "orchestrator");
-	/*
-	 * The recording (trace.h) has no wiring-thread records yet; its lane
-	 * (TID_WIRING) appears once it does.
-	 */
+	if (tr->wiring_phases)
+		lane_meta(w, PID_HOST, TID_WIRING, "wiring thread");
 	for (uint32_t s = 0; s < tr->num_schedulers; s++) {
 		snprintf(name, sizeof(name), "scheduler %u", s);
 		lane_meta(w, PID_HOST, TID_SCHED0 + s, name);
@@ -507,6 +508,8 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 		for (uint32_t i = 0; i < sc->num_phases; i++)
 			phase_event(w, &sc->phases[i], "sched", TID_SCHED0 + s);
 	}
+	for (uint32_t i = 0; i < tr->num_wiring_phases; i++)
+		phase_event(w, &tr->wiring_phases[i], "wiring", TID_WIRING);
 	rc = occupancy_counters(w, tr);
 
 	jw_str(w, "\n],\n\"otherData\":{\"producer\":\"libpto\",\"format\":1,\"tasks\":");

@@ -114,6 +114,21 @@ static inline void rt_test_config(struct pto_runtime_config *cfg, uint32_t windo
 	cfg->core_timeout_ms = 3000;
 }
 
+/*
+ * RT_TEST_WIRING(fn): two test entries, fn with wiring inline and fn on the
+ * wiring thread; fn sets cfg.wiring = rt_test_wiring(state).
+ */
+static const uint32_t rt_wiring_modes[2] = { 0, 1 };
+#define RT_TEST_WIRING(fn)								\
+	{ #fn " (wiring inline)", fn, NULL, NULL, (void *)&rt_wiring_modes[0] },	\
+	{ #fn " (wiring thread)", fn, NULL, NULL, (void *)&rt_wiring_modes[1] }
+
+/* The wiring mode an RT_TEST_WIRING entry runs in (0 for a plain entry). */
+static inline uint32_t rt_test_wiring(void **state)
+{
+	return state && *state ? *(const uint32_t *)*state : 0;
+}
+
 static inline void rt_register_all(struct pto_runtime *rt)
 {
 	assert_int_equal(pto_register_kernel(rt, K_MIX_AIC, PTO2_CORE_AIC, rt_k_mix, "mix_aic"), 0);

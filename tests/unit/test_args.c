@@ -102,7 +102,6 @@ static void test_config_and_create(void **state)
 	EXPECT_BAD_CFG(heap_size[1] = 100, -EINVAL, "heap_size[1]");
 	EXPECT_BAD_CFG(dep_pool[3] = 1, -EINVAL, "dep_pool[3]");
 	EXPECT_BAD_CFG(num_schedulers = 65, -EINVAL, "num_schedulers");
-	EXPECT_BAD_CFG(wiring = 1, -EINVAL, "wiring thread");
 	EXPECT_BAD_CFG(wiring = 3, -EINVAL, "wiring");
 	EXPECT_BAD_CFG(dep_mode = 9, -EINVAL, "dep_mode");
 	EXPECT_BAD_CFG(stall_timeout_ms = 0, -EINVAL, "stall_timeout_ms");

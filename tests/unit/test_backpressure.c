@@ -96,8 +96,8 @@ static void test_window16_chain(void **state)
 	struct bp_arg ba = { .len = 1200 };
 	struct pto_run_stats st;
 
-	(void)state;
 	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	rt_register_all(rt);
 	ba.a = rt_buf(dev, SIDE * SIDE, 9);
@@ -107,6 +107,9 @@ static void test_window16_chain(void **state)
 	assert_int_equal(st.tasks, 1200);
 	/* the window is the hard limit of live tasks, whatever the timing */
 	assert_true(ba.max_live <= 16);
+	/* nothing stays behind a stale watermark (the wiring thread publishes at the end) */
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		assert_int_equal(rt->hdr->ctl[r].last_task_alive, rt->hdr->ctl[r].current_task_index);
 	print_message("window 16: max live %" PRIu64 ", orchestrator blocked %" PRIu64 " us\n",
 		      ba.max_live, st.orch_blocked_ns / 1000);
 	pto_runtime_destroy(rt);
@@ -120,8 +123,8 @@ static void test_heap_limited_chain(void **state)
 	struct pto_runtime *rt;
 	struct bp_arg ba = { .len = 300, .with_output = 1 };
 
-	(void)state;
 	rt_test_config(&cfg, 64);
+	cfg.wiring = rt_test_wiring(state);
 	/* four 16 KiB outputs (+ argument blocks) at most per ring */
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		cfg.heap_size[r] = 4 * SIDE * SIDE * 4 + 4096;
@@ -196,8 +199,8 @@ static void test_scope_deadlock(void **state)
 	struct big_arg ba = { .n = 40, .scoped = 1 };
 	struct bp_arg ok = { .len = 50 };
 
-	(void)state;
 	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		cfg.heap_size[r] = 3 * SIDE * SIDE * 4 + 4096;
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
@@ -233,8 +236,8 @@ static void test_ring_stall(void **state)
 	struct pto_runtime *rt;
 	struct bp_arg ba = { .len = 100 };
 
-	(void)state;
 	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
 	cfg.stall_timeout_ms = 300;
 	cfg.core_timeout_ms = 60000;
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
@@ -261,10 +264,10 @@ static void test_ring_stall(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_window16_chain),
-		cmocka_unit_test(test_heap_limited_chain),
-		cmocka_unit_test(test_scope_deadlock),
-		cmocka_unit_test(test_ring_stall),
+		RT_TEST_WIRING(test_window16_chain),
+		RT_TEST_WIRING(test_heap_limited_chain),
+		RT_TEST_WIRING(test_scope_deadlock),
+		RT_TEST_WIRING(test_ring_stall),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

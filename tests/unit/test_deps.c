@@ -6,6 +6,8 @@
  * alive, MANUAL scopes (boundary edges, pto_add_dependency, publish at
  * scope end) and the explicit-only dependency mode.
  */
+#include <unistd.h>
+
 #include "rt_test_util.h"
 
 #include "libpto/runtime/rt_impl.h"
@@ -116,7 +118,7 @@ static void expect_edge_or_retired(const struct pto_trace *tr, uint32_t idx, uin
 	expect_fanin(tr, idx, &p->task_id, 1);
 }
 
-static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t dep_mode)
+static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t dep_mode, void **state)
 {
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
@@ -124,6 +126,7 @@ static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t dep_mode)
 	rt_test_config(&cfg, 64);
 	cfg.flags |= PTO_RT_TRACE;
 	cfg.dep_mode = dep_mode;
+	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	rt_register_all(rt);
 	return rt;
@@ -136,10 +139,9 @@ static void test_arg_kinds(void **state)
 	const struct pto_trace *tr;
 	int64_t *id = c.id;
 
-	(void)state;
 	c.dev = rt_open_dev(2);
 	c.x = rt_buf(c.dev, 64, 1);
-	rt = make_rt(c.dev, PTO_DEPS_AUTO);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, state);
 	assert_int_equal(pto_run(rt, orch_kinds, &c), 0);
 	tr = pto__trace_last(rt);
 	assert_non_null(tr);
@@ -180,7 +182,15 @@ static int orch_scope_ref(struct pto_runtime *rt, void *p)
 	assert_int_equal(__atomic_load_n(&rt->hdr->ctl[1].last_task_alive, __ATOMIC_ACQUIRE), 0);
 	assert_int_equal(rt->hdr->ctl[1].current_task_index, 1);
 	assert_int_equal(pto_scope_end(rt), 0);
-	/* completed and its last reference released: retired at once */
+	if (rt->wiring_on) {
+		/* the wiring thread retires it and, idle, publishes at once (bounded hang guard) */
+		uint64_t deadline = pto_now_ns() + 5000000000ull;
+
+		while (__atomic_load_n(&rt->hdr->ctl[1].last_task_alive, __ATOMIC_ACQUIRE) != 1 &&
+		       pto_now_ns() < deadline)
+			usleep(100);
+	}
+	/* completed and its last reference released: retired at once (inline) */
 	assert_int_equal(__atomic_load_n(&rt->hdr->ctl[1].last_task_alive, __ATOMIC_ACQUIRE), 1);
 	/* depth 2 and 4 use rings 2 and 3 */
 	PTO_SCOPE(rt) {
@@ -201,10 +211,9 @@ static void test_scope_reference(void **state)
 	struct deps_ctx c = { 0 };
 	struct pto_runtime *rt;
 
-	(void)state;
 	c.dev = rt_open_dev(1);
 	c.y = rt_buf(c.dev, 64, 2);
-	rt = make_rt(c.dev, PTO_DEPS_AUTO);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, state);
 	assert_int_equal(pto_run(rt, orch_scope_ref, &c), 0);
 	pto_runtime_destroy(rt);
 	pto_device_close(c.dev);
@@ -242,11 +251,10 @@ static void test_manual_scope(void **state)
 	const struct pto_trace *tr;
 	int64_t *id = c.id;
 
-	(void)state;
 	c.dev = rt_open_dev(2);
 	c.x = rt_buf(c.dev, 64, 1);
 	c.y = rt_buf(c.dev, 64, 2);
-	rt = make_rt(c.dev, PTO_DEPS_AUTO);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, state);
 	for (int rep = 0; rep < 20; rep++) {
 		assert_int_equal(pto_run(rt, orch_manual, &c), 0);
 		tr = pto__trace_last(rt);
@@ -297,10 +305,9 @@ static void test_explicit_mode(void **state)
 	struct pto_runtime *rt;
 	const struct pto_trace *tr;
 
-	(void)state;
 	c.dev = rt_open_dev(2);
 	c.x = rt_buf(c.dev, 64, 1);
-	rt = make_rt(c.dev, PTO_DEPS_EXPLICIT);
+	rt = make_rt(c.dev, PTO_DEPS_EXPLICIT, state);
 	assert_int_equal(pto_run(rt, orch_explicit, &c), 0);
 	tr = pto__trace_last(rt);
 	expect_fanin(tr, 1, NULL, 0);
@@ -315,10 +322,10 @@ static void test_explicit_mode(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arg_kinds),
-		cmocka_unit_test(test_scope_reference),
-		cmocka_unit_test(test_manual_scope),
-		cmocka_unit_test(test_explicit_mode),
+		RT_TEST_WIRING(test_arg_kinds),
+		RT_TEST_WIRING(test_scope_reference),
+		RT_TEST_WIRING(test_manual_scope),
+		RT_TEST_WIRING(test_explicit_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

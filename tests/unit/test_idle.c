@@ -171,12 +171,13 @@ static void run_slow(struct pto_runtime *rt, struct pto_device *dev, int chain, 
 	assert_cpu_below(what, c1 - c0, t1 - t0, 10);
 }
 
-static void setup_rt(struct pto_device **dev, struct pto_runtime **rt)
+static void setup_rt(struct pto_device **dev, struct pto_runtime **rt, void **state)
 {
 	struct pto_runtime_config cfg;
 
 	*dev = rt_open_dev(2);
 	rt_test_config(&cfg, 64);
+	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(*dev, &cfg, rt), 0);
 	rt_register_all(*rt);
 	assert_int_equal(pto_register_kernel(*rt, K_SLEEP_AIV, PTO2_CORE_AIV, k_sleep_mix,
@@ -189,8 +190,7 @@ static void test_slow_chain_is_idle(void **state)
 	struct pto_device *dev;
 	struct pto_runtime *rt;
 
-	(void)state;
-	setup_rt(&dev, &rt);
+	setup_rt(&dev, &rt, state);
 	run_slow(rt, dev, 1, "chain of 20 x 10 ms AIV tasks");
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
@@ -202,8 +202,7 @@ static void test_slow_batch_is_idle(void **state)
 	struct pto_device *dev;
 	struct pto_runtime *rt;
 
-	(void)state;
-	setup_rt(&dev, &rt);
+	setup_rt(&dev, &rt, state);
 	run_slow(rt, dev, 0, "batch of 40 independent 10 ms AIV tasks");
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
@@ -217,8 +216,7 @@ static void test_idle_runtime_between_runs(void **state)
 	struct slow_arg sa = { .chain = 1 };
 	uint64_t c0, c1, t0, t1;
 
-	(void)state;
-	setup_rt(&dev, &rt);
+	setup_rt(&dev, &rt, state);
 	sa.buf = rt_buf(dev, BATCH * COLS, 9);
 	assert_int_equal(pto_run(rt, orch_slow, &sa), 0);
 	t0 = now_us();
@@ -238,9 +236,9 @@ static void test_idle_runtime_between_runs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slow_chain_is_idle),
-		cmocka_unit_test(test_slow_batch_is_idle),
-		cmocka_unit_test(test_idle_runtime_between_runs),
+		RT_TEST_WIRING(test_slow_chain_is_idle),
+		RT_TEST_WIRING(test_slow_batch_is_idle),
+		RT_TEST_WIRING(test_idle_runtime_between_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

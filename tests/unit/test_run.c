@@ -85,8 +85,8 @@ static void test_chain_aiv_aic(void **state)
 	struct pto_launch aic = { K_MIX_AIC, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
 	struct pto_run_stats st;
 
-	(void)state;
 	rt_test_config(&cfg, 64);
+	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	rt_register_all(rt);
 	run_chain(rt, dev, aiv, 2, 40);
@@ -113,8 +113,8 @@ static void test_mix_spmd(void **state)
 	struct pto_launch aiv1 = { PTO_NO_KERNEL, PTO_NO_KERNEL, K_MIX_AIV, 1, 0 };
 	struct pto_run_stats st;
 
-	(void)state;
 	rt_test_config(&cfg, 64);
+	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	rt_register_all(rt);
 	run_chain(rt, dev, mix3, 7, 10);
@@ -236,8 +236,8 @@ static void test_independent(void **state)
 	uint64_t base = rt_buf(dev, 800, 1);
 	uint32_t *h = pto_mem_map(dev, base, 3200);
 
-	(void)state;
 	rt_test_config(&cfg, 256);
+	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	rt_register_all(rt);
 	for (int rep = 0; rep < 3; rep++) {
@@ -292,8 +292,8 @@ static void test_kernel_failure_then_rerun(void **state)
 	struct pto_launch aiv = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 1, 0 };
 	char want[64];
 
-	(void)state;
 	rt_test_config(&cfg, 64);
+	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	rt_register_all(rt);
 	fa.a = rt_buf(dev, 4, 3);
@@ -339,8 +339,8 @@ static void test_core_hang_then_rerun(void **state)
 	struct pto_launch aic = { K_MIX_AIC, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
 	char want[64];
 
-	(void)state;
 	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
 	cfg.core_timeout_ms = 200;
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	rt_register_all(rt);
@@ -370,8 +370,8 @@ static void test_orch_fn_error(void **state)
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
 
-	(void)state;
 	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	assert_int_equal(pto_run(rt, orch_returns_error, NULL), -ENOENT);
 	assert_non_null(strstr(pto_last_error(), "returned"));
@@ -414,8 +414,8 @@ static void test_tensor_wait_failures(void **state)
 	struct read_arg ra = { .kernel = K_MIX_AIV };
 	uint32_t *h;
 
-	(void)state;
 	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
 	cfg.stall_timeout_ms = 200;
 	cfg.core_timeout_ms = 60000;
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
@@ -456,8 +456,8 @@ static void test_trace_records(void **state)
 	struct pto_run_stats st;
 	uint32_t nd = 0;
 
-	(void)state;
 	rt_test_config(&cfg, 64);
+	cfg.wiring = rt_test_wiring(state);
 	cfg.flags |= PTO_RT_TRACE;
 	cfg.trace_records = 16;
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
@@ -490,6 +490,17 @@ static void test_trace_records(void **state)
 		}
 	}
 	assert_int_equal(nd, 10);
+	/* the wiring thread's lane: it linked (or published) every task */
+	if (cfg.wiring) {
+		uint32_t wired = 0;
+
+		for (uint32_t k = 0; k < tr->num_wiring_phases; k++)
+			if (tr->wiring_phases[k].phase == PTO_PHASE_WIRING_WIRE)
+				wired += tr->wiring_phases[k].count;
+		assert_int_equal(wired, 10);
+	} else {
+		assert_int_equal(tr->num_wiring_phases, 0);
+	}
 	assert_int_equal(pto_run_stats(rt, &st), 0);
 	assert_int_equal(st.trace_dropped, 0);
 	/* 20 tasks into 16 records: 4 dropped and counted */
@@ -503,16 +514,16 @@ static void test_trace_records(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_chain_aiv_aic),
-		cmocka_unit_test(test_mix_spmd),
+		RT_TEST_WIRING(test_chain_aiv_aic),
+		RT_TEST_WIRING(test_mix_spmd),
 		cmocka_unit_test(test_sync_start_across_schedulers),
 		cmocka_unit_test(test_dual_issue_off),
-		cmocka_unit_test(test_independent),
-		cmocka_unit_test(test_kernel_failure_then_rerun),
-		cmocka_unit_test(test_core_hang_then_rerun),
-		cmocka_unit_test(test_orch_fn_error),
-		cmocka_unit_test(test_tensor_wait_failures),
-		cmocka_unit_test(test_trace_records),
+		RT_TEST_WIRING(test_independent),
+		RT_TEST_WIRING(test_kernel_failure_then_rerun),
+		RT_TEST_WIRING(test_core_hang_then_rerun),
+		RT_TEST_WIRING(test_orch_fn_error),
+		RT_TEST_WIRING(test_tensor_wait_failures),
+		RT_TEST_WIRING(test_trace_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

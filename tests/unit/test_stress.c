@@ -9,12 +9,13 @@
  * generator adds the write-after-read edges the runtime does not track
  * (pto_args_add_dep), as its documentation tells users to.  One runtime
  * serves every DAG of a configuration; the matrix repeats the check for
- * 1, 2 and 3 scheduler threads with a tiny and the default task window.
+ * 1, 2 and 3 scheduler threads, without and with the wiring thread, with a
+ * tiny and the default task window.
  */
 #include "rt_test_util.h"
 
 #define NDAGS		1000
-#define MATRIX_DAGS	100	/* per scheduler-count x window combination */
+#define MATRIX_DAGS	100	/* per schedulers x wiring x window combination */
 #define NEXT		3	/* external buffers */
 #define MAXT		14	/* tasks per DAG */
 #define NBUF		(NEXT + MAXT)
@@ -269,10 +270,12 @@ static void test_random_dags(void **state)
 }
 
 /*
- * Every scheduler count with the smallest window that holds a whole DAG
- * (MAXT tasks, all in the run's outer scope) and the default window.
- * Three clusters, so each of up to three schedulers owns a whole cluster
- * for MIX tasks.  Each combination gets its own seed.
+ * Every scheduler count, without and with the wiring thread, with the
+ * smallest window that holds a whole DAG (MAXT tasks, all in the run's
+ * outer scope) and the default window.  Three clusters, so each of up to
+ * three schedulers owns a whole cluster for MIX tasks.  The seed depends on
+ * schedulers and window but not on wiring: both wiring modes run the same
+ * DAGs and must match the same sequential results.
  */
 static void test_matrix(void **state)
 {
@@ -280,17 +283,21 @@ static void test_matrix(void **state)
 
 	(void)state;
 	for (uint32_t ns = 1; ns <= 3; ns++) {
-		for (uint32_t w = 0; w < 2; w++) {
-			struct pto_runtime_config cfg;
-			char what[64];
+		for (uint32_t wiring = 0; wiring <= 1; wiring++) {
+			for (uint32_t w = 0; w < 2; w++) {
+				struct pto_runtime_config cfg;
+				char what[64];
 
-			rt_test_config(&cfg, windows[w]);
-			cfg.num_schedulers = ns;
-			cfg.stall_timeout_ms = 20000;
-			cfg.core_timeout_ms = 20000;
-			snprintf(what, sizeof(what), "%u scheduler(s), window %u", ns, windows[w]);
-			run_dags(3, &cfg, MATRIX_DAGS, 0x2545F4914F6CDD1Dull * (ns * 2 + w + 1),
-				 what);
+				rt_test_config(&cfg, windows[w]);
+				cfg.num_schedulers = ns;
+				cfg.wiring = wiring;
+				cfg.stall_timeout_ms = 20000;
+				cfg.core_timeout_ms = 20000;
+				snprintf(what, sizeof(what), "%u scheduler(s), wiring %s, window %u",
+					 ns, wiring ? "on" : "off", windows[w]);
+				run_dags(3, &cfg, MATRIX_DAGS,
+					 0x2545F4914F6CDD1Dull * (ns * 2 + w + 1), what);
+			}
 		}
 	}
 }

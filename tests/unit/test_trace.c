@@ -132,7 +132,7 @@ static const char *const names[4] = {
 
 static struct pto_trace *build_trace(void)
 {
-	struct pto_trace *tr = pto_trace_alloc(8, 2, 2);
+	struct pto_trace *tr = pto_trace_alloc(8, 2, 2, false);
 	struct pto_trace_task *t;
 	struct pto_trace_dispatch *d;
 	int64_t fan1[] = { 0 }, fan2[] = { 0, 1 };
@@ -458,13 +458,14 @@ static int orch_chain(struct pto_runtime *rt, void *p)
 	return ra->ids[CHAIN] < 0 ? (int)ra->ids[CHAIN] : 0;
 }
 
-static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t flags)
+static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t flags, uint32_t wiring)
 {
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
 
 	assert_int_equal(pto_runtime_config_init(&cfg), 0);
 	cfg.flags |= flags | PTO_RT_QUIET;
+	cfg.wiring = wiring;
 	cfg.trace_records = 4096;
 	for (int r = 0; r < PTO_NUM_RINGS; r++) {
 		cfg.task_window[r] = 256;
@@ -476,8 +477,12 @@ static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t flags)
 	return rt;
 }
 
+/* export_real_run's state: 0 = wiring inline, 1 = wiring thread */
+static const uint32_t wiring_modes[2] = { 0, 1 };
+
 static void export_real_run(void **state)
 {
+	uint32_t wiring = *(const uint32_t *)*state;
 	struct pto_device *dev;
 	struct pto_runtime *rt;
 	struct pto_run_stats st;
@@ -486,10 +491,9 @@ static void export_real_run(void **state)
 	char path[128];
 	struct doc d;
 
-	(void)state;
 	assert_int_equal(pto_device_open("mock:clusters=2", &dev), 0);
 	assert_int_equal(pto_mem_alloc(dev, 64, 64, &ra.addr), 0);
-	rt = make_rt(dev, PTO_RT_TRACE);
+	rt = make_rt(dev, PTO_RT_TRACE, wiring);
 	tmp_path(path, sizeof(path), "real");
 	/* before any run there is nothing to write */
 	assert_int_equal(pto_trace_write(rt, path), -EINVAL);
@@ -506,6 +510,9 @@ static void export_real_run(void **state)
 
 	assert_true(has_lane(&d, 1, 1, "orchestrator"));
 	assert_true(has_lane(&d, 1, 10, "scheduler 0"));
+	/* the wiring thread has a lane, with its passes on it, only when it exists */
+	assert_int_equal(has_lane(&d, 1, 2, "wiring thread"), wiring);
+	assert_int_equal(count_events(&d, "X", "wiring") > 0, wiring);
 	for (int c = 0; c < 6; c++) {
 		char name[64];
 
@@ -550,7 +557,7 @@ static void export_real_run(void **state)
 
 	/* a runtime without PTO_RT_TRACE has nothing to write, even after a run */
 	pto_runtime_destroy(rt);
-	rt = make_rt(dev, 0);
+	rt = make_rt(dev, 0, wiring);
 	assert_int_equal(pto_run(rt, orch_chain, &ra), 0);
 	assert_int_equal(pto_trace_write(rt, path), -EINVAL);
 	assert_non_null(strstr(pto_last_error(), "without PTO_RT_TRACE"));
@@ -626,7 +633,10 @@ int main(void)
 		cmocka_unit_test(write_errors),
 		cmocka_unit_test(write_disk_full),
 		cmocka_unit_test(read_file_errors),
-		cmocka_unit_test(export_real_run),
+		{ "export_real_run (wiring inline)", export_real_run, NULL, NULL,
+		  (void *)&wiring_modes[0] },
+		{ "export_real_run (wiring thread)", export_real_run, NULL, NULL,
+		  (void *)&wiring_modes[1] },
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+/*
+ * thread.c - the wiring thread (pto_runtime_config.wiring = 1).
+ *
+ * The orchestrator hands each submitted task over through an MPMC queue
+ * (used single-producer, single-consumer) instead of linking it itself; this
+ * thread links it onto its producers, pushes the tasks that became ready,
+ * and is the only one that retires consumed slots.  It publishes the new
+ * last_task_alive in batches (fewer stores to the line the orchestrator
+ * polls), but at once whenever the orchestrator waits on that ring, whenever
+ * it has nothing else to do, and at the end of the run, so no slot stays
+ * hidden behind a stale watermark.  Dependency entries need no reclaim pass
+ * of their own: the ring allocator frees them by that watermark (ring.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+
+#include "libpto/runtime/rt_impl.h"
+#include "runtime/regs.h"
+
+/* Entries handled per pass before the retire scan runs again. */
+#define WIRE_PASS_MAX		256
+/* Retired slots per ring published together (at most a quarter window). */
+#define PUBLISH_BATCH_MAX	16
+
+#define WIRE_OPS_MASK		((uintptr_t)(PTO_WIRE_LINK | PTO_WIRE_PUBLISH))
+
+int pto__wiring_setup(struct pto_runtime *rt)
+{
+	uint64_t cap = 2;
+	int ret;
+
+	rt->wiring_on = rt->cfg.wiring != 0;
+	pto_waiter_init(&rt->wiring_wait);
+	if (!rt->wiring_on)
+		return 0;
+	/* a live task has at most two entries queued (link, then publish): a push never fails */
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		cap += 2 * (uint64_t)rt->cfg.task_window[r];
+	while (cap & (cap - 1))
+		cap &= cap - 1;
+	cap <<= 1;
+	ret = pto_rq_init(&rt->wire_q, cap);
+	if (ret)
+		return pto__fail(ret, "pto_runtime_create: wiring queue of %" PRIu64 " entries", cap);
+	return 0;
+}
+
+void pto__wiring_teardown(struct pto_runtime *rt)
+{
+	if (rt->wire_q.cells)
+		pto_rq_fini(&rt->wire_q);
+}
+
+int pto__wiring_push(struct pto_runtime *rt, struct pto_task *t, uint32_t ops)
+{
+	/* tasks are 64-byte aligned: the low bits carry the ops */
+	if (!pto_rq_push(&rt->wire_q, (void *)((uintptr_t)t | ops)))
+		return pto__rt_fail(rt, -ENOSPC, "wiring queue full handing over task %" PRId64
+				    " (it is sized from the task windows: this is a bug)", t->id);
+	rt->wire_pushed++;
+	/* its seq_cst increment orders the push before the check for a sleeper */
+	pto_waiter_wake(&rt->wiring_wait);
+	return 0;
+}
+
+bool pto__wiring_caught_up(struct pto_runtime *rt)
+{
+	/* seq_cst: pairs with the store of wire_done in wire_pass() (see tensor_access()) */
+	return !rt->wiring_on ||
+	       __atomic_load_n(&rt->wire_done, __ATOMIC_SEQ_CST) == rt->wire_pushed;
+}
+
+/* Link and/or publish one handed-over task; true if it became ready. */
+static bool wire_one(struct pto_runtime *rt, struct pto_task *t, uint32_t ops)
+{
+	struct pto_trace_task *tr = NULL;
+	uint32_t add = 0;
+
+	if (pto_trace_on(rt->trace))
+		tr = pto_trace_task_at(rt->trace, t->trace_idx);
+	if (ops & PTO_WIRE_LINK) {
+		uint64_t dep_top = t->dep_first;
+
+		/* the orchestrator left the candidate producers in t->fanin */
+		add = pto__task_wire(rt, t, t->fanin, t->num_fanin, &dep_top);
+		if (tr)
+			pto_trace_task_fanin(rt->trace, tr, t->fanin, t->num_fanin);
+	}
+	if (ops & PTO_WIRE_PUBLISH) {
+		add++;	/* the redundant fanin that kept t unready while it was wired */
+		if (tr)
+			tr->t_publish = pto_now_ns();
+	}
+	if (!add || !pto__task_fanin_add(t, add))
+		return false;
+	if (tr)
+		tr->t_ready = pto_now_ns();
+	pto__task_push_ready(rt, t, false);
+	return true;
+}
+
+/* Handle up to WIRE_PASS_MAX queued entries; return how many. */
+static uint32_t wire_pass(struct pto_runtime *rt)
+{
+	uint32_t n = 0, ready = 0;
+	void *e;
+
+	while (n < WIRE_PASS_MAX && (e = pto_rq_pop(&rt->wire_q))) {
+		uintptr_t v = (uintptr_t)e;
+
+		ready += wire_one(rt, (struct pto_task *)(v & ~WIRE_OPS_MASK),
+				  (uint32_t)(v & WIRE_OPS_MASK));
+		n++;
+	}
+	if (ready)
+		rt->dev->ops->notify(rt->dev);	/* one wake-up for the whole pass */
+	if (n) {
+		/*
+		 * seq_cst store, then seq_cst load of the flag: pairs with
+		 * tensor_access()'s store of orch_wants_done and its load of
+		 * wire_done (pto__wiring_caught_up()).
+		 */
+		__atomic_fetch_add(&rt->wire_done, n, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&rt->orch_wants_done, __ATOMIC_SEQ_CST))
+			pto_waiter_wake(&rt->orch_wait);
+	}
+	return n;
+}
+
+static uint64_t publish_batch(const struct pto_ring *r)
+{
+	uint64_t b = r->alloc.window / 4;	/* window >= 4 */
+
+	return b < PUBLISH_BATCH_MAX ? b : PUBLISH_BATCH_MAX;
+}
+
+/*
+ * Retire every ring's consumed prefix; publish it when @force, when a batch
+ * is full, or when the orchestrator waits on that ring.  Return slots retired.
+ */
+static uint64_t retire_pass(struct pto_runtime *rt, bool force)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < PTO_NUM_RINGS; i++) {
+		struct pto_ring *r = &rt->rings[i];
+		/* pairs with the orchestrator's release store after it initialized the slot */
+		uint64_t cur = reg_load_acquire(&r->ctl->current_task_index);
+		uint64_t la = pto__ring_scan(rt, r, r->scan_la, cur);
+		/* this thread is its only writer */
+		uint64_t pub = reg_load_relaxed(&r->ctl->last_task_alive);
+
+		n += la - r->scan_la;
+		r->scan_la = la;
+		/*
+		 * A relaxed look at orch_wake_la is enough: a waiter missed now is
+		 * seen on the next pass, and an idle pass publishes everything.
+		 */
+		if (la != pub && (force || la - pub >= publish_batch(r) ||
+				  __atomic_load_n(&r->orch_wake_la, __ATOMIC_RELAXED) != PTO_NO_WAITER))
+			pto__ring_publish(rt, r, la);
+	}
+	return n;
+}
+
+static bool run_finished(struct pto_runtime *rt, bool orch_done)
+{
+	/* acquire: pairs with the seq_cst increment of completed in task_complete() */
+	return orch_done && __atomic_load_n(&rt->completed, __ATOMIC_ACQUIRE) ==
+			    __atomic_load_n(&rt->submitted, __ATOMIC_RELAXED);
+}
+
+static void *wiring_main(void *arg)
+{
+	struct pto_runtime *rt = arg;
+	uint32_t spins = 0;
+
+	pto_gate_pin_self(rt->plan->wiring_cpu);
+	for (;;) {
+		/* snapshot before looking for work, so no wake-up is lost */
+		uint32_t seen = pto_waiter_prepare(&rt->wiring_wait);
+		/* acquire: pairs with pto_run()'s release store after the last handover */
+		bool orch_done = __atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE);
+		uint64_t t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0, t1;
+		uint32_t wired = wire_pass(rt);
+		uint64_t retired;
+		bool finished;
+
+		if (t0 && wired) {
+			t1 = pto_now_ns();
+			pto_trace_wiring_phase(rt->trace, PTO_PHASE_WIRING_WIRE, t0, t1, wired);
+			t0 = t1;
+		}
+		retired = retire_pass(rt, false);
+		if (t0 && retired)
+			pto_trace_wiring_phase(rt->trace, PTO_PHASE_WIRING_RETIRE, t0, pto_now_ns(),
+					       (uint32_t)retired);
+		if (pto__rt_error(rt))
+			break;
+		if (wired || retired) {
+			spins = 0;
+			continue;
+		}
+		/*
+		 * orch_done was read before the queue was found empty, so nothing
+		 * comes after; and once every task completed, every task was
+		 * consumed: the scan below retires all of them.
+		 */
+		finished = run_finished(rt, orch_done);
+		/* idle: nothing is worth batching any more */
+		retire_pass(rt, true);
+		if (finished)
+			break;
+		if (spins < PTO_SPIN_BUDGET) {
+			spins++;
+			pto_cpu_relax();
+			continue;
+		}
+		t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0;
+		/* every event it waits for wakes it: handover, consumed task, run end, error */
+		pto_waiter_sleep(&rt->wiring_wait, seen, 0);
+		if (t0)
+			pto_trace_wiring_phase(rt->trace, PTO_PHASE_WIRING_SLEEP, t0, pto_now_ns(), 0);
+	}
+	return NULL;
+}
+
+int pto__wiring_start(struct pto_runtime *rt)
+{
+	int ret;
+
+	rt->wire_pushed = 0;
+	rt->wire_done = 0;
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		rt->rings[r].scan_la = 0;
+	if (!rt->wiring_on)
+		return 0;
+	ret = pthread_create(&rt->wiring_thread, NULL, wiring_main, rt);
+	if (ret)
+		return pto__rt_fail(rt, -ret, "pto_run: cannot start the wiring thread");
+	rt->wiring_started = true;
+	return 0;
+}
+
+void pto__wiring_join(struct pto_runtime *rt)
+{
+	if (rt->wiring_started)
+		pthread_join(rt->wiring_thread, NULL);
+	rt->wiring_started = false;
+	/* a failed run may leave handovers behind: the next run starts empty */
+	if (rt->wiring_on)
+		while (pto_rq_pop(&rt->wire_q))
+			;
+}
