@@ -108,6 +108,7 @@ void pto__orch_reset(struct pto_runtime *rt)
 			ring->slots[i].state = PTO_TASK_CONSUMED;
 		ring->open_tasks = 0;
 		ring->orch_wake_la = PTO_NO_WAITER;
+		ring->wiring_wake_at = PTO_NO_WAITER;
 		ring->advance_lock = 0;
 		ring->advance_pending = 0;
 		reg_store_relaxed(&ring->ctl->current_task_index, 0);
@@ -333,8 +334,20 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
 		      uint64_t la, uint64_t heap_bytes, uint32_t ms)
 {
 	struct pto_task *old = &r->slots[la & r->alloc.mask];
-	uint32_t st = __atomic_load_n(&old->state, __ATOMIC_ACQUIRE);
+	uint32_t st, fanout = 0, fanout_ref = 0;
 
+	/*
+	 * The fanout counts change under the task's lock, and a consumed
+	 * task's slot may be being reset (the wiring thread retires it after
+	 * seeing CONSUMED): read them under the lock, and only while live.
+	 */
+	pto__task_lock(old);
+	st = old->state;
+	if (st != PTO_TASK_CONSUMED) {
+		fanout = old->fanout_count;
+		fanout_ref = old->fanout_refcount;
+	}
+	pto__task_unlock(old);
 	return orch_fail(rt, PTO_E_RING_STALL, "ring %u stalled %u ms on its %s: %" PRIu64
 			 " of %u slots live, heap %" PRIu64 "/%" PRIu64 " bytes used (+%" PRIu64
 			 " wanted), dep pool %" PRIu64 "/%u; oldest live task %" PRId64
@@ -347,9 +360,7 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
 					  old->kernel[1] >= 0 ? old->kernel[1] : old->kernel[2]),
 			 st < 3 ? state_names[st] : "?",
 			 __atomic_load_n(&old->fanin_refcount, __ATOMIC_RELAXED),
-			 __atomic_load_n(&old->fanin_count, __ATOMIC_RELAXED),
-			 __atomic_load_n(&old->fanout_refcount, __ATOMIC_RELAXED),
-			 __atomic_load_n(&old->fanout_count, __ATOMIC_RELAXED));
+			 __atomic_load_n(&old->fanin_count, __ATOMIC_RELAXED), fanout_ref, fanout);
 }
 
 /*
@@ -380,15 +391,26 @@ static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint32_t seen
 {
 	uint64_t want = refill ? r->alloc.next - (r->alloc.window - r->alloc.window / 8) : la + 1;
 
-	/*
-	 * seq_cst pair with pto__ring_publish()'s store of la and load of
-	 * orch_wake_la.  A wiring thread also publishes at once while this is
-	 * set, instead of batching.
-	 */
+	/* seq_cst pair with pto__ring_publish()'s store of la and load of orch_wake_la */
 	__atomic_store_n(&r->orch_wake_la, want, __ATOMIC_SEQ_CST);
+	/* a new mark: the wiring thread re-arms its wake-up for it (pto__ring_consumed()) */
+	if (rt->wiring_on)
+		pto_waiter_wake(&rt->wiring_wait);
 	if (__atomic_load_n(&r->ctl->last_task_alive, __ATOMIC_SEQ_CST) == la)
 		pto_waiter_sleep(&rt->orch_wait, seen, deadline_ns);
-	__atomic_store_n(&r->orch_wake_la, PTO_NO_WAITER, __ATOMIC_RELAXED);
+}
+
+/*
+ * The orchestrator starts waiting on ring @r.  A wiring thread retires
+ * lazily, so it is told: while orch_wake_la is set it publishes at once and
+ * every consumed task of the ring wakes it (pto__ring_consumed()).
+ */
+static void ring_wait_begin(struct pto_runtime *rt, struct pto_ring *r, uint64_t la)
+{
+	/* seq_cst: pairs with pto__ring_consumed()'s load, then the wake starts a scan */
+	__atomic_store_n(&r->orch_wake_la, la + 1, __ATOMIC_SEQ_CST);
+	if (rt->wiring_on)
+		pto_waiter_wake(&rt->wiring_wait);
 }
 
 /*
@@ -396,8 +418,8 @@ static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint32_t seen
  * schedulers retire work.  Fails at once when only open-scope tasks are
  * live (nothing can ever retire), else after the stall timeout.
  */
-static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
-		      uint32_t deps, struct pto_ring_grant *g)
+static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
+			   uint32_t deps, struct pto_ring_grant *g)
 {
 	uint64_t t_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
 	uint32_t spins = 0;
@@ -434,8 +456,10 @@ static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_
 		if (pto__rt_error(rt))
 			return pto__fail(PTO_E_ABORTED, "pto_submit: the run already failed: %s",
 					 rt->err.msg);
-		if (!t_wait)
+		if (!t_wait) {
 			t_wait = now = pto_now_ns();
+			ring_wait_begin(rt, r, la);
+		}
 		if (la != prev_la) {
 			prev_la = la;
 			last_progress = now;
@@ -463,6 +487,17 @@ static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_
 			pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_ALLOC_WAIT, t_wait, now, 1);
 	}
 	return 0;
+}
+
+static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
+		      uint32_t deps, struct pto_ring_grant *g)
+{
+	int ret = ring_alloc_wait(rt, r, heap_bytes, deps, g);
+
+	/* done waiting (only this thread writes it; a stale read costs a spurious wake) */
+	if (__atomic_load_n(&r->orch_wake_la, __ATOMIC_RELAXED) != PTO_NO_WAITER)
+		__atomic_store_n(&r->orch_wake_la, PTO_NO_WAITER, __ATOMIC_RELAXED);
+	return ret;
 }
 
 /* --- submit -------------------------------------------------------------------------- */
@@ -628,7 +663,12 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	t->completed_sub = 0;
 	t->fanin_refcount = 0;
 	__atomic_store_n(&t->fanin_count, rt->num_dep_scratch + 1, __ATOMIC_RELAXED);
-	t->lock = 0;
+	/*
+	 * t->lock is left alone: it is 0 whenever the slot is free, and the
+	 * thread that consumed the previous task may still be storing that 0
+	 * (a wiring thread retires the slot on seeing CONSUMED, which is set
+	 * before the unlock).
+	 */
 	t->state = PTO_TASK_PENDING;
 	t->fanout_count = 1;	/* the scope's reference */
 	t->fanout_refcount = 0;

@@ -128,6 +128,12 @@ struct pto_ring {
 	 * by the wiring thread.
 	 */
 	uint64_t scan_la;
+	/*
+	 * While the orchestrator waits: the task whose consumption should wake
+	 * the wiring thread (PTO_NO_WAITER: none); see pto__ring_consumed().
+	 * Written by the wiring thread.
+	 */
+	uint64_t wiring_wake_at;
 };
 
 #define PTO_NO_WAITER		UINT64_MAX
@@ -285,8 +291,8 @@ bool pto__task_fanin_add(struct pto_task *t, uint32_t n);
  * buffer; @notify wakes them (false: the caller wakes them once for a batch).
  */
 void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t, bool notify);
-/* A task of ring @r was consumed: advance it, or tell the wiring thread to. */
-void pto__ring_consumed(struct pto_runtime *rt, struct pto_ring *r);
+/* Task @local of ring @ring was consumed: advance the ring, or tell the wiring thread to. */
+void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local);
 /*
  * Reset the consumed slots of ring @r from @from on (stopping at the first
  * live one or @cur); return the new watermark.  One advancer at a time.

@@ -407,8 +407,9 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	/* release: the schedulers' acquire sees every submit before "done" */
 	__atomic_store_n(&rt->orch_done, 1, __ATOMIC_RELEASE);
 	rt->dev->ops->notify(rt->dev);
-	pto_waiter_wake(&rt->wiring_wait);
 	pto__sched_join(rt);
+	/* every task completed (or the run failed): the wiring thread retires the rest and ends */
+	pto_waiter_wake(&rt->wiring_wait);
 	pto__wiring_join(rt);
 	if (rt->trace)
 		pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_DRAIN, t_orch_end, pto_now_ns(), 0);

@@ -39,14 +39,15 @@ static bool try_consume_locked(struct pto_task *t)
 {
 	if (t->state != PTO_TASK_COMPLETED || t->fanout_refcount != t->fanout_count)
 		return false;
-	/* release: pairs with the acquire of state in pto__ring_scan() */
-	__atomic_store_n(&t->state, PTO_TASK_CONSUMED, __ATOMIC_RELEASE);
+	/* seq_cst: pairs with pto__ring_scan()'s load (see pto__ring_consumed()) */
+	__atomic_store_n(&t->state, PTO_TASK_CONSUMED, __ATOMIC_SEQ_CST);
 	return true;
 }
 
 void pto__task_release(struct pto_runtime *rt, struct pto_task *t)
 {
 	uint32_t ring = t->ring;
+	uint64_t local = t->local;	/* the slot may be reused once it is consumed */
 	bool consumed;
 
 	pto__task_lock(t);
@@ -54,7 +55,7 @@ void pto__task_release(struct pto_runtime *rt, struct pto_task *t)
 	consumed = try_consume_locked(t);
 	pto__task_unlock(t);
 	if (consumed)
-		pto__ring_consumed(rt, &rt->rings[ring]);
+		pto__ring_consumed(rt, ring, local);
 }
 
 bool pto__task_fanin_add(struct pto_task *t, uint32_t n)
@@ -97,8 +98,12 @@ uint64_t pto__ring_scan(struct pto_runtime *rt, struct pto_ring *r, uint64_t la,
 	while (la < cur) {
 		struct pto_task *t = &r->slots[la & r->alloc.mask];
 
-		/* pairs with the release store of CONSUMED in try_consume_locked() */
-		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != PTO_TASK_CONSUMED ||
+		/*
+		 * Pairs with the seq_cst store of CONSUMED (try_consume_locked(),
+		 * task_complete()); seq_cst for the wiring thread's wake-up
+		 * argument in pto__ring_consumed().
+		 */
+		if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) != PTO_TASK_CONSUMED ||
 		    t->local != la)
 			break;
 		if (pto_trace_on(rt->trace)) {
@@ -151,15 +156,32 @@ static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 	}
 }
 
-void pto__ring_consumed(struct pto_runtime *rt, struct pto_ring *r)
+void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 {
-	/*
-	 * With a wiring thread it alone retires slots (so it may skip retired
-	 * producers without touching their slots); the wake's seq_cst increment
-	 * orders the CONSUMED store before its scan (pto_waiter_wake()).
-	 */
-	if (rt->wiring_on)
-		pto_waiter_wake(&rt->wiring_wait);
-	else
+	struct pto_ring *r = &rt->rings[ring];
+	uint64_t want;
+
+	if (!rt->wiring_on) {
 		ring_advance(rt, r);
+		return;
+	}
+	/*
+	 * The wiring thread alone retires slots (so it may skip retired
+	 * producers without touching their slots).  It retires on every pass
+	 * it makes anyway; a consumed task wakes it only while the
+	 * orchestrator waits for this ring, and then only the task that can
+	 * complete the range it waits for: the last one of the range (in-order
+	 * completion), or the one the wiring thread found blocking it
+	 * (wiring_wake_at).  No wake-up is lost: the CONSUMED store and these
+	 * loads are seq_cst, as are the stores of orch_wake_la (each followed
+	 * by a wake of the wiring thread) and of wiring_wake_at (followed by a
+	 * re-check of that task), and the scan's load of the state; so either
+	 * this thread sees the request, or the wiring thread sees the task
+	 * consumed.
+	 */
+	want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST);
+	if (want == PTO_NO_WAITER)
+		return;
+	if (local + 1 >= want || local == __atomic_load_n(&r->wiring_wake_at, __ATOMIC_SEQ_CST))
+		pto_waiter_wake(&rt->wiring_wait);
 }

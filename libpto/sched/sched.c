@@ -142,6 +142,7 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 	struct pto_runtime *rt = s->rt;
 	struct pto_dep_node *node;
 	uint32_t ring = t->ring;
+	uint64_t local = t->local;	/* the slot may be reused once it is consumed */
 	bool consumed;
 
 	/*
@@ -163,11 +164,11 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 	consumed = t->fanout_refcount == t->fanout_count;
 	/*
 	 * One store, under the lock: a consumer wiring itself now sees the task
-	 * done and does not queue.  Release: pairs with the acquire of state in
-	 * pto__ring_scan().
+	 * done and does not queue.  seq_cst: pairs with the load of state in
+	 * pto__ring_scan() (see pto__ring_consumed()).
 	 */
 	__atomic_store_n(&t->state, consumed ? PTO_TASK_CONSUMED : PTO_TASK_COMPLETED,
-			 __ATOMIC_RELEASE);
+			 __ATOMIC_SEQ_CST);
 	pto__task_unlock(t);
 	/* t may be consumed by others from here on: only the nodes are touched */
 	while (node) {
@@ -179,7 +180,7 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 		node = next;
 	}
 	if (consumed)
-		pto__ring_consumed(rt, &rt->rings[ring]);
+		pto__ring_consumed(rt, ring, local);
 	/* the pass's clock, like first_dispatch_ns: no clock read per task */
 	__atomic_store_n(&rt->last_retire_ns, now, __ATOMIC_RELAXED);
 	/* release: termination (completed == submitted) implies all of the above */

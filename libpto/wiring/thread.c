@@ -137,12 +137,34 @@ static uint64_t publish_batch(const struct pto_ring *r)
 }
 
 /*
- * Retire every ring's consumed prefix; publish it when @force, when a batch
- * is full, or when the orchestrator waits on that ring.  Return slots retired.
+ * The orchestrator waits for ring @r to retire up to @want, and task @la
+ * blocks it.  The consumer of task want - 1 wakes this thread anyway; if
+ * that one is consumed already (out-of-order completion), ask the consumer
+ * of @la instead.  Return true if @la was consumed meanwhile (scan again).
  */
-static uint64_t retire_pass(struct pto_runtime *rt, bool force)
+static bool arm_wake(struct pto_ring *r, uint64_t la, uint64_t want)
 {
-	uint64_t n = 0;
+	const struct pto_task *last = &r->slots[(want - 1) & r->alloc.mask];
+	uint64_t at = PTO_NO_WAITER;
+
+	/* seq_cst loads and store: the pairs are listed in pto__ring_consumed() */
+	if (want - 1 > la && last->local == want - 1 &&
+	    __atomic_load_n(&last->state, __ATOMIC_SEQ_CST) == PTO_TASK_CONSUMED)
+		at = la;
+	__atomic_store_n(&r->wiring_wake_at, at, __ATOMIC_SEQ_CST);
+	return at != PTO_NO_WAITER &&
+	       __atomic_load_n(&r->slots[la & r->alloc.mask].state, __ATOMIC_SEQ_CST) ==
+	       PTO_TASK_CONSUMED;
+}
+
+/*
+ * Retire every ring's consumed prefix; publish it when @force, when a batch
+ * is full, or when the orchestrator waits on that ring.  Return true if it
+ * retired anything (or must look again).
+ */
+static bool retire_pass(struct pto_runtime *rt, bool force)
+{
+	bool busy = false;
 
 	for (int i = 0; i < PTO_NUM_RINGS; i++) {
 		struct pto_ring *r = &rt->rings[i];
@@ -151,18 +173,20 @@ static uint64_t retire_pass(struct pto_runtime *rt, bool force)
 		uint64_t la = pto__ring_scan(rt, r, r->scan_la, cur);
 		/* this thread is its only writer */
 		uint64_t pub = reg_load_relaxed(&r->ctl->last_task_alive);
-
-		n += la - r->scan_la;
-		r->scan_la = la;
 		/*
-		 * A relaxed look at orch_wake_la is enough: a waiter missed now is
-		 * seen on the next pass, and an idle pass publishes everything.
+		 * Relaxed is enough: the orchestrator wakes this thread after each
+		 * store, so the pass after that wake sees it.
 		 */
-		if (la != pub && (force || la - pub >= publish_batch(r) ||
-				  __atomic_load_n(&r->orch_wake_la, __ATOMIC_RELAXED) != PTO_NO_WAITER))
+		uint64_t want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_RELAXED);
+
+		busy |= la != r->scan_la;
+		r->scan_la = la;
+		if (la != pub && (force || la - pub >= publish_batch(r) || want != PTO_NO_WAITER))
 			pto__ring_publish(rt, r, la);
+		if (want != PTO_NO_WAITER && la < want && la < cur)
+			busy |= arm_wake(r, la, want);
 	}
-	return n;
+	return busy;
 }
 
 static bool run_finished(struct pto_runtime *rt, bool orch_done)
@@ -185,8 +209,7 @@ static void *wiring_main(void *arg)
 		bool orch_done = __atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE);
 		uint64_t t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0, t1;
 		uint32_t wired = wire_pass(rt);
-		uint64_t retired;
-		bool finished;
+		bool retired, finished;
 
 		if (t0 && wired) {
 			t1 = pto_now_ns();
@@ -195,8 +218,7 @@ static void *wiring_main(void *arg)
 		}
 		retired = retire_pass(rt, false);
 		if (t0 && retired)
-			pto_trace_wiring_phase(rt->trace, PTO_PHASE_WIRING_RETIRE, t0, pto_now_ns(),
-					       (uint32_t)retired);
+			pto_trace_wiring_phase(rt->trace, PTO_PHASE_WIRING_RETIRE, t0, pto_now_ns(), 0);
 		if (pto__rt_error(rt))
 			break;
 		if (wired || retired) {
