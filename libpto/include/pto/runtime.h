@@ -111,7 +111,10 @@ enum pto_dep_mode {
  * @dep_pool: dependency-list entries per ring (>= 4).
  * @num_schedulers: scheduler threads; 0 = derived from the CPU allowlist.
  * @wiring: 1 = a wiring thread takes fanin/fanout wiring, ready pushes and
- *	ring advance off the orchestrator and schedulers.
+ *	ring retirement off the orchestrator and schedulers (it publishes
+ *	last_task_alive in batches, at once while the orchestrator waits on
+ *	the ring and at the end of the run).  Results are identical either
+ *	way; it pays only with a CPU to spare for it (docs/runtime.md).
  * @dep_mode: enum pto_dep_mode.
  * @cpus: CPU allowlist ("0,1", "0-3"); the last CPU runs the orchestrator,
  *	the one before it the wiring thread when enabled, the rest the
