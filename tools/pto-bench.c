@@ -5,6 +5,7 @@
  *	pto-bench [--quick] [--peers] [--plot FILE.svg] [--reps N] [--tasks N]
  *	          [--shapes LIST] [--modes LIST] [--width W] [--schedulers 1-3]
  *	          [--wiring 0|1] [--window N] [--device SPEC] [--sections LIST]
+ *	          [--set KEY=VALUE]...
  *	pto-bench --trace FILE [--shape S] [--mode M] [--tasks N] [--grain NS] ...
  *
  * Measures, each as the median of interleaved repetitions in one run:
@@ -57,6 +58,7 @@ extern char **environ;
 #define K_SPIN			(PTO2_MAX_KERNELS - 1)	/* clear of the examples' ids */
 #define CELL_BYTES		64u
 #define PEER_TIMEOUT_MS		(300 * 1000)
+#define MAX_SETS		8	/* --set KEY=VALUE overrides of the PA case */
 
 /* A shape beyond the shared ones: the paged-attention example (pto only). */
 #define SHAPE_PA		SHAPE_COUNT
@@ -102,6 +104,8 @@ struct opts {
 	int trace_shape;
 	int trace_mode;
 	uint64_t grain;
+	const char *sets[MAX_SETS];	/* paged-attention case overrides, "key=value" */
+	uint32_t nsets;
 };
 
 /* --- usage errors ------------------------------------------------------------- */
@@ -139,6 +143,8 @@ static void usage(void)
 	       "  --sections LIST    e2e,metg,window (all)\n"
 	       "  --peers            also run OpenMP and StarPU on the same graphs\n"
 	       "  --plot FILE.svg    draw efficiency vs granularity with gnuplot\n"
+	       "  --set KEY=VALUE    override a parameter of the paged-attention case in every\n"
+	       "                     mode (repeatable; e.g. unroll=1 for more, smaller tasks)\n"
 	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain;\n"
 	       "                     --shape pa traces the paged-attention case of --mode)\n");
 }
@@ -250,6 +256,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			if (!v || !*v)
 				usage_error("--plot needs a file name");
 			o->plot = v;
+		} else if (!strcmp(a, "--set")) {
+			if (!v || !strchr(v, '='))
+				usage_error("--set needs KEY=VALUE");
+			if (o->nsets == MAX_SETS)
+				usage_error("--set: at most %d overrides", MAX_SETS);
+			o->sets[o->nsets++] = v;
 		} else if (!strcmp(a, "--trace")) {
 			if (!v || !*v)
 				usage_error("--trace needs a file name");
@@ -259,6 +271,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		}
 		i++;
 	}
+	if (o->nsets && !(o->trace ? o->trace_shape == SHAPE_PA :
+			  (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
+		usage_error("--set changes the paged-attention case: it needs the pa shape in the "
+			    "e2e section (or --trace --shape pa)");
 	if (o->plot && !(o->sections & (1u << SEC_METG)))
 		usage_error("--plot draws the METG sweep: add metg to --sections");
 	if (o->quick) {
@@ -736,7 +752,7 @@ static int run_pa_once(struct bench *b, struct pto_runtime *rt, int mode, int ch
 		snprintf(err, errlen, "ex_register_kernels: %s", pto_last_error());
 		return rc;
 	}
-	rc = ex_prepare(&run, ex, c, b->dev, NULL, 0);
+	rc = ex_prepare(&run, ex, c, b->dev, b->o.sets, b->o.nsets);
 	if (!rc && ex->reset)
 		rc = ex->reset(&run);
 	if (rc) {
@@ -766,6 +782,57 @@ out:
 	(void)b; (void)rt; (void)mode; (void)check; (void)st;
 	snprintf(err, errlen, "this build has no examples/ (paged attention)");
 	return -EOPNOTSUPP;
+#endif
+}
+
+/*
+ * --set overrides are tried once, before anything is measured, on each
+ * example the PA modes run: a bad key or value is bad usage (exit 2), not a
+ * failed row.  Other failures are left for the jobs to report.
+ */
+static void pa_check_sets(struct bench *b)
+{
+#ifdef HAVE_EXAMPLES
+	char err[256];
+
+	for (int m = 0; m < MODE_COUNT; m++) {
+		const struct ex_example *ex = ex_find(pa_example_names[m]);
+		const struct ex_case *c;
+		struct ex_run run;
+		int rc;
+
+		if (m && !strcmp(pa_example_names[m], pa_example_names[m - 1]))
+			continue;
+		if (!ex || !(c = pa_case(b, ex, err, sizeof(err))))
+			continue;
+		rc = ex_prepare(&run, ex, c, b->dev, b->o.sets, b->o.nsets);
+		snprintf(err, sizeof(err), "%s", run.err);
+		ex_finish(&run);
+		if (rc == -EINVAL)
+			usage_error("--set: %s", err);
+	}
+#else
+	(void)b;
+	usage_error("--set: this build has no examples/ (paged attention)");
+#endif
+}
+
+/* "Default" or "Default, unroll=1": the case the PA rows ran. */
+static void pa_case_label(struct bench *b, char *buf, size_t len)
+{
+#ifdef HAVE_EXAMPLES
+	const struct ex_example *ex = ex_find(pa_example_names[MODE_AUTO]);
+	const struct ex_case *c = ex ? pa_case(b, ex, buf, len) : NULL;
+	size_t n;
+
+	snprintf(buf, len, "%s", c ? c->name : "-");
+	for (uint32_t i = 0; i < b->o.nsets; i++) {
+		n = strlen(buf);
+		snprintf(buf + n, len - n, "%s%s", i ? " " : ", ", b->o.sets[i]);
+	}
+#else
+	(void)b;
+	snprintf(buf, len, "-");
 #endif
 }
 
@@ -1038,6 +1105,7 @@ static void report_pa_ratios(struct bench *b)
 		{ MODE_MANUAL, MODE_AUTO, 1, "submit manual/auto" },
 		{ MODE_EXPLICIT, MODE_AUTO, 1, "submit explicit/auto" },
 	};
+	char label[256];
 	int first = 1;
 
 	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
@@ -1045,8 +1113,10 @@ static void report_pa_ratios(struct bench *b)
 
 		if (isnan(v) || isinf(v))
 			continue;
-		if (first)
-			printf("\n");
+		if (first) {
+			pa_case_label(b, label, sizeof(label));
+			printf("\n  PA case: %s\n", label);
+		}
 		first = 0;
 		printf("  PA %s: %.2f\n", r[i].what, v);
 	}
@@ -1409,6 +1479,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (b->o.nsets)
+		pa_check_sets(b);
 	if (b->o.trace) {
 		ret = trace_run(b);
 		goto out;
