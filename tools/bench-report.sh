@@ -90,7 +90,7 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 		if ($6 == "|") { r1 = $8; r2 = $11 }
 		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, r1, r2 }' "$tmp/main"
 	echo
-	grep -E '^  METG|^  throughput ratio' "$tmp/main" | sed 's/^  /* /' || true
+	grep -E '^  METG|^  throughput ratio|^  PA ' "$tmp/main" | sed 's/^  /* /' || true
 	echo
 	echo "## Machine"
 	echo
@@ -162,6 +162,13 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "* **e2e** is \`pto_run()\` wall time per task with empty kernels;"
 	echo "  **pto/peer** is our e2e divided by the peer's on the same graph"
 	echo "  (< 1 = pto faster)."
+	echo "* **paged_attn** rows run paged attention with its real kernels on one"
+	echo "  case (checked against the golden): **auto** is \`paged_attention_unroll\`"
+	echo "  (AUTO scopes), **manual** is \`paged_attention_unroll_manual\` (a manual"
+	echo "  scope per query tile, explicit edges inside), **explicit** is that same"
+	echo "  orchestration on an explicit-only runtime. **PA manual/explicit e2e** and"
+	echo "  **PA submit manual/auto, explicit/auto** are ratios of those rows' medians"
+	echo "  from the same interleaved run."
 	echo "* **METG(50%)** is the task granularity (wall x cores / tasks) at which"
 	echo "  efficiency falls to 50% of the best large-grain efficiency of the same"
 	echo "  system, interpolated on a log scale between sweep points; lower is"

@@ -5,13 +5,18 @@
  *	pto-bench [--quick] [--peers] [--plot FILE.svg] [--reps N] [--tasks N]
  *	          [--shapes LIST] [--modes LIST] [--width W] [--schedulers 1-3]
  *	          [--wiring 0|1] [--window N] [--device SPEC] [--sections LIST]
+ *	          [--set KEY=VALUE]...
  *	pto-bench --trace FILE [--shape S] [--mode M] [--tasks N] [--grain NS] ...
  *
  * Measures, each as the median of interleaved repetitions in one run:
  *   1. per shape (independent, chain, stencil, tree) and dependency mode
  *      (auto, manual, explicit), with empty kernels: orchestrator submit
- *      ns/task and end-to-end ns/task; plus the paged-attention example
- *      (examples/, real kernels) when this build has it;
+ *      ns/task and end-to-end ns/task; and the same per mode for paged
+ *      attention (examples/, real kernels, checked against the golden) when
+ *      this build has it: auto = paged_attention_unroll, manual =
+ *      paged_attention_unroll_manual, explicit = that one on an
+ *      explicit-only runtime, all on the same case, followed by the
+ *      manual/explicit e2e and manual|explicit/auto submit ratios;
  *   2. METG(50%) over a granularity sweep of busy-wait kernels on the
  *      stencil shape (3 deps per task);
  *   3. back-pressure: throughput with a 1024-slot window vs 16384.
@@ -53,6 +58,7 @@ extern char **environ;
 #define K_SPIN			(PTO2_MAX_KERNELS - 1)	/* clear of the examples' ids */
 #define CELL_BYTES		64u
 #define PEER_TIMEOUT_MS		(300 * 1000)
+#define MAX_SETS		8	/* --set KEY=VALUE overrides of the PA case */
 
 /* A shape beyond the shared ones: the paged-attention example (pto only). */
 #define SHAPE_PA		SHAPE_COUNT
@@ -98,6 +104,8 @@ struct opts {
 	int trace_shape;
 	int trace_mode;
 	uint64_t grain;
+	const char *sets[MAX_SETS];	/* paged-attention case overrides, "key=value" */
+	uint32_t nsets;
 };
 
 /* --- usage errors ------------------------------------------------------------- */
@@ -121,8 +129,11 @@ static void usage(void)
 	       "  --quick            seconds-long smoke run (small sizes, 1 repetition)\n"
 	       "  --reps N           interleaved repetitions per metric, median reported (5)\n"
 	       "  --tasks N          tasks per end-to-end run (100000)\n"
-	       "  --shapes LIST      independent,chain,stencil,tree,pa (all; pa = the\n"
-	       "                     paged_attention example, when built with examples/)\n"
+	       "  --shapes LIST      independent,chain,stencil,tree,pa (all; pa = paged\n"
+	       "                     attention, when built with examples/: auto runs\n"
+	       "                     paged_attention_unroll, manual runs\n"
+	       "                     paged_attention_unroll_manual, explicit runs that on an\n"
+	       "                     explicit-only runtime; same case, golden-checked)\n"
 	       "  --modes LIST       auto,manual,explicit (all)\n"
 	       "  --width W          stencil width / tree leaves (16)\n"
 	       "  --schedulers N     scheduler threads, 1..3 (runtime default)\n"
@@ -132,7 +143,10 @@ static void usage(void)
 	       "  --sections LIST    e2e,metg,window (all)\n"
 	       "  --peers            also run OpenMP and StarPU on the same graphs\n"
 	       "  --plot FILE.svg    draw efficiency vs granularity with gnuplot\n"
-	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain)\n");
+	       "  --set KEY=VALUE    override a parameter of the paged-attention case in every\n"
+	       "                     mode (repeatable; e.g. unroll=1 for more, smaller tasks)\n"
+	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain;\n"
+	       "                     --shape pa traces the paged-attention case of --mode)\n");
 }
 
 static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
@@ -229,7 +243,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--sections")) {
 			o->sections = parse_list(a, v, parse_section);
 		} else if (!strcmp(a, "--shape")) {
-			if (!v || (o->trace_shape = bench_shape_parse(v)) < 0)
+			if (!v || (o->trace_shape = parse_shape(v)) < 0)
 				usage_error("--shape: unknown shape '%s'", v ? v : "");
 		} else if (!strcmp(a, "--mode")) {
 			if (!v || (o->trace_mode = parse_mode(v)) < 0)
@@ -242,6 +256,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			if (!v || !*v)
 				usage_error("--plot needs a file name");
 			o->plot = v;
+		} else if (!strcmp(a, "--set")) {
+			if (!v || !strchr(v, '='))
+				usage_error("--set needs KEY=VALUE");
+			if (o->nsets == MAX_SETS)
+				usage_error("--set: at most %d overrides", MAX_SETS);
+			o->sets[o->nsets++] = v;
 		} else if (!strcmp(a, "--trace")) {
 			if (!v || !*v)
 				usage_error("--trace needs a file name");
@@ -251,6 +271,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		}
 		i++;
 	}
+	if (o->nsets && !(o->trace ? o->trace_shape == SHAPE_PA :
+			  (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
+		usage_error("--set changes the paged-attention case: it needs the pa shape in the "
+			    "e2e section (or --trace --shape pa)");
 	if (o->plot && !(o->sections & (1u << SEC_METG)))
 		usage_error("--plot draws the METG sweep: add metg to --sections");
 	if (o->quick) {
@@ -602,9 +626,35 @@ out:
 	return rc;
 }
 
+/* The runtime dep_mode a benchmark mode runs on. */
+static uint32_t mode_dep(int mode)
+{
+	return mode == MODE_EXPLICIT ? PTO_DEPS_EXPLICIT : PTO_DEPS_AUTO;
+}
+
+/*
+ * A job whose runtime could not be created: a runtime refusing a valid
+ * option it documents (explicit mode, the wiring thread) lacks the
+ * feature, so say so, never fake it; anything else failed.
+ */
+static int rt_failure_state(const struct bench *b, uint32_t dep_mode, int rc)
+{
+	return rc == -EINVAL && (dep_mode == PTO_DEPS_EXPLICIT || b->o.wiring == 1) ?
+		JOB_UNSUPPORTED : JOB_FAILED;
+}
+
+/* One repetition's samples: wall, and submit = orchestrator time outside back-pressure. */
+static void record_run(struct job *j, uint64_t tasks, const struct pto_run_stats *st)
+{
+	j->real_tasks = tasks;
+	j->wall.v[j->wall.n++] = (double)st->elapsed_ns;
+	j->submit.v[j->submit.n++] = (double)(st->orch_ns > st->orch_blocked_ns ?
+					      st->orch_ns - st->orch_blocked_ns : 0);
+}
+
 static void run_pto_job(struct bench *b, struct job *j)
 {
-	uint32_t dep_mode = j->mode == MODE_EXPLICIT ? PTO_DEPS_EXPLICIT : PTO_DEPS_AUTO;
+	uint32_t dep_mode = mode_dep(j->mode);
 	struct pto_runtime *rt;
 	struct bench_graph g;
 	struct pto_run_stats st;
@@ -618,12 +668,7 @@ static void run_pto_job(struct bench *b, struct job *j)
 	}
 	rt = get_rt(b, dep_mode, j->window, 0, 0, &rc, j->err, sizeof(j->err));
 	if (!rt) {
-		/*
-		 * A runtime refusing a valid option it documents (explicit mode,
-		 * the wiring thread) lacks the feature: say so, never fake it.
-		 */
-		j->state = rc == -EINVAL && (dep_mode == PTO_DEPS_EXPLICIT || b->o.wiring == 1) ?
-			JOB_UNSUPPORTED : JOB_FAILED;
+		j->state = rt_failure_state(b, dep_mode, rc);
 		return;
 	}
 	rc = run_pto_graph(b, rt, &g, j->mode, j->grain, &st, j->err, sizeof(j->err));
@@ -631,92 +676,185 @@ static void run_pto_job(struct bench *b, struct job *j)
 		j->state = rc == -EOPNOTSUPP || rc == -ENOSYS ? JOB_UNSUPPORTED : JOB_FAILED;
 		return;
 	}
-	j->real_tasks = g.tasks;
-	j->wall.v[j->wall.n++] = (double)st.elapsed_ns;
-	j->submit.v[j->submit.n++] = (double)(st.orch_ns > st.orch_blocked_ns ?
-					      st.orch_ns - st.orch_blocked_ns : 0);
+	record_run(j, g.tasks, &st);
 }
 
+#ifdef HAVE_EXAMPLES
 /*
- * The paged-attention example: its own orchestration, scopes and kernels
- * on our runtime; the result is checked against its golden on the first
- * repetition, so a fast wrong answer cannot count.
+ * The paged-attention shape per mode: the same decode attention, the same
+ * case and the same tasks; only where the dependencies come from differs.
+ * AUTO: the unrolled example in AUTO scopes (TensorMap).  MANUAL: its
+ * manual-scope twin, explicit edges inside each tile's scope, boundary
+ * dependencies from the TensorMap.  EXPLICIT: that same orchestration on an
+ * explicit-only runtime (no tracking at all).
  */
-static void run_pa_job(struct bench *b, struct job *j)
+static const char *const pa_example_names[MODE_COUNT] = {
+	"paged_attention_unroll",
+	"paged_attention_unroll_manual",
+	"paged_attention_unroll_manual",
+};
+
+/*
+ * The case every mode runs, by name, so the ratios compare like with like:
+ * the AUTO example's default (first) case; --quick: its first small case
+ * after that.  NULL with @err when @ex lacks it.
+ */
+static const struct ex_case *pa_case(const struct bench *b, const struct ex_example *ex,
+				     char *err, size_t errlen)
+{
+	const struct ex_example *ref = ex_find(pa_example_names[MODE_AUTO]);
+	const struct ex_case *c, *found;
+
+	if (!ref) {
+		snprintf(err, errlen, "no %s example in this build", pa_example_names[MODE_AUTO]);
+		return NULL;
+	}
+	c = &ref->cases[0];
+	for (uint32_t i = 1; b->o.quick && i < ref->num_cases; i++) {
+		if (ref->cases[i].flags & EX_CASE_SMALL) {
+			c = &ref->cases[i];
+			break;
+		}
+	}
+	found = ex_find_case(ex, c->name);
+	if (!found)
+		snprintf(err, errlen, "%s has no case %s", ex->name, c->name);
+	return found;
+}
+#endif
+
+/*
+ * One run of the paged-attention shape in @mode on @rt (a runtime of the
+ * mode's dep_mode), with the example's own orchestration, scopes and
+ * kernels.  When @check, the result is compared with the golden, so a fast
+ * wrong answer cannot count.  Returns 0 with @st filled, -EOPNOTSUPP when
+ * this build has no examples, or another negative status; @err says why.
+ */
+static int run_pa_once(struct bench *b, struct pto_runtime *rt, int mode, int check,
+		       struct pto_run_stats *st, char *err, size_t errlen)
 {
 #ifdef HAVE_EXAMPLES
-	const struct ex_example *ex = ex_find("paged_attention");
-	const struct ex_case *c = NULL;
-	struct pto_runtime *rt;
-	struct pto_run_stats st;
+	const struct ex_example *ex = ex_find(pa_example_names[mode]);
+	const struct ex_case *c;
+	struct ex_result res = { 0 };
 	struct ex_run run;
 	int rc;
 
 	if (!ex) {
-		j->state = JOB_UNSUPPORTED;
-		snprintf(j->err, sizeof(j->err), "no paged_attention example in this build");
-		return;
+		snprintf(err, errlen, "no %s example in this build", pa_example_names[mode]);
+		return -EOPNOTSUPP;
 	}
-	/* the default (first) case; --quick: the first small case after it */
-	c = &ex->cases[0];
-	if (b->o.quick) {
-		for (uint32_t i = 1; i < ex->num_cases; i++) {
-			if (ex->cases[i].flags & EX_CASE_SMALL) {
-				c = &ex->cases[i];
-				break;
-			}
-		}
-	}
-	rt = get_rt(b, PTO_DEPS_AUTO, j->window, 0, 0, &rc, j->err, sizeof(j->err));
-	if (!rt) {
-		j->state = JOB_FAILED;
-		return;
-	}
+	c = pa_case(b, ex, err, errlen);
+	if (!c)
+		return -EOPNOTSUPP;
 	rc = ex_register_kernels(rt);
 	if (rc) {
-		j->state = JOB_FAILED;
-		snprintf(j->err, sizeof(j->err), "ex_register_kernels: %s", pto_last_error());
-		return;
+		snprintf(err, errlen, "ex_register_kernels: %s", pto_last_error());
+		return rc;
 	}
-	rc = ex_prepare(&run, ex, c, b->dev, NULL, 0);
+	rc = ex_prepare(&run, ex, c, b->dev, b->o.sets, b->o.nsets);
 	if (!rc && ex->reset)
 		rc = ex->reset(&run);
 	if (rc) {
-		j->state = JOB_FAILED;
-		snprintf(j->err, sizeof(j->err), "paged_attention %.32s: %.200s", c->name, run.err);
-		ex_finish(&run);
-		return;
+		snprintf(err, errlen, "%s %.32s: %.180s", ex->name, c->name, run.err);
+		goto out;
 	}
 	rc = pto_run(rt, ex->orch, run.state);
 	if (!rc)
-		rc = pto_run_stats(rt, &st);
+		rc = pto_run_stats(rt, st);
 	if (rc) {
-		j->state = JOB_FAILED;
-		snprintf(j->err, sizeof(j->err), "paged_attention %.32s: %.200s", c->name,
-			 pto_last_error());
-	} else if (!j->wall.n) {
-		struct ex_result res;
-
+		snprintf(err, errlen, "%s %.32s: %.180s", ex->name, c->name, pto_last_error());
+		goto out;
+	}
+	if (check) {
 		rc = ex->check(&run, &res);
 		if (rc || !res.pass) {
-			j->state = JOB_FAILED;
-			snprintf(j->err, sizeof(j->err), "paged_attention %.32s: result differs from "
-				 "the golden (%" PRIu64 " of %" PRIu64 " values off)", c->name,
-				 res.bad, res.checked);
+			snprintf(err, errlen, "%s %.32s: result differs from the golden (%" PRIu64
+				 " of %" PRIu64 " values off)", ex->name, c->name, res.bad,
+				 res.checked);
+			rc = rc ? rc : -EIO;
 		}
 	}
+out:
 	ex_finish(&run);
-	if (j->state != JOB_OK)
-		return;
-	j->real_tasks = st.tasks;
-	j->wall.v[j->wall.n++] = (double)st.elapsed_ns;
-	j->submit.v[j->submit.n++] = (double)(st.orch_ns > st.orch_blocked_ns ?
-					      st.orch_ns - st.orch_blocked_ns : 0);
+	return rc;
+#else
+	(void)b; (void)rt; (void)mode; (void)check; (void)st;
+	snprintf(err, errlen, "this build has no examples/ (paged attention)");
+	return -EOPNOTSUPP;
+#endif
+}
+
+/*
+ * --set overrides are tried once, before anything is measured, on each
+ * example the PA modes run: a bad key or value is bad usage (exit 2), not a
+ * failed row.  Other failures are left for the jobs to report.
+ */
+static void pa_check_sets(struct bench *b)
+{
+#ifdef HAVE_EXAMPLES
+	char err[256];
+
+	for (int m = 0; m < MODE_COUNT; m++) {
+		const struct ex_example *ex = ex_find(pa_example_names[m]);
+		const struct ex_case *c;
+		struct ex_run run;
+		int rc;
+
+		if (m && !strcmp(pa_example_names[m], pa_example_names[m - 1]))
+			continue;
+		if (!ex || !(c = pa_case(b, ex, err, sizeof(err))))
+			continue;
+		rc = ex_prepare(&run, ex, c, b->dev, b->o.sets, b->o.nsets);
+		snprintf(err, sizeof(err), "%s", run.err);
+		ex_finish(&run);
+		if (rc == -EINVAL)
+			usage_error("--set: %s", err);
+	}
 #else
 	(void)b;
-	j->state = JOB_UNSUPPORTED;
-	snprintf(j->err, sizeof(j->err), "this build has no examples/ (paged attention)");
+	usage_error("--set: this build has no examples/ (paged attention)");
 #endif
+}
+
+/* "Default" or "Default, unroll=1": the case the PA rows ran. */
+static void pa_case_label(struct bench *b, char *buf, size_t len)
+{
+#ifdef HAVE_EXAMPLES
+	const struct ex_example *ex = ex_find(pa_example_names[MODE_AUTO]);
+	const struct ex_case *c = ex ? pa_case(b, ex, buf, len) : NULL;
+	size_t n;
+
+	snprintf(buf, len, "%s", c ? c->name : "-");
+	for (uint32_t i = 0; i < b->o.nsets; i++) {
+		n = strlen(buf);
+		snprintf(buf + n, len - n, "%s%s", i ? " " : ", ", b->o.sets[i]);
+	}
+#else
+	(void)b;
+	snprintf(buf, len, "-");
+#endif
+}
+
+/* The paged-attention shape in one mode; golden-checked on its first repetition. */
+static void run_pa_job(struct bench *b, struct job *j)
+{
+	uint32_t dep_mode = mode_dep(j->mode);
+	struct pto_runtime *rt;
+	struct pto_run_stats st;
+	int rc;
+
+	rt = get_rt(b, dep_mode, j->window, 0, 0, &rc, j->err, sizeof(j->err));
+	if (!rt) {
+		j->state = rt_failure_state(b, dep_mode, rc);
+		return;
+	}
+	rc = run_pa_once(b, rt, j->mode, !j->wall.n, &st, j->err, sizeof(j->err));
+	if (rc) {
+		j->state = rc == -EOPNOTSUPP ? JOB_UNSUPPORTED : JOB_FAILED;
+		return;
+	}
+	record_run(j, st.tasks, &st);
 }
 
 /* --- peers ------------------------------------------------------------------ */
@@ -861,9 +999,11 @@ static void plan(struct bench *b)
 	const uint64_t *gs = grains(b, &ng);
 	int nsys = b->o.peers ? SYS_COUNT : 1;
 
-	/* 1. every shape x mode, empty kernels; the example as it is written */
-	if ((b->o.shapes & (1u << SHAPE_PA)) && (b->o.sections & (1u << SEC_E2E)))
-		add_job(b, SYS_PTO, SHAPE_PA, MODE_AUTO, 0, 0, b->o.window);
+	/* 1. every shape x mode: empty kernels, and paged attention with its real ones */
+	for (int m = 0; m < MODE_COUNT; m++)
+		if ((b->o.shapes & (1u << SHAPE_PA)) && (b->o.sections & (1u << SEC_E2E)) &&
+		    (b->o.modes & (1u << m)))
+			add_job(b, SYS_PTO, SHAPE_PA, m, 0, 0, b->o.window);
 	for (int s = 0; s < SHAPE_COUNT; s++) {
 		if (!(b->o.shapes & (1u << s)) || !(b->o.sections & (1u << SEC_E2E)))
 			continue;
@@ -939,11 +1079,57 @@ static void print_cell(double v, int width, const char *fmt)
 		printf(fmt, width, v);
 }
 
+/*
+ * @num / @den of the paged-attention shape's per-task medians (e2e, or
+ * submit when @submit) from the same interleaved run; NAN unless both
+ * modes were measured.
+ */
+static double pa_ratio(struct bench *b, int num, int den, int submit)
+{
+	struct job *n = find_job(b, SYS_PTO, SHAPE_PA, num, 0, 0, b->o.window);
+	struct job *d = find_job(b, SYS_PTO, SHAPE_PA, den, 0, 0, b->o.window);
+
+	if (!n || !d || n->state != JOB_OK || d->state != JOB_OK || !n->wall.n || !d->wall.n)
+		return NAN;
+	if (!submit)
+		return job_ns_per_task(n) / job_ns_per_task(d);
+	return (median(&n->submit) / (double)n->real_tasks) /
+	       (median(&d->submit) / (double)d->real_tasks);
+}
+
+/* Ratios between the paged-attention modes: only those whose both sides were measured. */
+static void report_pa_ratios(struct bench *b)
+{
+	static const struct { int num, den, submit; const char *what; } r[] = {
+		{ MODE_MANUAL, MODE_EXPLICIT, 0, "manual/explicit e2e" },
+		{ MODE_MANUAL, MODE_AUTO, 1, "submit manual/auto" },
+		{ MODE_EXPLICIT, MODE_AUTO, 1, "submit explicit/auto" },
+	};
+	char label[256];
+	int first = 1;
+
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		double v = pa_ratio(b, r[i].num, r[i].den, r[i].submit);
+
+		if (isnan(v) || isinf(v))
+			continue;
+		if (first) {
+			pa_case_label(b, label, sizeof(label));
+			printf("\n  PA case: %s\n", label);
+		}
+		first = 0;
+		printf("  PA %s: %.2f\n", r[i].what, v);
+	}
+}
+
 static void report_e2e(struct bench *b)
 {
 	printf("\n1. empty tasks: orchestrator submit and end-to-end cost, ns per task\n"
 	       "   (submit = orchestrator time outside back-pressure waits / tasks; "
-	       "e2e = pto_run() wall / tasks)\n\n");
+	       "e2e = pto_run() wall / tasks;\n"
+	       "   paged_attn: real kernels, one case, auto = paged_attention_unroll, "
+	       "manual/explicit =\n   paged_attention_unroll_manual on an auto/explicit-only "
+	       "runtime)\n\n");
 	printf("  %-12s %-9s %8s %10s %10s", "shape", "mode", "tasks", "submit", "e2e");
 	if (b->o.peers)
 		printf(" | %10s %8s | %10s %8s", "omp e2e", "pto/omp", "starpu e2e", "pto/stpu");
@@ -958,8 +1144,7 @@ static void report_e2e(struct bench *b)
 
 			if (!j)
 				continue;
-			printf("  %-12s %-9s %8" PRIu64, shape_name(s),
-			       s == SHAPE_PA ? "example" : mode_names[m],
+			printf("  %-12s %-9s %8" PRIu64, shape_name(s), mode_names[m],
 			       j->real_tasks ? j->real_tasks : j->tasks);
 			e2e = job_ns_per_task(j);
 			if (j->state != JOB_OK) {
@@ -996,6 +1181,7 @@ static void report_e2e(struct bench *b)
 		}
 		printf("  (pto/peer < 1: pto is faster; peers run AUTO semantics only)\n");
 	}
+	report_pa_ratios(b);
 }
 
 struct metg {
@@ -1202,15 +1388,16 @@ static void cpu_model(char *buf, size_t len)
 
 static int trace_run(struct bench *b)
 {
-	uint32_t dep_mode = b->o.trace_mode == MODE_EXPLICIT ? PTO_DEPS_EXPLICIT : PTO_DEPS_AUTO;
+	uint32_t dep_mode = mode_dep(b->o.trace_mode);
+	int pa = b->o.trace_shape == SHAPE_PA;
 	char err[256] = "";
 	struct pto_run_stats st;
 	struct pto_runtime *rt;
-	struct bench_graph g;
+	struct bench_graph g = { .tasks = 0 };
 	const char *why;
 	int rc;
 
-	if (bench_graph_init(&g, b->o.trace_shape, b->o.tasks, b->o.width, &why)) {
+	if (!pa && bench_graph_init(&g, b->o.trace_shape, b->o.tasks, b->o.width, &why)) {
 		fprintf(stderr, "pto-bench: %s\n", why);
 		return 2;
 	}
@@ -1224,7 +1411,12 @@ static int trace_run(struct bench *b)
 		fprintf(stderr, "pto-bench: %s\n", err);
 		return 1;
 	}
-	rc = run_pto_graph(b, rt, &g, b->o.trace_mode, b->o.grain, &st, err, sizeof(err));
+	/* paged attention brings its own tasks and kernels; its result is checked */
+	if (pa)
+		rc = run_pa_once(b, rt, b->o.trace_mode, 1, &st, err, sizeof(err));
+	else
+		rc = run_pto_graph(b, rt, &g, b->o.trace_mode, b->o.grain, &st, err,
+				   sizeof(err));
 	if (rc) {
 		fprintf(stderr, "pto-bench: run failed: %s\n", err);
 		return 1;
@@ -1234,9 +1426,13 @@ static int trace_run(struct bench *b)
 		fprintf(stderr, "pto-bench: %s\n", pto_last_error());
 		return 1;
 	}
-	printf("trace of %s/%s, %" PRIu64 " tasks, grain %" PRIu64 " ns: %.1f ns/task end to "
-	       "end, %" PRIu64 " dropped records -> %s\n", bench_shape_names[g.shape],
-	       mode_names[b->o.trace_mode], st.tasks, b->o.grain,
+	if (pa)
+		snprintf(err, sizeof(err), "the example's kernels");
+	else
+		snprintf(err, sizeof(err), "grain %" PRIu64 " ns", b->o.grain);
+	printf("trace of %s/%s, %" PRIu64 " tasks, %s: %.1f ns/task end to "
+	       "end, %" PRIu64 " dropped records -> %s\n", shape_name(b->o.trace_shape),
+	       mode_names[b->o.trace_mode], st.tasks, err,
 	       (double)st.elapsed_ns / (double)st.tasks, st.trace_dropped, b->o.trace);
 	return 0;
 }
@@ -1283,6 +1479,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (b->o.nsets)
+		pa_check_sets(b);
 	if (b->o.trace) {
 		ret = trace_run(b);
 		goto out;

@@ -19,6 +19,9 @@ check() { # name expected-rc cmd... ; output in $T/out, stderr in $T/err
 has() { # name pattern file
 	if grep -Eq -- "$2" "$3"; then ok "$1"; else bad "$1: no /$2/ in:"; sed 's/^/      | /' "$3" | head -40; fi
 }
+hasnt() { # name pattern file
+	if grep -Eq -- "$2" "$3"; then bad "$1: /$2/ in:"; sed 's/^/      | /' "$3" | head -40; else ok "$1"; fi
+}
 num='[0-9]+\.[0-9]'
 
 # Sanitizer builds are several times slower: shrink the run.
@@ -36,10 +39,30 @@ has "stencil auto row" "^  stencil +auto +[0-9]+ " "$T/quick"
 for m in manual explicit; do
 	has "chain $m: numbers or a stated reason" "^  chain +$m +[0-9]+ +($num+ +$num+|unsupported: .+|FAILED: .+)" "$T/quick"
 done
-has "paged attention: numbers or a stated reason" "^  paged_attn +example +[0-9]+ +($num+ +$num+|unsupported: .+)" "$T/quick"
+# paged attention in each mode (examples/ is part of this tree, so numbers, golden-checked),
+# and the ratios of the same interleaved run
+for m in auto manual explicit; do
+	has "paged_attn $m: submit and e2e ns/task" "^  paged_attn +$m +[0-9]+ +$num+ +$num+\$" "$T/quick"
+done
+has "PA case named" '^  PA case: [A-Za-z0-9]+$' "$T/quick"
+has "PA manual/explicit e2e ratio" '^  PA manual/explicit e2e: [0-9]+\.[0-9]{2}$' "$T/quick"
+has "PA submit manual/auto ratio" '^  PA submit manual/auto: [0-9]+\.[0-9]{2}$' "$T/quick"
+has "PA submit explicit/auto ratio" '^  PA submit explicit/auto: [0-9]+\.[0-9]{2}$' "$T/quick"
 has "METG sweep rows" "^ +100\.0 +[0-9]+ \| +$num+ +[0-9]+%" "$T/quick"
 has "METG result" '^  METG\(50%\) pto +: ' "$T/quick"
 has "window ratio" "^  throughput ratio 1024/16384: [0-9]+\.[0-9]+" "$T/quick"
+
+# --modes filters paged attention too: only what was measured, no ratio without both sides.
+check "pto-bench --shapes pa --modes manual" 0 "$B/bin/pto-bench" --quick --sections e2e --shapes pa --modes manual
+has "paged_attn manual alone" "^  paged_attn +manual +[0-9]+ +$num+ +$num+\$" "$T/out"
+hasnt "no other paged_attn mode" '^  paged_attn +(auto|explicit)' "$T/out"
+hasnt "no PA ratio with one mode" '^  PA ' "$T/out"
+check "pto-bench --shapes pa --modes explicit,manual --set unroll=1" 0 "$B/bin/pto-bench" --quick --sections e2e --shapes pa --modes explicit,manual --set unroll=1
+has "manual/explicit ratio without auto" '^  PA manual/explicit e2e: [0-9]+\.[0-9]{2}$' "$T/out"
+has "PA case names the --set override" '^  PA case: [A-Za-z0-9]+, unroll=1$' "$T/out"
+hasnt "no submit ratio without auto" '^  PA submit' "$T/out"
+check "pto-bench --trace --shape pa" 0 "$B/bin/pto-bench" --quick --trace "$T/pa.json" --shape pa --mode explicit
+has "paged_attn trace written" "^trace of paged_attn/explicit, [0-9]+ tasks, the example's kernels: " "$T/out"
 
 # Peers: only when built (they are not built in sanitizer builds).
 if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; then
@@ -78,6 +101,10 @@ bad_input "window not a power of two" --window 1000
 bad_input "unknown shape" --shapes independent,zigzag
 bad_input "unknown mode" --modes auto,magic
 bad_input "tree width not a power of two" --shapes tree --width 12
+bad_input "--set unknown key" --quick --shapes pa --set nope=1
+bad_input "--set bad value" --quick --shapes pa --set unroll=0
+bad_input "--set without =" --quick --shapes pa --set unroll
+bad_input "--set without the pa shape" --quick --shapes chain --set unroll=1
 bad_input "bad device spec" --quick --device "mock:clusters=0"
 mkdir -p "$T/nobin"
 if PATH="$T/nobin" "$B/bin/pto-bench" --quick --plot "$T/x.svg" >"$T/out" 2>"$T/err"; then
