@@ -605,14 +605,22 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 			struct pto_tensor *ten = args->tensors[i];
 			uint32_t kind = args->kinds[i];
 
+			bool inner;
+
 			if (kind == PTO_ARG_OUTPUT)
 				continue;
-			if (ten->owner >= 0 && task_liveness(rt, ten->owner) > 0 &&
-			    !in_open_manual(rt, ten->owner) && scratch_add(rt, ten->owner))
+			/*
+			 * Created inside the open manual scope: every writer of it is a
+			 * task of that scope, whose edges are explicit, so a lookup
+			 * could only find producers lookup_cb() drops.
+			 */
+			inner = ten->owner >= 0 && in_open_manual(rt, ten->owner);
+			if (ten->owner >= 0 && !inner && task_liveness(rt, ten->owner) > 0 &&
+			    scratch_add(rt, ten->owner))
 				lc.err = -ENOMEM;
 			if (!track || (ten->flags & PTO_TENSOR_MANUAL_DEP))
 				continue;
-			if (kind == PTO_ARG_INPUT || kind == PTO_ARG_INOUT)
+			if ((kind == PTO_ARG_INPUT || kind == PTO_ARG_INOUT) && !inner)
 				pto_tm_lookup(&rt->tm, ten, kind == PTO_ARG_INOUT, lookup_cb, &lc);
 			if (kind == PTO_ARG_INOUT || kind == PTO_ARG_OUTPUT_EXISTING)
 				writers++;
