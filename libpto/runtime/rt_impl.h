@@ -123,17 +123,21 @@ struct pto_ring {
 	 */
 	uint64_t orch_wake_la;
 	/*
-	 * Wiring thread mode: the consumed prefix the wiring thread has retired
-	 * (slots reset); it publishes it as last_task_alive in batches.  Owned
-	 * by the wiring thread.
-	 */
-	uint64_t scan_la;
-	/*
 	 * While the orchestrator waits: the task whose consumption should wake
 	 * the wiring thread (PTO_NO_WAITER: none); see pto__ring_consumed().
 	 * Written by the wiring thread.
 	 */
 	uint64_t wiring_wake_at;
+	/*
+	 * Wiring thread mode, owned by the wiring thread (own cache line: the
+	 * others read the line above on every consumed task):
+	 * @scan_la: the consumed prefix it retired (slots reset); published as
+	 *	last_task_alive in batches.
+	 * @wire_top: one past the last task handed over to it; slots below
+	 *	are initialized (the handover queue published them).
+	 */
+	_Alignas(64) uint64_t scan_la;
+	uint64_t wire_top;
 };
 
 #define PTO_NO_WAITER		UINT64_MAX

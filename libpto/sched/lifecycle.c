@@ -156,6 +156,9 @@ static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 	}
 }
 
+/* While the orchestrator waits, every this many consumed tasks publish progress. */
+#define RETIRE_TICK		256
+
 void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 {
 	struct pto_ring *r = &rt->rings[ring];
@@ -182,6 +185,12 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 	want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST);
 	if (want == PTO_NO_WAITER)
 		return;
-	if (local + 1 >= want || local == __atomic_load_n(&r->wiring_wake_at, __ATOMIC_SEQ_CST))
+	/*
+	 * Also every RETIRE_TICK-th task: a refill can take longer than the
+	 * orchestrator's "retiring paused" timeout (ORCH_REFILL_NS), and
+	 * without visible progress it would give up waiting for the mark.
+	 */
+	if (local + 1 >= want || (local & (RETIRE_TICK - 1)) == RETIRE_TICK - 1 ||
+	    local == __atomic_load_n(&r->wiring_wake_at, __ATOMIC_SEQ_CST))
 		pto_waiter_wake(&rt->wiring_wait);
 }

@@ -21,6 +21,12 @@
 
 /* Entries handled per pass before the retire scan runs again. */
 #define WIRE_PASS_MAX		256
+/*
+ * Idle passes before it sleeps: fewer than the orchestrator's PTO_SPIN_BUDGET
+ * pauses, since each pass also scans, and on a small machine the CPU it
+ * spins on is one the schedulers and emulated cores need.
+ */
+#define WIRING_SPIN_PASSES	256
 /* Retired slots per ring published together (at most a quarter window). */
 #define PUBLISH_BATCH_MAX	16
 
@@ -83,6 +89,8 @@ static bool wire_one(struct pto_runtime *rt, struct pto_task *t, uint32_t ops)
 	if (ops & PTO_WIRE_LINK) {
 		uint64_t dep_top = t->dep_first;
 
+		/* handed over in submit order, per ring */
+		rt->rings[t->ring].wire_top = t->local + 1;
 		/* the orchestrator left the candidate producers in t->fanin */
 		add = pto__task_wire(rt, t, t->fanin, t->num_fanin, &dep_top);
 		if (tr)
@@ -138,17 +146,21 @@ static uint64_t publish_batch(const struct pto_ring *r)
 
 /*
  * The orchestrator waits for ring @r to retire up to @want, and task @la
- * blocks it.  The consumer of task want - 1 wakes this thread anyway; if
- * that one is consumed already (out-of-order completion), ask the consumer
- * of @la instead.  Return true if @la was consumed meanwhile (scan again).
+ * (handed over, la < wire_top) blocks it.  The consumer of task want - 1
+ * wakes this thread anyway; if that one is consumed already (out-of-order
+ * completion), ask the consumer of @la instead.  Return true if @la was
+ * consumed meanwhile (scan again).
  */
 static bool arm_wake(struct pto_ring *r, uint64_t la, uint64_t want)
 {
 	const struct pto_task *last = &r->slots[(want - 1) & r->alloc.mask];
 	uint64_t at = PTO_NO_WAITER;
 
-	/* seq_cst loads and store: the pairs are listed in pto__ring_consumed() */
-	if (want - 1 > la && last->local == want - 1 &&
+	/*
+	 * seq_cst loads and store: the pairs are listed in pto__ring_consumed().
+	 * A task not handed over yet is not consumed (and its slot not ours to read).
+	 */
+	if (want - 1 > la && want - 1 < r->wire_top && last->local == want - 1 &&
 	    __atomic_load_n(&last->state, __ATOMIC_SEQ_CST) == PTO_TASK_CONSUMED)
 		at = la;
 	__atomic_store_n(&r->wiring_wake_at, at, __ATOMIC_SEQ_CST);
@@ -168,8 +180,11 @@ static bool retire_pass(struct pto_runtime *rt, bool force)
 
 	for (int i = 0; i < PTO_NUM_RINGS; i++) {
 		struct pto_ring *r = &rt->rings[i];
-		/* pairs with the orchestrator's release store after it initialized the slot */
-		uint64_t cur = reg_load_acquire(&r->ctl->current_task_index);
+		/*
+		 * Only tasks handed over can be consumed: scan up to those rather
+		 * than current_task_index, a line the orchestrator writes per submit.
+		 */
+		uint64_t cur = r->wire_top;
 		uint64_t la = pto__ring_scan(rt, r, r->scan_la, cur);
 		/* this thread is its only writer */
 		uint64_t pub = reg_load_relaxed(&r->ctl->last_task_alive);
@@ -199,12 +214,11 @@ static bool run_finished(struct pto_runtime *rt, bool orch_done)
 static void *wiring_main(void *arg)
 {
 	struct pto_runtime *rt = arg;
-	uint32_t spins = 0;
+	uint32_t spins = 0, seen = 0;
+	bool armed = false;
 
 	pto_gate_pin_self(rt->plan->wiring_cpu);
 	for (;;) {
-		/* snapshot before looking for work, so no wake-up is lost */
-		uint32_t seen = pto_waiter_prepare(&rt->wiring_wait);
 		/* acquire: pairs with pto_run()'s release store after the last handover */
 		bool orch_done = __atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE);
 		uint64_t t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0, t1;
@@ -223,6 +237,7 @@ static void *wiring_main(void *arg)
 			break;
 		if (wired || retired) {
 			spins = 0;
+			armed = false;
 			continue;
 		}
 		/*
@@ -235,9 +250,19 @@ static void *wiring_main(void *arg)
 		retire_pass(rt, true);
 		if (finished)
 			break;
-		if (spins < PTO_SPIN_BUDGET) {
+		if (spins < WIRING_SPIN_PASSES) {
 			spins++;
 			pto_cpu_relax();
+			continue;
+		}
+		/*
+		 * Snapshot the wake-up word, then make one more whole pass before
+		 * sleeping on it, so no wake-up is lost.  Only here: while busy
+		 * this thread leaves the word's cache line to the wakers.
+		 */
+		if (!armed) {
+			seen = pto_waiter_prepare(&rt->wiring_wait);
+			armed = true;
 			continue;
 		}
 		t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0;
@@ -245,6 +270,8 @@ static void *wiring_main(void *arg)
 		pto_waiter_sleep(&rt->wiring_wait, seen, 0);
 		if (t0)
 			pto_trace_wiring_phase(rt->trace, PTO_PHASE_WIRING_SLEEP, t0, pto_now_ns(), 0);
+		armed = false;
+		spins = 0;
 	}
 	return NULL;
 }
@@ -255,8 +282,10 @@ int pto__wiring_start(struct pto_runtime *rt)
 
 	rt->wire_pushed = 0;
 	rt->wire_done = 0;
-	for (int r = 0; r < PTO_NUM_RINGS; r++)
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
 		rt->rings[r].scan_la = 0;
+		rt->rings[r].wire_top = 0;
+	}
 	if (!rt->wiring_on)
 		return 0;
 	ret = pthread_create(&rt->wiring_thread, NULL, wiring_main, rt);
