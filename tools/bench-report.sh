@@ -129,7 +129,10 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "## Scheduler and wiring configurations"
 	echo
 	echo "End-to-end metrics only (independent and chain, AUTO), one run per"
-	echo "configuration:"
+	echo "configuration.  On 2 CPUs every extra thread runs unpinned beside the"
+	echo "emulated cores' workers, so more threads cost more than they give; the"
+	echo "wiring thread (docs/runtime.md) trades a little orchestrator time per"
+	echo "submit for no ring-advance contention between schedulers:"
 	for c in "${cfgs[@]}"; do
 		key=$(echo "$c" | tr ' ' '_')
 		echo

@@ -1126,10 +1126,11 @@ static void report_e2e(struct bench *b)
 {
 	printf("\n1. empty tasks: orchestrator submit and end-to-end cost, ns per task\n"
 	       "   (submit = orchestrator time outside back-pressure waits / tasks; "
-	       "e2e = pto_run() wall / tasks;\n"
-	       "   paged_attn: real kernels, one case, auto = paged_attention_unroll, "
+	       "e2e = pto_run() wall / tasks%s\n\n",
+	       (b->o.shapes & (1u << SHAPE_PA)) ?
+	       ";\n   paged_attn: real kernels, one case, auto = paged_attention_unroll, "
 	       "manual/explicit =\n   paged_attention_unroll_manual on an auto/explicit-only "
-	       "runtime)\n\n");
+	       "runtime)" : ")");
 	printf("  %-12s %-9s %8s %10s %10s", "shape", "mode", "tasks", "submit", "e2e");
 	if (b->o.peers)
 		printf(" | %10s %8s | %10s %8s", "omp e2e", "pto/omp", "starpu e2e", "pto/stpu");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # examples.sh - every example's small cases against their goldens through
-# pto-run, PA_SEQ_LEN, rounds and tracing, and the bad inputs that must
-# exit 2 with one line of error.
+# pto-run (wiring inline and on the wiring thread), PA_SEQ_LEN, rounds and
+# tracing, and the bad inputs that must exit 2 with one line of error.
 #
 # PTO_BUILD selects the build (build, build/asan, build/tsan).  The small
 # cases are a few hundred tasks at most: all of them take ~3 s here, ~11 s
@@ -61,6 +61,8 @@ for ex in $examples; do
 		"$tmp/list")
 	for c in $cases; do
 		expect_pass "$ex/$c" "$run" "$ex" --case "$c"
+		# the same golden with the wiring thread linking tasks and retiring slots
+		PTO_WIRING=1 expect_pass "$ex/$c, wiring thread" "$run" "$ex" --case "$c"
 	done
 done
 
