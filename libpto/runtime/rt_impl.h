@@ -256,7 +256,8 @@ struct pto_runtime {
 	bool wiring_started;
 	uint64_t wire_pushed;		/* orchestrator-private: entries handed over */
 	_Alignas(64) uint64_t wire_done;	/* atomic: entries the wiring thread finished */
-	struct pto_waiter wiring_wait;	/* woken by handoffs, consumed tasks, run end */
+	/* woken by handoffs, consumed tasks, run end; own line: bumped per handoff */
+	_Alignas(64) struct pto_waiter wiring_wait;
 
 	/* tracing */
 	struct pto_trace *trace;	/* the run being recorded; NULL = off */
