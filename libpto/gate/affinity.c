@@ -119,7 +119,7 @@ bad_item:
 
 /* Append one warning line; keep room for the truncation mark so it always fits. */
 __attribute__((format(printf, 2, 3)))
-static void plan_warn(struct pto_gate_plan *plan, const char *fmt, ...)
+void pto_gate_warn(struct pto_gate_plan *plan, const char *fmt, ...)
 {
 	size_t len = strlen(plan->warnings);
 	size_t mark = sizeof(TRUNC_MARK) - 1;
@@ -204,12 +204,12 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 			int32_t c = cpus[i];
 
 			if (CPU_ISSET(c, &seen)) {
-				plan_warn(plan, "cpu %d listed twice: duplicate dropped", c);
+				pto_gate_warn(plan, "cpu %d listed twice: duplicate dropped", c);
 				continue;
 			}
 			CPU_SET(c, &seen);
 			if (!CPU_ISSET(c, &in_mask)) {
-				plan_warn(plan, "cpu %d is not in the process affinity mask: dropped", c);
+				pto_gate_warn(plan, "cpu %d is not in the process affinity mask: dropped", c);
 				continue;
 			}
 			list[n++] = c;	/* n <= CPU_SETSIZE: each CPU enters once */
@@ -220,12 +220,12 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 	if (n >= 1)
 		plan->orch_cpu = list[n - 1];
 	else
-		plan_warn(plan, "orchestrator runs unpinned: no usable CPU");
+		pto_gate_warn(plan, "orchestrator runs unpinned: no usable CPU");
 	if (plan->wiring) {
 		if (n >= 2)
 			plan->wiring_cpu = list[n - 2];
 		else
-			plan_warn(plan, "wiring thread runs unpinned: no CPU left for it");
+			pto_gate_warn(plan, "wiring thread runs unpinned: no CPU left for it");
 	}
 	reserved = 1 + plan->wiring;
 	avail = n > reserved ? n - reserved : 0;
@@ -235,7 +235,7 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 	} else {
 		nsched = avail ? avail : 1;
 		if (nsched > PTO_GATE_MAX_THREADS) {
-			plan_warn(plan, "%u CPUs for schedulers, using the first %d",
+			pto_gate_warn(plan, "%u CPUs for schedulers, using the first %d",
 				  nsched, PTO_GATE_MAX_THREADS);
 			nsched = PTO_GATE_MAX_THREADS;
 		}
@@ -244,10 +244,10 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 	for (i = 0; i < nsched; i++)
 		plan->sched_cpu[i] = i < avail ? list[i] : PTO_GATE_UNPINNED;
 	if (avail < nsched)
-		plan_warn(plan, "schedulers %u..%u run unpinned: only %u CPUs left for schedulers",
+		pto_gate_warn(plan, "schedulers %u..%u run unpinned: only %u CPUs left for schedulers",
 			  avail, nsched - 1, avail);
 	else if (avail > nsched && num_cpus)
-		plan_warn(plan, "%u listed CPUs unused (cpu %d first): %u schedulers wanted",
+		pto_gate_warn(plan, "%u listed CPUs unused (cpu %d first): %u schedulers wanted",
 			  avail - nsched, list[nsched], nsched);
 	return 0;
 }

@@ -67,6 +67,10 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 		  uint32_t num_mask, uint32_t want_schedulers, uint32_t wiring,
 		  struct pto_gate_plan *plan);
 
+/* Append a warning line to @plan (printed with the layout; bounded, "..." when full). */
+__attribute__((format(printf, 2, 3)))
+void pto_gate_warn(struct pto_gate_plan *plan, const char *fmt, ...);
+
 /* Print the layout (and warnings) to stderr, one line per role. */
 void pto_gate_print(const struct pto_gate_plan *plan);
 /* The same, to @f. */

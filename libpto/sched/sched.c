@@ -798,12 +798,22 @@ static int plan_threads(struct pto_runtime *rt)
 		return pto__fail(-ENOMEM, "pto_runtime_create: thread plan");
 	ret = pto_gate_plan(cpus, ncpus, mask, nmask, rt->cfg.num_schedulers, rt->cfg.wiring,
 			    rt->plan);
+	if (!ret && rt->plan->num_schedulers > rt->num_clusters) {
+		uint32_t planned = rt->plan->num_schedulers;
+
+		/*
+		 * A scheduler owns whole clusters: more threads than clusters would
+		 * idle forever.  Plan again for that many, so the printed layout
+		 * and its warnings describe the threads that really run.
+		 */
+		ret = pto_gate_plan(cpus, ncpus, mask, nmask, rt->num_clusters, rt->cfg.wiring,
+				    rt->plan);
+		if (!ret)
+			pto_gate_warn(rt->plan, "%u schedulers capped to the device's %u clusters",
+				      planned, rt->num_clusters);
+	}
 	if (ret)
 		return ret;
-	if (rt->plan->num_schedulers > rt->num_clusters) {
-		/* a scheduler owns whole clusters: more threads than clusters idle forever */
-		rt->plan->num_schedulers = rt->num_clusters;
-	}
 	if (!(rt->cfg.flags & PTO_RT_QUIET))
 		pto_gate_print(rt->plan);
 	return 0;

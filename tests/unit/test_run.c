@@ -136,6 +136,27 @@ static void test_mix_spmd(void **state)
 
 
 /* Sync-start launches wider than one scheduler's cores: the schedulers pool them. */
+/* More schedulers than clusters: capped, and the layout says so. */
+static void test_schedulers_capped(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pto_launch aiv = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 1, 0 };
+
+	(void)state;
+	rt_test_config(&cfg, 64);
+	cfg.num_schedulers = 3;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	assert_int_equal(rt->num_sched, 2);
+	assert_int_equal(rt->plan->num_schedulers, 2);
+	assert_non_null(strstr(rt->plan->warnings, "3 schedulers capped to the device's 2 clusters"));
+	rt_register_all(rt);
+	run_chain(rt, dev, aiv, 2, 8);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
 static void test_sync_start_across_schedulers(void **state)
 {
 	struct pto_device *dev = rt_open_dev(3);
@@ -516,6 +537,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		RT_TEST_WIRING(test_chain_aiv_aic),
 		RT_TEST_WIRING(test_mix_spmd),
+		cmocka_unit_test(test_schedulers_capped),
 		cmocka_unit_test(test_sync_start_across_schedulers),
 		cmocka_unit_test(test_dual_issue_off),
 		RT_TEST_WIRING(test_independent),
