@@ -131,6 +131,7 @@ void pto__orch_reset(struct pto_runtime *rt)
 	rt->manual_depth = 0;
 	rt->num_scope_tasks = 0;
 	rt->run_tasks = 0;
+	rt->published = 0;
 	rt->orch_blocked_ns = 0;
 }
 
@@ -694,6 +695,7 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	t->extra_fanin = NULL;
 	t->scope_depth = rt->depth - 1;
 	t->published = !defer;
+	rt->published += !defer;
 
 	out_off = g.heap_off + pto_ring_heap_round(fixed);
 	for (uint32_t i = 0; i < args->num_tensors; i++) {
@@ -839,6 +841,7 @@ static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 		if (t->published)
 			continue;
 		t->published = true;
+		rt->published++;
 		if (rt->wiring_on) {
 			/* after the task's link entry: the queue is FIFO */
 			if (pto__wiring_push(rt, t, PTO_WIRE_PUBLISH))
@@ -996,27 +999,41 @@ static bool task_settled(struct pto_runtime *rt, int64_t id, bool write)
 }
 
 /* Wait until every task in dep_scratch settled (see task_settled()), or fail. */
-static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint64_t deadline)
+/*
+ * Wait until every task in dep_scratch settled (see task_settled()) and at
+ * least @barrier tasks completed, or fail.
+ */
+static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint64_t deadline,
+			   uint64_t barrier)
 {
-	uint32_t spins = 0;
+	uint32_t spins = 0, i = 0;
 
-	for (uint32_t i = 0; i < rt->num_dep_scratch;) {
+	for (;;) {
 		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
-		uint64_t now;
+		uint64_t now, done;
 
 		/* a consumer still queued for the wiring thread has not registered yet */
-		if (pto__wiring_caught_up(rt) && task_settled(rt, rt->dep_scratch[i], write)) {
+		if (i < rt->num_dep_scratch && pto__wiring_caught_up(rt) &&
+		    task_settled(rt, rt->dep_scratch[i], write)) {
 			i++;
 			continue;
 		}
+		/* acquire: pairs with task_complete()'s seq_cst increment */
+		done = __atomic_load_n(&rt->completed, __ATOMIC_ACQUIRE);
+		if (i == rt->num_dep_scratch && done >= barrier)
+			return 0;
 		if (pto__rt_error(rt))
 			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s", fn,
 					 rt->err.msg);
 		now = pto_now_ns();
-		if (now > deadline)
+		if (now > deadline && i < rt->num_dep_scratch)
 			return orch_fail(rt, PTO_E_TENSOR_WAIT, "%s: task %" PRId64 " did not "
 					 "finish within %u ms", fn, rt->dep_scratch[i],
 					 rt->cfg.stall_timeout_ms);
+		if (now > deadline)
+			return orch_fail(rt, PTO_E_TENSOR_WAIT, "%s: %" PRIu64 " of the %" PRIu64
+					 " published tasks did not finish within %u ms", fn,
+					 barrier - done, barrier, rt->cfg.stall_timeout_ms);
 		if (spins < PTO_SPIN_BUDGET) {
 			spins++;
 			pto_cpu_relax();
@@ -1024,7 +1041,6 @@ static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, u
 		}
 		pto_waiter_sleep(&rt->orch_wait, seen, deadline + 1);
 	}
-	return 0;
 }
 
 static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
@@ -1088,7 +1104,13 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	 */
 	__atomic_store_n(&rt->orch_wants_done, 1, __ATOMIC_SEQ_CST);
 	(void)__atomic_load_n(&rt->completed, __ATOMIC_SEQ_CST);
-	ret = orch_wait_tasks(rt, fn, write, deadline);
+	/*
+	 * Explicit-only mode tracks no writers (or readers) of the tensor: wait
+	 * for every task published so far.  Unpublished ones (open scopes) could
+	 * not start before their scope ends anyway.
+	 */
+	ret = orch_wait_tasks(rt, fn, write, deadline,
+			      rt->cfg.dep_mode == PTO_DEPS_EXPLICIT ? rt->published : 0);
 	__atomic_store_n(&rt->orch_wants_done, 0, __ATOMIC_RELAXED);
 	if (ret)
 		return ret;

@@ -216,6 +216,7 @@ struct pto_runtime {
 	pthread_t orch_thread;
 	bool in_run;
 	uint32_t run_tasks;		/* tasks submitted in this run (trace index) */
+	uint64_t published;		/* tasks of this run made visible to the schedulers */
 	uint64_t orch_blocked_ns;
 
 	/* schedulers */

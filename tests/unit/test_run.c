@@ -407,6 +407,7 @@ struct read_arg {
 	uint64_t a;
 	uint32_t kernel;
 	int read_ret;
+	uint32_t value;
 };
 
 static int orch_read_after(struct pto_runtime *rt, void *p)
@@ -415,16 +416,60 @@ static int orch_read_after(struct pto_runtime *rt, void *p)
 	struct pto_tensor a;
 	struct pto_args args;
 	uint32_t shape[1] = { 4 }, idx[1] = { 2 }, v;
+	bool scoped = rt->cfg.dep_mode == PTO_DEPS_EXPLICIT;
 
 	assert_int_equal(pto_tensor_external(&a, ra->a, PTO2_DTYPE_I32, 1, shape), 0);
+	/* explicit-only mode publishes a scope's tasks at its end: close one first */
+	if (scoped)
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_AUTO), 0);
 	pto_args_init(&args);
 	pto_arg_inout(&args, &a);
 	pto_arg_scalar(&args, 2);
 	pto_arg_scalar(&args, 1);
 	pto_arg_scalar(&args, 0);
 	assert_true(pto_submit_aiv(rt, ra->kernel, &args) >= 0);
+	if (scoped)
+		assert_int_equal(pto_scope_end(rt), 0);
 	ra->read_ret = pto_tensor_read(rt, &a, idx, &v);
+	ra->value = v;
 	return 0;
+}
+
+/*
+ * Explicit-only mode tracks no writers: a blocking read waits for every
+ * published task (here the one writer, with no creator to find it by).
+ */
+static void test_explicit_tensor_wait(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct read_arg ra = { .kernel = K_MIX_AIV };
+	uint32_t *h;
+
+	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
+	cfg.dep_mode = PTO_DEPS_EXPLICIT;
+	cfg.stall_timeout_ms = 200;
+	cfg.core_timeout_ms = 60000;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	ra.a = rt_buf(dev, 4, 3);
+	h = pto_mem_map(dev, ra.a, 16);
+	h[2] = 5;
+	/* the read sees the writer's result: 3 * 5 + 1 */
+	assert_int_equal(pto_run(rt, orch_read_after, &ra), 0);
+	assert_int_equal(ra.read_ret, 0);
+	assert_int_equal(ra.value, 16);
+	/* the writer hangs: the barrier gives up after the stall timeout */
+	assert_int_equal(pto_sim_set_fault(dev->sim, 1, PTO_SIM_FAULT_HANG, 0), 0);
+	assert_int_equal(pto_sim_set_fault(dev->sim, 2, PTO_SIM_FAULT_HANG, 0), 0);
+	assert_int_equal(pto_run(rt, orch_read_after, &ra), PTO_E_TENSOR_WAIT);
+	assert_int_equal(ra.read_ret, PTO_E_TENSOR_WAIT);
+	assert_non_null(strstr(pto_last_error(), "pto_tensor_read: 1 of the 1 published tasks "
+			       "did not finish within 200 ms"));
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
 }
 
 static void test_tensor_wait_failures(void **state)
@@ -545,6 +590,7 @@ int main(void)
 		RT_TEST_WIRING(test_core_hang_then_rerun),
 		RT_TEST_WIRING(test_orch_fn_error),
 		RT_TEST_WIRING(test_tensor_wait_failures),
+		RT_TEST_WIRING(test_explicit_tensor_wait),
 		RT_TEST_WIRING(test_trace_records),
 	};
 

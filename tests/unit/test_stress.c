@@ -10,7 +10,10 @@
  * (pto_args_add_dep), as its documentation tells users to.  One runtime
  * serves every DAG of a configuration; the matrix repeats the check for
  * 1, 2 and 3 scheduler threads, without and with the wiring thread, with a
- * tiny and the default task window.
+ * tiny and the default task window.  The manual matrix runs the same
+ * generator with every edge declared by pto_add_dependency() (computed by
+ * brute force from the views: read-after-write, write-after-write,
+ * write-after-read) inside a MANUAL scope, and in explicit-only mode.
  */
 #include "rt_test_util.h"
 
@@ -31,8 +34,18 @@ struct read_rec {
 	int64_t task;
 };
 
+/* How a DAG gets its edges. */
+enum dag_deps {
+	DAG_AUTO,		/* TensorMap, plus the write-after-read edges as args deps */
+	DAG_MANUAL,		/* one MANUAL scope, every edge by pto_add_dependency() */
+};
+
 struct dag {
 	struct pto_device *dev;
+	uint32_t deps;			/* enum dag_deps */
+	struct read_rec writes[MAXT];	/* output views, for the manual edges */
+	uint32_t nwrites;
+	uint32_t manual_edges;
 	uint64_t ext[NEXT];
 	uint32_t model[NBUF][R][C];	/* host model of every buffer */
 	struct pto_tensor whole[NBUF];	/* created buffers: their tensor */
@@ -91,13 +104,50 @@ static bool views_overlap(const struct view *a, const struct view *b)
 	       a->c0 < b->c0 + b->nc && b->c0 < a->c0 + a->nc;
 }
 
+/* Every edge task @id needs to tasks submitted before it; return 0 or the error. */
+static int add_manual_edges(struct pto_runtime *rt, struct dag *d, int64_t id,
+			    const struct view *vo, const struct view *vi, uint32_t nin)
+{
+	int64_t seen[3 * MAXT];
+	uint32_t nseen = 0;
+
+	for (uint32_t k = 0; k < d->nwrites + d->nreads; k++) {
+		const struct read_rec *rec = k < d->nwrites ? &d->writes[k] :
+					     &d->reads[k - d->nwrites];
+		bool edge = views_overlap(&rec->v, vo);	/* WAW, or WAR */
+		bool dup = false;
+		int rc;
+
+		/* read-after-write: only an earlier writer orders a read */
+		for (uint32_t j = 0; k < d->nwrites && j < nin; j++)
+			edge |= views_overlap(&rec->v, &vi[j]);
+		for (uint32_t j = 0; j < nseen; j++)
+			dup |= seen[j] == rec->task;
+		if (!edge || dup)
+			continue;
+		seen[nseen++] = rec->task;
+		rc = pto_add_dependency(rt, rec->task, id);
+		if (rc)
+			return rc;
+		d->manual_edges++;
+	}
+	return 0;
+}
+
 static int orch_dag(struct pto_runtime *rt, void *p)
 {
 	struct dag *d = p;
 	uint32_t ntasks = 2 + rnd(d, MAXT - 1);
+	int rc;
 
 	d->nbuf = NEXT;
 	d->nreads = 0;
+	d->nwrites = 0;
+	if (d->deps == DAG_MANUAL) {
+		rc = pto_scope_begin(rt, PTO_SCOPE_MANUAL);
+		if (rc)
+			return rc;
+	}
 	for (uint32_t i = 0; i < ntasks; i++) {
 		struct pto_args args;
 		struct pto_tensor out, in[2];
@@ -149,7 +199,7 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 			pto_arg_input(&args, &in[k]);
 		}
 		/* write-after-read is not tracked: order after earlier readers ourselves */
-		for (uint32_t k = 0; k < d->nreads; k++) {
+		for (uint32_t k = 0; d->deps == DAG_AUTO && k < d->nreads; k++) {
 			if (views_overlap(&d->reads[k].v, &vo)) {
 				pto_args_add_dep(&args, d->reads[k].task);
 				d->war_edges++;
@@ -184,10 +234,16 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		id = pto_submit(rt, &l, &args);
 		if (id < 0)
 			return (int)id;
+		if (d->deps == DAG_MANUAL) {
+			rc = add_manual_edges(rt, d, id, &vo, vi, nin);
+			if (rc)
+				return rc;
+		}
 		if (fresh)
 			d->whole[vo.buf] = out;	/* now allocated, owner = id */
 		for (uint32_t k = 0; k < nin; k++)
 			d->reads[d->nreads++] = (struct read_rec){ vi[k], id };
+		d->writes[d->nwrites++] = (struct read_rec){ vo, id };
 
 		/* sequential model */
 		for (uint32_t r = 0; r < nr; r++) {
@@ -204,6 +260,12 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		}
 		d->ntasks++;
 	}
+	/* a manual scope's tasks start when it ends: only then can they be waited for */
+	if (d->deps == DAG_MANUAL) {
+		rc = pto_scope_end(rt);
+		if (rc)
+			return rc;
+	}
 	/* created buffers: read back through the blocking orchestrator read */
 	for (uint32_t b = NEXT; b < d->nbuf; b++) {
 		uint32_t idx[2] = { rnd(d, d->created_nr[b]), rnd(d, d->created_nc[b]) }, v = 0;
@@ -219,14 +281,15 @@ static int orch_dag(struct pto_runtime *rt, void *p)
  * @cfg on a mock device of @clusters clusters, checking the external
  * buffers against the sequential model after each.
  */
-static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, int ndags,
-		     uint64_t seed, const char *what)
+static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, uint32_t deps,
+		     int ndags, uint64_t seed, const char *what)
 {
 	static struct dag d;
 	struct pto_runtime *rt;
 
 	memset(&d, 0, sizeof(d));
 	d.rng = seed;
+	d.deps = deps;
 	d.dev = rt_open_dev(clusters);
 	assert_int_equal(pto_runtime_create(d.dev, cfg, &rt), 0);
 	rt_register_all(rt);
@@ -251,9 +314,9 @@ static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, in
 			}
 		}
 	}
-	print_message("%s: %d DAGs, %u tasks (AIC %u, AIV %u, MIX %u, SPMD %u), %u WAR edges\n",
-		      what, ndags, d.ntasks, d.kinds[0], d.kinds[1], d.kinds[2], d.kinds[3],
-		      d.war_edges);
+	print_message("%s: %d DAGs, %u tasks (AIC %u, AIV %u, MIX %u, SPMD %u), %u WAR edges, "
+		      "%u manual edges\n", what, ndags, d.ntasks, d.kinds[0], d.kinds[1],
+		      d.kinds[2], d.kinds[3], d.war_edges, d.manual_edges);
 	pto_runtime_destroy(rt);
 	pto_device_close(d.dev);
 }
@@ -266,7 +329,7 @@ static void test_random_dags(void **state)
 	rt_test_config(&cfg, 32);
 	cfg.stall_timeout_ms = 20000;
 	cfg.core_timeout_ms = 20000;
-	run_dags(2, &cfg, NDAGS, 0x9E3779B97F4A7C15ull, "default schedulers, window 32");
+	run_dags(2, &cfg, DAG_AUTO, NDAGS, 0x9E3779B97F4A7C15ull, "default schedulers, window 32");
 }
 
 /*
@@ -295,8 +358,47 @@ static void test_matrix(void **state)
 				cfg.core_timeout_ms = 20000;
 				snprintf(what, sizeof(what), "%u scheduler(s), wiring %s, window %u",
 					 ns, wiring ? "on" : "off", windows[w]);
-				run_dags(3, &cfg, MATRIX_DAGS,
+				run_dags(3, &cfg, DAG_AUTO, MATRIX_DAGS,
 					 0x2545F4914F6CDD1Dull * (ns * 2 + w + 1), what);
+			}
+		}
+	}
+}
+
+/*
+ * Every edge explicit: a MANUAL scope on an AUTO runtime (the TensorMap
+ * still adds boundary edges to the external buffers' earlier writers) and
+ * the same scopes on an explicit-only runtime, with 1 and 3 schedulers,
+ * without and with the wiring thread, tiny and default windows.  The dep
+ * pool is sized for a whole DAG's edges (they stay until its scope ends).
+ */
+static void test_manual_matrix(void **state)
+{
+	static const uint32_t windows[] = { 16, 16384 };
+	static const uint32_t scheds[] = { 1, 3 };
+
+	(void)state;
+	for (uint32_t mode = 0; mode < 2; mode++) {
+		for (uint32_t s = 0; s < 2; s++) {
+			for (uint32_t wiring = 0; wiring <= 1; wiring++) {
+				for (uint32_t w = 0; w < 2; w++) {
+					struct pto_runtime_config cfg;
+					char what[96];
+
+					rt_test_config(&cfg, windows[w]);
+					for (int r = 0; r < PTO_NUM_RINGS; r++)
+						cfg.dep_pool[r] = 1024;
+					cfg.dep_mode = mode ? PTO_DEPS_EXPLICIT : PTO_DEPS_AUTO;
+					cfg.num_schedulers = scheds[s];
+					cfg.wiring = wiring;
+					cfg.stall_timeout_ms = 20000;
+					cfg.core_timeout_ms = 20000;
+					snprintf(what, sizeof(what), "%s, %u scheduler(s), wiring %s, "
+						 "window %u", mode ? "explicit-only" : "manual scope",
+						 scheds[s], wiring ? "on" : "off", windows[w]);
+					run_dags(3, &cfg, DAG_MANUAL, MATRIX_DAGS,
+						 0x9E3779B97F4A7C15ull * (s * 2 + w + 7), what);
+				}
 			}
 		}
 	}
@@ -307,6 +409,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_dags),
 		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_manual_matrix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

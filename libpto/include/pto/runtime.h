@@ -52,7 +52,8 @@
  *	NO_DEP           creator only                         explicit edges only
  *
  * In explicit-only mode (PTO_DEPS_EXPLICIT) there is no overlap tracking
- * anywhere: every edge is explicit, plus creator retention.
+ * anywhere: every edge is explicit, plus creator retention; a blocking
+ * tensor access waits for every published task.
  *
  * Threading: every call below except pto_runtime_create/destroy,
  * pto_register_kernel and pto_run must be made from inside the
@@ -489,7 +490,9 @@ int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consume
  * @value: receives the element (its dtype's size).
  *
  * Waits for the buffer's creator and every tracked writer of an
- * overlapping region.
+ * overlapping region.  In explicit-only mode nothing is tracked, so it
+ * waits for every task published so far (tasks of still-open scopes are
+ * not published yet and cannot have run).
  *
  * Return: 0, -EINVAL for an index outside the view, %PTO_E_MANUAL_SCOPE
  * inside a manual scope, %PTO_E_TENSOR_WAIT when the wait hits the stall
