@@ -22,12 +22,15 @@
 #include "sim/sim.h"
 
 /*
- * How long a worker keeps polling after its last piece of work: about
- * what a futex sleep and wake costs (~40 us between two CPUs), the usual
- * competitive choice.  Time, not passes, so the budget does not grow
- * with the number of cores a worker serves.
+ * How long a worker keeps polling after its last piece of work.  Shorter
+ * than a futex sleep and wake (~30-55 us on a 2-vCPU VM), because with
+ * more threads than CPUs a spinning worker holds the CPU another worker or
+ * the scheduler is waiting for: 10 us (with the scheduler's 5 us) halved
+ * the stencil's and tree's end-to-end cost and METG against 50 us
+ * (docs/runtime.md, Idling).  Time, not passes, so the budget does not
+ * grow with the number of cores a worker serves.
  */
-#define SIM_SPIN_NS		50000u
+#define SIM_SPIN_NS		10000u
 
 /*
  * struct sim_core - one emulated core.

@@ -22,8 +22,12 @@
 
 /* Longest a scheduler sleeps without a reason to wake (hang checks need no more). */
 #define SCHED_NAP_NS		(100ull * 1000 * 1000)
-/* How long an idle scheduler spins before sleeping (PTO_SCHED_SPIN_NS overrides; tuning). */
-#define SCHED_SPIN_NS		20000ull
+/*
+ * How long an idle scheduler spins before sleeping (PTO_SCHED_SPIN_NS
+ * overrides; tuning).  Short for the same reason as the sim's SIM_SPIN_NS:
+ * on a small machine its spin takes the CPU the emulated cores need.
+ */
+#define SCHED_SPIN_NS		5000ull
 
 static uint64_t sched_spin_ns(void)
 {
