@@ -265,6 +265,13 @@ int pa_io_init(const struct pa_state *st, struct pa_io *io)
 	    (rc = pto_tensor_external(&io->table, st->table_addr, PTO2_DTYPE_I32, 2, ts)) ||
 	    (rc = pto_tensor_external(&io->lens, st->lens_addr, PTO2_DTYPE_I32, 1, ls)))
 		return rc;
+	/*
+	 * No task writes the control tensors the orchestration reads: nothing
+	 * to track, and in explicit-only mode their reads need not wait for
+	 * every published task.
+	 */
+	pto_tensor_set_manual_dep(&io->table, 1);
+	pto_tensor_set_manual_dep(&io->lens, 1);
 	return 0;
 }
 

@@ -1106,11 +1106,13 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	(void)__atomic_load_n(&rt->completed, __ATOMIC_SEQ_CST);
 	/*
 	 * Explicit-only mode tracks no writers (or readers) of the tensor: wait
-	 * for every task published so far.  Unpublished ones (open scopes) could
-	 * not start before their scope ends anyway.
+	 * for every task published so far, unless the tensor is exempt.
+	 * Unpublished ones (open scopes) could not start before their scope
+	 * ends anyway.
 	 */
 	ret = orch_wait_tasks(rt, fn, write, deadline,
-			      rt->cfg.dep_mode == PTO_DEPS_EXPLICIT ? rt->published : 0);
+			      rt->cfg.dep_mode == PTO_DEPS_EXPLICIT &&
+			      !(t->flags & PTO_TENSOR_MANUAL_DEP) ? rt->published : 0);
 	__atomic_store_n(&rt->orch_wants_done, 0, __ATOMIC_RELAXED);
 	if (ret)
 		return ret;

@@ -408,6 +408,7 @@ struct read_arg {
 	uint32_t kernel;
 	int read_ret;
 	uint32_t value;
+	int manual_dep;		/* mark the tensor exempt from tracking */
 };
 
 static int orch_read_after(struct pto_runtime *rt, void *p)
@@ -419,6 +420,7 @@ static int orch_read_after(struct pto_runtime *rt, void *p)
 	bool scoped = rt->cfg.dep_mode == PTO_DEPS_EXPLICIT;
 
 	assert_int_equal(pto_tensor_external(&a, ra->a, PTO2_DTYPE_I32, 1, shape), 0);
+	pto_tensor_set_manual_dep(&a, ra->manual_dep);
 	/* explicit-only mode publishes a scope's tasks at its end: close one first */
 	if (scoped)
 		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_AUTO), 0);
@@ -468,6 +470,21 @@ static void test_explicit_tensor_wait(void **state)
 	assert_int_equal(ra.read_ret, PTO_E_TENSOR_WAIT);
 	assert_non_null(strstr(pto_last_error(), "pto_tensor_read: 1 of the 1 published tasks "
 			       "did not finish within 200 ms"));
+	pto_runtime_destroy(rt);
+	/*
+	 * An exempt tensor waits only for its creator (none here): the read
+	 * returns the old value while the writer hangs, then the hang fails the run.
+	 */
+	cfg.core_timeout_ms = 300;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	ra.manual_dep = 1;
+	h[2] = 5;
+	assert_int_equal(pto_sim_set_fault(dev->sim, 1, PTO_SIM_FAULT_HANG, 0), 0);
+	assert_int_equal(pto_sim_set_fault(dev->sim, 2, PTO_SIM_FAULT_HANG, 0), 0);
+	assert_int_equal(pto_run(rt, orch_read_after, &ra), PTO_E_CORE_HANG);
+	assert_int_equal(ra.read_ret, 0);
+	assert_int_equal(ra.value, 5);
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 }

@@ -325,6 +325,11 @@ int pto_tensor_view(struct pto_tensor *view, const struct pto_tensor *t, const u
  * pto_tensor_set_manual_dep() - exempt a tensor from overlap tracking.
  * @t: tensor.
  * @on: 1 to exempt, 0 to track again.
+ *
+ * Submits skip its TensorMap lookup and insert (its creator still counts),
+ * and a blocking pto_tensor_read/write() of it waits only for its creator,
+ * also in explicit-only mode: for tensors no task writes (control data the
+ * orchestration reads), or whose order other edges already guarantee.
  */
 void pto_tensor_set_manual_dep(struct pto_tensor *t, int on);
 
@@ -492,7 +497,8 @@ int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consume
  * Waits for the buffer's creator and every tracked writer of an
  * overlapping region.  In explicit-only mode nothing is tracked, so it
  * waits for every task published so far (tasks of still-open scopes are
- * not published yet and cannot have run).
+ * not published yet and cannot have run), unless @t is marked with
+ * pto_tensor_set_manual_dep().
  *
  * Return: 0, -EINVAL for an index outside the view, %PTO_E_MANUAL_SCOPE
  * inside a manual scope, %PTO_E_TENSOR_WAIT when the wait hits the stall
