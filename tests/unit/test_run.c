@@ -135,7 +135,6 @@ static void test_mix_spmd(void **state)
 }
 
 
-/* Sync-start launches wider than one scheduler's cores: the schedulers pool them. */
 /* More schedulers than clusters: capped, and the layout says so. */
 static void test_schedulers_capped(void **state)
 {
@@ -157,6 +156,7 @@ static void test_schedulers_capped(void **state)
 	pto_device_close(dev);
 }
 
+/* Sync-start launches wider than one scheduler's cores: the schedulers pool them. */
 static void test_sync_start_across_schedulers(void **state)
 {
 	struct pto_device *dev = rt_open_dev(3);
@@ -437,6 +437,30 @@ static int orch_read_after(struct pto_runtime *rt, void *p)
 	return 0;
 }
 
+/* The AIV cores of the one-cluster device of the read tests hang (or not). */
+static void hang_aiv(struct pto_device *dev, enum pto_sim_fault f)
+{
+	assert_int_equal(pto_sim_set_fault(dev->sim, 1, f, 0), 0);
+	assert_int_equal(pto_sim_set_fault(dev->sim, 2, f, 0), 0);
+}
+
+/* A runtime for the read tests: 200 ms stall timeout, so a hung writer shows. */
+static struct pto_runtime *read_rt(struct pto_device *dev, void **state, uint32_t dep_mode,
+				   uint32_t core_timeout_ms)
+{
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+
+	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
+	cfg.dep_mode = dep_mode;
+	cfg.stall_timeout_ms = 200;
+	cfg.core_timeout_ms = core_timeout_ms;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	return rt;
+}
+
 /*
  * Explicit-only mode tracks no writers: a blocking read waits for every
  * published task (here the one writer, with no creator to find it by).
@@ -444,18 +468,10 @@ static int orch_read_after(struct pto_runtime *rt, void *p)
 static void test_explicit_tensor_wait(void **state)
 {
 	struct pto_device *dev = rt_open_dev(1);
-	struct pto_runtime_config cfg;
-	struct pto_runtime *rt;
+	struct pto_runtime *rt = read_rt(dev, state, PTO_DEPS_EXPLICIT, 60000);
 	struct read_arg ra = { .kernel = K_MIX_AIV };
 	uint32_t *h;
 
-	rt_test_config(&cfg, 16);
-	cfg.wiring = rt_test_wiring(state);
-	cfg.dep_mode = PTO_DEPS_EXPLICIT;
-	cfg.stall_timeout_ms = 200;
-	cfg.core_timeout_ms = 60000;
-	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
-	rt_register_all(rt);
 	ra.a = rt_buf(dev, 4, 3);
 	h = pto_mem_map(dev, ra.a, 16);
 	h[2] = 5;
@@ -464,8 +480,7 @@ static void test_explicit_tensor_wait(void **state)
 	assert_int_equal(ra.read_ret, 0);
 	assert_int_equal(ra.value, 16);
 	/* the writer hangs: the barrier gives up after the stall timeout */
-	assert_int_equal(pto_sim_set_fault(dev->sim, 1, PTO_SIM_FAULT_HANG, 0), 0);
-	assert_int_equal(pto_sim_set_fault(dev->sim, 2, PTO_SIM_FAULT_HANG, 0), 0);
+	hang_aiv(dev, PTO_SIM_FAULT_HANG);
 	assert_int_equal(pto_run(rt, orch_read_after, &ra), PTO_E_TENSOR_WAIT);
 	assert_int_equal(ra.read_ret, PTO_E_TENSOR_WAIT);
 	assert_non_null(strstr(pto_last_error(), "pto_tensor_read: 1 of the 1 published tasks "
@@ -475,13 +490,10 @@ static void test_explicit_tensor_wait(void **state)
 	 * An exempt tensor waits only for its creator (none here): the read
 	 * returns the old value while the writer hangs, then the hang fails the run.
 	 */
-	cfg.core_timeout_ms = 300;
-	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
-	rt_register_all(rt);
+	rt = read_rt(dev, state, PTO_DEPS_EXPLICIT, 300);
 	ra.manual_dep = 1;
 	h[2] = 5;
-	assert_int_equal(pto_sim_set_fault(dev->sim, 1, PTO_SIM_FAULT_HANG, 0), 0);
-	assert_int_equal(pto_sim_set_fault(dev->sim, 2, PTO_SIM_FAULT_HANG, 0), 0);
+	hang_aiv(dev, PTO_SIM_FAULT_HANG);
 	assert_int_equal(pto_run(rt, orch_read_after, &ra), PTO_E_CORE_HANG);
 	assert_int_equal(ra.read_ret, 0);
 	assert_int_equal(ra.value, 5);
@@ -492,26 +504,17 @@ static void test_explicit_tensor_wait(void **state)
 static void test_tensor_wait_failures(void **state)
 {
 	struct pto_device *dev = rt_open_dev(1);
-	struct pto_runtime_config cfg;
-	struct pto_runtime *rt;
+	struct pto_runtime *rt = read_rt(dev, state, PTO_DEPS_AUTO, 60000);
 	struct read_arg ra = { .kernel = K_MIX_AIV };
 	uint32_t *h;
 
-	rt_test_config(&cfg, 16);
-	cfg.wiring = rt_test_wiring(state);
-	cfg.stall_timeout_ms = 200;
-	cfg.core_timeout_ms = 60000;
-	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
-	rt_register_all(rt);
 	ra.a = rt_buf(dev, 4, 3);
 	/* the writer hangs: the read gives up after the stall timeout */
-	assert_int_equal(pto_sim_set_fault(dev->sim, 1, PTO_SIM_FAULT_HANG, 0), 0);
-	assert_int_equal(pto_sim_set_fault(dev->sim, 2, PTO_SIM_FAULT_HANG, 0), 0);
+	hang_aiv(dev, PTO_SIM_FAULT_HANG);
 	assert_int_equal(pto_run(rt, orch_read_after, &ra), PTO_E_TENSOR_WAIT);
 	assert_int_equal(ra.read_ret, PTO_E_TENSOR_WAIT);
 	assert_non_null(strstr(pto_last_error(), "did not finish within 200 ms"));
-	assert_int_equal(pto_sim_set_fault(dev->sim, 1, PTO_SIM_FAULT_NONE, 0), 0);
-	assert_int_equal(pto_sim_set_fault(dev->sim, 2, PTO_SIM_FAULT_NONE, 0), 0);
+	hang_aiv(dev, PTO_SIM_FAULT_NONE);
 	/* the writer fails while the orchestrator waits: the wait ends, the run reports the kernel */
 	ra.kernel = K_FAIL;
 	assert_int_equal(pto_run(rt, orch_read_after, &ra), PTO_E_KERNEL_FAILED);
