@@ -57,7 +57,10 @@ int pto__orch_setup(struct pto_runtime *rt)
 			return ret;
 		ring->slots = calloc(rt->cfg.task_window[r], sizeof(*ring->slots));
 		ring->deps = calloc(rt->cfg.dep_pool[r], sizeof(*ring->deps));
-		if (!ring->slots || !ring->deps)
+		if (rt->cfg.dep_mode == PTO_DEPS_AUTO)
+			ring->parents = calloc(rt->cfg.task_window[r], sizeof(*ring->parents));
+		if (!ring->slots || !ring->deps ||
+		    (rt->cfg.dep_mode == PTO_DEPS_AUTO && !ring->parents))
 			return pto__fail(-ENOMEM, "pto_runtime_create: ring %d tables", r);
 		/* a free slot reads as retired; pto__orch_reset() keeps it so */
 		for (uint32_t i = 0; i < rt->cfg.task_window[r]; i++)
@@ -91,6 +94,7 @@ void pto__orch_teardown(struct pto_runtime *rt)
 		pto_ring_alloc_fini(&rt->rings[r].alloc);
 		free(rt->rings[r].slots);
 		free(rt->rings[r].deps);
+		free(rt->rings[r].parents);
 	}
 	if (rt->tm.buckets)
 		pto_tm_fini(&rt->tm);
@@ -235,6 +239,44 @@ static void lookup_cb(void *ctx, int64_t producer)
 		return;
 	if (scratch_add(lc->rt, producer))
 		lc->err = -ENOMEM;
+}
+
+/*
+ * Is writer @p ordered before the task being submitted?  It is when @p is
+ * one of its producers, or a producer of one of them (recorded at their
+ * submit).  A producer that already retired completed, and so did its own
+ * producers, so the answer holds whether or not they are still alive.
+ * Only for pruning: "no" is always safe.
+ */
+static bool ordered_before(void *ctx, int64_t p)
+{
+	struct pto_runtime *rt = ctx;
+
+	for (uint32_t i = 0; i < rt->num_dep_scratch; i++)
+		if (rt->dep_scratch[i] == p)
+			return true;
+	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
+		int64_t q = rt->dep_scratch[i];
+		struct pto_ring *r = &rt->rings[(uint64_t)q >> 32];
+		const struct pto_parents *par = &r->parents[(uint64_t)q & r->alloc.mask];
+
+		if (par->task != q)
+			continue;	/* slot reused: q's list is gone */
+		for (uint32_t j = 0; j < par->n; j++)
+			if (par->id[j] == p)
+				return true;
+	}
+	return false;
+}
+
+/* Remember the first producers of task @t (its slot's record), for ordered_before(). */
+static void record_parents(struct pto_runtime *rt, struct pto_ring *r, const struct pto_task *t)
+{
+	struct pto_parents *par = &r->parents[t->local & r->alloc.mask];
+
+	par->task = t->id;
+	par->n = rt->num_dep_scratch < PTO_PARENTS ? rt->num_dep_scratch : PTO_PARENTS;
+	memcpy(par->id, rt->dep_scratch, par->n * sizeof(par->id[0]));
 }
 
 /* --- launch and argument validation ----------------------------------------------- */
@@ -721,12 +763,23 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	reg_store_release(&r->ctl->current_task_index, g.local + 1);
 	reg_store_relaxed(&r->ctl->heap_top, r->alloc.heap_top);
 
+	if (track)
+		record_parents(rt, r, t);
 	for (uint32_t i = 0; i < args->num_tensors; i++) {
 		uint32_t kind = args->kinds[i];
 
-		if (track && (kind == PTO_ARG_INOUT || kind == PTO_ARG_OUTPUT_EXISTING) &&
-		    !(args->tensors[i]->flags & PTO_TENSOR_MANUAL_DEP))
-			pto_tm_insert(&rt->tm, args->tensors[i], ring, g.local);
+		if (!track || (kind != PTO_ARG_INOUT && kind != PTO_ARG_OUTPUT_EXISTING) ||
+		    (args->tensors[i]->flags & PTO_TENSOR_MANUAL_DEP))
+			continue;
+		/*
+		 * OUTPUT_EXISTING does not wait for earlier writers, so their
+		 * entries stay (a reader needs them all) unless this task is
+		 * ordered after them anyway: then it stands for them.  (INOUT
+		 * removed what it covers during its lookup: it waits for them.)
+		 */
+		if (kind == PTO_ARG_OUTPUT_EXISTING)
+			pto_tm_prune(&rt->tm, args->tensors[i], ordered_before, rt);
+		pto_tm_insert(&rt->tm, args->tensors[i], ring, g.local);
 	}
 
 	if (pto_trace_on(rt->trace)) {

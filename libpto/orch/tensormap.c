@@ -263,6 +263,36 @@ uint32_t pto_tm_lookup(struct pto_tensormap *tm, const struct pto_tensor *t, int
 	return n;
 }
 
+uint32_t pto_tm_prune(struct pto_tensormap *tm, const struct pto_tensor *t,
+		      bool (*is_before)(void *ctx, int64_t producer), void *ctx)
+{
+	int32_t i = tm->buckets[tm_hash(tm, t->addr)];
+	uint32_t n = 0;
+
+	while (i >= 0) {
+		struct pto_tm_entry *e = &tm->entries[i];
+		int32_t next = e->next_in_bucket;
+
+		if (e->base == t->addr && e->local >= tm->alive[e->ring] &&
+		    overlap_geom(t->shapes, t->raw_shapes, t->offsets, t->ndims, t->dtype,
+				 e->shapes, e->raw_shapes, e->offsets, e->ndims,
+				 e->dtype) == PTO_TM_COVERED) {
+			/*
+			 * Newest first: past the first writer not known to be
+			 * ordered before, older ones rarely are, and walking a long
+			 * chain of them for nothing cost more than pruning saved.
+			 */
+			if (!is_before(ctx, pto_task_id(e->ring, e->local)))
+				break;
+			/* stays on its task chain; freed with it */
+			tm_unlink(tm, i);
+			n++;
+		}
+		i = next;
+	}
+	return n;
+}
+
 void pto_tm_insert(struct pto_tensormap *tm, const struct pto_tensor *t, uint32_t ring,
 		   uint64_t local)
 {

@@ -15,6 +15,7 @@
 #ifndef PTO_ORCH_TENSORMAP_H
 #define PTO_ORCH_TENSORMAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pto/runtime.h"
@@ -86,6 +87,17 @@ enum pto_tm_overlap pto_tm_overlap(const struct pto_tensor *t, const struct pto_
  */
 uint32_t pto_tm_lookup(struct pto_tensormap *tm, const struct pto_tensor *t, int remove_covered,
 		       void (*fn)(void *ctx, int64_t producer), void *ctx);
+
+/*
+ * pto_tm_prune() - remove the valid entries that view @t covers and whose
+ * producer @is_before(@ctx, producer) says is ordered before the writer
+ * about to be inserted for @t: a later reader of the region waits for that
+ * writer, and through it for them.  Stops at the first covered entry (newest
+ * first) whose producer is not.
+ * Return: number of entries removed.
+ */
+uint32_t pto_tm_prune(struct pto_tensormap *tm, const struct pto_tensor *t,
+		      bool (*is_before)(void *ctx, int64_t producer), void *ctx);
 
 /* Record task @producer (ring, local) as the last writer of view @t.  Needs a reservation. */
 void pto_tm_insert(struct pto_tensormap *tm, const struct pto_tensor *t, uint32_t ring,

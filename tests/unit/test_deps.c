@@ -163,6 +163,52 @@ static void test_arg_kinds(void **state)
 	pto_device_close(c.dev);
 }
 
+/* --- OUTPUT_EXISTING entries and pruning ------------------------------------------ */
+
+static int orch_overwrite(struct pto_runtime *rt, void *p)
+{
+	struct deps_ctx *c = p;
+	struct pto_tensor x = rows(c->x, 0, 8), top = rows(c->x, 0, 4);
+	int64_t *id = c->id;
+
+	id[0] = sub1(rt, &x, PTO_ARG_OUTPUT_EXISTING, -1);
+	id[1] = sub1(rt, &x, PTO_ARG_OUTPUT_EXISTING, -1);	/* unordered: both stay */
+	id[2] = sub1(rt, &x, PTO_ARG_INPUT, -1);		/* -> id1, id0 */
+	/* ordered after id2, so after its producers id1 and id0: their entries go */
+	id[3] = sub1(rt, &x, PTO_ARG_OUTPUT_EXISTING, id[2]);
+	id[4] = sub1(rt, &x, PTO_ARG_INPUT, -1);		/* -> id3 only */
+	/* covers only half of id3's region: id3's entry stays */
+	id[5] = sub1(rt, &top, PTO_ARG_OUTPUT_EXISTING, id[4]);
+	id[6] = sub1(rt, &x, PTO_ARG_INPUT, -1);		/* -> id5, id3 */
+	return 0;
+}
+
+/*
+ * OUTPUT_EXISTING does not wait for earlier writers, so a reader depends on
+ * all of them, unless the new writer is ordered after them (one of its
+ * producers, or theirs): then its entry stands for theirs.
+ */
+static void test_output_existing(void **state)
+{
+	struct deps_ctx c = { 0 };
+	struct pto_runtime *rt;
+	const struct pto_trace *tr;
+	int64_t *id = c.id;
+
+	c.dev = rt_open_dev(2);
+	c.x = rt_buf(c.dev, 64, 1);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, state);
+	assert_int_equal(pto_run(rt, orch_overwrite, &c), 0);
+	tr = pto__trace_last(rt);
+	expect_fanin(tr, 1, NULL, 0);
+	expect_fanin(tr, 2, (int64_t[]){ id[1], id[0] }, 2);
+	expect_fanin(tr, 3, (int64_t[]){ id[2] }, 1);
+	expect_fanin(tr, 4, (int64_t[]){ id[3] }, 1);
+	expect_fanin(tr, 6, (int64_t[]){ id[5], id[3] }, 2);
+	pto_runtime_destroy(rt);
+	pto_device_close(c.dev);
+}
+
 /* --- scope references ------------------------------------------------------------ */
 
 static int orch_scope_ref(struct pto_runtime *rt, void *p)
@@ -323,6 +369,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		RT_TEST_WIRING(test_arg_kinds),
+		RT_TEST_WIRING(test_output_existing),
 		RT_TEST_WIRING(test_scope_reference),
 		RT_TEST_WIRING(test_manual_scope),
 		RT_TEST_WIRING(test_explicit_mode),

@@ -57,6 +57,7 @@ struct dag {
 	uint32_t ntasks;
 	uint32_t kinds[4];		/* AIC, AIV, MIX, SPMD tasks generated */
 	uint32_t war_edges;
+	uint32_t waw_edges;
 };
 
 static uint32_t rnd(struct dag *d, uint32_t n)
@@ -153,7 +154,7 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		struct pto_tensor out, in[2];
 		struct view vo, vi[2];
 		uint32_t nr = 1 + rnd(d, R), nc = 1 + rnd(d, C), nin = rnd(d, 3);
-		uint32_t cst = rnd(d, 1000), mask, fresh = 0, blocks = 1;
+		uint32_t cst = rnd(d, 1000), mask, fresh = 0, overwrite = 0, blocks = 1;
 		struct pto_launch l = { PTO_NO_KERNEL, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
 		uint32_t shape_kind = rnd(d, 10);
 		int64_t id;
@@ -171,6 +172,15 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		} else {
 			uint32_t b = rnd(d, d->nbuf);
 
+			/*
+			 * A third overwrite (OUTPUT_EXISTING), half of those the whole
+			 * buffer, so covered regions (TensorMap pruning) come up often.
+			 */
+			overwrite = rnd(d, 3) == 0;
+			if (overwrite && rnd(d, 2)) {
+				nr = buf_rows(d, b);
+				nc = buf_cols(d, b);
+			}
 			nr = nr < buf_rows(d, b) ? nr : buf_rows(d, b);
 			nc = nc < buf_cols(d, b) ? nc : buf_cols(d, b);
 			pick_view(d, &vo, b, nr, nc);
@@ -190,6 +200,9 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		if (fresh) {
 			out = d->whole[vo.buf];
 			pto_arg_output(&args, &out);
+		} else if (overwrite) {
+			make_tensor(d, &vo, &out);
+			pto_arg_output_existing(&args, &out);
 		} else {
 			make_tensor(d, &vo, &out);
 			pto_arg_inout(&args, &out);
@@ -198,12 +211,27 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 			make_tensor(d, &vi[k], &in[k]);
 			pto_arg_input(&args, &in[k]);
 		}
-		/* write-after-read is not tracked: order after earlier readers ourselves */
-		for (uint32_t k = 0; d->deps == DAG_AUTO && k < d->nreads; k++) {
-			if (views_overlap(&d->reads[k].v, &vo)) {
-				pto_args_add_dep(&args, d->reads[k].task);
+		/*
+		 * Write-after-read is not tracked, nor write-after-write for an
+		 * overwrite (OUTPUT_EXISTING): order after those tasks ourselves
+		 * (each once: fewer than MAXT, within PTO_MAX_ARG_DEPS).
+		 */
+		for (uint32_t k = 0; d->deps == DAG_AUTO && k < d->nreads + d->nwrites; k++) {
+			bool war = k < d->nreads;
+			const struct read_rec *rec = war ? &d->reads[k] : &d->writes[k - d->nreads];
+			bool dup = false;
+
+			if ((!war && !overwrite) || !views_overlap(&rec->v, &vo))
+				continue;
+			for (uint32_t j = 0; j < args.num_deps; j++)
+				dup |= args.deps[j] == rec->task;
+			if (dup)
+				continue;
+			pto_args_add_dep(&args, rec->task);
+			if (war)
 				d->war_edges++;
-			}
+			else
+				d->waw_edges++;
 		}
 		if (shape_kind < 4) {
 			l.aic = K_MIX_AIC;
@@ -230,7 +258,7 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		l.block_num = blocks;
 		pto_arg_scalar(&args, mask);
 		pto_arg_scalar(&args, cst);
-		pto_arg_scalar(&args, fresh);
+		pto_arg_scalar(&args, fresh | overwrite);
 		id = pto_submit(rt, &l, &args);
 		if (id < 0)
 			return (int)id;
@@ -249,7 +277,7 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		for (uint32_t r = 0; r < nr; r++) {
 			for (uint32_t c = 0; c < nc; c++) {
 				uint32_t *o = &d->model[vo.buf][vo.r0 + r][vo.c0 + c];
-				uint32_t v = fresh ? 0 : *o * 3;
+				uint32_t v = fresh || overwrite ? 0 : *o * 3;
 
 				if (nin > 0)
 					v += d->model[vi[0].buf][vi[0].r0 + r][vi[0].c0 + c];
@@ -314,9 +342,10 @@ static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, ui
 			}
 		}
 	}
-	print_message("%s: %d DAGs, %u tasks (AIC %u, AIV %u, MIX %u, SPMD %u), %u WAR edges, "
-		      "%u manual edges\n", what, ndags, d.ntasks, d.kinds[0], d.kinds[1],
-		      d.kinds[2], d.kinds[3], d.war_edges, d.manual_edges);
+	print_message("%s: %d DAGs, %u tasks (AIC %u, AIV %u, MIX %u, SPMD %u), %u WAR and %u "
+		      "WAW edges, %u manual edges\n", what, ndags, d.ntasks, d.kinds[0],
+		      d.kinds[1], d.kinds[2], d.kinds[3], d.war_edges, d.waw_edges,
+		      d.manual_edges);
 	pto_runtime_destroy(rt);
 	pto_device_close(d.dev);
 }

@@ -207,6 +207,55 @@ static void test_overlap_rules(void **state)
 	assert_int_equal(pto_tm_overlap(&flat, &b), PTO_TM_DISJOINT);
 }
 
+/* pto_tm_prune()'s verdict: tasks with a local id below this are "ordered before". */
+static bool below(void *ctx, int64_t p)
+{
+	return (uint64_t)p < *(const uint64_t *)ctx;
+}
+
+static void test_prune(void **state)
+{
+	struct pto_tensormap tm;
+	uint32_t windows[PTO_NUM_RINGS] = { 16, 16, 16, 16 };
+	uint32_t shape[2] = { 8, 8 }, half[2] = { 4, 8 }, off[2] = { 0, 0 };
+	struct pto_tensor whole, top, other;
+	uint64_t limit;
+
+	(void)state;
+	assert_int_equal(pto_tm_init(&tm, windows, 16, 64), 0);
+	assert_int_equal(pto_tensor_external(&whole, 0x1000, PTO2_DTYPE_I32, 2, shape), 0);
+	assert_int_equal(pto_tensor_view(&top, &whole, half, off), 0);
+	assert_int_equal(pto_tensor_external(&other, 0x2000, PTO2_DTYPE_I32, 2, shape), 0);
+	assert_int_equal(pto_tm_reserve(&tm, 6), 0);
+	pto_tm_insert(&tm, &top, 0, 0);		/* covered by whole */
+	pto_tm_insert(&tm, &whole, 0, 1);	/* covered by whole, not by top */
+	pto_tm_insert(&tm, &other, 0, 2);	/* another buffer */
+	/* nothing ordered before: nothing removed */
+	limit = 0;
+	assert_int_equal(pto_tm_prune(&tm, &whole, below, &limit), 0);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, 0, noop, NULL), 2);
+	/* top covers only task 0's entry, not task 1's (partial overlap) */
+	limit = 2;
+	assert_int_equal(pto_tm_prune(&tm, &top, below, &limit), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, 0, noop, NULL), 1);
+	/* newest first: the walk stops at task 4, which is not ordered before */
+	pto_tm_insert(&tm, &whole, 0, 3);
+	pto_tm_insert(&tm, &top, 0, 4);
+	limit = 4;
+	assert_int_equal(pto_tm_prune(&tm, &whole, below, &limit), 0);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, 0, noop, NULL), 3);	/* tasks 4, 3, 1 */
+	limit = 5;
+	assert_int_equal(pto_tm_prune(&tm, &whole, below, &limit), 3);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, 0, noop, NULL), 0);
+	/* other buffers are never touched, nor retired entries */
+	assert_int_equal(pto_tm_lookup(&tm, &other, 0, noop, NULL), 1);
+	pto_tm_insert(&tm, &whole, 0, 5);
+	pto_tm_set_alive(&tm, 0, 6, 0);
+	limit = 100;
+	assert_int_equal(pto_tm_prune(&tm, &whole, below, &limit), 0);
+	pto_tm_fini(&tm);
+}
+
 static void test_pool_exhaustion(void **state)
 {
 	struct pto_tensormap tm;
@@ -244,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_overlap_rules),
 		cmocka_unit_test(test_against_model),
 		cmocka_unit_test(test_pool_exhaustion),
+		cmocka_unit_test(test_prune),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
