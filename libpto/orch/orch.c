@@ -58,9 +58,9 @@ int pto__orch_setup(struct pto_runtime *rt)
 		ring->slots = calloc(rt->cfg.task_window[r], sizeof(*ring->slots));
 		ring->deps = calloc(rt->cfg.dep_pool[r], sizeof(*ring->deps));
 		if (rt->cfg.dep_mode == PTO_DEPS_AUTO)
-			ring->parents = calloc(rt->cfg.task_window[r], sizeof(*ring->parents));
+			ring->ancestry = calloc(rt->cfg.task_window[r], sizeof(*ring->ancestry));
 		if (!ring->slots || !ring->deps ||
-		    (rt->cfg.dep_mode == PTO_DEPS_AUTO && !ring->parents))
+		    (rt->cfg.dep_mode == PTO_DEPS_AUTO && !ring->ancestry))
 			return pto__fail(-ENOMEM, "pto_runtime_create: ring %d tables", r);
 		/* a free slot reads as retired; pto__orch_reset() keeps it so */
 		for (uint32_t i = 0; i < rt->cfg.task_window[r]; i++)
@@ -94,7 +94,7 @@ void pto__orch_teardown(struct pto_runtime *rt)
 		pto_ring_alloc_fini(&rt->rings[r].alloc);
 		free(rt->rings[r].slots);
 		free(rt->rings[r].deps);
-		free(rt->rings[r].parents);
+		free(rt->rings[r].ancestry);
 	}
 	if (rt->tm.buckets)
 		pto_tm_fini(&rt->tm);
@@ -241,42 +241,61 @@ static void lookup_cb(void *ctx, int64_t producer)
 		lc->err = -ENOMEM;
 }
 
-/*
- * Is writer @p ordered before the task being submitted?  It is when @p is
- * one of its producers, or a producer of one of them (recorded at their
- * submit).  A producer that already retired completed, and so did its own
- * producers, so the answer holds whether or not they are still alive.
- * Only for pruning: "no" is always safe.
- */
-static bool ordered_before(void *ctx, int64_t p)
+/* The ancestry record of task @id, or NULL when its slot holds another task now. */
+static const struct pto_ancestry *ancestry_of(const struct pto_runtime *rt, int64_t id)
 {
-	struct pto_runtime *rt = ctx;
+	const struct pto_ring *r = &rt->rings[(uint64_t)id >> 32];
+	const struct pto_ancestry *a = &r->ancestry[(uint64_t)id & r->alloc.mask];
 
-	for (uint32_t i = 0; i < rt->num_dep_scratch; i++)
-		if (rt->dep_scratch[i] == p)
-			return true;
-	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
-		int64_t q = rt->dep_scratch[i];
-		struct pto_ring *r = &rt->rings[(uint64_t)q >> 32];
-		const struct pto_parents *par = &r->parents[(uint64_t)q & r->alloc.mask];
-
-		if (par->task != q)
-			continue;	/* slot reused: q's list is gone */
-		for (uint32_t j = 0; j < par->n; j++)
-			if (par->id[j] == p)
-				return true;
-	}
-	return false;
+	return a->task == id ? a : NULL;
 }
 
-/* Remember the first producers of task @t (its slot's record), for ordered_before(). */
-static void record_parents(struct pto_runtime *rt, struct pto_ring *r, const struct pto_task *t)
+/*
+ * Record which of the 64 tasks before @t in its ring @t is ordered after:
+ * each producer of the same ring, and whatever that one was ordered after.
+ * A producer that retired before (not in the list) completed, and so did
+ * its ancestors: leaving them out only makes the record smaller.  Edges
+ * added later (pto_add_dependency()) are not in it either.  Returns the mask.
+ */
+static uint64_t record_ancestry(struct pto_runtime *rt, struct pto_ring *r,
+				const struct pto_task *t)
 {
-	struct pto_parents *par = &r->parents[t->local & r->alloc.mask];
+	struct pto_ancestry *a = &r->ancestry[t->local & r->alloc.mask];
+	uint64_t mask = 0;
 
-	par->task = t->id;
-	par->n = rt->num_dep_scratch < PTO_PARENTS ? rt->num_dep_scratch : PTO_PARENTS;
-	memcpy(par->id, rt->dep_scratch, par->n * sizeof(par->id[0]));
+	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
+		int64_t q = rt->dep_scratch[i];
+		uint64_t ql = (uint64_t)q & 0xffffffffull, d = t->local - ql;
+		const struct pto_ancestry *qa;
+
+		if ((uint64_t)q >> 32 != t->ring || ql >= t->local || d > 64)
+			continue;
+		mask |= 1ull << (d - 1);
+		qa = ancestry_of(rt, q);
+		if (qa && d < 64)
+			mask |= qa->mask << d;
+	}
+	a->task = t->id;
+	a->mask = mask;
+	return mask;
+}
+
+/* The task being submitted, for ordered_before(). */
+struct order_ctx {
+	uint32_t ring;
+	uint64_t local;
+	uint64_t mask;		/* its ancestry (record_ancestry()) */
+};
+
+/* Is writer @p ordered before the task being submitted?  Only for pruning: "no" is safe. */
+static bool ordered_before(void *ctx, int64_t p)
+{
+	const struct order_ctx *o = ctx;
+	uint64_t pl = (uint64_t)p & 0xffffffffull;
+
+	if ((uint64_t)p >> 32 != o->ring || pl >= o->local || o->local - pl > 64)
+		return false;
+	return (o->mask >> (o->local - pl - 1)) & 1;
 }
 
 /* --- launch and argument validation ----------------------------------------------- */
@@ -608,6 +627,7 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	uint64_t t0 = 0, heap_bytes, fixed, out_off, dep_top;
 	uint32_t ring, writers = 0, sat, idx;
 	struct lookup_ctx lc;
+	struct order_ctx oc;
 	bool track, defer;
 	int ret;
 
@@ -763,8 +783,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	reg_store_release(&r->ctl->current_task_index, g.local + 1);
 	reg_store_relaxed(&r->ctl->heap_top, r->alloc.heap_top);
 
-	if (track)
-		record_parents(rt, r, t);
+	oc.ring = ring;
+	oc.local = g.local;
+	oc.mask = track ? record_ancestry(rt, r, t) : 0;
 	for (uint32_t i = 0; i < args->num_tensors; i++) {
 		uint32_t kind = args->kinds[i];
 
@@ -778,7 +799,7 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		 * removed what it covers during its lookup: it waits for them.)
 		 */
 		if (kind == PTO_ARG_OUTPUT_EXISTING)
-			pto_tm_prune(&rt->tm, args->tensors[i], ordered_before, rt);
+			pto_tm_prune(&rt->tm, args->tensors[i], ordered_before, &oc);
 		pto_tm_insert(&rt->tm, args->tensors[i], ring, g.local);
 	}
 

@@ -41,15 +41,15 @@ enum pto_task_state {
 struct pto_task;
 
 /*
- * The producers task @task was given at submit (the first PTO_PARENTS):
- * orchestrator-private, one per slot, to tell that a TensorMap entry's
- * writer is ordered before a new writer of the region (pto_tm_prune()).
+ * Which of the 64 tasks submitted to its ring just before @task it is
+ * ordered after (bit i: local - 1 - i), through the producers it was given
+ * at submit, transitively.  Orchestrator-private, one per slot, to tell that
+ * a TensorMap entry's writer is ordered before a new writer of the region
+ * (pto_tm_prune()).
  */
-#define PTO_PARENTS		6
-struct pto_parents {
+struct pto_ancestry {
 	int64_t task;
-	uint32_t n;
-	int64_t id[PTO_PARENTS];
+	uint64_t mask;
 };
 
 /* An entry of a ring's dependency-list pool: @consumer waits for the list's owner. */
@@ -113,7 +113,7 @@ struct pto_task {
  * @ctl: flow control in device memory (uapi struct pto2_ring_ctl).
  * @heap_addr, @heap_host: the heap ring's device address and host mapping.
  * @open_tasks: tasks of still-open scopes in this ring (orchestrator).
- * @parents: per slot (AUTO mode only), see struct pto_parents.
+ * @ancestry: per slot (AUTO mode only), see struct pto_ancestry.
  * @advance_lock, @advance_pending: who moves last_task_alive; a thread
  *	that finds the lock taken leaves the pending flag for the holder,
  *	who re-scans before leaving, so no advance is ever lost.
@@ -127,7 +127,7 @@ struct pto_ring {
 	uint64_t heap_addr;
 	uint8_t *heap_host;
 	uint32_t open_tasks;
-	struct pto_parents *parents;
+	struct pto_ancestry *ancestry;
 	_Alignas(64) uint32_t advance_lock;
 	uint32_t advance_pending;
 	/*
