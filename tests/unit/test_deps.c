@@ -183,10 +183,41 @@ static int orch_overwrite(struct pto_runtime *rt, void *p)
 	return 0;
 }
 
+/* Overwrite x, also writing y (INOUT): y chains the writers. */
+static int64_t sub_xy(struct pto_runtime *rt, struct pto_tensor *x, struct pto_tensor *y)
+{
+	struct pto_args a;
+	int64_t id;
+
+	pto_args_init(&a);
+	pto_arg_output_existing(&a, x);
+	pto_arg_inout(&a, y);
+	id = pto_submit_aiv(rt, K_NOP_AIV, &a);
+	assert_true(id >= 0);
+	return id;
+}
+
+/*
+ * Two overwrites of x ordered only through a chain of @c->id[31] INOUT tasks
+ * on y: id[0] and id[1] are the overwrites, id[2] reads x.
+ */
+static int orch_overwrite_far(struct pto_runtime *rt, void *p)
+{
+	struct deps_ctx *c = p;
+	struct pto_tensor x = rows(c->x, 0, 8), y = rows(c->y, 0, 8);
+
+	c->id[0] = sub_xy(rt, &x, &y);
+	for (int64_t i = 0; i < c->id[31]; i++)
+		sub1(rt, &y, PTO_ARG_INOUT, -1);
+	c->id[1] = sub_xy(rt, &x, &y);
+	c->id[2] = sub1(rt, &x, PTO_ARG_INPUT, -1);
+	return 0;
+}
+
 /*
  * OUTPUT_EXISTING does not wait for earlier writers, so a reader depends on
- * all of them, unless the new writer is ordered after them (one of its
- * producers, or theirs): then its entry stands for theirs.
+ * all of them, unless the new writer is ordered after them (within the 64
+ * tasks before it, transitively): then its entry stands for theirs.
  */
 static void test_output_existing(void **state)
 {
@@ -205,6 +236,28 @@ static void test_output_existing(void **state)
 	expect_fanin(tr, 3, (int64_t[]){ id[2] }, 1);
 	expect_fanin(tr, 4, (int64_t[]){ id[3] }, 1);
 	expect_fanin(tr, 6, (int64_t[]){ id[5], id[3] }, 2);
+	pto_runtime_destroy(rt);
+	/* a window that holds the 73 tasks of the outer scope below */
+	{
+		struct pto_runtime_config cfg;
+
+		rt_test_config(&cfg, 256);
+		cfg.flags |= PTO_RT_TRACE;
+		cfg.wiring = rt_test_wiring(state);
+		assert_int_equal(pto_runtime_create(c.dev, &cfg, &rt), 0);
+		rt_register_all(rt);
+	}
+	/* ordered through a chain of 20 tasks: the reader needs only the last writer */
+	c.y = rt_buf(c.dev, 64, 2);
+	id[31] = 20;
+	assert_int_equal(pto_run(rt, orch_overwrite_far, &c), 0);
+	tr = pto__trace_last(rt);
+	expect_fanin(tr, 22, (int64_t[]){ id[1] }, 1);
+	/* 70 tasks apart: beyond what the orchestrator remembers, both stay */
+	id[31] = 70;
+	assert_int_equal(pto_run(rt, orch_overwrite_far, &c), 0);
+	tr = pto__trace_last(rt);
+	expect_fanin(tr, 72, (int64_t[]){ id[1], id[0] }, 2);
 	pto_runtime_destroy(rt);
 	pto_device_close(c.dev);
 }
