@@ -116,12 +116,13 @@ static void expect_edge_or_retired(const struct pto_trace *tr, uint32_t idx, uin
 	expect_fanin(tr, idx, &p->task_id, 1);
 }
 
-static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t dep_mode, void **state)
+static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t dep_mode, uint32_t window,
+				   void **state)
 {
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
 
-	rt_test_config(&cfg, 64);
+	rt_test_config(&cfg, window);
 	cfg.flags |= PTO_RT_TRACE;
 	cfg.dep_mode = dep_mode;
 	cfg.wiring = rt_test_wiring(state);
@@ -139,7 +140,7 @@ static void test_arg_kinds(void **state)
 
 	c.dev = rt_open_dev(2);
 	c.x = rt_buf(c.dev, 64, 1);
-	rt = make_rt(c.dev, PTO_DEPS_AUTO, state);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, 64, state);
 	assert_int_equal(pto_run(rt, orch_kinds, &c), 0);
 	tr = pto__trace_last(rt);
 	assert_non_null(tr);
@@ -228,7 +229,7 @@ static void test_output_existing(void **state)
 
 	c.dev = rt_open_dev(2);
 	c.x = rt_buf(c.dev, 64, 1);
-	rt = make_rt(c.dev, PTO_DEPS_AUTO, state);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, 64, state);
 	assert_int_equal(pto_run(rt, orch_overwrite, &c), 0);
 	tr = pto__trace_last(rt);
 	expect_fanin(tr, 1, NULL, 0);
@@ -238,15 +239,7 @@ static void test_output_existing(void **state)
 	expect_fanin(tr, 6, (int64_t[]){ id[5], id[3] }, 2);
 	pto_runtime_destroy(rt);
 	/* a window that holds the 73 tasks of the outer scope below */
-	{
-		struct pto_runtime_config cfg;
-
-		rt_test_config(&cfg, 256);
-		cfg.flags |= PTO_RT_TRACE;
-		cfg.wiring = rt_test_wiring(state);
-		assert_int_equal(pto_runtime_create(c.dev, &cfg, &rt), 0);
-		rt_register_all(rt);
-	}
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, 256, state);
 	/* ordered through a chain of 20 tasks: the reader needs only the last writer */
 	c.y = rt_buf(c.dev, 64, 2);
 	id[31] = 20;
@@ -308,7 +301,7 @@ static void test_scope_reference(void **state)
 
 	c.dev = rt_open_dev(1);
 	c.y = rt_buf(c.dev, 64, 2);
-	rt = make_rt(c.dev, PTO_DEPS_AUTO, state);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, 64, state);
 	assert_int_equal(pto_run(rt, orch_scope_ref, &c), 0);
 	/* at the end of a run every ring's watermark is published */
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
@@ -353,7 +346,7 @@ static void test_manual_scope(void **state)
 	c.dev = rt_open_dev(2);
 	c.x = rt_buf(c.dev, 64, 1);
 	c.y = rt_buf(c.dev, 64, 2);
-	rt = make_rt(c.dev, PTO_DEPS_AUTO, state);
+	rt = make_rt(c.dev, PTO_DEPS_AUTO, 64, state);
 	for (int rep = 0; rep < 20; rep++) {
 		assert_int_equal(pto_run(rt, orch_manual, &c), 0);
 		tr = pto__trace_last(rt);
@@ -406,7 +399,7 @@ static void test_explicit_mode(void **state)
 
 	c.dev = rt_open_dev(2);
 	c.x = rt_buf(c.dev, 64, 1);
-	rt = make_rt(c.dev, PTO_DEPS_EXPLICIT, state);
+	rt = make_rt(c.dev, PTO_DEPS_EXPLICIT, 64, state);
 	assert_int_equal(pto_run(rt, orch_explicit, &c), 0);
 	tr = pto__trace_last(rt);
 	expect_fanin(tr, 1, NULL, 0);
