@@ -241,6 +241,12 @@ struct pto_runtime {
 	struct pto_gate_plan *plan;
 	uint32_t sched_caps[PTO_NUM_SHAPES];	/* sync-start capacity of the device */
 	/*
+	 * Where a scheduler with nothing in flight on its cores sleeps: no FIN
+	 * can concern it, so it is woken only by new work (pto__sched_kick()),
+	 * not by every FIN of the device like the busy ones.
+	 */
+	_Alignas(64) struct pto_waiter sched_idle;
+	/*
 	 * Sync-start launches wider than one scheduler: the owner holds the
 	 * task, the others lend it idle cores (sched.c, "sync-start").
 	 */
@@ -348,6 +354,8 @@ bool pto__wiring_caught_up(struct pto_runtime *rt);
 /* --- schedulers (sched/sched.c) ---------------------------------------------- */
 
 int pto__sched_setup(struct pto_runtime *rt);
+/* New work for the schedulers (ready tasks, sync-start requests, run end): wake them. */
+void pto__sched_kick(struct pto_runtime *rt);
 void pto__sched_teardown(struct pto_runtime *rt);
 int pto__sched_start(struct pto_runtime *rt);
 void pto__sched_join(struct pto_runtime *rt);

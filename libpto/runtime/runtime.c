@@ -317,7 +317,7 @@ int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...)
 		/* wake everybody who might be asleep on this run */
 		pto_waiter_wake(&rt->orch_wait);
 		pto_waiter_wake(&rt->wiring_wait);
-		rt->dev->ops->notify(rt->dev);
+		pto__sched_kick(rt);
 	}
 	va_start(ap, fmt);
 	{
@@ -406,7 +406,7 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	t_orch_end = pto_now_ns();
 	/* release: the schedulers' acquire sees every submit before "done" */
 	__atomic_store_n(&rt->orch_done, 1, __ATOMIC_RELEASE);
-	rt->dev->ops->notify(rt->dev);
+	pto__sched_kick(rt);
 	pto__sched_join(rt);
 	/* every task completed (or the run failed): the wiring thread retires the rest and ends */
 	pto_waiter_wake(&rt->wiring_wait);

@@ -81,7 +81,7 @@ void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t, bool notif
 	}
 	/* wake a scheduler asleep on completions: one sleep serves both events */
 	if (notify)
-		rt->dev->ops->notify(rt->dev);
+		pto__sched_kick(rt);
 }
 
 /* Reset a retired slot so a stale observer sees nothing to follow. */

@@ -129,7 +129,7 @@ static void flush_local(struct pto_sched *s)
 		s->num_local[sh] = 0;
 	}
 	if (pushed && s->rt->num_sched > 1)
-		s->rt->dev->ops->notify(s->rt->dev);
+		pto__sched_kick(s->rt);
 }
 
 static struct pto_task *pop_ready(struct pto_sched *s, uint32_t sh)
@@ -275,7 +275,12 @@ static uint32_t poll_completions(struct pto_sched *s, uint64_t now)
 	return n;
 }
 
-static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadline)
+/*
+ * Fail the run if a core of @s overran its deadline; else lower
+ * *@next_deadline to the nearest one and set *@busy if any core of @s has a
+ * dispatch in flight.
+ */
+static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadline, bool *busy)
 {
 	struct pto_core **lists[2] = { s->aic, s->aiv };
 	uint32_t counts[2] = { s->num_aic, s->num_aiv };
@@ -286,6 +291,7 @@ static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadli
 
 			if (c->lent || c->run.id == PTO_COND_NO_ID)
 				continue;
+			*busy = true;
 			if (now > c->deadline_ns) {
 				pto__rt_fail(s->rt, PTO_E_CORE_HANG, "core %u did not finish task "
 					     "%" PRId64 " (kernel '%s', block %u) within %u ms",
@@ -530,7 +536,7 @@ static void sync_lend(struct pto_sched *s)
 	}
 	/* the entries and our hands-off (lent) precede: pairs with the owner's acquire */
 	__atomic_store_n(&s->offer_n, n, __ATOMIC_RELEASE);
-	rt->dev->ops->notify(rt->dev);
+	pto__sched_kick(rt);
 }
 
 /* Owner: launch every block once own idle units plus lent ones cover them. */
@@ -566,7 +572,7 @@ static uint32_t sync_try_launch(struct pto_sched *s, uint64_t now)
 	__atomic_fetch_add(&rt->sync_gen, 1, __ATOMIC_ACQ_REL);
 	/* pairs with the acq_rel CAS of the next owner in dispatch_sync() */
 	__atomic_store_n(&rt->sync_owner, -1, __ATOMIC_RELEASE);
-	rt->dev->ops->notify(rt->dev);
+	pto__sched_kick(rt);
 	return b;
 }
 
@@ -592,7 +598,7 @@ static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t 
 	s->sync_req_gen = __atomic_add_fetch(&rt->sync_gen, 1, __ATOMIC_ACQ_REL);
 	s->sync_task = t;
 	*held = true;
-	rt->dev->ops->notify(rt->dev);
+	pto__sched_kick(rt);
 	return 0;
 }
 
@@ -677,7 +683,7 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 				 */
 				push_global(s, t);
 				if (d && s->rt->num_sched > 1)
-					s->rt->dev->ops->notify(s->rt->dev);
+					pto__sched_kick(s->rt);
 				break;
 			}
 		}
@@ -713,10 +719,12 @@ static void *sched_main(void *arg)
 
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
-		/* snapshot before looking for work, so no wake-up is lost */
+		/* snapshot both before looking for work, so no wake-up is lost */
 		uint32_t seen = dev->ops->completion_seq(dev);
+		uint32_t seen_idle = pto_waiter_prepare(&rt->sched_idle);
 		uint64_t now = pto_now_ns(), next = now + SCHED_NAP_NS, t1;
 		uint32_t done, disp;
+		bool busy = false;
 
 		done = poll_completions(s, now);
 		if (pto__rt_error(rt))
@@ -738,7 +746,7 @@ static void *sched_main(void *arg)
 			break;
 		if (run_finished(rt)) {
 			/* wake the other schedulers so they notice too */
-			dev->ops->notify(dev);
+			pto__sched_kick(rt);
 			break;
 		}
 		if (done || disp) {
@@ -748,7 +756,7 @@ static void *sched_main(void *arg)
 				continue;
 		}
 		last_hang_check = now;
-		if (check_hangs(s, now, &next))
+		if (check_hangs(s, now, &next, &busy))
 			break;
 		if (done || disp)
 			continue;
@@ -763,7 +771,14 @@ static void *sched_main(void *arg)
 			continue;
 		}
 		t1 = pto_now_ns();
-		dev->ops->wait_completion(dev, seen, next);
+		/*
+		 * Nothing in flight on our cores (and no sync-start role): only new
+		 * work concerns us, so do not wake for every FIN of the device.
+		 */
+		if (!busy && !s->sync_task && !s->lending)
+			pto_waiter_sleep(&rt->sched_idle, seen_idle, next);
+		else
+			dev->ops->wait_completion(dev, seen, next);
 		if (pto_trace_on(rt->trace))
 			pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_SLEEP, t1,
 					      pto_now_ns(), 0);
@@ -823,11 +838,19 @@ static int plan_threads(struct pto_runtime *rt)
 	return 0;
 }
 
+void pto__sched_kick(struct pto_runtime *rt)
+{
+	/* busy schedulers sleep on the device's completion counter, idle ones here */
+	rt->dev->ops->notify(rt->dev);
+	pto_waiter_wake(&rt->sched_idle);
+}
+
 int pto__sched_setup(struct pto_runtime *rt)
 {
 	uint64_t qcap = 2;
 	int ret;
 
+	pto_waiter_init(&rt->sched_idle);
 	ret = plan_threads(rt);
 	if (ret)
 		return ret;

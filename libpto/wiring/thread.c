@@ -123,7 +123,7 @@ static uint32_t wire_pass(struct pto_runtime *rt)
 		n++;
 	}
 	if (ready)
-		rt->dev->ops->notify(rt->dev);	/* one wake-up for the whole pass */
+		pto__sched_kick(rt);	/* one wake-up for the whole pass */
 	if (n) {
 		/*
 		 * seq_cst store, then seq_cst load of the flag: pairs with
