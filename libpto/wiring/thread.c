@@ -27,6 +27,11 @@
  * spins on is one the schedulers and emulated cores need.
  */
 #define WIRING_SPIN_PASSES	256
+/*
+ * Longest sleep: every event it waits for wakes it, so this only bounds
+ * what a wake-up lost to a bug would cost (like the schedulers' nap).
+ */
+#define WIRING_NAP_NS		(100ull * 1000 * 1000)
 /* Retired slots per ring published together (at most a quarter window). */
 #define PUBLISH_BATCH_MAX	16
 
@@ -265,10 +270,10 @@ static void *wiring_main(void *arg)
 			armed = true;
 			continue;
 		}
-		t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0;
+		t0 = pto_now_ns();
 		/* every event it waits for wakes it: handover, consumed task, run end, error */
-		pto_waiter_sleep(&rt->wiring_wait, seen, 0);
-		if (t0)
+		pto_waiter_sleep(&rt->wiring_wait, seen, t0 + WIRING_NAP_NS);
+		if (pto_trace_on(rt->trace))
 			pto_trace_wiring_phase(rt->trace, PTO_PHASE_WIRING_SLEEP, t0, pto_now_ns(), 0);
 		armed = false;
 		spins = 0;
