@@ -33,18 +33,15 @@ enum pto_exec_event pto_exec_poll(struct pto_executor *ex, uint32_t *id)
 
 	if (v == ex->last)
 		return PTO_EXEC_NONE;
+	ex->last = v;
 	if (v == PTO2_REG_EXIT) {
-		ex->last = v;
 		/* pairs with the scheduler's acquire load of COND */
 		reg_store_release(&r->cond, PTO2_COND_EXITED);
 		return PTO_EXEC_EXIT;
 	}
-	if (!is_dispatch_id(v)) {
-		/* IDLE or a reserved value: nothing to run, remember it */
-		ex->last = v;
+	/* IDLE or a reserved value: nothing to run, only latched */
+	if (!is_dispatch_id(v))
 		return PTO_EXEC_NONE;
-	}
-	ex->last = v;
 	reg_store_relaxed(&r->start_ns[PTO2_PAYLOAD_SLOT(v)], pto_now_ns());
 	/* publishes start_ns; pairs with the scheduler's acquire load of COND */
 	reg_store_release(&r->cond, PTO2_COND(0, v));
