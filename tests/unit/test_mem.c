@@ -225,6 +225,9 @@ static void test_upload_download(void **state)
 	assert_int_equal(pto_mem_download(dev, NULL, a, 1), -EINVAL);
 	assert_error_has("dst is NULL");
 	assert_int_equal(pto_mem_upload(NULL, a, src, 1), -EINVAL);
+	assert_error_has("dev is NULL");
+	assert_int_equal(pto_mem_download(NULL, dst, a, 1), -EINVAL);
+	assert_error_has("dev is NULL");
 	assert_int_equal(pto_mem_free(dev, a), 0);
 	assert_int_equal(pto_mem_upload(dev, a, src, 1), -EINVAL);
 }
