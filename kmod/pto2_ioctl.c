@@ -217,11 +217,8 @@ long pto2_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 	/* every ioctl takes input; zero-extends a short struct, rejects a non-zero tail */
 	ret = copy_struct_from_user(&args, ksize, uptr, usize);
-	if (ret) {
-		if (ret != -EFAULT)
-			atomic64_inc(&pdev->stats.rejects);
-		return ret;
-	}
+	if (ret)
+		goto out;
 
 	ret = pto2_dev_enter(pdev, &idx);
 	if (!ret)
@@ -233,7 +230,7 @@ long pto2_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = -EFAULT;
 	}
 	pto2_dev_exit(pdev, idx);
-
+out:
 	if (ret == -EINVAL || ret == -E2BIG || ret == -EPERM || ret == -ENOENT)
 		atomic64_inc(&pdev->stats.rejects);
 	return ret;

@@ -148,22 +148,28 @@ static void test_long_struct_needs_zero_tail(void **state)
 	unsigned char buf[sizeof(struct pto2_info) + 16];
 	unsigned int cmd = _IOC(_IOC_READ | _IOC_WRITE, PTO2_IOC_MAGIC, 0x00, sizeof(buf));
 	int fd = kt_open();
+	long long rejects = kt_sysfs("rejects");
 
 	(void)state;
 	memset(buf, 0, sizeof(buf));
 	assert_int_equal(kt_ioctl(fd, cmd, buf), 0);
 	buf[sizeof(buf) - 1] = 1;
 	assert_int_equal(kt_ioctl(fd, cmd, buf), -E2BIG);
+	/* a bad argument counts as a reject */
+	assert_int_equal(kt_sysfs("rejects"), rejects + 1);
 	close(fd);
 }
 
 static void test_bad_pointer_is_efault(void **state)
 {
 	int fd = kt_open();
+	long long rejects = kt_sysfs("rejects");
 
 	(void)state;
 	assert_int_equal(kt_ioctl(fd, PTO2_IOC_INFO, NULL), -EFAULT);
 	assert_int_equal(kt_ioctl(fd, PTO2_IOC_MEM_ALLOC, (void *)16), -EFAULT);
+	/* a bad pointer is the caller's memory, not a bad argument */
+	assert_int_equal(kt_sysfs("rejects"), rejects);
 	close(fd);
 }
 
