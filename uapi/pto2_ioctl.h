@@ -48,6 +48,8 @@
 /**
  * enum pto2_mmap_type - what an mmap offset refers to.
  * @PTO2_MMAP_REGS: one core's register window; id = core id; one page.
+ *	On the soft device only the attached file may map it writable
+ *	(-EACCES otherwise, and mprotect() cannot add PROT_WRITE later).
  * @PTO2_MMAP_MEM: a memory object of this file; id = its handle; size =
  *	its alloc_size.
  * @PTO2_MMAP_APERTURE: the whole device memory; id = 0.  Only for the
