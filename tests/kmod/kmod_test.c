@@ -90,3 +90,15 @@ void kt_alloc(int fd, uint64_t size, struct pto2_mem_alloc *out)
 	if (ret)
 		fail_msg("MEM_ALLOC %llu: %s", (unsigned long long)size, strerror(-ret));
 }
+
+void *kt_alloc_map(int fd, uint64_t size, struct pto2_mem_alloc *out)
+{
+	void *p;
+	int err;
+
+	kt_alloc(fd, size, out);
+	p = kt_mmap(fd, out->mmap_offset, size, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
+	if (!p)
+		fail_msg("mmap of a %llu-byte object: %s", (unsigned long long)size, strerror(err));
+	return p;
+}

@@ -36,4 +36,7 @@ int kt_module_insert(void);
 /* Allocate @size bytes; fails the test unless MEM_ALLOC succeeds. */
 void kt_alloc(int fd, uint64_t size, struct pto2_mem_alloc *out);
 
+/* kt_alloc(), then map the object read-write and shared; fails the test unless both work. */
+void *kt_alloc_map(int fd, uint64_t size, struct pto2_mem_alloc *out);
+
 #endif /* PTO_KMOD_TEST_H */

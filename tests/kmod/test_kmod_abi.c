@@ -315,9 +315,7 @@ static void test_freed_memory_is_scrubbed(void **state)
 	size_t i;
 
 	(void)state;
-	kt_alloc(fd, 4 * PAGE, &a);
-	p = kt_mmap(fd, a.mmap_offset, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
-	assert_non_null(p);
+	p = kt_alloc_map(fd, 4 * PAGE, &a);
 	memset(p, 0x77, 4 * PAGE);
 	munmap(p, 4 * PAGE);
 	f.handle = a.handle;
@@ -341,9 +339,7 @@ static void test_mmap_mem_object(void **state)
 	uint32_t *p;
 
 	(void)state;
-	kt_alloc(fd, 2 * PAGE, &a);
-	p = kt_mmap(fd, a.mmap_offset, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
-	assert_non_null(p);
+	p = kt_alloc_map(fd, 2 * PAGE, &a);
 	p[0] = 0x12345678;
 	p[2 * PAGE / 4 - 1] = 0x9abcdef0;
 	assert_int_equal(kt_sysfs("mappings"), 1);
@@ -412,13 +408,11 @@ static void test_mmap_rejects_bad_requests(void **state)
 static void test_mapping_cannot_change_shape(void **state)
 {
 	struct pto2_mem_alloc a;
-	int fd = kt_open(), err;
+	int fd = kt_open();
 	char *p;
 
 	(void)state;
-	kt_alloc(fd, 2 * PAGE, &a);
-	p = kt_mmap(fd, a.mmap_offset, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
-	assert_non_null(p);
+	p = kt_alloc_map(fd, 2 * PAGE, &a);
 	/* no exec later either */
 	assert_int_equal(mprotect(p, 2 * PAGE, PROT_READ | PROT_EXEC), -1);
 	assert_int_equal(errno, EACCES);
@@ -438,16 +432,14 @@ static void test_memory_lives_until_last_mapping(void **state)
 	struct pto2_mem_alloc a;
 	struct pto2_mem_free f = { 0 };
 	struct pto2_info info;
-	int fd = kt_open(), err;
+	int fd = kt_open();
 	uint64_t free0;
 	uint32_t *p;
 
 	(void)state;
 	get_info(fd, &info);
 	free0 = info.mem_free;
-	kt_alloc(fd, PAGE, &a);
-	p = kt_mmap(fd, a.mmap_offset, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
-	assert_non_null(p);
+	p = kt_alloc_map(fd, PAGE, &a);
 	f.handle = a.handle;
 	assert_int_equal(kt_ioctl(fd, PTO2_IOC_MEM_FREE, &f), 0);
 	/* still mapped: still usable, still accounted */
@@ -531,9 +523,7 @@ static void test_attach(void **state)
 		assert_int_equal(regs[core].cond, PTO2_COND_IDLE);
 	}
 	/* an object's mapping and the aperture alias the same device memory */
-	kt_alloc(fd, PAGE, &a);
-	obj = kt_mmap(fd, a.mmap_offset, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
-	assert_non_null(obj);
+	obj = kt_alloc_map(fd, PAGE, &a);
 	obj[3] = 0xfeedf00d;
 	assert_memory_equal(ap + a.dev_addr + 12, &obj[3], 4);
 

@@ -27,13 +27,11 @@
 static void test_mapping_survives_close(void **state)
 {
 	struct pto2_mem_alloc a;
-	int fd = kt_open(), err;
+	int fd = kt_open();
 	uint32_t *p;
 
 	(void)state;
-	kt_alloc(fd, 2 * PAGE, &a);
-	p = kt_mmap(fd, a.mmap_offset, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
-	assert_non_null(p);
+	p = kt_alloc_map(fd, 2 * PAGE, &a);
 	p[0] = 1;
 	assert_int_equal(close(fd), 0);
 	/* the VMA still pins the file, its object and the module */
@@ -148,14 +146,12 @@ static void test_attach_needs_opener_privilege(void **state)
 static void test_fork_does_not_copy_mappings(void **state)
 {
 	struct pto2_mem_alloc a;
-	int fd = kt_open(), err, st;
+	int fd = kt_open(), st;
 	volatile uint32_t *p;
 	pid_t pid;
 
 	(void)state;
-	kt_alloc(fd, PAGE, &a);
-	p = kt_mmap(fd, a.mmap_offset, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
-	assert_non_null((void *)p);
+	p = kt_alloc_map(fd, PAGE, &a);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {

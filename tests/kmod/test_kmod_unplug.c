@@ -98,9 +98,7 @@ static void test_unplug_under_open_files(void **state)
 	void *p;
 
 	(void)state;
-	kt_alloc(fd, PAGE, &a);
-	obj = kt_mmap(fd, a.mmap_offset, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
-	assert_non_null((void *)obj);
+	obj = kt_alloc_map(fd, PAGE, &a);
 	obj[0] = 5;
 	assert_int_equal(touch(obj), 0);
 	sl.fd = fd;
