@@ -1,14 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* executor.c - the core side of the register protocol (see executor.h). */
-#include <time.h>
-
 #include "libpto/util/waiter.h"
 #include "runtime/executor.h"
 #include "runtime/regs.h"
-
-/* Longest nap of pto_core_run() when idle, and the first one. */
-#define CORE_NAP_MIN_NS		20000u
-#define CORE_NAP_MAX_NS		1000000u
 
 void pto_exec_init(struct pto_executor *ex, struct pto2_core_regs *regs, uint8_t *gm,
 		   uint64_t gm_size, pto_kernel_fn *kernels)
@@ -114,37 +108,4 @@ enum pto_exec_event pto_exec_step(struct pto_executor *ex)
 	if (ev == PTO_EXEC_TASK)
 		pto_exec_run(ex, id);
 	return ev;
-}
-
-static void nap(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ns };
-
-	nanosleep(&ts, NULL);
-}
-
-void pto_core_run(struct pto_executor *ex)
-{
-	uint32_t spins = 0;
-	uint64_t nap_ns = CORE_NAP_MIN_NS;
-
-	for (;;) {
-		enum pto_exec_event ev = pto_exec_step(ex);
-
-		if (ev == PTO_EXEC_EXIT)
-			return;
-		if (ev == PTO_EXEC_TASK) {
-			spins = 0;
-			nap_ns = CORE_NAP_MIN_NS;
-			continue;
-		}
-		if (spins < PTO_SPIN_BUDGET) {
-			spins++;
-			pto_cpu_relax();
-			continue;
-		}
-		nap(nap_ns);
-		if (nap_ns < CORE_NAP_MAX_NS)
-			nap_ns *= 2;
-	}
 }

@@ -79,11 +79,4 @@ void pto_exec_finish(struct pto_executor *ex, uint32_t id, int status);
 /* pto_exec_poll() and, for a task, pto_exec_run(): one step of the loop. */
 enum pto_exec_event pto_exec_step(struct pto_executor *ex);
 
-/*
- * The whole loop for a thread that is a core of its own: step until EXIT,
- * spinning a bounded budget when idle, then sleeping in growing naps (a
- * real core has no doorbell to sleep on).
- */
-void pto_core_run(struct pto_executor *ex);
-
 #endif /* PTO_RUNTIME_EXECUTOR_H */

@@ -5,8 +5,6 @@
  * cores of a mock device served by the sim/ workers.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -276,35 +274,6 @@ static void test_id_wrap_keeps_parity(void **state)
 	assert_int_equal(PTO2_DISPATCH_ID(PTO2_ID_SPAN), PTO2_ID_MIN);
 }
 
-static void *core_thread(void *arg)
-{
-	pto_core_run(arg);
-	return NULL;
-}
-
-static void test_core_run_loop(void **state)
-{
-	struct bench *b = *state;
-	uint64_t *out = (uint64_t *)(b->gm + OUT_AT);
-	uint64_t deadline = pto_now_ns() + TEST_WAIT_NS;
-	pthread_t t;
-
-	assert_int_equal(pthread_create(&t, NULL, core_thread, &b->ex), 0);
-	for (uint32_t n = 0; n < 3; n++) {
-		uint32_t id = PTO2_DISPATCH_ID(n);
-
-		bench_dispatch(b, id, K_STORE, OUT_AT, n);
-		while (reg_load_acquire(&b->regs->cond) != PTO2_COND(1, id) && pto_now_ns() < deadline)
-			usleep(50);
-		assert_int_equal(reg_load_acquire(&b->regs->cond), PTO2_COND(1, id));
-		assert_true(out[n] != 0);
-	}
-	reg_store_release(&b->regs->data_main_base, PTO2_REG_EXIT);
-	pthread_join(t, NULL);	/* returns only once EXIT was seen */
-	assert_int_equal(reg_load_acquire(&b->regs->cond), PTO2_COND_EXITED);
-	assert_int_equal(reg_load_relaxed(&b->regs->exec_count), 3);
-}
-
 /* --- cores of a mock device ----------------------------------------------------- */
 
 struct dev_fixture {
@@ -475,7 +444,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_step_exit_and_restart, bench_setup, bench_teardown),
 		cmocka_unit_test_setup_teardown(test_step_reserved_values_are_not_work, bench_setup, bench_teardown),
 		cmocka_unit_test(test_id_wrap_keeps_parity),
-		cmocka_unit_test_setup_teardown(test_core_run_loop, bench_setup, bench_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_every_core_runs, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_sequence_and_status, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_unregistered_kernel, dev_setup, dev_teardown),
