@@ -264,9 +264,11 @@ static int kmod_query(struct pto_device *dev, struct kmod_dev *k, const char *pa
 	if (ki.abi_version != PTO2_ABI_VERSION)
 		return pto__fail(-EPROTO, "%s speaks ABI %u, libpto %u", path, ki.abi_version,
 				 PTO2_ABI_VERSION);
-	if (!ki.num_clusters || ki.num_clusters > PTO2_MAX_CLUSTERS || ki.num_cpus > PTO2_MAX_CPUS)
-		return pto__fail(-EPROTO, "%s reports %u clusters, %u CPUs", path, ki.num_clusters,
-				 ki.num_cpus);
+	/* the core numbering and the window mappings assume 3 cores per cluster */
+	if (!ki.num_clusters || ki.num_clusters > PTO2_MAX_CLUSTERS ||
+	    ki.num_cores != ki.num_clusters * PTO2_CORES_PER_CLUSTER || ki.num_cpus > PTO2_MAX_CPUS)
+		return pto__fail(-EPROTO, "%s reports %u clusters, %u cores, %u CPUs", path,
+				 ki.num_clusters, ki.num_cores, ki.num_cpus);
 	k->platform = ki.platform;
 	dev->info.abi_version = ki.abi_version;
 	dev->info.platform = ki.platform;
