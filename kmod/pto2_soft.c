@@ -34,12 +34,11 @@ static int pto2_soft_map_mem(struct pto2_dev *pdev, struct vm_area_struct *vma, 
 }
 
 /* Power-on state: identity fields, IDLE dispatch register, IDLE COND. */
-static void pto2_soft_reset_regs(struct pto2_dev *pdev)
+static void pto2_soft_reset(struct pto2_soft *s, u32 nc)
 {
-	struct pto2_soft *s = pdev->backend;
-	u32 nc = pdev->num_clusters, core;
+	u32 core;
 
-	for (core = 0; core < pdev->num_cores; core++) {
+	for (core = 0; core < nc * PTO2_CORES_PER_CLUSTER; core++) {
 		struct pto2_core_regs *r = s->regs + (size_t)core * PAGE_SIZE;
 
 		memset(r, 0, sizeof(*r));
@@ -50,8 +49,13 @@ static void pto2_soft_reset_regs(struct pto2_dev *pdev)
 		r->data_main_base = PTO2_REG_IDLE;
 		r->cond = PTO2_COND_IDLE;
 	}
-	/* the windows are published to user space by the ATTACH return */
+	/* published to user space by the ATTACH return (or, at creation, misc_register()) */
 	smp_wmb();
+}
+
+static void pto2_soft_reset_regs(struct pto2_dev *pdev)
+{
+	pto2_soft_reset(pdev->backend, pdev->num_clusters);
 }
 
 static void pto2_soft_scrub(struct pto2_dev *pdev, u64 dev_addr, u64 size)
@@ -104,6 +108,8 @@ struct pto2_dev *pto2_soft_create(u32 num_clusters, u64 mem_size)
 	s->mem = vmalloc_user(mem_size);
 	if (!s->mem)
 		goto err_free_regs;
+	/* before /dev/pto2 exists: a reader may map a window as soon as it does */
+	pto2_soft_reset(s, num_clusters);
 
 	pdev = pto2_dev_create(PTO2_PLATFORM_SOFT, num_clusters, mem_size,
 			       &pto2_soft_ops, s, NULL);
@@ -111,7 +117,6 @@ struct pto2_dev *pto2_soft_create(u32 num_clusters, u64 mem_size)
 		ret = PTR_ERR(pdev);
 		goto err_free_mem;
 	}
-	pto2_soft_reset_regs(pdev);
 	return pdev;
 
 err_free_mem:
