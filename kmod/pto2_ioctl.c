@@ -84,7 +84,6 @@ static int pto2_ioc_attach(struct pto2_file *pf, void *data)
 {
 	struct pto2_dev *pdev = pf->pdev;
 	struct pto2_attach *a = data;
-	bool first = false;
 
 	if (pto2_check_reserved(pdev, "ATTACH", a->flags, a->pad))
 		return -EINVAL;
@@ -102,14 +101,15 @@ static int pto2_ioc_attach(struct pto2_file *pf, void *data)
 		return -EBUSY;
 	}
 	if (!pdev->attached) {
+		/*
+		 * A new emulator starts from power-on register state; under
+		 * the lock, so a second ATTACH of the same file cannot return
+		 * (and start emulating) while the reset still runs.
+		 */
+		pdev->ops->reset_regs(pdev);
 		WRITE_ONCE(pdev->attached, pf->file);
-		first = true;
 	}
 	mutex_unlock(&pdev->lock);
-
-	/* a new emulator starts from power-on register state */
-	if (first)
-		pdev->ops->reset_regs(pdev);
 
 	a->aperture_offset = PTO2_MMAP_OFFSET(PTO2_MMAP_APERTURE, 0);
 	a->aperture_size = pdev->mem_size;
