@@ -39,4 +39,7 @@ void kt_alloc(int fd, uint64_t size, struct pto2_mem_alloc *out);
 /* kt_alloc(), then map the object read-write and shared; fails the test unless both work. */
 void *kt_alloc_map(int fd, uint64_t size, struct pto2_mem_alloc *out);
 
+/* Drop CAP_SYS_ADMIN from this (child) process's capability sets.  Return 0 or -1. */
+int kt_drop_sys_admin(void);
+
 #endif /* PTO_KMOD_TEST_H */

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -75,6 +77,34 @@ static void test_second_emulator_is_refused(void **state)
 	assert_non_null(strstr(pto_last_error(), "already run by another process"));
 	pto_device_close(dev);
 	assert_int_equal(kt_sysfs("opens"), 0);
+}
+
+/* Opening the soft device runs its cores, which needs CAP_SYS_ADMIN. */
+static void test_unprivileged_open_is_eperm(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pto_device *dev = (struct pto_device *)1;
+		int rc;
+
+		if (kt_drop_sys_admin())
+			_exit(100);
+		rc = pto_device_open(PTO2_DEVICE_PATH, &dev);
+		if (dev || !strstr(pto_last_error(), "needs CAP_SYS_ADMIN"))
+			_exit(101);
+		_exit(-rc);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), EPERM);
+	/* the failed open closed its file */
+	assert_int_equal(kt_sysfs("opens"), 0);
+	assert_int_equal(kt_sysfs("attached"), 0);
 }
 
 static void test_bad_node(void **state)
@@ -210,6 +240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_reports_soft_device),
 		cmocka_unit_test(test_second_emulator_is_refused),
+		cmocka_unit_test(test_unprivileged_open_is_eperm),
 		cmocka_unit_test(test_bad_node),
 		cmocka_unit_test(test_memory_round_trip),
 		cmocka_unit_test(test_register_protocol_round_trip),

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -93,20 +92,6 @@ static void test_pto2_load_reports_errors(void **state)
 	assert_int_equal(kt_module_insert(), 0);
 }
 
-/* Drop CAP_SYS_ADMIN from this (child) process's effective and permitted sets. */
-static int drop_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].inheritable &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	return (int)syscall(SYS_capset, &hdr, data);
-}
-
 /* In a child: optionally open before dropping, then ATTACH; exit with -ret. */
 static int attach_in_child(int open_first)
 {
@@ -120,7 +105,7 @@ static int attach_in_child(int open_first)
 
 		if (open_first)
 			fd = open(PTO2_DEVICE_PATH, O_RDWR);
-		if (drop_sys_admin())
+		if (kt_drop_sys_admin())
 			_exit(100);
 		if (!open_first)
 			fd = open(PTO2_DEVICE_PATH, O_RDWR);
