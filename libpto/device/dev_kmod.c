@@ -173,7 +173,7 @@ static void kmod_notify(struct pto_device *dev)
 	kmod_bump(kdev(dev));
 }
 
-static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns)
+static void kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns)
 {
 	struct kmod_dev *k = kdev(dev);
 	/* 0 means no deadline here, "do not sleep" to the module */
@@ -189,7 +189,7 @@ static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t 
 				ts.tv_nsec = (long)(w.deadline_ns - now);
 			nanosleep(&ts, NULL);
 		}
-		return 0;
+		return;
 	}
 
 	/* seq-cst register, then seq-cst re-read: pairs with kmod_bump() */
@@ -207,7 +207,6 @@ static int kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t 
 		__atomic_store_n(&k->kseq, w.cur_seq, __ATOMIC_RELAXED);
 	}
 	__atomic_sub_fetch(&k->waiters, 1, __ATOMIC_RELAXED);
-	return 0;
 }
 
 /* Unmap and close everything pto__kmod_open() set up; safe on a partial set-up. */

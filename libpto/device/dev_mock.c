@@ -101,10 +101,9 @@ static uint32_t mock_completion_seq(struct pto_device *dev)
 	return pto_sim_completion_seq(dev->sim);
 }
 
-static int mock_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns)
+static void mock_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns)
 {
 	pto_sim_wait_completion(dev->sim, seen, deadline_ns);
-	return 0;
 }
 
 static void mock_notify(struct pto_device *dev)

@@ -51,7 +51,7 @@ struct pto_mem_obj {
  * @completion_seq: a counter that moves (acquire) whenever any core wrote
  *	a FIN to COND.
  * @wait_completion: sleep until completion_seq() != @seen or the absolute
- *	CLOCK_MONOTONIC @deadline_ns; 0 either way (callers re-check).
+ *	CLOCK_MONOTONIC @deadline_ns; callers re-check what they wait for.
  * @notify: bump the completion counter without a FIN, waking wait_completion
  *	sleepers: a scheduler asleep on completions learns that new ready work
  *	appeared (one futex for both events, no second wait source).
@@ -64,7 +64,7 @@ struct pto_device_ops {
 	void (*mem_free)(struct pto_device *dev, struct pto_mem_obj *obj);
 	void (*kick)(struct pto_device *dev, uint32_t core);
 	uint32_t (*completion_seq)(struct pto_device *dev);
-	int (*wait_completion)(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns);
+	void (*wait_completion)(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns);
 	void (*notify)(struct pto_device *dev);
 };
 

@@ -33,10 +33,10 @@ static inline uint32_t pto__device_completion_seq(struct pto_device *dev)
  * Sleep until pto__device_completion_seq() != @seen or CLOCK_MONOTONIC
  * @deadline_ns (0 = none).  Spurious returns happen: re-check.
  */
-static inline int pto__device_wait_completion(struct pto_device *dev, uint32_t seen,
-					      uint64_t deadline_ns)
+static inline void pto__device_wait_completion(struct pto_device *dev, uint32_t seen,
+					       uint64_t deadline_ns)
 {
-	return dev->ops->wait_completion(dev, seen, deadline_ns);
+	dev->ops->wait_completion(dev, seen, deadline_ns);
 }
 
 /* Move the completion counter without a FIN: wakes pto__device_wait_completion(). */
