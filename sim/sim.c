@@ -96,6 +96,13 @@ static void sim_run(struct pto_sim *sim, struct sim_core *c, uint32_t id)
 	sim_published_fin(sim);
 }
 
+/* Lower *@wake_at (0 = none yet) to @t. */
+static void sim_wake_by(uint64_t *wake_at, uint64_t t)
+{
+	if (!*wake_at || t < *wake_at)
+		*wake_at = t;
+}
+
 /*
  * One look at one core.  *@wake_at is lowered to when a delayed dispatch
  * becomes due, so the worker never sleeps past it.
@@ -108,8 +115,7 @@ static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c, uint64_t *wa
 
 	if (c->delayed) {
 		if (pto_now_ns() < c->ready_ns) {
-			if (!*wake_at || c->ready_ns < *wake_at)
-				*wake_at = c->ready_ns;
+			sim_wake_by(wake_at, c->ready_ns);
 			return false;
 		}
 		c->delayed = false;
@@ -136,8 +142,7 @@ static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c, uint64_t *wa
 		c->delayed = true;
 		c->delayed_id = id;
 		c->ready_ns = pto_now_ns() + (uint64_t)slow * 1000u;
-		if (!*wake_at || c->ready_ns < *wake_at)
-			*wake_at = c->ready_ns;
+		sim_wake_by(wake_at, c->ready_ns);
 		return true;
 	}
 	sim_run(sim, c, id);
@@ -172,6 +177,7 @@ static void *sim_worker_main(void *arg)
 	for (;;) {
 		/* snapshot before looking, so a wake after the look is not lost */
 		uint32_t seen = pto_waiter_prepare(&w->door);
+		uint64_t now;
 
 		if (sim_stopping(sim))
 			break;
@@ -179,9 +185,10 @@ static void *sim_worker_main(void *arg)
 			idle_since = 0;
 			continue;
 		}
+		now = pto_now_ns();
 		if (!idle_since)
-			idle_since = pto_now_ns();
-		if (pto_now_ns() - idle_since < SIM_SPIN_NS) {
+			idle_since = now;
+		if (now - idle_since < SIM_SPIN_NS) {
 			pto_cpu_relax();
 			continue;
 		}
