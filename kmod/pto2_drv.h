@@ -158,6 +158,13 @@ static inline bool pto2_is_attached(struct pto2_file *pf)
 	return READ_ONCE(pf->pdev->attached) == pf->file;
 }
 
+/* Count @ret in @rejects if it refuses the caller's arguments (not -ENODEV, -ENOMEM...). */
+static inline void pto2_count_reject(struct pto2_dev *pdev, int ret)
+{
+	if (ret == -EINVAL || ret == -E2BIG || ret == -EPERM || ret == -EACCES || ret == -ENOENT)
+		atomic64_inc(&pdev->stats.rejects);
+}
+
 /**
  * struct pto2_mem_obj - a range of device memory.
  * @ref: the handle table and every mapping hold one.

@@ -231,7 +231,6 @@ long pto2_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 	pto2_dev_exit(pdev, idx);
 out:
-	if (ret == -EINVAL || ret == -E2BIG || ret == -EPERM || ret == -ENOENT)
-		atomic64_inc(&pdev->stats.rejects);
+	pto2_count_reject(pdev, ret);
 	return ret;
 }

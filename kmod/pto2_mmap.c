@@ -170,7 +170,7 @@ int pto2_mmap(struct file *file, struct vm_area_struct *vma)
 		return 0;
 
 out_reject:
-	atomic64_inc(&pdev->stats.rejects);
+	pto2_count_reject(pdev, ret);
 	pto2_dbg(pdev, "mmap offset %#llx size %lu flags %#lx refused: %d\n",
 		 (u64)vma->vm_pgoff << PAGE_SHIFT, len, vma->vm_flags, ret);
 	return ret;

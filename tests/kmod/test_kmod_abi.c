@@ -363,6 +363,7 @@ static void test_mmap_rejects_bad_requests(void **state)
 	struct pto2_mem_alloc a;
 	int fd = kt_open(), err;
 	uint32_t nc = (uint32_t)param("clusters");
+	long long rejects = kt_sysfs("rejects");
 
 	(void)state;
 	kt_alloc(fd, 2 * PAGE, &a);
@@ -402,6 +403,8 @@ static void test_mmap_rejects_bad_requests(void **state)
 			    PROT_READ, MAP_SHARED, &err));
 	assert_int_equal(err, EPERM);
 	assert_int_equal(kt_sysfs("mappings"), 0);
+	/* every refusal above counts once */
+	assert_int_equal(kt_sysfs("rejects"), rejects + 12);
 	close(fd);
 }
 
