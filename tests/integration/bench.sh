@@ -1,27 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh - pto-bench runs and prints every metric (--quick; no timing
 # assertions), and refuses bad input with one line and exit 2.
-set -u
-B=${PTO_BUILD:-build}
-T=$(mktemp -d /tmp/pto-bench-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0 skip=0
-
-ok() { echo "ok:   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
-check() { # name expected-rc cmd... ; output in $T/out, stderr in $T/err
-	local name=$1 want=$2; shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	local rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$name (exit $rc)"; else
-		bad "$name: exit $rc, want $want"; sed 's/^/      | /' "$T/err" "$T/out" | tail -15; fi
-}
-has() { # name pattern file
-	if grep -Eq -- "$2" "$3"; then ok "$1"; else bad "$1: no /$2/ in:"; sed 's/^/      | /' "$3" | head -40; fi
-}
-hasnt() { # name pattern file
-	if grep -Eq -- "$2" "$3"; then bad "$1: /$2/ in:"; sed 's/^/      | /' "$3" | head -40; else ok "$1"; fi
-}
+. "$(dirname "$0")/common.bash" bench
 num='[0-9]+\.[0-9]'
 
 # Sanitizer builds are several times slower: shrink the run.
@@ -77,8 +57,7 @@ if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; th
 	check "peer-omp runs" 0 "$B/bin/peer-omp" --shape tree --tasks 100 --width 4
 	has "peer result line" '^peer=omp shape=tree tasks=100 grain_ns=0 threads=[0-9]+ rep=0 wall_ns=[0-9]+ ns_per_task=' "$T/out"
 else
-	echo "SKIP: peers not built in $B (sanitizer build, or libgomp/libstarpu-dev missing): peer checks skipped"
-	skip=$((skip + 1))
+	skipped "peers not built in $B (sanitizer build, or libgomp/libstarpu-dev missing): peer checks skipped"
 fi
 
 # Bad input: exit 2 and exactly one line on stderr.
@@ -115,5 +94,4 @@ else
 		bad "plot without gnuplot: exit $rc: $(cat "$T/err")"
 fi
 
-echo "PTO_TEST_RESULT $pass $fail $skip"
-[ "$fail" -eq 0 ]
+test_result
