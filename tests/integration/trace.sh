@@ -41,15 +41,47 @@ has "no traceEvents named" "^pto-trace: $T/noarr.json:1:14: no \"traceEvents\" a
 printf '{"traceEvents":[' >"$T/trunc.json"
 check "truncated file" 2 "$B/bin/pto-trace" "$T/trunc.json"
 has "truncation placed" "^pto-trace: $T/trunc.json:1:17: unexpected end of input\$" "$T/err"
+# Events the summary cannot use: each refusal names the event and the reason.
+refuse() { # name json message
+	printf '%s' "$2" >"$T/ev.json"
+	check "refused: $1" 2 "$B/bin/pto-trace" "$T/ev.json"
+	has "refused: $1: named" "^pto-trace: $T/ev.json: traceEvents\\[$3\$" "$T/err"
+	one_line "refused: $1" "$T/err"
+}
+task='"cat":"task","name":"k","pid":2,"tid":0,"ts":1,"dur":1'
+times='"task":1,"ring":0,"block":0,"t_dispatch":1,"t_start":2,"t_end":3,"t_observed":4'
+refuse "event not an object" '{"traceEvents":[{"ph":"M"},7]}' \
+	'1\]: trace event is not an object'
+refuse "event without ph" '{"traceEvents":[{"ph":5}]}' \
+	'0\]: trace event without a string "ph"'
+refuse "complete event without dur" '{"traceEvents":[{"ph":"X","cat":"sched","name":"d"}]}' \
+	'0\]: complete event without a non-negative "dur"'
+refuse "negative dur" '{"traceEvents":[{"ph":"X","cat":"sched","name":"d","dur":-1}]}' \
+	'0\]: complete event without a non-negative "dur"'
+refuse "task event without args" "{\"traceEvents\":[{\"ph\":\"X\",$task}]}" \
+	'0\]: task event without an "args" object'
+refuse "task event without a kernel" \
+	"{\"traceEvents\":[{\"ph\":\"X\",$task,\"args\":{$times}}]}" \
+	'0\]: task event without a string args\.kernel'
+refuse "task event with a ring too large" \
+	"{\"traceEvents\":[{\"ph\":\"X\",$task,\"args\":{\"kernel\":\"k\",${times/\"ring\":0/\"ring\":9}}}]}" \
+	'0\]: task 1 has ring 9 \(max [0-9]+\)'
+
 check "missing file" 1 "$B/bin/pto-trace" "$T/nope.json"
 has "missing file named" "^pto-trace: $T/nope.json: No such file or directory\$" "$T/err"
 check "no arguments" 2 "$B/bin/pto-trace"
+has "no arguments: one line named" '^pto-trace: no FILE given \(see pto-trace --help\)$' "$T/err"
+one_line "no arguments" "$T/err"
+check "two files" 2 "$B/bin/pto-trace" "$T/hand.json" "$T/dropped.json"
+has "two files: the second named" "^pto-trace: more than one FILE given \('$T/dropped.json'\)\$" "$T/err"
 check "bad option" 2 "$B/bin/pto-trace" --frobnicate "$T/hand.json"
+has "bad option named" "^pto-trace: unknown option '--frobnicate'\$" "$T/err"
 for v in 0 1001 5x -3 ""; do
 	check "--samples '$v'" 2 "$B/bin/pto-trace" --samples "$v" "$T/hand.json"
 	has "--samples '$v' refused by name" '^pto-trace: --samples needs a number 1\.\.1000$' "$T/err"
 done
 check "--samples without a value" 2 "$B/bin/pto-trace" --samples
+has "--samples without a value named" '^pto-trace: --samples needs a number 1\.\.1000$' "$T/err"
 check "--samples 3" 0 "$B/bin/pto-trace" --samples 3 "$T/hand.json"
 
 # A trace of a real run.
