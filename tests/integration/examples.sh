@@ -134,6 +134,18 @@ else
 	sed 's/^/      | /' "$tmp/out" "$tmp/err" "$tmp/sum" 2>/dev/null | tail -5
 fi
 
+# A trace that cannot be written fails the run: exit 1, one line naming the file.
+timeout --kill-after=5 60 "$run" vector_example --trace "$tmp/no/such/dir/t.json" \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+   grep -q "^pto-run: --trace $tmp/no/such/dir/t.json: " "$tmp/err" && ! grep -q '^PASS' "$tmp/out"; then
+	ok "unwritable --trace exits 1: $(cat "$tmp/err")"
+else
+	bad "unwritable --trace: exit $rc (want 1 and one line naming the file)"
+	sed 's/^/      | /' "$tmp/out" "$tmp/err" | tail -5
+fi
+
 # Bad input: one line, exit 2.
 expect_bad "no example" "$run"
 expect_bad "unknown example" "$run" no_such_example
@@ -155,6 +167,13 @@ expect_bad "unknown parameter" "$run" bgemm --set colour=blue
 expect_bad "n not a multiple of grid_k" "$run" bgemm --set n=7
 expect_bad "seq list vs batch" "$run" paged_attention --case CaseSmall1 --set seq=3,4
 expect_bad "bad device spec" "$run" vector_example --device bogus
+expect_bad "--set without =" "$run" vector_example --set rows
+seventeen=()
+for i in $(seq 17); do seventeen+=(--set rows=8); done
+expect_bad "17 --set options" "$run" vector_example "${seventeen[@]}"
+# the runtime configuration: refused when read (config_init) and when used (create)
+expect_bad "PTO2_RING_TASK_WINDOW=abc" env PTO2_RING_TASK_WINDOW=abc "$run" vector_example
+expect_bad "PTO2_RING_TASK_WINDOW=1000" env PTO2_RING_TASK_WINDOW=1000 "$run" vector_example
 for v in "" "33,,17" "0" "-4,8" "12x" "33;64" ","; do
 	PA_SEQ_LEN=$v expect_bad "PA_SEQ_LEN=\"$v\"" "$run" paged_attention --case CaseSmall1
 done
