@@ -85,6 +85,22 @@ bad_input "--set bad value" --quick --shapes pa --set unroll=0
 bad_input "--set without =" --quick --shapes pa --set unroll
 bad_input "--set without the pa shape" --quick --shapes chain --set unroll=1
 bad_input "bad device spec" --quick --device "mock:clusters=0"
+bad_input "unknown section" --sections e2e,fast
+bad_input "empty shape list" --shapes ,
+bad_input "grain not a number" --grain 1e3
+bad_input "window too small" --window 32
+bad_input "tasks fewer than the width" --tasks 8 --width 16
+bad_input "unknown trace shape" --trace "$T/t.json" --shape zigzag
+bad_input "unknown trace mode" --trace "$T/t.json" --mode magic
+bad_input "--shape without a value" --trace "$T/t.json" --shape
+bad_input "--device without a value" --device
+bad_input "--plot without a file" --plot
+bad_input "--trace without a file" --trace
+bad_input "--set without a value" --shapes pa --set
+seventeen=()
+for i in $(seq 17); do seventeen+=(--set unroll=1); done
+bad_input "17 --set options" --quick --shapes pa "${seventeen[@]}"
+bad_input "--plot without the metg section" --sections e2e --plot "$T/x.svg"
 mkdir -p "$T/nobin"
 if PATH="$T/nobin" "$B/bin/pto-bench" --quick --plot "$T/x.svg" >"$T/out" 2>"$T/err"; then
 	bad "plot without gnuplot: exit 0"
