@@ -27,10 +27,14 @@ echo "$out" | grep -q '2 AIC (ids 0-1), 4 AIV (ids 2-5)'; check "PTO_DEVICE clus
 echo "$out" | grep -q '^memory: *8388608 bytes'; check "PTO_DEVICE mem" $?
 echo "$out" | grep -q '^workers: *1 threads'; check "PTO_DEVICE workers" $?
 
+out=$("$bin" --device=mock:clusters=2); rc=$?
+check "--device=SPEC exits 0" "$rc"
+echo "$out" | grep -q '2 AIC (ids 0-1), 4 AIV (ids 2-5)'; check "--device=SPEC clusters" $?
+
 "$bin" --help | grep -q '^usage: pto2-info'; check "--help" $?
 
 for args in "--device mock:clusters=0" "--device mock:bogus=1" "--device" "--frobnicate" \
-	"--device mock:mem=1T"; do
+	"--device mock:mem=1T" "--device=" "--device /nonexistent/pto2"; do
 	# shellcheck disable=SC2086
 	err=$("$bin" $args 2>&1 >/dev/null); rc=$?
 	[ "$rc" -eq 2 ]; check "'$args' exits 2 (got $rc)" $?
@@ -39,6 +43,8 @@ for args in "--device mock:clusters=0" "--device mock:bogus=1" "--device" "--fro
 done
 err=$("$bin" --device mock:clusters=99 2>&1); echo "$err" | grep -q "clusters='99'"
 check "error names the bad value" $?
+err=$("$bin" --device /nonexistent/pto2 2>&1); echo "$err" | grep -q '^pto2-info: /nonexistent/pto2: No such file or directory$'
+check "an absent device node is named" $?
 
 echo "PTO_TEST_RESULT $passed $failed 0"
 [ "$failed" -eq 0 ]
