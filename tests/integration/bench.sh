@@ -110,4 +110,25 @@ else
 		bad "plot without gnuplot: exit $rc: $(cat "$T/err")"
 fi
 
+# bench-report.sh: a stray argument is refused before any build or run (it
+# must not start the full run that rewrites docs/benchmarks.md), and its
+# --quick smoke run writes a report from a run that succeeded.  Not on a
+# sanitizer build: the script runs make, which knows BUILD but not SAN.
+report=$(dirname "$0")/../../tools/bench-report.sh
+for a in --frobnicate "--quick extra"; do
+	# shellcheck disable=SC2086
+	check "bench-report.sh $a" 2 "$report" $a
+	has "bench-report.sh $a: refused by name" "^bench-report: unexpected argument '$a' " "$T/err"
+	one_line "bench-report.sh $a" "$T/err"
+done
+if [ $san -eq 0 ]; then
+	rm -f "$B/benchmarks-quick.md"
+	check "bench-report.sh --quick" 0 env PTO_BUILD="$B" "$report" --quick
+	has "quick report: summary rows" "^\| chain \| auto \| $num+ \| $num+ \| " "$B/benchmarks-quick.md"
+	has "quick report: main run" '^## Main run$' "$B/benchmarks-quick.md"
+	hasnt "quick report: pto-bench succeeded" '^\(pto-bench exited with status' "$B/benchmarks-quick.md"
+else
+	skipped "bench-report.sh --quick not run on a sanitizer build ($B)"
+fi
+
 test_result
