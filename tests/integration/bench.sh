@@ -93,6 +93,9 @@ bad_input "tasks fewer than the width" --tasks 8 --width 16
 bad_input "unknown trace shape" --trace "$T/t.json" --shape zigzag
 bad_input "unknown trace mode" --trace "$T/t.json" --mode magic
 bad_input "--shape without a value" --trace "$T/t.json" --shape
+has "--shape without a value named" '^pto-bench: --shape needs a value ' "$T/err"
+bad_input "--mode without a value" --trace "$T/t.json" --mode
+has "--mode without a value named" '^pto-bench: --mode needs a value ' "$T/err"
 bad_input "--device without a value" --device
 bad_input "--plot without a file" --plot
 bad_input "--trace without a file" --trace
