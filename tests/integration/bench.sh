@@ -54,6 +54,21 @@ if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; th
 		check "peer-omp --tasks '$v'" 2 "$B/bin/peer-omp" --shape tree --tasks "$v"
 		has "peer-omp --tasks '$v' named" "^peer-omp: bad value '${v//+/\\+}' for --tasks\$" "$T/err"
 	done
+	# every refusal of the harness both peers share (tests/peers/peer_main.c)
+	peer_bad() { # peer name message args...
+		local peer=$1 name=$2 msg=$3; shift 3
+		check "peer-$peer $name" 2 "$B/bin/peer-$peer" "$@"
+		has "peer-$peer $name: named" "^peer-$peer: $msg\$" "$T/err"
+		one_line "peer-$peer $name" "$T/err"
+	}
+	peer_bad omp "unknown option" "unknown option '--frob'" --frob
+	peer_bad omp "without --shape" "--shape and --tasks are required" --tasks 10
+	peer_bad omp "without --tasks" "--shape and --tasks are required" --shape chain
+	peer_bad omp "stencil width 2" "stencil width must be 3\.\.4096" \
+		--shape stencil --tasks 10 --width 2
+	peer_bad omp "tree width 12" "tree width \(leaves\) must be a power of two, 2\.\.4096" \
+		--shape tree --tasks 10 --width 12
+	peer_bad starpu "bad shape" "bad value 'nope' for --shape" --shape nope --tasks 1
 	check "peer-omp runs" 0 "$B/bin/peer-omp" --shape tree --tasks 100 --width 4
 	has "peer result line" '^peer=omp shape=tree tasks=100 grain_ns=0 threads=[0-9]+ rep=0 wall_ns=[0-9]+ ns_per_task=' "$T/out"
 else
