@@ -126,7 +126,8 @@ bench: deps
 # --- tests -------------------------------------------------------------------
 #
 # Each stage writes "passed failed skipped" to $(BUILD)/results/<stage>; the
-# last step of `make check` adds them up into the one summary line.
+# last step of `make check` adds them up into the one summary line (a stage of
+# CHECK_STAGES that wrote no result, e.g. its build failed, counts as a failure).
 
 RESULTS := build/results
 
@@ -150,7 +151,7 @@ check: deps
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@rc=0; for s in $(CHECK_STAGES); do \
 		$(MAKE) --no-print-directory $$s || rc=1; \
-	done; tests/summary.sh $(RESULTS) || rc=1; exit $$rc
+	done; tests/summary.sh $(RESULTS) $(CHECK_STAGES:check-%=%) || rc=1; exit $$rc
 
 # --- install -----------------------------------------------------------------
 

@@ -146,6 +146,21 @@ int ex_dev_alloc(struct ex_run *run, uint64_t bytes, const void *src, uint64_t *
 	return 0;
 }
 
+int ex_dev_fill(struct ex_run *run, uint64_t addr, uint64_t n, float value)
+{
+	float *buf = malloc(n * sizeof(*buf));
+	int rc;
+
+	if (!buf)
+		return ex_fail(run, -ENOMEM, "out of host memory (%llu floats)",
+			       (unsigned long long)n);
+	for (uint64_t i = 0; i < n; i++)
+		buf[i] = value;
+	rc = pto_mem_upload(run->dev, addr, buf, n * sizeof(*buf));
+	free(buf);
+	return rc ? ex_fail(run, rc, "upload: %s", pto_last_error()) : 0;
+}
+
 void ex_fill_random(float *dst, uint64_t n, uint32_t seed)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ull ^ seed;

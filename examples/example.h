@@ -150,6 +150,9 @@ int ex_param_list(struct ex_run *run, const char *key, uint32_t max, uint32_t **
 /* Device memory that ex_finish() frees; uploaded from @src when not NULL. */
 int ex_dev_alloc(struct ex_run *run, uint64_t bytes, const void *src, uint64_t *addr);
 
+/* Set @n floats of device memory at @addr to @value (an output before a round). */
+int ex_dev_fill(struct ex_run *run, uint64_t addr, uint64_t n, float value);
+
 /* Deterministic pseudo-random floats in [-1, 1). */
 void ex_fill_random(float *dst, uint64_t n, uint32_t seed);
 

@@ -23,9 +23,18 @@ run_one() { # name cmd...
 	timeout --kill-after=10 "$per_test_timeout" "$@" >"$log" 2>&1
 	local rc=$?
 	local ok fail skip
-	ok=$(grep -c '^\[       OK \]' "$log")
-	fail=$(grep -E '^\[  FAILED  \] [A-Za-z_]' "$log" | grep -vc 'test(s)')
-	skip=$(grep -c '^\[  SKIPPED \]' "$log")
+	# Each test ends with one status line between a group's "Running" and
+	# its "test(s) run." (the summary after it names failed and skipped tests
+	# again, and does not count a failed setup as a failure): count those,
+	# and a group that died part-way counts what it finished.
+	read -r ok fail skip < <(awk '
+		/^\[==========\] Running / { running = 1; next }
+		/^\[==========\] .* test\(s\) run\./ { running = 0; next }
+		!running { next }
+		/^\[       OK \] / { ok++ }
+		/^\[  (FAILED  |ERROR   )\] [^-]/ { fail++ }	# "ERROR ] ---" is a message
+		/^\[  SKIPPED \] / { skip++ }
+		END { print ok + 0, fail + 0, skip + 0 }' "$log")
 	if ! grep -q '^\[==========\] .* test(s) run\.' "$log"; then
 		# not a cmocka binary (integration script) or it died mid-run
 		if grep -q '^PTO_TEST_RESULT ' "$log"; then

@@ -6,12 +6,20 @@
 # writes the results with the machine, the thread layout and the exact
 # commands.  Builds the tree first; for the peers and the plot it needs
 # `tools/install-deps.sh --bench`.  --quick: a smoke run that writes to
-# build/benchmarks-quick.md instead (used to test this script).
+# build/benchmarks-quick.md instead (tests/integration/bench.sh runs it).
+# Any other argument exits 2.
 set -eu
 cd "$(dirname "$0")/.."
 B=${PTO_BUILD:-build}
 quick=0
-[ "${1:-}" = "--quick" ] && quick=1
+# Anything else is refused: an unknown argument must not start the full run,
+# which takes many minutes and rewrites docs/benchmarks.md.
+case "$#:${1:-}" in
+0:) ;;
+1:--quick) quick=1 ;;
+*) echo "bench-report: unexpected argument '$*' (usage: bench-report.sh [--quick])" >&2
+   exit 2 ;;
+esac
 
 bench=$B/bin/pto-bench
 # Build first: a report must never measure binaries older than the git id it names.

@@ -243,11 +243,15 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--sections")) {
 			o->sections = parse_list(a, v, parse_section);
 		} else if (!strcmp(a, "--shape")) {
-			if (!v || (o->trace_shape = parse_shape(v)) < 0)
-				usage_error("--shape: unknown shape '%s'", v ? v : "");
+			if (!v)
+				usage_error("--shape needs a value");
+			if ((o->trace_shape = parse_shape(v)) < 0)
+				usage_error("--shape: unknown shape '%s'", v);
 		} else if (!strcmp(a, "--mode")) {
-			if (!v || (o->trace_mode = parse_mode(v)) < 0)
-				usage_error("--mode: unknown mode '%s'", v ? v : "");
+			if (!v)
+				usage_error("--mode needs a value");
+			if ((o->trace_mode = parse_mode(v)) < 0)
+				usage_error("--mode: unknown mode '%s'", v);
 		} else if (!strcmp(a, "--device")) {
 			if (!v || !*v)
 				usage_error("--device needs a value");

@@ -25,6 +25,8 @@
 #define EXIT_BAD_INPUT	2
 #define MAX_ROUNDS	100000
 #define MAX_SETS	EX_MAX_PARAMS
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 static const char *prog = "pto-run";
 
@@ -223,8 +225,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->trace = optarg;
 			break;
 		case 's':
-			if (o->num_sets == MAX_SETS)
-				return bad_input("too many --set options (at most %s)", "16");
+			if (o->num_sets == MAX_SETS)	/* the limit from the macro, not a copy */
+				return bad_input("too many --set options (at most %s)",
+						 STR(MAX_SETS));
 			o->sets[o->num_sets++] = optarg;
 			break;
 		case 'D':

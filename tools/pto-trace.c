@@ -11,10 +11,13 @@
  * run.  The format is described in docs/tracing.md.
  *
  * Exit status: 0, 1 when the file cannot be read, 2 for bad usage or a
- * malformed trace (one "pto-trace: FILE:LINE:COL: why" line).
+ * malformed trace, with one line ("pto-trace: FILE:LINE:COL: why" for a
+ * syntax error, "pto-trace: FILE: traceEvents[i]: why" for an event the
+ * summary cannot use).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,8 +59,7 @@ struct summary {
 	uint64_t lanes;
 	int64_t dropped;
 	int64_t cores;
-	const char *error;	/* first semantic error, with its event index */
-	size_t error_index;
+	size_t error_index;	/* the first event refused, and why */
 	char errbuf[160];
 };
 
@@ -118,19 +120,28 @@ static struct phase_stats *phase_get(struct summary *sm, const char *cat, const 
 	return p;
 }
 
+/* Record why traceEvents[@index] is refused; returns -1 to stop the parse. */
+static int __attribute__((format(printf, 3, 4)))
+event_error(struct summary *sm, size_t index, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sm->errbuf, sizeof(sm->errbuf), fmt, ap);
+	va_end(ap);
+	sm->error_index = index;
+	return -1;
+}
+
 /* Integer member @key of @obj that must be present and >= 0. */
 static int need_u64(struct summary *sm, size_t index, const struct pto__json *obj, const char *key,
 		    uint64_t *out)
 {
 	const struct pto__json *v = pto__json_get(obj, key);
 
-	if (!v || v->type != PTO__JSON_NUMBER || !v->is_int || v->i < 0) {
-		snprintf(sm->errbuf, sizeof(sm->errbuf),
-			 "task event without a non-negative integer args.%s", key);
-		sm->error = sm->errbuf;
-		sm->error_index = index;
-		return -1;
-	}
+	if (!v || v->type != PTO__JSON_NUMBER || !v->is_int || v->i < 0)
+		return event_error(sm, index, "task event without a non-negative integer args.%s",
+				   key);
 	*out = (uint64_t)v->i;
 	return 0;
 }
@@ -141,19 +152,11 @@ static int on_task(struct summary *sm, const struct pto__json *ev, size_t index)
 	uint64_t task, ring, block, dispatch, start, end, observed, submit, retired;
 	const char *kernel;
 
-	if (!args || args->type != PTO__JSON_OBJECT) {
-		snprintf(sm->errbuf, sizeof(sm->errbuf), "task event without an \"args\" object");
-		sm->error = sm->errbuf;
-		sm->error_index = index;
-		return -1;
-	}
+	if (!args || args->type != PTO__JSON_OBJECT)
+		return event_error(sm, index, "task event without an \"args\" object");
 	kernel = pto__json_string(pto__json_get(args, "kernel"), NULL);
-	if (!kernel) {
-		snprintf(sm->errbuf, sizeof(sm->errbuf), "task event without a string args.kernel");
-		sm->error = sm->errbuf;
-		sm->error_index = index;
-		return -1;
-	}
+	if (!kernel)
+		return event_error(sm, index, "task event without a string args.kernel");
 	if (need_u64(sm, index, args, "task", &task) || need_u64(sm, index, args, "ring", &ring) ||
 	    need_u64(sm, index, args, "block", &block) ||
 	    need_u64(sm, index, args, "t_dispatch", &dispatch) ||
@@ -164,14 +167,9 @@ static int on_task(struct summary *sm, const struct pto__json *ev, size_t index)
 	/* without its task record (dropped) an event has no submit/retire times */
 	submit = (uint64_t)pto__json_int(pto__json_get(args, "t_submit"), -1);
 	retired = (uint64_t)pto__json_int(pto__json_get(args, "t_retired"), -1);
-	if (ring >= PTO_NUM_RINGS) {
-		snprintf(sm->errbuf, sizeof(sm->errbuf), "task %" PRIu64 " has ring %" PRIu64
-			 " (max %d)", task, ring, PTO_NUM_RINGS - 1);
-		sm->error = sm->errbuf;
-		sm->error_index = index;
-		return -1;
-	}
-	(void)task;
+	if (ring >= PTO_NUM_RINGS)
+		return event_error(sm, index, "task %" PRIu64 " has ring %" PRIu64 " (max %d)",
+				   task, ring, PTO_NUM_RINGS - 1);
 
 	struct kernel_stats *k = kernel_get(sm, kernel);
 
@@ -198,17 +196,11 @@ static int on_event(void *ctx, const struct pto__json *ev, size_t index)
 	struct summary *sm = ctx;
 	const char *ph, *cat, *name;
 
-	if (ev->type != PTO__JSON_OBJECT) {
-		sm->error = "trace event is not an object";
-		sm->error_index = index;
-		return -1;
-	}
+	if (ev->type != PTO__JSON_OBJECT)
+		return event_error(sm, index, "trace event is not an object");
 	ph = pto__json_string(pto__json_get(ev, "ph"), NULL);
-	if (!ph) {
-		sm->error = "trace event without a string \"ph\"";
-		sm->error_index = index;
-		return -1;
-	}
+	if (!ph)
+		return event_error(sm, index, "trace event without a string \"ph\"");
 	if (!strcmp(ph, "M")) {
 		if (!strcmp(pto__json_string(pto__json_get(ev, "name"), ""), "thread_name"))
 			sm->lanes++;
@@ -223,11 +215,8 @@ static int on_event(void *ctx, const struct pto__json *ev, size_t index)
 
 	const struct pto__json *dur = pto__json_get(ev, "dur");
 
-	if (!dur || dur->type != PTO__JSON_NUMBER || dur->num < 0) {
-		sm->error = "complete event without a non-negative \"dur\"";
-		sm->error_index = index;
-		return -1;
-	}
+	if (!dur || dur->type != PTO__JSON_NUMBER || dur->num < 0)
+		return event_error(sm, index, "complete event without a non-negative \"dur\"");
 	struct phase_stats *p = phase_get(sm, cat, name);
 
 	p->count++;
@@ -411,9 +400,9 @@ static void free_summary(struct summary *sm)
 	}
 }
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f, "usage: pto-trace [--samples N] FILE\n"
+	printf("usage: pto-trace [--samples N] FILE\n"
 		"  summarise a pto trace (Chrome/Perfetto JSON from pto_trace_write)\n");
 }
 
@@ -429,7 +418,7 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(stdout);
+			usage();
 			return 0;
 		} else if (!strcmp(argv[i], "--samples")) {
 			uint64_t v;
@@ -451,7 +440,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!path) {
-		usage(stderr);
+		fprintf(stderr, "pto-trace: no FILE given (see pto-trace --help)\n");
 		return 2;
 	}
 	rc = pto__json_read_file(path, &buf, &len);
@@ -470,7 +459,7 @@ int main(int argc, char **argv)
 		rc = 2;
 	} else if (rc) {
 		fprintf(stderr, "pto-trace: %s: traceEvents[%zu]: %s\n", path, sm.error_index,
-			sm.error);
+			sm.errbuf);
 		rc = 2;
 	} else {
 		print_summary(&sm, samples);

@@ -91,7 +91,6 @@ int bgemm_setup(struct ex_run *run)
 	struct bgemm_state *st = calloc(1, sizeof(*st));
 	uint32_t n;
 	uint64_t tsz, bytes_ab, bytes_c;
-	float *zero;
 	int rc;
 
 	if (!st)
@@ -125,26 +124,17 @@ int bgemm_setup(struct ex_run *run)
 	if ((rc = ex_dev_alloc(run, bytes_ab, st->a, &st->a_addr)) ||
 	    (rc = ex_dev_alloc(run, bytes_ab, st->b, &st->b_addr)))
 		return rc;
-	zero = calloc(1, bytes_c);	/* C is an accumulator: it starts at zero */
-	if (!zero)
-		return ex_fail(run, -ENOMEM, "out of memory");
-	rc = ex_dev_alloc(run, bytes_c, zero, &st->c_addr);
-	free(zero);
-	return rc;
+	if ((rc = ex_dev_alloc(run, bytes_c, NULL, &st->c_addr)))
+		return rc;
+	return bgemm_reset(run);
 }
 
+/* C is an accumulator: it starts every round at zero. */
 int bgemm_reset(struct ex_run *run)
 {
 	struct bgemm_state *st = run->state;
-	uint64_t bytes = st->tiles_c * st->tile * st->tile * sizeof(float);
-	float *zero = calloc(1, bytes);
-	int rc;
 
-	if (!zero)
-		return ex_fail(run, -ENOMEM, "out of memory");
-	rc = pto_mem_upload(run->dev, st->c_addr, zero, bytes);
-	free(zero);
-	return rc ? ex_fail(run, rc, "upload: %s", pto_last_error()) : 0;
+	return ex_dev_fill(run, st->c_addr, st->tiles_c * st->tile * st->tile, 0.0f);
 }
 
 int bgemm_check(struct ex_run *run, struct ex_result *res)

@@ -169,17 +169,8 @@ int pa_setup(struct ex_run *run)
 int pa_reset(struct ex_run *run)
 {
 	struct pa_state *st = run->state;
-	uint64_t n = pa_out_elems(st);
-	float *buf = malloc(n * sizeof(*buf));
-	int rc;
 
-	if (!buf)
-		return ex_fail(run, -ENOMEM, "out of memory");
-	for (uint64_t i = 0; i < n; i++)
-		buf[i] = PA_POISON;
-	rc = pto_mem_upload(run->dev, st->out_addr, buf, n * sizeof(*buf));
-	free(buf);
-	return rc ? ex_fail(run, rc, "upload: %s", pto_last_error()) : 0;
+	return ex_dev_fill(run, st->out_addr, pa_out_elems(st), PA_POISON);
 }
 
 /* softmax(scale * q k^T) v per (sequence, head), in double precision. */

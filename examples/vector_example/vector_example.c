@@ -68,7 +68,6 @@ int vec_setup(struct ex_run *run)
 	struct vec_state *st = calloc(1, sizeof(*st));
 	uint64_t n, bytes;
 	double a, b;
-	float *buf;
 	int rc;
 
 	if (!st)
@@ -82,38 +81,21 @@ int vec_setup(struct ex_run *run)
 	st->b = (float)b;
 	n = (uint64_t)st->shape[0] * st->shape[1];
 	bytes = n * sizeof(float);
-	buf = malloc(bytes);
-	if (!buf)
-		return ex_fail(run, -ENOMEM, "out of memory");
-	for (uint64_t i = 0; i < n; i++)
-		buf[i] = st->a;
-	rc = ex_dev_alloc(run, bytes, buf, &st->a_addr);
-	for (uint64_t i = 0; !rc && i < n; i++)
-		buf[i] = st->b;
-	if (!rc)
-		rc = ex_dev_alloc(run, bytes, buf, &st->b_addr);
-	for (uint64_t i = 0; !rc && i < n; i++)
-		buf[i] = -1.0f;	/* a poisoned result: a missed write cannot pass */
-	if (!rc)
-		rc = ex_dev_alloc(run, bytes, buf, &st->f_addr);
-	free(buf);
-	return rc;
+	if ((rc = ex_dev_alloc(run, bytes, NULL, &st->a_addr)) ||
+	    (rc = ex_dev_fill(run, st->a_addr, n, st->a)) ||
+	    (rc = ex_dev_alloc(run, bytes, NULL, &st->b_addr)) ||
+	    (rc = ex_dev_fill(run, st->b_addr, n, st->b)) ||
+	    (rc = ex_dev_alloc(run, bytes, NULL, &st->f_addr)))
+		return rc;
+	return vec_reset(run);
 }
 
+/* A poisoned result before each round: a missed write cannot pass. */
 int vec_reset(struct ex_run *run)
 {
 	struct vec_state *st = run->state;
-	uint64_t n = (uint64_t)st->shape[0] * st->shape[1];
-	float *buf = malloc(n * sizeof(float));
-	int rc;
 
-	if (!buf)
-		return ex_fail(run, -ENOMEM, "out of memory");
-	for (uint64_t i = 0; i < n; i++)
-		buf[i] = -1.0f;
-	rc = pto_mem_upload(run->dev, st->f_addr, buf, n * sizeof(float));
-	free(buf);
-	return rc ? ex_fail(run, rc, "upload: %s", pto_last_error()) : 0;
+	return ex_dev_fill(run, st->f_addr, (uint64_t)st->shape[0] * st->shape[1], -1.0f);
 }
 
 int vec_check(struct ex_run *run, struct ex_result *res)

@@ -1,27 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh - pto-bench runs and prints every metric (--quick; no timing
 # assertions), and refuses bad input with one line and exit 2.
-set -u
-B=${PTO_BUILD:-build}
-T=$(mktemp -d /tmp/pto-bench-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0 skip=0
-
-ok() { echo "ok:   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
-check() { # name expected-rc cmd... ; output in $T/out, stderr in $T/err
-	local name=$1 want=$2; shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	local rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$name (exit $rc)"; else
-		bad "$name: exit $rc, want $want"; sed 's/^/      | /' "$T/err" "$T/out" | tail -15; fi
-}
-has() { # name pattern file
-	if grep -Eq -- "$2" "$3"; then ok "$1"; else bad "$1: no /$2/ in:"; sed 's/^/      | /' "$3" | head -40; fi
-}
-hasnt() { # name pattern file
-	if grep -Eq -- "$2" "$3"; then bad "$1: /$2/ in:"; sed 's/^/      | /' "$3" | head -40; else ok "$1"; fi
-}
+. "$(dirname "$0")/common.bash" bench
 num='[0-9]+\.[0-9]'
 
 # Sanitizer builds are several times slower: shrink the run.
@@ -74,11 +54,25 @@ if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; th
 		check "peer-omp --tasks '$v'" 2 "$B/bin/peer-omp" --shape tree --tasks "$v"
 		has "peer-omp --tasks '$v' named" "^peer-omp: bad value '${v//+/\\+}' for --tasks\$" "$T/err"
 	done
+	# every refusal of the harness both peers share (tests/peers/peer_main.c)
+	peer_bad() { # peer name message args...
+		local peer=$1 name=$2 msg=$3; shift 3
+		check "peer-$peer $name" 2 "$B/bin/peer-$peer" "$@"
+		has "peer-$peer $name: named" "^peer-$peer: $msg\$" "$T/err"
+		one_line "peer-$peer $name" "$T/err"
+	}
+	peer_bad omp "unknown option" "unknown option '--frob'" --frob
+	peer_bad omp "without --shape" "--shape and --tasks are required" --tasks 10
+	peer_bad omp "without --tasks" "--shape and --tasks are required" --shape chain
+	peer_bad omp "stencil width 2" "stencil width must be 3\.\.4096" \
+		--shape stencil --tasks 10 --width 2
+	peer_bad omp "tree width 12" "tree width \(leaves\) must be a power of two, 2\.\.4096" \
+		--shape tree --tasks 10 --width 12
+	peer_bad starpu "bad shape" "bad value 'nope' for --shape" --shape nope --tasks 1
 	check "peer-omp runs" 0 "$B/bin/peer-omp" --shape tree --tasks 100 --width 4
 	has "peer result line" '^peer=omp shape=tree tasks=100 grain_ns=0 threads=[0-9]+ rep=0 wall_ns=[0-9]+ ns_per_task=' "$T/out"
 else
-	echo "SKIP: peers not built in $B (sanitizer build, or libgomp/libstarpu-dev missing): peer checks skipped"
-	skip=$((skip + 1))
+	skipped "peers not built in $B (sanitizer build, or libgomp/libstarpu-dev missing): peer checks skipped"
 fi
 
 # Bad input: exit 2 and exactly one line on stderr.
@@ -106,6 +100,25 @@ bad_input "--set bad value" --quick --shapes pa --set unroll=0
 bad_input "--set without =" --quick --shapes pa --set unroll
 bad_input "--set without the pa shape" --quick --shapes chain --set unroll=1
 bad_input "bad device spec" --quick --device "mock:clusters=0"
+bad_input "unknown section" --sections e2e,fast
+bad_input "empty shape list" --shapes ,
+bad_input "grain not a number" --grain 1e3
+bad_input "window too small" --window 32
+bad_input "tasks fewer than the width" --tasks 8 --width 16
+bad_input "unknown trace shape" --trace "$T/t.json" --shape zigzag
+bad_input "unknown trace mode" --trace "$T/t.json" --mode magic
+bad_input "--shape without a value" --trace "$T/t.json" --shape
+has "--shape without a value named" '^pto-bench: --shape needs a value ' "$T/err"
+bad_input "--mode without a value" --trace "$T/t.json" --mode
+has "--mode without a value named" '^pto-bench: --mode needs a value ' "$T/err"
+bad_input "--device without a value" --device
+bad_input "--plot without a file" --plot
+bad_input "--trace without a file" --trace
+bad_input "--set without a value" --shapes pa --set
+seventeen=()
+for i in $(seq 17); do seventeen+=(--set unroll=1); done
+bad_input "17 --set options" --quick --shapes pa "${seventeen[@]}"
+bad_input "--plot without the metg section" --sections e2e --plot "$T/x.svg"
 mkdir -p "$T/nobin"
 if PATH="$T/nobin" "$B/bin/pto-bench" --quick --plot "$T/x.svg" >"$T/out" 2>"$T/err"; then
 	bad "plot without gnuplot: exit 0"
@@ -115,5 +128,25 @@ else
 		bad "plot without gnuplot: exit $rc: $(cat "$T/err")"
 fi
 
-echo "PTO_TEST_RESULT $pass $fail $skip"
-[ "$fail" -eq 0 ]
+# bench-report.sh: a stray argument is refused before any build or run (it
+# must not start the full run that rewrites docs/benchmarks.md), and its
+# --quick smoke run writes a report from a run that succeeded.  Not on a
+# sanitizer build: the script runs make, which knows BUILD but not SAN.
+report=$(dirname "$0")/../../tools/bench-report.sh
+for a in --frobnicate "--quick extra"; do
+	# shellcheck disable=SC2086
+	check "bench-report.sh $a" 2 "$report" $a
+	has "bench-report.sh $a: refused by name" "^bench-report: unexpected argument '$a' " "$T/err"
+	one_line "bench-report.sh $a" "$T/err"
+done
+if [ $san -eq 0 ]; then
+	rm -f "$B/benchmarks-quick.md"
+	check "bench-report.sh --quick" 0 env PTO_BUILD="$B" "$report" --quick
+	has "quick report: summary rows" "^\| chain \| auto \| $num+ \| $num+ \| " "$B/benchmarks-quick.md"
+	has "quick report: main run" '^## Main run$' "$B/benchmarks-quick.md"
+	hasnt "quick report: pto-bench succeeded" '^\(pto-bench exited with status' "$B/benchmarks-quick.md"
+else
+	skipped "bench-report.sh --quick not run on a sanitizer build ($B)"
+fi
+
+test_result

@@ -7,58 +7,51 @@
 # cases are a few hundred tasks at most: all of them take ~3 s here, ~11 s
 # under TSan on a 2-vCPU machine.
 # Prints "PTO_TEST_RESULT <passed> <failed> <skipped>"; exits 1 on failure.
-set -u
-build=${PTO_BUILD:-build}
-run=$build/bin/pto-run
-passed=0 failed=0 skipped=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { passed=$((passed + 1)); echo "ok    $*"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $*"; }
+. "$(dirname "$0")/common.bash" examples
+run=$B/bin/pto-run
 
 if [ ! -x "$run" ]; then
-	echo "FAIL  $run is missing (build first)"
-	echo "PTO_TEST_RESULT 0 1 0"
+	bad "$run is missing (build first)"
+	test_result
 	exit 1
 fi
 
 # expect_pass NAME ARGS... : exit 0 and a PASS line
 expect_pass() {
 	local name=$1; shift
-	timeout --kill-after=5 120 "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout --kill-after=5 120 "$@" >"$T/out" 2>"$T/err"
 	local rc=$?
-	if [ $rc -eq 0 ] && grep -q '^PASS ' "$tmp/out"; then
-		ok "$name: $(grep '^PASS ' "$tmp/out" | cut -c1-110)"
+	if [ $rc -eq 0 ] && grep -q '^PASS ' "$T/out"; then
+		ok "$name: $(grep '^PASS ' "$T/out" | cut -c1-110)"
 	else
 		bad "$name: exit $rc"
-		sed 's/^/      | /' "$tmp/out" "$tmp/err" | tail -15
+		sed 's/^/      | /' "$T/out" "$T/err" | tail -15
 	fi
 }
 
 # expect_bad NAME ARGS... : exit 2 with exactly one line on stderr
 expect_bad() {
 	local name=$1; shift
-	timeout --kill-after=5 60 "$@" >"$tmp/out" 2>"$tmp/err"
+	timeout --kill-after=5 60 "$@" >"$T/out" 2>"$T/err"
 	local rc=$?
 	local lines
-	lines=$(wc -l <"$tmp/err")
+	lines=$(wc -l <"$T/err")
 	if [ $rc -eq 2 ] && [ "$lines" -eq 1 ]; then
-		ok "$name: exit 2: $(cat "$tmp/err")"
+		ok "$name: exit 2: $(cat "$T/err")"
 	else
 		bad "$name: exit $rc (want 2), $lines lines on stderr (want 1)"
-		sed 's/^/      | /' "$tmp/err" | head -5
+		sed 's/^/      | /' "$T/err" | head -5
 	fi
 }
 
 # Every small case of every example (from pto-run --list).
-"$run" --list >"$tmp/list" || { bad "pto-run --list"; }
-examples=$(awk '/^[a-z_]+ - /{print $1}' "$tmp/list")
+"$run" --list >"$T/list" || { bad "pto-run --list"; }
+examples=$(awk '/^[a-z_]+ - /{print $1}' "$T/list")
 [ -n "$examples" ] && ok "pto-run --list names $(echo $examples | wc -w) examples" ||
 	bad "pto-run --list names no example"
 for ex in $examples; do
 	cases=$(awk -v e="$ex" '/^[a-z_]+ - /{cur=$1; next} cur==e && $2=="small"{print $1}' \
-		"$tmp/list")
+		"$T/list")
 	for c in $cases; do
 		expect_pass "$ex/$c" "$run" "$ex" --case "$c"
 		# the same golden with the wiring thread linking tasks and retiring slots
@@ -85,13 +78,13 @@ expect_pass "window 16, bgemm" env PTO2_RING_TASK_WINDOW=16 "$run" bgemm --case 
 
 # A run that fails (a 32-task scope in a 16-slot window can never fit): exit 1, reason named.
 PTO2_RING_TASK_WINDOW=16 timeout --kill-after=5 60 "$run" paged_attention --case CaseSmall2 \
-	>"$tmp/out" 2>"$tmp/err"
+	>"$T/out" 2>"$T/err"
 rc=$?
-if [ $rc -eq 1 ] && grep -q 'never fit' "$tmp/err" && ! grep -q '^PASS' "$tmp/out"; then
-	ok "failed run exits 1: $(head -1 "$tmp/err" | cut -c1-100)"
+if [ $rc -eq 1 ] && grep -q 'never fit' "$T/err" && ! grep -q '^PASS' "$T/out"; then
+	ok "failed run exits 1: $(head -1 "$T/err" | cut -c1-100)"
 else
 	bad "failed run: exit $rc (want 1 and the scope deadlock named)"
-	sed 's/^/      | /' "$tmp/out" "$tmp/err" | tail -5
+	sed 's/^/      | /' "$T/out" "$T/err" | tail -5
 fi
 
 # Explicit-only dependencies: the manual examples declare every edge themselves.
@@ -102,36 +95,48 @@ expect_pass "bgemm_manual --deps auto" "$run" bgemm_manual --case Small --deps a
 # Rounds: the outputs are reset between rounds, so every round must be right.
 expect_pass "bgemm --rounds 3" "$run" bgemm --case Small --rounds 3
 ms='[0-9]+\.[0-9]{3} ms'
-if grep -Eq "^median +: elapsed +$ms +orch +$ms +sched +$ms\$" "$tmp/out" &&
-   grep -Eq "^trimmed +: elapsed +$ms +orch +$ms +sched +$ms" "$tmp/out" &&
-   [ "$(grep -c '^round ' "$tmp/out")" -eq 3 ]; then
+if grep -Eq "^median +: elapsed +$ms +orch +$ms +sched +$ms\$" "$T/out" &&
+   grep -Eq "^trimmed +: elapsed +$ms +orch +$ms +sched +$ms" "$T/out" &&
+   [ "$(grep -c '^round ' "$T/out")" -eq 3 ]; then
 	ok "--rounds 3 prints 3 rounds, median and trimmed mean"
 else
 	bad "--rounds 3 output"
-	sed 's/^/      | /' "$tmp/out"
+	sed 's/^/      | /' "$T/out"
 fi
 
 # SPMD: blocks=4 makes every task four dispatches.
 expect_pass "bgemm SPMD" "$run" bgemm --case SmallSpmd
-if grep -q 'tasks 32 .*dispatches 128' "$tmp/out"; then
+if grep -q 'tasks 32 .*dispatches 128' "$T/out"; then
 	ok "blocks=4: 32 tasks, 128 dispatches"
 else
 	bad "blocks=4: want 32 tasks and 128 dispatches"
-	grep '^round' "$tmp/out" | sed 's/^/      | /'
+	grep '^round' "$T/out" | sed 's/^/      | /'
 fi
 
 # Trace: a JSON file comes out and pto-trace summarizes it.
-timeout --kill-after=5 120 "$run" vector_example --trace "$tmp/trace.json" >"$tmp/out" 2>"$tmp/err"
+timeout --kill-after=5 120 "$run" vector_example --trace "$T/trace.json" >"$T/out" 2>"$T/err"
 rc=$?
 # every task the run reports is in the trace (pto-trace also exits 0 on an empty one)
-n=$(sed -n 's/^round *1:.* tasks \([0-9]*\) .*/\1/p' "$tmp/out")
-if [ $rc -eq 0 ] && [ -n "$n" ] && [ -s "$tmp/trace.json" ] &&
-   "$build/bin/pto-trace" "$tmp/trace.json" >"$tmp/sum" 2>&1 &&
-   grep -q "^  $n tasks, $n task events, " "$tmp/sum"; then
-	ok "--trace wrote JSON ($(wc -c <"$tmp/trace.json") bytes) with all $n tasks"
+n=$(sed -n 's/^round *1:.* tasks \([0-9]*\) .*/\1/p' "$T/out")
+if [ $rc -eq 0 ] && [ -n "$n" ] && [ -s "$T/trace.json" ] &&
+   "$B/bin/pto-trace" "$T/trace.json" >"$T/sum" 2>&1 &&
+   grep -q "^  $n tasks, $n task events, " "$T/sum"; then
+	ok "--trace wrote JSON ($(wc -c <"$T/trace.json") bytes) with all $n tasks"
 else
 	bad "--trace: exit $rc, or pto-trace did not find the run's ${n:-?} tasks in the trace"
-	sed 's/^/      | /' "$tmp/out" "$tmp/err" "$tmp/sum" 2>/dev/null | tail -5
+	sed 's/^/      | /' "$T/out" "$T/err" "$T/sum" 2>/dev/null | tail -5
+fi
+
+# A trace that cannot be written fails the run: exit 1, one line naming the file.
+timeout --kill-after=5 60 "$run" vector_example --trace "$T/no/such/dir/t.json" \
+	>"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+   grep -q "^pto-run: --trace $T/no/such/dir/t.json: " "$T/err" && ! grep -q '^PASS' "$T/out"; then
+	ok "unwritable --trace exits 1: $(cat "$T/err")"
+else
+	bad "unwritable --trace: exit $rc (want 1 and one line naming the file)"
+	sed 's/^/      | /' "$T/out" "$T/err" | tail -5
 fi
 
 # Bad input: one line, exit 2.
@@ -155,9 +160,15 @@ expect_bad "unknown parameter" "$run" bgemm --set colour=blue
 expect_bad "n not a multiple of grid_k" "$run" bgemm --set n=7
 expect_bad "seq list vs batch" "$run" paged_attention --case CaseSmall1 --set seq=3,4
 expect_bad "bad device spec" "$run" vector_example --device bogus
+expect_bad "--set without =" "$run" vector_example --set rows
+seventeen=()
+for i in $(seq 17); do seventeen+=(--set rows=8); done
+expect_bad "17 --set options" "$run" vector_example "${seventeen[@]}"
+# the runtime configuration: refused when read (config_init) and when used (create)
+expect_bad "PTO2_RING_TASK_WINDOW=abc" env PTO2_RING_TASK_WINDOW=abc "$run" vector_example
+expect_bad "PTO2_RING_TASK_WINDOW=1000" env PTO2_RING_TASK_WINDOW=1000 "$run" vector_example
 for v in "" "33,,17" "0" "-4,8" "12x" "33;64" ","; do
 	PA_SEQ_LEN=$v expect_bad "PA_SEQ_LEN=\"$v\"" "$run" paged_attention --case CaseSmall1
 done
 
-echo "PTO_TEST_RESULT $passed $failed $skipped"
-[ "$failed" -eq 0 ]
+test_result
