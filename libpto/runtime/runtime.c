@@ -173,6 +173,10 @@ static int check_config(const struct pto_runtime_config *c)
 	if (c->stall_timeout_ms == 0 || c->core_timeout_ms == 0)
 		return pto__fail(-EINVAL, "pto_runtime_create: stall_timeout_ms and "
 				 "core_timeout_ms must be > 0");
+	/* here, not at the first traced pto_run(), which could only say -ENOMEM */
+	if (c->trace_records > PTO_TRACE_MAX_TASKS)
+		return pto__fail(-EINVAL, "pto_runtime_create: trace_records %u > %u",
+				 c->trace_records, PTO_TRACE_MAX_TASKS);
 	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET))
 		return pto__fail(-EINVAL, "pto_runtime_create: unknown flags 0x%x", c->flags);
 	return 0;

@@ -401,6 +401,40 @@ static void test_orch_fn_error(void **state)
 }
 
 
+/* --- error returns of the runtime calls themselves ------------------------------- */
+
+#define EXPECT_CREATE_FAILS(assign, needle) do {					\
+	struct pto_runtime_config bad = cfg;						\
+	struct pto_runtime *none = (struct pto_runtime *)&bad;				\
+	bad.assign;									\
+	assert_int_equal(pto_runtime_create(dev, &bad, &none), -EINVAL);		\
+	assert_null(none);								\
+	if (!strstr(pto_last_error(), (needle)))					\
+		fail_msg("message '%s' lacks '%s'", pto_last_error(), (needle));	\
+} while (0)
+
+static void test_config_errors(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	const char *saved = getenv("PTO_SCHEDULERS");
+	char *keep = saved ? strdup(saved) : NULL;
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	EXPECT_CREATE_FAILS(core_timeout_ms = 0, "core_timeout_ms");
+	EXPECT_CREATE_FAILS(trace_records = PTO_TRACE_MAX_TASKS + 1, "trace_records");
+	setenv("PTO_SCHEDULERS", "65", 1);
+	assert_int_equal(pto_runtime_config_init(&cfg), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "PTO_SCHEDULERS"));
+	if (keep)
+		setenv("PTO_SCHEDULERS", keep, 1);
+	else
+		unsetenv("PTO_SCHEDULERS");
+	free(keep);
+	pto_device_close(dev);
+}
+
 /* --- blocking reads that cannot finish ---------------------------------------------- */
 
 struct read_arg {
@@ -609,6 +643,7 @@ int main(void)
 		RT_TEST_WIRING(test_kernel_failure_then_rerun),
 		RT_TEST_WIRING(test_core_hang_then_rerun),
 		RT_TEST_WIRING(test_orch_fn_error),
+		cmocka_unit_test(test_config_errors),
 		RT_TEST_WIRING(test_tensor_wait_failures),
 		RT_TEST_WIRING(test_explicit_tensor_wait),
 		RT_TEST_WIRING(test_trace_records),

@@ -138,6 +138,9 @@ static struct pto_trace *build_trace(void)
 	int64_t fan1[] = { 0 }, fan2[] = { 0, 1 };
 
 	assert_non_null(tr);
+	/* the phase buffers (4 per task) must count in 32 bits */
+	assert_null(pto_trace_alloc(PTO_TRACE_MAX_TASKS + 1, 2, 2, false));
+	assert_non_null(strstr(pto_last_error(), "bad capacity"));
 	tr->t_begin = T0;
 	tr->t_end = T0 + 100000;
 	tr->kernel_names = names;
