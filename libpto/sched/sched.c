@@ -89,12 +89,10 @@ static int32_t sub_kernel(const struct pto_sub *sub)
 
 static void trace_ready(struct pto_runtime *rt, struct pto_task *t)
 {
-	if (pto_trace_on(rt->trace)) {
-		struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
+	struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
 
-		if (tr)
-			tr->t_ready = pto_now_ns();
-	}
+	if (tr)
+		tr->t_ready = pto_now_ns();
 }
 
 static void push_global(struct pto_sched *s, struct pto_task *t)
@@ -144,6 +142,7 @@ static struct pto_task *pop_ready(struct pto_sched *s, uint32_t sh)
 static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 {
 	struct pto_runtime *rt = s->rt;
+	struct pto_trace_task *tr;
 	struct pto_dep_node *node;
 	uint32_t ring = t->ring;
 	uint64_t local = t->local;	/* the slot may be reused once it is consumed */
@@ -157,12 +156,9 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 		pto__task_release(rt, pto__task_slot(rt, t->fanin[i]));
 	for (struct pto_dep_node *n = t->extra_fanin; n; n = n->next)
 		pto__task_release(rt, n->consumer);
-	if (pto_trace_on(rt->trace)) {
-		struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
-
-		if (tr)
-			tr->t_complete = pto_now_ns();
-	}
+	tr = pto_trace_task_at(rt->trace, t->trace_idx);
+	if (tr)
+		tr->t_complete = pto_now_ns();
 	pto__task_lock(t);
 	node = t->fanout_head;
 	consumed = t->fanout_refcount == t->fanout_count;
@@ -187,8 +183,8 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 		pto__ring_consumed(rt, ring, local);
 	/* the pass's clock, like first_dispatch_ns: no clock read per task */
 	__atomic_store_n(&rt->last_retire_ns, now, __ATOMIC_RELAXED);
-	/* release: termination (completed == submitted) implies all of the above */
 	/*
+	 * Termination (completed == submitted) implies all of the above.
 	 * seq_cst count, then seq_cst load of the flag: pairs with the
 	 * orchestrator's seq_cst store of orch_wants_done and load of completed
 	 * in tensor_access(): either it sees this task done or this sees the flag.

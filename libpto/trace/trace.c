@@ -105,11 +105,6 @@ uint64_t pto_trace_dropped(const struct pto_trace *tr)
 	return n;
 }
 
-struct pto_trace_task *pto_trace_task_at(struct pto_trace *tr, uint32_t idx)
-{
-	return idx < tr->cap_tasks ? &tr->tasks[idx] : NULL;
-}
-
 struct pto_trace_task *pto_trace_task_begin(struct pto_trace *tr, uint32_t idx)
 {
 	if (idx >= tr->cap_tasks) {

@@ -226,7 +226,12 @@ static inline int pto_trace_on(const struct pto_trace *tr)
  * a drop) when @idx is beyond the capacity, and every later call takes that
  * NULL.
  */
-struct pto_trace_task *pto_trace_task_at(struct pto_trace *tr, uint32_t idx);
+/* The record of the @idx-th task; NULL when not tracing or beyond the capacity. */
+static inline struct pto_trace_task *pto_trace_task_at(struct pto_trace *tr, uint32_t idx)
+{
+	return pto_trace_on(tr) && idx < tr->cap_tasks ? &tr->tasks[idx] : NULL;
+}
+
 struct pto_trace_task *pto_trace_task_begin(struct pto_trace *tr, uint32_t idx);
 /* Append @n producer ids for @rec (drops them, counted, when full). */
 void pto_trace_task_fanin(struct pto_trace *tr, struct pto_trace_task *rec,
