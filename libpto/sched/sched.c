@@ -380,11 +380,20 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	s->dispatches++;
 }
 
+/* The cores of @s that run single-lane tasks of @shape (AIC or AIV), *@n of them. */
+static struct pto_core **shape_cores(struct pto_sched *s, uint32_t shape, uint32_t *n)
+{
+	bool aic = shape == PTO_TRACE_SHAPE_AIC;
+
+	*n = aic ? s->num_aic : s->num_aiv;
+	return aic ? s->aic : s->aiv;
+}
+
 /* Some core of @s can take one more block of a single-lane task of @shape. */
 static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 {
-	struct pto_core **list = shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
-	uint32_t n = shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
+	uint32_t n;
+	struct pto_core **list = shape_cores(s, shape, &n);
 
 	for (uint32_t i = 0; i < n; i++)
 		if (core_takes(s->rt, list[i]))
@@ -392,24 +401,27 @@ static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 	return false;
 }
 
+/* The core of lane @l (0 AIC, 1 AIV0, 2 AIV1; bit l of PTO_LANE_*) of cluster @c. */
+static struct pto_core *lane_core(struct pto_runtime *rt, uint32_t c, uint32_t l)
+{
+	return &rt->cores[l == 0 ? PTO2_AIC_CORE(c) : PTO2_AIV_CORE(rt->num_clusters, c, l - 1)];
+}
+
+/* Every lane of @lanes (PTO_LANE_*) of cluster @c is idle. */
+static bool cluster_idle(struct pto_runtime *rt, uint32_t c, uint32_t lanes)
+{
+	for (uint32_t l = 0; l < 3; l++)
+		if ((lanes & (1u << l)) && !core_idle(lane_core(rt, c, l)))
+			return false;
+	return true;
+}
+
 /* Some cluster of @s has every lane of @lanes idle. */
 static bool any_cluster_idle(struct pto_sched *s, uint32_t lanes)
 {
-	struct pto_runtime *rt = s->rt;
-
-	for (uint32_t i = 0; i < s->num_clusters; i++) {
-		uint32_t c = s->clusters[i];
-
-		if ((lanes & PTO_LANE_AIC) && !core_idle(&rt->cores[PTO2_AIC_CORE(c)]))
-			continue;
-		if ((lanes & PTO_LANE_AIV0) &&
-		    !core_idle(&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 0)]))
-			continue;
-		if ((lanes & PTO_LANE_AIV1) &&
-		    !core_idle(&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)]))
-			continue;
-		return true;
-	}
+	for (uint32_t i = 0; i < s->num_clusters; i++)
+		if (cluster_idle(s->rt, s->clusters[i], lanes))
+			return true;
 	return false;
 }
 
@@ -435,14 +447,7 @@ static bool unit_idle(struct pto_runtime *rt, const struct pto_task *t, uint32_t
 {
 	if (t->shape != PTO_TRACE_SHAPE_MIX)
 		return core_idle(&rt->cores[unit]);
-	for (uint32_t l = 0; l < 3; l++) {
-		uint32_t core = l == 0 ? PTO2_AIC_CORE(unit) :
-			       PTO2_AIV_CORE(rt->num_clusters, unit, l - 1);
-
-		if ((t->lanes & (1u << l)) && !core_idle(&rt->cores[core]))
-			return false;
-	}
-	return true;
+	return cluster_idle(rt, unit, t->lanes);
 }
 
 static void unit_set_lent(struct pto_runtime *rt, const struct pto_task *t, uint32_t unit)
@@ -453,8 +458,7 @@ static void unit_set_lent(struct pto_runtime *rt, const struct pto_task *t, uint
 	}
 	for (uint32_t l = 0; l < 3; l++)
 		if (t->lanes & (1u << l))
-			rt->cores[l == 0 ? PTO2_AIC_CORE(unit) :
-				  PTO2_AIV_CORE(rt->num_clusters, unit, l - 1)].lent = true;
+			lane_core(rt, unit, l)->lent = true;
 }
 
 /* Idle units of @t that @s owns, into @out (capacity: 2 per cluster). */
@@ -467,8 +471,8 @@ static uint32_t local_units(struct pto_sched *s, const struct pto_task *t, uint3
 			if (unit_idle(s->rt, t, s->clusters[i]))
 				out[n++] = s->clusters[i];
 	} else {
-		struct pto_core **list = t->shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
-		uint32_t cnt = t->shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
+		uint32_t cnt;
+		struct pto_core **list = shape_cores(s, t->shape, &cnt);
 
 		for (uint32_t i = 0; i < cnt; i++)
 			if (core_idle(list[i]))
@@ -488,9 +492,7 @@ static void dispatch_unit(struct pto_sched *s, struct pto_task *t, uint32_t unit
 	} else {
 		for (uint32_t l = 0; l < 3; l++)
 			if (t->lanes & (1u << l))
-				dispatch_sub(s, &rt->cores[l == 0 ? PTO2_AIC_CORE(unit) :
-					     PTO2_AIV_CORE(rt->num_clusters, unit, l - 1)],
-					     t, t->next_block, l, now);
+				dispatch_sub(s, lane_core(rt, unit, l), t, t->next_block, l, now);
 	}
 	t->next_block++;
 }
@@ -602,7 +604,8 @@ static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t 
 static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t now, bool *held)
 {
 	struct pto_runtime *rt = s->rt;
-	uint32_t n = 0;
+	struct pto_core **list;
+	uint32_t n = 0, cnt;
 
 	if ((t->flags & PTO_LAUNCH_SYNC_START) && t->block_num > 1)
 		return dispatch_sync(s, t, now, held);
@@ -614,22 +617,15 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 			n++;
 		}
 		return n;
-	} else {
-		struct pto_core **list = t->shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
-		uint32_t cnt = t->shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
-		uint32_t lane = t->shape == PTO_TRACE_SHAPE_AIC ? 0 : 1;
-
-		/* idle cores first, then pending slots behind latched dispatches */
-		for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
-			for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
-				struct pto_core *c = list[i];
-
-				if (pass == 0 ? !core_idle(c) : !core_takes(rt, c))
-					continue;
-				dispatch_sub(s, c, t, t->next_block, lane, now);
-				t->next_block++;
-				n++;
-			}
+	}
+	list = shape_cores(s, t->shape, &cnt);
+	/* idle cores first, then pending slots behind latched dispatches */
+	for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
+		for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
+			if (pass == 0 ? !core_idle(list[i]) : !core_takes(rt, list[i]))
+				continue;
+			dispatch_unit(s, t, list[i]->id, now);
+			n++;
 		}
 	}
 	return n;
