@@ -95,14 +95,6 @@ static void trace_ready(struct pto_runtime *rt, struct pto_task *t)
 		tr->t_ready = pto_now_ns();
 }
 
-static void push_global(struct pto_sched *s, struct pto_task *t)
-{
-	if (!pto_rq_push(&s->rt->ready[t->shape], t))
-		pto__rt_fail(s->rt, -ENOSPC, "ready queue %u full pushing task %" PRId64
-			     " (capacity is sized from the task windows: this is a bug)",
-			     t->shape, t->id);
-}
-
 static void make_ready(struct pto_sched *s, struct pto_task *t)
 {
 	uint32_t sh = t->shape;
@@ -111,7 +103,7 @@ static void make_ready(struct pto_sched *s, struct pto_task *t)
 	if (s->num_local[sh] < PTO_LOCAL_READY_CAP)
 		s->local[sh][s->num_local[sh]++] = t;
 	else
-		push_global(s, t);
+		pto__task_push_ready(s->rt, t, false);
 }
 
 /* Leftovers of the local buffers go where every scheduler can take them. */
@@ -121,7 +113,7 @@ static void flush_local(struct pto_sched *s)
 
 	for (uint32_t sh = 0; sh < PTO_NUM_SHAPES; sh++) {
 		for (uint32_t i = 0; i < s->num_local[sh]; i++) {
-			push_global(s, s->local[sh][i]);
+			pto__task_push_ready(s->rt, s->local[sh][i], false);
 			pushed = true;
 		}
 		s->num_local[sh] = 0;
@@ -673,7 +665,7 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 				 * room); a task we could not place at all waits for a FIN,
 				 * and notifying ourselves would keep us from ever sleeping.
 				 */
-				push_global(s, t);
+				pto__task_push_ready(s->rt, t, false);
 				if (d && s->rt->num_sched > 1)
 					pto__sched_kick(s->rt);
 				break;
