@@ -392,6 +392,25 @@ static void reader_errors(void **state)
 	assert_int_equal(pto__json_parse_stream("{\"traceEvents\":{}}", 18, "traceEvents", NULL,
 						NULL, NULL, &err), -EINVAL);
 	assert_string_equal(err.msg, "\"traceEvents\" is not an array");
+	/* and the separators between its members and the array's elements */
+	static const struct {
+		const char *text, *msg;
+	} bad_stream[] = {
+		{ "{\"a\":1", "unexpected end of input in object" },
+		{ "{\"a\":1,}", "expected a member name, got '}'" },
+		{ "{\"a\" 1}", "expected ':' after member name \"a\"" },
+		{ "{\"a\":1 \"b\":2}", "expected ',' or '}', got '\"'" },
+		{ "{\"traceEvents\":[1", "unexpected end of input in array" },
+		{ "{\"traceEvents\":[1 2]}", "expected ',' or ']', got '2'" },
+	};
+	for (size_t i = 0; i < sizeof(bad_stream) / sizeof(bad_stream[0]); i++) {
+		const char *t = bad_stream[i].text;
+
+		assert_int_equal(pto__json_parse_stream(t, strlen(t), "traceEvents", NULL, NULL,
+							NULL, &err), -EINVAL);
+		if (strcmp(err.msg, bad_stream[i].msg))
+			fail_msg("%s: got \"%s\", want \"%s\"", t, err.msg, bad_stream[i].msg);
+	}
 	pto__json_arena_free(&a);
 }
 
