@@ -431,6 +431,7 @@ static void test_run_misuse(void **state)
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
 	struct misuse_arg ma = { 0 };
+	struct pto_sim *sim;
 
 	rt_test_config(&cfg, 16);
 	cfg.wiring = rt_test_wiring(state);
@@ -445,6 +446,13 @@ static void test_run_misuse(void **state)
 	assert_non_null(strstr(pto_last_error(), "1 scope(s) still open"));
 	/* the runtime runs again */
 	assert_int_equal(pto_run(rt, orch_misuse, &ma), 0);
+	/* a device whose cores load their own kernels (hardware) takes none from the host */
+	sim = dev->sim;
+	dev->sim = NULL;
+	assert_int_equal(pto_register_kernel(rt, K_NOP_AIC, PTO2_CORE_AIC, rt_k_nop, "x"),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(pto_last_error(), "load kernels themselves"));
+	dev->sim = sim;
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 }

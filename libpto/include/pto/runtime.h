@@ -188,7 +188,8 @@ void pto_runtime_destroy(struct pto_runtime *rt);
  * @fn: the kernel.
  * @name: for traces and error messages (copied; NULL = "kernel<id>").
  *
- * Return: 0, or -EINVAL for a bad id, type or NULL @fn, -EBUSY inside a run.
+ * Return: 0, or -EINVAL for a bad id, type or NULL @fn, -EBUSY inside a run,
+ * -ENOMEM, -EOPNOTSUPP on a device whose cores load their kernels themselves.
  */
 int pto_register_kernel(struct pto_runtime *rt, uint32_t id, enum pto2_core_type core_type,
 			pto_kernel_fn fn, const char *name);
