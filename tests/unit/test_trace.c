@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "rt_test_util.h"
 #include "libpto/trace/json.h"
 #include "libpto/trace/trace.h"
 #include "libpto/trace/trace_json.h"
@@ -485,26 +486,18 @@ static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t flags, uint3
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
 
-	assert_int_equal(pto_runtime_config_init(&cfg), 0);
-	cfg.flags |= flags | PTO_RT_QUIET;
+	rt_test_config(&cfg, 256);
+	cfg.flags |= flags;
 	cfg.wiring = wiring;
 	cfg.trace_records = 4096;
-	for (int r = 0; r < PTO_NUM_RINGS; r++) {
-		cfg.task_window[r] = 256;
-		cfg.heap_size[r] = 1 << 20;
-		cfg.dep_pool[r] = 256;
-	}
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	assert_int_equal(pto_register_kernel(rt, 0, PTO2_CORE_AIV, k_noop, "noop"), 0);
 	return rt;
 }
 
-/* export_real_run's state: 0 = wiring inline, 1 = wiring thread */
-static const uint32_t wiring_modes[2] = { 0, 1 };
-
 static void export_real_run(void **state)
 {
-	uint32_t wiring = *(const uint32_t *)*state;
+	uint32_t wiring = rt_test_wiring(state);
 	struct pto_device *dev;
 	struct pto_runtime *rt;
 	struct pto_run_stats st;
@@ -655,10 +648,7 @@ int main(void)
 		cmocka_unit_test(write_errors),
 		cmocka_unit_test(write_disk_full),
 		cmocka_unit_test(read_file_errors),
-		{ "export_real_run (wiring inline)", export_real_run, NULL, NULL,
-		  (void *)&wiring_modes[0] },
-		{ "export_real_run (wiring thread)", export_real_run, NULL, NULL,
-		  (void *)&wiring_modes[1] },
+		RT_TEST_WIRING(export_real_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
