@@ -520,6 +520,9 @@ static void export_real_run(void **state)
 	assert_int_equal(pto_trace_write(rt, NULL), -EINVAL);
 	assert_string_equal(pto_last_error(), "pto_trace_write: path is NULL or empty");
 	assert_int_equal(pto_trace_write(rt, ""), -EINVAL);
+	/* the file's own errors come back through the public call */
+	assert_int_equal(pto_trace_write(rt, "/nonexistent-dir/t.json"), -ENOENT);
+	assert_non_null(strstr(pto_last_error(), "/nonexistent-dir/t.json"));
 	assert_int_equal(pto_trace_write(rt, path), 0);
 	doc_load(&d, path);
 
