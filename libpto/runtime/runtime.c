@@ -173,6 +173,10 @@ static int check_config(const struct pto_runtime_config *c)
 	if (c->stall_timeout_ms == 0 || c->core_timeout_ms == 0)
 		return pto__fail(-EINVAL, "pto_runtime_create: stall_timeout_ms and "
 				 "core_timeout_ms must be > 0");
+	/* here, not at the first traced pto_run(), which could only say -ENOMEM */
+	if (c->trace_records > PTO_TRACE_MAX_TASKS)
+		return pto__fail(-EINVAL, "pto_runtime_create: trace_records %u > %u",
+				 c->trace_records, PTO_TRACE_MAX_TASKS);
 	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET))
 		return pto__fail(-EINVAL, "pto_runtime_create: unknown flags 0x%x", c->flags);
 	return 0;
@@ -300,18 +304,21 @@ const char *pto__kernel_name(const struct pto_runtime *rt, int32_t id)
 
 int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...)
 {
+	char msg[PTO_ERRMSG_MAX];
 	int zero = 0;
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pto__set_error_msg(msg);
 	/*
 	 * First failure wins the claim; the message is written before the code
 	 * is published (release), so whoever sees a code sees its message.
 	 */
 	if (__atomic_compare_exchange_n(&rt->err.claimed, &zero, 1, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-		va_start(ap, fmt);
-		vsnprintf(rt->err.msg, sizeof(rt->err.msg), fmt, ap);
-		va_end(ap);
+		memcpy(rt->err.msg, msg, sizeof(msg));
 		/* pairs with the acquire in pto__rt_error() */
 		__atomic_store_n(&rt->err.code, code, __ATOMIC_RELEASE);
 		/* wake everybody who might be asleep on this run */
@@ -319,14 +326,6 @@ int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...)
 		pto_waiter_wake(&rt->wiring_wait);
 		pto__sched_kick(rt);
 	}
-	va_start(ap, fmt);
-	{
-		char msg[PTO_ERRMSG_MAX];
-
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		pto__set_error_msg(msg);
-	}
-	va_end(ap);
 	return code;
 }
 

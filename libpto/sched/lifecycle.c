@@ -97,6 +97,7 @@ uint64_t pto__ring_scan(struct pto_runtime *rt, struct pto_ring *r, uint64_t la,
 {
 	while (la < cur) {
 		struct pto_task *t = &r->slots[la & r->alloc.mask];
+		struct pto_trace_task *tr;
 
 		/*
 		 * Pairs with the seq_cst store of CONSUMED (try_consume_locked(),
@@ -106,12 +107,9 @@ uint64_t pto__ring_scan(struct pto_runtime *rt, struct pto_ring *r, uint64_t la,
 		if (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) != PTO_TASK_CONSUMED ||
 		    t->local != la)
 			break;
-		if (pto_trace_on(rt->trace)) {
-			struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
-
-			if (tr)
-				tr->t_retired = pto_now_ns();
-		}
+		tr = pto_trace_task_at(rt->trace, t->trace_idx);
+		if (tr)
+			tr->t_retired = pto_now_ns();
 		slot_reset(t);
 		la++;
 	}

@@ -89,20 +89,10 @@ static int32_t sub_kernel(const struct pto_sub *sub)
 
 static void trace_ready(struct pto_runtime *rt, struct pto_task *t)
 {
-	if (pto_trace_on(rt->trace)) {
-		struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
+	struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
 
-		if (tr)
-			tr->t_ready = pto_now_ns();
-	}
-}
-
-static void push_global(struct pto_sched *s, struct pto_task *t)
-{
-	if (!pto_rq_push(&s->rt->ready[t->shape], t))
-		pto__rt_fail(s->rt, -ENOSPC, "ready queue %u full pushing task %" PRId64
-			     " (capacity is sized from the task windows: this is a bug)",
-			     t->shape, t->id);
+	if (tr)
+		tr->t_ready = pto_now_ns();
 }
 
 static void make_ready(struct pto_sched *s, struct pto_task *t)
@@ -113,7 +103,7 @@ static void make_ready(struct pto_sched *s, struct pto_task *t)
 	if (s->num_local[sh] < PTO_LOCAL_READY_CAP)
 		s->local[sh][s->num_local[sh]++] = t;
 	else
-		push_global(s, t);
+		pto__task_push_ready(s->rt, t, false);
 }
 
 /* Leftovers of the local buffers go where every scheduler can take them. */
@@ -123,7 +113,7 @@ static void flush_local(struct pto_sched *s)
 
 	for (uint32_t sh = 0; sh < PTO_NUM_SHAPES; sh++) {
 		for (uint32_t i = 0; i < s->num_local[sh]; i++) {
-			push_global(s, s->local[sh][i]);
+			pto__task_push_ready(s->rt, s->local[sh][i], false);
 			pushed = true;
 		}
 		s->num_local[sh] = 0;
@@ -144,6 +134,7 @@ static struct pto_task *pop_ready(struct pto_sched *s, uint32_t sh)
 static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 {
 	struct pto_runtime *rt = s->rt;
+	struct pto_trace_task *tr;
 	struct pto_dep_node *node;
 	uint32_t ring = t->ring;
 	uint64_t local = t->local;	/* the slot may be reused once it is consumed */
@@ -157,12 +148,9 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 		pto__task_release(rt, pto__task_slot(rt, t->fanin[i]));
 	for (struct pto_dep_node *n = t->extra_fanin; n; n = n->next)
 		pto__task_release(rt, n->consumer);
-	if (pto_trace_on(rt->trace)) {
-		struct pto_trace_task *tr = pto_trace_task_at(rt->trace, t->trace_idx);
-
-		if (tr)
-			tr->t_complete = pto_now_ns();
-	}
+	tr = pto_trace_task_at(rt->trace, t->trace_idx);
+	if (tr)
+		tr->t_complete = pto_now_ns();
 	pto__task_lock(t);
 	node = t->fanout_head;
 	consumed = t->fanout_refcount == t->fanout_count;
@@ -187,8 +175,8 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 		pto__ring_consumed(rt, ring, local);
 	/* the pass's clock, like first_dispatch_ns: no clock read per task */
 	__atomic_store_n(&rt->last_retire_ns, now, __ATOMIC_RELAXED);
-	/* release: termination (completed == submitted) implies all of the above */
 	/*
+	 * Termination (completed == submitted) implies all of the above.
 	 * seq_cst count, then seq_cst load of the flag: pairs with the
 	 * orchestrator's seq_cst store of orch_wants_done and load of completed
 	 * in tensor_access(): either it sees this task done or this sees the flag.
@@ -384,11 +372,20 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	s->dispatches++;
 }
 
+/* The cores of @s that run single-lane tasks of @shape (AIC or AIV), *@n of them. */
+static struct pto_core **shape_cores(struct pto_sched *s, uint32_t shape, uint32_t *n)
+{
+	bool aic = shape == PTO_TRACE_SHAPE_AIC;
+
+	*n = aic ? s->num_aic : s->num_aiv;
+	return aic ? s->aic : s->aiv;
+}
+
 /* Some core of @s can take one more block of a single-lane task of @shape. */
 static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 {
-	struct pto_core **list = shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
-	uint32_t n = shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
+	uint32_t n;
+	struct pto_core **list = shape_cores(s, shape, &n);
 
 	for (uint32_t i = 0; i < n; i++)
 		if (core_takes(s->rt, list[i]))
@@ -396,24 +393,27 @@ static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 	return false;
 }
 
+/* The core of lane @l (0 AIC, 1 AIV0, 2 AIV1; bit l of PTO_LANE_*) of cluster @c. */
+static struct pto_core *lane_core(struct pto_runtime *rt, uint32_t c, uint32_t l)
+{
+	return &rt->cores[l == 0 ? PTO2_AIC_CORE(c) : PTO2_AIV_CORE(rt->num_clusters, c, l - 1)];
+}
+
+/* Every lane of @lanes (PTO_LANE_*) of cluster @c is idle. */
+static bool cluster_idle(struct pto_runtime *rt, uint32_t c, uint32_t lanes)
+{
+	for (uint32_t l = 0; l < 3; l++)
+		if ((lanes & (1u << l)) && !core_idle(lane_core(rt, c, l)))
+			return false;
+	return true;
+}
+
 /* Some cluster of @s has every lane of @lanes idle. */
 static bool any_cluster_idle(struct pto_sched *s, uint32_t lanes)
 {
-	struct pto_runtime *rt = s->rt;
-
-	for (uint32_t i = 0; i < s->num_clusters; i++) {
-		uint32_t c = s->clusters[i];
-
-		if ((lanes & PTO_LANE_AIC) && !core_idle(&rt->cores[PTO2_AIC_CORE(c)]))
-			continue;
-		if ((lanes & PTO_LANE_AIV0) &&
-		    !core_idle(&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 0)]))
-			continue;
-		if ((lanes & PTO_LANE_AIV1) &&
-		    !core_idle(&rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)]))
-			continue;
-		return true;
-	}
+	for (uint32_t i = 0; i < s->num_clusters; i++)
+		if (cluster_idle(s->rt, s->clusters[i], lanes))
+			return true;
 	return false;
 }
 
@@ -439,14 +439,7 @@ static bool unit_idle(struct pto_runtime *rt, const struct pto_task *t, uint32_t
 {
 	if (t->shape != PTO_TRACE_SHAPE_MIX)
 		return core_idle(&rt->cores[unit]);
-	for (uint32_t l = 0; l < 3; l++) {
-		uint32_t core = l == 0 ? PTO2_AIC_CORE(unit) :
-			       PTO2_AIV_CORE(rt->num_clusters, unit, l - 1);
-
-		if ((t->lanes & (1u << l)) && !core_idle(&rt->cores[core]))
-			return false;
-	}
-	return true;
+	return cluster_idle(rt, unit, t->lanes);
 }
 
 static void unit_set_lent(struct pto_runtime *rt, const struct pto_task *t, uint32_t unit)
@@ -457,8 +450,7 @@ static void unit_set_lent(struct pto_runtime *rt, const struct pto_task *t, uint
 	}
 	for (uint32_t l = 0; l < 3; l++)
 		if (t->lanes & (1u << l))
-			rt->cores[l == 0 ? PTO2_AIC_CORE(unit) :
-				  PTO2_AIV_CORE(rt->num_clusters, unit, l - 1)].lent = true;
+			lane_core(rt, unit, l)->lent = true;
 }
 
 /* Idle units of @t that @s owns, into @out (capacity: 2 per cluster). */
@@ -471,8 +463,8 @@ static uint32_t local_units(struct pto_sched *s, const struct pto_task *t, uint3
 			if (unit_idle(s->rt, t, s->clusters[i]))
 				out[n++] = s->clusters[i];
 	} else {
-		struct pto_core **list = t->shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
-		uint32_t cnt = t->shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
+		uint32_t cnt;
+		struct pto_core **list = shape_cores(s, t->shape, &cnt);
 
 		for (uint32_t i = 0; i < cnt; i++)
 			if (core_idle(list[i]))
@@ -492,9 +484,7 @@ static void dispatch_unit(struct pto_sched *s, struct pto_task *t, uint32_t unit
 	} else {
 		for (uint32_t l = 0; l < 3; l++)
 			if (t->lanes & (1u << l))
-				dispatch_sub(s, &rt->cores[l == 0 ? PTO2_AIC_CORE(unit) :
-					     PTO2_AIV_CORE(rt->num_clusters, unit, l - 1)],
-					     t, t->next_block, l, now);
+				dispatch_sub(s, lane_core(rt, unit, l), t, t->next_block, l, now);
 	}
 	t->next_block++;
 }
@@ -606,7 +596,8 @@ static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t 
 static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t now, bool *held)
 {
 	struct pto_runtime *rt = s->rt;
-	uint32_t n = 0;
+	struct pto_core **list;
+	uint32_t n = 0, cnt;
 
 	if ((t->flags & PTO_LAUNCH_SYNC_START) && t->block_num > 1)
 		return dispatch_sync(s, t, now, held);
@@ -618,22 +609,15 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 			n++;
 		}
 		return n;
-	} else {
-		struct pto_core **list = t->shape == PTO_TRACE_SHAPE_AIC ? s->aic : s->aiv;
-		uint32_t cnt = t->shape == PTO_TRACE_SHAPE_AIC ? s->num_aic : s->num_aiv;
-		uint32_t lane = t->shape == PTO_TRACE_SHAPE_AIC ? 0 : 1;
-
-		/* idle cores first, then pending slots behind latched dispatches */
-		for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
-			for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
-				struct pto_core *c = list[i];
-
-				if (pass == 0 ? !core_idle(c) : !core_takes(rt, c))
-					continue;
-				dispatch_sub(s, c, t, t->next_block, lane, now);
-				t->next_block++;
-				n++;
-			}
+	}
+	list = shape_cores(s, t->shape, &cnt);
+	/* idle cores first, then pending slots behind latched dispatches */
+	for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
+		for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
+			if (pass == 0 ? !core_idle(list[i]) : !core_takes(rt, list[i]))
+				continue;
+			dispatch_unit(s, t, list[i]->id, now);
+			n++;
 		}
 	}
 	return n;
@@ -681,7 +665,7 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 				 * room); a task we could not place at all waits for a FIN,
 				 * and notifying ourselves would keep us from ever sleeping.
 				 */
-				push_global(s, t);
+				pto__task_push_ready(s->rt, t, false);
 				if (d && s->rt->num_sched > 1)
 					pto__sched_kick(s->rt);
 				break;

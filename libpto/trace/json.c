@@ -329,12 +329,52 @@ static int parse_literal(struct parser *ps, const char *word)
 
 static int parse_value(struct parser *ps, struct pto__json **out);
 
+/* A member name (skipping space before it) and its ':'. */
+static int parse_member_name(struct parser *ps, const char **key)
+{
+	uint32_t key_len;
+	char b[8];
+	int rc;
+
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return fail(ps, "unexpected end of input in object");
+	if (*ps->p != '"')
+		return fail(ps, "expected a member name, got %s", show_char(*ps->p, b));
+	rc = parse_string(ps, key, &key_len);
+	if (rc)
+		return rc;
+	skip_ws(ps);
+	if (ps->p >= ps->end || *ps->p != ':')
+		return fail(ps, "expected ':' after member name \"%s\"", *key);
+	ps->p++;
+	return 0;
+}
+
+/* After an element of a container closed by @close: 1 past a ',', 0 past @close, or a failure. */
+static int next_elem(struct parser *ps, char close)
+{
+	char b[8];
+
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return fail(ps, "unexpected end of input in %s", close == '}' ? "object" : "array");
+	if (*ps->p == ',') {
+		ps->p++;
+		return 1;
+	}
+	if (*ps->p == close) {
+		ps->p++;
+		return 0;
+	}
+	return fail(ps, "expected ',' or '%c', got %s", close, show_char(*ps->p, b));
+}
+
 /* At '[' or '{': parse elements (members when @object) up to the matching close. */
 static int parse_container(struct parser *ps, struct pto__json *v, int object)
 {
 	char close = object ? '}' : ']';
 	struct pto__json **link = &v->child;
-	char b[8];
 	int rc;
 
 	if (++ps->depth > JSON_MAX_DEPTH)
@@ -346,24 +386,14 @@ static int parse_container(struct parser *ps, struct pto__json *v, int object)
 		ps->depth--;
 		return 0;
 	}
-	for (;;) {
+	do {
 		const char *key = NULL;
-		uint32_t key_len;
 		struct pto__json *e;
 
-		skip_ws(ps);
 		if (object) {
-			if (ps->p >= ps->end)
-				return fail(ps, "unexpected end of input in object");
-			if (*ps->p != '"')
-				return fail(ps, "expected a member name, got %s", show_char(*ps->p, b));
-			rc = parse_string(ps, &key, &key_len);
+			rc = parse_member_name(ps, &key);
 			if (rc)
 				return rc;
-			skip_ws(ps);
-			if (ps->p >= ps->end || *ps->p != ':')
-				return fail(ps, "expected ':' after member name \"%s\"", key);
-			ps->p++;
 		}
 		rc = parse_value(ps, &e);
 		if (rc)
@@ -372,20 +402,11 @@ static int parse_container(struct parser *ps, struct pto__json *v, int object)
 		*link = e;
 		link = &e->next;
 		v->len++;
-		skip_ws(ps);
-		if (ps->p >= ps->end)
-			return fail(ps, "unexpected end of input in %s", object ? "object" : "array");
-		if (*ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (*ps->p == close) {
-			ps->p++;
-			ps->depth--;
-			return 0;
-		}
-		return fail(ps, "expected ',' or '%c', got %s", close, show_char(*ps->p, b));
-	}
+		rc = next_elem(ps, close);
+	} while (rc > 0);
+	if (!rc)
+		ps->depth--;
+	return rc;
 }
 
 static int parse_value(struct parser *ps, struct pto__json **out)
@@ -472,7 +493,6 @@ int pto__json_parse_stream(const char *buf, size_t len, const char *array_key,
 	struct pto__json_arena a;
 	struct parser ps;
 	int found = 0, rc;
-	char b[8];
 
 	pto__json_arena_init(&a);
 	parser_init(&ps, buf, len, &a, err);
@@ -483,33 +503,19 @@ int pto__json_parse_stream(const char *buf, size_t len, const char *array_key,
 	}
 	ps.p++;
 	ps.depth = 1;
-	for (int first = 1;; first = 0) {
+	skip_ws(&ps);
+	rc = 1;
+	if (ps.p < ps.end && *ps.p == '}') {
+		ps.p++;
+		rc = 0;
+	}
+	while (rc > 0) {
 		const char *key;
-		uint32_t key_len;
 
-		skip_ws(&ps);
-		if (first && ps.p < ps.end && *ps.p == '}') {
-			ps.p++;
-			break;
-		}
-		if (ps.p >= ps.end) {
-			rc = fail(&ps, "unexpected end of input in object");
-			goto out;
-		}
-		if (*ps.p != '"') {
-			rc = fail(&ps, "expected a member name, got %s", show_char(*ps.p, b));
-			goto out;
-		}
 		pto__json_arena_reset(&a);
-		rc = parse_string(&ps, &key, &key_len);
+		rc = parse_member_name(&ps, &key);
 		if (rc)
 			goto out;
-		skip_ws(&ps);
-		if (ps.p >= ps.end || *ps.p != ':') {
-			rc = fail(&ps, "expected ':' after member name \"%s\"", key);
-			goto out;
-		}
-		ps.p++;
 		skip_ws(&ps);
 		if (!strcmp(key, array_key)) {
 			size_t index = 0;
@@ -521,37 +527,28 @@ int pto__json_parse_stream(const char *buf, size_t len, const char *array_key,
 			found = 1;
 			ps.p++;
 			skip_ws(&ps);
+			rc = 1;
 			if (ps.p < ps.end && *ps.p == ']') {
 				ps.p++;
-			} else {
-				for (;;) {
-					struct pto__json *v;
+				rc = 0;
+			}
+			while (rc > 0) {
+				struct pto__json *v;
 
-					pto__json_arena_reset(&a);
-					rc = parse_value(&ps, &v);
+				pto__json_arena_reset(&a);
+				rc = parse_value(&ps, &v);
+				if (rc)
+					goto out;
+				if (elem) {
+					rc = elem(ctx, v, index);
 					if (rc)
 						goto out;
-					if (elem) {
-						rc = elem(ctx, v, index);
-						if (rc)
-							goto out;
-					}
-					index++;
-					skip_ws(&ps);
-					if (ps.p < ps.end && *ps.p == ',') {
-						ps.p++;
-						continue;
-					}
-					if (ps.p < ps.end && *ps.p == ']') {
-						ps.p++;
-						break;
-					}
-					rc = ps.p >= ps.end ? fail(&ps, "unexpected end of input in array")
-						: fail(&ps, "expected ',' or ']', got %s",
-						       show_char(*ps.p, b));
-					goto out;
 				}
+				index++;
+				rc = next_elem(&ps, ']');
 			}
+			if (rc)
+				goto out;
 		} else {
 			struct pto__json *v;
 
@@ -565,19 +562,10 @@ int pto__json_parse_stream(const char *buf, size_t len, const char *array_key,
 					goto out;
 			}
 		}
-		skip_ws(&ps);
-		if (ps.p < ps.end && *ps.p == ',') {
-			ps.p++;
-			continue;
-		}
-		if (ps.p < ps.end && *ps.p == '}') {
-			ps.p++;
-			break;
-		}
-		rc = ps.p >= ps.end ? fail(&ps, "unexpected end of input in object")
-			: fail(&ps, "expected ',' or '}', got %s", show_char(*ps.p, b));
-		goto out;
+		rc = next_elem(&ps, '}');
 	}
+	if (rc)
+		goto out;
 	rc = expect_end(&ps);
 	if (!rc && !found)
 		rc = fail(&ps, "no \"%s\" array in the top-level object", array_key);

@@ -13,8 +13,7 @@ struct pto_trace *pto_trace_alloc(uint32_t task_cap, uint32_t num_schedulers,
 	struct pto_trace *tr;
 	uint64_t disp_cap = 2ull * task_cap, phase_cap = 4ull * task_cap;
 
-	if (task_cap == 0 || num_schedulers == 0 || disp_cap > UINT32_MAX ||
-	    phase_cap > UINT32_MAX) {
+	if (task_cap == 0 || task_cap > PTO_TRACE_MAX_TASKS || num_schedulers == 0) {
 		pto__fail(-EINVAL, "trace: bad capacity %u for %u schedulers", task_cap,
 			  num_schedulers);
 		return NULL;
@@ -104,11 +103,6 @@ uint64_t pto_trace_dropped(const struct pto_trace *tr)
 	for (uint32_t i = 0; i < tr->num_schedulers; i++)
 		n += tr->sched[i].dropped;
 	return n;
-}
-
-struct pto_trace_task *pto_trace_task_at(struct pto_trace *tr, uint32_t idx)
-{
-	return idx < tr->cap_tasks ? &tr->tasks[idx] : NULL;
 }
 
 struct pto_trace_task *pto_trace_task_begin(struct pto_trace *tr, uint32_t idx)

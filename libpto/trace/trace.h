@@ -195,12 +195,16 @@ struct pto_trace {
 	const char *const *kernel_names;
 };
 
+/* Most task records a trace holds: its phase buffers (4 per task) count in 32 bits. */
+#define PTO_TRACE_MAX_TASKS	(UINT32_MAX / 4)
+
 /*
  * pto_trace_alloc() - preallocate a trace for a run.
  * @task_cap: task records; dispatch records per scheduler and fanin ids are
  *	sized from it (each 2 * @task_cap), phases 4 * @task_cap per thread.
  * @wiring: record a wiring thread's phases too.
- * Return: the trace or NULL (-ENOMEM, message recorded).
+ * Return: the trace or NULL (message recorded: a @task_cap of 0 or above
+ *	%PTO_TRACE_MAX_TASKS, or out of memory).
  */
 struct pto_trace *pto_trace_alloc(uint32_t task_cap, uint32_t num_schedulers,
 				  uint32_t num_clusters, bool wiring);
@@ -222,7 +226,12 @@ static inline int pto_trace_on(const struct pto_trace *tr)
  * a drop) when @idx is beyond the capacity, and every later call takes that
  * NULL.
  */
-struct pto_trace_task *pto_trace_task_at(struct pto_trace *tr, uint32_t idx);
+/* The record of the @idx-th task; NULL when not tracing or beyond the capacity. */
+static inline struct pto_trace_task *pto_trace_task_at(struct pto_trace *tr, uint32_t idx)
+{
+	return pto_trace_on(tr) && idx < tr->cap_tasks ? &tr->tasks[idx] : NULL;
+}
+
 struct pto_trace_task *pto_trace_task_begin(struct pto_trace *tr, uint32_t idx);
 /* Append @n producer ids for @rec (drops them, counted, when full). */
 void pto_trace_task_fanin(struct pto_trace *tr, struct pto_trace_task *rec,

@@ -197,6 +197,13 @@ static void jw_key(struct jw *w, const char *key)
 	jw_raw(w, "\":", 2);
 }
 
+/* ,"key":v */
+static void jw_kv_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	jw_u64(w, v);
+}
+
 /* Chrome lanes. */
 #define PID_HOST		1
 #define PID_DEVICE		2
@@ -286,10 +293,8 @@ static void kernel_name(const struct pto_trace *tr, uint32_t kernel, char *buf, 
 /* One timestamp member, omitted when the event did not happen (0). */
 static void ts_member(struct jw *w, const char *key, uint64_t t)
 {
-	if (!t)
-		return;
-	jw_key(w, key);
-	jw_u64(w, rel(w, t));
+	if (t)
+		jw_kv_u64(w, key, rel(w, t));
 }
 
 static void dispatch_event(struct jw *w, const struct pto_trace *tr,
@@ -318,23 +323,16 @@ static void dispatch_event(struct jw *w, const struct pto_trace *tr,
 	jw_i64(w, d->task_id);
 	jw_key(w, "kernel");
 	jw_qstr(w, name);
-	jw_key(w, "kernel_id");
-	jw_u64(w, d->kernel);
-	jw_key(w, "ring");
-	jw_u64(w, task ? task->ring : (uint64_t)d->task_id >> 32);
-	jw_key(w, "block");
-	jw_u64(w, d->block_idx);
-	jw_key(w, "lane");
-	jw_u64(w, d->sub_block_id);
-	jw_key(w, "core");
-	jw_u64(w, d->core);
-	jw_key(w, "sched");
-	jw_u64(w, d->sched);
+	jw_kv_u64(w, "kernel_id", d->kernel);
+	jw_kv_u64(w, "ring", task ? task->ring : (uint64_t)d->task_id >> 32);
+	jw_kv_u64(w, "block", d->block_idx);
+	jw_kv_u64(w, "lane", d->sub_block_id);
+	jw_kv_u64(w, "core", d->core);
+	jw_kv_u64(w, "sched", d->sched);
 	jw_key(w, "status");
 	jw_i64(w, d->status);
 	if (task) {
-		jw_key(w, "blocks");
-		jw_u64(w, task->block_num ? task->block_num : 1);
+		jw_kv_u64(w, "blocks", task->block_num ? task->block_num : 1);
 		jw_key(w, "deps");
 		jw_raw(w, "[", 1);
 		for (uint32_t i = 0; i < task->num_fanin; i++) {
@@ -514,18 +512,12 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 
 	jw_str(w, "\n],\n\"otherData\":{\"producer\":\"libpto\",\"format\":1,\"tasks\":");
 	jw_u64(w, tr->num_tasks);
-	jw_key(w, "dispatches");
-	jw_u64(w, dispatches);
-	jw_key(w, "clusters");
-	jw_u64(w, tr->num_clusters);
-	jw_key(w, "cores");
-	jw_u64(w, cores);
-	jw_key(w, "schedulers");
-	jw_u64(w, tr->num_schedulers);
-	jw_key(w, "elapsed_ns");
-	jw_u64(w, tr->t_end > tr->t_begin ? tr->t_end - tr->t_begin : 0);
-	jw_key(w, "dropped_records");
-	jw_u64(w, pto_trace_dropped(tr));
+	jw_kv_u64(w, "dispatches", dispatches);
+	jw_kv_u64(w, "clusters", tr->num_clusters);
+	jw_kv_u64(w, "cores", cores);
+	jw_kv_u64(w, "schedulers", tr->num_schedulers);
+	jw_kv_u64(w, "elapsed_ns", tr->t_end > tr->t_begin ? tr->t_end - tr->t_begin : 0);
+	jw_kv_u64(w, "dropped_records", pto_trace_dropped(tr));
 	jw_str(w, "}}\n");
 	jw_flush(w);
 

@@ -96,10 +96,11 @@ static bool wire_one(struct pto_runtime *rt, struct pto_task *t, uint32_t ops)
 
 		/* handed over in submit order, per ring */
 		rt->rings[t->ring].wire_top = t->local + 1;
-		/* the orchestrator left the candidate producers in t->fanin */
-		add = pto__task_wire(rt, t, t->fanin, t->num_fanin, &dep_top);
+		/* before wiring drops the producers that retired since the submit */
 		if (tr)
 			pto_trace_task_fanin(rt->trace, tr, t->fanin, t->num_fanin);
+		/* the orchestrator left the candidate producers in t->fanin */
+		add = pto__task_wire(rt, t, t->fanin, t->num_fanin, &dep_top);
 	}
 	if (ops & PTO_WIRE_PUBLISH) {
 		add++;	/* the redundant fanin that kept t unready while it was wired */

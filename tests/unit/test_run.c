@@ -401,6 +401,134 @@ static void test_orch_fn_error(void **state)
 }
 
 
+/* --- error returns of the runtime calls themselves ------------------------------- */
+
+struct misuse_arg {
+	int run_ret, reg_ret;
+	bool run_msg, reg_msg;
+};
+
+static int orch_misuse(struct pto_runtime *rt, void *p)
+{
+	struct misuse_arg *ma = p;
+
+	ma->run_ret = pto_run(rt, orch_misuse, p);
+	ma->run_msg = strstr(pto_last_error(), "already running") != NULL;
+	ma->reg_ret = pto_register_kernel(rt, K_NOP_AIC, PTO2_CORE_AIC, rt_k_nop, "x");
+	ma->reg_msg = strstr(pto_last_error(), "not inside pto_run()") != NULL;
+	return 0;
+}
+
+static int orch_scope_left_open(struct pto_runtime *rt, void *p)
+{
+	(void)p;
+	return pto_scope_begin(rt, PTO_SCOPE_AUTO);
+}
+
+static void test_run_misuse(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct misuse_arg ma = { 0 };
+	struct pto_sim *sim;
+
+	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	/* refused calls from inside a run do not fail the run */
+	assert_int_equal(pto_run(rt, orch_misuse, &ma), 0);
+	assert_int_equal(ma.run_ret, -EBUSY);
+	assert_true(ma.run_msg);
+	assert_int_equal(ma.reg_ret, -EBUSY);
+	assert_true(ma.reg_msg);
+	assert_int_equal(pto_run(rt, orch_scope_left_open, NULL), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "1 scope(s) still open"));
+	/* the runtime runs again */
+	assert_int_equal(pto_run(rt, orch_misuse, &ma), 0);
+	/* a device whose cores load their own kernels (hardware) takes none from the host */
+	sim = dev->sim;
+	dev->sim = NULL;
+	assert_int_equal(pto_register_kernel(rt, K_NOP_AIC, PTO2_CORE_AIC, rt_k_nop, "x"),
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(pto_last_error(), "load kernels themselves"));
+	dev->sim = sim;
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+#define EXPECT_CREATE_FAILS(assign, needle) do {					\
+	struct pto_runtime_config bad = cfg;						\
+	struct pto_runtime *none = (struct pto_runtime *)&bad;				\
+	bad.assign;									\
+	assert_int_equal(pto_runtime_create(dev, &bad, &none), -EINVAL);		\
+	assert_null(none);								\
+	if (!strstr(pto_last_error(), (needle)))					\
+		fail_msg("message '%s' lacks '%s'", pto_last_error(), (needle));	\
+} while (0)
+
+static void test_config_errors(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	const char *saved = getenv("PTO_SCHEDULERS");
+	char *keep = saved ? strdup(saved) : NULL;
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	EXPECT_CREATE_FAILS(core_timeout_ms = 0, "core_timeout_ms");
+	EXPECT_CREATE_FAILS(trace_records = PTO_TRACE_MAX_TASKS + 1, "trace_records");
+	setenv("PTO_SCHEDULERS", "65", 1);
+	assert_int_equal(pto_runtime_config_init(&cfg), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "PTO_SCHEDULERS"));
+	if (keep)
+		setenv("PTO_SCHEDULERS", keep, 1);
+	else
+		unsetenv("PTO_SCHEDULERS");
+	free(keep);
+	pto_device_close(dev);
+}
+
+static void *last_error_of_new_thread(void *p)
+{
+	*(bool *)p = pto_last_error()[0] == '\0';
+	return NULL;
+}
+
+static void test_status_strings(void **state)
+{
+	static const int codes[] = {
+		PTO_E_SCOPE_DEADLOCK, PTO_E_RING_STALL, PTO_E_KERNEL_FAILED, PTO_E_CORE_HANG,
+		PTO_E_SYNC_START, PTO_E_DEP_POOL, PTO_E_ABORTED, PTO_E_MANUAL_SCOPE,
+		PTO_E_TENSOR_WAIT, PTO_E_NO_KERNEL,
+	};
+	const size_t n = sizeof(codes) / sizeof(codes[0]);
+	struct pto_run_stats st;
+	bool empty = false;
+	pthread_t th;
+
+	(void)state;
+	assert_string_equal(pto_strerror(PTO_OK), "success");
+	for (size_t i = 0; i < n; i++) {
+		const char *m = pto_strerror(codes[i]);
+
+		assert_string_not_equal(m, "unknown status");
+		assert_string_not_equal(m, strerror(-codes[i]));
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(m, pto_strerror(codes[j]));
+	}
+	assert_string_equal(pto_strerror(-ENOENT), strerror(ENOENT));
+	assert_string_equal(pto_strerror(1), "unknown status");
+	assert_string_equal(pto_strerror(-4096), "unknown status");
+	/* the message is per thread: a fresh thread has none */
+	assert_int_equal(pto_run_stats(NULL, &st), -EINVAL);
+	assert_string_equal(pto_last_error(), "pto_run_stats: NULL runtime");
+	assert_int_equal(pthread_create(&th, NULL, last_error_of_new_thread, &empty), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(empty);
+	assert_string_equal(pto_last_error(), "pto_run_stats: NULL runtime");
+}
+
 /* --- blocking reads that cannot finish ---------------------------------------------- */
 
 struct read_arg {
@@ -609,6 +737,9 @@ int main(void)
 		RT_TEST_WIRING(test_kernel_failure_then_rerun),
 		RT_TEST_WIRING(test_core_hang_then_rerun),
 		RT_TEST_WIRING(test_orch_fn_error),
+		RT_TEST_WIRING(test_run_misuse),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_status_strings),
 		RT_TEST_WIRING(test_tensor_wait_failures),
 		RT_TEST_WIRING(test_explicit_tensor_wait),
 		RT_TEST_WIRING(test_trace_records),

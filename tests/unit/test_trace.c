@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "rt_test_util.h"
 #include "libpto/trace/json.h"
 #include "libpto/trace/trace.h"
 #include "libpto/trace/trace_json.h"
@@ -138,6 +139,9 @@ static struct pto_trace *build_trace(void)
 	int64_t fan1[] = { 0 }, fan2[] = { 0, 1 };
 
 	assert_non_null(tr);
+	/* the phase buffers (4 per task) must count in 32 bits */
+	assert_null(pto_trace_alloc(PTO_TRACE_MAX_TASKS + 1, 2, 2, false));
+	assert_non_null(strstr(pto_last_error(), "bad capacity"));
 	tr->t_begin = T0;
 	tr->t_end = T0 + 100000;
 	tr->kernel_names = names;
@@ -389,6 +393,25 @@ static void reader_errors(void **state)
 	assert_int_equal(pto__json_parse_stream("{\"traceEvents\":{}}", 18, "traceEvents", NULL,
 						NULL, NULL, &err), -EINVAL);
 	assert_string_equal(err.msg, "\"traceEvents\" is not an array");
+	/* and the separators between its members and the array's elements */
+	static const struct {
+		const char *text, *msg;
+	} bad_stream[] = {
+		{ "{\"a\":1", "unexpected end of input in object" },
+		{ "{\"a\":1,}", "expected a member name, got '}'" },
+		{ "{\"a\" 1}", "expected ':' after member name \"a\"" },
+		{ "{\"a\":1 \"b\":2}", "expected ',' or '}', got '\"'" },
+		{ "{\"traceEvents\":[1", "unexpected end of input in array" },
+		{ "{\"traceEvents\":[1 2]}", "expected ',' or ']', got '2'" },
+	};
+	for (size_t i = 0; i < sizeof(bad_stream) / sizeof(bad_stream[0]); i++) {
+		const char *t = bad_stream[i].text;
+
+		assert_int_equal(pto__json_parse_stream(t, strlen(t), "traceEvents", NULL, NULL,
+							NULL, &err), -EINVAL);
+		if (strcmp(err.msg, bad_stream[i].msg))
+			fail_msg("%s: got \"%s\", want \"%s\"", t, err.msg, bad_stream[i].msg);
+	}
 	pto__json_arena_free(&a);
 }
 
@@ -463,26 +486,18 @@ static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t flags, uint3
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
 
-	assert_int_equal(pto_runtime_config_init(&cfg), 0);
-	cfg.flags |= flags | PTO_RT_QUIET;
+	rt_test_config(&cfg, 256);
+	cfg.flags |= flags;
 	cfg.wiring = wiring;
 	cfg.trace_records = 4096;
-	for (int r = 0; r < PTO_NUM_RINGS; r++) {
-		cfg.task_window[r] = 256;
-		cfg.heap_size[r] = 1 << 20;
-		cfg.dep_pool[r] = 256;
-	}
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	assert_int_equal(pto_register_kernel(rt, 0, PTO2_CORE_AIV, k_noop, "noop"), 0);
 	return rt;
 }
 
-/* export_real_run's state: 0 = wiring inline, 1 = wiring thread */
-static const uint32_t wiring_modes[2] = { 0, 1 };
-
 static void export_real_run(void **state)
 {
-	uint32_t wiring = *(const uint32_t *)*state;
+	uint32_t wiring = rt_test_wiring(state);
 	struct pto_device *dev;
 	struct pto_runtime *rt;
 	struct pto_run_stats st;
@@ -505,6 +520,9 @@ static void export_real_run(void **state)
 	assert_int_equal(pto_trace_write(rt, NULL), -EINVAL);
 	assert_string_equal(pto_last_error(), "pto_trace_write: path is NULL or empty");
 	assert_int_equal(pto_trace_write(rt, ""), -EINVAL);
+	/* the file's own errors come back through the public call */
+	assert_int_equal(pto_trace_write(rt, "/nonexistent-dir/t.json"), -ENOENT);
+	assert_non_null(strstr(pto_last_error(), "/nonexistent-dir/t.json"));
 	assert_int_equal(pto_trace_write(rt, path), 0);
 	doc_load(&d, path);
 
@@ -633,10 +651,7 @@ int main(void)
 		cmocka_unit_test(write_errors),
 		cmocka_unit_test(write_disk_full),
 		cmocka_unit_test(read_file_errors),
-		{ "export_real_run (wiring inline)", export_real_run, NULL, NULL,
-		  (void *)&wiring_modes[0] },
-		{ "export_real_run (wiring thread)", export_real_run, NULL, NULL,
-		  (void *)&wiring_modes[1] },
+		RT_TEST_WIRING(export_real_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,7 +127,8 @@ enum pto_dep_mode {
  * @core_timeout_ms: a task a core does not finish within this time fails
  *	the run with %PTO_E_CORE_HANG naming core, task and kernel.
  * @flags: PTO_RT_*.
- * @trace_records: per-run trace capacity in task records (0 = default).
+ * @trace_records: per-run trace capacity in task records (0 = default,
+ *	at most 2^30 - 1).
  */
 struct pto_runtime_config {
 	uint32_t task_window[PTO_NUM_RINGS];
@@ -187,7 +188,8 @@ void pto_runtime_destroy(struct pto_runtime *rt);
  * @fn: the kernel.
  * @name: for traces and error messages (copied; NULL = "kernel<id>").
  *
- * Return: 0, or -EINVAL for a bad id, type or NULL @fn, -EBUSY inside a run.
+ * Return: 0, or -EINVAL for a bad id, type or NULL @fn, -EBUSY inside a run,
+ * -ENOMEM, -EOPNOTSUPP on a device whose cores load their kernels themselves.
  */
 int pto_register_kernel(struct pto_runtime *rt, uint32_t id, enum pto2_core_type core_type,
 			pto_kernel_fn fn, const char *name);
@@ -211,8 +213,10 @@ typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
  * Return: 0 once every task retired; otherwise the first error of the run
  * (a failing kernel, a hung core, a stalled ring, a misuse inside @fn, or
  * @fn's own negative return), with pto_last_error() naming the task,
- * kernel, core or ring.  Every core is stopped either way and the runtime
- * can run again.
+ * kernel, core or ring (-EINVAL when @fn returned with a scope still
+ * open).  Every core is stopped either way and the runtime can run again.
+ * Before the run starts: -EINVAL for NULL arguments, -EBUSY from inside a
+ * run of @rt, -ENOMEM when the trace buffers do not fit.
  */
 int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg);
 
