@@ -1072,7 +1072,6 @@ static bool task_settled(struct pto_runtime *rt, int64_t id, bool write)
 	return done;
 }
 
-/* Wait until every task in dep_scratch settled (see task_settled()), or fail. */
 /*
  * Wait until every task in dep_scratch settled (see task_settled()) and at
  * least @barrier tasks completed, or fail.
