@@ -178,6 +178,13 @@ static uint64_t ring_alive(struct pto_ring *r)
 	return reg_load_acquire(&r->ctl->last_task_alive);
 }
 
+/* Lookups may find entries of any ring: hide the retired ones first. */
+static void tm_hide_retired(struct pto_runtime *rt)
+{
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		pto_tm_set_alive(&rt->tm, (uint32_t)r, ring_alive(&rt->rings[r]), 0);
+}
+
 /* -1: never submitted (this run); 0: retired; 1: alive. */
 static int task_liveness(struct pto_runtime *rt, int64_t id)
 {
@@ -668,9 +675,8 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		if (live && scratch_add(rt, args->deps[i]))
 			lc.err = -ENOMEM;
 	}
-	/* lookups may find entries of any ring: hide the retired ones first */
-	for (int r2 = 0; track && r2 < PTO_NUM_RINGS; r2++)
-		pto_tm_set_alive(&rt->tm, (uint32_t)r2, ring_alive(&rt->rings[r2]), 0);
+	if (track)
+		tm_hide_retired(rt);
 	{
 		uint64_t tl = t0 ? pto_now_ns() : 0;
 
@@ -1152,10 +1158,10 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	rt->num_dep_scratch = 0;
 	if (t->owner >= 0 && scratch_add(rt, t->owner))
 		lc.err = -ENOMEM;
-	for (int r = 0; r < PTO_NUM_RINGS; r++)
-		pto_tm_set_alive(&rt->tm, (uint32_t)r, ring_alive(&rt->rings[r]), 0);
-	if (!(t->flags & PTO_TENSOR_MANUAL_DEP) && rt->cfg.dep_mode == PTO_DEPS_AUTO)
+	if (!(t->flags & PTO_TENSOR_MANUAL_DEP) && rt->cfg.dep_mode == PTO_DEPS_AUTO) {
+		tm_hide_retired(rt);
 		pto_tm_lookup(&rt->tm, t, 0, lookup_cb, &lc);
+	}
 	if (lc.err)
 		return orch_fail(rt, -ENOMEM, "%s: dependency list", fn);
 	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
