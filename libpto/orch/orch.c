@@ -989,11 +989,12 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 	struct pto_ring *r;
 	struct pto_dep_node *fin, *fout;
 	uint64_t la;
-	int live, ret = pto__orch_check(rt, "pto_add_dependency");
+	int live, clive, ret = pto__orch_check(rt, "pto_add_dependency");
 
 	if (ret)
 		return ret;
-	if (task_liveness(rt, consumer) < 0)
+	clive = task_liveness(rt, consumer);
+	if (clive < 0)
 		return orch_fail(rt, -EINVAL, "pto_add_dependency: consumer %" PRId64 " was never "
 				 "submitted", consumer);
 	live = task_liveness(rt, producer);
@@ -1007,7 +1008,7 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: only inside a manual "
 				 "scope (or in explicit dependency mode)");
 	c = pto__task_slot(rt, consumer);
-	if (task_liveness(rt, consumer) == 0 || c->id != consumer || c->published ||
+	if (clive == 0 || c->id != consumer || c->published ||
 	    c->scope_depth != rt->depth - 1)
 		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: consumer %" PRId64
 				 " is not an unpublished task of the current scope", consumer);
