@@ -25,6 +25,21 @@ static const char *const state_names[] = { "pending", "completed", "consumed" };
 
 /* --- setup -------------------------------------------------------------------- */
 
+/*
+ * Zeroed task slots at their declared 64-byte alignment: calloc() promises
+ * only 16, which would put a slot's atomic half on a line shared with the
+ * orchestrator-written half, and break the wiring queue's use of the low
+ * bits of a task pointer.
+ */
+static struct pto_task *slots_alloc(uint32_t n)
+{
+	void *p;
+
+	if (posix_memalign(&p, _Alignof(struct pto_task), (size_t)n * sizeof(struct pto_task)))
+		return NULL;
+	return memset(p, 0, (size_t)n * sizeof(struct pto_task));
+}
+
 int pto__orch_setup(struct pto_runtime *rt)
 {
 	uint64_t hdr_bytes = (sizeof(struct pto2_ring_header) + RING_AREA_ALIGN - 1) &
@@ -55,7 +70,7 @@ int pto__orch_setup(struct pto_runtime *rt)
 					  rt->cfg.heap_size[r], rt->cfg.dep_pool[r]);
 		if (ret)
 			return ret;
-		ring->slots = calloc(rt->cfg.task_window[r], sizeof(*ring->slots));
+		ring->slots = slots_alloc(rt->cfg.task_window[r]);
 		ring->deps = calloc(rt->cfg.dep_pool[r], sizeof(*ring->deps));
 		if (rt->cfg.dep_mode == PTO_DEPS_AUTO)
 			ring->ancestry = calloc(rt->cfg.task_window[r], sizeof(*ring->ancestry));
