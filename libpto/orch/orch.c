@@ -926,7 +926,7 @@ int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode)
 	return 0;
 }
 
-/* Release the redundant fanin of every unpublished task of the innermost scope. */
+/* Inline wiring: release the redundant fanin of every unpublished task of the innermost scope. */
 static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 {
 	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++) {
@@ -937,12 +937,6 @@ static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 			continue;
 		t->published = true;
 		rt->published++;
-		if (rt->wiring_on) {
-			/* after the task's link entry: the queue is FIFO */
-			if (pto__wiring_push(rt, t, PTO_WIRE_PUBLISH))
-				return;
-			continue;
-		}
 		if (pto_trace_on(rt->trace)) {
 			tr = pto_trace_task_at(rt->trace, t->trace_idx);
 			if (tr)
@@ -956,6 +950,29 @@ static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 	}
 }
 
+/*
+ * With a wiring thread, publish and release the innermost scope's tasks
+ * there, after their link entries (the queue is FIFO).  Released here, a
+ * completed producer could be consumed and retired while a consumer of the
+ * same scope still waits in the queue to take its reference, and the
+ * producer's heap block (its outputs, which that consumer reads) be reused.
+ */
+static void scope_hand_over(struct pto_runtime *rt, const struct pto_scope *s)
+{
+	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++) {
+		struct pto_task *t = rt->scope_tasks[i];
+		uint32_t ops = PTO_WIRE_RELEASE;
+
+		if (!t->published) {
+			t->published = true;
+			rt->published++;
+			ops |= PTO_WIRE_PUBLISH;
+		}
+		if (pto__wiring_push(rt, t, ops))
+			return;
+	}
+}
+
 /* Release the innermost scope's reference on each of its tasks. */
 void pto__scope_close(struct pto_runtime *rt)
 {
@@ -963,11 +980,15 @@ void pto__scope_close(struct pto_runtime *rt)
 	uint64_t t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0;
 	uint32_t n = rt->num_scope_tasks - s->first;
 
-	scope_publish(rt, s);
+	if (rt->wiring_on) {
+		scope_hand_over(rt, s);
+	} else {
+		scope_publish(rt, s);
+		for (uint32_t i = s->first; i < rt->num_scope_tasks; i++)
+			pto__task_release(rt, rt->scope_tasks[i]);
+	}
 	if (rt->manual_depth == rt->depth)
 		rt->manual_depth = 0;
-	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++)
-		pto__task_release(rt, rt->scope_tasks[i]);
 	rt->rings[s->ring].open_tasks -= n;
 	rt->num_scope_tasks = s->first;
 	rt->depth--;
