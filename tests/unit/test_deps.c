@@ -6,8 +6,6 @@
  * alive, MANUAL scopes (boundary edges, pto_add_dependency, publish at
  * scope end) and the explicit-only dependency mode.
  */
-#include <sched.h>
-
 #include "rt_test_util.h"
 
 #include "libpto/runtime/rt_impl.h"
@@ -44,19 +42,6 @@ static int64_t sub1(struct pto_runtime *rt, struct pto_tensor *t, enum pto_arg_k
 	id = pto_submit_aiv(rt, K_NOP_AIV, &a);
 	assert_true(id >= 0);
 	return id;
-}
-
-/*
- * End of an orchestration whose trace is checked edge by edge.  The run's
- * end releases the root scope's references, so a completed producer may be
- * consumed while the wiring thread still holds a consumer's handover: it is
- * then a satisfied dependency, not an edge.  Wait until every task is linked.
- */
-static int wired_all(struct pto_runtime *rt)
-{
-	while (!pto__wiring_caught_up(rt))
-		sched_yield();
-	return 0;
 }
 
 static int orch_kinds(struct pto_runtime *rt, void *p)
@@ -97,7 +82,7 @@ static int orch_kinds(struct pto_runtime *rt, void *p)
 	id[14] = sub1(rt, NULL, PTO_ARG_INPUT, id[2]);		/* explicit -> R2 */
 	/* OUTPUT is not a tracked writer: a reader of cr's region finds only the creator */
 	id[15] = sub1(rt, &cr, PTO_ARG_INPUT, -1);		/* -> P */
-	return wired_all(rt);
+	return 0;
 }
 
 static void expect_fanin(const struct pto_trace *tr, uint32_t idx, const int64_t *want,
@@ -196,7 +181,7 @@ static int orch_overwrite(struct pto_runtime *rt, void *p)
 	/* covers only half of id3's region: id3's entry stays */
 	id[5] = sub1(rt, &top, PTO_ARG_OUTPUT_EXISTING, id[4]);
 	id[6] = sub1(rt, &x, PTO_ARG_INPUT, -1);		/* -> id5, id3 */
-	return wired_all(rt);
+	return 0;
 }
 
 /* Overwrite x, also writing y (INOUT): y chains the writers. */
@@ -227,7 +212,7 @@ static int orch_overwrite_far(struct pto_runtime *rt, void *p)
 		sub1(rt, &y, PTO_ARG_INOUT, -1);
 	c->id[1] = sub_xy(rt, &x, &y);
 	c->id[2] = sub1(rt, &x, PTO_ARG_INPUT, -1);
-	return wired_all(rt);
+	return 0;
 }
 
 /*
