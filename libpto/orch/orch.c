@@ -25,6 +25,21 @@ static const char *const state_names[] = { "pending", "completed", "consumed" };
 
 /* --- setup -------------------------------------------------------------------- */
 
+/*
+ * Zeroed task slots at their declared 64-byte alignment: calloc() promises
+ * only 16, which would put a slot's atomic half on a line shared with the
+ * orchestrator-written half, and break the wiring queue's use of the low
+ * bits of a task pointer.
+ */
+static struct pto_task *slots_alloc(uint32_t n)
+{
+	void *p;
+
+	if (posix_memalign(&p, _Alignof(struct pto_task), (size_t)n * sizeof(struct pto_task)))
+		return NULL;
+	return memset(p, 0, (size_t)n * sizeof(struct pto_task));
+}
+
 int pto__orch_setup(struct pto_runtime *rt)
 {
 	uint64_t hdr_bytes = (sizeof(struct pto2_ring_header) + RING_AREA_ALIGN - 1) &
@@ -55,7 +70,7 @@ int pto__orch_setup(struct pto_runtime *rt)
 					  rt->cfg.heap_size[r], rt->cfg.dep_pool[r]);
 		if (ret)
 			return ret;
-		ring->slots = calloc(rt->cfg.task_window[r], sizeof(*ring->slots));
+		ring->slots = slots_alloc(rt->cfg.task_window[r]);
 		ring->deps = calloc(rt->cfg.dep_pool[r], sizeof(*ring->deps));
 		if (rt->cfg.dep_mode == PTO_DEPS_AUTO)
 			ring->ancestry = calloc(rt->cfg.task_window[r], sizeof(*ring->ancestry));
@@ -176,6 +191,13 @@ static uint64_t ring_alive(struct pto_ring *r)
 {
 	/* pairs with the seq_cst store in pto__ring_publish() after the slot reset */
 	return reg_load_acquire(&r->ctl->last_task_alive);
+}
+
+/* Lookups may find entries of any ring: hide the retired ones first. */
+static void tm_hide_retired(struct pto_runtime *rt)
+{
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		pto_tm_set_alive(&rt->tm, (uint32_t)r, ring_alive(&rt->rings[r]), 0);
 }
 
 /* -1: never submitted (this run); 0: retired; 1: alive. */
@@ -668,9 +690,8 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		if (live && scratch_add(rt, args->deps[i]))
 			lc.err = -ENOMEM;
 	}
-	/* lookups may find entries of any ring: hide the retired ones first */
-	for (int r2 = 0; track && r2 < PTO_NUM_RINGS; r2++)
-		pto_tm_set_alive(&rt->tm, (uint32_t)r2, ring_alive(&rt->rings[r2]), 0);
+	if (track)
+		tm_hide_retired(rt);
 	{
 		uint64_t tl = t0 ? pto_now_ns() : 0;
 
@@ -905,7 +926,7 @@ int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode)
 	return 0;
 }
 
-/* Release the redundant fanin of every unpublished task of the innermost scope. */
+/* Inline wiring: release the redundant fanin of every unpublished task of the innermost scope. */
 static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 {
 	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++) {
@@ -916,12 +937,6 @@ static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 			continue;
 		t->published = true;
 		rt->published++;
-		if (rt->wiring_on) {
-			/* after the task's link entry: the queue is FIFO */
-			if (pto__wiring_push(rt, t, PTO_WIRE_PUBLISH))
-				return;
-			continue;
-		}
 		if (pto_trace_on(rt->trace)) {
 			tr = pto_trace_task_at(rt->trace, t->trace_idx);
 			if (tr)
@@ -935,6 +950,29 @@ static void scope_publish(struct pto_runtime *rt, const struct pto_scope *s)
 	}
 }
 
+/*
+ * With a wiring thread, publish and release the innermost scope's tasks
+ * there, after their link entries (the queue is FIFO).  Released here, a
+ * completed producer could be consumed and retired while a consumer of the
+ * same scope still waits in the queue to take its reference, and the
+ * producer's heap block (its outputs, which that consumer reads) be reused.
+ */
+static void scope_hand_over(struct pto_runtime *rt, const struct pto_scope *s)
+{
+	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++) {
+		struct pto_task *t = rt->scope_tasks[i];
+		uint32_t ops = PTO_WIRE_RELEASE;
+
+		if (!t->published) {
+			t->published = true;
+			rt->published++;
+			ops |= PTO_WIRE_PUBLISH;
+		}
+		if (pto__wiring_push(rt, t, ops))
+			return;
+	}
+}
+
 /* Release the innermost scope's reference on each of its tasks. */
 void pto__scope_close(struct pto_runtime *rt)
 {
@@ -942,11 +980,15 @@ void pto__scope_close(struct pto_runtime *rt)
 	uint64_t t0 = pto_trace_on(rt->trace) ? pto_now_ns() : 0;
 	uint32_t n = rt->num_scope_tasks - s->first;
 
-	scope_publish(rt, s);
+	if (rt->wiring_on) {
+		scope_hand_over(rt, s);
+	} else {
+		scope_publish(rt, s);
+		for (uint32_t i = s->first; i < rt->num_scope_tasks; i++)
+			pto__task_release(rt, rt->scope_tasks[i]);
+	}
 	if (rt->manual_depth == rt->depth)
 		rt->manual_depth = 0;
-	for (uint32_t i = s->first; i < rt->num_scope_tasks; i++)
-		pto__task_release(rt, rt->scope_tasks[i]);
 	rt->rings[s->ring].open_tasks -= n;
 	rt->num_scope_tasks = s->first;
 	rt->depth--;
@@ -983,11 +1025,12 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 	struct pto_ring *r;
 	struct pto_dep_node *fin, *fout;
 	uint64_t la;
-	int live, ret = pto__orch_check(rt, "pto_add_dependency");
+	int live, clive, ret = pto__orch_check(rt, "pto_add_dependency");
 
 	if (ret)
 		return ret;
-	if (task_liveness(rt, consumer) < 0)
+	clive = task_liveness(rt, consumer);
+	if (clive < 0)
 		return orch_fail(rt, -EINVAL, "pto_add_dependency: consumer %" PRId64 " was never "
 				 "submitted", consumer);
 	live = task_liveness(rt, producer);
@@ -1001,7 +1044,7 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: only inside a manual "
 				 "scope (or in explicit dependency mode)");
 	c = pto__task_slot(rt, consumer);
-	if (task_liveness(rt, consumer) == 0 || c->id != consumer || c->published ||
+	if (clive == 0 || c->id != consumer || c->published ||
 	    c->scope_depth != rt->depth - 1)
 		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: consumer %" PRId64
 				 " is not an unpublished task of the current scope", consumer);
@@ -1072,7 +1115,6 @@ static bool task_settled(struct pto_runtime *rt, int64_t id, bool write)
 	return done;
 }
 
-/* Wait until every task in dep_scratch settled (see task_settled()), or fail. */
 /*
  * Wait until every task in dep_scratch settled (see task_settled()) and at
  * least @barrier tasks completed, or fail.
@@ -1153,10 +1195,10 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	rt->num_dep_scratch = 0;
 	if (t->owner >= 0 && scratch_add(rt, t->owner))
 		lc.err = -ENOMEM;
-	for (int r = 0; r < PTO_NUM_RINGS; r++)
-		pto_tm_set_alive(&rt->tm, (uint32_t)r, ring_alive(&rt->rings[r]), 0);
-	if (!(t->flags & PTO_TENSOR_MANUAL_DEP) && rt->cfg.dep_mode == PTO_DEPS_AUTO)
+	if (!(t->flags & PTO_TENSOR_MANUAL_DEP) && rt->cfg.dep_mode == PTO_DEPS_AUTO) {
+		tm_hide_retired(rt);
 		pto_tm_lookup(&rt->tm, t, 0, lookup_cb, &lc);
+	}
 	if (lc.err)
 		return orch_fail(rt, -ENOMEM, "%s: dependency list", fn);
 	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {

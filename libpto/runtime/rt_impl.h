@@ -332,6 +332,7 @@ void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la);
 /* What the wiring thread does with a queued task (tags in the pointer's low bits). */
 #define PTO_WIRE_LINK		1u	/* link it onto its producers */
 #define PTO_WIRE_PUBLISH	2u	/* release its redundant fanin (make it visible) */
+#define PTO_WIRE_RELEASE	4u	/* release its scope's reference (scope end) */
 
 /*
  * Link @t onto each producer of @ids[0..@n) that is still alive, using the

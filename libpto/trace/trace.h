@@ -115,7 +115,7 @@ enum pto_trace_phase_id {
 	PTO_PHASE_SCHED_DISPATCH,	/* a pass that dispatched at least one block */
 	PTO_PHASE_SCHED_SLEEP,		/* asleep waiting for completions or work */
 	/* wiring thread */
-	PTO_PHASE_WIRING_WIRE,		/* a pass that linked or published tasks */
+	PTO_PHASE_WIRING_WIRE,		/* a pass over handed-over tasks (link, publish, release) */
 	PTO_PHASE_WIRING_RETIRE,	/* a pass that retired consumed slots */
 	PTO_PHASE_WIRING_SLEEP,		/* asleep waiting for handovers or retirements */
 	PTO_PHASE_COUNT,

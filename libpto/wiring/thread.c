@@ -35,7 +35,8 @@
 /* Retired slots per ring published together (at most a quarter window). */
 #define PUBLISH_BATCH_MAX	16
 
-#define WIRE_OPS_MASK		((uintptr_t)(PTO_WIRE_LINK | PTO_WIRE_PUBLISH))
+#define WIRE_OPS_MASK		((uintptr_t)(PTO_WIRE_LINK | PTO_WIRE_PUBLISH | PTO_WIRE_RELEASE))
+_Static_assert(_Alignof(struct pto_task) > WIRE_OPS_MASK, "the ops fit a task pointer's low bits");
 
 int pto__wiring_setup(struct pto_runtime *rt)
 {
@@ -46,7 +47,10 @@ int pto__wiring_setup(struct pto_runtime *rt)
 	pto_waiter_init(&rt->wiring_wait);
 	if (!rt->wiring_on)
 		return 0;
-	/* a live task has at most two entries queued (link, then publish): a push never fails */
+	/*
+	 * a live task has at most two entries queued (link at submit, then
+	 * publish and/or release at scope end): a push never fails
+	 */
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		cap += 2 * (uint64_t)rt->cfg.task_window[r];
 	while (cap & (cap - 1))
@@ -83,11 +87,12 @@ bool pto__wiring_caught_up(struct pto_runtime *rt)
 	       __atomic_load_n(&rt->wire_done, __ATOMIC_SEQ_CST) == rt->wire_pushed;
 }
 
-/* Link and/or publish one handed-over task; true if it became ready. */
+/* Link, publish and/or release one handed-over task; true if it became ready. */
 static bool wire_one(struct pto_runtime *rt, struct pto_task *t, uint32_t ops)
 {
 	struct pto_trace_task *tr = NULL;
 	uint32_t add = 0;
+	bool ready = false;
 
 	if (pto_trace_on(rt->trace))
 		tr = pto_trace_task_at(rt->trace, t->trace_idx);
@@ -107,12 +112,16 @@ static bool wire_one(struct pto_runtime *rt, struct pto_task *t, uint32_t ops)
 		if (tr)
 			tr->t_publish = pto_now_ns();
 	}
-	if (!add || !pto__task_fanin_add(t, add))
-		return false;
-	if (tr)
-		tr->t_ready = pto_now_ns();
-	pto__task_push_ready(rt, t, false);
-	return true;
+	if (add && pto__task_fanin_add(t, add)) {
+		if (tr)
+			tr->t_ready = pto_now_ns();
+		pto__task_push_ready(rt, t, false);
+		ready = true;
+	}
+	/* last: it may consume t (only this thread retires the slot) */
+	if (ops & PTO_WIRE_RELEASE)
+		pto__task_release(rt, t);
+	return ready;
 }
 
 /* Handle up to WIRE_PASS_MAX queued entries; return how many. */

@@ -201,7 +201,8 @@ enum misuse {
 	M_SUBMIT_AIC_RANGE, M_SUBMIT_AIV_RANGE, M_SCOPE_MODE, M_SCOPE_END_NONE, M_SCOPE_DEEP,
 	M_SCOPE_IN_MANUAL, M_ADD_DEP_AUTO, M_ADD_DEP_SELF, M_ADD_DEP_CONSUMER_UNKNOWN,
 	M_ADD_DEP_PRODUCER_UNKNOWN, M_ADD_DEP_PUBLISHED, M_ADD_DEP_ORDER, M_ADD_DEP_POOL,
-	M_READ_IN_MANUAL, M_READ_NULL, M_READ_INDEX, M_READ_UNALLOCATED, M_WRITE_INDEX,
+	M_SUBMIT_DEP_POOL, M_READ_IN_MANUAL, M_READ_NULL, M_READ_INDEX, M_READ_UNALLOCATED,
+	M_READ_OUTSIDE_BUFFER, M_READ_UNMAPPED, M_WRITE_INDEX,
 	M_SCOPE_LEFT_OPEN, M_OTHER_THREAD, M_NESTED_RUN, M_REGISTER_IN_RUN, M_COUNT,
 };
 
@@ -245,10 +246,13 @@ static const struct misuse_case cases[M_COUNT] = {
 	[M_ADD_DEP_PUBLISHED] = { PTO_E_MANUAL_SCOPE, "not an unpublished task" },
 	[M_ADD_DEP_ORDER] = { -EINVAL, "submitted after consumer" },
 	[M_ADD_DEP_POOL] = { PTO_E_DEP_POOL, "dependency pool" },
+	[M_SUBMIT_DEP_POOL] = { PTO_E_DEP_POOL, "cannot hold the open scopes' 0 entries + 5 more" },
 	[M_READ_IN_MANUAL] = { PTO_E_MANUAL_SCOPE, "inside a manual scope" },
 	[M_READ_NULL] = { -EINVAL, "NULL argument" },
 	[M_READ_INDEX] = { -EINVAL, "outside the view extent" },
 	[M_READ_UNALLOCATED] = { -EINVAL, "not allocated" },
+	[M_READ_OUTSIDE_BUFFER] = { -EINVAL, "pto_tensor_read: element outside the buffer" },
+	[M_READ_UNMAPPED] = { -EINVAL, "is not inside one live allocation" },
 	[M_WRITE_INDEX] = { -EINVAL, "pto_tensor_write: index 9" },
 	[M_SCOPE_LEFT_OPEN] = { -EINVAL, "1 scope(s) still open" },
 	[M_OTHER_THREAD] = { -EINVAL, "on the thread that called pto_run" },
@@ -460,6 +464,12 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 		assert_int_equal(pto_add_dependency(rt, x, y), 0);
 		ret = pto_add_dependency(rt, x, y);
 		break;
+	case M_SUBMIT_DEP_POOL:
+		/* the root scope holds all 5 producers: their 5 entries never fit a pool of 4 */
+		for (int i = 0; i < 5; i++)
+			pto_args_add_dep(&a, nop_task(rt, NULL));
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		break;
 	case M_READ_IN_MANUAL:
 		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
 		ret = pto_tensor_read(rt, &t, idx, &v);
@@ -473,6 +483,17 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 		break;
 	case M_READ_UNALLOCATED:
 		ret = pto_tensor_read(rt, &cr, idx, &v);
+		break;
+	case M_READ_OUTSIDE_BUFFER:
+		/* a hand-edited size smaller than the view */
+		t.size = 4;
+		idx[0] = 1;
+		ret = pto_tensor_read(rt, &t, idx, &v);
+		break;
+	case M_READ_UNMAPPED:
+		assert_int_equal(pto_tensor_external(&t, g_buf + (1ull << 40), PTO2_DTYPE_I32, 1,
+						     shape), 0);
+		ret = pto_tensor_read(rt, &t, idx, &v);
 		break;
 	case M_WRITE_INDEX:
 		idx[0] = 99;
@@ -531,6 +552,36 @@ static void test_misuse_in_run(void **state)
 	assert_int_equal(pto_run(g_rt, orch_nop, NULL), 0);
 }
 
+static int orch_read_unpublished(struct pto_runtime *rt, void *p)
+{
+	struct pto_args a;
+	struct pto_tensor cr;
+	uint32_t shape[1] = { 16 }, idx[1] = { 0 }, v;
+
+	(void)p;
+	assert_int_equal(pto_tensor_create(&cr, PTO2_DTYPE_I32, 1, shape), 0);
+	pto_args_init(&a);
+	pto_arg_output(&a, &cr);
+	assert_true(pto_submit_aiv(rt, K_NOP_AIV, &a) >= 0);
+	return pto_tensor_read(rt, &cr, idx, &v);
+}
+
+/* Explicit-only mode publishes tasks at scope end: reading a result before would never end. */
+static void test_read_unpublished(void **state)
+{
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	cfg.dep_mode = PTO_DEPS_EXPLICIT;
+	assert_int_equal(pto_runtime_create(g_dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	EXPECT(pto_run(rt, orch_read_unpublished, NULL), PTO_E_MANUAL_SCOPE,
+	       "pto_tensor_read: task 0 is not published before its scope ends");
+	pto_runtime_destroy(rt);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_tensors),
 		cmocka_unit_test(test_outside_run),
 		cmocka_unit_test(test_misuse_in_run),
+		cmocka_unit_test(test_read_unpublished),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

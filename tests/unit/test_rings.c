@@ -56,7 +56,15 @@ static void test_task_window_wrap(void **state)
 	assert_int_equal(pto_ring_try_alloc(&ra, 0, 64, 0, &g), PTO_RING_FITS);
 	assert_int_equal(g.local, 0);
 	pto_ring_alloc_fini(&ra);
+	/* bad construction: window not a power of two >= 2, heap below one block, no pool */
 	assert_int_equal(pto_ring_alloc_init(&ra, 6, 1 << 16, 64), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "ring: window 6"));
+	assert_int_equal(pto_ring_alloc_init(&ra, 1, 1 << 16, 64), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "ring: window 1"));
+	assert_int_equal(pto_ring_alloc_init(&ra, 8, PTO_HEAP_ALIGN - 1, 64), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "heap 63"));
+	assert_int_equal(pto_ring_alloc_init(&ra, 8, 1 << 16, 0), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "dep pool 0"));
 }
 
 static void test_heap_wrap_and_exhaustion(void **state)

@@ -283,8 +283,12 @@ static void test_pool_exhaustion(void **state)
 	pto_tm_fini(&tm);
 	/* bad construction */
 	assert_int_equal(pto_tm_init(&tm, windows, 0, 8), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "tensormap: pool 0..8 entries"));
+	assert_int_equal(pto_tm_init(&tm, windows, 16, 8), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "tensormap: pool 16..8 entries"));
 	windows[2] = 12;
 	assert_int_equal(pto_tm_init(&tm, windows, 4, 8), -EINVAL);
+	assert_non_null(strstr(pto_last_error(), "tensormap: ring 2 window 12"));
 }
 
 int main(void)
