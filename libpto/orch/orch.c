@@ -851,14 +851,14 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		if (ret)
 			return ret;
 	} else {
+		/* the producers found, as the wiring thread records them: before wiring */
+		if (tr)
+			pto_trace_task_fanin(rt->trace, tr, rt->dep_scratch, rt->num_dep_scratch);
 		dep_top = g.dep_first;
 		sat = pto__task_wire(rt, t, rt->dep_scratch, rt->num_dep_scratch, &dep_top);
 		pto_ring_set_dep_mark(&r->alloc, g.local, dep_top);
-		if (tr) {
-			pto_trace_task_fanin(rt->trace, tr, t->fanin, t->num_fanin);
-			if (!defer)
-				tr->t_publish = pto_now_ns();
-		}
+		if (tr && !defer)
+			tr->t_publish = pto_now_ns();
 		if (defer) {
 			/* the redundant fanin stays until the scope ends and publishes t */
 			if (sat)

@@ -44,8 +44,9 @@ enum pto_trace_shape {
  * @ring: ring the task lives in.
  * @shape: enum pto_trace_shape.
  * @block_num: SPMD blocks.
- * @num_fanin: producers it waited on; their ids are
- *	pto_trace.fanin[@fanin_off .. @fanin_off + @num_fanin).
+ * @num_fanin: producers found for it at submit (explicit, creator, tracked
+ *	writers; one that retired before it was linked was a satisfied
+ *	dependency); their ids are pto_trace.fanin[@fanin_off .. + @num_fanin).
  * @fanin_off: see @num_fanin.
  * @t_submit: pto_submit() entered.
  * @t_publish: the task became visible to the schedulers (wired).
