@@ -9,6 +9,7 @@
 # a crash or an early exit can never look like a pass.
 set -u
 stage=$1 results=$2 build=$3
+here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$results" "$build/logs"
 export PTO_BUILD=$build
 passed=0 failed=0 skipped=0
@@ -23,18 +24,7 @@ run_one() { # name cmd...
 	timeout --kill-after=10 "$per_test_timeout" "$@" >"$log" 2>&1
 	local rc=$?
 	local ok fail skip
-	# Each test ends with one status line between a group's "Running" and
-	# its "test(s) run." (the summary after it names failed and skipped tests
-	# again, and does not count a failed setup as a failure): count those,
-	# and a group that died part-way counts what it finished.
-	read -r ok fail skip < <(awk '
-		/^\[==========\] Running / { running = 1; next }
-		/^\[==========\] .* test\(s\) run\./ { running = 0; next }
-		!running { next }
-		/^\[       OK \] / { ok++ }
-		/^\[  (FAILED  |ERROR   )\] [^-]/ { fail++ }	# "ERROR ] ---" is a message
-		/^\[  SKIPPED \] / { skip++ }
-		END { print ok + 0, fail + 0, skip + 0 }' "$log")
+	read -r ok fail skip < <(awk -f "$here/cmocka_count.awk" "$log")
 	if ! grep -q '^\[==========\] .* test(s) run\.' "$log"; then
 		# not a cmocka binary (integration script) or it died mid-run
 		if grep -q '^PTO_TEST_RESULT ' "$log"; then

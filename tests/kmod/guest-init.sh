@@ -63,9 +63,8 @@ for t in /tests/test_* /tests/*.sh; do
 	rc=$?
 	cat /tmp/t.log
 	if grep -q '^\[==========\] .* test(s) run\.' /tmp/t.log; then
-		ok=$(grep -c '^\[       OK \]' /tmp/t.log)
-		fail=$(grep -E '^\[  FAILED  \] [A-Za-z_]' /tmp/t.log | grep -vc 'test(s)')
-		skip=$(grep -c '^\[  SKIPPED \]' /tmp/t.log)
+		set -- $(awk -f /etc/cmocka_count.awk /tmp/t.log)
+		ok=$1 fail=$2 skip=$3
 	elif grep -q '^PTO_TEST_RESULT ' /tmp/t.log; then
 		set -- $(grep '^PTO_TEST_RESULT ' /tmp/t.log | tail -1)
 		ok=$2 fail=$3 skip=$4

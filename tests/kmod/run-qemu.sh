@@ -63,6 +63,7 @@ rm -rf "$ir" && mkdir -p "$ir"/{bin,sbin,dev,proc,sys,tmp,etc,tests,lib/modules}
 cp "$busybox" "$ir/bin/busybox"
 cp "$root/kmod/pto2.ko" "$ir/lib/modules/"
 cp "$here/guest-init.sh" "$ir/init"
+cp "$here/../cmocka_count.awk" "$ir/etc/"
 bins=()
 for b in "$build"/bin/*; do [ -x "$b" ] && cp "$b" "$ir/bin/" && bins+=("$b"); done
 for t in "$build"/kmod-tests/test_*; do [ -x "$t" ] && cp "$t" "$ir/tests/" && bins+=("$t"); done
