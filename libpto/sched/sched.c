@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libpto/device/device_ops.h"
 #include "libpto/runtime/rt_impl.h"
 #include "libpto/sched/cond_decode.h"
 #include "runtime/regs.h"
@@ -368,7 +369,7 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	}
 	/* the payload is complete: pairs with the core's acquire of DATA_MAIN_BASE */
 	reg_store_release(&core->regs->data_main_base, id);
-	rt->dev->ops->kick(rt->dev, core->id);
+	pto__device_kick(rt->dev, core->id);
 	s->dispatches++;
 }
 
@@ -704,7 +705,7 @@ static void *sched_main(void *arg)
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
 		/* snapshot both before looking for work, so no wake-up is lost */
-		uint32_t seen = dev->ops->completion_seq(dev);
+		uint32_t seen = pto__device_completion_seq(dev);
 		uint32_t seen_idle = pto_waiter_prepare(&rt->sched_idle);
 		uint64_t now = pto_now_ns(), next = now + SCHED_NAP_NS, t1;
 		uint32_t done, disp;
@@ -762,7 +763,7 @@ static void *sched_main(void *arg)
 		if (!busy && !s->sync_task && !s->lending)
 			pto_waiter_sleep(&rt->sched_idle, seen_idle, next);
 		else
-			dev->ops->wait_completion(dev, seen, next);
+			pto__device_wait_completion(dev, seen, next);
 		if (pto_trace_on(rt->trace))
 			pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_SLEEP, t1,
 					      pto_now_ns(), 0);
@@ -825,7 +826,7 @@ static int plan_threads(struct pto_runtime *rt)
 void pto__sched_kick(struct pto_runtime *rt)
 {
 	/* busy schedulers sleep on the device's completion counter, idle ones here */
-	rt->dev->ops->notify(rt->dev);
+	pto__device_notify(rt->dev);
 	pto_waiter_wake(&rt->sched_idle);
 }
 
@@ -981,13 +982,13 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
 		/* nothing new in the payloads; pairs with the core's acquire */
 		reg_store_release(&rt->cores[i].regs->data_main_base, PTO2_REG_EXIT);
-		dev->ops->kick(dev, i);
+		pto__device_kick(dev, i);
 	}
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
 		struct pto_core *c = &rt->cores[i];
 
 		for (;;) {
-			uint32_t seen = dev->ops->completion_seq(dev);
+			uint32_t seen = pto__device_completion_seq(dev);
 
 			if (reg_load_acquire(&c->regs->cond) == PTO2_COND_EXITED)
 				break;
@@ -995,7 +996,7 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 				fprintf(stderr, "pto: core %u did not acknowledge EXIT\n", i);
 				break;
 			}
-			dev->ops->wait_completion(dev, seen, pto_now_ns() + 1000000);
+			pto__device_wait_completion(dev, seen, pto_now_ns() + 1000000);
 		}
 		sub_clear(&c->run);
 		sub_clear(&c->pend);
