@@ -148,6 +148,7 @@ void pto__orch_reset(struct pto_runtime *rt)
 	pto_tm_reset(&rt->tm);
 	rt->depth = 0;
 	rt->manual_depth = 0;
+	rt->scope_serial = 0;
 	rt->num_scope_tasks = 0;
 	rt->run_tasks = 0;
 	rt->published = 0;
@@ -212,6 +213,25 @@ static int task_liveness(struct pto_runtime *rt, int64_t id)
 	if (local >= r->alloc.next)
 		return -1;
 	return local >= ring_alive(r);
+}
+
+/*
+ * Is the runtime-created buffer of task @owner still valid: was @owner
+ * submitted in this run, and is its scope still open?  The heap block is
+ * recycled once the scope ended and its users retired, so a use after the
+ * scope (documented as not allowed) would touch memory that may already
+ * belong to another task, depending on timing.  Refusing it always makes
+ * the misuse visible every time.
+ */
+static bool owner_scope_open(struct pto_runtime *rt, int64_t owner)
+{
+	const struct pto_task *p;
+
+	if (task_liveness(rt, owner) <= 0)
+		return false;
+	p = pto__task_slot(rt, owner);
+	return p->id == owner && p->scope_depth < rt->depth &&
+	       rt->scopes[p->scope_depth].serial == p->scope_serial;
 }
 
 /* --- dependency collection --------------------------------------------------------- */
@@ -698,11 +718,15 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		for (uint32_t i = 0; i < args->num_tensors; i++) {
 			struct pto_tensor *ten = args->tensors[i];
 			uint32_t kind = args->kinds[i];
-
 			bool inner;
 
 			if (kind == PTO_ARG_OUTPUT)
 				continue;
+			if (ten->owner >= 0 && !owner_scope_open(rt, ten->owner))
+				return orch_fail(rt, -EINVAL, "pto_submit: argument %u was created "
+						 "by task %" PRId64 " in a scope that has ended (or "
+						 "another run): its buffer may be reused", i,
+						 ten->owner);
 			/*
 			 * Created inside the open manual scope: every writer of it is a
 			 * task of that scope, whose edges are explicit, so a lookup
@@ -777,6 +801,7 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	t->fanout_head = NULL;
 	t->extra_fanin = NULL;
 	t->scope_depth = rt->depth - 1;
+	t->scope_serial = rt->scopes[rt->depth - 1].serial;
 	t->published = !defer;
 	rt->published += !defer;
 
@@ -920,6 +945,7 @@ int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode)
 	s->first = rt->num_scope_tasks;
 	s->ring = d < PTO_NUM_RINGS - 1 ? d : PTO_NUM_RINGS - 1;
 	s->mode = mode;
+	s->serial = ++rt->scope_serial;
 	rt->depth++;
 	if (mode == PTO_SCOPE_MANUAL && rt->cfg.dep_mode == PTO_DEPS_AUTO)
 		rt->manual_depth = rt->depth;
@@ -1191,6 +1217,10 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	if (!host)
 		return orch_fail(rt, -EINVAL, "%s: %s", fn, pto_last_error());
 
+	if (t->owner >= 0 && !owner_scope_open(rt, t->owner))
+		return orch_fail(rt, -EINVAL, "%s: tensor created by task %" PRId64 " in a "
+				 "scope that has ended (or another run): its buffer may be reused",
+				 fn, t->owner);
 	/* who must finish first: the creator and every tracked overlapping writer */
 	rt->num_dep_scratch = 0;
 	if (t->owner >= 0 && scratch_add(rt, t->owner))

@@ -90,6 +90,7 @@ struct pto_task {
 	uint64_t dep_first;		/* its dependency entries (wiring thread mode) */
 	/* orchestrator-private */
 	uint32_t scope_depth;		/* depth of the scope that submitted it */
+	uint64_t scope_serial;		/* and which opening of that depth (pto_scope.serial) */
 	bool published;			/* its redundant fanin was released */
 
 	/* owned by the scheduler that popped the task (SPMD progress) */
@@ -199,6 +200,7 @@ struct pto_scope {
 	uint32_t first;			/* index into pto_runtime.scope_tasks */
 	uint32_t ring;
 	uint32_t mode;
+	uint64_t serial;		/* scopes opened in the run before it + 1 */
 };
 
 struct pto_runtime {
@@ -221,6 +223,7 @@ struct pto_runtime {
 	struct pto_scope scopes[PTO_MAX_SCOPE_DEPTH];
 	uint32_t depth;			/* open scopes */
 	uint32_t manual_depth;		/* depth + 1 of the open manual scope, 0 = none */
+	uint64_t scope_serial;		/* scopes opened in this run */
 	struct pto_task **scope_tasks;
 	uint32_t num_scope_tasks;
 	uint32_t cap_scope_tasks;

@@ -202,7 +202,8 @@ enum misuse {
 	M_SCOPE_IN_MANUAL, M_ADD_DEP_AUTO, M_ADD_DEP_SELF, M_ADD_DEP_CONSUMER_UNKNOWN,
 	M_ADD_DEP_PRODUCER_UNKNOWN, M_ADD_DEP_PUBLISHED, M_ADD_DEP_ORDER, M_ADD_DEP_POOL,
 	M_SUBMIT_DEP_POOL, M_READ_IN_MANUAL, M_READ_NULL, M_READ_INDEX, M_READ_UNALLOCATED,
-	M_READ_OUTSIDE_BUFFER, M_READ_UNMAPPED, M_WRITE_INDEX,
+	M_READ_OUTSIDE_BUFFER, M_READ_UNMAPPED, M_WRITE_INDEX, M_SUBMIT_AFTER_SCOPE,
+	M_READ_AFTER_SCOPE,
 	M_SCOPE_LEFT_OPEN, M_OTHER_THREAD, M_NESTED_RUN, M_REGISTER_IN_RUN, M_COUNT,
 };
 
@@ -254,6 +255,10 @@ static const struct misuse_case cases[M_COUNT] = {
 	[M_READ_OUTSIDE_BUFFER] = { -EINVAL, "pto_tensor_read: element outside the buffer" },
 	[M_READ_UNMAPPED] = { -EINVAL, "is not inside one live allocation" },
 	[M_WRITE_INDEX] = { -EINVAL, "pto_tensor_write: index 9" },
+	[M_SUBMIT_AFTER_SCOPE] = { -EINVAL, "pto_submit: argument 0 was created by task "
+				   "4294967296 in a scope that has ended" },
+	[M_READ_AFTER_SCOPE] = { -EINVAL, "pto_tensor_read: tensor created by task 4294967296 "
+				 "in a scope that has ended" },
 	[M_SCOPE_LEFT_OPEN] = { -EINVAL, "1 scope(s) still open" },
 	[M_OTHER_THREAD] = { -EINVAL, "on the thread that called pto_run" },
 	[M_NESTED_RUN] = { -EBUSY, "already running" },
@@ -498,6 +503,18 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 	case M_WRITE_INDEX:
 		idx[0] = 99;
 		ret = pto_tensor_write(rt, &t, idx, &v);
+		break;
+	case M_SUBMIT_AFTER_SCOPE:
+	case M_READ_AFTER_SCOPE:
+		/* cr's buffer lives as long as the scope of the task that created it */
+		PTO_SCOPE(rt) {
+			pto_arg_output(&a, &cr);
+			assert_true(pto_submit_aiv(rt, K_NOP_AIV, &a) >= 0);
+		}
+		if (m == M_READ_AFTER_SCOPE)
+			ret = pto_tensor_read(rt, &cr, idx, &v);
+		else
+			ret = nop_task(rt, &cr);
 		break;
 	case M_SCOPE_LEFT_OPEN:
 		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_AUTO), 0);

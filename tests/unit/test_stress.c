@@ -47,6 +47,7 @@ struct dag {
 	uint32_t nwrites;
 	uint32_t manual_edges;
 	uint64_t ext[NEXT];
+	uint64_t copy[MAXT];		/* manual mode: where created buffers are copied out */
 	uint32_t model[NBUF][R][C];	/* host model of every buffer */
 	struct pto_tensor whole[NBUF];	/* created buffers: their tensor */
 	uint32_t created_nr[NBUF], created_nc[NBUF];
@@ -133,6 +134,36 @@ static int add_manual_edges(struct pto_runtime *rt, struct dag *d, int64_t id,
 		d->manual_edges++;
 	}
 	return 0;
+}
+
+/*
+ * Manual mode: a buffer created in the manual scope lives only as long as
+ * the scope, so it is not read after it; a last task of the scope copies it
+ * (overwrite with in + 0) into an external buffer checked after the run.
+ */
+static int copy_out(struct pto_runtime *rt, struct dag *d, uint32_t b)
+{
+	uint32_t full[2] = { R, C }, shape[2] = { d->created_nr[b], d->created_nc[b] };
+	uint32_t off[2] = { 0, 0 };
+	struct view vo = { NBUF + b, 0, 0, shape[0], shape[1] };	/* nothing else's */
+	struct view vi = { b, 0, 0, shape[0], shape[1] };
+	struct pto_launch l = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 1, 0 };
+	struct pto_tensor out, in = d->whole[b];
+	struct pto_args args;
+	int64_t id;
+
+	assert_int_equal(pto_tensor_external(&out, d->copy[b - NEXT], PTO2_DTYPE_I32, 2, full), 0);
+	assert_int_equal(pto_tensor_view(&out, &out, shape, off), 0);
+	pto_args_init(&args);
+	pto_arg_output_existing(&args, &out);
+	pto_arg_input(&args, &in);
+	pto_arg_scalar(&args, 2);	/* mask: the AIV lane */
+	pto_arg_scalar(&args, 0);	/* constant */
+	pto_arg_scalar(&args, 1);	/* overwrite */
+	id = pto_submit(rt, &l, &args);
+	if (id < 0)
+		return (int)id;
+	return add_manual_edges(rt, d, id, &vo, &vi, 1);
 }
 
 static int orch_dag(struct pto_runtime *rt, void *p)
@@ -290,9 +321,12 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 	}
 	/* a manual scope's tasks start when it ends: only then can they be waited for */
 	if (d->deps == DAG_MANUAL) {
-		rc = pto_scope_end(rt);
-		if (rc)
-			return rc;
+		for (uint32_t b = NEXT; b < d->nbuf; b++) {
+			rc = copy_out(rt, d, b);
+			if (rc)
+				return rc;
+		}
+		return pto_scope_end(rt);
 	}
 	/* created buffers: read back through the blocking orchestrator read */
 	for (uint32_t b = NEXT; b < d->nbuf; b++) {
@@ -323,6 +357,8 @@ static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, ui
 	rt_register_all(rt);
 	for (int b = 0; b < NEXT; b++)
 		d.ext[b] = rt_buf(d.dev, R * C, (uint32_t)b);
+	for (int b = 0; deps == DAG_MANUAL && b < MAXT; b++)
+		d.copy[b] = rt_buf(d.dev, R * C, 0);
 	for (int n = 0; n < ndags; n++) {
 		for (int b = 0; b < NEXT; b++) {
 			uint32_t *h = pto_mem_map(d.dev, d.ext[b], R * C * 4);
@@ -339,6 +375,19 @@ static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, ui
 				if (h[e] != d.model[b][e / C][e % C])
 					fail_msg("%s: DAG %d buffer %d element %u: got %u want %u",
 						 what, n, b, e, h[e], d.model[b][e / C][e % C]);
+			}
+		}
+		/* manual mode: the created buffers, as copied out inside the scope */
+		for (uint32_t b = NEXT; deps == DAG_MANUAL && b < d.nbuf; b++) {
+			uint32_t *h = pto_mem_map(d.dev, d.copy[b - NEXT], R * C * 4);
+
+			for (uint32_t r = 0; r < d.created_nr[b]; r++) {
+				for (uint32_t c = 0; c < d.created_nc[b]; c++) {
+					if (h[r * C + c] != d.model[b][r][c])
+						fail_msg("%s: DAG %d created buffer %u [%u][%u]: got %u "
+							 "want %u", what, n, b, r, c, h[r * C + c],
+							 d.model[b][r][c]);
+				}
 			}
 		}
 	}
@@ -398,12 +447,13 @@ static void test_matrix(void **state)
  * Every edge explicit: a MANUAL scope on an AUTO runtime (the TensorMap
  * still adds boundary edges to the external buffers' earlier writers) and
  * the same scopes on an explicit-only runtime, with 1 and 3 schedulers,
- * without and with the wiring thread, tiny and default windows.  The dep
+ * without and with the wiring thread, small and default windows.  The dep
  * pool is sized for a whole DAG's edges (they stay until its scope ends).
  */
 static void test_manual_matrix(void **state)
 {
-	static const uint32_t windows[] = { 16, 16384 };
+	/* the smallest that holds a whole DAG and its copy-out tasks (2 x MAXT) */
+	static const uint32_t windows[] = { 32, 16384 };
 	static const uint32_t scheds[] = { 1, 3 };
 
 	(void)state;

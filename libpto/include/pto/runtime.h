@@ -306,7 +306,9 @@ int pto_tensor_external(struct pto_tensor *t, uint64_t addr, enum pto2_dtype dty
  *
  * Pass @t as an OUTPUT argument: pto_submit() allocates it from the heap
  * ring and sets @t->addr and @t->owner.  The buffer lives until every task
- * that uses it retired and its scope ended; do not use @t after its scope.
+ * that uses it retired and its scope ended; do not use @t after its scope:
+ * pto_submit() and pto_tensor_read/write() refuse it with -EINVAL (the
+ * memory may already belong to another task).
  *
  * Return: 0, or -EINVAL.
  */
@@ -419,7 +421,8 @@ struct pto_launch {
  * May block while the task's ring is full (back-pressure).
  *
  * Return: the task id (>= 0), or a negative status: -EINVAL (bad launch or
- * args, unknown kernel), %PTO_E_SYNC_START (can never fit the device),
+ * args, unknown kernel, a runtime-created tensor used after its creator's
+ * scope ended), %PTO_E_SYNC_START (can never fit the device),
  * %PTO_E_SCOPE_DEADLOCK (the scope cannot fit its ring), %PTO_E_RING_STALL,
  * %PTO_E_ABORTED (the run already failed).  A failed submit fails the run.
  */
@@ -504,8 +507,8 @@ int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consume
  * not published yet and cannot have run), unless @t is marked with
  * pto_tensor_set_manual_dep().
  *
- * Return: 0, -EINVAL for an index outside the view, %PTO_E_MANUAL_SCOPE
- * inside a manual scope, %PTO_E_TENSOR_WAIT when the wait hits the stall
+ * Return: 0, -EINVAL for an index outside the view or a runtime-created
+ * tensor whose creator's scope ended, %PTO_E_MANUAL_SCOPE inside a manual scope, %PTO_E_TENSOR_WAIT when the wait hits the stall
  * timeout, %PTO_E_ABORTED.
  */
 int pto_tensor_read(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
