@@ -9,9 +9,14 @@ set -eu
 pkgs=(build-essential pkg-config libcmocka-dev python3
 	libkmod-dev libdrm-dev
 	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse)
-if [ "${1:-}" = "--bench" ]; then
-	pkgs+=(libstarpu-dev gnuplot-nox)
-fi
+case "$#:${1:-}" in
+0:) ;;
+1:--bench) pkgs+=(libstarpu-dev gnuplot-nox) ;;
+*)
+	# a typo (--bnech) must not quietly install less than asked
+	echo "install-deps: usage: install-deps.sh [--bench] (got: $*)" >&2
+	exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do
