@@ -89,6 +89,28 @@ static void test_config_and_create(void **state)
 	EXPECT(pto_runtime_config_init(&cfg), -EINVAL,
 	       "PTO2_RING_TASK_WINDOW: 4294967296 too large");
 	unsetenv("PTO2_RING_TASK_WINDOW");
+	/* one or four values: a fifth (or a second or third) is refused, not ignored */
+	{
+		static const char *const vars[] = { "PTO2_RING_TASK_WINDOW", "PTO2_RING_HEAP",
+						    "PTO2_RING_DEP_POOL" };
+		static const char *const vals[] = { "64,64,64,64,64", "64,64", "64,64,64",
+						    "64,64,64,64," };
+		static const char *const counts[] = { "5 values", "2 values", "3 values",
+						      "expected one value" };
+		char want[128];
+
+		for (int i = 0; i < 3; i++) {
+			for (int k = 0; k < 4; k++) {
+				setenv(vars[i], vals[k], 1);
+				snprintf(want, sizeof(want), "%s='%s': ", vars[i], vals[k]);
+				EXPECT(pto_runtime_config_init(&cfg), -EINVAL, want);
+				EXPECT(pto_runtime_config_init(&cfg), -EINVAL, counts[k]);
+				assert_int_equal(cfg.task_window[0], 16384);
+				assert_int_equal(cfg.dep_pool[0], 16384);
+			}
+			unsetenv(vars[i]);
+		}
+	}
 	setenv("PTO2_RING_DEP_POOL", "1,2,3,4294967296", 1);
 	EXPECT(pto_runtime_config_init(&cfg), -EINVAL,
 	       "PTO2_RING_DEP_POOL: 4294967296 too large");
