@@ -692,10 +692,10 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	ring = rt->depth - 1 < PTO_NUM_RINGS - 1 ? rt->depth - 1 : PTO_NUM_RINGS - 1;
 	r = &rt->rings[ring];
 	if (r->open_tasks + 1 > r->alloc.window)
-		return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "scope at depth %u holds %u tasks: "
-				 "more than ring %u's task window of %u slots (raise "
-				 "PTO2_RING_TASK_WINDOW or split the scope)", rt->depth - 1,
-				 r->open_tasks, ring, r->alloc.window);
+		return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "scope at depth %u already holds %u "
+				 "tasks: task %u of it cannot fit ring %u's task window of %u "
+				 "slots (raise PTO2_RING_TASK_WINDOW or split the scope)", rt->depth - 1,
+				 r->open_tasks, r->open_tasks + 1, ring, r->alloc.window);
 
 	/* dependencies: explicit, creator retention, then overlap tracking */
 	rt->num_dep_scratch = 0;
@@ -804,6 +804,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	t->scope_serial = rt->scopes[rt->depth - 1].serial;
 	t->published = !defer;
 	rt->published += !defer;
+	/* a total submission order across rings, for pto_add_dependency() */
+	for (uint32_t k = 0; k < PTO_NUM_RINGS; k++)
+		t->order_next[k] = k == ring ? g.local : rt->rings[k].alloc.next;
 
 	out_off = g.heap_off + pto_ring_heap_round(fixed);
 	for (uint32_t i = 0; i < args->num_tensors; i++) {
@@ -939,8 +942,9 @@ int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode)
 		return orch_fail(rt, -EINVAL, "pto_scope_begin: more than %u nested scopes",
 				 PTO_MAX_SCOPE_DEPTH);
 	if (rt->manual_depth)
-		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_scope_begin: a scope inside the "
-				 "manual scope at depth %u", rt->manual_depth - 1);
+		return orch_fail(rt, PTO_E_NESTED_MANUAL, "pto_scope_begin: a scope inside the "
+				 "manual scope at depth %u (manual scopes hold no inner scopes: "
+				 "end it first)", rt->manual_depth - 1);
 	s = &rt->scopes[d];
 	s->first = rt->num_scope_tasks;
 	s->ring = d < PTO_NUM_RINGS - 1 ? d : PTO_NUM_RINGS - 1;
@@ -1064,17 +1068,27 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 		return orch_fail(rt, -EINVAL, "pto_add_dependency: producer %" PRId64 " was never "
 				 "submitted", producer);
 	if (producer == consumer)
-		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: task %" PRId64
+		return orch_fail(rt, PTO_E_SELF_DEP, "pto_add_dependency: task %" PRId64
 				 " cannot depend on itself", consumer);
 	if (rt->cfg.dep_mode == PTO_DEPS_AUTO && !rt->manual_depth)
 		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: only inside a manual "
 				 "scope (or in explicit dependency mode)");
 	c = pto__task_slot(rt, consumer);
-	if (clive == 0 || c->id != consumer || c->published ||
-	    c->scope_depth != rt->depth - 1)
-		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: consumer %" PRId64
-				 " is not an unpublished task of the current scope", consumer);
-	if ((producer >> 32) == (consumer >> 32) && producer > consumer)
+	if (clive == 0 || c->id != consumer || c->published)
+		return orch_fail(rt, PTO_E_DEP_PUBLISHED, "pto_add_dependency: consumer %" PRId64
+				 " is already published (submitted in an AUTO scope, or its scope "
+				 "ended): edges into it must be added before", consumer);
+	if (c->scope_depth != rt->depth - 1)
+		return orch_fail(rt, PTO_E_DEP_SCOPE, "pto_add_dependency: consumer %" PRId64
+				 " belongs to the scope at depth %u, not the current scope at depth "
+				 "%u: add its edges while its scope is the innermost", consumer,
+				 c->scope_depth, rt->depth - 1);
+	/*
+	 * Producer before consumer in one order over all rings, so no set of
+	 * edges can close a cycle (a retired producer too: the consumer's
+	 * record says how far each ring had got when it was submitted).
+	 */
+	if (((uint64_t)producer & 0xffffffffull) >= c->order_next[(uint64_t)producer >> 32])
 		return orch_fail(rt, -EINVAL, "pto_add_dependency: producer %" PRId64 " was "
 				 "submitted after consumer %" PRId64, producer, consumer);
 	if (!live)
@@ -1196,7 +1210,7 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	if (ret)
 		return ret;
 	if (rt->manual_depth)
-		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "%s: blocking tensor access inside a "
+		return orch_fail(rt, PTO_E_MANUAL_BLOCKING, "%s: blocking tensor access inside a "
 				 "manual scope (its tasks start only at scope end)", fn);
 	if (!t || !idx || !value)
 		return orch_fail(rt, -EINVAL, "%s: NULL argument", fn);
@@ -1236,7 +1250,7 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 
 		if (task_liveness(rt, rt->dep_scratch[i]) > 0 && p->id == rt->dep_scratch[i] &&
 		    !p->published)
-			return orch_fail(rt, PTO_E_MANUAL_SCOPE, "%s: task %" PRId64 " is not "
+			return orch_fail(rt, PTO_E_WAIT_UNPUBLISHED, "%s: task %" PRId64 " is not "
 					 "published before its scope ends: waiting would never end",
 					 fn, p->id);
 	}
