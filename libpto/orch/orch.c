@@ -468,7 +468,8 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
 			 " (kernel '%s', %s, fanin %u/%u, fanout %u/%u)", r->id, ms,
 			 short_name(why), r->alloc.next - la, r->alloc.window,
 			 pto_ring_heap_used(&r->alloc, la), r->alloc.heap_size,
-			 pto_ring_heap_round(heap_bytes), pto_ring_dep_used(&r->alloc, la),
+			 heap_bytes ? pto_ring_heap_round(heap_bytes) : 0,
+			 pto_ring_dep_used(&r->alloc, la),
 			 r->alloc.dep_cap, old->id,
 			 pto__kernel_name(rt, old->kernel[0] >= 0 ? old->kernel[0] :
 					  old->kernel[1] >= 0 ? old->kernel[1] : old->kernel[2]),
@@ -528,12 +529,14 @@ static void ring_wait_begin(struct pto_runtime *rt, struct pto_ring *r, uint64_t
 }
 
 /*
- * Allocate slot + heap + dependency entries in ring @r, blocking while the
- * schedulers retire work.  Fails at once when only open-scope tasks are
- * live (nothing can ever retire), else after the stall timeout.
+ * Allocate slot + heap + dependency entries in ring @r (only @deps
+ * entries, into *@dep_first, when @g is NULL: pto_add_dependency()),
+ * blocking while the schedulers retire work.  Fails at once when only
+ * open-scope tasks are live (nothing can ever retire), else after the
+ * stall timeout.
  */
 static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
-			   uint32_t deps, struct pto_ring_grant *g)
+			   uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)
 {
 	uint64_t t_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
 	uint32_t spins = 0;
@@ -543,22 +546,28 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		/* while waiting, one clock read serves the refill test and the stall timer */
 		uint64_t la = ring_alive(r), now = t_wait ? pto_now_ns() : 0, wake_at;
 		enum pto_ring_short why;
-		bool refill = t_wait && ring_refilling(r, la, now - last_progress);
+		bool refill = g && t_wait && ring_refilling(r, la, now - last_progress);
 
 		pto_tm_set_alive(&rt->tm, r->id, la, 0);
 		if (refill)
 			why = PTO_RING_SHORT_SLOT;
-		else
+		else if (g)
 			why = pto_ring_try_alloc(&r->alloc, la, heap_bytes, deps, g);
+		else
+			why = pto_ring_try_deps(&r->alloc, la, deps, dep_first);
 		if (why == PTO_RING_FITS)
 			break;
 		if (r->alloc.next - la <= r->open_tasks) {
 			/* every live task belongs to an open scope: nothing will ever retire */
 			if (why == PTO_RING_SHORT_DEP)
-				return orch_fail(rt, PTO_E_DEP_POOL, "ring %u dependency pool of %u "
-						 "entries cannot hold the open scopes' %" PRIu64
-						 " entries + %u more", r->id, r->alloc.dep_cap,
-						 pto_ring_dep_used(&r->alloc, la), deps);
+				return orch_fail(rt, PTO_E_DEP_POOL, "%s: ring %u dependency pool "
+						 "of %u entries cannot hold the open scopes' %" PRIu64
+						 " entries + %u more (%s; raise PTO2_RING_DEP_POOL or "
+						 "split the scope)", g ? "pto_submit" :
+						 "pto_add_dependency", r->id, r->alloc.dep_cap,
+						 pto_ring_dep_used(&r->alloc, la), deps,
+						 g ? "one per producer still running" :
+						 "an edge takes 2");
 			return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "scope at depth %u can never fit "
 					 "ring %u: its open scopes hold %u tasks and %" PRIu64
 					 " heap bytes; %s too small (window %u slots, heap %" PRIu64
@@ -568,8 +577,8 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 					 pto_ring_heap_round(heap_bytes));
 		}
 		if (pto__rt_error(rt))
-			return pto__fail(PTO_E_ABORTED, "pto_submit: the run already failed: %s",
-					 rt->err.msg);
+			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s",
+					 g ? "pto_submit" : "pto_add_dependency", rt->err.msg);
 		if (!t_wait) {
 			t_wait = now = pto_now_ns();
 			ring_wait_begin(rt, r, la);
@@ -604,9 +613,9 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 }
 
 static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
-		      uint32_t deps, struct pto_ring_grant *g)
+		      uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)
 {
-	int ret = ring_alloc_wait(rt, r, heap_bytes, deps, g);
+	int ret = ring_alloc_wait(rt, r, heap_bytes, deps, g, dep_first);
 
 	/* done waiting (only this thread writes it; a stale read costs a spurious wake) */
 	if (__atomic_load_n(&r->orch_wake_la, __ATOMIC_RELAXED) != PTO_NO_WAITER)
@@ -761,7 +770,7 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		if (args->kinds[i] == PTO_ARG_OUTPUT)
 			heap_bytes += out_bytes(args->tensors[i]);
 	/* ring_alloc() already moved the TensorMap watermark to the ring's alive */
-	ret = ring_alloc(rt, r, heap_bytes, rt->num_dep_scratch, &g);
+	ret = ring_alloc(rt, r, heap_bytes, rt->num_dep_scratch, &g, NULL);
 	if (ret)
 		return ret;
 
@@ -1054,7 +1063,7 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 	struct pto_task *c, *p;
 	struct pto_ring *r;
 	struct pto_dep_node *fin, *fout;
-	uint64_t la;
+	uint64_t first;
 	int live, clive, ret = pto__orch_check(rt, "pto_add_dependency");
 
 	if (ret)
@@ -1093,15 +1102,16 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 				 "submitted after consumer %" PRId64, producer, consumer);
 	if (!live)
 		return 0;	/* retired: already satisfied */
-	/* two entries of the consumer's ring: its fanin record and the fanout link */
+	/*
+	 * Two entries of the consumer's ring, its fanin record and the fanout
+	 * link: waits for them like pto_submit() waits for ring space.
+	 */
 	r = &rt->rings[c->ring];
-	la = ring_alive(r);
-	if (pto_ring_dep_used(&r->alloc, la) + 2 > r->alloc.dep_cap)
-		return orch_fail(rt, PTO_E_DEP_POOL, "pto_add_dependency: ring %u dependency pool "
-				 "of %u entries is full (%" PRIu64 " in use)", r->id, r->alloc.dep_cap,
-				 pto_ring_dep_used(&r->alloc, la));
-	fin = &r->deps[r->alloc.dep_top++ % r->alloc.dep_cap];
-	fout = &r->deps[r->alloc.dep_top++ % r->alloc.dep_cap];
+	ret = ring_alloc(rt, r, 0, 2, NULL, &first);
+	if (ret)
+		return ret;
+	fin = &r->deps[first % r->alloc.dep_cap];
+	fout = &r->deps[(first + 1) % r->alloc.dep_cap];
 	/* before any producer can count it: the redundant fanin keeps c unready */
 	__atomic_add_fetch(&c->fanin_count, 1, __ATOMIC_RELAXED);
 	p = pto__task_slot(rt, producer);

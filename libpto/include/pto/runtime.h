@@ -483,12 +483,26 @@ int pto_scope_end(struct pto_runtime *rt);
  * @consumer: a later task id of the current manual scope (or, in explicit
  *	mode, of the current scope) that is not yet published.
  *
- * A producer that already retired is a satisfied dependency.
+ * A producer that already retired is a satisfied dependency.  "Before"
+ * is the order of submission over all rings, so no set of edges can close
+ * a cycle.
+ *
+ * An edge takes 2 entries of the consumer's ring's dependency pool
+ * (pto_runtime_config.dep_pool counts entries, not edges); they are freed
+ * once every task of that ring up to the newest one at the time of the
+ * call retired.  When the pool is full the call waits for retirement, as
+ * pto_submit() waits for ring space (same stall backstop and diagnostic).
  *
  * Return: 0, -EINVAL for ids that were never submitted or @producer not
- * before @consumer, %PTO_E_MANUAL_SCOPE for a self-dependency, a consumer
- * outside the current manual scope or already published, %PTO_E_DEP_POOL
- * when the scope holds more explicit edges than the dependency pool.
+ * before @consumer, %PTO_E_MANUAL_SCOPE outside a manual scope in AUTO
+ * mode, %PTO_E_SELF_DEP for @producer == @consumer, %PTO_E_DEP_PUBLISHED
+ * for a consumer already published (an AUTO-scope task, or its scope
+ * ended), %PTO_E_DEP_SCOPE for an unpublished consumer of an outer scope
+ * (explicit mode), %PTO_E_DEP_POOL when the pool can never hold the edge
+ * (the ring's live tasks all belong to open scopes and their entries plus
+ * these 2 exceed the pool: raise dep_pool or split the scope),
+ * %PTO_E_RING_STALL when no task of the ring retired for
+ * @stall_timeout_ms, %PTO_E_ABORTED.  A failed call fails the run.
  */
 int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consumer);
 
