@@ -340,6 +340,57 @@ static bool ordered_before(void *ctx, int64_t p)
 	return (o->mask >> (o->local - pl - 1)) & 1;
 }
 
+/*
+ * Creators of tensors made inside the open manual scope that @a uses: the
+ * task has no edge to them (edges there are explicit), but must keep their
+ * heap blocks alive until it completed, even when its explicit edges reach
+ * them only through tasks that complete earlier.  Fills @out (deduplicated,
+ * leaving out producers it holds anyway); returns how many.
+ */
+static uint32_t inner_creators(struct pto_runtime *rt, const struct pto_args *a, int64_t *out)
+{
+	uint32_t n = 0;
+
+	if (!rt->manual_depth)
+		return 0;
+	for (uint32_t i = 0; i < a->num_tensors; i++) {
+		int64_t owner = a->tensors[i]->owner;
+		bool dup = false;
+
+		if (a->kinds[i] == PTO_ARG_OUTPUT || owner < 0 || !in_open_manual(rt, owner))
+			continue;
+		for (uint32_t k = 0; k < n && !dup; k++)
+			dup = out[k] == owner;
+		for (uint32_t k = 0; k < rt->num_dep_scratch && !dup; k++)
+			dup = rt->dep_scratch[k] == owner;
+		if (!dup)
+			out[n++] = owner;
+	}
+	return n;
+}
+
+/*
+ * @t takes a reference on each creator of @ids, recorded like an explicit
+ * edge's fanin (one dependency entry each, from @first on) and released
+ * when @t completes, but without waiting for it.  The creators are
+ * unpublished tasks of the open manual scope: pending, and held by it.
+ */
+static void retain_creators(struct pto_runtime *rt, struct pto_ring *r, struct pto_task *t,
+			    const int64_t *ids, uint32_t n, uint64_t first)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		struct pto_dep_node *node = &r->deps[(first + k) % r->alloc.dep_cap];
+		struct pto_task *p = pto__task_slot(rt, ids[k]);
+
+		pto__task_lock(p);
+		p->fanout_count++;
+		pto__task_unlock(p);
+		node->consumer = p;
+		node->next = t->extra_fanin;
+		t->extra_fanin = node;
+	}
+}
+
 /* --- launch and argument validation ----------------------------------------------- */
 
 static int check_kernel(struct pto_runtime *rt, int32_t k, enum pto2_core_type want,
@@ -676,7 +727,8 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	struct pto_ring_grant g;
 	struct pto_trace_task *tr = NULL;
 	uint64_t t0 = 0, heap_bytes, fixed, out_off, dep_top;
-	uint32_t ring, writers = 0, sat, idx;
+	uint32_t ring, writers = 0, sat, idx, nretain;
+	int64_t retain[PTO2_MAX_TENSOR_ARGS];
 	struct lookup_ctx lc;
 	struct order_ctx oc;
 	bool track, defer;
@@ -769,8 +821,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	for (uint32_t i = 0; i < args->num_tensors; i++)
 		if (args->kinds[i] == PTO_ARG_OUTPUT)
 			heap_bytes += out_bytes(args->tensors[i]);
+	nretain = inner_creators(rt, args, retain);
 	/* ring_alloc() already moved the TensorMap watermark to the ring's alive */
-	ret = ring_alloc(rt, r, heap_bytes, rt->num_dep_scratch, &g, NULL);
+	ret = ring_alloc(rt, r, heap_bytes, rt->num_dep_scratch + nretain, &g, NULL);
 	if (ret)
 		return ret;
 
@@ -883,7 +936,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		memcpy(t->fanin, rt->dep_scratch, (uint64_t)rt->num_dep_scratch * sizeof(*t->fanin));
 		t->num_fanin = rt->num_dep_scratch;
 		t->dep_first = g.dep_first;
-		pto_ring_set_dep_mark(&r->alloc, g.local, g.dep_first + rt->num_dep_scratch);
+		retain_creators(rt, r, t, retain, nretain, g.dep_first + rt->num_dep_scratch);
+		pto_ring_set_dep_mark(&r->alloc, g.local,
+				      g.dep_first + rt->num_dep_scratch + nretain);
 		ret = pto__wiring_push(rt, t, PTO_WIRE_LINK | (defer ? 0 : PTO_WIRE_PUBLISH));
 		if (ret)
 			return ret;
@@ -893,7 +948,8 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 			pto_trace_task_fanin(rt->trace, tr, rt->dep_scratch, rt->num_dep_scratch);
 		dep_top = g.dep_first;
 		sat = pto__task_wire(rt, t, rt->dep_scratch, rt->num_dep_scratch, &dep_top);
-		pto_ring_set_dep_mark(&r->alloc, g.local, dep_top);
+		retain_creators(rt, r, t, retain, nretain, dep_top);
+		pto_ring_set_dep_mark(&r->alloc, g.local, dep_top + nretain);
 		if (tr && !defer)
 			tr->t_publish = pto_now_ns();
 		if (defer) {

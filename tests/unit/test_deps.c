@@ -6,6 +6,9 @@
  * alive, MANUAL scopes (boundary edges, pto_add_dependency, publish at
  * scope end) and the explicit-only dependency mode.
  */
+#include <pthread.h>
+#include <unistd.h>
+
 #include "rt_test_util.h"
 
 #include "libpto/runtime/rt_impl.h"
@@ -368,6 +371,155 @@ static void test_manual_scope(void **state)
 	pto_device_close(c.dev);
 }
 
+/* --- a manual scope's created tensor lives until its last user completed ---------------- */
+
+#define K_GATE		10	/* AIV: returns once g_gate is set */
+#define X_ELEMS		512
+#define D_ELEMS		256
+#define X_VALUE		0x1234u
+
+static int g_gate;
+
+static int k_gate(const struct pto_kernel_ctx *ctx)
+{
+	(void)ctx;
+	/* acquire: pairs with the release store in open_gate() */
+	while (!__atomic_load_n(&g_gate, __ATOMIC_ACQUIRE))
+		usleep(100);
+	return 0;
+}
+
+struct retain_ctx {
+	struct pto_runtime *rt;
+	uint64_t res, bflag;
+	int stop;
+};
+
+static int64_t mix(struct pto_runtime *rt, struct pto_tensor *out, enum pto_arg_kind kind,
+		   struct pto_tensor *in, uint32_t c)
+{
+	struct pto_args a;
+
+	pto_args_init(&a);
+	pto_arg_tensor(&a, out, kind);
+	if (in)
+		pto_arg_input(&a, in);
+	pto_arg_scalar(&a, 2);
+	pto_arg_scalar(&a, c);
+	pto_arg_scalar(&a, 1);	/* fresh: out = in + c */
+	return pto_submit_aiv(rt, K_MIX_AIV, &a);
+}
+
+/*
+ * Opens the gate once the tasks before it completed (the bug: they could
+ * all run) or the orchestrator has waited on ring 1 for 200 ms (the fix:
+ * the heap block they need is still held by C).
+ */
+static void *open_gate(void *p)
+{
+	struct retain_ctx *c = p;
+	struct pto_runtime *rt = c->rt;
+	uint32_t waited = 0;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE) && waited < 2000) {
+		/* A, B, D1, D2 */
+		if (__atomic_load_n(&rt->completed, __ATOMIC_ACQUIRE) >= 4)
+			break;
+		if (__atomic_load_n(&rt->rings[1].orch_wake_la, __ATOMIC_ACQUIRE) != PTO_NO_WAITER)
+			waited++;
+		else
+			waited = 0;
+		usleep(100);
+	}
+	/* release: pairs with the gate kernel's acquire */
+	__atomic_store_n(&g_gate, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Issue 12 C: A creates x in a MANUAL scope; B depends on A; C reads x and
+ * depends on B and on the slow S of ring 0, not on A.  Once B completed, A
+ * used to retire and its heap block be reused by D2 (a later scope's
+ * output) before C read x.
+ */
+static int orch_retain(struct pto_runtime *rt, void *p)
+{
+	struct retain_ctx *c = p;
+	uint32_t xs[1] = { X_ELEMS }, ds[1] = { D_ELEMS }, idx[1] = { 0 }, v;
+	struct pto_tensor x, res, bflag, d1, d2;
+	struct pto_args a;
+	int64_t s, ta, tb, tc;
+
+	assert_int_equal(pto_tensor_external(&res, c->res, PTO2_DTYPE_I32, 1, xs), 0);
+	assert_int_equal(pto_tensor_external(&bflag, c->bflag, PTO2_DTYPE_I32, 1, ds), 0);
+	pto_args_init(&a);
+	s = pto_submit_aiv(rt, K_GATE, &a);
+	assert_true(s >= 0);
+	PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+		assert_int_equal(pto_tensor_create(&x, PTO2_DTYPE_I32, 1, xs), 0);
+		ta = mix(rt, &x, PTO_ARG_OUTPUT, NULL, X_VALUE);
+		pto_args_init(&a);
+		pto_arg_inout(&a, &bflag);
+		tb = pto_submit_aic(rt, K_NOP_AIC, &a);
+		tc = mix(rt, &res, PTO_ARG_OUTPUT_EXISTING, &x, 0);
+		assert_true(ta >= 0 && tb >= 0 && tc >= 0);
+		assert_int_equal(pto_add_dependency(rt, ta, tb), 0);
+		assert_int_equal(pto_add_dependency(rt, tb, tc), 0);
+		assert_int_equal(pto_add_dependency(rt, s, tc), 0);
+	}
+	/* B done (so A released by it); C still waits for S */
+	assert_int_equal(pto_tensor_read(rt, &bflag, idx, &v), 0);
+	PTO_SCOPE(rt) {
+		/* D1 fills the top of ring 1's heap, D2 wraps to where x lives */
+		assert_int_equal(pto_tensor_create(&d1, PTO2_DTYPE_I32, 1, ds), 0);
+		assert_int_equal(pto_tensor_create(&d2, PTO2_DTYPE_I32, 1, ds), 0);
+		assert_true(mix(rt, &d1, PTO_ARG_OUTPUT, NULL, 0xdead) >= 0);
+		assert_true(mix(rt, &d2, PTO_ARG_OUTPUT, NULL, 0xbeef) >= 0);
+	}
+	return 0;
+}
+
+static void test_manual_creator_retention(void **state)
+{
+	struct pto_runtime_config cfg;
+	struct pto_device *dev = NULL;
+	struct pto_runtime *rt;
+	struct retain_ctx c = { 0 };
+	uint32_t *h;
+	pthread_t th;
+	int bad = 0;
+
+	/* a worker per core: the gate blocks only its own core */
+	assert_int_equal(pto_device_open("mock:clusters=2,mem=512M,workers=6", &dev), 0);
+	rt_test_config(&cfg, 64);
+	/* ring 1: A, B, C and D1 fill it; D2 fits only where A's block was */
+	cfg.heap_size[1] = 4096;
+	cfg.wiring = rt_test_wiring(state);
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	assert_int_equal(pto_register_kernel(rt, K_GATE, PTO2_CORE_AIV, k_gate, "gate"), 0);
+	c.rt = rt;
+	c.res = rt_buf(dev, X_ELEMS, 3);
+	c.bflag = rt_buf(dev, D_ELEMS, 4);
+	for (int rep = 0; rep < 3; rep++) {
+		g_gate = 0;
+		c.stop = 0;
+		assert_int_equal(pthread_create(&th, NULL, open_gate, &c), 0);
+		if (pto_run(rt, orch_retain, &c))
+			fail_msg("run: %s", pto_last_error());
+		__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(th, NULL);
+		h = pto_mem_map(dev, c.res, X_ELEMS * 4);
+		for (uint32_t i = 0; i < X_ELEMS; i++)
+			bad += h[i] != X_VALUE;
+		if (bad)
+			fail_msg("run %d: %d of %d elements C read are not what A wrote", rep, bad,
+				 X_ELEMS);
+	}
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
 /* --- explicit-only mode ------------------------------------------------------------------ */
 
 static int orch_explicit(struct pto_runtime *rt, void *p)
@@ -418,6 +570,7 @@ int main(void)
 		RT_TEST_WIRING(test_output_existing),
 		RT_TEST_WIRING(test_scope_reference),
 		RT_TEST_WIRING(test_manual_scope),
+		RT_TEST_WIRING(test_manual_creator_retention),
 		RT_TEST_WIRING(test_explicit_mode),
 	};
 

@@ -51,6 +51,12 @@
  *	OUTPUT_EXISTING  becomes the writer outer tasks see   explicit edges only
  *	NO_DEP           creator only                         explicit edges only
  *
+ * A task of a manual scope that uses a tensor created inside the scope
+ * does not wait for its creator (that edge must be explicit, like every
+ * edge between tasks of the scope), but it holds the creator's buffer:
+ * the buffer is recycled only after every task that used it completed,
+ * however the explicit edges reach the creator.
+ *
  * In explicit-only mode (PTO_DEPS_EXPLICIT) there is no overlap tracking
  * anywhere: every edge is explicit, plus creator retention; a blocking
  * tensor access waits for every published task.
