@@ -580,6 +580,55 @@ static void ring_wait_begin(struct pto_runtime *rt, struct pto_ring *r, uint64_t
 }
 
 /*
+ * Is ring @r's oldest live task @la completed, but held by tasks that start
+ * only at the end of a still-open scope (and by nothing that will run)?
+ * The orchestrator waiting for this ring cannot end that scope, so the
+ * ring can never advance.  Typical cause: readers in a manual scope of a
+ * region written with OUTPUT_EXISTING, which does not replace the earlier
+ * writers, so each later reader takes a reference on them all.
+ * Return: how many unpublished tasks hold it (0: not pinned), *@holder one.
+ */
+static uint32_t oldest_pinned(struct pto_runtime *rt, struct pto_ring *r, uint64_t la,
+			      int64_t *holder)
+{
+	struct pto_task *old = &r->slots[la & r->alloc.mask];
+	uint32_t st, left, held = 0, by_tasks = 0;
+
+	/* the wiring thread links tasks (and fills their fanin lists) later */
+	if (!pto__wiring_caught_up(rt) || old->local != la)
+		return 0;
+	pto__task_lock(old);
+	st = old->state;
+	left = old->fanout_count - old->fanout_refcount;
+	pto__task_unlock(old);
+	if (st != PTO_TASK_COMPLETED)
+		return 0;
+	/* its scope's own reference, while that scope is open */
+	if (old->scope_depth < rt->depth &&
+	    rt->scopes[old->scope_depth].serial == old->scope_serial)
+		held++;
+	for (uint32_t i = 0; i < rt->num_scope_tasks && held <= left; i++) {
+		const struct pto_task *u = rt->scope_tasks[i];
+		uint32_t n = 0;
+
+		if (u->published)
+			continue;
+		for (uint32_t k = 0; k < u->num_fanin; k++)
+			n += u->fanin[k] == old->id;
+		for (const struct pto_dep_node *d = u->extra_fanin; d; d = d->next)
+			n += d->consumer == old;
+		if (n)
+			*holder = u->id;
+		by_tasks += n;
+		held += n;
+	}
+	return by_tasks && held == left ? by_tasks : 0;
+}
+
+/* While tasks wait for their scope's end, how often a blocked orchestrator re-checks. */
+#define PIN_RECHECK_NS		20000000ull
+
+/*
  * Allocate slot + heap + dependency entries in ring @r (only @deps
  * entries, into *@dep_first, when @g is NULL: pto_add_dependency()),
  * blocking while the schedulers retire work.  Fails at once when only
@@ -590,7 +639,9 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			   uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)
 {
 	uint64_t t_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
-	uint32_t spins = 0;
+	uint32_t spins = 0, held;
+	bool pin_check = true;
+	int64_t holder = PTO_TASK_NONE;
 
 	for (;;) {
 		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
@@ -627,6 +678,15 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 					 short_name(why), r->alloc.window, r->alloc.heap_size,
 					 pto_ring_heap_round(heap_bytes));
 		}
+		if (pin_check && (held = oldest_pinned(rt, r, la, &holder)))
+			return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "ring %u can never advance "
+					 "(%s full): completed task %" PRId64 " is held by %u "
+					 "unpublished tasks (one: %" PRId64 ") till their scope ends; "
+					 "%s", r->id, short_name(why), pto_task_id(r->id, la), held,
+					 holder, rt->manual_depth ? "OUTPUT_EXISTING keeps a region's "
+					 "earlier writers for its readers: write it INOUT, or end the "
+					 "scope sooner" : "end that scope sooner");
+		pin_check = false;
 		if (pto__rt_error(rt))
 			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s",
 					 g ? "pto_submit" : "pto_add_dependency", rt->err.msg);
@@ -651,7 +711,15 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		wake_at = last_progress + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1;
 		if (refill && last_progress + ORCH_REFILL_NS + 1 < wake_at)
 			wake_at = last_progress + ORCH_REFILL_NS + 1;
+		/*
+		 * Tasks waiting for their scope's end can pin the oldest task
+		 * once it completes, which wakes nobody: look again now and then.
+		 */
+		if ((rt->manual_depth || rt->cfg.dep_mode == PTO_DEPS_EXPLICIT) &&
+		    now + PIN_RECHECK_NS < wake_at)
+			wake_at = now + PIN_RECHECK_NS;
 		ring_sleep(rt, r, seen, la, refill, wake_at);
+		pin_check = true;
 	}
 	if (t_wait) {
 		uint64_t now = pto_now_ns();

@@ -520,6 +520,164 @@ static void test_manual_creator_retention(void **state)
 	pto_device_close(dev);
 }
 
+/* --- manual scopes over reused buffers ---------------------------------------------------- */
+
+#define SW	16	/* stencil cells (rows of 8) */
+
+struct stencil_ctx {
+	uint64_t buf[2];
+	uint32_t steps, per_scope;
+	enum pto_arg_kind kind;	/* OUTPUT_EXISTING (fresh) or INOUT */
+	uint64_t t_fail;
+};
+
+/* Row @r of an SW x 8 buffer. */
+static struct pto_tensor cell(uint64_t addr, uint32_t r)
+{
+	struct pto_tensor t;
+	uint32_t shape[2] = { SW, 8 }, vs[2] = { 1, 8 }, off[2] = { r, 0 };
+
+	assert_int_equal(pto_tensor_external(&t, addr, PTO2_DTYPE_I32, 2, shape), 0);
+	assert_int_equal(pto_tensor_view(&t, &t, vs, off), 0);
+	return t;
+}
+
+/*
+ * Step k: cell i of buf[(k+1)%2] = f(cells i, i+1 of buf[k%2]), several
+ * steps per MANUAL scope, every same-scope dependency (read-after-write
+ * and write-after-read) an explicit edge, the ones across scopes too.
+ */
+static int orch_stencil(struct pto_runtime *rt, void *p)
+{
+	struct stencil_ctx *c = p;
+	int64_t prev[SW], cur[SW];
+
+	for (uint32_t s = 0; s < c->steps; s += c->per_scope) {
+		int ret = 0;
+
+		PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+			for (uint32_t k = s; k < s + c->per_scope && k < c->steps && !ret; k++) {
+				for (uint32_t i = 0; i < SW && !ret; i++) {
+					struct pto_tensor o = cell(c->buf[(k + 1) % 2], i);
+					struct pto_tensor a = cell(c->buf[k % 2], i);
+					struct pto_tensor b = cell(c->buf[k % 2], (i + 1) % SW);
+					struct pto_args args;
+
+					pto_args_init(&args);
+					pto_arg_tensor(&args, &o, c->kind);
+					pto_arg_input(&args, &a);
+					pto_arg_input(&args, &b);
+					pto_arg_scalar(&args, 2);
+					pto_arg_scalar(&args, k);
+					pto_arg_scalar(&args, c->kind == PTO_ARG_OUTPUT_EXISTING);
+					cur[i] = pto_submit_aiv(rt, K_MIX_AIV, &args);
+					if (cur[i] < 0)
+						ret = (int)cur[i];
+				}
+				/* RAW on rows i, i+1 (their writers); WAR on row i (its readers) */
+				for (uint32_t i = 0; k && i < SW && !ret; i++) {
+					int64_t ps[3] = { prev[i], prev[(i + 1) % SW],
+							  prev[(i + SW - 1) % SW] };
+
+					for (int q = 0; q < 3 && !ret; q++)
+						ret = pto_add_dependency(rt, ps[q], cur[i]);
+				}
+				memcpy(prev, cur, sizeof(prev));
+			}
+		}
+		if (ret) {
+			c->t_fail = pto_now_ns();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* What the stencil leaves in buf[steps % 2], computed on the host. */
+static void stencil_model(struct pto_device *dev, const struct stencil_ctx *c,
+			  const uint32_t *init0, const uint32_t *init1)
+{
+	uint32_t m[2][SW * 8], *h = pto_mem_map(dev, c->buf[c->steps % 2], SW * 8 * 4);
+
+	memcpy(m[0], init0, sizeof(m[0]));
+	memcpy(m[1], init1, sizeof(m[1]));
+	for (uint32_t k = 0; k < c->steps; k++) {
+		uint32_t *in = m[k % 2], *out = m[(k + 1) % 2];
+
+		for (uint32_t i = 0; i < SW; i++)
+			for (uint32_t e = 0; e < 8; e++) {
+				uint32_t v = c->kind == PTO_ARG_INOUT ? out[i * 8 + e] * 3 : 0;
+
+				out[i * 8 + e] = v + in[i * 8 + e] + 7 * in[((i + 1) % SW) * 8 + e] + k;
+			}
+	}
+	for (uint32_t e = 0; e < SW * 8; e++)
+		if (h[e] != m[c->steps % 2][e])
+			fail_msg("element %u: %u, want %u", e, h[e], m[c->steps % 2][e]);
+}
+
+static void run_stencil(struct pto_device *dev, struct pto_runtime *rt, struct stencil_ctx *c,
+			int want)
+{
+	uint32_t init[2][SW * 8];
+	uint64_t t0;
+	int ret;
+
+	for (int b = 0; b < 2; b++) {
+		uint32_t *h = pto_mem_map(dev, c->buf[b], SW * 8 * 4);
+
+		for (uint32_t e = 0; e < SW * 8; e++)
+			h[e] = init[b][e] = b * 1000 + e;
+	}
+	t0 = pto_now_ns();
+	ret = pto_run(rt, orch_stencil, c);
+	if (ret != want)
+		fail_msg("stencil (%s, %u steps per scope): %d (%s), want %d",
+			 c->kind == PTO_ARG_INOUT ? "INOUT" : "OUTPUT_EXISTING", c->per_scope, ret,
+			 pto_last_error(), want);
+	if (!want)
+		stencil_model(dev, c, init[0], init[1]);
+	else
+		/* a hang guard, not a speed check: refused when it stops, not at the backstop */
+		assert_true(c->t_fail - t0 < 5000ull * 1000 * 1000);
+}
+
+/*
+ * Issue 12 point 3: several OUTPUT_EXISTING steps per manual scope keep the
+ * first writers of each cell referenced by every later reader; once the
+ * ring is full of them the tasks holding them wait for the scope's end,
+ * which the blocked orchestrator can never reach.  Refused when that
+ * happens, naming the cause, instead of stalling for the backstop.
+ */
+static void test_manual_output_existing(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct stencil_ctx c = { .steps = 400, .per_scope = 10, .kind = PTO_ARG_OUTPUT_EXISTING };
+
+	rt_test_config(&cfg, 1024);
+	cfg.wiring = rt_test_wiring(state);
+	/* the backstop far away: it must not be what ends the run */
+	cfg.stall_timeout_ms = 30000;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	c.buf[0] = rt_buf(dev, SW * 8, 1);
+	c.buf[1] = rt_buf(dev, SW * 8, 2);
+	run_stencil(dev, rt, &c, PTO_E_SCOPE_DEADLOCK);
+	assert_non_null(strstr(pto_last_error(), "ring 1 can never advance"));
+	assert_non_null(strstr(pto_last_error(), "OUTPUT_EXISTING keeps a region's earlier "
+				"writers for its readers: write it INOUT, or end the scope sooner"));
+	/* what the message says to write instead runs, with the right result */
+	c.kind = PTO_ARG_INOUT;
+	run_stencil(dev, rt, &c, 0);
+	c.kind = PTO_ARG_OUTPUT_EXISTING;
+	c.per_scope = 1;
+	run_stencil(dev, rt, &c, 0);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
 /* --- explicit-only mode ------------------------------------------------------------------ */
 
 static int orch_explicit(struct pto_runtime *rt, void *p)
@@ -571,6 +729,7 @@ int main(void)
 		RT_TEST_WIRING(test_scope_reference),
 		RT_TEST_WIRING(test_manual_scope),
 		RT_TEST_WIRING(test_manual_creator_retention),
+		RT_TEST_WIRING(test_manual_output_existing),
 		RT_TEST_WIRING(test_explicit_mode),
 	};
 
