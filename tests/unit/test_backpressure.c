@@ -510,6 +510,42 @@ static void test_edge_at_scope_end(void **state)
 	pto_device_close(dev);
 }
 
+/*
+ * The pool stays full (the task holding it waits for a gate nobody opens):
+ * the edge's wait ends at the stall backstop with the back-pressure
+ * diagnostic, and the runtime runs again.
+ */
+static void test_pool_stall(void **state)
+{
+	struct pto_device *dev = open_dev_worker_per_core();
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pool4_arg pa = { .ret = 1 };
+
+	rt_test_config(&cfg, 16);
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		cfg.dep_pool[r] = 4;
+	cfg.wiring = rt_test_wiring(state);
+	cfg.stall_timeout_ms = 300;
+	cfg.core_timeout_ms = 60000;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	assert_int_equal(pto_register_kernel(rt, K_GATE, PTO2_CORE_AIV, k_gate, "gate"), 0);
+	g_gate = 0;
+	assert_int_equal(pto_run(rt, orch_pool4, &pa), PTO_E_RING_STALL);
+	assert_int_equal(pa.ret, PTO_E_RING_STALL);
+	assert_non_null(strstr(pto_last_error(), "ring 1 stalled 300 ms on its dependency pool"));
+	assert_non_null(strstr(pto_last_error(), "dep pool 3/4"));
+	assert_non_null(strstr(pto_last_error(), "kernel 'nop_aiv', pending, fanin 1/4"));
+	/* release: pairs with the gate kernel's acquire; the cores were stopped */
+	__atomic_store_n(&g_gate, 1, __ATOMIC_RELEASE);
+	pa.ret = 1;
+	assert_int_equal(pto_run(rt, orch_pool4, &pa), 0);
+	assert_int_equal(pa.ret, 0);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
 /* A scope holding more edges than the pool fails at once, with the exact reason. */
 static int orch_pool_never(struct pto_runtime *rt, void *p)
 {
@@ -554,6 +590,7 @@ int main(void)
 		RT_TEST_WIRING(test_edges_wait_for_pool),
 		RT_TEST_WIRING(test_pool4_edge_waits),
 		RT_TEST_WIRING(test_edge_at_scope_end),
+		RT_TEST_WIRING(test_pool_stall),
 		RT_TEST_WIRING(test_pool_never_fits),
 	};
 
