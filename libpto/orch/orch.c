@@ -597,9 +597,10 @@ static uint32_t oldest_pinned(struct pto_runtime *rt, struct pto_ring *r, uint64
 	/* the wiring thread links tasks (and fills their fanin lists) later */
 	if (!pto__wiring_caught_up(rt) || old->local != la)
 		return 0;
+	/* as in ring_stall(): a consumed slot may be being reset, read it only while live */
 	pto__task_lock(old);
 	st = old->state;
-	left = old->fanout_count - old->fanout_refcount;
+	left = st == PTO_TASK_COMPLETED ? old->fanout_count - old->fanout_refcount : 0;
 	pto__task_unlock(old);
 	if (st != PTO_TASK_COMPLETED)
 		return 0;

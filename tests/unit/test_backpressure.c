@@ -405,6 +405,8 @@ static void *open_gate_on_wait(void *p)
 }
 
 struct pool4_arg {
+	struct opener *opener;	/* started inside the run (pto_run() resets what it reads) */
+	pthread_t th;
 	int64_t gates[3];
 	int ret;
 	int gate_was_open;	/* when pto_add_dependency() returned */
@@ -437,6 +439,10 @@ static int orch_pool4(struct pto_runtime *rt, void *p)
 	struct pool4_arg *pa = p;
 	int64_t x, y;
 
+	if (pa->opener) {
+		pa->opener->rt = rt;
+		assert_int_equal(pthread_create(&pa->th, NULL, open_gate_on_wait, pa->opener), 0);
+	}
 	submit_gates(rt, pa);	/* ring 0, running until the gate opens */
 	if (pa->case_end_edge) {
 		/*
@@ -479,15 +485,13 @@ static void test_pool4_edge_waits(void **state)
 {
 	struct pto_device *dev = open_dev_worker_per_core();
 	struct pto_runtime *rt = make_pool_rt(dev, state, PTO_DEPS_AUTO, 16, 4);
-	struct pool4_arg pa = { .ret = 1 };
-	struct opener o = { .rt = rt };
-	pthread_t th;
+	struct opener o = { 0 };
+	struct pool4_arg pa = { .ret = 1, .opener = &o };
 
 	g_gate = 0;
-	assert_int_equal(pthread_create(&th, NULL, open_gate_on_wait, &o), 0);
 	if (pto_run(rt, orch_pool4, &pa))
 		fail_msg("pool of 4: %s", pto_last_error());
-	pthread_join(th, NULL);
+	pthread_join(pa.th, NULL);
 	assert_int_equal(pa.ret, 0);
 	/* it waited: the gate opened only because the orchestrator waited */
 	assert_int_equal(o.saw_wait, 1);

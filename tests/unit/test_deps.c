@@ -393,6 +393,7 @@ struct retain_ctx {
 	struct pto_runtime *rt;
 	uint64_t res, bflag;
 	int stop;
+	pthread_t th;
 };
 
 static int64_t mix(struct pto_runtime *rt, struct pto_tensor *out, enum pto_arg_kind kind,
@@ -450,6 +451,8 @@ static int orch_retain(struct pto_runtime *rt, void *p)
 	struct pto_args a;
 	int64_t s, ta, tb, tc;
 
+	/* started here: pto_run() resets the runtime fields it watches */
+	assert_int_equal(pthread_create(&c->th, NULL, open_gate, c), 0);
 	assert_int_equal(pto_tensor_external(&res, c->res, PTO2_DTYPE_I32, 1, xs), 0);
 	assert_int_equal(pto_tensor_external(&bflag, c->bflag, PTO2_DTYPE_I32, 1, ds), 0);
 	pto_args_init(&a);
@@ -486,7 +489,6 @@ static void test_manual_creator_retention(void **state)
 	struct pto_runtime *rt;
 	struct retain_ctx c = { 0 };
 	uint32_t *h;
-	pthread_t th;
 	int bad = 0;
 
 	/* a worker per core: the gate blocks only its own core */
@@ -504,11 +506,10 @@ static void test_manual_creator_retention(void **state)
 	for (int rep = 0; rep < 3; rep++) {
 		g_gate = 0;
 		c.stop = 0;
-		assert_int_equal(pthread_create(&th, NULL, open_gate, &c), 0);
 		if (pto_run(rt, orch_retain, &c))
 			fail_msg("run: %s", pto_last_error());
 		__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
-		pthread_join(th, NULL);
+		pthread_join(c.th, NULL);
 		h = pto_mem_map(dev, c.res, X_ELEMS * 4);
 		for (uint32_t i = 0; i < X_ELEMS; i++)
 			bad += h[i] != X_VALUE;
