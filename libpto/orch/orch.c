@@ -679,7 +679,8 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 					 short_name(why), r->alloc.window, r->alloc.heap_size,
 					 pto_ring_heap_round(heap_bytes));
 		}
-		if (pin_check && (held = oldest_pinned(rt, r, la, &holder)))
+		/* (not while refilling: what it waits for is more than it needs) */
+		if (pin_check && !refill && (held = oldest_pinned(rt, r, la, &holder)))
 			return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "ring %u can never advance "
 					 "(%s full): completed task %" PRId64 " is held by %u "
 					 "unpublished tasks (one: %" PRId64 ") till their scope ends; "
@@ -687,7 +688,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 					 holder, rt->manual_depth ? "OUTPUT_EXISTING keeps a region's "
 					 "earlier writers for its readers: write it INOUT, or end the "
 					 "scope sooner" : "end that scope sooner");
-		pin_check = false;
+		pin_check = refill;
 		if (pto__rt_error(rt))
 			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s",
 					 g ? "pto_submit" : "pto_add_dependency", rt->err.msg);
