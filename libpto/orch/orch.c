@@ -594,7 +594,11 @@ static uint32_t oldest_pinned(struct pto_runtime *rt, struct pto_ring *r, uint64
 	struct pto_task *old = &r->slots[la & r->alloc.mask];
 	uint32_t st, left, held = 0, by_tasks = 0;
 
-	/* the wiring thread links tasks (and fills their fanin lists) later */
+	/*
+	 * The wiring thread links tasks (and fills their fanin lists) later:
+	 * only once it caught up (its seq_cst load pairs with wire_pass()'s add
+	 * of wire_done, after the lists were written) are they complete.
+	 */
 	if (!pto__wiring_caught_up(rt) || old->local != la)
 		return 0;
 	/* as in ring_stall(): a consumed slot may be being reset, read it only while live */
