@@ -44,6 +44,12 @@ PTO_API const char *pto_strerror(int status)
 	case PTO_E_MANUAL_SCOPE:	return "manual scope misuse";
 	case PTO_E_TENSOR_WAIT:		return "blocking tensor access timed out";
 	case PTO_E_NO_KERNEL:		return "kernel id not registered";
+	case PTO_E_NESTED_MANUAL:	return "scope opened inside a manual scope";
+	case PTO_E_SELF_DEP:		return "task cannot depend on itself";
+	case PTO_E_DEP_SCOPE:		return "edge consumer is not a task of the current scope";
+	case PTO_E_DEP_PUBLISHED:	return "edge consumer is already published";
+	case PTO_E_MANUAL_BLOCKING:	return "blocking tensor access inside a manual scope";
+	case PTO_E_WAIT_UNPUBLISHED:	return "blocking access would wait for an unpublished task";
 	}
 	if (status < 0 && status > -4096)
 		return strerror(-status);

@@ -340,6 +340,57 @@ static bool ordered_before(void *ctx, int64_t p)
 	return (o->mask >> (o->local - pl - 1)) & 1;
 }
 
+/*
+ * Creators of tensors made inside the open manual scope that @a uses: the
+ * task has no edge to them (edges there are explicit), but must keep their
+ * heap blocks alive until it completed, even when its explicit edges reach
+ * them only through tasks that complete earlier.  Fills @out (deduplicated,
+ * leaving out producers it holds anyway); returns how many.
+ */
+static uint32_t inner_creators(struct pto_runtime *rt, const struct pto_args *a, int64_t *out)
+{
+	uint32_t n = 0;
+
+	if (!rt->manual_depth)
+		return 0;
+	for (uint32_t i = 0; i < a->num_tensors; i++) {
+		int64_t owner = a->tensors[i]->owner;
+		bool dup = false;
+
+		if (a->kinds[i] == PTO_ARG_OUTPUT || owner < 0 || !in_open_manual(rt, owner))
+			continue;
+		for (uint32_t k = 0; k < n && !dup; k++)
+			dup = out[k] == owner;
+		for (uint32_t k = 0; k < rt->num_dep_scratch && !dup; k++)
+			dup = rt->dep_scratch[k] == owner;
+		if (!dup)
+			out[n++] = owner;
+	}
+	return n;
+}
+
+/*
+ * @t takes a reference on each creator of @ids, recorded like an explicit
+ * edge's fanin (one dependency entry each, from @first on) and released
+ * when @t completes, but without waiting for it.  The creators are
+ * unpublished tasks of the open manual scope: pending, and held by it.
+ */
+static void retain_creators(struct pto_runtime *rt, struct pto_ring *r, struct pto_task *t,
+			    const int64_t *ids, uint32_t n, uint64_t first)
+{
+	for (uint32_t k = 0; k < n; k++) {
+		struct pto_dep_node *node = &r->deps[(first + k) % r->alloc.dep_cap];
+		struct pto_task *p = pto__task_slot(rt, ids[k]);
+
+		pto__task_lock(p);
+		p->fanout_count++;
+		pto__task_unlock(p);
+		node->consumer = p;
+		node->next = t->extra_fanin;
+		t->extra_fanin = node;
+	}
+}
+
 /* --- launch and argument validation ----------------------------------------------- */
 
 static int check_kernel(struct pto_runtime *rt, int32_t k, enum pto2_core_type want,
@@ -468,7 +519,8 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
 			 " (kernel '%s', %s, fanin %u/%u, fanout %u/%u)", r->id, ms,
 			 short_name(why), r->alloc.next - la, r->alloc.window,
 			 pto_ring_heap_used(&r->alloc, la), r->alloc.heap_size,
-			 pto_ring_heap_round(heap_bytes), pto_ring_dep_used(&r->alloc, la),
+			 heap_bytes ? pto_ring_heap_round(heap_bytes) : 0,
+			 pto_ring_dep_used(&r->alloc, la),
 			 r->alloc.dep_cap, old->id,
 			 pto__kernel_name(rt, old->kernel[0] >= 0 ? old->kernel[0] :
 					  old->kernel[1] >= 0 ? old->kernel[1] : old->kernel[2]),
@@ -528,37 +580,101 @@ static void ring_wait_begin(struct pto_runtime *rt, struct pto_ring *r, uint64_t
 }
 
 /*
- * Allocate slot + heap + dependency entries in ring @r, blocking while the
- * schedulers retire work.  Fails at once when only open-scope tasks are
- * live (nothing can ever retire), else after the stall timeout.
+ * Is ring @r's oldest live task @la completed, but held by tasks that start
+ * only at the end of a still-open scope (and by nothing that will run)?
+ * The orchestrator waiting for this ring cannot end that scope, so the
+ * ring can never advance.  Typical cause: readers in a manual scope of a
+ * region written with OUTPUT_EXISTING, which does not replace the earlier
+ * writers, so each later reader takes a reference on them all.
+ * Return: how many unpublished tasks hold it (0: not pinned), *@holder one.
+ */
+static uint32_t oldest_pinned(struct pto_runtime *rt, struct pto_ring *r, uint64_t la,
+			      int64_t *holder)
+{
+	struct pto_task *old = &r->slots[la & r->alloc.mask];
+	uint32_t st, left, held = 0, by_tasks = 0;
+
+	/*
+	 * The wiring thread links tasks (and fills their fanin lists) later:
+	 * only once it caught up (its seq_cst load pairs with wire_pass()'s add
+	 * of wire_done, after the lists were written) are they complete.
+	 */
+	if (!pto__wiring_caught_up(rt) || old->local != la)
+		return 0;
+	/* as in ring_stall(): a consumed slot may be being reset, read it only while live */
+	pto__task_lock(old);
+	st = old->state;
+	left = st == PTO_TASK_COMPLETED ? old->fanout_count - old->fanout_refcount : 0;
+	pto__task_unlock(old);
+	if (st != PTO_TASK_COMPLETED)
+		return 0;
+	/* its scope's own reference, while that scope is open */
+	if (old->scope_depth < rt->depth &&
+	    rt->scopes[old->scope_depth].serial == old->scope_serial)
+		held++;
+	for (uint32_t i = 0; i < rt->num_scope_tasks && held <= left; i++) {
+		const struct pto_task *u = rt->scope_tasks[i];
+		uint32_t n = 0;
+
+		if (u->published)
+			continue;
+		for (uint32_t k = 0; k < u->num_fanin; k++)
+			n += u->fanin[k] == old->id;
+		for (const struct pto_dep_node *d = u->extra_fanin; d; d = d->next)
+			n += d->consumer == old;
+		if (n)
+			*holder = u->id;
+		by_tasks += n;
+		held += n;
+	}
+	return by_tasks && held == left ? by_tasks : 0;
+}
+
+/* While tasks wait for their scope's end, how often a blocked orchestrator re-checks. */
+#define PIN_RECHECK_NS		20000000ull
+
+/*
+ * Allocate slot + heap + dependency entries in ring @r (only @deps
+ * entries, into *@dep_first, when @g is NULL: pto_add_dependency()),
+ * blocking while the schedulers retire work.  Fails at once when only
+ * open-scope tasks are live (nothing can ever retire), else after the
+ * stall timeout.
  */
 static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
-			   uint32_t deps, struct pto_ring_grant *g)
+			   uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)
 {
 	uint64_t t_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
-	uint32_t spins = 0;
+	uint32_t spins = 0, held;
+	bool pin_check = true;
+	int64_t holder = PTO_TASK_NONE;
 
 	for (;;) {
 		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
 		/* while waiting, one clock read serves the refill test and the stall timer */
 		uint64_t la = ring_alive(r), now = t_wait ? pto_now_ns() : 0, wake_at;
 		enum pto_ring_short why;
-		bool refill = t_wait && ring_refilling(r, la, now - last_progress);
+		bool refill = g && t_wait && ring_refilling(r, la, now - last_progress);
 
 		pto_tm_set_alive(&rt->tm, r->id, la, 0);
 		if (refill)
 			why = PTO_RING_SHORT_SLOT;
-		else
+		else if (g)
 			why = pto_ring_try_alloc(&r->alloc, la, heap_bytes, deps, g);
+		else
+			why = pto_ring_try_deps(&r->alloc, la, deps, dep_first);
 		if (why == PTO_RING_FITS)
 			break;
 		if (r->alloc.next - la <= r->open_tasks) {
 			/* every live task belongs to an open scope: nothing will ever retire */
 			if (why == PTO_RING_SHORT_DEP)
-				return orch_fail(rt, PTO_E_DEP_POOL, "ring %u dependency pool of %u "
-						 "entries cannot hold the open scopes' %" PRIu64
-						 " entries + %u more", r->id, r->alloc.dep_cap,
-						 pto_ring_dep_used(&r->alloc, la), deps);
+				return orch_fail(rt, PTO_E_DEP_POOL, "%s: ring %u dependency pool "
+						 "of %u entries cannot hold the open scopes' %" PRIu64
+						 " entries + %u more (%s; raise PTO2_RING_DEP_POOL or "
+						 "split the scope)", g ? "pto_submit" :
+						 "pto_add_dependency", r->id, r->alloc.dep_cap,
+						 pto_ring_dep_used(&r->alloc, la), deps,
+						 g ? "one per producer still running" :
+						 "an edge takes 2");
 			return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "scope at depth %u can never fit "
 					 "ring %u: its open scopes hold %u tasks and %" PRIu64
 					 " heap bytes; %s too small (window %u slots, heap %" PRIu64
@@ -567,9 +683,19 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 					 short_name(why), r->alloc.window, r->alloc.heap_size,
 					 pto_ring_heap_round(heap_bytes));
 		}
+		/* (not while refilling: what it waits for is more than it needs) */
+		if (pin_check && !refill && (held = oldest_pinned(rt, r, la, &holder)))
+			return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "ring %u can never advance "
+					 "(%s full): completed task %" PRId64 " is held by %u "
+					 "unpublished tasks (one: %" PRId64 ") till their scope ends; "
+					 "%s", r->id, short_name(why), pto_task_id(r->id, la), held,
+					 holder, rt->manual_depth ? "OUTPUT_EXISTING keeps a region's "
+					 "earlier writers for its readers: write it INOUT, or end the "
+					 "scope sooner" : "end that scope sooner");
+		pin_check = refill;
 		if (pto__rt_error(rt))
-			return pto__fail(PTO_E_ABORTED, "pto_submit: the run already failed: %s",
-					 rt->err.msg);
+			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s",
+					 g ? "pto_submit" : "pto_add_dependency", rt->err.msg);
 		if (!t_wait) {
 			t_wait = now = pto_now_ns();
 			ring_wait_begin(rt, r, la);
@@ -591,7 +717,15 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		wake_at = last_progress + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1;
 		if (refill && last_progress + ORCH_REFILL_NS + 1 < wake_at)
 			wake_at = last_progress + ORCH_REFILL_NS + 1;
+		/*
+		 * Tasks waiting for their scope's end can pin the oldest task
+		 * once it completes, which wakes nobody: look again now and then.
+		 */
+		if ((rt->manual_depth || rt->cfg.dep_mode == PTO_DEPS_EXPLICIT) &&
+		    now + PIN_RECHECK_NS < wake_at)
+			wake_at = now + PIN_RECHECK_NS;
 		ring_sleep(rt, r, seen, la, refill, wake_at);
+		pin_check = true;
 	}
 	if (t_wait) {
 		uint64_t now = pto_now_ns();
@@ -604,9 +738,9 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 }
 
 static int ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
-		      uint32_t deps, struct pto_ring_grant *g)
+		      uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)
 {
-	int ret = ring_alloc_wait(rt, r, heap_bytes, deps, g);
+	int ret = ring_alloc_wait(rt, r, heap_bytes, deps, g, dep_first);
 
 	/* done waiting (only this thread writes it; a stale read costs a spurious wake) */
 	if (__atomic_load_n(&r->orch_wake_la, __ATOMIC_RELAXED) != PTO_NO_WAITER)
@@ -667,7 +801,8 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	struct pto_ring_grant g;
 	struct pto_trace_task *tr = NULL;
 	uint64_t t0 = 0, heap_bytes, fixed, out_off, dep_top;
-	uint32_t ring, writers = 0, sat, idx;
+	uint32_t ring, writers = 0, sat, idx, nretain;
+	int64_t retain[PTO2_MAX_TENSOR_ARGS];
 	struct lookup_ctx lc;
 	struct order_ctx oc;
 	bool track, defer;
@@ -692,10 +827,10 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	ring = rt->depth - 1 < PTO_NUM_RINGS - 1 ? rt->depth - 1 : PTO_NUM_RINGS - 1;
 	r = &rt->rings[ring];
 	if (r->open_tasks + 1 > r->alloc.window)
-		return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "scope at depth %u holds %u tasks: "
-				 "more than ring %u's task window of %u slots (raise "
-				 "PTO2_RING_TASK_WINDOW or split the scope)", rt->depth - 1,
-				 r->open_tasks, ring, r->alloc.window);
+		return orch_fail(rt, PTO_E_SCOPE_DEADLOCK, "scope at depth %u already holds %u "
+				 "tasks: task %u of it cannot fit ring %u's task window of %u "
+				 "slots (raise PTO2_RING_TASK_WINDOW or split the scope)", rt->depth - 1,
+				 r->open_tasks, r->open_tasks + 1, ring, r->alloc.window);
 
 	/* dependencies: explicit, creator retention, then overlap tracking */
 	rt->num_dep_scratch = 0;
@@ -760,8 +895,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	for (uint32_t i = 0; i < args->num_tensors; i++)
 		if (args->kinds[i] == PTO_ARG_OUTPUT)
 			heap_bytes += out_bytes(args->tensors[i]);
+	nretain = inner_creators(rt, args, retain);
 	/* ring_alloc() already moved the TensorMap watermark to the ring's alive */
-	ret = ring_alloc(rt, r, heap_bytes, rt->num_dep_scratch, &g);
+	ret = ring_alloc(rt, r, heap_bytes, rt->num_dep_scratch + nretain, &g, NULL);
 	if (ret)
 		return ret;
 
@@ -804,6 +940,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	t->scope_serial = rt->scopes[rt->depth - 1].serial;
 	t->published = !defer;
 	rt->published += !defer;
+	/* a total submission order across rings, for pto_add_dependency() */
+	for (uint32_t k = 0; k < PTO_NUM_RINGS; k++)
+		t->order_next[k] = k == ring ? g.local : rt->rings[k].alloc.next;
 
 	out_off = g.heap_off + pto_ring_heap_round(fixed);
 	for (uint32_t i = 0; i < args->num_tensors; i++) {
@@ -871,7 +1010,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		memcpy(t->fanin, rt->dep_scratch, (uint64_t)rt->num_dep_scratch * sizeof(*t->fanin));
 		t->num_fanin = rt->num_dep_scratch;
 		t->dep_first = g.dep_first;
-		pto_ring_set_dep_mark(&r->alloc, g.local, g.dep_first + rt->num_dep_scratch);
+		retain_creators(rt, r, t, retain, nretain, g.dep_first + rt->num_dep_scratch);
+		pto_ring_set_dep_mark(&r->alloc, g.local,
+				      g.dep_first + rt->num_dep_scratch + nretain);
 		ret = pto__wiring_push(rt, t, PTO_WIRE_LINK | (defer ? 0 : PTO_WIRE_PUBLISH));
 		if (ret)
 			return ret;
@@ -881,7 +1022,8 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 			pto_trace_task_fanin(rt->trace, tr, rt->dep_scratch, rt->num_dep_scratch);
 		dep_top = g.dep_first;
 		sat = pto__task_wire(rt, t, rt->dep_scratch, rt->num_dep_scratch, &dep_top);
-		pto_ring_set_dep_mark(&r->alloc, g.local, dep_top);
+		retain_creators(rt, r, t, retain, nretain, dep_top);
+		pto_ring_set_dep_mark(&r->alloc, g.local, dep_top + nretain);
 		if (tr && !defer)
 			tr->t_publish = pto_now_ns();
 		if (defer) {
@@ -939,8 +1081,9 @@ int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode)
 		return orch_fail(rt, -EINVAL, "pto_scope_begin: more than %u nested scopes",
 				 PTO_MAX_SCOPE_DEPTH);
 	if (rt->manual_depth)
-		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_scope_begin: a scope inside the "
-				 "manual scope at depth %u", rt->manual_depth - 1);
+		return orch_fail(rt, PTO_E_NESTED_MANUAL, "pto_scope_begin: a scope inside the "
+				 "manual scope at depth %u (manual scopes hold no inner scopes: "
+				 "end it first)", rt->manual_depth - 1);
 	s = &rt->scopes[d];
 	s->first = rt->num_scope_tasks;
 	s->ring = d < PTO_NUM_RINGS - 1 ? d : PTO_NUM_RINGS - 1;
@@ -1050,7 +1193,7 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 	struct pto_task *c, *p;
 	struct pto_ring *r;
 	struct pto_dep_node *fin, *fout;
-	uint64_t la;
+	uint64_t first;
 	int live, clive, ret = pto__orch_check(rt, "pto_add_dependency");
 
 	if (ret)
@@ -1064,30 +1207,41 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 		return orch_fail(rt, -EINVAL, "pto_add_dependency: producer %" PRId64 " was never "
 				 "submitted", producer);
 	if (producer == consumer)
-		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: task %" PRId64
+		return orch_fail(rt, PTO_E_SELF_DEP, "pto_add_dependency: task %" PRId64
 				 " cannot depend on itself", consumer);
 	if (rt->cfg.dep_mode == PTO_DEPS_AUTO && !rt->manual_depth)
 		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: only inside a manual "
 				 "scope (or in explicit dependency mode)");
 	c = pto__task_slot(rt, consumer);
-	if (clive == 0 || c->id != consumer || c->published ||
-	    c->scope_depth != rt->depth - 1)
-		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "pto_add_dependency: consumer %" PRId64
-				 " is not an unpublished task of the current scope", consumer);
-	if ((producer >> 32) == (consumer >> 32) && producer > consumer)
+	if (clive == 0 || c->id != consumer || c->published)
+		return orch_fail(rt, PTO_E_DEP_PUBLISHED, "pto_add_dependency: consumer %" PRId64
+				 " is already published (submitted in an AUTO scope, or its scope "
+				 "ended): edges into it must be added before", consumer);
+	if (c->scope_depth != rt->depth - 1)
+		return orch_fail(rt, PTO_E_DEP_SCOPE, "pto_add_dependency: consumer %" PRId64
+				 " belongs to the scope at depth %u, not the current scope at depth "
+				 "%u: add its edges while its scope is the innermost", consumer,
+				 c->scope_depth, rt->depth - 1);
+	/*
+	 * Producer before consumer in one order over all rings, so no set of
+	 * edges can close a cycle (a retired producer too: the consumer's
+	 * record says how far each ring had got when it was submitted).
+	 */
+	if (((uint64_t)producer & 0xffffffffull) >= c->order_next[(uint64_t)producer >> 32])
 		return orch_fail(rt, -EINVAL, "pto_add_dependency: producer %" PRId64 " was "
 				 "submitted after consumer %" PRId64, producer, consumer);
 	if (!live)
 		return 0;	/* retired: already satisfied */
-	/* two entries of the consumer's ring: its fanin record and the fanout link */
+	/*
+	 * Two entries of the consumer's ring, its fanin record and the fanout
+	 * link: waits for them like pto_submit() waits for ring space.
+	 */
 	r = &rt->rings[c->ring];
-	la = ring_alive(r);
-	if (pto_ring_dep_used(&r->alloc, la) + 2 > r->alloc.dep_cap)
-		return orch_fail(rt, PTO_E_DEP_POOL, "pto_add_dependency: ring %u dependency pool "
-				 "of %u entries is full (%" PRIu64 " in use)", r->id, r->alloc.dep_cap,
-				 pto_ring_dep_used(&r->alloc, la));
-	fin = &r->deps[r->alloc.dep_top++ % r->alloc.dep_cap];
-	fout = &r->deps[r->alloc.dep_top++ % r->alloc.dep_cap];
+	ret = ring_alloc(rt, r, 0, 2, NULL, &first);
+	if (ret)
+		return ret;
+	fin = &r->deps[first % r->alloc.dep_cap];
+	fout = &r->deps[(first + 1) % r->alloc.dep_cap];
 	/* before any producer can count it: the redundant fanin keeps c unready */
 	__atomic_add_fetch(&c->fanin_count, 1, __ATOMIC_RELAXED);
 	p = pto__task_slot(rt, producer);
@@ -1196,7 +1350,7 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	if (ret)
 		return ret;
 	if (rt->manual_depth)
-		return orch_fail(rt, PTO_E_MANUAL_SCOPE, "%s: blocking tensor access inside a "
+		return orch_fail(rt, PTO_E_MANUAL_BLOCKING, "%s: blocking tensor access inside a "
 				 "manual scope (its tasks start only at scope end)", fn);
 	if (!t || !idx || !value)
 		return orch_fail(rt, -EINVAL, "%s: NULL argument", fn);
@@ -1236,7 +1390,7 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 
 		if (task_liveness(rt, rt->dep_scratch[i]) > 0 && p->id == rt->dep_scratch[i] &&
 		    !p->published)
-			return orch_fail(rt, PTO_E_MANUAL_SCOPE, "%s: task %" PRId64 " is not "
+			return orch_fail(rt, PTO_E_WAIT_UNPUBLISHED, "%s: task %" PRId64 " is not "
 					 "published before its scope ends: waiting would never end",
 					 fn, p->id);
 	}

@@ -117,6 +117,17 @@ enum pto_ring_short pto_ring_try_alloc(struct pto_ring_alloc *ra, uint64_t last_
 	return PTO_RING_FITS;
 }
 
+enum pto_ring_short pto_ring_try_deps(struct pto_ring_alloc *ra, uint64_t last_alive,
+				      uint32_t n, uint64_t *first)
+{
+	if (ra->dep_top + n - dep_tail(ra, last_alive) > ra->dep_cap)
+		return PTO_RING_SHORT_DEP;
+	*first = ra->dep_top;
+	ra->dep_top += n;
+	ra->dep_mark[(ra->next - 1) & ra->mask] = ra->dep_top;
+	return PTO_RING_FITS;
+}
+
 uint64_t pto_ring_heap_used(const struct pto_ring_alloc *ra, uint64_t last_alive)
 {
 	uint64_t tail;

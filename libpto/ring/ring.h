@@ -91,6 +91,17 @@ enum pto_ring_short pto_ring_try_alloc(struct pto_ring_alloc *ra, uint64_t last_
 				       uint64_t heap_bytes, uint32_t deps,
 				       struct pto_ring_grant *g);
 
+/*
+ * pto_ring_try_deps() - take @n dependency entries that are not a new
+ * task's (pto_add_dependency()) against @last_alive; the ring must hold a
+ * live task.  They are charged to the newest task, which retires only
+ * after every task that can use them, so they free as soon as it retired
+ * (not with the next task submitted, which may belong to another scope).
+ * Return: PTO_RING_FITS and *@first (monotonic count), or PTO_RING_SHORT_DEP.
+ */
+enum pto_ring_short pto_ring_try_deps(struct pto_ring_alloc *ra, uint64_t last_alive,
+				      uint32_t n, uint64_t *first);
+
 /* Record that the task of @local used dependency entries up to @dep_top. */
 static inline void pto_ring_set_dep_mark(struct pto_ring_alloc *ra, uint64_t local,
 					 uint64_t dep_top)

@@ -92,6 +92,8 @@ struct pto_task {
 	uint32_t scope_depth;		/* depth of the scope that submitted it */
 	uint64_t scope_serial;		/* and which opening of that depth (pto_scope.serial) */
 	bool published;			/* its redundant fanin was released */
+	/* per ring, the local id its next task had when this one was submitted */
+	uint64_t order_next[PTO_NUM_RINGS];
 
 	/* owned by the scheduler that popped the task (SPMD progress) */
 	uint32_t next_block;

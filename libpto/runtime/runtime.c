@@ -35,7 +35,7 @@ static int parse_ring_env(const char *name, uint64_t *out, int allow_suffix)
 	if (!s || !*s)
 		return 0;
 	p = s;
-	while (n < PTO_NUM_RINGS) {
+	for (;;) {
 		char *end;
 		unsigned long long x;
 
@@ -52,7 +52,10 @@ static int parse_ring_env(const char *name, uint64_t *out, int allow_suffix)
 			x <<= sh;
 			end++;
 		}
-		v[n++] = x;
+		/* count every value, so a fifth one is refused rather than ignored */
+		if (n < PTO_NUM_RINGS)
+			v[n] = x;
+		n++;
 		if (*end == '\0')
 			break;
 		if (*end != ',')
@@ -60,7 +63,8 @@ static int parse_ring_env(const char *name, uint64_t *out, int allow_suffix)
 		p = end + 1;
 	}
 	if (n != 1 && n != PTO_NUM_RINGS)
-		goto bad;
+		return pto__fail(-EINVAL, "%s='%s': %d values; expected one value or %d "
+				 "comma-separated values", name, s, n, PTO_NUM_RINGS);
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		out[r] = v[n == 1 ? 0 : r];
 	return 0;

@@ -89,6 +89,28 @@ static void test_config_and_create(void **state)
 	EXPECT(pto_runtime_config_init(&cfg), -EINVAL,
 	       "PTO2_RING_TASK_WINDOW: 4294967296 too large");
 	unsetenv("PTO2_RING_TASK_WINDOW");
+	/* one or four values: a fifth (or a second or third) is refused, not ignored */
+	{
+		static const char *const vars[] = { "PTO2_RING_TASK_WINDOW", "PTO2_RING_HEAP",
+						    "PTO2_RING_DEP_POOL" };
+		static const char *const vals[] = { "64,64,64,64,64", "64,64", "64,64,64",
+						    "64,64,64,64," };
+		static const char *const counts[] = { "5 values", "2 values", "3 values",
+						      "expected one value" };
+		char want[128];
+
+		for (int i = 0; i < 3; i++) {
+			for (int k = 0; k < 4; k++) {
+				setenv(vars[i], vals[k], 1);
+				snprintf(want, sizeof(want), "%s='%s': ", vars[i], vals[k]);
+				EXPECT(pto_runtime_config_init(&cfg), -EINVAL, want);
+				EXPECT(pto_runtime_config_init(&cfg), -EINVAL, counts[k]);
+				assert_int_equal(cfg.task_window[0], 16384);
+				assert_int_equal(cfg.dep_pool[0], 16384);
+			}
+			unsetenv(vars[i]);
+		}
+	}
 	setenv("PTO2_RING_DEP_POOL", "1,2,3,4294967296", 1);
 	EXPECT(pto_runtime_config_init(&cfg), -EINVAL,
 	       "PTO2_RING_DEP_POOL: 4294967296 too large");
@@ -199,9 +221,9 @@ enum misuse {
 	M_ARG_NEG_DEP, M_DEP_UNKNOWN, M_OUTPUT_ALLOCATED, M_INPUT_UNALLOCATED, M_UNINIT_TENSOR,
 	M_ARG_CORRUPT,
 	M_SUBMIT_AIC_RANGE, M_SUBMIT_AIV_RANGE, M_SCOPE_MODE, M_SCOPE_END_NONE, M_SCOPE_DEEP,
-	M_SCOPE_IN_MANUAL, M_ADD_DEP_AUTO, M_ADD_DEP_SELF, M_ADD_DEP_CONSUMER_UNKNOWN,
+	M_SCOPE_IN_MANUAL, M_MANUAL_IN_MANUAL, M_ADD_DEP_AUTO, M_ADD_DEP_SELF, M_ADD_DEP_CONSUMER_UNKNOWN,
 	M_ADD_DEP_PRODUCER_UNKNOWN, M_ADD_DEP_PUBLISHED, M_ADD_DEP_ORDER, M_ADD_DEP_POOL,
-	M_SUBMIT_DEP_POOL, M_READ_IN_MANUAL, M_READ_NULL, M_READ_INDEX, M_READ_UNALLOCATED,
+	M_SUBMIT_DEP_POOL, M_READ_IN_MANUAL, M_WRITE_IN_MANUAL, M_READ_NULL, M_READ_INDEX, M_READ_UNALLOCATED,
 	M_READ_OUTSIDE_BUFFER, M_READ_UNMAPPED, M_WRITE_INDEX, M_SUBMIT_AFTER_SCOPE,
 	M_READ_AFTER_SCOPE,
 	M_SCOPE_LEFT_OPEN, M_OTHER_THREAD, M_NESTED_RUN, M_REGISTER_IN_RUN, M_COUNT,
@@ -239,16 +261,22 @@ static const struct misuse_case cases[M_COUNT] = {
 	[M_SCOPE_MODE] = { -EINVAL, "bad mode 5" },
 	[M_SCOPE_END_NONE] = { -EINVAL, "no scope open" },
 	[M_SCOPE_DEEP] = { -EINVAL, "nested scopes" },
-	[M_SCOPE_IN_MANUAL] = { PTO_E_MANUAL_SCOPE, "inside the manual scope" },
+	[M_SCOPE_IN_MANUAL] = { PTO_E_NESTED_MANUAL,
+				"pto_scope_begin: a scope inside the manual scope at depth 1" },
+	[M_MANUAL_IN_MANUAL] = { PTO_E_NESTED_MANUAL,
+				 "pto_scope_begin: a scope inside the manual scope at depth 1" },
 	[M_ADD_DEP_AUTO] = { PTO_E_MANUAL_SCOPE, "only inside a manual scope" },
-	[M_ADD_DEP_SELF] = { PTO_E_MANUAL_SCOPE, "cannot depend on itself" },
+	[M_ADD_DEP_SELF] = { PTO_E_SELF_DEP, "task 4294967296 cannot depend on itself" },
 	[M_ADD_DEP_CONSUMER_UNKNOWN] = { -EINVAL, "consumer 4294967300 was never submitted" },
 	[M_ADD_DEP_PRODUCER_UNKNOWN] = { -EINVAL, "producer 99 was never submitted" },
-	[M_ADD_DEP_PUBLISHED] = { PTO_E_MANUAL_SCOPE, "not an unpublished task" },
+	[M_ADD_DEP_PUBLISHED] = { PTO_E_DEP_PUBLISHED, "consumer 0 is already published" },
 	[M_ADD_DEP_ORDER] = { -EINVAL, "submitted after consumer" },
 	[M_ADD_DEP_POOL] = { PTO_E_DEP_POOL, "dependency pool" },
 	[M_SUBMIT_DEP_POOL] = { PTO_E_DEP_POOL, "cannot hold the open scopes' 0 entries + 5 more" },
-	[M_READ_IN_MANUAL] = { PTO_E_MANUAL_SCOPE, "inside a manual scope" },
+	[M_READ_IN_MANUAL] = { PTO_E_MANUAL_BLOCKING,
+			       "pto_tensor_read: blocking tensor access inside a manual scope" },
+	[M_WRITE_IN_MANUAL] = { PTO_E_MANUAL_BLOCKING,
+				"pto_tensor_write: blocking tensor access inside a manual scope" },
 	[M_READ_NULL] = { -EINVAL, "NULL argument" },
 	[M_READ_INDEX] = { -EINVAL, "outside the view extent" },
 	[M_READ_UNALLOCATED] = { -EINVAL, "not allocated" },
@@ -428,6 +456,10 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
 		ret = pto_scope_begin(rt, PTO_SCOPE_AUTO);
 		break;
+	case M_MANUAL_IN_MANUAL:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		ret = pto_scope_begin(rt, PTO_SCOPE_MANUAL);
+		break;
 	case M_ADD_DEP_AUTO:
 		x = nop_task(rt, NULL);
 		y = nop_task(rt, NULL);
@@ -478,6 +510,10 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 	case M_READ_IN_MANUAL:
 		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
 		ret = pto_tensor_read(rt, &t, idx, &v);
+		break;
+	case M_WRITE_IN_MANUAL:
+		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_MANUAL), 0);
+		ret = pto_tensor_write(rt, &t, idx, &v);
 		break;
 	case M_READ_NULL:
 		ret = pto_tensor_read(rt, &t, NULL, &v);
@@ -594,9 +630,148 @@ static void test_read_unpublished(void **state)
 	cfg.dep_mode = PTO_DEPS_EXPLICIT;
 	assert_int_equal(pto_runtime_create(g_dev, &cfg, &rt), 0);
 	rt_register_all(rt);
-	EXPECT(pto_run(rt, orch_read_unpublished, NULL), PTO_E_MANUAL_SCOPE,
+	EXPECT(pto_run(rt, orch_read_unpublished, NULL), PTO_E_WAIT_UNPUBLISHED,
 	       "pto_tensor_read: task 0 is not published before its scope ends");
 	pto_runtime_destroy(rt);
+}
+
+/* --- explicit-only mode: edges across scopes and rings -------------------------------- */
+
+enum xmisuse {
+	X_CYCLE_ACROSS_RINGS, X_LATER_RETIRED_PRODUCER, X_SAME_RING_ORDER, X_CROSS_SCOPE,
+	X_AFTER_PUBLISH, X_EARLIER_INNER_OK, X_COUNT,
+};
+
+static const struct misuse_case xcases[X_COUNT] = {
+	[X_CYCLE_ACROSS_RINGS] = { -EINVAL, "pto_add_dependency: producer 4294967296 was "
+				   "submitted after consumer 0" },
+	[X_LATER_RETIRED_PRODUCER] = { -EINVAL, "pto_add_dependency: producer 4294967296 was "
+				       "submitted after consumer 1" },
+	[X_SAME_RING_ORDER] = { -EINVAL, "pto_add_dependency: producer 4294967297 was "
+				"submitted after consumer 4294967296" },
+	[X_CROSS_SCOPE] = { PTO_E_DEP_SCOPE, "pto_add_dependency: consumer 1 belongs to the "
+			    "scope at depth 0, not the current scope at depth 1" },
+	[X_AFTER_PUBLISH] = { PTO_E_DEP_PUBLISHED, "pto_add_dependency: consumer 4294967296 "
+			      "is already published" },
+	[X_EARLIER_INNER_OK] = { 0, "" },
+};
+
+static int orch_explicit_misuse(struct pto_runtime *rt, void *p)
+{
+	enum xmisuse m = *(enum xmisuse *)p;
+	struct pto_args a;
+	struct pto_tensor t, x;
+	uint32_t shape[1] = { 16 }, idx[1] = { 0 }, v = 0;
+	int64_t ret = 0, o, i, e;
+
+	assert_int_equal(pto_tensor_external(&t, g_buf, PTO2_DTYPE_I32, 1, shape), 0);
+	switch (m) {
+	case X_CYCLE_ACROSS_RINGS:
+		/*
+		 * The cycle of issue 12: outer task o creates x; inner task i
+		 * (ring 1, submitted after o) reads it, so i waits for o by
+		 * creator retention; i -> o would close the cycle.
+		 */
+		assert_int_equal(pto_tensor_create(&x, PTO2_DTYPE_I32, 1, shape), 0);
+		pto_args_init(&a);
+		pto_arg_output(&a, &x);
+		o = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		assert_int_equal(o, 0);
+		PTO_SCOPE(rt) {
+			pto_args_init(&a);
+			pto_arg_input(&a, &x);
+			i = pto_submit_aiv(rt, K_NOP_AIV, &a);
+		}
+		ret = pto_add_dependency(rt, i, o);
+		break;
+	case X_LATER_RETIRED_PRODUCER:
+		e = nop_task(rt, NULL);
+		o = nop_task(rt, NULL);
+		PTO_SCOPE(rt) {
+			i = nop_task(rt, NULL);
+		}
+		/* waits for every published task: i completes and retires */
+		assert_int_equal(pto_tensor_read(rt, &t, idx, &v), 0);
+		(void)e;
+		ret = pto_add_dependency(rt, i, o);
+		break;
+	case X_SAME_RING_ORDER:
+		PTO_SCOPE(rt) {
+			o = nop_task(rt, NULL);
+			i = nop_task(rt, NULL);
+			ret = pto_add_dependency(rt, i, o);
+		}
+		break;
+	case X_CROSS_SCOPE:
+		e = nop_task(rt, NULL);
+		o = nop_task(rt, NULL);
+		PTO_SCOPE(rt) {
+			ret = pto_add_dependency(rt, e, o);
+		}
+		break;
+	case X_AFTER_PUBLISH:
+		e = nop_task(rt, NULL);
+		PTO_SCOPE(rt) {
+			i = nop_task(rt, NULL);
+		}
+		ret = pto_add_dependency(rt, e, i);
+		break;
+	case X_EARLIER_INNER_OK:
+		/* across rings in the right order: accepted, and the run ends */
+		PTO_SCOPE(rt) {
+			i = nop_task(rt, NULL);
+		}
+		o = nop_task(rt, NULL);
+		assert_int_equal(pto_add_dependency(rt, i, o), 0);
+		return 0;
+	case X_COUNT:
+		break;
+	}
+	assert_int_equal(ret, xcases[m].code);
+	return 0;
+}
+
+static void test_explicit_misuse(void **state)
+{
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	cfg.dep_mode = PTO_DEPS_EXPLICIT;
+	assert_int_equal(pto_runtime_create(g_dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	for (int m = 0; m < X_COUNT; m++) {
+		enum xmisuse mm = (enum xmisuse)m;
+		int ret = pto_run(rt, orch_explicit_misuse, &mm);
+
+		if (ret != xcases[m].code)
+			fail_msg("case %d: pto_run returned %d (%s), want %d", m, ret,
+				 pto_last_error(), xcases[m].code);
+		if (!strstr(pto_last_error(), xcases[m].needle))
+			fail_msg("case %d: message '%s' lacks '%s'", m, pto_last_error(),
+				 xcases[m].needle);
+	}
+	pto_runtime_destroy(rt);
+}
+
+/* Each misuse code has its own description. */
+static void test_misuse_codes_distinct(void **state)
+{
+	static const int codes[] = {
+		PTO_E_MANUAL_SCOPE, PTO_E_NESTED_MANUAL, PTO_E_SELF_DEP, PTO_E_DEP_SCOPE,
+		PTO_E_DEP_PUBLISHED, PTO_E_MANUAL_BLOCKING, PTO_E_WAIT_UNPUBLISHED,
+	};
+	const size_t n = sizeof(codes) / sizeof(codes[0]);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		assert_string_not_equal(pto_strerror(codes[i]), "unknown status");
+		for (size_t k = 0; k < i; k++) {
+			assert_int_not_equal(codes[i], codes[k]);
+			assert_string_not_equal(pto_strerror(codes[i]), pto_strerror(codes[k]));
+		}
+	}
 }
 
 int main(void)
@@ -608,6 +783,8 @@ int main(void)
 		cmocka_unit_test(test_outside_run),
 		cmocka_unit_test(test_misuse_in_run),
 		cmocka_unit_test(test_read_unpublished),
+		cmocka_unit_test(test_explicit_misuse),
+		cmocka_unit_test(test_misuse_codes_distinct),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

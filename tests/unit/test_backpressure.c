@@ -5,6 +5,9 @@
  * never fit fails at once with PTO_E_SCOPE_DEADLOCK; a ring blocked by a
  * hung core hits the stall backstop (PTO_E_RING_STALL) instead of hanging.
  */
+#include <pthread.h>
+#include <unistd.h>
+
 #include "rt_test_util.h"
 
 #include "libpto/device/device_impl.h"
@@ -261,6 +264,326 @@ static void test_ring_stall(void **state)
 	pto_device_close(dev);
 }
 
+/* --- explicit edges wait for dependency-pool space -------------------------------- */
+
+#define K_GATE		10	/* AIV: returns once g_gate is set */
+
+static int g_gate;
+
+static int k_gate(const struct pto_kernel_ctx *ctx)
+{
+	(void)ctx;
+	/* acquire: pairs with the release store of whoever opens the gate */
+	while (!__atomic_load_n(&g_gate, __ATOMIC_ACQUIRE))
+		usleep(100);
+	return 0;
+}
+
+/*
+ * A mock device with a worker per core: a gate kernel blocks the worker
+ * that runs it, and with fewer workers it would hold other cores too.
+ */
+static struct pto_device *open_dev_worker_per_core(void)
+{
+	struct pto_device *dev = NULL;
+
+	assert_int_equal(pto_device_open("mock:clusters=2,mem=512M,workers=6", &dev), 0);
+	return dev;
+}
+
+static struct pto_runtime *make_pool_rt(struct pto_device *dev, void **state, uint32_t dep_mode,
+					uint32_t window, uint32_t pool)
+{
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+
+	if (window) {
+		rt_test_config(&cfg, window);
+		for (int r = 0; r < PTO_NUM_RINGS; r++)
+			cfg.dep_pool[r] = pool;
+	} else {
+		/* the defaults: 16384 slots and 16384 dependency entries per ring */
+		assert_int_equal(pto_runtime_config_init(&cfg), 0);
+		cfg.flags |= PTO_RT_QUIET;
+	}
+	cfg.dep_mode = dep_mode;
+	cfg.wiring = rt_test_wiring(state);
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	assert_int_equal(pto_register_kernel(rt, K_GATE, PTO2_CORE_AIV, k_gate, "gate"), 0);
+	return rt;
+}
+
+/* On an AIC core: the gate tasks hold AIV cores (and their dual-issue slots). */
+static int64_t nop(struct pto_runtime *rt)
+{
+	struct pto_args a;
+
+	pto_args_init(&a);
+	return pto_submit_aic(rt, K_NOP_AIC, &a);
+}
+
+struct wide_arg {
+	uint32_t width, steps;
+	int manual;		/* MANUAL scopes (AUTO mode) instead of explicit-only mode */
+};
+
+/*
+ * @width tasks per step, each depending (pto_add_dependency) on every task
+ * of the step before: width^2 edges, 2 entries each, per step.  The
+ * orchestrator runs up to a window ahead of retirement, far more edges
+ * than the pool holds.
+ */
+static int orch_wide(struct pto_runtime *rt, void *p)
+{
+	struct wide_arg *w = p;
+	int64_t prev[8], cur[8];
+
+	for (uint32_t s = 0; s < w->steps; s++) {
+		PTO_SCOPE(rt, w->manual ? PTO_SCOPE_MANUAL : PTO_SCOPE_AUTO) {
+			for (uint32_t i = 0; i < w->width; i++) {
+				cur[i] = nop(rt);
+				if (cur[i] < 0)
+					return (int)cur[i];
+				for (uint32_t k = 0; s && k < w->width; k++) {
+					int ret = pto_add_dependency(rt, prev[k], cur[i]);
+
+					if (ret)
+						return ret;
+				}
+			}
+		}
+		memcpy(prev, cur, sizeof(prev));
+	}
+	return 0;
+}
+
+static void test_edges_wait_for_pool(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime *rt;
+	struct pto_run_stats st;
+	struct wide_arg chain = { .width = 2, .steps = 10000 };
+	struct wide_arg all = { .width = 8, .steps = 500, .manual = 1 };
+
+	rt = make_pool_rt(dev, state, PTO_DEPS_EXPLICIT, 0, 0);
+	if (pto_run(rt, orch_wide, &chain))
+		fail_msg("2-wide chain: %s", pto_last_error());
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_int_equal(st.tasks, 20000);
+	pto_runtime_destroy(rt);
+	rt = make_pool_rt(dev, state, PTO_DEPS_AUTO, 0, 0);
+	if (pto_run(rt, orch_wide, &all))
+		fail_msg("8-wide all-to-all: %s", pto_last_error());
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_int_equal(st.tasks, 4000);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/* Opens the gate once the orchestrator waits on ring 1 (or after 10 s, so a run ends). */
+struct opener {
+	struct pto_runtime *rt;
+	int saw_wait;
+};
+
+static void *open_gate_on_wait(void *p)
+{
+	struct opener *o = p;
+
+	for (int i = 0; i < 100000; i++) {
+		if (__atomic_load_n(&o->rt->rings[1].orch_wake_la, __ATOMIC_ACQUIRE) !=
+		    PTO_NO_WAITER) {
+			o->saw_wait = 1;
+			break;
+		}
+		usleep(100);
+	}
+	/* release: pairs with the gate kernel's acquire */
+	__atomic_store_n(&g_gate, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+struct pool4_arg {
+	struct opener *opener;	/* started inside the run (pto_run() resets what it reads) */
+	pthread_t th;
+	int64_t gates[3];
+	int ret;
+	int gate_was_open;	/* when pto_add_dependency() returned */
+	int case_end_edge;	/* point 4: an edge at the end of a scope, then 3 deps */
+};
+
+static void submit_gates(struct pto_runtime *rt, struct pool4_arg *pa)
+{
+	struct pto_args a;
+
+	for (int i = 0; i < 3; i++) {
+		pto_args_init(&a);
+		pa->gates[i] = pto_submit_aiv(rt, K_GATE, &a);
+		assert_true(pa->gates[i] >= 0);
+	}
+}
+
+static int64_t three_deps(struct pto_runtime *rt, struct pool4_arg *pa)
+{
+	struct pto_args a;
+
+	pto_args_init(&a);
+	for (int i = 0; i < 3; i++)
+		pto_args_add_dep(&a, pa->gates[i]);
+	return pto_submit_aiv(rt, K_NOP_AIV, &a);
+}
+
+static int orch_pool4(struct pto_runtime *rt, void *p)
+{
+	struct pool4_arg *pa = p;
+	int64_t x, y;
+
+	if (pa->opener) {
+		pa->opener->rt = rt;
+		assert_int_equal(pthread_create(&pa->th, NULL, open_gate_on_wait, pa->opener), 0);
+	}
+	submit_gates(rt, pa);	/* ring 0, running until the gate opens */
+	if (pa->case_end_edge) {
+		/*
+		 * An edge added after the scope's last submit, then a task of the
+		 * next scope taking 3 entries (its producers still run): the
+		 * edge's 2 entries belong to the finished scope, not to it.
+		 */
+		PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+			x = nop(rt);
+			y = nop(rt);
+			pa->ret = pto_add_dependency(rt, x, y);
+		}
+		if (pa->ret)
+			return pa->ret;
+		PTO_SCOPE(rt) {
+			int64_t t = three_deps(rt, pa);
+
+			if (t < 0)
+				pa->ret = (int)t;
+			/* release: pairs with the gate kernel's acquire */
+			__atomic_store_n(&g_gate, 1, __ATOMIC_RELEASE);
+		}
+		return pa->ret;
+	}
+	/* a closed scope's task holding 3 of the pool's 4 entries, still waiting */
+	PTO_SCOPE(rt) {
+		assert_true(three_deps(rt, pa) >= 0);
+	}
+	PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+		x = nop(rt);
+		y = nop(rt);
+		/* 2 more entries: waits for that task to retire */
+		pa->ret = pto_add_dependency(rt, x, y);
+		pa->gate_was_open = __atomic_load_n(&g_gate, __ATOMIC_ACQUIRE);
+	}
+	return pa->ret;
+}
+
+static void test_pool4_edge_waits(void **state)
+{
+	struct pto_device *dev = open_dev_worker_per_core();
+	struct pto_runtime *rt = make_pool_rt(dev, state, PTO_DEPS_AUTO, 16, 4);
+	struct opener o = { 0 };
+	struct pool4_arg pa = { .ret = 1, .opener = &o };
+
+	g_gate = 0;
+	if (pto_run(rt, orch_pool4, &pa))
+		fail_msg("pool of 4: %s", pto_last_error());
+	pthread_join(pa.th, NULL);
+	assert_int_equal(pa.ret, 0);
+	/* it waited: the gate opened only because the orchestrator waited */
+	assert_int_equal(o.saw_wait, 1);
+	assert_int_equal(pa.gate_was_open, 1);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+static void test_edge_at_scope_end(void **state)
+{
+	struct pto_device *dev = open_dev_worker_per_core();
+	struct pto_runtime *rt = make_pool_rt(dev, state, PTO_DEPS_AUTO, 16, 4);
+	struct pool4_arg pa = { .case_end_edge = 1 };
+
+	g_gate = 0;
+	if (pto_run(rt, orch_pool4, &pa))
+		fail_msg("edge at scope end: %s", pto_last_error());
+	assert_int_equal(pa.ret, 0);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/*
+ * The pool stays full (the task holding it waits for a gate nobody opens):
+ * the edge's wait ends at the stall backstop with the back-pressure
+ * diagnostic, and the runtime runs again.
+ */
+static void test_pool_stall(void **state)
+{
+	struct pto_device *dev = open_dev_worker_per_core();
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pool4_arg pa = { .ret = 1 };
+
+	rt_test_config(&cfg, 16);
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		cfg.dep_pool[r] = 4;
+	cfg.wiring = rt_test_wiring(state);
+	cfg.stall_timeout_ms = 300;
+	cfg.core_timeout_ms = 60000;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	assert_int_equal(pto_register_kernel(rt, K_GATE, PTO2_CORE_AIV, k_gate, "gate"), 0);
+	g_gate = 0;
+	assert_int_equal(pto_run(rt, orch_pool4, &pa), PTO_E_RING_STALL);
+	assert_int_equal(pa.ret, PTO_E_RING_STALL);
+	assert_non_null(strstr(pto_last_error(), "ring 1 stalled 300 ms on its dependency pool"));
+	assert_non_null(strstr(pto_last_error(), "dep pool 3/4"));
+	assert_non_null(strstr(pto_last_error(), "kernel 'nop_aiv', pending, fanin 1/4"));
+	/* release: pairs with the gate kernel's acquire; the cores were stopped */
+	__atomic_store_n(&g_gate, 1, __ATOMIC_RELEASE);
+	pa.ret = 1;
+	assert_int_equal(pto_run(rt, orch_pool4, &pa), 0);
+	assert_int_equal(pa.ret, 0);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/* A scope holding more edges than the pool fails at once, with the exact reason. */
+static int orch_pool_never(struct pto_runtime *rt, void *p)
+{
+	int64_t x, y;
+	int ret = 0;
+
+	(void)p;
+	PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+		x = nop(rt);
+		y = nop(rt);
+		for (int i = 0; i < 3 && !ret; i++)
+			ret = pto_add_dependency(rt, x, y);
+	}
+	return ret;
+}
+
+static void test_pool_never_fits(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime *rt = make_pool_rt(dev, state, PTO_DEPS_AUTO, 16, 4);
+	uint64_t t0 = pto_now_ns();
+
+	assert_int_equal(pto_run(rt, orch_pool_never, NULL), PTO_E_DEP_POOL);
+	/* a hang guard, not a speed check: the error is structural */
+	assert_true(pto_now_ns() - t0 < 1000ull * 1000 * 1000);
+	assert_string_equal(pto_last_error(), "pto_add_dependency: ring 1 dependency pool of 4 "
+			    "entries cannot hold the open scopes' 4 entries + 2 more (an edge "
+			    "takes 2; raise PTO2_RING_DEP_POOL or split the scope)");
+	/* and the runtime runs again */
+	assert_int_equal(pto_run(rt, orch_pool_never, (void *)1) == PTO_E_DEP_POOL, 1);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +591,11 @@ int main(void)
 		RT_TEST_WIRING(test_heap_limited_chain),
 		RT_TEST_WIRING(test_scope_deadlock),
 		RT_TEST_WIRING(test_ring_stall),
+		RT_TEST_WIRING(test_edges_wait_for_pool),
+		RT_TEST_WIRING(test_pool4_edge_waits),
+		RT_TEST_WIRING(test_edge_at_scope_end),
+		RT_TEST_WIRING(test_pool_stall),
+		RT_TEST_WIRING(test_pool_never_fits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

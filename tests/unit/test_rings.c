@@ -113,6 +113,39 @@ static void test_dep_pool(void **state)
 	pto_ring_alloc_fini(&ra);
 }
 
+/*
+ * Entries taken after a task (explicit edges) are charged to the newest
+ * task: they free when it retires, not with the next task submitted (which
+ * may belong to another scope and charged them to it).
+ */
+static void test_dep_after_last_task(void **state)
+{
+	struct pto_ring_alloc ra;
+	struct pto_ring_grant g;
+	uint64_t first;
+
+	(void)state;
+	assert_int_equal(pto_ring_alloc_init(&ra, 16, 1 << 16, 4), 0);
+	assert_int_equal(pto_ring_try_alloc(&ra, 0, 64, 0, &g), PTO_RING_FITS);
+	pto_ring_set_dep_mark(&ra, g.local, g.dep_first);
+	assert_int_equal(pto_ring_try_alloc(&ra, 0, 64, 0, &g), PTO_RING_FITS);
+	pto_ring_set_dep_mark(&ra, g.local, g.dep_first);
+	/* one edge after the last submit */
+	assert_int_equal(pto_ring_try_deps(&ra, 0, 2, &first), PTO_RING_FITS);
+	assert_int_equal(first, 0);
+	assert_int_equal(pto_ring_dep_used(&ra, 0), 2);
+	assert_int_equal(pto_ring_try_deps(&ra, 0, 3, &first), PTO_RING_SHORT_DEP);
+	assert_int_equal(pto_ring_try_deps(&ra, 0, 2, &first), PTO_RING_FITS);
+	assert_int_equal(first, 2);
+	assert_int_equal(pto_ring_try_deps(&ra, 0, 1, &first), PTO_RING_SHORT_DEP);
+	/* task 0 retired: task 1 still holds the edges */
+	assert_int_equal(pto_ring_dep_used(&ra, 1), 4);
+	/* both retired: the pool is empty, a task of the next scope gets all 4 */
+	assert_int_equal(pto_ring_dep_used(&ra, 2), 0);
+	assert_int_equal(pto_ring_try_alloc(&ra, 2, 64, 4, &g), PTO_RING_FITS);
+	pto_ring_alloc_fini(&ra);
+}
+
 /* Random sizes, random in-order retirement; live blocks never overlap. */
 static void test_random_against_model(void **state)
 {
@@ -161,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_task_window_wrap),
 		cmocka_unit_test(test_heap_wrap_and_exhaustion),
 		cmocka_unit_test(test_dep_pool),
+		cmocka_unit_test(test_dep_after_last_task),
 		cmocka_unit_test(test_random_against_model),
 	};
 

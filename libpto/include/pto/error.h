@@ -29,6 +29,17 @@ enum pto_status {
 	PTO_E_MANUAL_SCOPE = -1008,	/* misuse of a manual scope */
 	PTO_E_TENSOR_WAIT = -1009,	/* blocking tensor access timed out */
 	PTO_E_NO_KERNEL = -1010,	/* kernel id not registered */
+	/*
+	 * Misuses of scopes and explicit edges, one code each so a program can
+	 * tell them apart (PTO_E_MANUAL_SCOPE stays for an edge declared
+	 * outside any manual scope in AUTO mode).
+	 */
+	PTO_E_NESTED_MANUAL = -1020,	/* a scope opened inside a manual scope */
+	PTO_E_SELF_DEP = -1021,		/* a task made to depend on itself */
+	PTO_E_DEP_SCOPE = -1022,	/* edge consumer not a task of the current scope */
+	PTO_E_DEP_PUBLISHED = -1023,	/* edge consumer already published */
+	PTO_E_MANUAL_BLOCKING = -1024,	/* blocking tensor access inside a manual scope */
+	PTO_E_WAIT_UNPUBLISHED = -1025,	/* blocking access would wait for an unpublished task */
 };
 
 /**

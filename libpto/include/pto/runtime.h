@@ -11,13 +11,34 @@
  *
  * Inside the orchestration function tasks are submitted with argument lists
  * (struct pto_args).  In an AUTO scope (the default) dependencies come from
- * the tensors: a task that reads a region of a buffer depends on the last
- * task that wrote an overlapping region (read-after-write).  Write-after-read
- * is NOT tracked: a writer submitted after a reader of the same region does
- * not wait for that reader.  Make the reader INOUT, or add the edge with
- * pto_add_dependency(), when that order matters.  Runtime-created outputs
- * are always safe: their memory is recycled only after every consumer
- * retired.
+ * the tensors (read-after-write): a task that reads a region of a buffer
+ * depends on every still-live task that wrote an overlapping region and was
+ * not superseded.  An INOUT writer supersedes the earlier writers of the
+ * region it covers (it waited for them), so after a chain of INOUT writers
+ * a reader depends on the last one only.  An OUTPUT_EXISTING writer does not
+ * (it waited for nobody), so a reader after it depends on it and on the
+ * earlier writers too, unless the runtime can see that it is ordered after
+ * them (through its own producers, among the 64 tasks before it in its ring).
+ *
+ * Not tracked (the default mode follows the reference design's RAW-only
+ * semantics): write-after-read, a writer submitted after a reader of the
+ * same region does not wait for that reader; and write-after-write through
+ * OUTPUT_EXISTING, two OUTPUT_EXISTING writers of one region run in either
+ * order and the region ends with either one's data.  Make the reader or the
+ * second writer INOUT, or add the edge (pto_args_add_dep(),
+ * pto_add_dependency()), when that order matters.  Runtime-created outputs
+ * are always safe: their memory is recycled only after every task that
+ * used them completed.
+ *
+ * Errors: every call below returns a negative status and sets
+ * pto_last_error().  A call that takes the runtime and fails inside the
+ * orchestration function fails the run (pto_run() returns the first such
+ * error, whatever the function returns afterwards, and later calls return
+ * %PTO_E_ABORTED), except when it was made outside pto_run() or from
+ * another thread, which leaves the run alone.  Calls that build tensors and
+ * argument lists (pto_tensor_external/create/view(), pto_arg_*()) take no
+ * runtime: they only return (or latch, for pto_submit() to report) the
+ * error.
  *
  * How each argument kind behaves in an AUTO scope:
  *
@@ -50,6 +71,12 @@
  *	                 becomes the writer outer tasks see
  *	OUTPUT_EXISTING  becomes the writer outer tasks see   explicit edges only
  *	NO_DEP           creator only                         explicit edges only
+ *
+ * A task of a manual scope that uses a tensor created inside the scope
+ * does not wait for its creator (that edge must be explicit, like every
+ * edge between tasks of the scope), but it holds the creator's buffer:
+ * the buffer is recycled only after every task that used it completed,
+ * however the explicit edges reach the creator.
  *
  * In explicit-only mode (PTO_DEPS_EXPLICIT) there is no overlap tracking
  * anywhere: every edge is explicit, plus creator retention; a blocking
@@ -109,7 +136,11 @@ enum pto_dep_mode {
  * struct pto_runtime_config - how a runtime is built.
  * @task_window: task slots per ring (power of two, >= 4).
  * @heap_size: bytes of the heap ring (runtime-created outputs) per ring.
- * @dep_pool: dependency-list entries per ring (>= 4).
+ * @dep_pool: dependency-list entries per ring (>= 4).  Entries, not edges:
+ *	a submitted task takes one per producer still running (plus, in a
+ *	manual scope, one per creator of a scope-created tensor it uses), each
+ *	pto_add_dependency() edge two.  They are freed in ring order as tasks
+ *	retire.
  * @num_schedulers: scheduler threads; 0 = derived from the CPU allowlist.
  * @wiring: 1 = a wiring thread takes fanin/fanout wiring, ready pushes and
  *	ring retirement off the orchestrator and schedulers (it publishes
@@ -122,7 +153,8 @@ enum pto_dep_mode {
  *	schedulers.  NULL = $PTO_CPUS, else the device's recommendation, else
  *	all CPUs of the process's affinity mask.
  * @stall_timeout_ms: wall-clock backstop for any wait that makes no
- *	progress (ring back-pressure, blocking tensor access); then the run
+ *	progress (ring back-pressure in pto_submit(), dependency-pool space
+ *	in pto_add_dependency(), blocking tensor access); then the run
  *	fails with a diagnostic instead of hanging.
  * @core_timeout_ms: a task a core does not finish within this time fails
  *	the run with %PTO_E_CORE_HANG naming core, task and kernel.
@@ -154,8 +186,9 @@ struct pto_runtime_config {
  * PTO2_RING_DEP_POOL (one value for every ring, or four comma-separated
  * values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS.
  *
- * Return: 0, or -EINVAL when an environment variable is malformed
- * (pto_last_error() names it); @cfg then holds the defaults.
+ * Return: 0, or -EINVAL when an environment variable is malformed, a ring
+ * variable included with any other number of values (pto_last_error()
+ * names the variable and its value); @cfg then holds the defaults.
  */
 int pto_runtime_config_init(struct pto_runtime_config *cfg);
 
@@ -211,10 +244,13 @@ typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
  * @arg: passed to @fn.
  *
  * Return: 0 once every task retired; otherwise the first error of the run
- * (a failing kernel, a hung core, a stalled ring, a misuse inside @fn, or
- * @fn's own negative return), with pto_last_error() naming the task,
- * kernel, core or ring (-EINVAL when @fn returned with a scope still
- * open).  Every core is stopped either way and the runtime can run again.
+ * (a failing kernel, a hung core, a stalled ring, a failed call inside @fn,
+ * or @fn's own negative return), with pto_last_error() naming the task,
+ * kernel, core or ring.  @fn returning with a scope it opened still open is
+ * a misuse too: the run fails with -EINVAL ("N scope(s) still open");
+ * pto_run() releases those scopes only to drain the rings, it does not
+ * complete the run for @fn.  Every core is stopped either way and the
+ * runtime can run again.
  * Before the run starts: -EINVAL for NULL arguments, -EBUSY from inside a
  * run of @rt, -ENOMEM when the trace buffers do not fit.
  */
@@ -423,8 +459,13 @@ struct pto_launch {
  * Return: the task id (>= 0), or a negative status: -EINVAL (bad launch or
  * args, unknown kernel, a runtime-created tensor used after its creator's
  * scope ended), %PTO_E_SYNC_START (can never fit the device),
- * %PTO_E_SCOPE_DEADLOCK (the scope cannot fit its ring), %PTO_E_RING_STALL,
- * %PTO_E_ABORTED (the run already failed).  A failed submit fails the run.
+ * %PTO_E_SCOPE_DEADLOCK (the scope cannot fit its ring's window or heap,
+ * or the ring can never advance because its oldest task is held only by
+ * tasks waiting for an open scope's end), %PTO_E_DEP_POOL (the ring's live
+ * tasks all belong to open scopes and their dependency entries plus this
+ * task's exceed the pool), %PTO_E_RING_STALL (no progress for
+ * @stall_timeout_ms), %PTO_E_ABORTED (the run already failed).  A failed
+ * submit fails the run.
  */
 int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *launch, struct pto_args *args);
 
@@ -447,8 +488,8 @@ enum pto_scope_mode {
  * Tasks of a scope live in the ring of its depth; their runtime-created
  * outputs are recycled only after the scope ended.
  *
- * Return: 0, or %PTO_E_MANUAL_SCOPE for a scope inside a manual scope,
- * -EINVAL for a bad mode or too deep nesting.
+ * Return: 0, or %PTO_E_NESTED_MANUAL for a scope (of either mode) inside a
+ * manual scope, -EINVAL for a bad mode or too deep nesting.
  */
 int pto_scope_begin(struct pto_runtime *rt, enum pto_scope_mode mode);
 
@@ -483,12 +524,26 @@ int pto_scope_end(struct pto_runtime *rt);
  * @consumer: a later task id of the current manual scope (or, in explicit
  *	mode, of the current scope) that is not yet published.
  *
- * A producer that already retired is a satisfied dependency.
+ * A producer that already retired is a satisfied dependency.  "Before"
+ * is the order of submission over all rings, so no set of edges can close
+ * a cycle.
+ *
+ * An edge takes 2 entries of the consumer's ring's dependency pool
+ * (pto_runtime_config.dep_pool counts entries, not edges); they are freed
+ * once every task of that ring up to the newest one at the time of the
+ * call retired.  When the pool is full the call waits for retirement, as
+ * pto_submit() waits for ring space (same stall backstop and diagnostic).
  *
  * Return: 0, -EINVAL for ids that were never submitted or @producer not
- * before @consumer, %PTO_E_MANUAL_SCOPE for a self-dependency, a consumer
- * outside the current manual scope or already published, %PTO_E_DEP_POOL
- * when the scope holds more explicit edges than the dependency pool.
+ * before @consumer, %PTO_E_MANUAL_SCOPE outside a manual scope in AUTO
+ * mode, %PTO_E_SELF_DEP for @producer == @consumer, %PTO_E_DEP_PUBLISHED
+ * for a consumer already published (an AUTO-scope task, or its scope
+ * ended), %PTO_E_DEP_SCOPE for an unpublished consumer of an outer scope
+ * (explicit mode), %PTO_E_DEP_POOL when the pool can never hold the edge
+ * (the ring's live tasks all belong to open scopes and their entries plus
+ * these 2 exceed the pool: raise dep_pool or split the scope),
+ * %PTO_E_RING_STALL when no task of the ring retired for
+ * @stall_timeout_ms, %PTO_E_ABORTED.  A failed call fails the run.
  */
 int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consumer);
 
@@ -508,8 +563,10 @@ int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consume
  * pto_tensor_set_manual_dep().
  *
  * Return: 0, -EINVAL for an index outside the view or a runtime-created
- * tensor whose creator's scope ended, %PTO_E_MANUAL_SCOPE inside a manual scope, %PTO_E_TENSOR_WAIT when the wait hits the stall
- * timeout, %PTO_E_ABORTED.
+ * tensor whose creator's scope ended, %PTO_E_MANUAL_BLOCKING inside a
+ * manual scope, %PTO_E_WAIT_UNPUBLISHED when it would wait for a task not
+ * yet published (explicit-only mode, a scope still open),
+ * %PTO_E_TENSOR_WAIT when the wait hits the stall timeout, %PTO_E_ABORTED.
  */
 int pto_tensor_read(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
 		    void *value);
