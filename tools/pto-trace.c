@@ -24,6 +24,7 @@
 
 #include "libpto/trace/json.h"
 #include "pto/runtime.h"
+#include "tools/cli/cli.h"
 #include "tools/parse_num.h"
 
 struct series {
@@ -400,49 +401,47 @@ static void free_summary(struct summary *sm)
 	}
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	printf("usage: pto-trace [--samples N] FILE\n"
-		"  summarise a pto trace (Chrome/Perfetto JSON from pto_trace_write)\n");
+	fprintf(f, "usage: pto-trace [--samples N] [--top N] FILE\n"
+		"  summarise a pto trace (Chrome/Perfetto JSON from pto_trace_write)\n"
+		"  --samples N   ring occupancy at N instants (1..1000, default 8)\n"
+		"  --top N       list the N slowest tasks (0..1000, default 5)\n"
+		"  --help        this text\n"
+		"  --version     the version of pto2\n"
+		"exit status: 0; 1 the file cannot be read; 2 bad usage or a malformed trace\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct summary sm = { .dropped = -1, .cores = -1 };
 	struct pto__json_error err;
-	unsigned int samples = 8;
+	unsigned int samples = 8, top = 5;
 	const char *path = NULL;
 	size_t len;
 	char *buf;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage();
-			return 0;
-		} else if (!strcmp(argv[i], "--samples")) {
-			uint64_t v;
+	static const struct option longopts[] = {
+		{ "samples", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
+		CLI_OPTIONS_COMMON,
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
 
-			if (pto_parse_u64(argv[i + 1], 1, 1000, &v)) {
-				fprintf(stderr, "pto-trace: --samples needs a number 1..1000\n");
-				return 2;
-			}
-			samples = (unsigned int)v;
-			i++;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "pto-trace: unknown option '%s'\n", argv[i]);
-			return 2;
-		} else if (path) {
-			fprintf(stderr, "pto-trace: more than one FILE given ('%s')\n", argv[i]);
-			return 2;
-		} else {
-			path = argv[i];
-		}
+	cli_init("pto-trace", usage);
+	while ((ch = cli_next(argc, argv, ":h", longopts)) != -1) {
+		if (ch == 's')
+			samples = (unsigned int)cli_parse_u64("--samples", optarg, 1, 1000);
+		else if (ch == 't')
+			top = (unsigned int)cli_parse_u64("--top", optarg, 0, 1000);
 	}
-	if (!path) {
-		fprintf(stderr, "pto-trace: no FILE given (see pto-trace --help)\n");
-		return 2;
-	}
+	if (optind >= argc)
+		cli_usage_error("no FILE given");
+	if (optind + 1 < argc)
+		cli_usage_error("more than one FILE given ('%s')", argv[optind + 1]);
+	path = argv[optind];
 	rc = pto__json_read_file(path, &buf, &len);
 	if (rc) {
 		fprintf(stderr, "pto-trace: %s: %s\n", path, strerror(-rc));
@@ -462,6 +461,7 @@ int main(int argc, char **argv)
 			sm.errbuf);
 		rc = 2;
 	} else {
+		(void)top;
 		print_summary(&sm, samples);
 	}
 	free_summary(&sm);

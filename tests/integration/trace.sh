@@ -73,16 +73,18 @@ check "no arguments" 2 "$B/bin/pto-trace"
 has "no arguments: one line named" '^pto-trace: no FILE given \(see pto-trace --help\)$' "$T/err"
 one_line "no arguments" "$T/err"
 check "two files" 2 "$B/bin/pto-trace" "$T/hand.json" "$T/dropped.json"
-has "two files: the second named" "^pto-trace: more than one FILE given \('$T/dropped.json'\)\$" "$T/err"
+has "two files: the second named" "^pto-trace: more than one FILE given \('$T/dropped.json'\) \(see pto-trace --help\)\$" "$T/err"
 check "bad option" 2 "$B/bin/pto-trace" --frobnicate "$T/hand.json"
-has "bad option named" "^pto-trace: unknown option '--frobnicate'\$" "$T/err"
+has "bad option named" "^pto-trace: unknown option '--frobnicate' \(see pto-trace --help\)\$" "$T/err"
 for v in 0 1001 5x -3 ""; do
 	check "--samples '$v'" 2 "$B/bin/pto-trace" --samples "$v" "$T/hand.json"
-	has "--samples '$v' refused by name" '^pto-trace: --samples needs a number 1\.\.1000$' "$T/err"
+	has "--samples '$v' refused by name" "^pto-trace: --samples '$v': expected an integer in 1\.\.1000 \(see pto-trace --help\)\$" "$T/err"
 done
 check "--samples without a value" 2 "$B/bin/pto-trace" --samples
-has "--samples without a value named" '^pto-trace: --samples needs a number 1\.\.1000$' "$T/err"
+has "--samples without a value named" '^pto-trace: --samples needs a value \(see pto-trace --help\)$' "$T/err"
 check "--samples 3" 0 "$B/bin/pto-trace" --samples 3 "$T/hand.json"
+check "--samples=3" 0 "$B/bin/pto-trace" --samples=3 "$T/hand.json"
+has "--samples=3: three samples" '^  time ms ' "$T/out"
 
 # A trace of a real run.
 n=208	# whole stencil rows of 16
