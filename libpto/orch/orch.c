@@ -1077,8 +1077,10 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 	if ((producer >> 32) == (consumer >> 32) && producer > consumer)
 		return orch_fail(rt, -EINVAL, "pto_add_dependency: producer %" PRId64 " was "
 				 "submitted after consumer %" PRId64, producer, consumer);
-	if (!live)
+	if (!live) {
+		pto_trace_add_edge(rt->trace, c->trace_idx, producer);
 		return 0;	/* retired: already satisfied */
+	}
 	/* two entries of the consumer's ring: its fanin record and the fanout link */
 	r = &rt->rings[c->ring];
 	la = ring_alive(r);
@@ -1086,6 +1088,7 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 		return orch_fail(rt, PTO_E_DEP_POOL, "pto_add_dependency: ring %u dependency pool "
 				 "of %u entries is full (%" PRIu64 " in use)", r->id, r->alloc.dep_cap,
 				 pto_ring_dep_used(&r->alloc, la));
+	pto_trace_add_edge(rt->trace, c->trace_idx, producer);
 	fin = &r->deps[r->alloc.dep_top++ % r->alloc.dep_cap];
 	fout = &r->deps[r->alloc.dep_top++ % r->alloc.dep_cap];
 	/* before any producer can count it: the redundant fanin keeps c unready */

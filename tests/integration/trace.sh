@@ -13,7 +13,7 @@ cat >"$T/hand.json" <<'JSON'
 {"ph":"X","cat":"task","name":"add","pid":2,"tid":0,"ts":4.2,"dur":4.0,"args":{"task":1,"kernel":"add","ring":0,"block":0,"deps":[0],"t_submit":100,"t_dispatch":4000,"t_start":4200,"t_end":8200,"t_observed":9000,"t_retired":9100}},
 {"ph":"X","cat":"task","name":"mul \"q\"","pid":2,"tid":0,"ts":9.2,"dur":1.0,"args":{"task":4294967296,"kernel":"mul \"q\"","ring":1,"block":0,"deps":[0,1],"t_submit":200,"t_dispatch":9100,"t_start":9200,"t_end":10200,"t_observed":10300,"t_retired":10400}},
 {"ph":"X","cat":"sched","name":"dispatch","pid":1,"tid":10,"ts":1.0,"dur":2.5,"args":{"count":1}},
-{"ph":"C","name":"ring occupancy","pid":1,"ts":0.0,"args":{"ring0":1}}
+{"ph":"C","name":"ring0 occupancy","pid":1,"ts":0.0,"args":{"tasks":1}}
 ],"otherData":{"dropped_records":0,"cores":3}}
 JSON
 check "hand-written trace" 0 "$B/bin/pto-trace" "$T/hand.json"

@@ -6,6 +6,7 @@
  * (lanes, dependencies, SPMD blocks), and pto_trace_write()'s errors.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,6 +106,17 @@ static int count_events(const struct doc *d, const char *ph, const char *cat)
 	return n;
 }
 
+static int count_named(const struct doc *d, const char *ph, const char *name)
+{
+	int n = 0;
+
+	for (const struct pto__json *e = d->events->child; e; e = e->next)
+		if (!strcmp(pto__json_string(pto__json_get(e, "ph"), ""), ph) &&
+		    !strcmp(pto__json_string(pto__json_get(e, "name"), ""), name))
+			n++;
+	return n;
+}
+
 static void assert_deps(const struct pto__json *ev, const int64_t *want, uint32_t n)
 {
 	const struct pto__json *deps = pto__json_get(pto__json_get(ev, "args"), "deps");
@@ -117,6 +129,152 @@ static void assert_deps(const struct pto__json *ev, const int64_t *want, uint32_
 		assert_true(v->is_int);
 		assert_int_equal(v->i, want[i]);
 	}
+}
+
+/* --- a Trace Event Format checker ------------------------------------------------- */
+
+static int is_num(const struct pto__json *v)
+{
+	return v && v->type == PTO__JSON_NUMBER;
+}
+
+static int is_int(const struct pto__json *v)
+{
+	return is_num(v) && v->is_int;
+}
+
+static const char *str_of(const struct pto__json *e, const char *key)
+{
+	const struct pto__json *v = pto__json_get(e, key);
+
+	return v && v->type == PTO__JSON_STRING ? v->str : NULL;
+}
+
+/* A complete event on (@pid, @tid) whose [ts, ts + dur] holds @ts (µs). */
+static int enclosed(const struct doc *d, int64_t pid, int64_t tid, double ts)
+{
+	for (const struct pto__json *e = d->events->child; e; e = e->next) {
+		double t0, t1;
+
+		if (strcmp(str_of(e, "ph"), "X") || pto__json_int(pto__json_get(e, "pid"), -1) != pid ||
+		    pto__json_int(pto__json_get(e, "tid"), -1) != tid)
+			continue;
+		t0 = pto__json_get(e, "ts")->num;
+		t1 = t0 + pto__json_get(e, "dur")->num;
+		if (ts >= t0 - 1e-6 && ts <= t1 + 1e-6)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The fields the Trace Event Format requires per phase type, for every event
+ * (fails the test naming the event): M (process/thread name and sort index),
+ * X, C (numeric series), s/f flow pairs (one of each per id, same cat and
+ * name, start not after finish, each bound to a slice on its own lane, the
+ * finish with "bp":"e").  Returns the number of flows.
+ */
+static int check_tef(const struct doc *d)
+{
+	const char *unit = str_of(d->root, "displayTimeUnit");
+	size_t i = 0;
+	int flows = 0;
+
+	assert_true(!unit || !strcmp(unit, "ns") || !strcmp(unit, "ms"));
+	for (const struct pto__json *e = d->events->child; e; e = e->next, i++) {
+		const char *ph = str_of(e, "ph"), *name = str_of(e, "name");
+		const struct pto__json *args = pto__json_get(e, "args");
+		const struct pto__json *ts = pto__json_get(e, "ts");
+		int has_tid = is_int(pto__json_get(e, "tid"));
+
+		if (!ph || !name || !is_int(pto__json_get(e, "pid")))
+			fail_msg("traceEvents[%zu]: no string ph and name, or no integer pid", i);
+		if (!strcmp(ph, "M")) {
+			int thread = !strncmp(name, "thread_", 7);
+
+			if (!args || args->type != PTO__JSON_OBJECT || (thread && !has_tid))
+				fail_msg("traceEvents[%zu]: metadata %s without args/tid", i, name);
+			if (strstr(name, "_name") ? !str_of(args, "name") :
+			    strstr(name, "_sort_index") ? !is_int(pto__json_get(args, "sort_index")) : 1)
+				fail_msg("traceEvents[%zu]: metadata %s: bad args", i, name);
+		} else if (!strcmp(ph, "X")) {
+			const struct pto__json *dur = pto__json_get(e, "dur");
+
+			if (!is_num(ts) || ts->num < 0 || !is_num(dur) || dur->num < 0 || !has_tid)
+				fail_msg("traceEvents[%zu]: complete event without ts, dur >= 0, tid", i);
+			if (args && args->type != PTO__JSON_OBJECT)
+				fail_msg("traceEvents[%zu]: args is not an object", i);
+		} else if (!strcmp(ph, "C")) {
+			if (!is_num(ts) || !args || args->type != PTO__JSON_OBJECT || !args->len)
+				fail_msg("traceEvents[%zu]: counter without ts or series", i);
+			for (const struct pto__json *v = args->child; v; v = v->next)
+				if (!is_num(v))
+					fail_msg("traceEvents[%zu]: counter series %s is not a number", i,
+						 v->key);
+		} else if (!strcmp(ph, "s")) {
+			const struct pto__json *f = NULL;
+			int64_t id = pto__json_int(pto__json_get(e, "id"), -1);
+			int n = 0;
+
+			if (!is_num(ts) || !has_tid || id < 0 || !str_of(e, "cat"))
+				fail_msg("traceEvents[%zu]: flow start without ts, tid, id, cat", i);
+			for (const struct pto__json *g = d->events->child; g; g = g->next) {
+				const char *gph = str_of(g, "ph");
+
+				if (!gph || (strcmp(gph, "f") && strcmp(gph, "s")) ||
+				    pto__json_int(pto__json_get(g, "id"), -2) != id || g == e)
+					continue;
+				if (!strcmp(gph, "s"))
+					fail_msg("traceEvents[%zu]: flow id %lld started twice", i,
+						 (long long)id);
+				f = g;
+				n++;
+			}
+			if (n != 1 || strcmp(str_of(f, "cat"), str_of(e, "cat")) ||
+			    strcmp(str_of(f, "name"), name) ||
+			    strcmp(pto__json_string(pto__json_get(f, "bp"), ""), "e") ||
+			    !is_num(pto__json_get(f, "ts")) || !is_int(pto__json_get(f, "tid")))
+				fail_msg("traceEvents[%zu]: flow %lld: %d finishes, or one with another "
+					 "cat/name, no bp \"e\", ts or tid", i, (long long)id, n);
+			if (pto__json_get(f, "ts")->num < ts->num)
+				fail_msg("traceEvents[%zu]: flow %lld finishes before it starts", i,
+					 (long long)id);
+			if (!enclosed(d, pto__json_int(pto__json_get(e, "pid"), -1),
+				      pto__json_int(pto__json_get(e, "tid"), -1), ts->num) ||
+			    !enclosed(d, pto__json_int(pto__json_get(f, "pid"), -1),
+				      pto__json_int(pto__json_get(f, "tid"), -1),
+				      pto__json_get(f, "ts")->num))
+				fail_msg("traceEvents[%zu]: flow %lld not bound to a slice at both ends",
+					 i, (long long)id);
+			flows++;
+		} else if (strcmp(ph, "f")) {
+			fail_msg("traceEvents[%zu]: phase \"%s\" is not one the exporter writes", i, ph);
+		}
+	}
+	/* a finish without a start */
+	int finishes = count_events(d, "f", NULL);
+
+	assert_int_equal(finishes, flows);
+	return flows;
+}
+
+/* The flow from @p_tid at @p_ts to @c_tid at @c_ts (µs) exists. */
+static int has_flow(const struct doc *d, int64_t p_tid, double p_ts, int64_t c_tid, double c_ts)
+{
+	for (const struct pto__json *e = d->events->child; e; e = e->next) {
+		int64_t id = pto__json_int(pto__json_get(e, "id"), -1);
+
+		if (strcmp(str_of(e, "ph"), "s") || pto__json_int(pto__json_get(e, "tid"), -1) != p_tid ||
+		    fabs(pto__json_get(e, "ts")->num - p_ts) > 1e-6)
+			continue;
+		for (const struct pto__json *f = d->events->child; f; f = f->next)
+			if (!strcmp(str_of(f, "ph"), "f") &&
+			    pto__json_int(pto__json_get(f, "id"), -2) == id &&
+			    pto__json_int(pto__json_get(f, "tid"), -1) == c_tid &&
+			    fabs(pto__json_get(f, "ts")->num - c_ts) < 1e-6)
+				return 1;
+	}
+	return 0;
 }
 
 /* --- a hand-built trace ---------------------------------------------------------- */
@@ -193,6 +351,10 @@ static struct pto_trace *build_trace(void)
 	pto_trace_orch_phase(tr, PTO_PHASE_ORCH_DRAIN, T0 + 600, T0 + 9600, 0);
 	pto_trace_sched_phase(tr, 0, PTO_PHASE_SCHED_DISPATCH, T0 + 900, T0 + 1100, 1);
 	pto_trace_sched_phase(tr, 1, PTO_PHASE_SCHED_SLEEP, T0 + 3000, T0 + 6000, 0);
+	/* explicit edges after submit: 2 <- task 3 (id 2), 2 <- 1 again (a repeat), one dropped */
+	pto_trace_edge(tr, 2, 2);
+	pto_trace_edge(tr, 2, 1);
+	pto_trace_edge(tr, 99, 0);
 	tr->dropped = 3;
 	tr->sched[1].dropped = 2;
 	return tr;
@@ -204,7 +366,7 @@ static void export_hand_built(void **state)
 	const struct pto__json *e, *args, *other;
 	char path[128];
 	struct doc d;
-	int64_t dep0[] = { 0 }, dep01[] = { 0, 1 };
+	int64_t dep0[] = { 0 }, dep012[] = { 0, 1, 2 };
 
 	(void)state;
 	tmp_path(path, sizeof(path), "hand");
@@ -251,7 +413,8 @@ static void export_hand_built(void **state)
 	e = task_event(&d, RING1(0), 0);
 	assert_non_null(e);
 	args = pto__json_get(e, "args");
-	assert_deps(e, dep01, 2);
+	/* submit-time producers, then the explicit edge, the repeated one once */
+	assert_deps(e, dep012, 3);
 	assert_int_equal(pto__json_int(pto__json_get(args, "ring"), -1), 1);
 	assert_int_equal(pto__json_int(pto__json_get(args, "status"), 0), -5);
 	assert_string_equal(pto__json_string(pto__json_get(args, "kernel"), ""),
@@ -266,7 +429,24 @@ static void export_hand_built(void **state)
 	assert_true(count_events(&d, "C", NULL) > 0);
 
 	other = pto__json_get(d.root, "otherData");
-	assert_int_equal(pto__json_int(pto__json_get(other, "dropped_records"), -1), 5);
+	/* 3 + 2, and the edge whose consumer has no record */
+	assert_int_equal(pto__json_int(pto__json_get(other, "dropped_records"), -1), 6);
+
+	/*
+	 * Arrows: 1 <- 0, 2 <- 0, 2 <- 1, 2 <- 3; each from 1 ns before the
+	 * producer's last end (task 0: both blocks end at 2500, block 1 on core
+	 * 1 is found last) to 1 ns after the consumer's first start.
+	 */
+	assert_int_equal(check_tef(&d), 4);
+	assert_int_equal(pto__json_int(pto__json_get(other, "flows"), -1), 4);
+	assert_true(has_flow(&d, 1, 2.499, 3, 3.301));
+	assert_true(has_flow(&d, 1, 2.499, 1, 6.201));
+	assert_true(has_flow(&d, 3, 5.299, 1, 6.201));
+	assert_true(has_flow(&d, 2, 1.699, 1, 6.201));
+	/* ring occupancy: one counter track per ring in use */
+	assert_true(count_named(&d, "C", "ring0 occupancy") > 0);
+	assert_true(count_named(&d, "C", "ring1 occupancy") > 0);
+	assert_int_equal(count_named(&d, "C", "ring2 occupancy"), 0);
 	assert_int_equal(pto__json_int(pto__json_get(other, "tasks"), -1), 4);
 	assert_int_equal(pto__json_int(pto__json_get(other, "cores"), -1), 6);
 	assert_int_equal(pto__json_int(pto__json_get(other, "elapsed_ns"), -1), 100000);
@@ -568,6 +748,8 @@ static void export_real_run(void **state)
 			    pto__json_int(pto__json_get(args, "t_retired"), -1));
 	}
 	assert_true(count_events(&d, "X", "orch") >= CHAIN + 1);
+	/* the JSON is valid Trace Event Format; an arrow per chain link and per SPMD dependency */
+	assert_int_equal(check_tef(&d), CHAIN);
 	assert_int_equal(pto__json_int(pto__json_get(pto__json_get(d.root, "otherData"),
 						     "dropped_records"), -1), 0);
 	doc_free(&d);
@@ -582,6 +764,70 @@ static void export_real_run(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 	pto_runtime_destroy(rt);
 	pto_mem_free(dev, ra.addr);
+	pto_device_close(dev);
+}
+
+/* A manual scope: the consumer's only dependency is an explicit pto_add_dependency() edge. */
+struct manual_arg {
+	uint64_t a, b;
+	int64_t producer, consumer, outer;
+};
+
+static int orch_manual_edge(struct pto_runtime *rt, void *p)
+{
+	struct manual_arg *m = p;
+	uint32_t shape[1] = { 16 };
+	struct pto_tensor ta, tb;
+	struct pto_args args;
+
+	assert_int_equal(pto_tensor_external(&ta, m->a, PTO2_DTYPE_F32, 1, shape), 0);
+	assert_int_equal(pto_tensor_external(&tb, m->b, PTO2_DTYPE_F32, 1, shape), 0);
+	pto_args_init(&args);
+	pto_arg_inout(&args, &tb);
+	m->outer = pto_submit_aiv(rt, 0, &args);
+	PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+		pto_args_init(&args);
+		pto_arg_inout(&args, &ta);
+		m->producer = pto_submit_aiv(rt, 0, &args);
+		pto_args_init(&args);
+		pto_arg_input(&args, &ta);	/* same scope: no edge from the tensor */
+		m->consumer = pto_submit_aiv(rt, 0, &args);
+		assert_int_equal(pto_add_dependency(rt, m->producer, m->consumer), 0);
+		/* the outer task may have retired by now: its edge is recorded either way */
+		assert_int_equal(pto_add_dependency(rt, m->outer, m->consumer), 0);
+	}
+	return 0;
+}
+
+static void manual_edges_in_trace(void **state)
+{
+	uint32_t wiring = rt_test_wiring(state);
+	struct pto_device *dev;
+	struct pto_runtime *rt;
+	struct manual_arg m;
+	const struct pto__json *e;
+	char path[128];
+	struct doc d;
+
+	assert_int_equal(pto_device_open("mock:clusters=2", &dev), 0);
+	assert_int_equal(pto_mem_alloc(dev, 64, 64, &m.a), 0);
+	assert_int_equal(pto_mem_alloc(dev, 64, 64, &m.b), 0);
+	rt = make_rt(dev, PTO_RT_TRACE, wiring);
+	tmp_path(path, sizeof(path), "manual");
+	assert_int_equal(pto_run(rt, orch_manual_edge, &m), 0);
+	assert_int_equal(pto_trace_write(rt, path), 0);
+	doc_load(&d, path);
+	e = task_event(&d, m.consumer, 0);
+	assert_non_null(e);
+	assert_deps(e, (int64_t[]){ m.producer, m.outer }, 2);
+	/* and both are arrows, into the consumer's slice */
+	assert_int_equal(check_tef(&d), 2);
+	assert_int_equal(count_events(&d, "f", "dep"), 2);
+	doc_free(&d);
+	unlink(path);
+	pto_runtime_destroy(rt);
+	pto_mem_free(dev, m.a);
+	pto_mem_free(dev, m.b);
 	pto_device_close(dev);
 }
 
@@ -652,6 +898,7 @@ int main(void)
 		cmocka_unit_test(write_disk_full),
 		cmocka_unit_test(read_file_errors),
 		RT_TEST_WIRING(export_real_run),
+		RT_TEST_WIRING(manual_edges_in_trace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
