@@ -14,3 +14,9 @@ $(BUILD)/obj/tools/cli/cli.o: VERSION
 # place after libpto does not matter).
 $(TOOLS): $(CLI_OBJS)
 $(foreach t,$(TOOLS:$(BUILD)/bin/%=%),$(eval LDLIBS_$(t) += $(CLI_OBJS)))
+
+# pto-trace's per-task analysis (tools/pto-trace/), kept out of tools/*.c,
+# which the Makefile makes one binary each.
+PTO_TRACE_OBJS := $(call obj,$(sort $(wildcard tools/pto-trace/*.c)))
+$(BUILD)/bin/pto-trace: $(PTO_TRACE_OBJS)
+LDLIBS_pto-trace += $(PTO_TRACE_OBJS)

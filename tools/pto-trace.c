@@ -2,13 +2,15 @@
 /*
  * pto-trace - summarise a trace written by pto_trace_write().
  *
- *	pto-trace [--samples N] FILE
+ *	pto-trace [--samples N] [--top N] FILE
  *
  * Prints per kernel: execution time (core end - core start), head overhead
  * (core start - dispatch) and tail overhead (completion observed - core
- * end) as p50/p90/p99; the time spent per scheduler / orchestrator phase;
- * and ring occupancy (tasks submitted but not yet retired) sampled over the
- * run.  The format is described in docs/tracing.md.
+ * end) as p50/p90/p99, each defined in the output; per-core utilisation;
+ * the critical path (tools/pto-trace/tasks.c); the slowest tasks with their
+ * lifecycle stage by stage; the time spent per scheduler / orchestrator
+ * phase; and ring occupancy (tasks submitted but not yet retired) sampled
+ * over the run.  The format is described in docs/tracing.md.
  *
  * Exit status: 0, 1 when the file cannot be read, 2 for bad usage or a
  * malformed trace, with one line ("pto-trace: FILE:LINE:COL: why" for a
@@ -25,6 +27,7 @@
 #include "libpto/trace/json.h"
 #include "pto/runtime.h"
 #include "tools/cli/cli.h"
+#include "tools/pto-trace/tasks.h"
 #include "tools/parse_num.h"
 
 struct series {
@@ -57,6 +60,8 @@ struct summary {
 	struct ring_series rings[PTO_NUM_RINGS];
 	uint64_t task_events;
 	uint64_t tasks;
+	struct task_table tt;	/* per task: lifecycle, deps; per core: busy time */
+	int64_t elapsed;
 	uint64_t lanes;
 	int64_t dropped;
 	int64_t cores;
@@ -178,6 +183,7 @@ static int on_task(struct summary *sm, const struct pto__json *ev, size_t index)
 	push(&k->exec, end > start ? end - start : 0);
 	push(&k->head, start > dispatch ? start - dispatch : 0);
 	push(&k->tail, observed > end ? observed - end : 0);
+	tt_merge(&sm->tt, ev, args, (int64_t)task, k->name, dispatch, start, end, observed);
 	sm->task_events++;
 	/* a task with several blocks or lanes has one event each: count it once */
 	const struct pto__json *lane = pto__json_get(args, "lane");
@@ -203,8 +209,16 @@ static int on_event(void *ctx, const struct pto__json *ev, size_t index)
 	if (!ph)
 		return event_error(sm, index, "trace event without a string \"ph\"");
 	if (!strcmp(ph, "M")) {
-		if (!strcmp(pto__json_string(pto__json_get(ev, "name"), ""), "thread_name"))
+		if (!strcmp(pto__json_string(pto__json_get(ev, "name"), ""), "thread_name")) {
+			int64_t tid = pto__json_int(pto__json_get(ev, "tid"), -1);
+			const char *lane = pto__json_string(pto__json_get(pto__json_get(ev, "args"),
+									"name"), NULL);
+
 			sm->lanes++;
+			/* the device's lanes (pid 2) are its cores */
+			if (pto__json_int(pto__json_get(ev, "pid"), -1) == 2 && lane)
+				tt_lane(&sm->tt, tid, lane);
+		}
 		return 0;
 	}
 	if (strcmp(ph, "X"))
@@ -232,6 +246,7 @@ static int on_member(void *ctx, const char *key, const struct pto__json *v)
 	if (!strcmp(key, "otherData") && v->type == PTO__JSON_OBJECT) {
 		sm->dropped = pto__json_int(pto__json_get(v, "dropped_records"), -1);
 		sm->cores = pto__json_int(pto__json_get(v, "cores"), -1);
+		sm->elapsed = pto__json_int(pto__json_get(v, "elapsed_ns"), -1);
 	}
 	return 0;
 }
@@ -291,7 +306,7 @@ static size_t live_at(const struct ring_series *r, uint64_t t)
 	return subm > ret ? subm - ret : 0;
 }
 
-static void print_summary(struct summary *sm, unsigned int samples)
+static void print_summary(struct summary *sm, unsigned int samples, unsigned int top)
 {
 	struct kernel_stats all = { .name = "(all)" };
 	uint64_t t_first = UINT64_MAX, t_last = 0;
@@ -334,9 +349,18 @@ static void print_summary(struct summary *sm, unsigned int samples)
 	}
 	if (!sm->nkernels)
 		printf("  (no task events)\n");
+	printf("  exec = core end - core start: the kernel's own time on its core\n"
+	       "  head overhead = core start - dispatch: the scheduler wrote the dispatch "
+	       "register -> the core started the kernel\n"
+	       "  tail overhead = completion observed - core end: the kernel returned -> a "
+	       "scheduler noticed it\n");
 	free(all.exec.v);
 	free(all.head.v);
 	free(all.tail.v);
+
+	tt_print_cores(&sm->tt, sm->cores);
+	tt_print_critical_path(&sm->tt);
+	tt_print_slowest(&sm->tt, top);
 
 	if (sm->nphases) {
 		printf("\nphases                           count   total ms    mean us\n");
@@ -395,6 +419,7 @@ static void free_summary(struct summary *sm)
 		free(sm->phases[i].name);
 	}
 	free(sm->phases);
+	tt_free(&sm->tt);
 	for (int r = 0; r < PTO_NUM_RINGS; r++) {
 		free(sm->rings[r].submit.v);
 		free(sm->rings[r].retired.v);
@@ -414,7 +439,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct summary sm = { .dropped = -1, .cores = -1 };
+	struct summary sm = { .dropped = -1, .cores = -1, .elapsed = -1, .tt.t_min = UINT64_MAX };
 	struct pto__json_error err;
 	unsigned int samples = 8, top = 5;
 	const char *path = NULL;
@@ -461,8 +486,7 @@ int main(int argc, char **argv)
 			sm.errbuf);
 		rc = 2;
 	} else {
-		(void)top;
-		print_summary(&sm, samples);
+		print_summary(&sm, samples, top);
 	}
 	free_summary(&sm);
 	return rc;
