@@ -379,6 +379,7 @@ struct job {
 	struct samples wall;	/* ns per run */
 	struct samples submit;	/* orchestrator ns excluding back-pressure (pto only) */
 	int state;
+	int section;		/* enum section it was planned for first (progress) */
 	char err[256];
 };
 
@@ -402,6 +403,7 @@ struct bench {
 	uint32_t nrts;
 	struct job *jobs;
 	uint32_t njobs, cap_jobs;
+	int plan_section;	/* the section add_job() is planning */
 	int failures;
 };
 
@@ -426,7 +428,7 @@ static struct job *add_job(struct bench *b, int sys, int shape, int mode, uint64
 	}
 	j = &b->jobs[b->njobs++];
 	*j = (struct job){ .sys = sys, .shape = shape, .mode = mode, .tasks = tasks,
-			   .grain = grain, .window = window };
+			   .grain = grain, .window = window, .section = b->plan_section };
 	if (sys != SYS_PTO && !b->peer_ok[sys]) {
 		j->state = JOB_MISSING;
 		snprintf(j->err, sizeof(j->err), "%s not built", b->peer_path[sys]);
@@ -1047,6 +1049,7 @@ static void plan(struct bench *b)
 	int nsys = b->o.peers ? SYS_COUNT : 1;
 
 	/* 1. every shape x mode: empty kernels, and paged attention with its real ones */
+	b->plan_section = SEC_E2E;
 	for (int m = 0; m < MODE_COUNT; m++)
 		if ((b->o.shapes & (1u << SHAPE_PA)) && (b->o.sections & (1u << SEC_E2E)) &&
 		    (b->o.modes & (1u << m)))
@@ -1061,6 +1064,7 @@ static void plan(struct bench *b)
 			add_job(b, sys, s, MODE_AUTO, b->o.tasks, 0, 0);
 	}
 	/* 2. METG sweep on the stencil */
+	b->plan_section = SEC_METG;
 	for (size_t i = 0; i < ng && (b->o.sections & (1u << SEC_METG)); i++) {
 		uint64_t n = metg_tasks(b, gs[i]);
 
@@ -1069,10 +1073,45 @@ static void plan(struct bench *b)
 			add_job(b, sys, SHAPE_STENCIL, MODE_AUTO, n, gs[i], 0);
 	}
 	/* 3. back-pressure */
+	b->plan_section = SEC_WINDOW;
 	if (b->o.sections & (1u << SEC_WINDOW)) {
 		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 1024);
 		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 16384);
 	}
+}
+
+/*
+ * Where the run is, on stderr: on a terminal one line rewritten per job
+ * (repetition, section, row of the section, the job); in a log one line per
+ * section of each repetition, so CI logs get milestones, not a flood.
+ */
+static void progress(struct bench *b, uint32_t rep, uint32_t i)
+{
+	const struct job *j = &b->jobs[i];
+	uint32_t row = 0, rows = 0;
+	char what[96];
+
+	for (uint32_t k = 0; k < b->njobs; k++) {
+		if (b->jobs[k].section != j->section)
+			continue;
+		rows++;
+		row += k <= i;
+	}
+	if (j->grain)
+		snprintf(what, sizeof(what), "%s %s, grain %" PRIu64 " ns", sys_names[j->sys],
+			 shape_name(j->shape), j->grain);
+	else if (j->section == SEC_WINDOW)
+		snprintf(what, sizeof(what), "%s %s %s, window %u", sys_names[j->sys],
+			 shape_name(j->shape), mode_names[j->mode], j->window);
+	else
+		snprintf(what, sizeof(what), "%s %s %s", sys_names[j->sys], shape_name(j->shape),
+			 mode_names[j->mode]);
+	if (cli_stderr_tty())
+		cli_progress(0, "repetition %u/%u, %s row %u/%u: %s", rep + 1, b->o.reps,
+			     section_names[j->section], row, rows, what);
+	else if (row == 1)
+		cli_progress(1, "repetition %u/%u: %s, %u row%s", rep + 1, b->o.reps,
+			     section_names[j->section], rows, rows == 1 ? "" : "s");
 }
 
 static void run_all(struct bench *b)
@@ -1081,6 +1120,7 @@ static void run_all(struct bench *b)
 		for (uint32_t i = 0; i < b->njobs; i++) {
 			struct job *j = &b->jobs[i];
 
+			progress(b, r, i);
 			if (j->state != JOB_OK)
 				continue;
 			if (j->shape == SHAPE_PA)
@@ -1090,13 +1130,8 @@ static void run_all(struct bench *b)
 			else
 				run_peer_job(b, j);
 		}
-		/* progress for a person watching; never into captured output */
-		if (b->o.reps > 1 && isatty(2)) {
-			fprintf(stderr, "\rpto-bench: repetition %u/%u done", r + 1, b->o.reps);
-			if (r + 1 == b->o.reps)
-				fprintf(stderr, "\n");
-		}
 	}
+	cli_progress_done();
 }
 
 /* --- reporting ---------------------------------------------------------------- */

@@ -269,6 +269,8 @@ static int run_rounds(struct pto_runtime *rt, struct ex_run *run, const struct o
 	uint64_t *el = calloc(o->rounds, sizeof(*el)), *orch = calloc(o->rounds, sizeof(*orch));
 	uint64_t *sched = calloc(o->rounds, sizeof(*sched));
 	struct pto_run_stats s;
+	/* the rows on stdout show the rounds; a terminal not showing them gets a counter */
+	int counter = o->rounds > 1 && cli_stderr_tty() && !isatty(STDOUT_FILENO);
 	int rc = 0;
 
 	if (!el || !orch || !sched) {
@@ -284,6 +286,8 @@ static int run_rounds(struct pto_runtime *rt, struct ex_run *run, const struct o
 			fprintf(stderr, "%s: reset before round %u: %s\n", prog, r + 1, run->err);
 			goto out;
 		}
+		if (counter)
+			cli_progress(0, "round %u/%u", r + 1, o->rounds);
 		have_progress = progress_start(&prog_line, r + 1, o->rounds) == 0;
 		rc = pto_run(rt, run->ex->orch, run->state);
 		if (have_progress)
@@ -307,6 +311,7 @@ static int run_rounds(struct pto_runtime *rt, struct ex_run *run, const struct o
 			       (unsigned long long)s.trace_dropped);
 		printf("\n");
 	}
+	cli_progress_done();
 	if (o->rounds > 1) {
 		double m[3], t[3];
 

@@ -109,6 +109,26 @@ has_line() { grep -Eq "$1" "$T/out" && ok "$2" || { bad "$2"; sed 's/^/      | /
 has_line "^trimmed +: elapsed +$ms +orch +$ms +sched +$ms  \(mean without the lowest and highest 1\)\$" \
 	"--rounds 10: the trimmed mean drops one round each side"
 
+# Progress: with stdout in a file and stderr on a terminal, a round counter
+# rewritten in place (stdout's rows are the progress otherwise).
+if command -v script >/dev/null; then
+	script -qec "$run vector_example --rounds 3 >$T/rounds.out" /dev/null >"$T/tty" 2>&1
+	if grep -qF $'\rpto-run: round 1/3\033[K\rpto-run: round 2/3\033[K\rpto-run: round 3/3\033[K' "$T/tty" &&
+	   grep -q '^PASS ' "$T/rounds.out" && ! grep -q 'pto-run: round' "$T/rounds.out"; then
+		ok "terminal progress of --rounds: round 1/3 .. 3/3 on one line"
+	else
+		bad "terminal progress of --rounds:"; cat -v "$T/tty" | sed 's/^/      | /' | head -5
+	fi
+	script -qec "$run vector_example --rounds 3" /dev/null >"$T/tty" 2>&1
+	if ! grep -q 'pto-run: round' "$T/tty" && [ "$(grep -c '^round ' "$T/tty")" -eq 3 ]; then
+		ok "stdout on the terminal: its rows are the progress, no counter"
+	else
+		bad "stdout on the terminal:"; cat -v "$T/tty" | sed 's/^/      | /' | head -5
+	fi
+else
+	skipped "script(1) not installed: terminal progress of pto-run not tested"
+fi
+
 # SPMD: blocks=4 makes every task four dispatches.
 expect_pass "bgemm SPMD" "$run" bgemm --case SmallSpmd
 if grep -q 'tasks 32 .*dispatches 128' "$T/out"; then
