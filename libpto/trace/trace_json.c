@@ -309,6 +309,7 @@ static void ts_member(struct jw *w, const char *key, uint64_t t)
 struct span {
 	uint64_t first_start;	/* earliest core start of its dispatches (0: none) */
 	uint64_t last_end;	/* latest core end */
+	uint64_t end_start;	/* start of the dispatch that ends last */
 	uint32_t start_core, end_core;
 };
 
@@ -387,6 +388,7 @@ static int deps_build(struct deps *dp, const struct pto_trace *tr)
 			}
 			if (end >= sp->last_end) {
 				sp->last_end = end;
+				sp->end_start = start;
 				sp->end_core = d->core;
 			}
 		}
@@ -462,10 +464,13 @@ static uint32_t deps_of(struct deps *dp, const struct pto_trace *tr, uint32_t id
 }
 
 /*
- * One arrow per dependency whose both ends ran: a flow start inside the
- * producer's last-ending dispatch (1 ns before its end) and a flow end
- * bound to the consumer's first-starting dispatch ("bp":"e": the enclosing
- * slice, 1 ns after its start).
+ * One arrow per dependency whose both ends ran: a flow start bound to the
+ * producer's last-ending dispatch and a flow end bound to the consumer's
+ * first-starting dispatch; the viewers draw it from the end of the one to
+ * the start of the other.  Each flow event has its slice's lane, "ts" and
+ * "cat": Chrome DevTools binds a flow event to the slice with exactly those,
+ * Perfetto and chrome://tracing to the slice enclosing "ts" on the lane
+ * ("bp":"e" on the end), so both find the same slices.
  */
 static uint64_t flow_events(struct jw *w, const struct pto_trace *tr, struct deps *dp)
 {
@@ -485,20 +490,19 @@ static uint64_t flow_events(struct jw *w, const struct pto_trace *tr, struct dep
 			if (!ps || !ps->first_start)
 				continue;
 			id++;
-			jw_str(w, ",\n{\"ph\":\"s\",\"cat\":\"dep\",\"name\":\"dep\",\"id\":");
+			jw_str(w, ",\n{\"ph\":\"s\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
 			jw_u64(w, id);
 			jw_str(w, ",\"pid\":2,\"tid\":");
 			jw_u64(w, ps->end_core);
 			jw_str(w, ",\"ts\":");
-			jw_us(w, rel(w, ps->last_end > ps->first_start ? ps->last_end - 1 :
-				    ps->last_end));
-			jw_str(w, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"dep\",\"name\":\"dep\","
+			jw_us(w, rel(w, ps->end_start));
+			jw_str(w, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"task\",\"name\":\"dep\","
 			       "\"id\":");
 			jw_u64(w, id);
 			jw_str(w, ",\"pid\":2,\"tid\":");
 			jw_u64(w, cs->start_core);
 			jw_str(w, ",\"ts\":");
-			jw_us(w, rel(w, cs->first_start + 1));
+			jw_us(w, rel(w, cs->first_start));
 			jw_str(w, "}");
 		}
 	}

@@ -150,18 +150,23 @@ static const char *str_of(const struct pto__json *e, const char *key)
 	return v && v->type == PTO__JSON_STRING ? v->str : NULL;
 }
 
-/* A complete event on (@pid, @tid) whose [ts, ts + dur] holds @ts (µs). */
-static int enclosed(const struct doc *d, int64_t pid, int64_t tid, double ts)
+/*
+ * Is flow event @f bound to a slice?  A complete event on its lane with its
+ * "cat" and exactly its "ts": Chrome DevTools binds only those; Perfetto and
+ * chrome://tracing take the slice enclosing "ts", the same one.
+ */
+static int enclosed(const struct doc *d, const struct pto__json *f)
 {
-	for (const struct pto__json *e = d->events->child; e; e = e->next) {
-		double t0, t1;
+	int64_t pid = pto__json_int(pto__json_get(f, "pid"), -1);
+	int64_t tid = pto__json_int(pto__json_get(f, "tid"), -1);
+	double ts = pto__json_get(f, "ts")->num;
 
+	for (const struct pto__json *e = d->events->child; e; e = e->next) {
 		if (strcmp(str_of(e, "ph"), "X") || pto__json_int(pto__json_get(e, "pid"), -1) != pid ||
-		    pto__json_int(pto__json_get(e, "tid"), -1) != tid)
+		    pto__json_int(pto__json_get(e, "tid"), -1) != tid ||
+		    strcmp(pto__json_string(pto__json_get(e, "cat"), ""), str_of(f, "cat")))
 			continue;
-		t0 = pto__json_get(e, "ts")->num;
-		t1 = t0 + pto__json_get(e, "dur")->num;
-		if (ts >= t0 - 1e-6 && ts <= t1 + 1e-6)
+		if (fabs(pto__json_get(e, "ts")->num - ts) < 1e-7)
 			return 1;
 	}
 	return 0;
@@ -239,11 +244,7 @@ static int check_tef(const struct doc *d)
 			if (pto__json_get(f, "ts")->num < ts->num)
 				fail_msg("traceEvents[%zu]: flow %lld finishes before it starts", i,
 					 (long long)id);
-			if (!enclosed(d, pto__json_int(pto__json_get(e, "pid"), -1),
-				      pto__json_int(pto__json_get(e, "tid"), -1), ts->num) ||
-			    !enclosed(d, pto__json_int(pto__json_get(f, "pid"), -1),
-				      pto__json_int(pto__json_get(f, "tid"), -1),
-				      pto__json_get(f, "ts")->num))
+			if (!enclosed(d, e) || !enclosed(d, f))
 				fail_msg("traceEvents[%zu]: flow %lld not bound to a slice at both ends",
 					 i, (long long)id);
 			flows++;
@@ -433,16 +434,17 @@ static void export_hand_built(void **state)
 	assert_int_equal(pto__json_int(pto__json_get(other, "dropped_records"), -1), 6);
 
 	/*
-	 * Arrows: 1 <- 0, 2 <- 0, 2 <- 1, 2 <- 3; each from 1 ns before the
-	 * producer's last end (task 0: both blocks end at 2500, block 1 on core
-	 * 1 is found last) to 1 ns after the consumer's first start.
+	 * Arrows: 1 <- 0, 2 <- 0, 2 <- 1, 2 <- 3; each bound at the producer's
+	 * last-ending dispatch (task 0: both blocks end at 2500, block 1 on core
+	 * 1, starting at 1201, is found last) and the consumer's first-starting
+	 * one, with their exact lane, ts and cat.
 	 */
 	assert_int_equal(check_tef(&d), 4);
 	assert_int_equal(pto__json_int(pto__json_get(other, "flows"), -1), 4);
-	assert_true(has_flow(&d, 1, 2.499, 3, 3.301));
-	assert_true(has_flow(&d, 1, 2.499, 1, 6.201));
-	assert_true(has_flow(&d, 3, 5.299, 1, 6.201));
-	assert_true(has_flow(&d, 2, 1.699, 1, 6.201));
+	assert_true(has_flow(&d, 1, 1.201, 3, 3.300));
+	assert_true(has_flow(&d, 1, 1.201, 1, 6.200));
+	assert_true(has_flow(&d, 3, 3.300, 1, 6.200));
+	assert_true(has_flow(&d, 2, 0.700, 1, 6.200));
 	/* ring occupancy: one counter track per ring in use */
 	assert_true(count_named(&d, "C", "ring0 occupancy") > 0);
 	assert_true(count_named(&d, "C", "ring1 occupancy") > 0);
@@ -822,7 +824,7 @@ static void manual_edges_in_trace(void **state)
 	assert_deps(e, (int64_t[]){ m.producer, m.outer }, 2);
 	/* and both are arrows, into the consumer's slice */
 	assert_int_equal(check_tef(&d), 2);
-	assert_int_equal(count_events(&d, "f", "dep"), 2);
+	assert_int_equal(count_events(&d, "f", "task"), 2);
 	doc_free(&d);
 	unlink(path);
 	pto_runtime_destroy(rt);
