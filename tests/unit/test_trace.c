@@ -6,7 +6,6 @@
  * (lanes, dependencies, SPMD blocks), and pto_trace_write()'s errors.
  */
 #include <errno.h>
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +22,7 @@
 #include "libpto/trace/trace_json.h"
 #include "pto/pto.h"
 #include "pto/trace.h"
+#include "tef_check.h"
 
 /* --- helpers ------------------------------------------------------------------ */
 
@@ -129,153 +129,6 @@ static void assert_deps(const struct pto__json *ev, const int64_t *want, uint32_
 		assert_true(v->is_int);
 		assert_int_equal(v->i, want[i]);
 	}
-}
-
-/* --- a Trace Event Format checker ------------------------------------------------- */
-
-static int is_num(const struct pto__json *v)
-{
-	return v && v->type == PTO__JSON_NUMBER;
-}
-
-static int is_int(const struct pto__json *v)
-{
-	return is_num(v) && v->is_int;
-}
-
-static const char *str_of(const struct pto__json *e, const char *key)
-{
-	const struct pto__json *v = pto__json_get(e, key);
-
-	return v && v->type == PTO__JSON_STRING ? v->str : NULL;
-}
-
-/*
- * Is flow event @f bound to a slice?  A complete event on its lane with its
- * "cat" and exactly its "ts": Chrome DevTools binds only those; Perfetto and
- * chrome://tracing take the slice enclosing "ts", the same one.
- */
-static int enclosed(const struct doc *d, const struct pto__json *f)
-{
-	int64_t pid = pto__json_int(pto__json_get(f, "pid"), -1);
-	int64_t tid = pto__json_int(pto__json_get(f, "tid"), -1);
-	double ts = pto__json_get(f, "ts")->num;
-
-	for (const struct pto__json *e = d->events->child; e; e = e->next) {
-		if (strcmp(str_of(e, "ph"), "X") || pto__json_int(pto__json_get(e, "pid"), -1) != pid ||
-		    pto__json_int(pto__json_get(e, "tid"), -1) != tid ||
-		    strcmp(pto__json_string(pto__json_get(e, "cat"), ""), str_of(f, "cat")))
-			continue;
-		if (fabs(pto__json_get(e, "ts")->num - ts) < 1e-7)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The fields the Trace Event Format requires per phase type, for every event
- * (fails the test naming the event): M (process/thread name and sort index),
- * X, C (numeric series), s/f flow pairs (one of each per id, same cat and
- * name, start not after finish, each bound to a slice on its own lane, the
- * finish with "bp":"e").  Returns the number of flows.
- */
-static int check_tef(const struct doc *d)
-{
-	const char *unit = str_of(d->root, "displayTimeUnit");
-	size_t i = 0;
-	int flows = 0;
-
-	assert_true(!unit || !strcmp(unit, "ns") || !strcmp(unit, "ms"));
-	for (const struct pto__json *e = d->events->child; e; e = e->next, i++) {
-		const char *ph = str_of(e, "ph"), *name = str_of(e, "name");
-		const struct pto__json *args = pto__json_get(e, "args");
-		const struct pto__json *ts = pto__json_get(e, "ts");
-		int has_tid = is_int(pto__json_get(e, "tid"));
-
-		if (!ph || !name || !is_int(pto__json_get(e, "pid")))
-			fail_msg("traceEvents[%zu]: no string ph and name, or no integer pid", i);
-		if (!strcmp(ph, "M")) {
-			int thread = !strncmp(name, "thread_", 7);
-
-			if (!args || args->type != PTO__JSON_OBJECT || (thread && !has_tid))
-				fail_msg("traceEvents[%zu]: metadata %s without args/tid", i, name);
-			if (strstr(name, "_name") ? !str_of(args, "name") :
-			    strstr(name, "_sort_index") ? !is_int(pto__json_get(args, "sort_index")) : 1)
-				fail_msg("traceEvents[%zu]: metadata %s: bad args", i, name);
-		} else if (!strcmp(ph, "X")) {
-			const struct pto__json *dur = pto__json_get(e, "dur");
-
-			if (!is_num(ts) || ts->num < 0 || !is_num(dur) || dur->num < 0 || !has_tid)
-				fail_msg("traceEvents[%zu]: complete event without ts, dur >= 0, tid", i);
-			if (args && args->type != PTO__JSON_OBJECT)
-				fail_msg("traceEvents[%zu]: args is not an object", i);
-		} else if (!strcmp(ph, "C")) {
-			if (!is_num(ts) || !args || args->type != PTO__JSON_OBJECT || !args->len)
-				fail_msg("traceEvents[%zu]: counter without ts or series", i);
-			for (const struct pto__json *v = args->child; v; v = v->next)
-				if (!is_num(v))
-					fail_msg("traceEvents[%zu]: counter series %s is not a number", i,
-						 v->key);
-		} else if (!strcmp(ph, "s")) {
-			const struct pto__json *f = NULL;
-			int64_t id = pto__json_int(pto__json_get(e, "id"), -1);
-			int n = 0;
-
-			if (!is_num(ts) || !has_tid || id < 0 || !str_of(e, "cat"))
-				fail_msg("traceEvents[%zu]: flow start without ts, tid, id, cat", i);
-			for (const struct pto__json *g = d->events->child; g; g = g->next) {
-				const char *gph = str_of(g, "ph");
-
-				if (!gph || (strcmp(gph, "f") && strcmp(gph, "s")) ||
-				    pto__json_int(pto__json_get(g, "id"), -2) != id || g == e)
-					continue;
-				if (!strcmp(gph, "s"))
-					fail_msg("traceEvents[%zu]: flow id %lld started twice", i,
-						 (long long)id);
-				f = g;
-				n++;
-			}
-			if (n != 1 || strcmp(str_of(f, "cat"), str_of(e, "cat")) ||
-			    strcmp(str_of(f, "name"), name) ||
-			    strcmp(pto__json_string(pto__json_get(f, "bp"), ""), "e") ||
-			    !is_num(pto__json_get(f, "ts")) || !is_int(pto__json_get(f, "tid")))
-				fail_msg("traceEvents[%zu]: flow %lld: %d finishes, or one with another "
-					 "cat/name, no bp \"e\", ts or tid", i, (long long)id, n);
-			if (pto__json_get(f, "ts")->num < ts->num)
-				fail_msg("traceEvents[%zu]: flow %lld finishes before it starts", i,
-					 (long long)id);
-			if (!enclosed(d, e) || !enclosed(d, f))
-				fail_msg("traceEvents[%zu]: flow %lld not bound to a slice at both ends",
-					 i, (long long)id);
-			flows++;
-		} else if (strcmp(ph, "f")) {
-			fail_msg("traceEvents[%zu]: phase \"%s\" is not one the exporter writes", i, ph);
-		}
-	}
-	/* a finish without a start */
-	int finishes = count_events(d, "f", NULL);
-
-	assert_int_equal(finishes, flows);
-	return flows;
-}
-
-/* The flow from @p_tid at @p_ts to @c_tid at @c_ts (µs) exists. */
-static int has_flow(const struct doc *d, int64_t p_tid, double p_ts, int64_t c_tid, double c_ts)
-{
-	for (const struct pto__json *e = d->events->child; e; e = e->next) {
-		int64_t id = pto__json_int(pto__json_get(e, "id"), -1);
-
-		if (strcmp(str_of(e, "ph"), "s") || pto__json_int(pto__json_get(e, "tid"), -1) != p_tid ||
-		    fabs(pto__json_get(e, "ts")->num - p_ts) > 1e-6)
-			continue;
-		for (const struct pto__json *f = d->events->child; f; f = f->next)
-			if (!strcmp(str_of(f, "ph"), "f") &&
-			    pto__json_int(pto__json_get(f, "id"), -2) == id &&
-			    pto__json_int(pto__json_get(f, "tid"), -1) == c_tid &&
-			    fabs(pto__json_get(f, "ts")->num - c_ts) < 1e-6)
-				return 1;
-	}
-	return 0;
 }
 
 /* --- a hand-built trace ---------------------------------------------------------- */
@@ -439,12 +292,12 @@ static void export_hand_built(void **state)
 	 * 1, starting at 1201, is found last) and the consumer's first-starting
 	 * one, with their exact lane, ts and cat.
 	 */
-	assert_int_equal(check_tef(&d), 4);
+	assert_int_equal(tef_check(d.root, d.events), 4);
 	assert_int_equal(pto__json_int(pto__json_get(other, "flows"), -1), 4);
-	assert_true(has_flow(&d, 1, 1.201, 3, 3.300));
-	assert_true(has_flow(&d, 1, 1.201, 1, 6.200));
-	assert_true(has_flow(&d, 3, 3.300, 1, 6.200));
-	assert_true(has_flow(&d, 2, 0.700, 1, 6.200));
+	assert_true(tef_has_flow(d.events, 1, 1.201, 3, 3.300));
+	assert_true(tef_has_flow(d.events, 1, 1.201, 1, 6.200));
+	assert_true(tef_has_flow(d.events, 3, 3.300, 1, 6.200));
+	assert_true(tef_has_flow(d.events, 2, 0.700, 1, 6.200));
 	/* ring occupancy: one counter track per ring in use */
 	assert_true(count_named(&d, "C", "ring0 occupancy") > 0);
 	assert_true(count_named(&d, "C", "ring1 occupancy") > 0);
@@ -751,7 +604,7 @@ static void export_real_run(void **state)
 	}
 	assert_true(count_events(&d, "X", "orch") >= CHAIN + 1);
 	/* the JSON is valid Trace Event Format; an arrow per chain link and per SPMD dependency */
-	assert_int_equal(check_tef(&d), CHAIN);
+	assert_int_equal(tef_check(d.root, d.events), CHAIN);
 	assert_int_equal(pto__json_int(pto__json_get(pto__json_get(d.root, "otherData"),
 						     "dropped_records"), -1), 0);
 	doc_free(&d);
@@ -823,7 +676,7 @@ static void manual_edges_in_trace(void **state)
 	assert_non_null(e);
 	assert_deps(e, (int64_t[]){ m.producer, m.outer }, 2);
 	/* and both are arrows, into the consumer's slice */
-	assert_int_equal(check_tef(&d), 2);
+	assert_int_equal(tef_check(d.root, d.events), 2);
 	assert_int_equal(count_events(&d, "f", "task"), 2);
 	doc_free(&d);
 	unlink(path);
