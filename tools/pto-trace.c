@@ -12,8 +12,9 @@
  * phase; and ring occupancy (tasks submitted but not yet retired) sampled
  * over the run.  The format is described in docs/tracing.md.
  *
- * Exit status: 0, 1 when the file cannot be read, 2 for bad usage or a
- * malformed trace, with one line ("pto-trace: FILE:LINE:COL: why" for a
+ * Exit status (tools/cli/cli.h): 0; 1 when the file cannot be read (a read
+ * error, no permission, out of memory); 2 for bad usage, a FILE that does
+ * not exist or is a directory, or a malformed trace, with one line ("pto-trace: FILE:LINE:COL: why" for a
  * syntax error, "pto-trace: FILE: traceEvents[i]: why" for an event the
  * summary cannot use).
  */
@@ -434,7 +435,8 @@ static void usage(FILE *f)
 		"  --top N       list the N slowest tasks (0..1000, default 5)\n"
 		"  --help        this text\n"
 		"  --version     the version of pto2\n"
-		"exit status: 0; 1 the file cannot be read; 2 bad usage or a malformed trace\n");
+		"exit status: 0; 1 the file cannot be read (read error, permission); 2 bad\n"
+		"usage, a FILE that does not exist or is a directory, or a malformed trace\n");
 }
 
 int main(int argc, char **argv)
@@ -470,7 +472,9 @@ int main(int argc, char **argv)
 	rc = pto__json_read_file(path, &buf, &len);
 	if (rc) {
 		fprintf(stderr, "pto-trace: %s: %s\n", path, strerror(-rc));
-		return 1;
+		/* a FILE that is not there (or not a file) is bad input; a read error is not */
+		return rc == -ENOENT || rc == -ENOTDIR || rc == -EISDIR || rc == -ENAMETOOLONG ?
+			CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 	}
 	sm.path = path;
 	rc = pto__json_parse_stream(buf, len, "traceEvents", on_event, on_member, &sm, &err);

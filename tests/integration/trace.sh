@@ -93,8 +93,10 @@ refuse "task event with a ring too large" \
 	"{\"traceEvents\":[{\"ph\":\"X\",$task,\"args\":{\"kernel\":\"k\",${times/\"ring\":0/\"ring\":9}}}]}" \
 	'0\]: task 1 has ring 9 \(max [0-9]+\)'
 
-check "missing file" 1 "$B/bin/pto-trace" "$T/nope.json"
+check "missing file" 2 "$B/bin/pto-trace" "$T/nope.json"
 has "missing file named" "^pto-trace: $T/nope.json: No such file or directory\$" "$T/err"
+check "a directory as FILE" 2 "$B/bin/pto-trace" "$T"
+has "a directory named" "^pto-trace: $T: Is a directory\$" "$T/err"
 check "no arguments" 2 "$B/bin/pto-trace"
 has "no arguments: one line named" '^pto-trace: no FILE given \(see pto-trace --help\)$' "$T/err"
 one_line "no arguments" "$T/err"
