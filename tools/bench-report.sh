@@ -146,7 +146,7 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 		echo
 		echo '```'
 		echo "\$ $bench ${cfg_args[*]} $c"
-		grep -vE '^\s*$' "$tmp/cfg$key" | grep -vE '^pto-bench: device' || true
+		grep -vE '^\s*$' "$tmp/cfg$key" | grep -vE '^pto-bench: (device|repetition)' || true
 		echo '```'
 	done
 	echo

@@ -24,7 +24,11 @@
  * OpenMP tasks and StarPU (build/bin/peer-*) and the tables add our/peer
  * ratios.  --trace records and writes one run's trace instead.
  *
- * Bad usage: one line on stderr, exit 2.  A failed run: exit 1.
+ * Exit status (tools/cli/cli.h): 0; 1 a run failed; 2 bad usage or input
+ * (one line on stderr), a device spec that is wrong included.
+ *
+ * Progress goes to stderr: on a terminal one updating line (repetition,
+ * section, row); otherwise one line per section of each repetition.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +48,7 @@
 #include "pto/pto.h"
 #include "pto/trace.h"
 #include "tests/peers/shapes.h"
+#include "tools/cli/cli.h"
 #include "tools/parse_num.h"
 
 /* The paged-attention example, when examples/ is part of this tree. */
@@ -110,22 +115,11 @@ struct opts {
 
 /* --- usage errors ------------------------------------------------------------- */
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
+#define usage_error cli_usage_error
 
-	fprintf(stderr, "pto-bench: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see pto-bench --help)\n");
-	exit(2);
-}
-
-static void usage(void)
+static void usage(FILE *f)
 {
-	printf("usage: pto-bench [options]\n"
+	fprintf(f, "usage: pto-bench [options]\n"
 	       "  --quick            seconds-long smoke run (small sizes, 1 repetition)\n"
 	       "  --reps N           interleaved repetitions per metric, median reported (5)\n"
 	       "  --tasks N          tasks per end-to-end run (100000)\n"
@@ -146,7 +140,12 @@ static void usage(void)
 	       "  --set KEY=VALUE    override a parameter of the paged-attention case in every\n"
 	       "                     mode (repeatable; e.g. unroll=1 for more, smaller tasks)\n"
 	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain;\n"
-	       "                     --shape pa traces the paged-attention case of --mode)\n");
+	       "                     --shape pa traces the paged-attention case of --mode)\n"
+	       "  --help             this text\n"
+	       "  --version          the version of pto2\n"
+	       "Options take their value as --opt VALUE or --opt=VALUE.  Progress goes to\n"
+	       "stderr: one updating line on a terminal, else a line per section and repetition.\n"
+	       "exit status: 0; 1 a run failed; 2 bad usage or input (options, device spec)\n");
 }
 
 static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
@@ -197,84 +196,128 @@ static unsigned int parse_list(const char *opt, const char *val, int (*parse)(co
 	return mask;
 }
 
+/* The entry of @val in @opts (the option parse_opts() got). */
+static size_t idx_of(const struct option *opts, int val)
+{
+	size_t i = 0;
+
+	while (opts[i].name && opts[i].val != val)
+		i++;
+	return i;
+}
+
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	int have_tasks = 0, have_reps = 0;
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "peers", no_argument, NULL, 'P' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "tasks", required_argument, NULL, 'n' },
+		{ "width", required_argument, NULL, 'w' },
+		{ "schedulers", required_argument, NULL, 'S' },
+		{ "wiring", required_argument, NULL, 'W' },
+		{ "window", required_argument, NULL, 'N' },
+		{ "grain", required_argument, NULL, 'g' },
+		{ "shapes", required_argument, NULL, 'H' },
+		{ "modes", required_argument, NULL, 'M' },
+		{ "sections", required_argument, NULL, 'C' },
+		{ "shape", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "plot", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 'e' },
+		{ "trace", required_argument, NULL, 't' },
+		CLI_OPTIONS_COMMON,
+		{ NULL, 0, NULL, 0 },
+	};
+	int have_tasks = 0, have_reps = 0, ch;
 
 	*o = (struct opts){ .reps = 5, .tasks = 100000, .width = 16, .wiring = -1,
 			    .window = 16384, .chunk = 256, .shapes = (1u << NUM_SHAPES) - 1,
 			    .modes = (1u << MODE_COUNT) - 1, .sections = (1u << SEC_COUNT) - 1,
 			    .trace_shape = SHAPE_STENCIL,
 			    .trace_mode = MODE_AUTO, .device = NULL };
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+	while ((ch = cli_next(argc, argv, ":h", longopts)) != -1) {
+		const char *a = longopts[idx_of(longopts, ch)].name, *v = optarg;
+		char opt[32];
 
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
-			exit(0);
-		} else if (!strcmp(a, "--quick")) {
+		snprintf(opt, sizeof(opt), "--%s", a);
+		a = opt;
+		switch (ch) {
+		case 'q':
 			o->quick = 1;
-			continue;
-		} else if (!strcmp(a, "--peers")) {
+			break;
+		case 'P':
 			o->peers = 1;
-			continue;
-		} else if (!strcmp(a, "--reps")) {
+			break;
+		case 'r':
 			o->reps = (uint32_t)parse_num(a, v, 1, MAX_REPS);
 			have_reps = 1;
-		} else if (!strcmp(a, "--tasks")) {
+			break;
+		case 'n':
 			o->tasks = parse_num(a, v, 1, 10000000);
 			have_tasks = 1;
-		} else if (!strcmp(a, "--width")) {
+			break;
+		case 'w':
 			o->width = (uint32_t)parse_num(a, v, 3, 4096);
-		} else if (!strcmp(a, "--schedulers")) {
+			break;
+		case 'S':
 			o->schedulers = (uint32_t)parse_num(a, v, 1, 3);
-		} else if (!strcmp(a, "--wiring")) {
+			break;
+		case 'W':
 			o->wiring = (int)parse_num(a, v, 0, 1);
-		} else if (!strcmp(a, "--window")) {
+			break;
+		case 'N':
 			o->window = (uint32_t)parse_num(a, v, 64, 1u << 20);
 			if (o->window & (o->window - 1))
 				usage_error("--window: %u is not a power of two", o->window);
-		} else if (!strcmp(a, "--grain")) {
+			break;
+		case 'g':
 			o->grain = parse_num(a, v, 0, 1000000000);
-		} else if (!strcmp(a, "--shapes")) {
+			break;
+		case 'H':
 			o->shapes = parse_list(a, v, parse_shape);
-		} else if (!strcmp(a, "--modes")) {
+			break;
+		case 'M':
 			o->modes = parse_list(a, v, parse_mode);
-		} else if (!strcmp(a, "--sections")) {
+			break;
+		case 'C':
 			o->sections = parse_list(a, v, parse_section);
-		} else if (!strcmp(a, "--shape")) {
-			if (!v)
-				usage_error("--shape needs a value");
+			break;
+		case 's':
 			if ((o->trace_shape = parse_shape(v)) < 0)
 				usage_error("--shape: unknown shape '%s'", v);
-		} else if (!strcmp(a, "--mode")) {
-			if (!v)
-				usage_error("--mode needs a value");
+			break;
+		case 'm':
 			if ((o->trace_mode = parse_mode(v)) < 0)
 				usage_error("--mode: unknown mode '%s'", v);
-		} else if (!strcmp(a, "--device")) {
-			if (!v || !*v)
+			break;
+		case 'd':
+			if (!*v)
 				usage_error("--device needs a value");
 			o->device = v;
-		} else if (!strcmp(a, "--plot")) {
-			if (!v || !*v)
+			break;
+		case 'p':
+			if (!*v)
 				usage_error("--plot needs a file name");
 			o->plot = v;
-		} else if (!strcmp(a, "--set")) {
-			if (!v || !strchr(v, '='))
+			break;
+		case 'e':
+			if (!strchr(v, '='))
 				usage_error("--set needs KEY=VALUE");
 			if (o->nsets == MAX_SETS)
 				usage_error("--set: at most %d overrides", MAX_SETS);
 			o->sets[o->nsets++] = v;
-		} else if (!strcmp(a, "--trace")) {
-			if (!v || !*v)
+			break;
+		case 't':
+			if (!*v)
 				usage_error("--trace needs a file name");
 			o->trace = v;
-		} else {
-			usage_error("unknown option '%s'", a);
+			break;
 		}
-		i++;
 	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->nsets && !(o->trace ? o->trace_shape == SHAPE_PA :
 			  (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
 		usage_error("--set changes the paged-attention case: it needs the pa shape in the "
@@ -336,6 +379,7 @@ struct job {
 	struct samples wall;	/* ns per run */
 	struct samples submit;	/* orchestrator ns excluding back-pressure (pto only) */
 	int state;
+	int section;		/* enum section it was planned for first (progress) */
 	char err[256];
 };
 
@@ -359,6 +403,7 @@ struct bench {
 	uint32_t nrts;
 	struct job *jobs;
 	uint32_t njobs, cap_jobs;
+	int plan_section;	/* the section add_job() is planning */
 	int failures;
 };
 
@@ -383,7 +428,7 @@ static struct job *add_job(struct bench *b, int sys, int shape, int mode, uint64
 	}
 	j = &b->jobs[b->njobs++];
 	*j = (struct job){ .sys = sys, .shape = shape, .mode = mode, .tasks = tasks,
-			   .grain = grain, .window = window };
+			   .grain = grain, .window = window, .section = b->plan_section };
 	if (sys != SYS_PTO && !b->peer_ok[sys]) {
 		j->state = JOB_MISSING;
 		snprintf(j->err, sizeof(j->err), "%s not built", b->peer_path[sys]);
@@ -1004,6 +1049,7 @@ static void plan(struct bench *b)
 	int nsys = b->o.peers ? SYS_COUNT : 1;
 
 	/* 1. every shape x mode: empty kernels, and paged attention with its real ones */
+	b->plan_section = SEC_E2E;
 	for (int m = 0; m < MODE_COUNT; m++)
 		if ((b->o.shapes & (1u << SHAPE_PA)) && (b->o.sections & (1u << SEC_E2E)) &&
 		    (b->o.modes & (1u << m)))
@@ -1018,6 +1064,7 @@ static void plan(struct bench *b)
 			add_job(b, sys, s, MODE_AUTO, b->o.tasks, 0, 0);
 	}
 	/* 2. METG sweep on the stencil */
+	b->plan_section = SEC_METG;
 	for (size_t i = 0; i < ng && (b->o.sections & (1u << SEC_METG)); i++) {
 		uint64_t n = metg_tasks(b, gs[i]);
 
@@ -1026,10 +1073,45 @@ static void plan(struct bench *b)
 			add_job(b, sys, SHAPE_STENCIL, MODE_AUTO, n, gs[i], 0);
 	}
 	/* 3. back-pressure */
+	b->plan_section = SEC_WINDOW;
 	if (b->o.sections & (1u << SEC_WINDOW)) {
 		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 1024);
 		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 16384);
 	}
+}
+
+/*
+ * Where the run is, on stderr: on a terminal one line rewritten per job
+ * (repetition, section, row of the section, the job); in a log one line per
+ * section of each repetition, so CI logs get milestones, not a flood.
+ */
+static void progress(struct bench *b, uint32_t rep, uint32_t i)
+{
+	const struct job *j = &b->jobs[i];
+	uint32_t row = 0, rows = 0;
+	char what[96];
+
+	for (uint32_t k = 0; k < b->njobs; k++) {
+		if (b->jobs[k].section != j->section)
+			continue;
+		rows++;
+		row += k <= i;
+	}
+	if (j->grain)
+		snprintf(what, sizeof(what), "%s %s, grain %" PRIu64 " ns", sys_names[j->sys],
+			 shape_name(j->shape), j->grain);
+	else if (j->section == SEC_WINDOW)
+		snprintf(what, sizeof(what), "%s %s %s, window %u", sys_names[j->sys],
+			 shape_name(j->shape), mode_names[j->mode], j->window);
+	else
+		snprintf(what, sizeof(what), "%s %s %s", sys_names[j->sys], shape_name(j->shape),
+			 mode_names[j->mode]);
+	if (cli_stderr_tty())
+		cli_progress(0, "repetition %u/%u, %s row %u/%u: %s", rep + 1, b->o.reps,
+			     section_names[j->section], row, rows, what);
+	else if (row == 1)
+		cli_progress(1, "repetition %u/%u: %s, %u row%s", rep + 1, b->o.reps,
+			     section_names[j->section], rows, rows == 1 ? "" : "s");
 }
 
 static void run_all(struct bench *b)
@@ -1038,6 +1120,7 @@ static void run_all(struct bench *b)
 		for (uint32_t i = 0; i < b->njobs; i++) {
 			struct job *j = &b->jobs[i];
 
+			progress(b, r, i);
 			if (j->state != JOB_OK)
 				continue;
 			if (j->shape == SHAPE_PA)
@@ -1047,13 +1130,8 @@ static void run_all(struct bench *b)
 			else
 				run_peer_job(b, j);
 		}
-		/* progress for a person watching; never into captured output */
-		if (b->o.reps > 1 && isatty(2)) {
-			fprintf(stderr, "\rpto-bench: repetition %u/%u done", r + 1, b->o.reps);
-			if (r + 1 == b->o.reps)
-				fprintf(stderr, "\n");
-		}
 	}
+	cli_progress_done();
 }
 
 /* --- reporting ---------------------------------------------------------------- */
@@ -1455,7 +1533,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pto-bench: out of memory\n");
 		return 1;
 	}
+	cli_init("pto-bench", usage);
 	parse_opts(argc, argv, &b->o);
+	if (b->o.trace)
+		cli_check_writable("--trace", b->o.trace);
+	if (b->o.plot)
+		cli_check_writable("--plot", b->o.plot);
 	if (b->o.plot && !have_gnuplot())
 		usage_error("--plot needs gnuplot, which is not installed "
 			    "(tools/install-deps.sh --bench)");
@@ -1467,7 +1550,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pto-bench: cannot open device '%s': %s\n",
 			b->o.device ? b->o.device : "(default)", pto_last_error());
 		free(b);
-		return rc == -EINVAL ? 2 : 1;
+		return cli_device_status(rc);
 	}
 	pto_device_get_info(b->dev, &b->info);
 	b->cores_used = b->info.num_workers ? b->info.num_workers : b->info.num_cores;

@@ -4,10 +4,12 @@
  *
  *	pto-run EXAMPLE [--case NAME] [--device SPEC] [--rounds N] [--trace FILE]
  *		[--set KEY=VALUE]... [--deps auto|explicit] [--verbose]
- *	pto-run --list | --help
+ *	pto-run --list | --help | --version
  *
- * Exit status: 0 the golden matched, 1 the run or the golden failed,
- * 2 bad input (usage, unknown example or case, bad parameter or PA_SEQ_LEN).
+ * Exit status (tools/cli/cli.h): 0 the golden matched, 1 the run or the
+ * golden failed (or the trace could not be written after it), 2 bad input
+ * (usage, unknown example or case, bad parameter or PA_SEQ_LEN, a device
+ * spec or node that is wrong, a --trace path that cannot be created).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,9 +22,10 @@
 
 #include "examples/example.h"
 #include "pto/pto.h"
+#include "tools/cli/cli.h"
 #include "tools/parse_num.h"
 
-#define EXIT_BAD_INPUT	2
+#define EXIT_BAD_INPUT	CLI_EXIT_USAGE
 #define MAX_ROUNDS	100000
 #define MAX_SETS	EX_MAX_PARAMS
 #define STR_(x)		#x
@@ -39,15 +42,22 @@ static void usage(FILE *f)
 		"  --case NAME        case to run (default: the example's first case)\n"
 		"  --device SPEC      mock, mock:clusters=4,mem=2G, /dev/pto2 (default $PTO_DEVICE or mock)\n"
 		"  --rounds N         run N times (1..%d); prints median and trimmed mean\n"
+		"                     (the mean without the lowest and highest 10%%; with\n"
+		"                     fewer than 10 rounds, the mean of all, and says so)\n"
 		"  --trace FILE       write the last round's trace as Chrome/Perfetto JSON\n"
+		"                     (FILE is checked before the run; opens in ui.perfetto.dev)\n"
 		"  --set KEY=VALUE    override one case parameter (repeatable)\n"
 		"  --deps MODE        auto (default): dependencies from tensor overlap and explicit\n"
 		"                     edges; explicit: only explicit edges (for *_manual examples)\n"
 		"  --verbose          let the runtime print its thread layout\n"
 		"  --help             this text\n"
+		"  --version          the version of pto2\n"
+		"Options take their value as --opt VALUE or --opt=VALUE.  A round that runs\n"
+		"longer than a second shows its progress on stderr.\n"
 		"environment: PA_SEQ_LEN=33,64,17,128 sets per-sequence context lengths of the\n"
 		"paged_attention examples (and the batch size to the number of lengths).\n"
-		"exit status: 0 pass, 1 run or golden failed, 2 bad input\n",
+		"exit status: 0 pass; 1 the run or the golden failed; 2 bad usage or input\n"
+		"(options, example, case, parameters, device spec or node, --trace path)\n",
 		prog, prog, MAX_ROUNDS);
 }
 
@@ -196,15 +206,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "deps", required_argument, NULL, 'D' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
+		CLI_OPTIONS_COMMON,
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
 	o->rounds = 1;
-	opterr = 0;	/* one line of our own instead of getopt's */
-	while ((ch = getopt_long(argc, argv, ":c:d:r:t:s:D:lvh", longopts, NULL)) != -1) {
+	while ((ch = cli_next(argc, argv, ":c:d:r:t:s:D:lvh", longopts)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->case_name = optarg;
@@ -244,13 +253,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'v':
 			o->verbose = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case ':':
-			return bad_input("%s needs a value", argv[optind - 1]);
-		default:
-			return bad_input("unknown option \"%s\"", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
@@ -267,6 +269,8 @@ static int run_rounds(struct pto_runtime *rt, struct ex_run *run, const struct o
 	uint64_t *el = calloc(o->rounds, sizeof(*el)), *orch = calloc(o->rounds, sizeof(*orch));
 	uint64_t *sched = calloc(o->rounds, sizeof(*sched));
 	struct pto_run_stats s;
+	/* the rows on stdout show the rounds; a terminal not showing them gets a counter */
+	int counter = o->rounds > 1 && cli_stderr_tty() && !isatty(STDOUT_FILENO);
 	int rc = 0;
 
 	if (!el || !orch || !sched) {
@@ -282,6 +286,8 @@ static int run_rounds(struct pto_runtime *rt, struct ex_run *run, const struct o
 			fprintf(stderr, "%s: reset before round %u: %s\n", prog, r + 1, run->err);
 			goto out;
 		}
+		if (counter)
+			cli_progress(0, "round %u/%u", r + 1, o->rounds);
 		have_progress = progress_start(&prog_line, r + 1, o->rounds) == 0;
 		rc = pto_run(rt, run->ex->orch, run->state);
 		if (have_progress)
@@ -305,6 +311,7 @@ static int run_rounds(struct pto_runtime *rt, struct ex_run *run, const struct o
 			       (unsigned long long)s.trace_dropped);
 		printf("\n");
 	}
+	cli_progress_done();
 	if (o->rounds > 1) {
 		double m[3], t[3];
 
@@ -340,6 +347,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	int rc, status = 1;
 
+	cli_init(prog, usage);
 	rc = parse_opts(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
@@ -353,11 +361,14 @@ int main(int argc, char **argv)
 		return EXIT_BAD_INPUT;
 	}
 
+	/* a trace that cannot be written is bad input, found before the run */
+	if (o.trace)
+		cli_check_writable("--trace", o.trace);
 	rc = pto_device_open(o.device, &dev);
 	if (rc) {
 		fprintf(stderr, "%s: device %s: %s\n", prog, o.device ? o.device : "(default)",
 			pto_last_error());
-		return rc == -EINVAL ? EXIT_BAD_INPUT : 1;
+		return cli_device_status(rc);
 	}
 	pto_device_get_info(dev, &info);
 
@@ -395,14 +406,6 @@ int main(int argc, char **argv)
 	if (run_rounds(rt, &run, &o))
 		goto out_rt;
 
-	if (o.trace && (rc = pto_trace_write(rt, o.trace))) {
-		fprintf(stderr, "%s: --trace %s: %s: %s\n", prog, o.trace, pto_strerror(rc),
-			pto_last_error());
-		goto out_rt;
-	}
-	if (o.trace)
-		printf("trace written to %s\n", o.trace);
-
 	if ((rc = ex->check(&run, &res))) {
 		fprintf(stderr, "%s: check: %s\n", prog, run.err);
 		goto out_rt;
@@ -412,6 +415,15 @@ int main(int argc, char **argv)
 	       res.max_ref, (unsigned long long)res.bad, (unsigned long long)res.checked,
 	       ex->atol, ex->rtol);
 	status = res.pass ? 0 : 1;
+	/* after the verdict, so a late failure (disk full) still reports PASS/FAIL */
+	fflush(stdout);
+	if (o.trace && (rc = pto_trace_write(rt, o.trace))) {
+		fprintf(stderr, "%s: --trace %s: %s: %s\n", prog, o.trace, pto_strerror(rc),
+			pto_last_error());
+		status = 1;
+	} else if (o.trace) {
+		printf("trace written to %s\n", o.trace);
+	}
 out_rt:
 	pto_runtime_destroy(rt);
 out_run:

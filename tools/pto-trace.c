@@ -2,16 +2,19 @@
 /*
  * pto-trace - summarise a trace written by pto_trace_write().
  *
- *	pto-trace [--samples N] FILE
+ *	pto-trace [--samples N] [--top N] FILE
  *
  * Prints per kernel: execution time (core end - core start), head overhead
  * (core start - dispatch) and tail overhead (completion observed - core
- * end) as p50/p90/p99; the time spent per scheduler / orchestrator phase;
- * and ring occupancy (tasks submitted but not yet retired) sampled over the
- * run.  The format is described in docs/tracing.md.
+ * end) as p50/p90/p99, each defined in the output; per-core utilisation;
+ * the critical path (tools/pto-trace/tasks.c); the slowest tasks with their
+ * lifecycle stage by stage; the time spent per scheduler / orchestrator
+ * phase; and ring occupancy (tasks submitted but not yet retired) sampled
+ * over the run.  The format is described in docs/tracing.md.
  *
- * Exit status: 0, 1 when the file cannot be read, 2 for bad usage or a
- * malformed trace, with one line ("pto-trace: FILE:LINE:COL: why" for a
+ * Exit status (tools/cli/cli.h): 0; 1 when the file cannot be read (a read
+ * error, no permission, out of memory); 2 for bad usage, a FILE that does
+ * not exist or is a directory, or a malformed trace, with one line ("pto-trace: FILE:LINE:COL: why" for a
  * syntax error, "pto-trace: FILE: traceEvents[i]: why" for an event the
  * summary cannot use).
  */
@@ -24,6 +27,8 @@
 
 #include "libpto/trace/json.h"
 #include "pto/runtime.h"
+#include "tools/cli/cli.h"
+#include "tools/pto-trace/tasks.h"
 #include "tools/parse_num.h"
 
 struct series {
@@ -56,6 +61,8 @@ struct summary {
 	struct ring_series rings[PTO_NUM_RINGS];
 	uint64_t task_events;
 	uint64_t tasks;
+	struct task_table tt;	/* per task: lifecycle, deps; per core: busy time */
+	int64_t elapsed;
 	uint64_t lanes;
 	int64_t dropped;
 	int64_t cores;
@@ -177,6 +184,7 @@ static int on_task(struct summary *sm, const struct pto__json *ev, size_t index)
 	push(&k->exec, end > start ? end - start : 0);
 	push(&k->head, start > dispatch ? start - dispatch : 0);
 	push(&k->tail, observed > end ? observed - end : 0);
+	tt_merge(&sm->tt, ev, args, (int64_t)task, k->name, dispatch, start, end, observed);
 	sm->task_events++;
 	/* a task with several blocks or lanes has one event each: count it once */
 	const struct pto__json *lane = pto__json_get(args, "lane");
@@ -202,8 +210,16 @@ static int on_event(void *ctx, const struct pto__json *ev, size_t index)
 	if (!ph)
 		return event_error(sm, index, "trace event without a string \"ph\"");
 	if (!strcmp(ph, "M")) {
-		if (!strcmp(pto__json_string(pto__json_get(ev, "name"), ""), "thread_name"))
+		if (!strcmp(pto__json_string(pto__json_get(ev, "name"), ""), "thread_name")) {
+			int64_t tid = pto__json_int(pto__json_get(ev, "tid"), -1);
+			const char *lane = pto__json_string(pto__json_get(pto__json_get(ev, "args"),
+									"name"), NULL);
+
 			sm->lanes++;
+			/* the device's lanes (pid 2) are its cores */
+			if (pto__json_int(pto__json_get(ev, "pid"), -1) == 2 && lane)
+				tt_lane(&sm->tt, tid, lane);
+		}
 		return 0;
 	}
 	if (strcmp(ph, "X"))
@@ -231,6 +247,7 @@ static int on_member(void *ctx, const char *key, const struct pto__json *v)
 	if (!strcmp(key, "otherData") && v->type == PTO__JSON_OBJECT) {
 		sm->dropped = pto__json_int(pto__json_get(v, "dropped_records"), -1);
 		sm->cores = pto__json_int(pto__json_get(v, "cores"), -1);
+		sm->elapsed = pto__json_int(pto__json_get(v, "elapsed_ns"), -1);
 	}
 	return 0;
 }
@@ -290,7 +307,7 @@ static size_t live_at(const struct ring_series *r, uint64_t t)
 	return subm > ret ? subm - ret : 0;
 }
 
-static void print_summary(struct summary *sm, unsigned int samples)
+static void print_summary(struct summary *sm, unsigned int samples, unsigned int top)
 {
 	struct kernel_stats all = { .name = "(all)" };
 	uint64_t t_first = UINT64_MAX, t_last = 0;
@@ -333,9 +350,18 @@ static void print_summary(struct summary *sm, unsigned int samples)
 	}
 	if (!sm->nkernels)
 		printf("  (no task events)\n");
+	printf("  exec = core end - core start: the kernel's own time on its core\n"
+	       "  head overhead = core start - dispatch: the scheduler wrote the dispatch "
+	       "register -> the core started the kernel\n"
+	       "  tail overhead = completion observed - core end: the kernel returned -> a "
+	       "scheduler noticed it\n");
 	free(all.exec.v);
 	free(all.head.v);
 	free(all.tail.v);
+
+	tt_print_cores(&sm->tt, sm->cores);
+	tt_print_critical_path(&sm->tt);
+	tt_print_slowest(&sm->tt, top);
 
 	if (sm->nphases) {
 		printf("\nphases                           count   total ms    mean us\n");
@@ -394,59 +420,61 @@ static void free_summary(struct summary *sm)
 		free(sm->phases[i].name);
 	}
 	free(sm->phases);
+	tt_free(&sm->tt);
 	for (int r = 0; r < PTO_NUM_RINGS; r++) {
 		free(sm->rings[r].submit.v);
 		free(sm->rings[r].retired.v);
 	}
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-	printf("usage: pto-trace [--samples N] FILE\n"
-		"  summarise a pto trace (Chrome/Perfetto JSON from pto_trace_write)\n");
+	fprintf(f, "usage: pto-trace [--samples N] [--top N] FILE\n"
+		"  summarise a pto trace (Chrome/Perfetto JSON from pto_trace_write)\n"
+		"  --samples N   ring occupancy at N instants (1..1000, default 8)\n"
+		"  --top N       list the N slowest tasks (0..1000, default 5)\n"
+		"  --help        this text\n"
+		"  --version     the version of pto2\n"
+		"exit status: 0; 1 the file cannot be read (read error, permission); 2 bad\n"
+		"usage, a FILE that does not exist or is a directory, or a malformed trace\n");
 }
 
 int main(int argc, char **argv)
 {
-	struct summary sm = { .dropped = -1, .cores = -1 };
+	struct summary sm = { .dropped = -1, .cores = -1, .elapsed = -1, .tt.t_min = UINT64_MAX };
 	struct pto__json_error err;
-	unsigned int samples = 8;
+	unsigned int samples = 8, top = 5;
 	const char *path = NULL;
 	size_t len;
 	char *buf;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage();
-			return 0;
-		} else if (!strcmp(argv[i], "--samples")) {
-			uint64_t v;
+	static const struct option longopts[] = {
+		{ "samples", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
+		CLI_OPTIONS_COMMON,
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
 
-			if (pto_parse_u64(argv[i + 1], 1, 1000, &v)) {
-				fprintf(stderr, "pto-trace: --samples needs a number 1..1000\n");
-				return 2;
-			}
-			samples = (unsigned int)v;
-			i++;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "pto-trace: unknown option '%s'\n", argv[i]);
-			return 2;
-		} else if (path) {
-			fprintf(stderr, "pto-trace: more than one FILE given ('%s')\n", argv[i]);
-			return 2;
-		} else {
-			path = argv[i];
-		}
+	cli_init("pto-trace", usage);
+	while ((ch = cli_next(argc, argv, ":h", longopts)) != -1) {
+		if (ch == 's')
+			samples = (unsigned int)cli_parse_u64("--samples", optarg, 1, 1000);
+		else if (ch == 't')
+			top = (unsigned int)cli_parse_u64("--top", optarg, 0, 1000);
 	}
-	if (!path) {
-		fprintf(stderr, "pto-trace: no FILE given (see pto-trace --help)\n");
-		return 2;
-	}
+	if (optind >= argc)
+		cli_usage_error("no FILE given");
+	if (optind + 1 < argc)
+		cli_usage_error("more than one FILE given ('%s')", argv[optind + 1]);
+	path = argv[optind];
 	rc = pto__json_read_file(path, &buf, &len);
 	if (rc) {
 		fprintf(stderr, "pto-trace: %s: %s\n", path, strerror(-rc));
-		return 1;
+		/* a FILE that is not there (or not a file) is bad input; a read error is not */
+		return rc == -ENOENT || rc == -ENOTDIR || rc == -EISDIR || rc == -ENAMETOOLONG ?
+			CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 	}
 	sm.path = path;
 	rc = pto__json_parse_stream(buf, len, "traceEvents", on_event, on_member, &sm, &err);
@@ -462,7 +490,7 @@ int main(int argc, char **argv)
 			sm.errbuf);
 		rc = 2;
 	} else {
-		print_summary(&sm, samples);
+		print_summary(&sm, samples, top);
 	}
 	free_summary(&sm);
 	return rc;

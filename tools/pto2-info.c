@@ -4,15 +4,17 @@
  * memory, ABI version, emulation workers and the CPUs it recommends for
  * scheduler threads.
  *
- *	pto2-info [--device SPEC] [--help]
+ *	pto2-info [--device SPEC] [--help] [--version]
  *
- * Exit status: 0, or 2 with a one-line error for bad arguments or a device
- * that cannot be opened.
+ * Exit status (tools/cli/cli.h): 0; 2 with a one-line error for bad
+ * arguments or a device spec or node that is wrong; 1 when the device
+ * exists but cannot be opened (permission, busy, a failing ioctl).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "pto/device.h"
+#include "tools/cli/cli.h"
 
 static const char *platform_name(uint32_t p)
 {
@@ -27,9 +29,13 @@ static const char *platform_name(uint32_t p)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pto2-info [--device SPEC] [--help]\n"
+		"usage: pto2-info [--device SPEC]    describe a pto2 device\n"
 		"  --device SPEC  'mock[:clusters=N,mem=SIZE,workers=N]' or a device node such as\n"
-		"                 /dev/pto2 (default: $PTO_DEVICE, else 'mock')\n");
+		"                 /dev/pto2 (default: $PTO_DEVICE, else 'mock'); also --device=SPEC\n"
+		"  --help         this text\n"
+		"  --version      the version of pto2\n"
+		"exit status: 0; 1 the device exists but cannot be opened (permission, busy,\n"
+		"a failing ioctl); 2 bad usage, or a device spec or node that is wrong\n");
 }
 
 /* "0-3,6" style list of @n ascending CPU numbers. */
@@ -55,32 +61,27 @@ static void print_cpus(const uint16_t *cpus, uint32_t n)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		CLI_OPTIONS_COMMON,
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *spec = NULL;
 	struct pto_device_info info;
 	struct pto_device *dev;
-	int rc;
+	int rc, ch;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
-			spec = argv[++i];
-		} else if (!strncmp(argv[i], "--device=", 9)) {
-			spec = argv[i] + 9;
-		} else if (!strcmp(argv[i], "--device")) {
-			fprintf(stderr, "pto2-info: --device needs a SPEC\n");
-			return 2;
-		} else {
-			fprintf(stderr, "pto2-info: unknown argument '%s' (try --help)\n", argv[i]);
-			return 2;
-		}
-	}
+	cli_init("pto2-info", usage);
+	while ((ch = cli_next(argc, argv, ":d:h", longopts)) != -1)
+		if (ch == 'd')
+			spec = optarg;
+	if (optind < argc)
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
 
 	rc = pto_device_open(spec, &dev);
 	if (rc) {
-		fprintf(stderr, "pto2-info: %s\n", pto_last_error());
-		return 2;
+		cli_error("%s", pto_last_error());
+		return cli_device_status(rc);
 	}
 	pto_device_get_info(dev, &info);
 	printf("device:       %s\n", info.spec);

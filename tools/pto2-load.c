@@ -5,11 +5,13 @@
  *   pto2-load insert PATH.ko [param=value ...]
  *   pto2-load remove [NAME]          (default: pto2)
  *   pto2-load status [NAME]
+ *   pto2-load --help | --version
  *
- * Exit status: 0 on success, otherwise the errno value of the failure
- * (EBUSY 16 when the module is in use, EEXIST 17 when already loaded,
- * ENOENT 2 when not loaded, ENOEXEC 8 for an invalid module, ...), or 1 for
- * a usage error.  Errors are printed in words.
+ * Exit status (tools/cli/cli.h): 0 on success; 2 for bad usage or input (a
+ * module file that is missing, unreadable or not a module for this kernel,
+ * module parameters the kernel refuses); 1 when the operation failed (busy,
+ * already loaded, not loaded, not permitted, ...) and for `status` of a
+ * module that is not loaded.  Errors are printed in words.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,13 +22,19 @@
 
 #include <libkmod.h>
 
+#include "tools/cli/cli.h"
+
 #define DEFAULT_MODULE "pto2"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pto2-load insert PATH.ko [param=value ...]\n"
 		   "       pto2-load remove [NAME]   (default %s)\n"
-		   "       pto2-load status [NAME]\n", DEFAULT_MODULE);
+		   "       pto2-load status [NAME]\n"
+		   "       pto2-load --help | --version\n"
+		   "exit status: 0 done (status: loaded); 1 the operation failed (busy, already\n"
+		   "loaded, not loaded, not permitted; status: not loaded); 2 bad usage, or a\n"
+		   "module file or parameters that are wrong\n", DEFAULT_MODULE);
 }
 
 /* What a failed insert means, in the words insmod(8) uses. */
@@ -206,40 +214,64 @@ out:
 	return ret;
 }
 
+/* The exit status of a failed insert: the file or its parameters are bad input. */
+static int insert_status(int ret)
+{
+	switch (-ret) {
+	case ENOENT:	/* the file (checked first) or an unknown symbol: a wrong module */
+	case EACCES:
+	case EISDIR:
+	case ENOEXEC:
+	case ESRCH:
+	case EINVAL:
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		CLI_OPTIONS_COMMON,
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *null_config = NULL;
 	struct kmod_ctx *ctx;
-	const char *name;
-	int ret;
+	const char *cmd, *name;
+	int ret, nargs;
 
-	if (argc < 2) {
-		usage(stderr);
-		return 1;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
-		return 0;
-	}
+	cli_init("pto2-load", usage);
+	/* "+": options only before the command; module parameters are operands */
+	while (cli_next(argc, argv, "+:h", longopts) != -1)
+		;
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		cli_usage_error("no command given (insert, remove or status)");
+	cmd = argv[0];
+	nargs = argc - 1;
+	if (!strcmp(cmd, "insert") && nargs < 1)
+		cli_usage_error("insert needs the module file (PATH.ko)");
+	if ((!strcmp(cmd, "remove") || !strcmp(cmd, "status")) && nargs > 1)
+		cli_usage_error("%s takes at most one module name, got '%s' too", cmd, argv[2]);
+	if (strcmp(cmd, "insert") && strcmp(cmd, "remove") && strcmp(cmd, "status"))
+		cli_usage_error("unknown command '%s' (insert, remove or status)", cmd);
 	/* an empty config list: no modprobe.d, aliases or blacklists */
 	ctx = kmod_new(NULL, &null_config);
 	if (!ctx) {
-		fprintf(stderr, "pto2-load: cannot create a libkmod context\n");
-		return ENOMEM;
+		cli_error("cannot create a libkmod context");
+		return CLI_EXIT_FAIL;
 	}
 
-	name = argc > 2 ? argv[2] : DEFAULT_MODULE;
-	if (!strcmp(argv[1], "insert") && argc >= 3) {
-		ret = do_insert(ctx, argv[2], argc - 3, argv + 3);
-	} else if (!strcmp(argv[1], "remove") && argc <= 3) {
-		ret = do_remove(ctx, name);
-	} else if (!strcmp(argv[1], "status") && argc <= 3) {
-		ret = do_status(ctx, name);
+	name = nargs >= 1 ? argv[1] : DEFAULT_MODULE;
+	if (!strcmp(cmd, "insert")) {
+		ret = do_insert(ctx, argv[1], nargs - 1, argv + 2);
+		ret = ret < 0 ? insert_status(ret) : 0;
+	} else if (!strcmp(cmd, "remove")) {
+		ret = do_remove(ctx, name) < 0 ? CLI_EXIT_FAIL : 0;
 	} else {
-		usage(stderr);
-		kmod_unref(ctx);
-		return 1;
+		ret = do_status(ctx, name) < 0 ? CLI_EXIT_FAIL : 0;
 	}
 	kmod_unref(ctx);
-	return ret < 0 ? -ret : 0;
+	return ret;
 }

@@ -1230,8 +1230,10 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 	if (((uint64_t)producer & 0xffffffffull) >= c->order_next[(uint64_t)producer >> 32])
 		return orch_fail(rt, -EINVAL, "pto_add_dependency: producer %" PRId64 " was "
 				 "submitted after consumer %" PRId64, producer, consumer);
-	if (!live)
+	if (!live) {
+		pto_trace_add_edge(rt->trace, c->trace_idx, producer);
 		return 0;	/* retired: already satisfied */
+	}
 	/*
 	 * Two entries of the consumer's ring, its fanin record and the fanout
 	 * link: waits for them like pto_submit() waits for ring space.
@@ -1240,6 +1242,7 @@ PTO_API int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t
 	ret = ring_alloc(rt, r, 0, 2, NULL, &first);
 	if (ret)
 		return ret;
+	pto_trace_add_edge(rt->trace, c->trace_idx, producer);
 	fin = &r->deps[first % r->alloc.dep_cap];
 	fout = &r->deps[(first + 1) % r->alloc.dep_cap];
 	/* before any producer can count it: the redundant fanin keeps c unready */

@@ -24,13 +24,15 @@ struct pto_trace *pto_trace_alloc(uint32_t task_cap, uint32_t num_schedulers,
 	tr->num_clusters = num_clusters;
 	tr->cap_tasks = task_cap;
 	tr->cap_fanin = (uint32_t)disp_cap;
+	tr->cap_edges = (uint32_t)disp_cap;
 	tr->cap_orch_phases = (uint32_t)phase_cap;
 	tr->tasks = calloc(task_cap, sizeof(*tr->tasks));
 	tr->fanin = calloc(disp_cap, sizeof(*tr->fanin));
+	tr->edges = calloc(disp_cap, sizeof(*tr->edges));
 	tr->orch_phases = calloc(phase_cap, sizeof(*tr->orch_phases));
 	tr->sched = calloc(num_schedulers, sizeof(*tr->sched));
 	tr->num_schedulers = num_schedulers;
-	if (!tr->tasks || !tr->fanin || !tr->orch_phases || !tr->sched)
+	if (!tr->tasks || !tr->fanin || !tr->edges || !tr->orch_phases || !tr->sched)
 		goto nomem_free;
 	if (wiring) {
 		tr->cap_wiring_phases = (uint32_t)phase_cap;
@@ -70,6 +72,7 @@ void pto_trace_free(struct pto_trace *tr)
 	free(tr->sched);
 	free(tr->tasks);
 	free(tr->fanin);
+	free(tr->edges);
 	free(tr->orch_phases);
 	free(tr->wiring_phases);
 	free(tr);
@@ -80,10 +83,12 @@ void pto_trace_reset(struct pto_trace *tr, uint32_t num_schedulers)
 	memset(tr->tasks, 0, (size_t)tr->num_tasks * sizeof(*tr->tasks));
 	tr->num_tasks = 0;
 	tr->num_fanin = 0;
+	tr->num_edges = 0;
 	tr->num_orch_phases = 0;
 	tr->num_wiring_phases = 0;
 	tr->dropped = 0;
 	tr->fanin_dropped = 0;
+	tr->edges_dropped = 0;
 	tr->wiring_dropped = 0;
 	tr->t_begin = tr->t_end = 0;
 	/* the buffers were sized for the allocation-time count; never grow it */
@@ -98,7 +103,7 @@ void pto_trace_reset(struct pto_trace *tr, uint32_t num_schedulers)
 
 uint64_t pto_trace_dropped(const struct pto_trace *tr)
 {
-	uint64_t n = tr->dropped + tr->fanin_dropped + tr->wiring_dropped;
+	uint64_t n = tr->dropped + tr->fanin_dropped + tr->edges_dropped + tr->wiring_dropped;
 
 	for (uint32_t i = 0; i < tr->num_schedulers; i++)
 		n += tr->sched[i].dropped;
@@ -129,6 +134,21 @@ void pto_trace_task_fanin(struct pto_trace *tr, struct pto_trace_task *rec, cons
 	rec->num_fanin = n;
 	memcpy(&tr->fanin[tr->num_fanin], ids, n * sizeof(*ids));
 	tr->num_fanin += n;
+}
+
+void pto_trace_edge(struct pto_trace *tr, uint32_t consumer_idx, int64_t producer)
+{
+	struct pto_trace_edge *e;
+
+	/* without its consumer's record an edge has nowhere to show */
+	if (consumer_idx >= tr->cap_tasks || tr->num_edges >= tr->cap_edges) {
+		tr->edges_dropped++;
+		return;
+	}
+	e = &tr->edges[tr->num_edges++];
+	e->consumer_idx = consumer_idx;
+	e->pad = 0;
+	e->producer = producer;
 }
 
 static void phase_add(struct pto_trace_phase *phases, uint32_t *num, uint32_t cap,

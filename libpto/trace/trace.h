@@ -12,6 +12,7 @@
  * owns @tasks' submit fields and @orch_phases, scheduler i owns @sched[i]
  * (its dispatch and phase records), the wiring thread @wiring_phases; the
  * thread that links tasks (orchestrator, or wiring thread) owns @fanin;
+ * the orchestrator owns @edges (pto_add_dependency() runs on it);
  * the other fields of a task record (publish, ready, complete, retired)
  * are each written exactly once, by the thread that made that transition.  Readers (the JSON
  * exporter, tests) look only after pto_run() joined every thread.
@@ -102,6 +103,18 @@ struct pto_trace_dispatch {
 	uint64_t t_observed;
 };
 
+/**
+ * struct pto_trace_edge - a dependency added after its consumer's submit
+ *	(pto_add_dependency()): the consumer waited on @producer too.
+ * @consumer_idx: index of the consumer in pto_trace.tasks.
+ * @producer: the producer's task id.
+ */
+struct pto_trace_edge {
+	uint32_t consumer_idx;
+	uint32_t pad;
+	int64_t producer;
+};
+
 /* Phases of the orchestrator and scheduler loops. */
 enum pto_trace_phase_id {
 	/* orchestrator */
@@ -158,6 +171,7 @@ struct pto_trace_sched {
  * @num_schedulers: entries of @sched.
  * @tasks: @num_tasks records (of @cap_tasks), indexed by submit order.
  * @fanin: producer task ids, @num_fanin of @cap_fanin.
+ * @edges: explicit edges added after submit, @num_edges of @cap_edges.
  * @orch_phases: @num_orch_phases of @cap_orch_phases.
  * @sched: per scheduler thread.
  * @wiring_phases: @num_wiring_phases of @cap_wiring_phases (0 without a
@@ -165,6 +179,8 @@ struct pto_trace_sched {
  * @dropped: orchestrator records that did not fit (task, phase);
  *	pto_trace_dropped() adds the others' counts.
  * @fanin_dropped: producer ids that did not fit.
+ * @edges_dropped: explicit edges that did not fit (or whose consumer's
+ *	record did not).
  * @wiring_dropped: wiring-thread phases that did not fit.
  * @kernel_names: name per kernel id as registered (NULL if none); points
  *	into the runtime, valid while it lives.
@@ -181,6 +197,9 @@ struct pto_trace {
 	int64_t *fanin;
 	uint32_t num_fanin;
 	uint32_t cap_fanin;
+	struct pto_trace_edge *edges;
+	uint32_t num_edges;
+	uint32_t cap_edges;
 	struct pto_trace_phase *orch_phases;
 	uint32_t num_orch_phases;
 	uint32_t cap_orch_phases;
@@ -191,6 +210,7 @@ struct pto_trace {
 	uint32_t cap_wiring_phases;
 	uint64_t dropped;
 	uint64_t fanin_dropped;
+	uint64_t edges_dropped;
 	uint64_t wiring_dropped;
 
 	const char *const *kernel_names;
@@ -201,8 +221,9 @@ struct pto_trace {
 
 /*
  * pto_trace_alloc() - preallocate a trace for a run.
- * @task_cap: task records; dispatch records per scheduler and fanin ids are
- *	sized from it (each 2 * @task_cap), phases 4 * @task_cap per thread.
+ * @task_cap: task records; dispatch records per scheduler, fanin ids and
+ *	explicit edges are sized from it (each 2 * @task_cap), phases
+ *	4 * @task_cap per thread.
  * @wiring: record a wiring thread's phases too.
  * Return: the trace or NULL (message recorded: a @task_cap of 0 or above
  *	%PTO_TRACE_MAX_TASKS, or out of memory).
@@ -239,6 +260,19 @@ void pto_trace_task_fanin(struct pto_trace *tr, struct pto_trace_task *rec,
 			  const int64_t *ids, uint32_t n);
 void pto_trace_orch_phase(struct pto_trace *tr, uint32_t phase, uint64_t t0, uint64_t t1,
 			  uint32_t count);
+void pto_trace_edge(struct pto_trace *tr, uint32_t consumer_idx, int64_t producer);
+
+/*
+ * pto_trace_add_edge() - the hook of pto_add_dependency(): the consumer
+ * (record @consumer_idx) also waits on @producer.  No-op when not tracing.
+ */
+static inline void pto_trace_add_edge(struct pto_trace *tr, uint32_t consumer_idx,
+				      int64_t producer)
+{
+	if (pto_trace_on(tr))
+		pto_trace_edge(tr, consumer_idx, producer);
+}
+
 /* Wiring thread side. */
 void pto_trace_wiring_phase(struct pto_trace *tr, uint32_t phase, uint64_t t0, uint64_t t1,
 			    uint32_t count);

@@ -7,9 +7,12 @@
  *   pid 2 "device": tid = core id, one lane per core ("AIC3", "AIV17").
  * Each dispatch (a task, or one block / lane of it) is a complete event on
  * its core's lane with the task's ids, kernel, dependencies and every
- * lifecycle timestamp (ns since pto_run() began) in "args"; orchestrator and
- * scheduler phases are complete events on their lanes; ring occupancy is a
- * sampled counter; "otherData" carries the dropped-record count.
+ * lifecycle timestamp (ns since pto_run() began) in "args"; every dependency
+ * (found at submit or added by pto_add_dependency()) is also a flow event
+ * pair from the producer's end to the consumer's start, which the viewers
+ * draw as an arrow; orchestrator and scheduler phases are complete events on
+ * their lanes; ring occupancy is one sampled counter track per ring;
+ * "otherData" carries the dropped-record count.
  *
  * Numbers are formatted by hand into a 64 KiB buffer flushed with write(2):
  * a 100,000-task trace is ~1.5 M numbers, where printf would dominate.
@@ -297,19 +300,224 @@ static void ts_member(struct jw *w, const char *key, uint64_t t)
 		jw_kv_u64(w, key, rel(w, t));
 }
 
-static void dispatch_event(struct jw *w, const struct pto_trace *tr,
+/*
+ * What the exporter derives from the records before writing: per task, the
+ * dispatches that start first and end last (where a flow arrow leaves and
+ * arrives) and its producers (submit-time fanin plus explicit edges,
+ * without repeats); and task id -> record index.
+ */
+struct span {
+	uint64_t first_start;	/* earliest core start of its dispatches (0: none) */
+	uint64_t last_end;	/* latest core end */
+	uint64_t end_start;	/* start of the dispatch that ends last */
+	uint32_t start_core, end_core;
+};
+
+struct id_idx {
+	int64_t id;
+	uint32_t idx;
+};
+
+struct deps {
+	struct span *span;	/* per task record */
+	struct id_idx *ids;	/* sorted by id */
+	uint32_t nids;
+	uint32_t *edge_off;	/* num_tasks + 1 offsets into edge_prod */
+	int64_t *edge_prod;	/* explicit-edge producers grouped by consumer */
+	int64_t *scratch;	/* one task's producer list */
+	uint32_t cap_scratch;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = ((const struct id_idx *)a)->id, y = ((const struct id_idx *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static void deps_free(struct deps *dp)
+{
+	free(dp->span);
+	free(dp->ids);
+	free(dp->edge_off);
+	free(dp->edge_prod);
+	free(dp->scratch);
+}
+
+/* The record of dispatch @d's task, or NULL (dropped, or a slot reused). */
+static const struct pto_trace_task *dispatch_task(const struct pto_trace *tr,
+						  const struct pto_trace_dispatch *d)
+{
+	const struct pto_trace_task *t = d->task_idx < tr->num_tasks ? &tr->tasks[d->task_idx] :
+		NULL;
+
+	/* a dropped task record leaves its slot zeroed: only trust a matching id */
+	return t && t->task_id == d->task_id ? t : NULL;
+}
+
+static int deps_build(struct deps *dp, const struct pto_trace *tr)
+{
+	uint32_t n = tr->num_tasks, most = 0;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->span = calloc(n + 1, sizeof(*dp->span));
+	dp->ids = malloc((n + 1) * sizeof(*dp->ids));
+	dp->edge_off = calloc(n + 1, sizeof(*dp->edge_off));
+	dp->edge_prod = malloc((tr->num_edges + 1) * sizeof(*dp->edge_prod));
+	if (!dp->span || !dp->ids || !dp->edge_off || !dp->edge_prod)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		if (!tr->tasks[i].t_submit)
+			continue;	/* a dropped record */
+		dp->ids[dp->nids++] = (struct id_idx){ tr->tasks[i].task_id, i };
+	}
+	qsort(dp->ids, dp->nids, sizeof(*dp->ids), cmp_id);
+	for (uint32_t s = 0; s < tr->num_schedulers; s++) {
+		for (uint32_t i = 0; i < tr->sched[s].num_dispatches; i++) {
+			const struct pto_trace_dispatch *d = &tr->sched[s].dispatches[i];
+			struct span *sp;
+			uint64_t start = d->t_core_start ? d->t_core_start : d->t_dispatch;
+			uint64_t end = d->t_core_end > start ? d->t_core_end : start;
+
+			if (!dispatch_task(tr, d) || !start)
+				continue;
+			sp = &dp->span[d->task_idx];
+			if (!sp->first_start || start < sp->first_start) {
+				sp->first_start = start;
+				sp->start_core = d->core;
+			}
+			if (end >= sp->last_end) {
+				sp->last_end = end;
+				sp->end_start = start;
+				sp->end_core = d->core;
+			}
+		}
+	}
+	/* explicit edges grouped by consumer (counting sort, stable) */
+	for (uint32_t i = 0; i < tr->num_edges; i++)
+		if (tr->edges[i].consumer_idx < n)
+			dp->edge_off[tr->edges[i].consumer_idx + 1]++;
+	for (uint32_t i = 0; i < n; i++)
+		dp->edge_off[i + 1] += dp->edge_off[i];
+	for (uint32_t i = 0; i < tr->num_edges; i++) {
+		uint32_t c = tr->edges[i].consumer_idx;
+
+		if (c < n)
+			dp->edge_prod[dp->edge_off[c]++] = tr->edges[i].producer;
+	}
+	/* the fill advanced each offset to its successor's start: shift back */
+	for (uint32_t i = n; i > 0; i--)
+		dp->edge_off[i] = dp->edge_off[i - 1];
+	dp->edge_off[0] = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = tr->tasks[i].num_fanin + (dp->edge_off[i + 1] - dp->edge_off[i]);
+
+		if (k > most)
+			most = k;
+	}
+	dp->cap_scratch = most;
+	dp->scratch = malloc((most + 1) * sizeof(*dp->scratch));
+	return dp->scratch ? 0 : -ENOMEM;
+}
+
+/* The record index of task @id, or UINT32_MAX. */
+static uint32_t deps_find(const struct deps *dp, int64_t id)
+{
+	uint32_t lo = 0, hi = dp->nids;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (dp->ids[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < dp->nids && dp->ids[lo].id == id ? dp->ids[lo].idx : UINT32_MAX;
+}
+
+/* Producers of task record @idx, in order found, without repeats; returns the count. */
+static uint32_t deps_of(struct deps *dp, const struct pto_trace *tr, uint32_t idx)
+{
+	const struct pto_trace_task *t = &tr->tasks[idx];
+	uint32_t k = 0;
+
+	for (uint32_t i = 0; i < t->num_fanin + dp->edge_off[idx + 1] - dp->edge_off[idx]; i++) {
+		int64_t p;
+		uint32_t j;
+
+		if (i < t->num_fanin) {
+			uint64_t off = (uint64_t)t->fanin_off + i;
+
+			if (off >= tr->num_fanin)
+				continue;
+			p = tr->fanin[off];
+		} else {
+			p = dp->edge_prod[dp->edge_off[idx] + i - t->num_fanin];
+		}
+		for (j = 0; j < k && dp->scratch[j] != p; j++)
+			;
+		if (j == k && k < dp->cap_scratch)
+			dp->scratch[k++] = p;
+	}
+	return k;
+}
+
+/*
+ * One arrow per dependency whose both ends ran: a flow start bound to the
+ * producer's last-ending dispatch and a flow end bound to the consumer's
+ * first-starting dispatch; the viewers draw it from the end of the one to
+ * the start of the other.  Each flow event has its slice's lane, "ts" and
+ * "cat": Chrome DevTools binds a flow event to the slice with exactly those,
+ * Perfetto and chrome://tracing to the slice enclosing "ts" on the lane
+ * ("bp":"e" on the end), so both find the same slices.
+ */
+static uint64_t flow_events(struct jw *w, const struct pto_trace *tr, struct deps *dp)
+{
+	uint64_t id = 0;
+
+	for (uint32_t c = 0; c < tr->num_tasks; c++) {
+		const struct span *cs = &dp->span[c];
+		uint32_t n;
+
+		if (!cs->first_start)
+			continue;
+		n = deps_of(dp, tr, c);
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t p = deps_find(dp, dp->scratch[i]);
+			const struct span *ps = p == UINT32_MAX ? NULL : &dp->span[p];
+
+			if (!ps || !ps->first_start)
+				continue;
+			id++;
+			jw_str(w, ",\n{\"ph\":\"s\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
+			jw_u64(w, id);
+			jw_str(w, ",\"pid\":2,\"tid\":");
+			jw_u64(w, ps->end_core);
+			jw_str(w, ",\"ts\":");
+			jw_us(w, rel(w, ps->end_start));
+			jw_str(w, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"task\",\"name\":\"dep\","
+			       "\"id\":");
+			jw_u64(w, id);
+			jw_str(w, ",\"pid\":2,\"tid\":");
+			jw_u64(w, cs->start_core);
+			jw_str(w, ",\"ts\":");
+			jw_us(w, rel(w, cs->first_start));
+			jw_str(w, "}");
+		}
+	}
+	return id;
+}
+
+static void dispatch_event(struct jw *w, const struct pto_trace *tr, struct deps *dp,
 			   const struct pto_trace_dispatch *d)
 {
-	const struct pto_trace_task *task = d->task_idx < tr->num_tasks ?
-		&tr->tasks[d->task_idx] : NULL;
+	const struct pto_trace_task *task = dispatch_task(tr, d);
 	uint64_t start = d->t_core_start ? d->t_core_start : d->t_dispatch;
 	uint64_t end = d->t_core_end > start ? d->t_core_end : start;
 	char namebuf[32];
 	const char *name;
 
-	/* a dropped task record leaves its slot zeroed: only trust a matching id */
-	if (task && task->task_id != d->task_id)
-		task = NULL;
 	kernel_name(tr, d->kernel, namebuf, sizeof(namebuf), &name);
 	jw_str(w, ",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
 	jw_qstr(w, name);
@@ -335,14 +543,10 @@ static void dispatch_event(struct jw *w, const struct pto_trace *tr,
 		jw_kv_u64(w, "blocks", task->block_num ? task->block_num : 1);
 		jw_key(w, "deps");
 		jw_raw(w, "[", 1);
-		for (uint32_t i = 0; i < task->num_fanin; i++) {
-			uint64_t off = (uint64_t)task->fanin_off + i;
-
-			if (off >= tr->num_fanin)
-				break;
+		for (uint32_t i = 0, n = deps_of(dp, tr, d->task_idx); i < n; i++) {
 			if (i)
 				jw_raw(w, ",", 1);
-			jw_i64(w, tr->fanin[off]);
+			jw_i64(w, dp->scratch[i]);
 		}
 		jw_raw(w, "]", 1);
 		ts_member(w, "t_submit", task->t_submit);
@@ -423,27 +627,21 @@ static int occupancy_counters(struct jw *w, const struct pto_trace *tr)
 		qsort(sub[r], ns[r], sizeof(uint64_t), cmp_u64);
 		qsort(ret[r], nr[r], sizeof(uint64_t), cmp_u64);
 	}
-	for (uint32_t s = 0; s <= OCCUPANCY_SAMPLES; s++) {
-		uint64_t t = t_first + (t_last - t_first) * s / OCCUPANCY_SAMPLES;
-		int first = 1;
+	/* one counter name per ring: one graph each (several args would stack) */
+	for (int r = 0; r < PTO_NUM_RINGS; r++) {
+		if (!ns[r])
+			continue;
+		for (uint32_t s = 0; s <= OCCUPANCY_SAMPLES; s++) {
+			uint64_t t = t_first + (t_last - t_first) * s / OCCUPANCY_SAMPLES;
 
-		jw_str(w, ",\n{\"ph\":\"C\",\"name\":\"ring occupancy\",\"pid\":1,\"ts\":");
-		jw_us(w, rel(w, t));
-		jw_str(w, ",\"args\":{");
-		for (int r = 0; r < PTO_NUM_RINGS; r++) {
-			if (!ns[r])
-				continue;
-			size_t live = count_le(sub[r], ns[r], t) - count_le(ret[r], nr[r], t);
-			char key[8] = { 'r', 'i', 'n', 'g', (char)('0' + r), 0 };
-
-			if (!first)
-				jw_raw(w, ",", 1);
-			first = 0;
-			jw_qstr(w, key);
-			jw_raw(w, ":", 1);
-			jw_u64(w, live);
+			jw_str(w, ",\n{\"ph\":\"C\",\"name\":\"ring");
+			jw_u64(w, (uint64_t)r);
+			jw_str(w, " occupancy\",\"pid\":1,\"ts\":");
+			jw_us(w, rel(w, t));
+			jw_str(w, ",\"args\":{\"tasks\":");
+			jw_u64(w, count_le(sub[r], ns[r], t) - count_le(ret[r], nr[r], t));
+			jw_str(w, "}}");
 		}
-		jw_str(w, "}}");
 	}
 out:
 	for (int r = 0; r < PTO_NUM_RINGS; r++) {
@@ -456,14 +654,18 @@ out:
 int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 {
 	struct jw *w;
+	struct deps dp = { 0 };
 	char name[64];
-	uint64_t dispatches = 0;
+	uint64_t dispatches = 0, flows;
 	uint32_t cores = tr->num_clusters * PTO2_CORES_PER_CLUSTER;
 	int rc;
 
 	w = malloc(sizeof(*w));
-	if (!w)
+	if (!w || deps_build(&dp, tr)) {
+		free(w);
+		deps_free(&dp);
 		return pto__fail(-ENOMEM, "trace: out of memory writing %s", path);
+	}
 	w->n = 0;
 	w->err = 0;
 	w->t0 = tr->t_begin;
@@ -471,6 +673,7 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	if (w->fd < 0) {
 		rc = -errno;
 		free(w);
+		deps_free(&dp);
 		return pto__fail(rc, "trace: cannot create %s: %s", path, strerror(-rc));
 	}
 
@@ -495,9 +698,10 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 		const struct pto_trace_sched *sc = &tr->sched[s];
 
 		for (uint32_t i = 0; i < sc->num_dispatches; i++)
-			dispatch_event(w, tr, &sc->dispatches[i]);
+			dispatch_event(w, tr, &dp, &sc->dispatches[i]);
 		dispatches += sc->num_dispatches;
 	}
+	flows = flow_events(w, tr, &dp);
 	for (uint32_t i = 0; i < tr->num_orch_phases; i++)
 		phase_event(w, &tr->orch_phases[i], "orch", TID_ORCH);
 	for (uint32_t s = 0; s < tr->num_schedulers; s++) {
@@ -513,6 +717,7 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	jw_str(w, "\n],\n\"otherData\":{\"producer\":\"libpto\",\"format\":1,\"tasks\":");
 	jw_u64(w, tr->num_tasks);
 	jw_kv_u64(w, "dispatches", dispatches);
+	jw_kv_u64(w, "flows", flows);
 	jw_kv_u64(w, "clusters", tr->num_clusters);
 	jw_kv_u64(w, "cores", cores);
 	jw_kv_u64(w, "schedulers", tr->num_schedulers);
@@ -526,6 +731,7 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	if (close(w->fd) && !rc)
 		rc = -errno;
 	free(w);
+	deps_free(&dp);
 	if (rc == -ENOMEM)
 		return pto__fail(rc, "trace: out of memory writing %s", path);
 	if (rc)

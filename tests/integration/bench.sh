@@ -44,6 +44,30 @@ hasnt "no submit ratio without auto" '^  PA submit' "$T/out"
 check "pto-bench --trace --shape pa" 0 "$B/bin/pto-bench" --quick --trace "$T/pa.json" --shape pa --mode explicit
 has "paged_attn trace written" "^trace of paged_attn/explicit, [0-9]+ tasks, the example's kernels: " "$T/out"
 
+# Progress on stderr.  In a log: one plain line per section of each repetition.
+check "progress in a log" 0 "$B/bin/pto-bench" --quick --sections e2e,window --shapes chain \
+	--modes auto,manual --reps 2
+grep '^pto-bench: repetition' "$T/err" >"$T/prog"
+printf 'pto-bench: repetition %s\n' "1/2: e2e, 2 rows" "1/2: window, 2 rows" "2/2: e2e, 2 rows" \
+	"2/2: window, 2 rows" >"$T/prog.want"
+if cmp -s "$T/prog" "$T/prog.want"; then ok "progress in a log: a line per section and repetition"
+else bad "progress in a log:"; diff "$T/prog.want" "$T/prog" | sed 's/^/      | /'; fi
+hasnt "progress in a log: no terminal control" $'\r|\033' "$T/err"
+hasnt "progress never on stdout" 'pto-bench: repetition' "$T/out"
+# On a terminal (script(1) gives it one): a line rewritten per job.
+if command -v script >/dev/null; then
+	script -qec "$B/bin/pto-bench --quick --sections e2e,window --shapes chain --modes auto,manual --reps 2 >$T/tty.out" \
+		/dev/null >"$T/tty" 2>&1
+	for want in "repetition 1/2, e2e row 1/2: pto chain auto" "repetition 1/2, e2e row 2/2: pto chain manual" \
+		"repetition 2/2, window row 2/2: pto independent auto, window 16384"; do
+		if grep -qF $'\rpto-bench: '"$want"$'\033[K' "$T/tty"; then ok "terminal progress: $want"
+		else bad "terminal progress: no '$want' line in:"; cat -v "$T/tty" | sed 's/^/      | /' | head -5; fi
+	done
+	hasnt "terminal progress: not in stdout" 'pto-bench: repetition' "$T/tty.out"
+else
+	skipped "script(1) not installed: terminal progress of pto-bench not tested"
+fi
+
 # Peers: only when built (they are not built in sanitizer builds).
 if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; then
 	check "pto-bench --quick --peers" 0 "$B/bin/pto-bench" --quick --peers --shapes chain,stencil --modes auto

@@ -96,12 +96,37 @@ expect_pass "bgemm_manual --deps auto" "$run" bgemm_manual --case Small --deps a
 expect_pass "bgemm --rounds 3" "$run" bgemm --case Small --rounds 3
 ms='[0-9]+\.[0-9]{3} ms'
 if grep -Eq "^median +: elapsed +$ms +orch +$ms +sched +$ms\$" "$T/out" &&
-   grep -Eq "^trimmed +: elapsed +$ms +orch +$ms +sched +$ms" "$T/out" &&
+   grep -Eq "^trimmed +: elapsed +$ms +orch +$ms +sched +$ms  \(mean of all rounds: fewer than 10\)\$" "$T/out" &&
    [ "$(grep -c '^round ' "$T/out")" -eq 3 ]; then
-	ok "--rounds 3 prints 3 rounds, median and trimmed mean"
+	ok "--rounds 3 prints 3 rounds, median, and a trimmed mean that says it is the mean"
 else
 	bad "--rounds 3 output"
 	sed 's/^/      | /' "$T/out"
+fi
+
+expect_pass "vector_example --rounds 10" "$run" vector_example --rounds 10
+has_line() { grep -Eq "$1" "$T/out" && ok "$2" || { bad "$2"; sed 's/^/      | /' "$T/out"; }; }
+has_line "^trimmed +: elapsed +$ms +orch +$ms +sched +$ms  \(mean without the lowest and highest 1\)\$" \
+	"--rounds 10: the trimmed mean drops one round each side"
+
+# Progress: with stdout in a file and stderr on a terminal, a round counter
+# rewritten in place (stdout's rows are the progress otherwise).
+if command -v script >/dev/null; then
+	script -qec "$run vector_example --rounds 3 >$T/rounds.out" /dev/null >"$T/tty" 2>&1
+	if grep -qF $'\rpto-run: round 1/3\033[K\rpto-run: round 2/3\033[K\rpto-run: round 3/3\033[K' "$T/tty" &&
+	   grep -q '^PASS ' "$T/rounds.out" && ! grep -q 'pto-run: round' "$T/rounds.out"; then
+		ok "terminal progress of --rounds: round 1/3 .. 3/3 on one line"
+	else
+		bad "terminal progress of --rounds:"; cat -v "$T/tty" | sed 's/^/      | /' | head -5
+	fi
+	script -qec "$run vector_example --rounds 3" /dev/null >"$T/tty" 2>&1
+	if ! grep -q 'pto-run: round' "$T/tty" && [ "$(grep -c '^round ' "$T/tty")" -eq 3 ]; then
+		ok "stdout on the terminal: its rows are the progress, no counter"
+	else
+		bad "stdout on the terminal:"; cat -v "$T/tty" | sed 's/^/      | /' | head -5
+	fi
+else
+	skipped "script(1) not installed: terminal progress of pto-run not tested"
 fi
 
 # SPMD: blocks=4 makes every task four dispatches.
@@ -127,17 +152,45 @@ else
 	sed 's/^/      | /' "$T/out" "$T/err" "$T/sum" 2>/dev/null | tail -5
 fi
 
-# A trace that cannot be written fails the run: exit 1, one line naming the file.
+# A trace path that cannot be created is bad input, found before the run:
+# exit 2, one line naming the file and why, no round run.
 timeout --kill-after=5 60 "$run" vector_example --trace "$T/no/such/dir/t.json" \
 	>"$T/out" 2>"$T/err"
 rc=$?
-if [ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
-   grep -q "^pto-run: --trace $T/no/such/dir/t.json: " "$T/err" && ! grep -q '^PASS' "$T/out"; then
-	ok "unwritable --trace exits 1: $(cat "$T/err")"
+if [ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+   grep -qx "pto-run: --trace $T/no/such/dir/t.json: No such file or directory" "$T/err" &&
+   ! grep -q '^round' "$T/out" && [ ! -e "$T/no" ]; then
+	ok "unwritable --trace refused before the run, exit 2: $(cat "$T/err")"
 else
-	bad "unwritable --trace: exit $rc (want 1 and one line naming the file)"
+	bad "unwritable --trace: exit $rc (want 2, one line naming the file, no round run)"
 	sed 's/^/      | /' "$T/out" "$T/err" | tail -5
 fi
+expect_bad "--trace into a directory" "$run" vector_example --trace "$T"
+grep -qx "pto-run: --trace $T: Is a directory" "$T/err" && ok "--trace DIR named" ||
+	bad "--trace DIR: $(cat "$T/err")"
+# the check leaves no file behind
+timeout --kill-after=5 60 "$run" no_such_example --trace "$T/left.json" >/dev/null 2>&1
+[ ! -e "$T/left.json" ] && ok "the --trace check leaves no file behind" ||
+	bad "the --trace check left $T/left.json"
+# A write that fails late (disk full) still reports the verdict, then exits 1.
+if [ -w /dev/full ]; then
+	timeout --kill-after=5 60 "$run" vector_example --trace /dev/full >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc -eq 1 ] && grep -q '^PASS vector_example' "$T/out" &&
+	   [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	   grep -q '^pto-run: --trace /dev/full: .*No space left on device$' "$T/err"; then
+		ok "late trace failure: PASS reported, exit 1: $(cat "$T/err")"
+	else
+		bad "late trace failure: exit $rc (want 1 after the PASS line, one error line)"
+		sed 's/^/      | /' "$T/out" "$T/err" | tail -5
+	fi
+else
+	skipped "/dev/full not writable: late --trace failure not tested"
+fi
+
+# --opt=value is the same as --opt value.
+expect_pass "--case=Small --rounds=2" "$run" bgemm --case=Small --rounds=2
+[ "$(grep -c '^round ' "$T/out")" -eq 2 ] && ok "--rounds=2 ran 2 rounds" || bad "--rounds=2"
 
 # Bad input: one line, exit 2.
 expect_bad "no example" "$run"
@@ -160,6 +213,11 @@ expect_bad "unknown parameter" "$run" bgemm --set colour=blue
 expect_bad "n not a multiple of grid_k" "$run" bgemm --set n=7
 expect_bad "seq list vs batch" "$run" paged_attention --case CaseSmall1 --set seq=3,4
 expect_bad "bad device spec" "$run" vector_example --device bogus
+# a device node that does not exist, or is not a pto2 device, is bad input too
+expect_bad "absent device node" "$run" vector_example --device /dev/nope
+grep -qx 'pto-run: device /dev/nope: /dev/nope: No such file or directory' "$T/err" &&
+	ok "absent device node named" || bad "absent device node: $(cat "$T/err")"
+expect_bad "not a pto2 device" "$run" vector_example --device /dev/null
 expect_bad "--set without =" "$run" vector_example --set rows
 seventeen=()
 for i in $(seq 17); do seventeen+=(--set rows=8); done

@@ -9,11 +9,11 @@ cat >"$T/hand.json" <<'JSON'
 {"traceEvents":[
 {"ph":"M","name":"thread_name","pid":1,"tid":1,"args":{"name":"orchestrator"}},
 {"ph":"M","name":"thread_name","pid":2,"tid":0,"args":{"name":"AIC0"}},
-{"ph":"X","cat":"task","name":"add","pid":2,"tid":0,"ts":1.5,"dur":2.0,"args":{"task":0,"kernel":"add","ring":0,"block":0,"deps":[],"t_submit":0,"t_dispatch":1000,"t_start":1500,"t_end":3500,"t_observed":4000,"t_retired":4100}},
-{"ph":"X","cat":"task","name":"add","pid":2,"tid":0,"ts":4.2,"dur":4.0,"args":{"task":1,"kernel":"add","ring":0,"block":0,"deps":[0],"t_submit":100,"t_dispatch":4000,"t_start":4200,"t_end":8200,"t_observed":9000,"t_retired":9100}},
-{"ph":"X","cat":"task","name":"mul \"q\"","pid":2,"tid":0,"ts":9.2,"dur":1.0,"args":{"task":4294967296,"kernel":"mul \"q\"","ring":1,"block":0,"deps":[0,1],"t_submit":200,"t_dispatch":9100,"t_start":9200,"t_end":10200,"t_observed":10300,"t_retired":10400}},
+{"ph":"X","cat":"task","name":"add","pid":2,"tid":0,"ts":1.5,"dur":2.0,"args":{"task":0,"kernel":"add","ring":0,"block":0,"deps":[],"t_submit":0,"t_ready":500,"t_dispatch":1000,"t_start":1500,"t_end":3500,"t_observed":4000,"t_complete":4050,"t_retired":4100}},
+{"ph":"X","cat":"task","name":"add","pid":2,"tid":0,"ts":4.2,"dur":4.0,"args":{"task":1,"kernel":"add","ring":0,"block":0,"deps":[0],"t_submit":100,"t_ready":3600,"t_dispatch":4000,"t_start":4200,"t_end":8200,"t_observed":9000,"t_complete":9050,"t_retired":9100}},
+{"ph":"X","cat":"task","name":"mul \"q\"","pid":2,"tid":0,"ts":9.2,"dur":1.0,"args":{"task":4294967296,"kernel":"mul \"q\"","ring":1,"block":0,"deps":[0,1],"t_submit":200,"t_ready":8300,"t_dispatch":9100,"t_start":9200,"t_end":10200,"t_observed":10300,"t_complete":10350,"t_retired":10400}},
 {"ph":"X","cat":"sched","name":"dispatch","pid":1,"tid":10,"ts":1.0,"dur":2.5,"args":{"count":1}},
-{"ph":"C","name":"ring occupancy","pid":1,"ts":0.0,"args":{"ring0":1}}
+{"ph":"C","name":"ring0 occupancy","pid":1,"ts":0.0,"args":{"tasks":1}}
 ],"otherData":{"dropped_records":0,"cores":3}}
 JSON
 check "hand-written trace" 0 "$B/bin/pto-trace" "$T/hand.json"
@@ -22,6 +22,32 @@ has "add exec/head/tail percentiles" '^  add +2 \| +2\.00 +4\.00 +4\.00 \| +0\.2
 has "escaped kernel name" '^  mul "q" +1 \| +1\.00' "$T/out"
 has "phase totals" '^  sched +dispatch +1 +0\.003 +2\.500' "$T/out"
 has "ring occupancy columns" '^  time ms +ring0 +ring1$' "$T/out"
+# every overhead the table shows is defined, one line each
+has "exec defined" '^  exec = core end - core start: ' "$T/out"
+has "head overhead defined" '^  head overhead = core start - dispatch: the scheduler wrote the dispatch register -> the core started the kernel$' "$T/out"
+has "tail overhead defined" '^  tail overhead = completion observed - core end: the kernel returned -> a scheduler noticed it$' "$T/out"
+# core 0 ran 2 + 4 + 1 us of the 8.7 us from the first start to the last end
+has "utilisation span" '^core utilisation \(busy = sum of exec on the core, over the 0\.009 ms ' "$T/out"
+has "utilisation of core 0" '^  0 +AIC0 +3 +7\.0 +80\.5%$' "$T/out"
+has "utilisation summary" '^  1 cores ran tasks, 2 idle; mean utilisation 80\.5% over the cores that ran tasks, 26\.8% over all 3$' "$T/out"
+# the critical path follows deps: 0:0 -> 0:1 -> 1:0 (2 + 4 + 1 us of exec)
+has "critical path length" '^critical path \(the dependency chain with the most exec time\): 3 tasks, exec 7\.000 us, wall 8\.700 us ' "$T/out"
+has "critical path in order" "$(printf '%s' '^  0:0 +add +1\.500 +2\.000 +0\.000$')" "$T/out"
+grep -A4 '^critical path' "$T/out" | sed -n 3,5p | awk '{print $1}' | tr '\n' ' ' >"$T/cp"
+has "critical path tasks, first to last" '^0:0 0:1 1:0 $' "$T/cp"
+has "critical path wait" '^  1:0 +mul "q" +9\.200 +1\.000 +1\.000$' "$T/out"
+# slowest tasks first, every lifecycle stage
+has "slowest header" '^slowest 3 tasks \(submit -> complete\), lifecycle in us:$' "$T/out"
+grep -A2 '^slowest' "$T/out" | tail -1 >"$T/slow1"
+has "slowest task and its stages" '^  1:0 +mul "q" +10\.15 \| +8\.10 +0\.80 +0\.10 +1\.00 +0\.10 +0\.05$' "$T/slow1"
+has "second slowest" '^  0:1 +add +8\.95 \| +3\.50 +0\.40 +0\.20 +4\.00 +0\.80 +0\.05$' "$T/out"
+check "--top 1" 0 "$B/bin/pto-trace" --top 1 "$T/hand.json"
+has "--top 1: one task" '^slowest 1 tasks ' "$T/out"
+hasnt "--top 1: not the second" '^  0:1 +add +8\.95 ' "$T/out"
+check "--top 0" 0 "$B/bin/pto-trace" --top 0 "$T/hand.json"
+hasnt "--top 0: no slowest section" '^slowest' "$T/out"
+check "--top 1001" 2 "$B/bin/pto-trace" --top 1001 "$T/hand.json"
+has "--top 1001 named" "^pto-trace: --top '1001': expected an integer in 0\.\.1000 " "$T/err"
 
 sed 's/"dropped_records":0/"dropped_records":7/' "$T/hand.json" >"$T/dropped.json"
 check "trace with dropped records" 0 "$B/bin/pto-trace" "$T/dropped.json"
@@ -67,22 +93,26 @@ refuse "task event with a ring too large" \
 	"{\"traceEvents\":[{\"ph\":\"X\",$task,\"args\":{\"kernel\":\"k\",${times/\"ring\":0/\"ring\":9}}}]}" \
 	'0\]: task 1 has ring 9 \(max [0-9]+\)'
 
-check "missing file" 1 "$B/bin/pto-trace" "$T/nope.json"
+check "missing file" 2 "$B/bin/pto-trace" "$T/nope.json"
 has "missing file named" "^pto-trace: $T/nope.json: No such file or directory\$" "$T/err"
+check "a directory as FILE" 2 "$B/bin/pto-trace" "$T"
+has "a directory named" "^pto-trace: $T: Is a directory\$" "$T/err"
 check "no arguments" 2 "$B/bin/pto-trace"
 has "no arguments: one line named" '^pto-trace: no FILE given \(see pto-trace --help\)$' "$T/err"
 one_line "no arguments" "$T/err"
 check "two files" 2 "$B/bin/pto-trace" "$T/hand.json" "$T/dropped.json"
-has "two files: the second named" "^pto-trace: more than one FILE given \('$T/dropped.json'\)\$" "$T/err"
+has "two files: the second named" "^pto-trace: more than one FILE given \('$T/dropped.json'\) \(see pto-trace --help\)\$" "$T/err"
 check "bad option" 2 "$B/bin/pto-trace" --frobnicate "$T/hand.json"
-has "bad option named" "^pto-trace: unknown option '--frobnicate'\$" "$T/err"
+has "bad option named" "^pto-trace: unknown option '--frobnicate' \(see pto-trace --help\)\$" "$T/err"
 for v in 0 1001 5x -3 ""; do
 	check "--samples '$v'" 2 "$B/bin/pto-trace" --samples "$v" "$T/hand.json"
-	has "--samples '$v' refused by name" '^pto-trace: --samples needs a number 1\.\.1000$' "$T/err"
+	has "--samples '$v' refused by name" "^pto-trace: --samples '$v': expected an integer in 1\.\.1000 \(see pto-trace --help\)\$" "$T/err"
 done
 check "--samples without a value" 2 "$B/bin/pto-trace" --samples
-has "--samples without a value named" '^pto-trace: --samples needs a number 1\.\.1000$' "$T/err"
+has "--samples without a value named" '^pto-trace: --samples needs a value \(see pto-trace --help\)$' "$T/err"
 check "--samples 3" 0 "$B/bin/pto-trace" --samples 3 "$T/hand.json"
+check "--samples=3" 0 "$B/bin/pto-trace" --samples=3 "$T/hand.json"
+has "--samples=3: three samples" '^  time ms ' "$T/out"
 
 # A trace of a real run.
 n=208	# whole stencil rows of 16
@@ -98,6 +128,10 @@ if [ -s "$T/run.json" ]; then
 	has "orchestrator submit phase" '^  orch +submit +[1-9][0-9]* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' "$T/out"
 	has "scheduler dispatch phase" '^  sched +dispatch +[1-9][0-9]* +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}$' "$T/out"
 	has "ring occupancy span" '^ring occupancy \(tasks submitted, not yet retired\) over [0-9]+\.[0-9]{3} ms$' "$T/out"
+	# stencil rows of 16 depend on the row before: the heaviest chain runs through every row
+	has "the critical path crosses every row" "^critical path \\(the dependency chain with the most exec time\\): $((n / 16)) tasks" "$T/out"
+	has "core utilisation on the real trace" '^  [0-9]+ +AIV[0-9]+ \(cluster [0-9]+\) +[0-9]+ ' "$T/out"
+	has "slowest tasks on the real trace" '^slowest 5 tasks ' "$T/out"
 	has "ring occupancy samples" '^ +[0-9]+\.[0-9]{3}( +[0-9]+)* +[1-9][0-9]*( +[0-9]+)*$' "$T/out"
 	if command -v python3 >/dev/null; then
 		if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["traceEvents"]' "$T/run.json"; then

@@ -22,6 +22,7 @@
 #include "libpto/trace/trace_json.h"
 #include "pto/pto.h"
 #include "pto/trace.h"
+#include "tef_check.h"
 
 /* --- helpers ------------------------------------------------------------------ */
 
@@ -101,6 +102,17 @@ static int count_events(const struct doc *d, const char *ph, const char *cat)
 	for (const struct pto__json *e = d->events->child; e; e = e->next)
 		if (!strcmp(pto__json_string(pto__json_get(e, "ph"), ""), ph) &&
 		    (!cat || !strcmp(pto__json_string(pto__json_get(e, "cat"), ""), cat)))
+			n++;
+	return n;
+}
+
+static int count_named(const struct doc *d, const char *ph, const char *name)
+{
+	int n = 0;
+
+	for (const struct pto__json *e = d->events->child; e; e = e->next)
+		if (!strcmp(pto__json_string(pto__json_get(e, "ph"), ""), ph) &&
+		    !strcmp(pto__json_string(pto__json_get(e, "name"), ""), name))
 			n++;
 	return n;
 }
@@ -193,6 +205,10 @@ static struct pto_trace *build_trace(void)
 	pto_trace_orch_phase(tr, PTO_PHASE_ORCH_DRAIN, T0 + 600, T0 + 9600, 0);
 	pto_trace_sched_phase(tr, 0, PTO_PHASE_SCHED_DISPATCH, T0 + 900, T0 + 1100, 1);
 	pto_trace_sched_phase(tr, 1, PTO_PHASE_SCHED_SLEEP, T0 + 3000, T0 + 6000, 0);
+	/* explicit edges after submit: 2 <- task 3 (id 2), 2 <- 1 again (a repeat), one dropped */
+	pto_trace_edge(tr, 2, 2);
+	pto_trace_edge(tr, 2, 1);
+	pto_trace_edge(tr, 99, 0);
 	tr->dropped = 3;
 	tr->sched[1].dropped = 2;
 	return tr;
@@ -204,7 +220,7 @@ static void export_hand_built(void **state)
 	const struct pto__json *e, *args, *other;
 	char path[128];
 	struct doc d;
-	int64_t dep0[] = { 0 }, dep01[] = { 0, 1 };
+	int64_t dep0[] = { 0 }, dep012[] = { 0, 1, 2 };
 
 	(void)state;
 	tmp_path(path, sizeof(path), "hand");
@@ -251,7 +267,8 @@ static void export_hand_built(void **state)
 	e = task_event(&d, RING1(0), 0);
 	assert_non_null(e);
 	args = pto__json_get(e, "args");
-	assert_deps(e, dep01, 2);
+	/* submit-time producers, then the explicit edge, the repeated one once */
+	assert_deps(e, dep012, 3);
 	assert_int_equal(pto__json_int(pto__json_get(args, "ring"), -1), 1);
 	assert_int_equal(pto__json_int(pto__json_get(args, "status"), 0), -5);
 	assert_string_equal(pto__json_string(pto__json_get(args, "kernel"), ""),
@@ -266,7 +283,25 @@ static void export_hand_built(void **state)
 	assert_true(count_events(&d, "C", NULL) > 0);
 
 	other = pto__json_get(d.root, "otherData");
-	assert_int_equal(pto__json_int(pto__json_get(other, "dropped_records"), -1), 5);
+	/* 3 + 2, and the edge whose consumer has no record */
+	assert_int_equal(pto__json_int(pto__json_get(other, "dropped_records"), -1), 6);
+
+	/*
+	 * Arrows: 1 <- 0, 2 <- 0, 2 <- 1, 2 <- 3; each bound at the producer's
+	 * last-ending dispatch (task 0: both blocks end at 2500, block 1 on core
+	 * 1, starting at 1201, is found last) and the consumer's first-starting
+	 * one, with their exact lane, ts and cat.
+	 */
+	assert_int_equal(tef_check(d.root, d.events), 4);
+	assert_int_equal(pto__json_int(pto__json_get(other, "flows"), -1), 4);
+	assert_true(tef_has_flow(d.events, 1, 1.201, 3, 3.300));
+	assert_true(tef_has_flow(d.events, 1, 1.201, 1, 6.200));
+	assert_true(tef_has_flow(d.events, 3, 3.300, 1, 6.200));
+	assert_true(tef_has_flow(d.events, 2, 0.700, 1, 6.200));
+	/* ring occupancy: one counter track per ring in use */
+	assert_true(count_named(&d, "C", "ring0 occupancy") > 0);
+	assert_true(count_named(&d, "C", "ring1 occupancy") > 0);
+	assert_int_equal(count_named(&d, "C", "ring2 occupancy"), 0);
 	assert_int_equal(pto__json_int(pto__json_get(other, "tasks"), -1), 4);
 	assert_int_equal(pto__json_int(pto__json_get(other, "cores"), -1), 6);
 	assert_int_equal(pto__json_int(pto__json_get(other, "elapsed_ns"), -1), 100000);
@@ -568,6 +603,8 @@ static void export_real_run(void **state)
 			    pto__json_int(pto__json_get(args, "t_retired"), -1));
 	}
 	assert_true(count_events(&d, "X", "orch") >= CHAIN + 1);
+	/* the JSON is valid Trace Event Format; an arrow per chain link and per SPMD dependency */
+	assert_int_equal(tef_check(d.root, d.events), CHAIN);
 	assert_int_equal(pto__json_int(pto__json_get(pto__json_get(d.root, "otherData"),
 						     "dropped_records"), -1), 0);
 	doc_free(&d);
@@ -582,6 +619,70 @@ static void export_real_run(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 	pto_runtime_destroy(rt);
 	pto_mem_free(dev, ra.addr);
+	pto_device_close(dev);
+}
+
+/* A manual scope: the consumer's only dependency is an explicit pto_add_dependency() edge. */
+struct manual_arg {
+	uint64_t a, b;
+	int64_t producer, consumer, outer;
+};
+
+static int orch_manual_edge(struct pto_runtime *rt, void *p)
+{
+	struct manual_arg *m = p;
+	uint32_t shape[1] = { 16 };
+	struct pto_tensor ta, tb;
+	struct pto_args args;
+
+	assert_int_equal(pto_tensor_external(&ta, m->a, PTO2_DTYPE_F32, 1, shape), 0);
+	assert_int_equal(pto_tensor_external(&tb, m->b, PTO2_DTYPE_F32, 1, shape), 0);
+	pto_args_init(&args);
+	pto_arg_inout(&args, &tb);
+	m->outer = pto_submit_aiv(rt, 0, &args);
+	PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
+		pto_args_init(&args);
+		pto_arg_inout(&args, &ta);
+		m->producer = pto_submit_aiv(rt, 0, &args);
+		pto_args_init(&args);
+		pto_arg_input(&args, &ta);	/* same scope: no edge from the tensor */
+		m->consumer = pto_submit_aiv(rt, 0, &args);
+		assert_int_equal(pto_add_dependency(rt, m->producer, m->consumer), 0);
+		/* the outer task may have retired by now: its edge is recorded either way */
+		assert_int_equal(pto_add_dependency(rt, m->outer, m->consumer), 0);
+	}
+	return 0;
+}
+
+static void manual_edges_in_trace(void **state)
+{
+	uint32_t wiring = rt_test_wiring(state);
+	struct pto_device *dev;
+	struct pto_runtime *rt;
+	struct manual_arg m;
+	const struct pto__json *e;
+	char path[128];
+	struct doc d;
+
+	assert_int_equal(pto_device_open("mock:clusters=2", &dev), 0);
+	assert_int_equal(pto_mem_alloc(dev, 64, 64, &m.a), 0);
+	assert_int_equal(pto_mem_alloc(dev, 64, 64, &m.b), 0);
+	rt = make_rt(dev, PTO_RT_TRACE, wiring);
+	tmp_path(path, sizeof(path), "manual");
+	assert_int_equal(pto_run(rt, orch_manual_edge, &m), 0);
+	assert_int_equal(pto_trace_write(rt, path), 0);
+	doc_load(&d, path);
+	e = task_event(&d, m.consumer, 0);
+	assert_non_null(e);
+	assert_deps(e, (int64_t[]){ m.producer, m.outer }, 2);
+	/* and both are arrows, into the consumer's slice */
+	assert_int_equal(tef_check(d.root, d.events), 2);
+	assert_int_equal(count_events(&d, "f", "task"), 2);
+	doc_free(&d);
+	unlink(path);
+	pto_runtime_destroy(rt);
+	pto_mem_free(dev, m.a);
+	pto_mem_free(dev, m.b);
 	pto_device_close(dev);
 }
 
@@ -652,6 +753,7 @@ int main(void)
 		cmocka_unit_test(write_disk_full),
 		cmocka_unit_test(read_file_errors),
 		RT_TEST_WIRING(export_real_run),
+		RT_TEST_WIRING(manual_edges_in_trace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

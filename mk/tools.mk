@@ -1,0 +1,22 @@
+# mk/tools.mk - what the command-line tools (tools/*.c) share: tools/cli/
+# (option parsing, --help/--version, exit statuses, progress lines), linked
+# into every tool, and the project version from the file VERSION.
+
+PTO2_VERSION := $(shell cat VERSION)
+CLI_SRCS := $(sort $(wildcard tools/cli/*.c))
+CLI_OBJS := $(call obj,$(CLI_SRCS))
+
+CFLAGS_cli := -DPTO2_VERSION='"$(PTO2_VERSION)"'
+$(BUILD)/obj/tools/cli/cli.o: VERSION
+
+# The tool link rule (Makefile) links $< and the libraries: the shared
+# objects come in through each tool's LDLIBS_<tool> (libc only, so their
+# place after libpto does not matter).
+$(TOOLS): $(CLI_OBJS)
+$(foreach t,$(TOOLS:$(BUILD)/bin/%=%),$(eval LDLIBS_$(t) += $(CLI_OBJS)))
+
+# pto-trace's per-task analysis (tools/pto-trace/), kept out of tools/*.c,
+# which the Makefile makes one binary each.
+PTO_TRACE_OBJS := $(call obj,$(sort $(wildcard tools/pto-trace/*.c)))
+$(BUILD)/bin/pto-trace: $(PTO_TRACE_OBJS)
+LDLIBS_pto-trace += $(PTO_TRACE_OBJS)
