@@ -19,6 +19,7 @@
 #include "libpto/device/device_ops.h"
 #include "libpto/runtime/rt_impl.h"
 #include "libpto/sched/cond_decode.h"
+#include "libpto/sched/stall.h"
 #include "libpto/sched/test_hooks.h"
 #include "runtime/regs.h"
 
@@ -66,6 +67,8 @@ struct pto_sched {
 	struct pto_task *local[PTO_NUM_SHAPES][PTO_LOCAL_READY_CAP];
 	uint32_t num_local[PTO_NUM_SHAPES];
 	uint64_t dispatches;	/* added to rt->dispatches once, when the thread ends */
+	/* atomic: its last hang check saw a dispatch in flight (read by the drain watch) */
+	uint32_t inflight;
 	/* sync-start: as owner */
 	struct pto_task *sync_task;
 	uint64_t sync_req;		/* the rt->sync_req it opened */
@@ -724,6 +727,15 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 
 /* --- the loop --------------------------------------------------------------------------------- */
 
+/* Some scheduler's last hang check saw a dispatch in flight. */
+static bool any_inflight(struct pto_runtime *rt)
+{
+	for (uint32_t i = 0; i < rt->num_sched; i++)
+		if (__atomic_load_n(&rt->sched[i].inflight, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 static bool run_finished(struct pto_runtime *rt)
 {
 	/* acquire: pairs with the orchestrator's release store of orch_done */
@@ -740,6 +752,7 @@ static void *sched_main(void *arg)
 	struct pto_runtime *rt = s->rt;
 	struct pto_device *dev = rt->dev;
 	uint64_t idle_since = 0, last_hang_check = 0;
+	struct pto_drain_watch drain = { 0 };
 
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
@@ -773,6 +786,10 @@ static void *sched_main(void *arg)
 			pto__sched_kick(rt);
 			break;
 		}
+		/* one watcher for the whole run: scheduler 0 (it naps at most SCHED_NAP_NS) */
+		if (s->idx == 0 && __atomic_load_n(&rt->orch_done, __ATOMIC_RELAXED) &&
+		    pto__drain_check(rt, &drain, now, any_inflight(rt)))
+			break;
 		if (done || disp) {
 			idle_since = 0;
 			/* busy with other cores: still look for a hung one now and then */
@@ -782,6 +799,9 @@ static void *sched_main(void *arg)
 		last_hang_check = now;
 		if (check_hangs(s, now, &next, &busy))
 			break;
+		/* relaxed: a stale value only delays the drain watch by one pass */
+		if (__atomic_load_n(&s->inflight, __ATOMIC_RELAXED) != busy)
+			__atomic_store_n(&s->inflight, busy, __ATOMIC_RELAXED);
 		if (done || disp)
 			continue;
 		/*
@@ -984,6 +1004,7 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->offer_gen = 0;
 		s->offer_n = 0;
 		s->dispatches = 0;
+		s->inflight = 0;
 	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];

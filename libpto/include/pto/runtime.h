@@ -122,8 +122,10 @@ enum pto_dep_mode {
  *	schedulers.  NULL = $PTO_CPUS, else the device's recommendation, else
  *	all CPUs of the process's affinity mask.
  * @stall_timeout_ms: wall-clock backstop for any wait that makes no
- *	progress (ring back-pressure, blocking tensor access); then the run
- *	fails with a diagnostic instead of hanging.
+ *	progress (ring back-pressure, blocking tensor access, and the drain
+ *	after @fn returned: no task completing and none running, e.g. a
+ *	dependency cycle, fails with %PTO_E_RUN_STALL); then the run fails
+ *	with a diagnostic instead of hanging.
  * @core_timeout_ms: a task a core does not finish within this time fails
  *	the run with %PTO_E_CORE_HANG naming core, task and kernel.
  * @flags: PTO_RT_*.
@@ -211,7 +213,9 @@ typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
  * @arg: passed to @fn.
  *
  * Return: 0 once every task retired; otherwise the first error of the run
- * (a failing kernel, a hung core, a stalled ring, a misuse inside @fn, or
+ * (a failing kernel, a hung core, a stalled ring, a drain in which no task
+ * can complete (%PTO_E_RUN_STALL, naming a few stuck tasks, the producers
+ * each waits on and the rings' occupancy), a misuse inside @fn, or
  * @fn's own negative return), with pto_last_error() naming the task,
  * kernel, core or ring (-EINVAL when @fn returned with a scope still
  * open).  Every core is stopped either way and the runtime can run again.
