@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"  --trace FILE       write the last round's trace as Chrome/Perfetto JSON\n"
 		"  --set KEY=VALUE    override one case parameter (repeatable)\n"
 		"  --deps MODE        auto (default): dependencies from tensor overlap and explicit\n"
-		"                     edges; explicit: only explicit edges (for *_manual examples)\n"
+		"                     edges; explicit: only explicit edges and creators (an example\n"
+		"                     not written for it is refused; --list shows each one's modes)\n"
 		"  --verbose          let the runtime print its thread layout\n"
 		"  --help             this text\n"
 		"environment: PA_SEQ_LEN=33,64,17,128 sets per-sequence context lengths of the\n"
@@ -55,6 +56,8 @@ static void list_examples(void)
 {
 	for (const struct ex_example *const *e = ex_examples; *e; e++) {
 		printf("%s - %s\n", (*e)->name, (*e)->description);
+		printf("  --deps %s\n", ex_supports_deps(*e, PTO_DEPS_EXPLICIT) ?
+		       "auto or explicit" : "auto only (relies on overlap tracking)");
 		printf("  tolerance |got - want| <= %g + %g * |want|; parameters: %s%s%s\n",
 		       (*e)->atol, (*e)->rtol, (*e)->keys, (*e)->env ? "; environment: " : "",
 		       (*e)->env ? (*e)->env : "");
@@ -346,6 +349,12 @@ int main(int argc, char **argv)
 	ex = ex_find(o.example);
 	if (!ex)
 		return bad_input("unknown example \"%s\"", o.example);
+	if (!ex_supports_deps(ex, o.dep_mode)) {
+		fprintf(stderr, "%s: %s cannot run with --deps explicit: it relies on overlap "
+			"tracking for some dependencies, which explicit mode does not do (use "
+			"--deps auto, or an example --list shows with explicit)\n", prog, ex->name);
+		return EXIT_BAD_INPUT;
+	}
 	c = o.case_name ? ex_find_case(ex, o.case_name) : &ex->cases[0];
 	if (!c) {
 		fprintf(stderr, "%s: %s has no case \"%s\" (pto-run --list shows them)\n", prog,
