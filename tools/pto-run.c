@@ -3,7 +3,8 @@
  * pto-run - run an example on a device, check it against its golden, time it.
  *
  *	pto-run EXAMPLE [--case NAME] [--device SPEC] [--rounds N] [--trace FILE]
- *		[--set KEY=VALUE]... [--deps auto|explicit] [--verbose]
+ *		[--set KEY=VALUE]... [--deps auto|explicit] [--core-timeout MS]
+ *		[--stall-timeout MS] [--verbose]
  *	pto-run --list | --help
  *
  * Exit status: 0 the golden matched, 1 the run or the golden failed,
@@ -38,6 +39,15 @@ static void usage(FILE *f)
 		"options:\n"
 		"  --case NAME        case to run (default: the example's first case)\n"
 		"  --device SPEC      mock, mock:clusters=4,mem=2G, /dev/pto2 (default $PTO_DEVICE or mock)\n"
+		"                     faults on the mock device: fault=KIND@TARGET[:KEY=N]... (repeatable)\n"
+		"                       hang@coreN|kernelN[:after=N][:count=N]  ACK, never finish\n"
+		"                       fail@coreN|kernelN[:after=N][:count=N][:status=1..4095]\n"
+		"                       slow@coreN|kernelN:us=1..10000000[:after=N][:count=N]\n"
+		"                     after: matching dispatches let through first; count: how many\n"
+		"                     then fault (0 = all; default 1 for hang/fail, all for slow), e.g.\n"
+		"                     mock:clusters=2,fault=hang@core3,fault=fail@kernel2:after=100\n"
+		"  --core-timeout MS  a dispatch not finished in MS ms fails the run (default 10000)\n"
+		"  --stall-timeout MS backstop for waits without progress (default 5000)\n"
 		"  --rounds N         run N times (1..%d); prints median and trimmed mean\n"
 		"  --trace FILE       write the last round's trace as Chrome/Perfetto JSON\n"
 		"  --set KEY=VALUE    override one case parameter (repeatable)\n"
@@ -174,6 +184,7 @@ struct opts {
 	const char *example, *case_name, *device, *trace;
 	uint32_t rounds;
 	uint32_t dep_mode;	/* enum pto_dep_mode */
+	uint32_t core_timeout_ms, stall_timeout_ms;	/* 0: the runtime's default */
 	int verbose;
 	uint32_t num_sets;
 	const char *sets[MAX_SETS];
@@ -197,6 +208,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "trace", required_argument, NULL, 't' },
 		{ "set", required_argument, NULL, 's' },
 		{ "deps", required_argument, NULL, 'D' },
+		{ "core-timeout", required_argument, NULL, 'C' },
+		{ "stall-timeout", required_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -207,7 +220,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->rounds = 1;
 	opterr = 0;	/* one line of our own instead of getopt's */
-	while ((ch = getopt_long(argc, argv, ":c:d:r:t:s:D:lvh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:d:r:t:s:D:C:S:lvh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->case_name = optarg;
@@ -227,6 +240,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't':
 			o->trace = optarg;
 			break;
+		case 'C':
+		case 'S': {
+			uint64_t v;
+
+			if (pto_parse_u64(optarg, 1, 3600000, &v))
+				return bad_input(ch == 'C' ? "--core-timeout \"%s\": expected "
+						 "milliseconds in 1..3600000" : "--stall-timeout "
+						 "\"%s\": expected milliseconds in 1..3600000", optarg);
+			if (ch == 'C')
+				o->core_timeout_ms = (uint32_t)v;
+			else
+				o->stall_timeout_ms = (uint32_t)v;
+			break;
+		}
 		case 's':
 			if (o->num_sets == MAX_SETS)	/* the limit from the macro, not a copy */
 				return bad_input("too many --set options (at most %s)",
@@ -385,6 +412,10 @@ int main(int argc, char **argv)
 	if (o.trace)
 		cfg.flags |= PTO_RT_TRACE;
 	cfg.dep_mode = o.dep_mode;
+	if (o.core_timeout_ms)
+		cfg.core_timeout_ms = o.core_timeout_ms;
+	if (o.stall_timeout_ms)
+		cfg.stall_timeout_ms = o.stall_timeout_ms;
 	if (!o.verbose)
 		cfg.flags |= PTO_RT_QUIET;
 	if ((rc = pto_runtime_create(dev, &cfg, &rt)) || (rc = ex_register_kernels(rt))) {

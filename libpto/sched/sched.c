@@ -69,6 +69,14 @@ struct pto_sched {
 	uint64_t dispatches;	/* added to rt->dispatches once, when the thread ends */
 	/* atomic: its last hang check saw a dispatch in flight (read by the drain watch) */
 	uint32_t inflight;
+	/*
+	 * MIX reservation: while a ready MIX task found no cluster of ours with
+	 * its lanes idle, single-lane tasks stay off lanes @resv_lanes of
+	 * cluster @resv_cluster (-1: none), so they drain and the MIX task
+	 * starts there instead of starving behind a stream of small tasks.
+	 */
+	int32_t resv_cluster;
+	uint32_t resv_lanes;
 	/* sync-start: as owner */
 	struct pto_task *sync_task;
 	uint64_t sync_req;		/* the rt->sync_req it opened */
@@ -326,6 +334,19 @@ static bool core_idle(const struct pto_core *c)
 	return !c->lent && core_free(c);
 }
 
+/* PTO_LANE_* bit of core @c within its cluster. */
+static uint32_t core_lane_bit(const struct pto_core *c)
+{
+	return c->type == PTO2_CORE_AIC ? PTO_LANE_AIC : PTO_LANE_AIV0 << c->lane;
+}
+
+/* Held for a waiting MIX task of @s: no single-lane task goes there. */
+static bool core_reserved(const struct pto_sched *s, const struct pto_core *c)
+{
+	return s->resv_cluster >= 0 && c->cluster == (uint32_t)s->resv_cluster &&
+	       (s->resv_lanes & core_lane_bit(c));
+}
+
 /* May take a dispatch now: idle, or (dual issue) its running one was latched. */
 static bool core_takes(const struct pto_runtime *rt, const struct pto_core *c)
 {
@@ -404,7 +425,7 @@ static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 	struct pto_core **list = shape_cores(s, shape, &n);
 
 	for (uint32_t i = 0; i < n; i++)
-		if (core_takes(s->rt, list[i]))
+		if (!core_reserved(s, list[i]) && core_takes(s->rt, list[i]))
 			return true;
 	return false;
 }
@@ -635,6 +656,45 @@ static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t 
 	return 0;
 }
 
+/*
+ * A MIX task @t found no cluster of @s with its lanes idle: reserve the
+ * cluster with most of them idle already (keeping an existing reservation,
+ * widened to @t's lanes), so single-lane tasks stop refilling those lanes.
+ * Bounded: it holds only until a MIX task starts there, or no MIX task is
+ * waiting any more (mix_reserve_check()); the lanes drain within one
+ * dispatch each.
+ */
+static void mix_reserve(struct pto_sched *s, const struct pto_task *t)
+{
+	uint32_t best = 0, best_idle = 0;
+
+	if (s->resv_cluster >= 0) {
+		s->resv_lanes |= t->lanes;
+		return;
+	}
+	for (uint32_t i = 0; i < s->num_clusters; i++) {
+		uint32_t idle = 0;
+
+		for (uint32_t l = 0; l < 3; l++)
+			if ((t->lanes & (1u << l)) && core_idle(lane_core(s->rt, s->clusters[i], l)))
+				idle++;
+		if (i == 0 || idle > best_idle) {
+			best = s->clusters[i];
+			best_idle = idle;
+		}
+	}
+	s->resv_cluster = (int32_t)best;
+	s->resv_lanes = t->lanes;
+}
+
+/* Drop the MIX reservation once no MIX task waits for a cluster. */
+static void mix_reserve_check(struct pto_sched *s)
+{
+	if (s->resv_cluster >= 0 && !s->num_local[PTO_TRACE_SHAPE_MIX] &&
+	    !pto_rq_size(&s->rt->ready[PTO_TRACE_SHAPE_MIX]))
+		s->resv_cluster = -1;
+}
+
 /* Dispatch what fits of @t; return blocks dispatched.  *@held: see dispatch_sync(). */
 static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t now, bool *held)
 {
@@ -649,15 +709,20 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 			if (!unit_idle(rt, t->shape, t->lanes, s->clusters[i]))
 				continue;
 			dispatch_unit(s, t, s->clusters[i], now);
+			if ((int32_t)s->clusters[i] == s->resv_cluster)
+				s->resv_cluster = -1;	/* it served its purpose */
 			n++;
 		}
+		if (t->next_block < t->block_num)
+			mix_reserve(s, t);
 		return n;
 	}
 	list = shape_cores(s, t->shape, &cnt);
 	/* idle cores first, then pending slots behind latched dispatches */
 	for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
 		for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
-			if (pass == 0 ? !core_idle(list[i]) : !core_takes(rt, list[i]))
+			if (core_reserved(s, list[i]) ||
+			    (pass == 0 ? !core_idle(list[i]) : !core_takes(rt, list[i])))
 				continue;
 			dispatch_unit(s, t, list[i]->id, now);
 			n++;
@@ -684,12 +749,24 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 		order[1] = PTO_TRACE_SHAPE_AIV;
 		order[2] = PTO_TRACE_SHAPE_AIC;
 	}
+	mix_reserve_check(s);
 	for (int k = 0; k < 3; k++) {
 		uint32_t sh = order[k];
 
 		/* the room check scans cores: skip it when nothing of this shape waits */
 		if (!s->num_local[sh] && !pto_rq_size(&s->rt->ready[sh]))
 			continue;
+		if (sh == PTO_TRACE_SHAPE_MIX && s->resv_cluster < 0 && !shape_has_room(s, sh)) {
+			/* no room: look at one waiting MIX task to reserve its lanes, put it back */
+			struct pto_task *t = pop_ready(s, sh);
+
+			if (t) {
+				if (!(t->flags & PTO_LAUNCH_SYNC_START) || t->block_num == 1)
+					mix_reserve(s, t);
+				pto__task_push_ready(s->rt, t, false);
+			}
+			continue;
+		}
 		while (shape_has_room(s, sh)) {
 			struct pto_task *t = pop_ready(s, sh);
 			bool held = false;
@@ -1005,6 +1082,7 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->offer_n = 0;
 		s->dispatches = 0;
 		s->inflight = 0;
+		s->resv_cluster = -1;
 	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];
