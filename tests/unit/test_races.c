@@ -194,7 +194,12 @@ static void b_lend_loaded(uint32_t g)
 					 __ATOMIC_RELAXED))
 		return;
 	while (now_ms() < end) {
-		uint64_t req = __atomic_load_n(&b_rt->sync_req, __ATOMIC_ACQUIRE);
+		/*
+		 * Relaxed: an acquire here would order the new owner's stores
+		 * before the lender's reads and hide a race from TSan (with the
+		 * old separate task pointer, TSan reported it 3 runs of 3).
+		 */
+		uint64_t req = __atomic_load_n(&b_rt->sync_req, __ATOMIC_RELAXED);
 
 		/* g + 2: a newer request was opened (it may be over already) */
 		if ((uint32_t)(req >> 32) >= g + 2) {
