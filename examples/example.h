@@ -52,6 +52,10 @@ struct ex_result {
 
 struct ex_run;
 
+/* ex_example.deps: the dependency modes (enum pto_dep_mode) it is written for */
+#define EX_DEPS_AUTO		(1u << PTO_DEPS_AUTO)
+#define EX_DEPS_EXPLICIT	(1u << PTO_DEPS_EXPLICIT)
+
 struct ex_example {
 	const char *name;
 	const char *description;
@@ -60,6 +64,12 @@ struct ex_example {
 	double atol, rtol;
 	const char *keys;		/* parameter keys it understands, space-separated */
 	const char *env;		/* environment variables it reads, or NULL */
+	/*
+	 * EX_DEPS_*; 0 means EX_DEPS_AUTO.  EX_DEPS_EXPLICIT only when every
+	 * dependency is explicit or a runtime-created tensor's creator: without
+	 * overlap tracking anything else races (and ends in a wrong result).
+	 */
+	uint32_t deps;
 	/* parse run->params, allocate and upload the inputs; set run->state */
 	int (*setup)(struct ex_run *run);
 	/* bring outputs back to their initial value before a round, or NULL */
@@ -91,6 +101,11 @@ struct ex_run {
 extern const struct ex_example *const ex_examples[];
 
 const struct ex_example *ex_find(const char *name);
+/* Can @ex run with dependency mode @mode (enum pto_dep_mode)? */
+static inline int ex_supports_deps(const struct ex_example *ex, uint32_t mode)
+{
+	return mode < 32 && ((ex->deps ? ex->deps : EX_DEPS_AUTO) & (1u << mode));
+}
 const struct ex_case *ex_find_case(const struct ex_example *ex, const char *name);
 
 /* --- running (run.c) ------------------------------------------------------ */

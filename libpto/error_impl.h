@@ -5,7 +5,8 @@
 
 #include "pto/error.h"
 
-#define PTO_ERRMSG_MAX			256
+/* room for a stall diagnostic that lists a few stuck tasks */
+#define PTO_ERRMSG_MAX			512
 
 /*
  * pto__fail() - record a message for pto_last_error() on this thread and

@@ -67,6 +67,12 @@ struct sim_worker {
 	pthread_t thread;
 } __attribute__((aligned(64)));
 
+/* A fault rule and how many dispatches it matched so far (atomic). */
+struct sim_rule {
+	struct pto_sim_rule r;
+	uint32_t matched;
+};
+
 struct pto_sim {
 	struct pto_sim_config cfg;
 	uint32_t num_cores;
@@ -74,6 +80,9 @@ struct pto_sim {
 	uint32_t stop;
 	struct sim_core *cores;
 	struct sim_worker *workers;
+	/* fault rules: entries below num_rules are complete (release/acquire) */
+	uint32_t num_rules;
+	struct sim_rule rules[PTO_SIM_MAX_RULES];
 	struct pto_waiter completion __attribute__((aligned(64)));
 };
 
@@ -96,6 +105,51 @@ static void sim_run(struct pto_sim *sim, struct sim_core *c, uint32_t id)
 	sim_published_fin(sim);
 }
 
+/* Kernel id in the payload of dispatch @id of @c, PTO_SIM_ANY if unreadable. */
+static uint32_t sim_kernel_of(struct pto_sim *sim, struct sim_core *c, uint32_t id)
+{
+	uint64_t base = reg_load_relaxed(&c->ex.regs->payload_addr);
+	uint64_t off = base + (uint64_t)PTO2_PAYLOAD_SLOT(id) * PTO2_PAYLOAD_SIZE;
+	const struct pto2_dispatch_payload *p;
+
+	/* the executor checks the same bounds before it runs anything */
+	if (base == 0 || base > sim->cfg.gm_size ||
+	    sim->cfg.gm_size - base < (uint64_t)PTO2_PAYLOADS_PER_CORE * PTO2_PAYLOAD_SIZE)
+		return PTO_SIM_ANY;
+	p = (const struct pto2_dispatch_payload *)(sim->cfg.gm + off);
+	return p->kernel_id;
+}
+
+/*
+ * The first rule that fires for dispatch @id of @c (counting it as a match
+ * of every rule it matches), or NULL.
+ */
+static const struct pto_sim_rule *sim_rule_fires(struct pto_sim *sim, struct sim_core *c,
+						 uint32_t id)
+{
+	/* pairs with the release store in pto_sim_add_rule() */
+	uint32_t n = __atomic_load_n(&sim->num_rules, __ATOMIC_ACQUIRE);
+	uint32_t core = (uint32_t)(c - sim->cores), kernel = PTO_SIM_ANY;
+	const struct pto_sim_rule *hit = NULL;
+
+	if (!n)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		struct sim_rule *sr = &sim->rules[i];
+		uint32_t seen;
+
+		if (sr->r.kernel != PTO_SIM_ANY && kernel == PTO_SIM_ANY)
+			kernel = sim_kernel_of(sim, c, id);
+		if (sr->r.core != core && (sr->r.kernel == PTO_SIM_ANY || sr->r.kernel != kernel))
+			continue;
+		seen = __atomic_fetch_add(&sr->matched, 1, __ATOMIC_RELAXED);
+		if (hit || seen < sr->r.after || (sr->r.count && seen - sr->r.after >= sr->r.count))
+			continue;
+		hit = &sr->r;
+	}
+	return hit;
+}
+
 /* Lower *@wake_at (0 = none yet) to @t. */
 static void sim_wake_by(uint64_t *wake_at, uint64_t t)
 {
@@ -110,6 +164,7 @@ static void sim_wake_by(uint64_t *wake_at, uint64_t t)
  */
 static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c, uint64_t *wake_at)
 {
+	const struct pto_sim_rule *rule;
 	enum pto_exec_event ev;
 	uint32_t id, slow;
 
@@ -138,6 +193,18 @@ static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c, uint64_t *wa
 		return true;
 	}
 	slow = __atomic_load_n(&c->slow_us, __ATOMIC_RELAXED);
+	rule = sim_rule_fires(sim, c, id);
+	if (rule && rule->fault == PTO_SIM_FAULT_HANG) {
+		c->hung = true;
+		return true;
+	}
+	if (rule && rule->fault == PTO_SIM_FAULT_FAIL) {
+		pto_exec_finish(&c->ex, id, -(int32_t)rule->param);
+		sim_published_fin(sim);
+		return true;
+	}
+	if (rule && rule->fault == PTO_SIM_FAULT_SLOW && rule->param > slow)
+		slow = rule->param;
 	if (slow) {
 		c->delayed = true;
 		c->delayed_id = id;
@@ -345,4 +412,40 @@ int pto_sim_set_fault(struct pto_sim *sim, uint32_t core, enum pto_sim_fault fau
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int pto_sim_add_rule(struct pto_sim *sim, const struct pto_sim_rule *rule)
+{
+	const struct pto_sim_rule *r = rule;
+	uint32_t n;
+
+	if (!sim || !r || (r->core == PTO_SIM_ANY) == (r->kernel == PTO_SIM_ANY))
+		return -EINVAL;
+	if (r->core != PTO_SIM_ANY && r->core >= sim->num_cores)
+		return -EINVAL;
+	if (r->kernel != PTO_SIM_ANY && r->kernel >= PTO2_MAX_KERNELS)
+		return -EINVAL;
+	switch (r->fault) {
+	case PTO_SIM_FAULT_HANG:
+		break;
+	case PTO_SIM_FAULT_FAIL:
+		if (r->param == 0 || r->param > 4095)
+			return -EINVAL;
+		break;
+	case PTO_SIM_FAULT_SLOW:
+		if (r->param == 0 || r->param > 10000000u)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* one adder at a time (device open, or a test); workers only read */
+	n = __atomic_load_n(&sim->num_rules, __ATOMIC_RELAXED);
+	if (n >= PTO_SIM_MAX_RULES)
+		return -ENOSPC;
+	sim->rules[n].r = *r;
+	sim->rules[n].matched = 0;
+	/* the entry is complete: pairs with the acquire in sim_rule_fires() */
+	__atomic_store_n(&sim->num_rules, n + 1, __ATOMIC_RELEASE);
+	return 0;
 }

@@ -63,6 +63,28 @@ enum pto_sim_fault {
 	PTO_SIM_FAULT_FAIL = 3,
 };
 
+/*
+ * struct pto_sim_rule - a fault that fires on matching dispatches (what a
+ * device spec's fault= option becomes).  A dispatch matches when it goes
+ * to core @core or runs kernel @kernel (exactly one of them set, the other
+ * %PTO_SIM_ANY).  The first @after matching dispatches pass untouched; the
+ * next @count (0 = every later one) get @fault: HANG (ACK, never FIN; the
+ * core still obeys EXIT), FAIL (status -@param, 1..4095, without running
+ * the kernel) or SLOW (wait @param microseconds, 1..10 s, then run).
+ * Matches are counted device-wide, across runs and runtimes.
+ */
+#define PTO_SIM_ANY		UINT32_MAX
+#define PTO_SIM_MAX_RULES	16
+
+struct pto_sim_rule {
+	enum pto_sim_fault fault;
+	uint32_t core;
+	uint32_t kernel;
+	uint32_t after;
+	uint32_t count;
+	uint32_t param;
+};
+
 /* Start the workers.  Return: 0, -EINVAL, -ENOMEM, or -errno of pthread_create. */
 int pto_sim_start(const struct pto_sim_config *cfg, struct pto_sim **out);
 
@@ -84,5 +106,12 @@ void pto_sim_wait_completion(struct pto_sim *sim, uint32_t seen, uint64_t deadli
 /* Inject a fault into @core.  Return: 0 or -EINVAL. */
 int pto_sim_set_fault(struct pto_sim *sim, uint32_t core, enum pto_sim_fault fault,
 		      uint32_t param);
+
+/*
+ * Add a fault rule (any time; workers pick it up at their next dispatch).
+ * Return: 0, -EINVAL for bad fields (a core or kernel out of range), or
+ * -ENOSPC when %PTO_SIM_MAX_RULES rules exist.
+ */
+int pto_sim_add_rule(struct pto_sim *sim, const struct pto_sim_rule *rule);
 
 #endif /* PTO_SIM_H */

@@ -3,7 +3,8 @@
  * pto-run - run an example on a device, check it against its golden, time it.
  *
  *	pto-run EXAMPLE [--case NAME] [--device SPEC] [--rounds N] [--trace FILE]
- *		[--set KEY=VALUE]... [--deps auto|explicit] [--verbose]
+ *		[--set KEY=VALUE]... [--deps auto|explicit] [--core-timeout MS]
+ *		[--stall-timeout MS] [--verbose]
  *	pto-run --list | --help | --version
  *
  * Exit status (tools/cli/cli.h): 0 the golden matched, 1 the run or the
@@ -41,6 +42,15 @@ static void usage(FILE *f)
 		"options:\n"
 		"  --case NAME        case to run (default: the example's first case)\n"
 		"  --device SPEC      mock, mock:clusters=4,mem=2G, /dev/pto2 (default $PTO_DEVICE or mock)\n"
+		"                     faults on the mock device: fault=KIND@TARGET[:KEY=N]... (repeatable)\n"
+		"                       hang@coreN|kernelN[:after=N][:count=N]  ACK, never finish\n"
+		"                       fail@coreN|kernelN[:after=N][:count=N][:status=1..4095]\n"
+		"                       slow@coreN|kernelN:us=1..10000000[:after=N][:count=N]\n"
+		"                     after: matching dispatches let through first; count: how many\n"
+		"                     then fault (0 = all; default 1 for hang/fail, all for slow), e.g.\n"
+		"                     mock:clusters=2,fault=hang@core3,fault=fail@kernel2:after=100\n"
+		"  --core-timeout MS  a dispatch not finished in MS ms fails the run (default 10000)\n"
+		"  --stall-timeout MS backstop for waits without progress (default 5000)\n"
 		"  --rounds N         run N times (1..%d); prints median and trimmed mean\n"
 		"                     (the mean without the lowest and highest 10%%; with\n"
 		"                     fewer than 10 rounds, the mean of all, and says so)\n"
@@ -48,7 +58,8 @@ static void usage(FILE *f)
 		"                     (FILE is checked before the run; opens in ui.perfetto.dev)\n"
 		"  --set KEY=VALUE    override one case parameter (repeatable)\n"
 		"  --deps MODE        auto (default): dependencies from tensor overlap and explicit\n"
-		"                     edges; explicit: only explicit edges (for *_manual examples)\n"
+		"                     edges; explicit: only explicit edges and creators (an example\n"
+		"                     not written for it is refused; --list shows each one's modes)\n"
 		"  --verbose          let the runtime print its thread layout\n"
 		"  --help             this text\n"
 		"  --version          the version of pto2\n"
@@ -65,6 +76,8 @@ static void list_examples(void)
 {
 	for (const struct ex_example *const *e = ex_examples; *e; e++) {
 		printf("%s - %s\n", (*e)->name, (*e)->description);
+		printf("  --deps %s\n", ex_supports_deps(*e, PTO_DEPS_EXPLICIT) ?
+		       "auto or explicit" : "auto only (relies on overlap tracking)");
 		printf("  tolerance |got - want| <= %g + %g * |want|; parameters: %s%s%s\n",
 		       (*e)->atol, (*e)->rtol, (*e)->keys, (*e)->env ? "; environment: " : "",
 		       (*e)->env ? (*e)->env : "");
@@ -181,6 +194,7 @@ struct opts {
 	const char *example, *case_name, *device, *trace;
 	uint32_t rounds;
 	uint32_t dep_mode;	/* enum pto_dep_mode */
+	uint32_t core_timeout_ms, stall_timeout_ms;	/* 0: the runtime's default */
 	int verbose;
 	uint32_t num_sets;
 	const char *sets[MAX_SETS];
@@ -204,6 +218,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "trace", required_argument, NULL, 't' },
 		{ "set", required_argument, NULL, 's' },
 		{ "deps", required_argument, NULL, 'D' },
+		{ "core-timeout", required_argument, NULL, 'C' },
+		{ "stall-timeout", required_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		CLI_OPTIONS_COMMON,
@@ -213,7 +229,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->rounds = 1;
-	while ((ch = cli_next(argc, argv, ":c:d:r:t:s:D:lvh", longopts)) != -1) {
+	while ((ch = cli_next(argc, argv, ":c:d:r:t:s:D:C:S:lvh", longopts)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->case_name = optarg;
@@ -233,6 +249,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't':
 			o->trace = optarg;
 			break;
+		case 'C':
+		case 'S': {
+			uint64_t v;
+
+			if (pto_parse_u64(optarg, 1, 3600000, &v))
+				return bad_input(ch == 'C' ? "--core-timeout \"%s\": expected "
+						 "milliseconds in 1..3600000" : "--stall-timeout "
+						 "\"%s\": expected milliseconds in 1..3600000", optarg);
+			if (ch == 'C')
+				o->core_timeout_ms = (uint32_t)v;
+			else
+				o->stall_timeout_ms = (uint32_t)v;
+			break;
+		}
 		case 's':
 			if (o->num_sets == MAX_SETS)	/* the limit from the macro, not a copy */
 				return bad_input("too many --set options (at most %s)",
@@ -354,6 +384,12 @@ int main(int argc, char **argv)
 	ex = ex_find(o.example);
 	if (!ex)
 		return bad_input("unknown example \"%s\"", o.example);
+	if (!ex_supports_deps(ex, o.dep_mode)) {
+		fprintf(stderr, "%s: %s cannot run with --deps explicit: it relies on overlap "
+			"tracking for some dependencies, which explicit mode does not do (use "
+			"--deps auto, or an example --list shows with explicit)\n", prog, ex->name);
+		return EXIT_BAD_INPUT;
+	}
 	c = o.case_name ? ex_find_case(ex, o.case_name) : &ex->cases[0];
 	if (!c) {
 		fprintf(stderr, "%s: %s has no case \"%s\" (pto-run --list shows them)\n", prog,
@@ -387,6 +423,10 @@ int main(int argc, char **argv)
 	if (o.trace)
 		cfg.flags |= PTO_RT_TRACE;
 	cfg.dep_mode = o.dep_mode;
+	if (o.core_timeout_ms)
+		cfg.core_timeout_ms = o.core_timeout_ms;
+	if (o.stall_timeout_ms)
+		cfg.stall_timeout_ms = o.stall_timeout_ms;
 	if (!o.verbose)
 		cfg.flags |= PTO_RT_QUIET;
 	if ((rc = pto_runtime_create(dev, &cfg, &rt)) || (rc = ex_register_kernels(rt))) {

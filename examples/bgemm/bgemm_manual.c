@@ -41,6 +41,8 @@ static const struct ex_case bgemm_manual_cases[] = { BGEMM_CASES };
 
 const struct ex_example ex_bgemm_manual = {
 	.name = "bgemm_manual",
+	/* MANUAL scopes with explicit edges: right in either mode */
+	.deps = EX_DEPS_AUTO | EX_DEPS_EXPLICIT,
 	.description = "bgemm with a MANUAL scope per group: GEMM->ADD and ADD->ADD edges by hand",
 	EX_CASES(bgemm_manual_cases),
 	.orch = bgemm_manual_orch,

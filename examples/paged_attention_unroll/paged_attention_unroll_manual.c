@@ -44,6 +44,8 @@ static const struct ex_case pa_unroll_manual_cases[] = { PA_CASES, PA_UNROLL_CAS
 
 const struct ex_example ex_paged_attention_unroll_manual = {
 	.name = "paged_attention_unroll_manual",
+	/* MANUAL scopes with explicit edges: right in either mode */
+	.deps = EX_DEPS_AUTO | EX_DEPS_EXPLICIT,
 	.description = "paged_attention_unroll in MANUAL scopes with explicit dependencies",
 	EX_CASES(pa_unroll_manual_cases),
 	.orch = pa_unroll_manual_orch,

@@ -124,6 +124,8 @@ static const struct ex_case vec_cases[] = { VEC_CASES };
 
 const struct ex_example ex_vector_example = {
 	.name = "vector_example",
+	/* every dependency is a created tensor's creator */
+	.deps = EX_DEPS_AUTO | EX_DEPS_EXPLICIT,
 	.description = "f = (a+b+1)(a+b+2) + (a+b): 5 AIV tasks, an inner scope, OUTPUT_EXISTING",
 	EX_CASES(vec_cases),
 	.orch = vec_orch,

@@ -75,6 +75,8 @@ static const struct ex_case vec_manual_cases[] = { VEC_CASES };
 
 const struct ex_example ex_vector_example_manual = {
 	.name = "vector_example_manual",
+	/* MANUAL scopes with explicit edges: right in either mode */
+	.deps = EX_DEPS_AUTO | EX_DEPS_EXPLICIT,
 	.description = "vector_example with a MANUAL inner scope and explicit dependencies",
 	EX_CASES(vec_manual_cases),
 	.orch = vec_manual_orch,

@@ -220,6 +220,14 @@ int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
 				   NULL, NULL);
 	if (rc)
 		goto fail;
+	/* the spec's fault= options (parse_mock_spec() checked every field) */
+	for (uint32_t i = 0; i < spec->num_faults; i++) {
+		rc = pto_sim_add_rule(dev->sim, &spec->faults[i]);
+		if (rc) {
+			rc = pto__fail(rc, "mock device: fault rule %u refused", i);
+			goto fail;
+		}
+	}
 	return 0;
 fail:
 	mock_release(dev);

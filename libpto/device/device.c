@@ -64,6 +64,133 @@ static int parse_num(const char *s, size_t len, bool suffix, uint64_t *out)
 	return 0;
 }
 
+/* @len chars at @s equal the NUL-terminated @word. */
+static bool word_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && !memcmp(s, word, len);
+}
+
+/* "PREFIXnumber" at @s (@len chars): the number, or -1. */
+static int parse_prefixed(const char *s, size_t len, const char *prefix, uint64_t *out)
+{
+	size_t pl = strlen(prefix);
+
+	if (len <= pl || memcmp(s, prefix, pl))
+		return -1;
+	return parse_num(s + pl, len - pl, false, out);
+}
+
+/*
+ * One fault=KIND@TARGET[:key=value...] option's value (@len chars at @val),
+ * see pto_device_open(); appended to @ms.  Cores are checked against the
+ * cluster count at the end of the spec (parse_mock_spec()).
+ */
+static int parse_fault(const char *spec, const char *val, size_t len, struct pto_mock_spec *ms)
+{
+	const char *at = memchr(val, '@', len), *end = val + len, *p, *tgt;
+	struct pto_sim_rule r = { .core = PTO_SIM_ANY, .kernel = PTO_SIM_ANY };
+	bool got_after = false, got_count = false, got_param = false;
+	const char *kname;
+	size_t tlen;
+	uint64_t v;
+
+	if (ms->num_faults >= PTO_SIM_MAX_RULES)
+		return pto__fail(-EINVAL, "device spec '%s': more than %u fault= options", spec,
+				 PTO_SIM_MAX_RULES);
+	if (!at)
+		return pto__fail(-EINVAL, "device spec '%s': fault '%.*s' has no target: want "
+				 "KIND@coreN or KIND@kernelN (KIND hang, fail or slow)", spec,
+				 (int)len, val);
+	if (word_is(val, (size_t)(at - val), "hang")) {
+		r.fault = PTO_SIM_FAULT_HANG;
+		kname = "hang";
+		r.count = 1;
+	} else if (word_is(val, (size_t)(at - val), "fail")) {
+		r.fault = PTO_SIM_FAULT_FAIL;
+		kname = "fail";
+		r.count = 1;
+		r.param = 5;	/* EIO */
+	} else if (word_is(val, (size_t)(at - val), "slow")) {
+		r.fault = PTO_SIM_FAULT_SLOW;
+		kname = "slow";
+	} else {
+		return pto__fail(-EINVAL, "device spec '%s': fault kind '%.*s' is not hang, fail "
+				 "or slow", spec, (int)(at - val), val);
+	}
+	tgt = at + 1;
+	p = memchr(tgt, ':', (size_t)(end - tgt));
+	tlen = (size_t)((p ? p : end) - tgt);
+	if (!parse_prefixed(tgt, tlen, "core", &v)) {
+		if (v >= PTO2_MAX_CLUSTERS * PTO2_CORES_PER_CLUSTER)
+			return pto__fail(-EINVAL, "device spec '%s': fault target '%.*s': no such "
+					 "core", spec, (int)tlen, tgt);
+		r.core = (uint32_t)v;
+	} else if (!parse_prefixed(tgt, tlen, "kernel", &v)) {
+		if (v >= PTO2_MAX_KERNELS)
+			return pto__fail(-EINVAL, "device spec '%s': fault target '%.*s': kernel "
+					 "ids are 0..%u", spec, (int)tlen, tgt, PTO2_MAX_KERNELS - 1);
+		r.kernel = (uint32_t)v;
+	} else {
+		return pto__fail(-EINVAL, "device spec '%s': fault target '%.*s' is not coreN or "
+				 "kernelN", spec, (int)tlen, tgt);
+	}
+	while (p) {
+		const char *k = p + 1, *next = memchr(k, ':', (size_t)(end - k));
+		size_t plen = (size_t)((next ? next : end) - k), klen, vlen;
+		const char *eq = memchr(k, '=', plen), *pv;
+		bool *got;
+
+		p = next;
+		if (!eq)
+			return pto__fail(-EINVAL, "device spec '%s': fault parameter '%.*s' is not "
+					 "key=value", spec, (int)plen, k);
+		klen = (size_t)(eq - k);
+		pv = eq + 1;
+		vlen = plen - klen - 1;
+		if (word_is(k, klen, "after")) {
+			got = &got_after;
+			if (parse_num(pv, vlen, false, &v) || v > UINT32_MAX)
+				return pto__fail(-EINVAL, "device spec '%s': fault after='%.*s' is not "
+						 "0..%u", spec, (int)vlen, pv, UINT32_MAX);
+			r.after = (uint32_t)v;
+		} else if (word_is(k, klen, "count")) {
+			got = &got_count;
+			if (parse_num(pv, vlen, false, &v) || v > UINT32_MAX)
+				return pto__fail(-EINVAL, "device spec '%s': fault count='%.*s' is not "
+						 "0..%u (0: every later dispatch)", spec, (int)vlen,
+						 pv, UINT32_MAX);
+			r.count = (uint32_t)v;
+		} else if (r.fault == PTO_SIM_FAULT_SLOW && word_is(k, klen, "us")) {
+			got = &got_param;
+			if (parse_num(pv, vlen, false, &v) || v < 1 || v > 10000000)
+				return pto__fail(-EINVAL, "device spec '%s': fault us='%.*s' is not "
+						 "1..10000000 (microseconds)", spec, (int)vlen, pv);
+			r.param = (uint32_t)v;
+		} else if (r.fault == PTO_SIM_FAULT_FAIL && word_is(k, klen, "status")) {
+			got = &got_param;
+			if (parse_num(pv, vlen, false, &v) || v < 1 || v > 4095)
+				return pto__fail(-EINVAL, "device spec '%s': fault status='%.*s' is not "
+						 "1..4095 (the kernel returns its negative)", spec,
+						 (int)vlen, pv);
+			r.param = (uint32_t)v;
+		} else {
+			return pto__fail(-EINVAL, "device spec '%s': unknown parameter '%.*s' for a "
+					 "%s fault (known: after, count%s)", spec, (int)klen, k,
+					 kname, r.fault == PTO_SIM_FAULT_SLOW ? ", us" :
+					 r.fault == PTO_SIM_FAULT_FAIL ? ", status" : "");
+		}
+		if (*got)
+			return pto__fail(-EINVAL, "device spec '%s': fault parameter '%.*s' given "
+					 "twice", spec, (int)klen, k);
+		*got = true;
+	}
+	if (r.fault == PTO_SIM_FAULT_SLOW && !got_param)
+		return pto__fail(-EINVAL, "device spec '%s': fault '%.*s' needs us=MICROSECONDS",
+				 spec, (int)len, val);
+	ms->faults[ms->num_faults++] = r;
+	return 0;
+}
+
 /* One "key=value" option of a mock spec, @len chars at @opt. */
 static int parse_mock_opt(const char *spec, const char *opt, size_t len,
 			  struct pto_mock_spec *ms, unsigned *seen)
@@ -95,6 +222,9 @@ static int parse_mock_opt(const char *spec, const char *opt, size_t len,
 					 "device spec '%s': mem='%.*s' is not a size in 1M..64G (bytes, optional K/M/G suffix)",
 					 spec, (int)vlen, val);
 		ms->mem_size = v;
+	} else if (klen == 5 && !memcmp(opt, "fault", 5)) {
+		/* the one option that may repeat */
+		return parse_fault(spec, val, vlen, ms);
 	} else if (klen == 7 && !memcmp(opt, "workers", 7)) {
 		bit = 4;
 		if (parse_num(val, vlen, false, &v) || v < 1 || v > MOCK_WORKERS_MAX)
@@ -103,7 +233,7 @@ static int parse_mock_opt(const char *spec, const char *opt, size_t len,
 		ms->workers = (uint32_t)v;
 	} else {
 		return pto__fail(-EINVAL,
-				 "device spec '%s': unknown mock option '%.*s' (known: clusters, mem, workers)",
+				 "device spec '%s': unknown mock option '%.*s' (known: clusters, mem, workers, fault)",
 				 spec, (int)klen, opt);
 	}
 	if (*seen & bit)
@@ -122,6 +252,7 @@ static int parse_mock_spec(const char *spec, struct pto_mock_spec *ms)
 	ms->clusters = PTO2_DEFAULT_CLUSTERS;
 	ms->mem_size = MOCK_MEM_DEFAULT;
 	ms->workers = 0;	/* backend default: online CPUs */
+	ms->num_faults = 0;
 	if (strncmp(spec, "mock", 4) != 0 || (spec[4] != '\0' && spec[4] != ':'))
 		return pto__fail(-EINVAL,
 				 "device spec '%s': not 'mock[:key=value,...]' or a device path such as /dev/pto2",
@@ -137,9 +268,19 @@ static int parse_mock_spec(const char *spec, struct pto_mock_spec *ms)
 		if (rc)
 			return rc;
 		if (!comma)
-			return 0;
+			break;
 		p = comma + 1;
 	}
+	/* now the cluster count is known, whatever the order of the options */
+	for (uint32_t i = 0; i < ms->num_faults; i++) {
+		uint32_t core = ms->faults[i].core;
+
+		if (core != PTO_SIM_ANY && core >= ms->clusters * PTO2_CORES_PER_CLUSTER)
+			return pto__fail(-EINVAL, "device spec '%s': fault on core %u: the device "
+					 "has cores 0..%u", spec, core,
+					 ms->clusters * PTO2_CORES_PER_CLUSTER - 1);
+	}
+	return 0;
 }
 
 /* --- open / close ------------------------------------------------------------ */

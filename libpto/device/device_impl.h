@@ -18,6 +18,7 @@
 
 #include "pto/device.h"
 #include "pto/kernel.h"
+#include "sim/sim.h"
 
 struct pto_sim;
 
@@ -99,6 +100,9 @@ struct pto_mock_spec {
 	uint32_t clusters;
 	uint64_t mem_size;
 	uint32_t workers;
+	/* fault=... options, in order (sim.h struct pto_sim_rule) */
+	uint32_t num_faults;
+	struct pto_sim_rule faults[PTO_SIM_MAX_RULES];
 };
 int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec);
 int pto__kmod_open(struct pto_device *dev, const char *path);

@@ -644,6 +644,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			   uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)
 {
 	uint64_t t_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
+	uint64_t stall_since = 0, prev_done = UINT64_MAX;	/* the stall clock */
 	uint32_t spins = 0, held;
 	bool pin_check = true;
 	int64_t holder = PTO_TASK_NONE;
@@ -651,7 +652,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 	for (;;) {
 		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
 		/* while waiting, one clock read serves the refill test and the stall timer */
-		uint64_t la = ring_alive(r), now = t_wait ? pto_now_ns() : 0, wake_at;
+		uint64_t la = ring_alive(r), now = t_wait ? pto_now_ns() : 0, wake_at, done;
 		enum pto_ring_short why;
 		bool refill = g && t_wait && ring_refilling(r, la, now - last_progress);
 
@@ -700,11 +701,20 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			t_wait = now = pto_now_ns();
 			ring_wait_begin(rt, r, la);
 		}
-		if (la != prev_la) {
+		/*
+		 * Progress: a ring advance (also the refill clock), or any task
+		 * completing (relaxed: a count, ordering nothing), so a slow
+		 * oldest task is no stall while the others still complete.
+		 */
+		done = __atomic_load_n(&rt->completed, __ATOMIC_RELAXED);
+		if (la != prev_la || done != prev_done) {
+			if (la != prev_la)
+				last_progress = now;
 			prev_la = la;
-			last_progress = now;
+			prev_done = done;
+			stall_since = now;
 		}
-		if (now - last_progress > (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull) {
+		if (now - stall_since > (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull) {
 			rt->orch_blocked_ns += now - t_wait;
 			return ring_stall(rt, r, why, la, heap_bytes, rt->cfg.stall_timeout_ms);
 		}
@@ -714,7 +724,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			continue;
 		}
 		/* while refilling, wake in time to take what fits if retiring pauses */
-		wake_at = last_progress + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1;
+		wake_at = stall_since + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1;
 		if (refill && last_progress + ORCH_REFILL_NS + 1 < wake_at)
 			wake_at = last_progress + ORCH_REFILL_NS + 1;
 		/*

@@ -256,8 +256,11 @@ struct pto_runtime {
 	 * task, the others lend it idle cores (sched.c, "sync-start").
 	 */
 	_Alignas(64) int32_t sync_owner;	/* atomic: scheduler index or -1 */
-	uint32_t sync_gen;			/* atomic: odd while a request is open */
-	struct pto_task *sync_task;		/* written before sync_gen turns odd */
+	/*
+	 * atomic: generation (high 32 bits, odd while a request is open) and
+	 * the request's shape and lanes, one word (sched.c, SYNC_REQ)
+	 */
+	uint64_t sync_req;
 
 	/* run control: written by several threads */
 	_Alignas(64) uint64_t submitted;	/* atomic */

@@ -12,7 +12,11 @@
 #include <sched.h>
 
 #include "libpto/runtime/rt_impl.h"
+#include "libpto/sched/test_hooks.h"
 #include "runtime/regs.h"
+
+/* Test seams (test_hooks.h): NULL, so inert, outside the tests that set them. */
+struct pto_test_hooks pto__test_hooks;
 
 void pto__task_lock(struct pto_task *t)
 {
@@ -148,6 +152,7 @@ static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 		cur = pto__ring_scan(rt, r, la, cur);
 		if (cur != la)
 			pto__ring_publish(rt, r, cur);
+		PTO_TEST_HOOK(advance_scanned, r);
 		__atomic_store_n(&r->advance_lock, 0, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&r->advance_pending, __ATOMIC_SEQ_CST))
 			return;

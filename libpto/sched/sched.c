@@ -19,6 +19,8 @@
 #include "libpto/device/device_ops.h"
 #include "libpto/runtime/rt_impl.h"
 #include "libpto/sched/cond_decode.h"
+#include "libpto/sched/stall.h"
+#include "libpto/sched/test_hooks.h"
 #include "runtime/regs.h"
 
 /* Longest a scheduler sleeps without a reason to wake (hang checks need no more). */
@@ -65,9 +67,19 @@ struct pto_sched {
 	struct pto_task *local[PTO_NUM_SHAPES][PTO_LOCAL_READY_CAP];
 	uint32_t num_local[PTO_NUM_SHAPES];
 	uint64_t dispatches;	/* added to rt->dispatches once, when the thread ends */
+	/* atomic: its last hang check saw a dispatch in flight (read by the drain watch) */
+	uint32_t inflight;
+	/*
+	 * MIX reservation: while a ready MIX task found no cluster of ours with
+	 * its lanes idle, single-lane tasks stay off lanes @resv_lanes of
+	 * cluster @resv_cluster (-1: none), so they drain and the MIX task
+	 * starts there instead of starving behind a stream of small tasks.
+	 */
+	int32_t resv_cluster;
+	uint32_t resv_lanes;
 	/* sync-start: as owner */
 	struct pto_task *sync_task;
-	uint32_t sync_req_gen;
+	uint64_t sync_req;		/* the rt->sync_req it opened */
 	/* sync-start: as lender (offer_* are read by the owner) */
 	uint32_t seen_gen;
 	bool lending;
@@ -195,6 +207,14 @@ static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_
 	/* ordered after the acquire of COND that reported this FIN */
 	int32_t status = reg_load_relaxed(&core->regs->status[buf]);
 	struct pto_task *t = sub->task;
+	/*
+	 * Read before our count goes in: until then @t cannot complete, so this
+	 * is still its total.  After the increment another lane or block may
+	 * complete @t, it may retire, and pto_submit() may reinitialize the slot
+	 * for a new task, whose total_sub this thread must never compare with.
+	 */
+	uint32_t total = t->total_sub;
+	uint32_t count;
 
 	if (sub->trace) {
 		sub->trace->t_core_start = reg_load_relaxed(&core->regs->start_ns[buf]);
@@ -209,7 +229,10 @@ static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_
 			     core->id, sub->block_idx);
 		return;
 	}
-	if (__atomic_add_fetch(&t->completed_sub, 1, __ATOMIC_ACQ_REL) == t->total_sub)
+	/* acq_rel: the last lane sees every other lane's writes (trace, outputs) */
+	count = __atomic_add_fetch(&t->completed_sub, 1, __ATOMIC_ACQ_REL);
+	PTO_TEST_HOOK(sub_counted, t, count);
+	if (count == total)
 		task_complete(s, t, now);
 }
 
@@ -311,6 +334,19 @@ static bool core_idle(const struct pto_core *c)
 	return !c->lent && core_free(c);
 }
 
+/* PTO_LANE_* bit of core @c within its cluster. */
+static uint32_t core_lane_bit(const struct pto_core *c)
+{
+	return c->type == PTO2_CORE_AIC ? PTO_LANE_AIC : PTO_LANE_AIV0 << c->lane;
+}
+
+/* Held for a waiting MIX task of @s: no single-lane task goes there. */
+static bool core_reserved(const struct pto_sched *s, const struct pto_core *c)
+{
+	return s->resv_cluster >= 0 && c->cluster == (uint32_t)s->resv_cluster &&
+	       (s->resv_lanes & core_lane_bit(c));
+}
+
 /* May take a dispatch now: idle, or (dual issue) its running one was latched. */
 static bool core_takes(const struct pto_runtime *rt, const struct pto_core *c)
 {
@@ -389,7 +425,7 @@ static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 	struct pto_core **list = shape_cores(s, shape, &n);
 
 	for (uint32_t i = 0; i < n; i++)
-		if (core_takes(s->rt, list[i]))
+		if (!core_reserved(s, list[i]) && core_takes(s->rt, list[i]))
 			return true;
 	return false;
 }
@@ -423,49 +459,57 @@ static bool any_cluster_idle(struct pto_sched *s, uint32_t lanes)
  * A sync-start task's blocks must start together on idle cores (clusters for
  * MIX).  When the scheduler that popped it owns enough, it launches them
  * itself.  Otherwise it becomes the owner of a request: it CASes
- * sync_owner, stores sync_task, and bumps sync_gen to odd.  Every other
+ * sync_owner and release-stores sync_req with an odd generation and what
+ * to lend (shape and lanes, one word: a lender can never pair one
+ * request's generation with another request's task).  Every other
  * scheduler, once per loop, lends the idle units of its own it sees: it
  * marks them lent (so it stops polling or using them), appends them to its
  * offer list and release-stores offer_n.  The owner acquire-loads each
  * offer (offer_gen must match the request) and, once the lent units plus
- * its own idle ones cover every block, dispatches all blocks, then bumps
- * sync_gen to even (release) and frees sync_owner.  A lender that
- * acquire-loads the new sync_gen takes its cores back, with the owner's
+ * its own idle ones cover every block, dispatches all blocks, then stores
+ * sync_req with the next, even generation (release) and frees sync_owner.
+ * A lender that acquire-loads the new generation takes its cores back, with the owner's
  * dispatches on them visible, and polls them from then on.  The generation
  * keeps a late lender from mixing two requests.
  */
 
-/* Unit of a sync-start task: a core id (AIC/AIV) or a cluster id (MIX). */
-static bool unit_idle(struct pto_runtime *rt, const struct pto_task *t, uint32_t unit)
+/* rt->sync_req: generation (odd while a request is open) and what it lends. */
+#define SYNC_REQ(gen, shape, lanes)	((uint64_t)(gen) << 32 | (uint64_t)(shape) << 8 | (lanes))
+#define SYNC_REQ_GEN(v)			((uint32_t)((v) >> 32))
+#define SYNC_REQ_SHAPE(v)		((uint32_t)((v) >> 8) & 0xffu)
+#define SYNC_REQ_LANES(v)		((uint32_t)(v) & 0xffu)
+
+/* Unit of a sync-start task of @shape/@lanes: a core id (AIC/AIV) or a cluster id (MIX). */
+static bool unit_idle(struct pto_runtime *rt, uint32_t shape, uint32_t lanes, uint32_t unit)
 {
-	if (t->shape != PTO_TRACE_SHAPE_MIX)
+	if (shape != PTO_TRACE_SHAPE_MIX)
 		return core_idle(&rt->cores[unit]);
-	return cluster_idle(rt, unit, t->lanes);
+	return cluster_idle(rt, unit, lanes);
 }
 
-static void unit_set_lent(struct pto_runtime *rt, const struct pto_task *t, uint32_t unit)
+static void unit_set_lent(struct pto_runtime *rt, uint32_t shape, uint32_t lanes, uint32_t unit)
 {
-	if (t->shape != PTO_TRACE_SHAPE_MIX) {
+	if (shape != PTO_TRACE_SHAPE_MIX) {
 		rt->cores[unit].lent = true;
 		return;
 	}
 	for (uint32_t l = 0; l < 3; l++)
-		if (t->lanes & (1u << l))
+		if (lanes & (1u << l))
 			lane_core(rt, unit, l)->lent = true;
 }
 
-/* Idle units of @t that @s owns, into @out (capacity: 2 per cluster). */
-static uint32_t local_units(struct pto_sched *s, const struct pto_task *t, uint32_t *out)
+/* Idle units for a task of @shape/@lanes that @s owns, into @out (capacity: 2 per cluster). */
+static uint32_t local_units(struct pto_sched *s, uint32_t shape, uint32_t lanes, uint32_t *out)
 {
 	uint32_t n = 0;
 
-	if (t->shape == PTO_TRACE_SHAPE_MIX) {
+	if (shape == PTO_TRACE_SHAPE_MIX) {
 		for (uint32_t i = 0; i < s->num_clusters; i++)
-			if (unit_idle(s->rt, t, s->clusters[i]))
+			if (unit_idle(s->rt, shape, lanes, s->clusters[i]))
 				out[n++] = s->clusters[i];
 	} else {
 		uint32_t cnt;
-		struct pto_core **list = shape_cores(s, t->shape, &cnt);
+		struct pto_core **list = shape_cores(s, shape, &cnt);
 
 		for (uint32_t i = 0; i < cnt; i++)
 			if (core_idle(list[i]))
@@ -494,9 +538,15 @@ static void dispatch_unit(struct pto_sched *s, struct pto_task *t, uint32_t unit
 static void sync_lend(struct pto_sched *s)
 {
 	struct pto_runtime *rt = s->rt;
-	/* pairs with the owner's acq_rel bumps of sync_gen */
-	uint32_t g = __atomic_load_n(&rt->sync_gen, __ATOMIC_ACQUIRE), n, k, units[2 * PTO2_MAX_CLUSTERS];
-	struct pto_task *t;
+	/*
+	 * One load gives the generation and what it wants, so they belong to
+	 * the same request.  Acquire: pairs with the owner's release stores of
+	 * sync_req (open: nothing to see yet; close: its dispatches on our
+	 * lent cores).
+	 */
+	uint64_t req = __atomic_load_n(&rt->sync_req, __ATOMIC_ACQUIRE);
+	uint32_t g = SYNC_REQ_GEN(req), shape = SYNC_REQ_SHAPE(req), lanes = SYNC_REQ_LANES(req);
+	uint32_t n, k, units[2 * PTO2_MAX_CLUSTERS];
 
 	if (s->lending && g != s->seen_gen) {
 		/* the request ended: the owner's dispatches on our cores are visible */
@@ -509,7 +559,8 @@ static void sync_lend(struct pto_sched *s)
 	if (!(g & 1) || s->sync_task ||
 	    __atomic_load_n(&rt->sync_owner, __ATOMIC_RELAXED) == (int32_t)s->idx)
 		return;
-	t = rt->sync_task;
+	/* a request of @g is open (or was: the owner then ignores offers tagged @g) */
+	PTO_TEST_HOOK(lend_loaded, g);
 	if (s->seen_gen != g) {
 		s->seen_gen = g;
 		s->lending = true;
@@ -517,12 +568,12 @@ static void sync_lend(struct pto_sched *s)
 		/* the reset list is what the owner sees once it reads this gen */
 		__atomic_store_n(&s->offer_gen, g, __ATOMIC_RELEASE);
 	}
-	k = local_units(s, t, units);
+	k = local_units(s, shape, lanes, units);
 	if (!k)
 		return;
 	n = __atomic_load_n(&s->offer_n, __ATOMIC_RELAXED);
 	for (uint32_t i = 0; i < k; i++) {
-		unit_set_lent(rt, t, units[i]);
+		unit_set_lent(rt, shape, lanes, units[i]);
 		__atomic_store_n(&s->offer[n++], units[i], __ATOMIC_RELAXED);
 	}
 	/* the entries and our hands-off (lent) precede: pairs with the owner's acquire */
@@ -535,8 +586,8 @@ static uint32_t sync_try_launch(struct pto_sched *s, uint64_t now)
 {
 	struct pto_runtime *rt = s->rt;
 	struct pto_task *t = s->sync_task;
-	uint32_t g = s->sync_req_gen, units[2 * PTO2_MAX_CLUSTERS];
-	uint32_t own = local_units(s, t, units), total = own, b = t->block_num;
+	uint32_t g = SYNC_REQ_GEN(s->sync_req), units[2 * PTO2_MAX_CLUSTERS];
+	uint32_t own = local_units(s, t->shape, t->lanes, units), total = own, b = t->block_num;
 
 	for (uint32_t j = 0; j < rt->num_sched; j++) {
 		struct pto_sched *o = &rt->sched[j];
@@ -559,8 +610,12 @@ static uint32_t sync_try_launch(struct pto_sched *s, uint64_t now)
 			dispatch_unit(s, t, __atomic_load_n(&o->offer[i], __ATOMIC_RELAXED), now);
 	}
 	s->sync_task = NULL;
-	/* even again: releases our dispatches on lent cores to their schedulers */
-	__atomic_fetch_add(&rt->sync_gen, 1, __ATOMIC_ACQ_REL);
+	/*
+	 * Even again (only the owner writes sync_req): releases our dispatches
+	 * on lent cores to their schedulers; pairs with the lenders' acquire
+	 * load in sync_lend().
+	 */
+	__atomic_store_n(&rt->sync_req, SYNC_REQ(g + 1, 0, 0), __ATOMIC_RELEASE);
 	/* pairs with the acq_rel CAS of the next owner in dispatch_sync() */
 	__atomic_store_n(&rt->sync_owner, -1, __ATOMIC_RELEASE);
 	pto__sched_kick(rt);
@@ -571,8 +626,9 @@ static uint32_t sync_try_launch(struct pto_sched *s, uint64_t now)
 static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t now, bool *held)
 {
 	struct pto_runtime *rt = s->rt;
-	uint32_t units[2 * PTO2_MAX_CLUSTERS], n = local_units(s, t, units);
+	uint32_t units[2 * PTO2_MAX_CLUSTERS], n = local_units(s, t->shape, t->lanes, units);
 	int32_t none = -1;
+	uint64_t req;
 
 	if (n >= t->block_num) {
 		for (uint32_t i = 0; i < t->block_num; i++)
@@ -584,13 +640,59 @@ static uint32_t dispatch_sync(struct pto_sched *s, struct pto_task *t, uint64_t 
 	    !__atomic_compare_exchange_n(&rt->sync_owner, &none, (int32_t)s->idx, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return 0;	/* wait for cores, or for the open request to finish */
-	rt->sync_task = t;
-	/* odd: a request is open; publishes sync_task to the lenders */
-	s->sync_req_gen = __atomic_add_fetch(&rt->sync_gen, 1, __ATOMIC_ACQ_REL);
+	/*
+	 * Odd: a request is open.  Relaxed load: the CAS above ordered us after
+	 * the previous owner's last store.  Release store: pairs with the
+	 * lenders' acquire load in sync_lend() (nothing else to publish: the
+	 * word itself says what to lend).
+	 */
+	req = __atomic_load_n(&rt->sync_req, __ATOMIC_RELAXED);
+	req = SYNC_REQ(SYNC_REQ_GEN(req) + 1, t->shape, t->lanes);
+	__atomic_store_n(&rt->sync_req, req, __ATOMIC_RELEASE);
+	s->sync_req = req;
 	s->sync_task = t;
 	*held = true;
 	pto__sched_kick(rt);
 	return 0;
+}
+
+/*
+ * A MIX task @t found no cluster of @s with its lanes idle: reserve the
+ * cluster with most of them idle already (keeping an existing reservation,
+ * widened to @t's lanes), so single-lane tasks stop refilling those lanes.
+ * Bounded: it holds only until a MIX task starts there, or no MIX task is
+ * waiting any more (mix_reserve_check()); the lanes drain within one
+ * dispatch each.
+ */
+static void mix_reserve(struct pto_sched *s, const struct pto_task *t)
+{
+	uint32_t best = 0, best_idle = 0;
+
+	if (s->resv_cluster >= 0) {
+		s->resv_lanes |= t->lanes;
+		return;
+	}
+	for (uint32_t i = 0; i < s->num_clusters; i++) {
+		uint32_t idle = 0;
+
+		for (uint32_t l = 0; l < 3; l++)
+			if ((t->lanes & (1u << l)) && core_idle(lane_core(s->rt, s->clusters[i], l)))
+				idle++;
+		if (i == 0 || idle > best_idle) {
+			best = s->clusters[i];
+			best_idle = idle;
+		}
+	}
+	s->resv_cluster = (int32_t)best;
+	s->resv_lanes = t->lanes;
+}
+
+/* Drop the MIX reservation once no MIX task waits for a cluster. */
+static void mix_reserve_check(struct pto_sched *s)
+{
+	if (s->resv_cluster >= 0 && !s->num_local[PTO_TRACE_SHAPE_MIX] &&
+	    !pto_rq_size(&s->rt->ready[PTO_TRACE_SHAPE_MIX]))
+		s->resv_cluster = -1;
 }
 
 /* Dispatch what fits of @t; return blocks dispatched.  *@held: see dispatch_sync(). */
@@ -604,18 +706,23 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 		return dispatch_sync(s, t, now, held);
 	if (t->shape == PTO_TRACE_SHAPE_MIX) {
 		for (uint32_t i = 0; i < s->num_clusters && t->next_block < t->block_num; i++) {
-			if (!unit_idle(rt, t, s->clusters[i]))
+			if (!unit_idle(rt, t->shape, t->lanes, s->clusters[i]))
 				continue;
 			dispatch_unit(s, t, s->clusters[i], now);
+			if ((int32_t)s->clusters[i] == s->resv_cluster)
+				s->resv_cluster = -1;	/* it served its purpose */
 			n++;
 		}
+		if (t->next_block < t->block_num)
+			mix_reserve(s, t);
 		return n;
 	}
 	list = shape_cores(s, t->shape, &cnt);
 	/* idle cores first, then pending slots behind latched dispatches */
 	for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
 		for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
-			if (pass == 0 ? !core_idle(list[i]) : !core_takes(rt, list[i]))
+			if (core_reserved(s, list[i]) ||
+			    (pass == 0 ? !core_idle(list[i]) : !core_takes(rt, list[i])))
 				continue;
 			dispatch_unit(s, t, list[i]->id, now);
 			n++;
@@ -642,12 +749,24 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 		order[1] = PTO_TRACE_SHAPE_AIV;
 		order[2] = PTO_TRACE_SHAPE_AIC;
 	}
+	mix_reserve_check(s);
 	for (int k = 0; k < 3; k++) {
 		uint32_t sh = order[k];
 
 		/* the room check scans cores: skip it when nothing of this shape waits */
 		if (!s->num_local[sh] && !pto_rq_size(&s->rt->ready[sh]))
 			continue;
+		if (sh == PTO_TRACE_SHAPE_MIX && s->resv_cluster < 0 && !shape_has_room(s, sh)) {
+			/* no room: look at one waiting MIX task to reserve its lanes, put it back */
+			struct pto_task *t = pop_ready(s, sh);
+
+			if (t) {
+				if (!(t->flags & PTO_LAUNCH_SYNC_START) || t->block_num == 1)
+					mix_reserve(s, t);
+				pto__task_push_ready(s->rt, t, false);
+			}
+			continue;
+		}
 		while (shape_has_room(s, sh)) {
 			struct pto_task *t = pop_ready(s, sh);
 			bool held = false;
@@ -685,6 +804,15 @@ static uint32_t dispatch_ready(struct pto_sched *s, uint64_t now)
 
 /* --- the loop --------------------------------------------------------------------------------- */
 
+/* Some scheduler's last hang check saw a dispatch in flight. */
+static bool any_inflight(struct pto_runtime *rt)
+{
+	for (uint32_t i = 0; i < rt->num_sched; i++)
+		if (__atomic_load_n(&rt->sched[i].inflight, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 static bool run_finished(struct pto_runtime *rt)
 {
 	/* acquire: pairs with the orchestrator's release store of orch_done */
@@ -701,6 +829,7 @@ static void *sched_main(void *arg)
 	struct pto_runtime *rt = s->rt;
 	struct pto_device *dev = rt->dev;
 	uint64_t idle_since = 0, last_hang_check = 0;
+	struct pto_drain_watch drain = { 0 };
 
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
@@ -734,6 +863,10 @@ static void *sched_main(void *arg)
 			pto__sched_kick(rt);
 			break;
 		}
+		/* one watcher for the whole run: scheduler 0 (it naps at most SCHED_NAP_NS) */
+		if (s->idx == 0 && __atomic_load_n(&rt->orch_done, __ATOMIC_RELAXED) &&
+		    pto__drain_check(rt, &drain, now, any_inflight(rt)))
+			break;
 		if (done || disp) {
 			idle_since = 0;
 			/* busy with other cores: still look for a hung one now and then */
@@ -743,6 +876,9 @@ static void *sched_main(void *arg)
 		last_hang_check = now;
 		if (check_hangs(s, now, &next, &busy))
 			break;
+		/* relaxed: a stale value only delays the drain watch by one pass */
+		if (__atomic_load_n(&s->inflight, __ATOMIC_RELAXED) != busy)
+			__atomic_store_n(&s->inflight, busy, __ATOMIC_RELAXED);
 		if (done || disp)
 			continue;
 		/*
@@ -933,8 +1069,7 @@ int pto__sched_start(struct pto_runtime *rt)
 {
 	/* no thread runs: a failed run may have left a request open */
 	rt->sync_owner = -1;
-	rt->sync_gen = 0;
-	rt->sync_task = NULL;
+	rt->sync_req = 0;
 	for (uint32_t i = 0; i < rt->num_cores; i++)
 		rt->cores[i].lent = false;
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
@@ -946,6 +1081,8 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->offer_gen = 0;
 		s->offer_n = 0;
 		s->dispatches = 0;
+		s->inflight = 0;
+		s->resv_cluster = -1;
 	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];

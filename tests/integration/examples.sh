@@ -91,6 +91,7 @@ fi
 expect_pass "vector_example_manual --deps explicit" "$run" vector_example_manual --deps explicit
 expect_pass "bgemm_manual --deps explicit" "$run" bgemm_manual --case Small --deps explicit
 expect_pass "bgemm_manual --deps auto" "$run" bgemm_manual --case Small --deps auto
+expect_pass "vector_example --deps explicit" "$run" vector_example --deps explicit
 
 # Rounds: the outputs are reset between rounds, so every round must be right.
 expect_pass "bgemm --rounds 3" "$run" bgemm --case Small --rounds 3
@@ -206,6 +207,9 @@ expect_bad "--rounds +2" "$run" vector_example --rounds +2
 expect_bad "--rounds 100001" "$run" vector_example --rounds 100001
 expect_bad "--deps bogus" "$run" bgemm_manual --deps bogus
 expect_bad "--deps without value" "$run" bgemm_manual --deps
+# an example not written for explicit-only mode is refused, not run into a FAIL
+expect_bad "paged_attention --deps explicit" "$run" paged_attention --deps explicit
+expect_bad "bgemm --deps explicit" "$run" bgemm --case Small --deps explicit
 expect_bad "zero size" "$run" vector_example --set rows=0
 expect_bad "negative size" "$run" bgemm --set tile=-16
 expect_bad "non-numeric size" "$run" paged_attention --set head_dim=sixteen

@@ -500,7 +500,7 @@ static void test_status_strings(void **state)
 	static const int codes[] = {
 		PTO_E_SCOPE_DEADLOCK, PTO_E_RING_STALL, PTO_E_KERNEL_FAILED, PTO_E_CORE_HANG,
 		PTO_E_SYNC_START, PTO_E_DEP_POOL, PTO_E_ABORTED, PTO_E_MANUAL_SCOPE,
-		PTO_E_TENSOR_WAIT, PTO_E_NO_KERNEL,
+		PTO_E_TENSOR_WAIT, PTO_E_NO_KERNEL, PTO_E_RUN_STALL,
 	};
 	const size_t n = sizeof(codes) / sizeof(codes[0]);
 	struct pto_run_stats st;

@@ -97,6 +97,12 @@ static void test_keys(void **state)
 	assert_int_equal(info.mem_size, 2ull << 30);
 	open_info("mock:mem=1048577", &info);	/* odd sizes are fine */
 	assert_int_equal(info.mem_size, 1048577);
+	/* faults: several allowed, in any order with the other keys */
+	open_info("mock:fault=hang@core3,clusters=2,fault=fail@kernel2:after=100,"
+		  "fault=slow@core0:us=300", &info);
+	assert_int_equal(info.num_clusters, 2);
+	open_info("mock:fault=fail@core5:after=0:count=0:status=4095", &info);
+	open_info("mock:fault=slow@kernel1023:count=3:us=10000000", &info);
 	/* a worker per core at most */
 	open_info("mock:clusters=1,workers=8", &info);
 	assert_int_equal(info.num_workers, 3);
@@ -148,6 +154,36 @@ static const struct bad_spec bad_specs[] = {
 	{ "mock:Clusters=2", "unknown mock option 'Clusters'" },
 	{ "mock:clusters=2,clusters=3", "'clusters' given twice" },
 	{ "mock:mem=2M,workers=1,mem=4M", "'mem' given twice" },
+	{ "mock:fault=", "fault '' has no target" },
+	{ "mock:fault=hang", "fault 'hang' has no target" },
+	{ "mock:fault=@core1", "fault kind '' is not hang, fail or slow" },
+	{ "mock:fault=Hang@core1", "fault kind 'Hang'" },
+	{ "mock:fault=hang@", "fault target '' is not coreN or kernelN" },
+	{ "mock:fault=hang@core", "fault target 'core' is not coreN" },
+	{ "mock:fault=hang@core-1", "fault target 'core-1'" },
+	{ "mock:fault=hang@core1x", "fault target 'core1x'" },
+	{ "mock:fault=hang@kernel", "fault target 'kernel'" },
+	{ "mock:fault=hang@kernel1024", "'kernel1024': kernel ids are 0..1023" },
+	{ "mock:fault=hang@core192", "'core192': no such core" },
+	{ "mock:clusters=2,fault=hang@core6", "fault on core 6: the device has cores 0..5" },
+	{ "mock:fault=hang@core6,clusters=2", "fault on core 6: the device has cores 0..5" },
+	{ "mock:fault=hang@core1:", "fault parameter '' is not key=value" },
+	{ "mock:fault=hang@core1:after", "fault parameter 'after' is not key=value" },
+	{ "mock:fault=hang@core1:after=", "fault after=''" },
+	{ "mock:fault=hang@core1:after=4294967296", "fault after='4294967296'" },
+	{ "mock:fault=hang@core1:count=x", "fault count='x'" },
+	{ "mock:fault=hang@core1:after=1:after=1", "fault parameter 'after' given twice" },
+	{ "mock:fault=hang@core1:us=5", "unknown parameter 'us' for a hang fault (known: after, count)" },
+	{ "mock:fault=hang@core1:status=5", "unknown parameter 'status' for a hang fault" },
+	{ "mock:fault=slow@core1:status=5", "unknown parameter 'status' for a slow fault (known: after, count, us)" },
+	{ "mock:fault=fail@core1:us=5", "unknown parameter 'us' for a fail fault (known: after, count, status)" },
+	{ "mock:fault=slow@core1", "fault 'slow@core1' needs us=MICROSECONDS" },
+	{ "mock:fault=slow@core1:after=2", "needs us=MICROSECONDS" },
+	{ "mock:fault=slow@core1:us=0", "fault us='0' is not 1..10000000" },
+	{ "mock:fault=slow@core1:us=10000001", "fault us='10000001'" },
+	{ "mock:fault=fail@core1:status=0", "fault status='0' is not 1..4095" },
+	{ "mock:fault=fail@core1:status=4096", "fault status='4096'" },
+	{ "mock:fault=fail@core1:status=-5", "fault status='-5'" },
 };
 
 static void test_bad_specs(void **state)

@@ -58,8 +58,13 @@ struct pto_device_info {
  * @spec: "mock[:key=value,...]" or a device node path such as "/dev/pto2".
  *	Mock keys: clusters=1..64 (default 24), mem=SIZE (bytes, with an
  *	optional K/M/G suffix; default 1G), workers=1..64 (threads emulating
- *	cores; default the number of online CPUs).  NULL means the
- *	PTO_DEVICE environment variable, or "mock" when it is unset.
+ *	cores; default the number of online CPUs), and, repeatable,
+ *	fault=KIND@TARGET[:KEY=N]... to inject faults: KIND hang, fail or
+ *	slow; TARGET coreN or kernelN; keys after=N (matching dispatches let
+ *	through first), count=N (how many then fault, 0 = all), status=1..4095
+ *	(fail), us=1..10000000 (slow, required).  docs/device.md has the
+ *	details.  NULL means the PTO_DEVICE environment variable, or "mock"
+ *	when it is unset.
  * @out: receives the device.
  *
  * Return: 0, or -EINVAL for a malformed spec (pto_last_error() names the

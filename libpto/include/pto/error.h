@@ -40,6 +40,7 @@ enum pto_status {
 	PTO_E_DEP_PUBLISHED = -1023,	/* edge consumer already published */
 	PTO_E_MANUAL_BLOCKING = -1024,	/* blocking tensor access inside a manual scope */
 	PTO_E_WAIT_UNPUBLISHED = -1025,	/* blocking access would wait for an unpublished task */
+	PTO_E_RUN_STALL = -1011,	/* after the orchestration returned, no task completed */
 };
 
 /**

@@ -154,8 +154,10 @@ enum pto_dep_mode {
  *	all CPUs of the process's affinity mask.
  * @stall_timeout_ms: wall-clock backstop for any wait that makes no
  *	progress (ring back-pressure in pto_submit(), dependency-pool space
- *	in pto_add_dependency(), blocking tensor access); then the run
- *	fails with a diagnostic instead of hanging.
+ *	in pto_add_dependency(), blocking tensor access, and the drain
+ *	after @fn returned: no task completing and none running, e.g. a
+ *	dependency cycle, fails with %PTO_E_RUN_STALL); then the run fails
+ *	with a diagnostic instead of hanging.
  * @core_timeout_ms: a task a core does not finish within this time fails
  *	the run with %PTO_E_CORE_HANG naming core, task and kernel.
  * @flags: PTO_RT_*.
@@ -244,8 +246,10 @@ typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
  * @arg: passed to @fn.
  *
  * Return: 0 once every task retired; otherwise the first error of the run
- * (a failing kernel, a hung core, a stalled ring, a failed call inside @fn,
- * or @fn's own negative return), with pto_last_error() naming the task,
+ * (a failing kernel, a hung core, a stalled ring, a drain in which no task
+ * can complete (%PTO_E_RUN_STALL, naming a few stuck tasks, the producers
+ * each waits on and the rings' occupancy), a failed call inside @fn, or
+ * @fn's own negative return), with pto_last_error() naming the task,
  * kernel, core or ring.  @fn returning with a scope it opened still open is
  * a misuse too: the run fails with -EINVAL ("N scope(s) still open");
  * pto_run() releases those scopes only to drain the rings, it does not
