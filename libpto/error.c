@@ -44,6 +44,7 @@ PTO_API const char *pto_strerror(int status)
 	case PTO_E_MANUAL_SCOPE:	return "manual scope misuse";
 	case PTO_E_TENSOR_WAIT:		return "blocking tensor access timed out";
 	case PTO_E_NO_KERNEL:		return "kernel id not registered";
+	case PTO_E_HAZARD:		return "write not ordered after a live access (hazard check)";
 	}
 	if (status < 0 && status > -4096)
 		return strerror(-status);

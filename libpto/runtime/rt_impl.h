@@ -14,6 +14,7 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/error_impl.h"
 #include "libpto/gate/affinity.h"
+#include "libpto/orch/hazard.h"
 #include "libpto/orch/tensormap.h"
 #include "libpto/ring/ring.h"
 #include "libpto/sched/ready_queue.h"
@@ -92,6 +93,9 @@ struct pto_task {
 	uint32_t scope_depth;		/* depth of the scope that submitted it */
 	uint64_t scope_serial;		/* and which opening of that depth (pto_scope.serial) */
 	bool published;			/* its redundant fanin was released */
+	/* hazards=check: its producers as found at submit (in its argument block) */
+	const int64_t *hz_fanin;
+	uint32_t hz_nfanin;
 
 	/* owned by the scheduler that popped the task (SPMD progress) */
 	uint32_t next_block;
@@ -220,6 +224,7 @@ struct pto_runtime {
 
 	/* orchestrator */
 	struct pto_tensormap tm;
+	struct pto_hazard hz;		/* hazards=check (orch/hazard.h) */
 	struct pto_scope scopes[PTO_MAX_SCOPE_DEPTH];
 	uint32_t depth;			/* open scopes */
 	uint32_t manual_depth;		/* depth + 1 of the open manual scope, 0 = none */

@@ -29,6 +29,7 @@ enum pto_status {
 	PTO_E_MANUAL_SCOPE = -1008,	/* misuse of a manual scope */
 	PTO_E_TENSOR_WAIT = -1009,	/* blocking tensor access timed out */
 	PTO_E_NO_KERNEL = -1010,	/* kernel id not registered */
+	PTO_E_HAZARD = -1030,		/* unordered write after a live read/write (hazards=check) */
 };
 
 /**

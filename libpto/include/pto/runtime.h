@@ -100,6 +100,34 @@ enum pto_dep_mode {
 	PTO_DEPS_EXPLICIT = 1,
 };
 
+/**
+ * enum pto_hazard_mode - what an AUTO scope does about write-after-read
+ * (and write-after-write through OUTPUT_EXISTING), which the overlap
+ * tracking alone does not order.  Only PTO_DEPS_AUTO runtimes track
+ * anything; explicit-only mode ignores the setting.
+ * @PTO_HAZARDS_RAW: read-after-write only, the reference system's
+ *	semantics: a writer does not wait for earlier readers of its region,
+ *	nor an OUTPUT_EXISTING writer for earlier writers.  The program orders
+ *	them itself (INOUT, pto_args_add_dep()).
+ * @PTO_HAZARDS_TRACK: the runtime adds those edges: a writer (INOUT,
+ *	OUTPUT_EXISTING) depends on every live task that read an overlapping
+ *	region, and an OUTPUT_EXISTING writer also on every live overlapping
+ *	writer.  AUTO programs then compute what sequential execution does.
+ *	Inside a manual scope only edges to tasks outside it are added.
+ * @PTO_HAZARDS_CHECK: RAW semantics, but pto_submit() of a writer in an
+ *	AUTO scope fails with %PTO_E_HAZARD when a task that read (or, for
+ *	OUTPUT_EXISTING, wrote) an overlapping region has not finished and is
+ *	not ordered before the writer (by any chain of edges); the message
+ *	names both tasks and the region.  A sanitizer for task graphs: it sees
+ *	an unordered pair only while the earlier task is unfinished, so a
+ *	graph it passes once may still race under other timing.
+ */
+enum pto_hazard_mode {
+	PTO_HAZARDS_RAW = 0,
+	PTO_HAZARDS_TRACK = 1,
+	PTO_HAZARDS_CHECK = 2,
+};
+
 /* pto_runtime_config.flags */
 #define PTO_RT_TRACE			(1u << 0)	/* record a trace of each run */
 #define PTO_RT_NO_DUAL_ISSUE		(1u << 1)	/* one task per core at a time */
@@ -129,6 +157,8 @@ enum pto_dep_mode {
  * @flags: PTO_RT_*.
  * @trace_records: per-run trace capacity in task records (0 = default,
  *	at most 2^30 - 1).
+ * @hazards: enum pto_hazard_mode; default %PTO_HAZARDS_RAW (docs/runtime.md
+ *	says why), $PTO_HAZARDS = raw | track | check overrides it.
  */
 struct pto_runtime_config {
 	uint32_t task_window[PTO_NUM_RINGS];
@@ -142,6 +172,7 @@ struct pto_runtime_config {
 	uint32_t core_timeout_ms;
 	uint32_t flags;
 	uint32_t trace_records;
+	uint32_t hazards;
 };
 
 /**
@@ -152,7 +183,8 @@ struct pto_runtime_config {
  * schedulers from the CPUs, no wiring thread, AUTO deps, 5 s stall and 10 s
  * core timeouts.  Environment: PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP,
  * PTO2_RING_DEP_POOL (one value for every ring, or four comma-separated
- * values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS.
+ * values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS, PTO_HAZARDS
+ * (raw, track or check).
  *
  * Return: 0, or -EINVAL when an environment variable is malformed
  * (pto_last_error() names it); @cfg then holds the defaults.
