@@ -820,10 +820,10 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		return orch_fail(rt, ret, "%s", pto_last_error());
 
 	/*
-	 * argument block: descriptors, scalars, fanin ids (and their copy the
-	 * hazard check keeps), then the outputs
+	 * argument block (pto__args_spill()): descriptors, scalars, fanin ids
+	 * (and their copy the hazard check keeps), then the outputs
 	 */
-	fixed = (uint64_t)args->num_tensors * sizeof(struct pto2_tensor_desc) +
+	fixed = pto__args_scalar_off(args->num_tensors, args->num_scalars) +
 		(uint64_t)args->num_scalars * 8 + (uint64_t)rt->num_dep_scratch * 8 *
 		(hz == PTO_HAZARDS_CHECK ? 2 : 1);
 	heap_bytes = pto_ring_heap_round(fixed);
@@ -854,8 +854,9 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	t->trace_idx = idx;
 	t->args_addr = r->heap_addr + g.heap_off;
 	t->args_host = r->heap_host + g.heap_off;
-	t->fanin = (int64_t *)(t->args_host + (uint64_t)args->num_tensors *
-			       sizeof(struct pto2_tensor_desc) + (uint64_t)args->num_scalars * 8);
+	t->fanin = (int64_t *)(t->args_host + pto__args_scalar_off(args->num_tensors,
+								   args->num_scalars) +
+			       (uint64_t)args->num_scalars * 8);
 	t->hz_fanin = t->fanin + rt->num_dep_scratch;
 	t->hz_nfanin = hz == PTO_HAZARDS_CHECK ? rt->num_dep_scratch : 0;
 	memcpy(t->fanin + rt->num_dep_scratch, rt->dep_scratch, t->hz_nfanin * sizeof(int64_t));
@@ -890,7 +891,15 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		}
 		fill_desc((struct pto2_tensor_desc *)t->args_host + i, ten);
 	}
-	memcpy(t->args_host + (uint64_t)args->num_tensors * sizeof(struct pto2_tensor_desc),
+	if (pto__args_spill(args->num_tensors, args->num_scalars)) {
+		/* the descriptor addresses the payload cannot hold (PTO2_PAYLOAD_SPILLED) */
+		uint64_t *argv = (uint64_t *)(t->args_host + (uint64_t)args->num_tensors *
+					      sizeof(struct pto2_tensor_desc));
+
+		for (uint32_t i = 0; i < args->num_tensors; i++)
+			argv[i] = t->args_addr + (uint64_t)i * sizeof(struct pto2_tensor_desc);
+	}
+	memcpy(t->args_host + pto__args_scalar_off(args->num_tensors, args->num_scalars),
 	       args->scalars, (uint64_t)args->num_scalars * 8);
 
 	/*

@@ -60,6 +60,25 @@ struct pto_dep_node {
 };
 
 /*
+ * A task's argument block (heap ring): @nt descriptors, then, when its
+ * arguments do not fit the payload (PTO2_PAYLOAD_SPILLED), the @nt
+ * descriptor addresses, so that with the scalars that follow they form
+ * the argument array the core reads; then the @ns scalars, the fanin ids
+ * and the runtime-created outputs.
+ */
+static inline bool pto__args_spill(uint32_t nt, uint32_t ns)
+{
+	return nt + ns > PTO2_PAYLOAD_ARGS;
+}
+
+/* Byte offset of the scalars in the argument block. */
+static inline uint64_t pto__args_scalar_off(uint32_t nt, uint32_t ns)
+{
+	return (uint64_t)nt * sizeof(struct pto2_tensor_desc) +
+	       (pto__args_spill(nt, ns) ? (uint64_t)nt * 8 : 0);
+}
+
+/*
  * struct pto_task - one task slot (host memory, one per window slot).
  *
  * The first group is written by the orchestrator before the task is

@@ -78,8 +78,12 @@ struct pto_runtime;
 
 /* Scope depths 0..PTO_NUM_RINGS-1 have their own ring; deeper scopes share the last. */
 #define PTO_NUM_RINGS			4
-/* Explicit dependencies one pto_args may carry (pto_args_add_dep()). */
-#define PTO_MAX_ARG_DEPS		16
+/*
+ * Explicit dependencies one pto_args may carry (pto_args_add_dep()).  A
+ * task takes at most %PTO2_MAX_TENSOR_ARGS (128) tensor and
+ * %PTO2_MAX_SCALAR_ARGS (24) scalar arguments (uapi/pto2_abi.h).
+ */
+#define PTO_MAX_ARG_DEPS		128
 /* A task id: (ring << 32) | per-ring sequence; never negative. */
 #define PTO_TASK_NONE			(-1LL)
 /* No kernel in this lane of a launch. */
