@@ -85,6 +85,17 @@ static struct pto_task *unfinished(struct pto_runtime *rt, int64_t id)
 	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == PTO_TASK_PENDING ? p : NULL;
 }
 
+/* Is @id one of the candidates the walk still looks for?  Then it found it. */
+static void reached(struct pto_hazard *hz, int64_t id)
+{
+	for (uint32_t c = 0; c < hz->num_cand; c++) {
+		if (hz->cand[c].task == id) {
+			hz->left--;
+			return;
+		}
+	}
+}
+
 /* Push task @id on the walk's stack if it is unfinished and not visited yet. */
 static int visit(struct pto_runtime *rt, int64_t id, uint32_t *top)
 {
@@ -98,6 +109,7 @@ static int visit(struct pto_runtime *rt, int64_t id, uint32_t *top)
 	if (*seen == hz->epoch)
 		return 0;
 	*seen = hz->epoch;
+	reached(hz, id);
 	if (grow((void **)&hz->stack, &hz->cap_stack, *top, sizeof(*hz->stack)))
 		return -ENOMEM;
 	hz->stack[(*top)++] = id;
@@ -105,9 +117,10 @@ static int visit(struct pto_runtime *rt, int64_t id, uint32_t *top)
 }
 
 /*
- * Mark every unfinished task the writer is ordered after (through any chain
- * of edges) with a new epoch.  Only unfinished tasks are walked: a finished
- * one's producers all finished, so no unfinished candidate hides behind it.
+ * Mark the unfinished tasks the writer is ordered after (through any chain
+ * of edges) with a new epoch, until every candidate left is marked.  Only
+ * unfinished tasks are walked: a finished one's producers all finished, so
+ * no unfinished candidate hides behind it.
  */
 static int mark_ancestors(struct pto_runtime *rt)
 {
@@ -121,9 +134,9 @@ static int mark_ancestors(struct pto_runtime *rt)
 			memset(hz->seen[r], 0, hz->window[r] * sizeof(*hz->seen[r]));
 		hz->epoch = 1;
 	}
-	for (uint32_t i = 0; !ret && i < rt->num_dep_scratch; i++)
+	for (uint32_t i = 0; !ret && hz->left && i < rt->num_dep_scratch; i++)
 		ret = visit(rt, rt->dep_scratch[i], &top);
-	while (!ret && top) {
+	while (!ret && hz->left && top) {
 		struct pto_task *t = pto__task_slot(rt, hz->stack[--top]);
 
 		/* its producers as found at its submit, then pto_add_dependency() edges */
@@ -164,32 +177,42 @@ static void dims(char *buf, size_t len, const uint32_t *v, uint32_t n)
 }
 
 int pto__hz_check(struct pto_runtime *rt, int64_t wid, int32_t kernel,
-		  const struct pto_args *args)
+		  const struct pto_args *args, bool (*is_before)(void *ctx, int64_t task),
+		  void *ctx)
 {
 	struct pto_hazard *hz = &rt->hz;
-	bool walked = false;
+	uint32_t n = 0;
 
+	/* cheap verdicts first: finished, a direct producer, in the ancestry mask */
 	for (uint32_t c = 0; c < hz->num_cand; c++) {
 		const struct pto_hz_cand *hc = &hz->cand[c];
+		bool done = !unfinished(rt, hc->task) || is_before(ctx, hc->task);
+
+		for (uint32_t i = 0; !done && i < rt->num_dep_scratch; i++)
+			done = rt->dep_scratch[i] == hc->task;
+		for (uint32_t k = 0; !done && k < n; k++)
+			done = hz->cand[k].task == hc->task;	/* one entry per task */
+		if (!done)
+			hz->cand[n++] = *hc;
+	}
+	hz->num_cand = n;
+	hz->left = n;
+	if (n && mark_ancestors(rt)) {
+		hz->num_cand = 0;
+		return pto__rt_fail(rt, -ENOMEM, "pto_submit: hazard check walk");
+	}
+	for (uint32_t c = 0; c < n; c++) {
+		const struct pto_hz_cand *hc = &hz->cand[c];
+		struct pto_task *p = pto__task_slot(rt, hc->task);
 		const struct pto_tensor *t;
-		struct pto_task *p = unfinished(rt, hc->task);
-		bool direct = false;
 		char off[64], shp[64];
 
-		if (!p)
-			continue;	/* finished: nothing left to race with */
-		for (uint32_t i = 0; !direct && i < rt->num_dep_scratch; i++)
-			direct = rt->dep_scratch[i] == hc->task;
-		if (direct)
-			continue;
-		if (!walked) {
-			if (mark_ancestors(rt)) {
-				hz->num_cand = 0;
-				return pto__rt_fail(rt, -ENOMEM, "pto_submit: hazard check walk");
-			}
-			walked = true;
-		}
-		if (marked(hz, p))
+		/*
+		 * Still unfinished after the walk: then so was every task
+		 * between it and the writer during the walk, which therefore
+		 * crossed them; finished meanwhile: nothing left to race with.
+		 */
+		if (marked(hz, p) || !unfinished(rt, hc->task))
 			continue;
 		t = args->tensors[hc->arg];
 		dims(off, sizeof(off), t->offsets, t->ndims);

@@ -319,27 +319,33 @@ static const struct pto_ancestry *ancestry_of(const struct pto_runtime *rt, int6
  * its ancestors: leaving them out only makes the record smaller.  Edges
  * added later (pto_add_dependency()) are not in it either.  Returns the mask.
  */
-static uint64_t record_ancestry(struct pto_runtime *rt, struct pto_ring *r,
-				const struct pto_task *t)
+static uint64_t ancestry_mask(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 {
-	struct pto_ancestry *a = &r->ancestry[t->local & r->alloc.mask];
 	uint64_t mask = 0;
 
 	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
 		int64_t q = rt->dep_scratch[i];
-		uint64_t ql = (uint64_t)q & 0xffffffffull, d = t->local - ql;
+		uint64_t ql = (uint64_t)q & 0xffffffffull, d = local - ql;
 		const struct pto_ancestry *qa;
 
-		if ((uint64_t)q >> 32 != t->ring || ql >= t->local || d > 64)
+		if ((uint64_t)q >> 32 != ring || ql >= local || d > 64)
 			continue;
 		mask |= 1ull << (d - 1);
 		qa = ancestry_of(rt, q);
 		if (qa && d < 64)
 			mask |= qa->mask << d;
 	}
-	a->task = t->id;
-	a->mask = mask;
 	return mask;
+}
+
+static uint64_t record_ancestry(struct pto_runtime *rt, struct pto_ring *r,
+				const struct pto_task *t)
+{
+	struct pto_ancestry *a = &r->ancestry[t->local & r->alloc.mask];
+
+	a->task = t->id;
+	a->mask = ancestry_mask(rt, t->ring, t->local);
+	return a->mask;
 }
 
 /* The task being submitted, for ordered_before(). */
@@ -808,10 +814,14 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	if (lc.err)
 		return orch_fail(rt, -ENOMEM, "pto_submit: dependency list");
 	if (rt->hz.num_cand) {
-		/* the id this task gets: only this thread allocates */
+		/* the id this task gets (only this thread allocates) and its ancestry */
+		struct order_ctx hoc = { ring, r->alloc.next,
+					 ancestry_mask(rt, ring, r->alloc.next) };
+
 		ret = pto__hz_check(rt, pto_task_id(ring, r->alloc.next),
 				    shape.kernel[0] >= 0 ? shape.kernel[0] :
-				    shape.kernel[1] >= 0 ? shape.kernel[1] : shape.kernel[2], args);
+				    shape.kernel[1] >= 0 ? shape.kernel[1] : shape.kernel[2], args,
+				    ordered_before, &hoc);
 		if (ret)
 			return ret;
 	}

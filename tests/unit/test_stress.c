@@ -311,6 +311,7 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		uint32_t cst = rnd(d, 1000), mask, fresh = 0, overwrite = 0, blocks = 1;
 		struct pto_launch l = { PTO_NO_KERNEL, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
 		uint32_t shape_kind = rnd(d, 10);
+		bool inner;
 		int64_t id;
 
 		/* output: a fresh runtime-created buffer, or a view to update in place */
@@ -424,7 +425,18 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		pto_arg_scalar(&args, mask);
 		pto_arg_scalar(&args, cst);
 		pto_arg_scalar(&args, fresh | overwrite);
+		/*
+		 * Hazard modes: a third of the tasks that create nothing run in an
+		 * inner scope (ring 1), so orderings also cross rings, where the
+		 * check's 64-task ancestry mask does not reach and its walk must.
+		 */
+		inner = (d->deps == DAG_TRACK || d->deps == DAG_CHECK) && !fresh &&
+			rnd(d, 3) == 0;
+		if (inner && (rc = pto_scope_begin(rt, PTO_SCOPE_AUTO)) != 0)
+			return rc;
 		id = pto_submit(rt, &l, &args);
+		if (inner && id >= 0 && (rc = pto_scope_end(rt)) != 0)
+			return rc;
 		if (id < 0) {
 			d->ids[d->ntasks_dag++] = -1;	/* the verdict covers the refused task */
 			gate_open(d);
