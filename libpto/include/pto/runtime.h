@@ -11,26 +11,37 @@
  *
  * Inside the orchestration function tasks are submitted with argument lists
  * (struct pto_args).  In an AUTO scope (the default) dependencies come from
- * the tensors: a task that reads a region of a buffer depends on the last
- * task that wrote an overlapping region (read-after-write).  Write-after-read
- * is NOT tracked: a writer submitted after a reader of the same region does
- * not wait for that reader.  Make the reader INOUT, or add the edge with
- * pto_add_dependency(), when that order matters.  Runtime-created outputs
- * are always safe: their memory is recycled only after every consumer
- * retired.
+ * the tensors: a task that reads a region of a buffer depends on every
+ * live task that wrote an overlapping region (read-after-write; a writer
+ * that itself waited for earlier ones stands for them).
+ *
+ * Write-after-read, and write-after-write through OUTPUT_EXISTING, depend
+ * on pto_runtime_config.hazards (enum pto_hazard_mode).  With the default,
+ * %PTO_HAZARDS_RAW, they are NOT tracked: a writer submitted after a
+ * reader of the same region does not wait for that reader, nor an
+ * OUTPUT_EXISTING writer for an earlier writer; add the edge with
+ * pto_args_add_dep() (or make reader and writer INOUT) when that order
+ * matters.
+ * %PTO_HAZARDS_TRACK adds those edges, %PTO_HAZARDS_CHECK refuses a submit
+ * that leaves one out (%PTO_E_HAZARD).  Runtime-created outputs are always
+ * safe: their memory is recycled only after every consumer retired.
  *
  * How each argument kind behaves in an AUTO scope:
  *
  *	kind             waits for earlier writers   becomes the writer   buffer
- *	INPUT            yes (overlapping)           no                   existing
+ *	INPUT            yes (overlapping)           no (a reader)        existing
  *	OUTPUT           no                          no (*)               new, from the heap ring
  *	INOUT            yes (overlapping)           yes                  existing
- *	OUTPUT_EXISTING  no                          yes                  existing
+ *	OUTPUT_EXISTING  no (track: yes)             yes                  existing
  *	NO_DEP           no                          no                   existing
  *
  *	(*) consumers of a runtime-created output find its creator through
  *	    pto_tensor.owner, so every non-OUTPUT argument also depends on the
  *	    task that created its buffer while that task is alive.
+ *
+ * Writers (INOUT, OUTPUT_EXISTING) wait for earlier overlapping readers
+ * (INPUT) only with %PTO_HAZARDS_TRACK.  Readers are remembered in every
+ * mode while alive: pto_tensor_write() waits for them.
  *
  * A tensor marked with pto_tensor_set_manual_dep() skips the overlap
  * tracking (both columns) but still depends on its creator: a sharp tool for
@@ -184,8 +195,8 @@ struct pto_runtime_config {
  * @cfg: filled in.
  *
  * Defaults: 16384 slots, 64 MiB heap and 16384 dep entries per ring,
- * schedulers from the CPUs, no wiring thread, AUTO deps, 5 s stall and 10 s
- * core timeouts.  Environment: PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP,
+ * schedulers from the CPUs, no wiring thread, AUTO deps, raw hazards, 5 s
+ * stall and 10 s core timeouts.  Environment: PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP,
  * PTO2_RING_DEP_POOL (one value for every ring, or four comma-separated
  * values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS, PTO_HAZARDS
  * (raw, track or check).
@@ -395,6 +406,12 @@ enum pto_arg_kind {
  * latched in @error (with its message) and reported by pto_submit().
  * Tensors are referenced, not copied: they must stay valid until submit.
  * Kernels see tensors in the order added, then scalars in the order added.
+ * Limits: %PTO2_MAX_TENSOR_ARGS (128) tensors, %PTO2_MAX_SCALAR_ARGS (24)
+ * scalars, %PTO_MAX_ARG_DEPS (128) explicit dependencies; one more is
+ * latched as -EINVAL naming the limit.  A task with more than
+ * %PTO2_PAYLOAD_ARGS (56) tensors + scalars has its argument array read
+ * from device memory (PTO2_PAYLOAD_SPILLED), invisibly to kernels that use
+ * the pto_kernel_*() accessors.
  */
 struct pto_args {
 	uint32_t num_tensors;
@@ -458,7 +475,11 @@ struct pto_launch {
  *
  * Return: the task id (>= 0), or a negative status: -EINVAL (bad launch or
  * args, unknown kernel, a runtime-created tensor used after its creator's
- * scope ended), %PTO_E_SYNC_START (can never fit the device),
+ * scope ended, more than %PTO2_MAX_TENSOR_ARGS tensors, %PTO2_MAX_SCALAR_ARGS
+ * scalars or %PTO_MAX_ARG_DEPS explicit dependencies: the message names the
+ * limit), %PTO_E_HAZARD (hazards=check: a write not ordered after an
+ * unfinished overlapping read or write; the message names both tasks, their
+ * kernels and the region), %PTO_E_SYNC_START (can never fit the device),
  * %PTO_E_SCOPE_DEADLOCK (the scope cannot fit its ring), %PTO_E_RING_STALL,
  * %PTO_E_ABORTED (the run already failed).  A failed submit fails the run.
  */
@@ -555,6 +576,10 @@ int pto_tensor_read(struct pto_runtime *rt, const struct pto_tensor *t, const ui
  * finished.
  * @rt, @t, @idx: as for pto_tensor_read().
  * @value: the element (its dtype's size).
+ *
+ * Waits for what pto_tensor_read() waits for, for the consumers of those
+ * writers (INOUT readers), and for every live task that read an
+ * overlapping region as INPUT, in every hazard mode.
  *
  * Return: as pto_tensor_read().
  */
