@@ -260,6 +260,44 @@ static void test_prune(void **state)
 	pto_tm_fini(&tm);
 }
 
+/* Reader entries: their own half, pruned and removed apart from writers, freed at retirement. */
+static void test_readers(void **state)
+{
+	struct pto_tensormap tm;
+	uint32_t windows[PTO_NUM_RINGS] = { 16, 16, 16, 16 };
+	uint32_t shape[2] = { 8, 8 }, half[2] = { 4, 8 }, off[2] = { 4, 0 };
+	struct pto_tensor whole, bottom;
+	uint64_t limit = 100;
+
+	(void)state;
+	assert_int_equal(pto_tm_init(&tm, windows, 16, 64), 0);
+	assert_int_equal(pto_tensor_external(&whole, 0x1000, PTO2_DTYPE_I32, 2, shape), 0);
+	assert_int_equal(pto_tensor_view(&bottom, &whole, half, off), 0);
+	assert_int_equal(pto_tm_reserve(&tm, 4), 0);
+	pto_tm_insert(&tm, &whole, PTO_TM_WRITER, 0, 0);
+	pto_tm_insert(&tm, &bottom, PTO_TM_READER, 0, 1);
+	pto_tm_insert(&tm, &whole, PTO_TM_READER, 1, 0);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 0, noop, NULL), 2);
+	assert_int_equal(pto_tm_lookup(&tm, &bottom, PTO_TM_READER, 0, noop, NULL), 2);
+	/* a writer pruning readers leaves the writer half alone */
+	assert_int_equal(pto_tm_prune(&tm, &bottom, PTO_TM_READER, below, &limit), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 0, noop, NULL), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 1);
+	/* removing covered readers during a lookup (a tracking writer waited for them) */
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 1, noop, NULL), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 0, noop, NULL), 0);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 1);
+	/* retired readers are invisible and their entries go back to the pool */
+	pto_tm_insert(&tm, &whole, PTO_TM_READER, 2, 0);
+	pto_tm_set_alive(&tm, 2, 1, 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 0, noop, NULL), 0);
+	pto_tm_set_alive(&tm, 0, 2, 1);
+	pto_tm_set_alive(&tm, 1, 1, 1);
+	assert_int_equal(tm.used, 0);
+	pto_tm_fini(&tm);
+}
+
 static void test_pool_exhaustion(void **state)
 {
 	struct pto_tensormap tm;
@@ -302,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_against_model),
 		cmocka_unit_test(test_pool_exhaustion),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_readers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
