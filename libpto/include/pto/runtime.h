@@ -21,10 +21,10 @@
  * reader of the same region does not wait for that reader, nor an
  * OUTPUT_EXISTING writer for an earlier writer; add the edge with
  * pto_args_add_dep() (or make reader and writer INOUT) when that order
- * matters.
- * %PTO_HAZARDS_TRACK adds those edges, %PTO_HAZARDS_CHECK refuses a submit
- * that leaves one out (%PTO_E_HAZARD).  Runtime-created outputs are always
- * safe: their memory is recycled only after every consumer retired.
+ * matters.  %PTO_HAZARDS_TRACK adds those edges; %PTO_HAZARDS_CHECK
+ * refuses a submit that leaves one out (%PTO_E_HAZARD).  Runtime-created
+ * outputs are always safe: their memory is recycled only after every
+ * consumer retired.
  *
  * How each argument kind behaves in an AUTO scope:
  *
@@ -44,8 +44,9 @@
  * mode while alive: pto_tensor_write() waits for them.
  *
  * A tensor marked with pto_tensor_set_manual_dep() skips the overlap
- * tracking (both columns) but still depends on its creator: a sharp tool for
- * tensors whose ordering the program already guarantees by other edges.
+ * tracking (writers and readers, in every hazard mode) but still depends
+ * on its creator: a sharp tool for tensors whose ordering the program
+ * already guarantees by other edges.
  *
  * In a MANUAL scope, dependencies between tasks of that scope come only from
  * pto_add_dependency(); tensors from outside the scope still get their
