@@ -27,7 +27,8 @@
 
 #include <linux/types.h>
 
-#define PTO2_ABI_VERSION		1
+/* 2: payloads may spill their arguments (PTO2_PAYLOAD_SPILLED) */
+#define PTO2_ABI_VERSION		2
 
 /* --- core numbering ------------------------------------------------------ */
 
