@@ -9,6 +9,7 @@
  * depend on it unfinished until the orchestrator opens it, so which task
  * is still running at a submit is decided by the graph, not by timing.
  */
+#include <pthread.h>
 #include <time.h>
 
 #include "rt_test_util.h"
@@ -163,13 +164,60 @@ static int orch_write_after_input(struct pto_runtime *rt, void *p)
 	return pto_tensor_write(rt, &x, idx, &v);
 }
 
+/*
+ * Opens the gate once the orchestrator's write landed in x (no wait: the
+ * bug) or after 300 ms (it is waiting for the gated reader, as it must).
+ */
+static void *gate_opener(void *p)
+{
+	struct hz *h = p;
+	struct timespec ts = { 0, 1000000 };
+
+	for (int i = 0; i < 300; i++) {
+		if (__atomic_load_n(&host(h, h->x)[0], __ATOMIC_ACQUIRE) != 1)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	gate_open(h);
+	return NULL;
+}
+
+/* The same with the reader held behind the gate: the verdict does not depend on timing. */
+static int orch_write_after_gated_input(struct pto_runtime *rt, void *p)
+{
+	struct hz *h = p;
+	struct pto_tensor x = vec(h->x);
+	uint32_t idx[1] = { 0 }, v = 2;
+	int64_t g = submit_gate(rt, h), id;
+	pthread_t th;
+	int ret;
+
+	if (g < 0)
+		return (int)g;
+	id = submit_copy(rt, K_COPY, h->y, PTO_ARG_OUTPUT_EXISTING, h->x, g);
+	if (id < 0) {
+		gate_open(h);
+		return (int)id;
+	}
+	assert_int_equal(pthread_create(&th, NULL, gate_opener, h), 0);
+	ret = pto_tensor_write(rt, &x, idx, &v);
+	pthread_join(th, NULL);
+	return ret;
+}
+
 static void test_write_waits_for_input_reader(void **state)
 {
 	struct hz h;
 
 	hz_setup(&h, PTO_HAZARDS_RAW, rt_test_wiring(state));
-	assert_int_equal(pto_run(h.rt, orch_write_after_input, &h), 0);
+	assert_int_equal(pto_run(h.rt, orch_write_after_gated_input, &h), 0);
 	/* the reader saw the value before the write, the write landed */
+	assert_int_equal(host(&h, h.y)[0], 1);
+	assert_int_equal(host(&h, h.x)[0], 2);
+	/* and without a gate, behind a slow kernel */
+	fill(&h, h.x, 1);
+	fill(&h, h.y, 0);
+	assert_int_equal(pto_run(h.rt, orch_write_after_input, &h), 0);
 	assert_int_equal(host(&h, h.y)[0], 1);
 	assert_int_equal(host(&h, h.x)[0], 2);
 	hz_teardown(&h);
