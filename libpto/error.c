@@ -51,6 +51,7 @@ PTO_API const char *pto_strerror(int status)
 	case PTO_E_MANUAL_BLOCKING:	return "blocking tensor access inside a manual scope";
 	case PTO_E_WAIT_UNPUBLISHED:	return "blocking access would wait for an unpublished task";
 	case PTO_E_RUN_STALL:		return "run stalled: no task can complete";
+	case PTO_E_HAZARD:		return "write not ordered after a live access (hazard check)";
 	}
 	if (status < 0 && status > -4096)
 		return strerror(-status);

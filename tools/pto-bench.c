@@ -29,6 +29,10 @@
  *
  * Progress goes to stderr: on a terminal one updating line (repetition,
  * section, row); otherwise one line per section of each repetition.
+ *
+ * PTO_HAZARDS=raw|track|check (docs/runtime.md) sets the hazard mode of
+ * every runtime it builds and is named in the header: run it once per
+ * mode to compare their submit and e2e costs (docs/benchmarks.md).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1522,6 +1526,9 @@ static int trace_run(struct bench *b)
 
 /* --- main ---------------------------------------------------------------------- */
 
+/* Hazard mode every runtime of this run uses ($PTO_HAZARDS, for the header). */
+static const char *hazards_name = "raw";
+
 int main(int argc, char **argv)
 {
 	struct bench *b = calloc(1, sizeof(*b));
@@ -1575,14 +1582,24 @@ int main(int argc, char **argv)
 	}
 
 	cpu_model(cpu, sizeof(cpu));
+	{
+		/* every runtime takes $PTO_HAZARDS: say which, and refuse a bad one once */
+		static const char *const hz_names[] = { "raw", "track", "check" };
+		struct pto_runtime_config cfg;
+
+		if (pto_runtime_config_init(&cfg))
+			usage_error("%s", pto_last_error());
+		hazards_name = cfg.hazards < 3 ? hz_names[cfg.hazards] : "?";
+	}
 	printf("pto-bench: device %s (%u clusters, %u cores, %u worker threads), %u CPUs (%s)\n",
 	       b->info.spec, b->info.num_clusters, b->info.num_cores, b->info.num_workers,
 	       b->ncpus, cpu);
-	printf("  schedulers %s, wiring %s, window %u, scopes of %u tasks, "
-	       "median of %u interleaved repetition%s%s\n",
+	printf("  schedulers %s, wiring %s, window %u, scopes of %u tasks, hazards %s "
+	       "(PTO_HAZARDS), median of %u interleaved repetition%s%s\n",
 	       b->o.schedulers ? (char[]){ (char)('0' + b->o.schedulers), 0 } : "default",
 	       b->o.wiring < 0 ? "default" : b->o.wiring ? "on" : "off", b->o.window,
-	       b->o.chunk, b->o.reps, b->o.reps == 1 ? "" : "s", b->o.quick ? " (--quick)" : "");
+	       b->o.chunk, hazards_name, b->o.reps, b->o.reps == 1 ? "" : "s",
+	       b->o.quick ? " (--quick)" : "");
 	if (b->o.peers)
 		for (int s = SYS_OMP; s < SYS_COUNT; s++)
 			if (!b->peer_ok[s])

@@ -89,6 +89,22 @@ static int parse_u32_env(const char *name, uint32_t *out, uint32_t max)
 	return 0;
 }
 
+static int parse_hazards_env(uint32_t *out)
+{
+	static const char *const names[] = { "raw", "track", "check" };
+	const char *s = getenv("PTO_HAZARDS");
+
+	if (!s || !*s)
+		return 0;
+	for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return pto__fail(-EINVAL, "PTO_HAZARDS='%s': expected raw, track or check", s);
+}
+
 static void config_defaults(struct pto_runtime_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -141,6 +157,8 @@ PTO_API int pto_runtime_config_init(struct pto_runtime_config *cfg)
 		ret = parse_u32_env("PTO_SCHEDULERS", &c.num_schedulers, PTO_MAX_SCHEDULERS);
 	if (!ret)
 		ret = parse_u32_env("PTO_WIRING", &c.wiring, 1);
+	if (!ret)
+		ret = parse_hazards_env(&c.hazards);
 	if (!ret) {
 		const char *cpus = getenv("PTO_CPUS");
 
@@ -174,6 +192,9 @@ static int check_config(const struct pto_runtime_config *c)
 		return pto__fail(-EINVAL, "pto_runtime_create: wiring must be 0 or 1");
 	if (c->dep_mode != PTO_DEPS_AUTO && c->dep_mode != PTO_DEPS_EXPLICIT)
 		return pto__fail(-EINVAL, "pto_runtime_create: bad dep_mode %u", c->dep_mode);
+	if (c->hazards > PTO_HAZARDS_CHECK)
+		return pto__fail(-EINVAL, "pto_runtime_create: bad hazards mode %u (raw 0, track 1, "
+				 "check 2)", c->hazards);
 	if (c->stall_timeout_ms == 0 || c->core_timeout_ms == 0)
 		return pto__fail(-EINVAL, "pto_runtime_create: stall_timeout_ms and "
 				 "core_timeout_ms must be > 0");

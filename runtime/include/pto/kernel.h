@@ -48,6 +48,20 @@ struct pto_kernel_ctx {
 
 typedef int (*pto_kernel_fn)(const struct pto_kernel_ctx *ctx);
 
+/*
+ * The argument array: inside the payload, or in device memory when the
+ * task has more than %PTO2_PAYLOAD_ARGS arguments (%PTO2_PAYLOAD_SPILLED;
+ * the executor checked that it lies inside device memory).
+ */
+static inline const uint64_t *pto_kernel_args(const struct pto_kernel_ctx *ctx)
+{
+	const struct pto2_dispatch_payload *p = ctx->payload;
+
+	if (p->flags & PTO2_PAYLOAD_SPILLED)
+		return (const uint64_t *)(ctx->gm + p->args[0]);
+	return (const uint64_t *)p->args;
+}
+
 static inline uint32_t pto_kernel_num_tensors(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->num_tensors;
@@ -62,7 +76,7 @@ static inline uint32_t pto_kernel_num_scalars(const struct pto_kernel_ctx *ctx)
 static inline const struct pto2_tensor_desc *pto_kernel_tensor(const struct pto_kernel_ctx *ctx,
 							      uint32_t i)
 {
-	return (const struct pto2_tensor_desc *)(ctx->gm + ctx->payload->args[i]);
+	return (const struct pto2_tensor_desc *)(ctx->gm + pto_kernel_args(ctx)[i]);
 }
 
 /* Host pointer to the first element of tensor argument @i's view. */
@@ -101,7 +115,7 @@ static inline uint64_t pto_kernel_stride(const struct pto_kernel_ctx *ctx, uint3
 /* Scalar argument @i (0-based among scalars) as raw 64 bits. */
 static inline uint64_t pto_kernel_scalar(const struct pto_kernel_ctx *ctx, uint32_t i)
 {
-	return ctx->payload->args[ctx->payload->num_tensors + i];
+	return pto_kernel_args(ctx)[ctx->payload->num_tensors + i];
 }
 
 /* Scalar argument @i holding a float (the low 32 bits, as pto_arg_scalar_f32 stores it). */
