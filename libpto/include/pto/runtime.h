@@ -65,7 +65,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pto2_abi.h"
+#include "pto2/pto2_abi.h"
 #include "pto/device.h"
 #include "pto/error.h"
 #include "pto/kernel.h"

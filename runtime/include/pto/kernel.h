@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pto2_abi.h"
+#include "pto2/pto2_abi.h"
 
 #ifdef __cplusplus
 extern "C" {
