@@ -376,8 +376,8 @@ int main(int argc, char **argv)
 	if (o.trace)
 		cfg.flags |= PTO_RT_TRACE;
 	cfg.dep_mode = o.dep_mode;
-	if (!o.verbose)
-		cfg.flags |= PTO_RT_QUIET;
+	if (o.verbose)
+		cfg.flags |= PTO_RT_VERBOSE;
 	if ((rc = pto_runtime_create(dev, &cfg, &rt)) || (rc = ex_register_kernels(rt))) {
 		fprintf(stderr, "%s: runtime: %s: %s\n", prog, pto_strerror(rc), pto_last_error());
 		status = rc == -EINVAL ? EXIT_BAD_INPUT : 1;

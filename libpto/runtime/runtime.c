@@ -14,6 +14,7 @@
 #include "libpto/api.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/runtime/rt_impl.h"
+#include "libpto/util/env.h"
 
 #define DEF_TASK_WINDOW		16384u
 #define DEF_HEAP_SIZE		(64ull << 20)
@@ -142,6 +143,8 @@ PTO_API int pto_runtime_config_init(struct pto_runtime_config *cfg)
 
 		c.cpus = cpus && *cpus ? cpus : NULL;
 	}
+	if (!ret)
+		ret = pto__env_verbose(&c.flags);
 	if (ret)
 		config_defaults(&c);
 	*cfg = c;
@@ -177,7 +180,7 @@ static int check_config(const struct pto_runtime_config *c)
 	if (c->trace_records > PTO_TRACE_MAX_TASKS)
 		return pto__fail(-EINVAL, "pto_runtime_create: trace_records %u > %u",
 				 c->trace_records, PTO_TRACE_MAX_TASKS);
-	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET))
+	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET | PTO_RT_VERBOSE))
 		return pto__fail(-EINVAL, "pto_runtime_create: unknown flags 0x%x", c->flags);
 	return 0;
 }
@@ -193,6 +196,7 @@ PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_
 	if (!dev || !out)
 		return pto__fail(-EINVAL, "pto_runtime_create: NULL %s", dev ? "out" : "device");
 	*out = NULL;
+	pto__env_check_once();
 	rt = calloc(1, sizeof(*rt));
 	if (!rt)
 		return pto__fail(-ENOMEM, "pto_runtime_create: out of memory");

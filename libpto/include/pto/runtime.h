@@ -103,7 +103,10 @@ enum pto_dep_mode {
 /* pto_runtime_config.flags */
 #define PTO_RT_TRACE			(1u << 0)	/* record a trace of each run */
 #define PTO_RT_NO_DUAL_ISSUE		(1u << 1)	/* one task per core at a time */
-#define PTO_RT_QUIET			(1u << 2)	/* do not print the thread layout */
+/* print nothing, even with PTO_RT_VERBOSE or PTO_VERBOSE=1 (the default prints nothing) */
+#define PTO_RT_QUIET			(1u << 2)
+/* print the thread layout and its placement warnings on stderr when created */
+#define PTO_RT_VERBOSE			(1u << 3)
 
 /**
  * struct pto_runtime_config - how a runtime is built.
@@ -150,9 +153,10 @@ struct pto_runtime_config {
  *
  * Defaults: 16384 slots, 64 MiB heap and 16384 dep entries per ring,
  * schedulers from the CPUs, no wiring thread, AUTO deps, 5 s stall and 10 s
- * core timeouts.  Environment: PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP,
- * PTO2_RING_DEP_POOL (one value for every ring, or four comma-separated
- * values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS.
+ * core timeouts, quiet.  Environment (docs/env.md): PTO2_RING_TASK_WINDOW,
+ * PTO2_RING_HEAP, PTO2_RING_DEP_POOL (one value for every ring, or four
+ * comma-separated values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS,
+ * PTO_VERBOSE (1 sets %PTO_RT_VERBOSE).
  *
  * Return: 0, or -EINVAL when an environment variable is malformed
  * (pto_last_error() names it); @cfg then holds the defaults.
@@ -166,7 +170,9 @@ int pto_runtime_config_init(struct pto_runtime_config *cfg);
  * @out: receives the runtime.
  *
  * Allocates the rings in device memory and checks the configuration (sizes,
- * CPU allowlist).  Threads start in pto_run().
+ * CPU allowlist).  Threads start in pto_run().  Prints nothing unless
+ * @cfg has %PTO_RT_VERBOSE, except once per process: a warning on stderr for
+ * each PTO_* / PTO2_* environment variable libpto does not know (a typo).
  *
  * Return: 0, -EINVAL for a bad configuration (the message names the field),
  * -ENOMEM when device or host memory is short.
