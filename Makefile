@@ -6,7 +6,8 @@
 #   make check-asan   unit + integration tests under ASan/UBSan
 #   make check-tsan   unit + integration tests under TSan
 #   make kmod         the kernel module (kmod/pto2.ko) via Kbuild
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib (mk/install.mk)
+#   make uninstall    the same variables
 #
 # Sources are found by folder, so adding a file needs no edit here:
 #   libpto/**.c sim/*.c runtime/*.c  -> libpto
@@ -39,7 +40,8 @@ LDLIBS := -lm -lrt
 
 LIB_SRCS := $(sort $(wildcard libpto/*.c libpto/*/*.c sim/*.c runtime/*.c))
 KERNEL_SRCS := $(sort $(wildcard runtime/kernels/*.c))
-EXAMPLE_SRCS := $(sort $(wildcard examples/*.c examples/*/*.c))
+# examples/standalone is a program of its own, built against the installed tree
+EXAMPLE_SRCS := $(sort $(filter-out examples/standalone/%,$(wildcard examples/*.c examples/*/*.c)))
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TEST_HELPER_SRCS := $(sort $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c)))
@@ -61,7 +63,7 @@ TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
 .PHONY: all lib tools tests deps check check-unit check-asan check-tsan check-kmod kmod run \
-	install clean bench
+	clean bench
 .DEFAULT_GOAL := all
 # Objects are intermediates of the link rules; keep them so a rebuild relinks nothing needlessly.
 .SECONDARY:
@@ -145,7 +147,7 @@ check-tsan:
 		tests/run-suite.sh tsan $(RESULTS) build/tsan
 
 # check-kmod and its kmod/qemu rules come from mk/kmod.mk.
-CHECK_STAGES ?= check-unit check-kmod check-asan check-tsan
+CHECK_STAGES ?= check-unit check-install check-kmod check-asan check-tsan
 
 check: deps
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
@@ -153,17 +155,7 @@ check: deps
 		$(MAKE) --no-print-directory $$s || rc=1; \
 	done; tests/summary.sh $(RESULTS) $(CHECK_STAGES:check-%=%) || rc=1; exit $$rc
 
-# --- install -----------------------------------------------------------------
-
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/pto \
-		$(DESTDIR)$(PREFIX)/include/pto2
-	install -m 0644 $(LIBPTO_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(LIBPTO_SO) $(DESTDIR)$(PREFIX)/lib/libpto.so.1
-	ln -sf libpto.so.1 $(DESTDIR)$(PREFIX)/lib/libpto.so
-	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 libpto/include/pto/*.h runtime/include/pto/*.h $(DESTDIR)$(PREFIX)/include/pto/
-	install -m 0644 uapi/*.h $(DESTDIR)$(PREFIX)/include/
+# install, uninstall and check-install come from mk/install.mk; man pages from mk/man.mk.
 
 clean:
 	rm -rf build

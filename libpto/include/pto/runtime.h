@@ -382,6 +382,7 @@ struct pto_args {
 void pto_args_init(struct pto_args *a);
 /* Add a tensor argument of @kind (enum pto_arg_kind). */
 void pto_arg_tensor(struct pto_args *a, struct pto_tensor *t, enum pto_arg_kind kind);
+/* pto_arg_tensor() with the kind its name says. */
 void pto_arg_input(struct pto_args *a, struct pto_tensor *t);
 void pto_arg_output(struct pto_args *a, struct pto_tensor *t);
 void pto_arg_inout(struct pto_args *a, struct pto_tensor *t);
