@@ -94,3 +94,30 @@ uninstall: man-uninstall
 # plain out-of-tree program), so it runs once, on the plain build.
 check-install: lib tools
 	@tests/install/run.sh $(RESULTS) $(BUILD)
+
+# --- DKMS --------------------------------------------------------------------------
+#
+#   make dkms-install     the module's sources to $(DKMS_SRC) (kmod/dkms.conf at the
+#                         top), then dkms add, build, install (only when DESTDIR is
+#                         empty: a package runs dkms from its postinst instead)
+#   make dkms-uninstall   dkms remove --all, and the sources
+# DKMS always looks in /usr/src, whatever PREFIX says.
+
+DKMS ?= dkms
+DKMS_SRC := /usr/src/pto2-$(PTO_VERSION)
+KMOD_SRCS := $(sort $(wildcard kmod/*.c kmod/*.h)) kmod/Kbuild
+
+.PHONY: dkms-install dkms-uninstall
+
+dkms-install:
+	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/uapi
+	install -m 0644 Kbuild $(DESTDIR)$(DKMS_SRC)/Kbuild
+	install -m 0644 $(KMOD_SRCS) $(DESTDIR)$(DKMS_SRC)/kmod/
+	install -m 0644 $(UAPI_HEADERS) $(DESTDIR)$(DKMS_SRC)/uapi/
+	sed 's/@PTO_VERSION@/$(PTO_VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMS_SRC)/dkms.conf
+	$(if $(DESTDIR),,$(DKMS) add pto2/$(PTO_VERSION) && $(DKMS) build pto2/$(PTO_VERSION) && \
+		$(DKMS) install pto2/$(PTO_VERSION))
+
+dkms-uninstall:
+	$(if $(DESTDIR),,-$(DKMS) remove pto2/$(PTO_VERSION) --all)
+	rm -rf $(DESTDIR)$(DKMS_SRC)
