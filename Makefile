@@ -62,7 +62,7 @@ STATIC_LIBS := $(EXAMPLES_A) $(KERNELS_A) $(LIBPTO_A)
 TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all lib tools tests deps check check-unit check-asan check-tsan check-kmod kmod run \
+.PHONY: all lib tools tests deps deps-check check check-unit check-asan check-tsan check-kmod kmod run \
 	clean bench
 .DEFAULT_GOAL := all
 # Objects are intermediates of the link rules; keep them so a rebuild relinks nothing needlessly.
@@ -110,13 +110,17 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELPER_OBJS) $(STATIC_LIBS)
 
 # --- set-up ------------------------------------------------------------------
 
+# Each target installs what it needs (tools/install-deps.sh lists them by target).
 deps:
 	@tools/install-deps.sh
+
+deps-check:
+	@tools/install-deps.sh --check
 
 # --- running -----------------------------------------------------------------
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lib tools
 	@mkdir -p $(BUILD)/trace
 	$(BUILD)/bin/pto-run paged_attention --device mock --trace $(BUILD)/trace/paged_attention.json
 
@@ -149,7 +153,7 @@ check-tsan:
 # check-kmod and its kmod/qemu rules come from mk/kmod.mk.
 CHECK_STAGES ?= check-unit check-install check-kmod check-asan check-tsan
 
-check: deps
+check: deps-check
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@rc=0; for s in $(CHECK_STAGES); do \
 		$(MAKE) --no-print-directory $$s || rc=1; \
