@@ -8,6 +8,9 @@
 #   make kmod         the kernel module (kmod/pto2.ko) via Kbuild
 #   make install      PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib (mk/install.mk)
 #   make uninstall    the same variables
+#   make man          man pages into build/man (mk/man.mk)
+#   make dkms-install the module under DKMS (mk/install.mk)
+#   make check-install  install into a scratch DESTDIR and build against it
 #
 # Sources are found by folder, so adding a file needs no edit here:
 #   libpto/**.c sim/*.c runtime/*.c  -> libpto
