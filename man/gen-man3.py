@@ -193,7 +193,9 @@ def documented(path):
                 break
     decls = []
     para = []          # comments of the current blank-line-separated paragraph
+    prev = None
     for kind, _, text in items:
+        last, prev = prev, kind
         if kind == "blank":
             para = []
             continue
@@ -205,12 +207,18 @@ def documented(path):
             continue
         plain = name.split(" ")[-1]
         doc = None
-        for c in para:        # the paragraph's comment naming it, else the nearest one
-            if re.search(r"(^|[^\w])" + re.escape(plain) + r"\b", c[0] if c else ""):
-                doc = c
-                break
-        if doc is None and para:
+        trailing = re.search(r"/\*(.*?)\*/\s*$", text) if kind == "macro" else None
+        if trailing:                    # "#define X 1  /* what X is */"
+            doc = [trailing.group(1).strip()]
+        elif last == "comment":         # the comment right above it
             doc = para[-1]
+        else:           # the paragraph's comment naming it, else the nearest one
+            for c in para:
+                if re.search(r"(^|[^\w])" + re.escape(plain) + r"\b", c[0] if c else ""):
+                    doc = c
+                    break
+            if doc is None and para:
+                doc = para[-1]
         if doc is intro:
             doc = None
         decls.append((name, synopsis_text(kind, text), doc))
