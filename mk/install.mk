@@ -101,7 +101,9 @@ check-install: lib tools
 #                         top), then dkms add, build, install (only when DESTDIR is
 #                         empty: a package runs dkms from its postinst instead)
 #   make dkms-uninstall   dkms remove --all, and the sources
-# DKMS always looks in /usr/src, whatever PREFIX says.
+# DKMS always looks in /usr/src, whatever PREFIX says.  It builds for KVER (mk/kmod.mk:
+# the newest installed Debian kernel, as `make kmod`; KVER=$$(uname -r) for the running
+# one), and for every kernel installed later (AUTOINSTALL).
 
 DKMS ?= dkms
 DKMS_SRC := /usr/src/pto2-$(PTO_VERSION)
@@ -115,8 +117,8 @@ dkms-install:
 	install -m 0644 $(KMOD_SRCS) $(DESTDIR)$(DKMS_SRC)/kmod/
 	install -m 0644 $(UAPI_HEADERS) $(DESTDIR)$(DKMS_SRC)/uapi/
 	sed 's/@PTO_VERSION@/$(PTO_VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMS_SRC)/dkms.conf
-	$(if $(DESTDIR),,$(DKMS) add pto2/$(PTO_VERSION) && $(DKMS) build pto2/$(PTO_VERSION) && \
-		$(DKMS) install pto2/$(PTO_VERSION))
+	$(if $(DESTDIR),,$(DKMS) add pto2/$(PTO_VERSION) && \
+		$(DKMS) build pto2/$(PTO_VERSION) -k $(KVER) && $(DKMS) install pto2/$(PTO_VERSION) -k $(KVER))
 
 dkms-uninstall:
 	$(if $(DESTDIR),,-$(DKMS) remove pto2/$(PTO_VERSION) --all)
