@@ -92,7 +92,7 @@ uninstall: man-uninstall
 
 # Its own stage: it installs $(BUILD) (a sanitizer build cannot be linked by a
 # plain out-of-tree program), so it runs once, on the plain build.
-check-install: lib tools
+check-install: lib tools man
 	@tests/install/run.sh $(RESULTS) $(BUILD)
 
 # --- DKMS --------------------------------------------------------------------------
