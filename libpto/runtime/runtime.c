@@ -196,7 +196,6 @@ PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_
 	if (!dev || !out)
 		return pto__fail(-EINVAL, "pto_runtime_create: NULL %s", dev ? "out" : "device");
 	*out = NULL;
-	pto__env_check_once();
 	rt = calloc(1, sizeof(*rt));
 	if (!rt)
 		return pto__fail(-ENOMEM, "pto_runtime_create: out of memory");
@@ -214,6 +213,8 @@ PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_
 		free(rt);
 		return ret;
 	}
+	if (!(rt->cfg.flags & PTO_RT_QUIET))
+		pto__env_check_once();
 	/* the allowlist string may not outlive the caller's config */
 	if (rt->cfg.cpus) {
 		rt->cfg.cpus = strdup(rt->cfg.cpus);

@@ -100,7 +100,10 @@ static int count_lines(const char *s, const char *needle)
 	return n;
 }
 
-/* Runs first: the process's first runtime warns, later ones do not. */
+/*
+ * Runs first: the process's first runtime warns (a QUIET one does not and
+ * leaves the warning to the next), later ones do not.
+ */
 static void test_warns_once(void **state)
 {
 	struct create_arg a = { .dev = rt_open_dev(1), .n = 3 };
@@ -110,7 +113,12 @@ static void test_warns_once(void **state)
 	(void)state;
 	assert_int_equal(setenv("PTO_TEST_TYPO_VAR", "1", 1), 0);
 	assert_int_equal(pto_runtime_config_init(&cfg), 0);
+	cfg.flags |= PTO_RT_QUIET;
 	a.cfg = &cfg;
+	out = capture_stderr(create_runtimes, &a);
+	assert_string_equal(out, "");
+	free(out);
+	cfg.flags &= ~PTO_RT_QUIET;
 	out = capture_stderr(create_runtimes, &a);
 	assert_int_equal(count_lines(out, "unknown environment variable PTO_TEST_TYPO_VAR"), 1);
 	free(out);

@@ -103,7 +103,7 @@ enum pto_dep_mode {
 /* pto_runtime_config.flags */
 #define PTO_RT_TRACE			(1u << 0)	/* record a trace of each run */
 #define PTO_RT_NO_DUAL_ISSUE		(1u << 1)	/* one task per core at a time */
-/* print nothing, even with PTO_RT_VERBOSE or PTO_VERBOSE=1 (the default prints nothing) */
+/* print nothing at all, even with PTO_RT_VERBOSE or PTO_VERBOSE=1 */
 #define PTO_RT_QUIET			(1u << 2)
 /* print the thread layout and its placement warnings on stderr when created */
 #define PTO_RT_VERBOSE			(1u << 3)
@@ -171,8 +171,9 @@ int pto_runtime_config_init(struct pto_runtime_config *cfg);
  *
  * Allocates the rings in device memory and checks the configuration (sizes,
  * CPU allowlist).  Threads start in pto_run().  Prints nothing unless
- * @cfg has %PTO_RT_VERBOSE, except once per process: a warning on stderr for
- * each PTO_* / PTO2_* environment variable libpto does not know (a typo).
+ * @cfg has %PTO_RT_VERBOSE, except once per process, at the first runtime
+ * not created with %PTO_RT_QUIET: a warning on stderr for each PTO_* /
+ * PTO2_* environment variable libpto does not know (a typo).
  *
  * Return: 0, -EINVAL for a bad configuration (the message names the field),
  * -ENOMEM when device or host memory is short.
