@@ -506,9 +506,8 @@ static struct pto_runtime *get_rt(struct bench *b, uint32_t dep_mode, uint32_t w
 		cfg.wiring = (uint32_t)b->o.wiring;
 	cfg.dep_mode = dep_mode;
 	cfg.flags |= flags;
-	/* the thread layout is printed once, by the first runtime */
-	if (b->nrts)
-		cfg.flags |= PTO_RT_QUIET;
+	/* the report shows the thread layout once, printed by the first runtime */
+	cfg.flags |= b->nrts ? PTO_RT_QUIET : PTO_RT_VERBOSE;
 	cfg.trace_records = trace_records;
 	rc = pto_runtime_create(b->dev, &cfg, &rt);
 	if (rc) {
@@ -926,10 +925,21 @@ static void find_peers(struct bench *b)
 	slash = strrchr(self, '/');
 	if (slash)
 		*slash = '\0';
+	/* beside pto-bench in the build tree; ../libexec/pto2 once installed (mk/install.mk) */
 	for (int s = SYS_OMP; s < SYS_COUNT; s++) {
 		snprintf(b->peer_path[s], sizeof(b->peer_path[s]), "%s/peer-%s", self,
 			 sys_names[s]);
 		b->peer_ok[s] = access(b->peer_path[s], X_OK) == 0;
+		if (!b->peer_ok[s]) {
+			char inst[sizeof(b->peer_path[s])];
+
+			snprintf(inst, sizeof(inst), "%s/../libexec/pto2/peer-%s", self,
+				 sys_names[s]);
+			if (access(inst, X_OK) == 0) {
+				memcpy(b->peer_path[s], inst, sizeof(inst));
+				b->peer_ok[s] = 1;
+			}
+		}
 	}
 }
 

@@ -330,7 +330,12 @@ struct pto2_ring_header {
 
 /* --- static checks: every width and size tied to its constant ------------- */
 
+/* C11 spells it _Static_assert, C++ static_assert: the header is used by both. */
+#ifdef __cplusplus
+#define PTO2_ABI_ASSERT(e, m)		static_assert(e, m)
+#else
 #define PTO2_ABI_ASSERT(e, m)		_Static_assert(e, m)
+#endif
 
 PTO2_ABI_ASSERT(sizeof(struct pto2_core_regs) == PTO2_REG_WINDOW_SIZE,
 		"register window is exactly one page");

@@ -14,6 +14,7 @@
 #include "libpto/api.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/runtime/rt_impl.h"
+#include "libpto/util/env.h"
 
 #define DEF_TASK_WINDOW		16384u
 #define DEF_HEAP_SIZE		(64ull << 20)
@@ -164,6 +165,8 @@ PTO_API int pto_runtime_config_init(struct pto_runtime_config *cfg)
 
 		c.cpus = cpus && *cpus ? cpus : NULL;
 	}
+	if (!ret)
+		ret = pto__env_verbose(&c.flags);
 	if (ret)
 		config_defaults(&c);
 	*cfg = c;
@@ -202,7 +205,7 @@ static int check_config(const struct pto_runtime_config *c)
 	if (c->trace_records > PTO_TRACE_MAX_TASKS)
 		return pto__fail(-EINVAL, "pto_runtime_create: trace_records %u > %u",
 				 c->trace_records, PTO_TRACE_MAX_TASKS);
-	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET))
+	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET | PTO_RT_VERBOSE))
 		return pto__fail(-EINVAL, "pto_runtime_create: unknown flags 0x%x", c->flags);
 	return 0;
 }
@@ -235,6 +238,8 @@ PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_
 		free(rt);
 		return ret;
 	}
+	if (!(rt->cfg.flags & PTO_RT_QUIET))
+		pto__env_check_once();
 	/* the allowlist string may not outlive the caller's config */
 	if (rt->cfg.cpus) {
 		rt->cfg.cpus = strdup(rt->cfg.cpus);

@@ -961,7 +961,8 @@ static int plan_threads(struct pto_runtime *rt)
 	}
 	if (ret)
 		return ret;
-	if (!(rt->cfg.flags & PTO_RT_QUIET))
+	/* a library prints nothing unless asked */
+	if ((rt->cfg.flags & PTO_RT_VERBOSE) && !(rt->cfg.flags & PTO_RT_QUIET))
 		pto_gate_print(rt->plan);
 	return 0;
 }

@@ -99,7 +99,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pto2_abi.h"
+#include "pto2/pto2_abi.h"
 #include "pto/device.h"
 #include "pto/error.h"
 #include "pto/kernel.h"
@@ -169,7 +169,10 @@ enum pto_hazard_mode {
 /* pto_runtime_config.flags */
 #define PTO_RT_TRACE			(1u << 0)	/* record a trace of each run */
 #define PTO_RT_NO_DUAL_ISSUE		(1u << 1)	/* one task per core at a time */
-#define PTO_RT_QUIET			(1u << 2)	/* do not print the thread layout */
+/* print nothing at all, even with PTO_RT_VERBOSE or PTO_VERBOSE=1 */
+#define PTO_RT_QUIET			(1u << 2)
+/* print the thread layout and its placement warnings on stderr when created */
+#define PTO_RT_VERBOSE			(1u << 3)
 
 /**
  * struct pto_runtime_config - how a runtime is built.
@@ -226,10 +229,11 @@ struct pto_runtime_config {
  *
  * Defaults: 16384 slots, 64 MiB heap and 16384 dep entries per ring,
  * schedulers from the CPUs, no wiring thread, AUTO deps, raw hazards, 5 s
- * stall and 10 s core timeouts.  Environment: PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP,
- * PTO2_RING_DEP_POOL (one value for every ring, or four comma-separated
- * values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS, PTO_HAZARDS
- * (raw, track or check).
+ * stall and 10 s core timeouts, quiet.  Environment (docs/env.md):
+ * PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP, PTO2_RING_DEP_POOL (one value for
+ * every ring, or four comma-separated values), PTO_SCHEDULERS, PTO_WIRING
+ * (0/1), PTO_CPUS, PTO_HAZARDS (raw, track or check), PTO_VERBOSE (1 sets
+ * %PTO_RT_VERBOSE).
  *
  * Return: 0, or -EINVAL when an environment variable is malformed, a ring
  * variable included with any other number of values (pto_last_error()
@@ -244,7 +248,10 @@ int pto_runtime_config_init(struct pto_runtime_config *cfg);
  * @out: receives the runtime.
  *
  * Allocates the rings in device memory and checks the configuration (sizes,
- * CPU allowlist).  Threads start in pto_run().
+ * CPU allowlist).  Threads start in pto_run().  Prints nothing unless
+ * @cfg has %PTO_RT_VERBOSE, except once per process, at the first runtime
+ * not created with %PTO_RT_QUIET: a warning on stderr for each PTO_* /
+ * PTO2_* environment variable libpto does not know (a typo).
  *
  * Return: 0, -EINVAL for a bad configuration (the message names the field),
  * -ENOMEM when device or host memory is short.
@@ -465,6 +472,7 @@ struct pto_args {
 void pto_args_init(struct pto_args *a);
 /* Add a tensor argument of @kind (enum pto_arg_kind). */
 void pto_arg_tensor(struct pto_args *a, struct pto_tensor *t, enum pto_arg_kind kind);
+/* pto_arg_tensor() with the kind its name says. */
 void pto_arg_input(struct pto_args *a, struct pto_tensor *t);
 void pto_arg_output(struct pto_args *a, struct pto_tensor *t);
 void pto_arg_inout(struct pto_args *a, struct pto_tensor *t);

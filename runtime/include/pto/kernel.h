@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pto2_abi.h"
+#include "pto2/pto2_abi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,6 +46,7 @@ struct pto_kernel_ctx {
 	uint32_t pad;
 };
 
+/* A kernel: 0 on success; any other value fails the task and the run. */
 typedef int (*pto_kernel_fn)(const struct pto_kernel_ctx *ctx);
 
 /*
@@ -62,11 +63,13 @@ static inline const uint64_t *pto_kernel_args(const struct pto_kernel_ctx *ctx)
 	return (const uint64_t *)p->args;
 }
 
+/* Tensor arguments of the task. */
 static inline uint32_t pto_kernel_num_tensors(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->num_tensors;
 }
 
+/* Scalar arguments of the task. */
 static inline uint32_t pto_kernel_num_scalars(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->num_scalars;
@@ -128,16 +131,19 @@ static inline float pto_kernel_scalar_f32(const struct pto_kernel_ctx *ctx, uint
 	return f;
 }
 
+/* This dispatch's logical block of an SPMD task, 0..pto_kernel_block_num()-1. */
 static inline uint32_t pto_kernel_block_idx(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->block_idx;
 }
 
+/* Logical blocks of the task (pto_launch.block_num; 1 for a plain task). */
 static inline uint32_t pto_kernel_block_num(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->block_num;
 }
 
+/* Which AIV lane of a MIX task runs this dispatch: 0 (aiv0) or 1 (aiv1). */
 static inline uint32_t pto_kernel_sub_block_id(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->sub_block_id;
