@@ -18,7 +18,8 @@
 # the other directories follow PREFIX.  Installing builds only the library, the tools
 # and the man pages, never the test programs.
 
-PTO_VERSION := 0.1.0
+# one version for the library, the tools (mk/tools.mk) and the module: the file VERSION
+PTO_VERSION := $(shell cat VERSION)
 PTO_SOVERSION := 1
 
 LIBDIR ?= $(PREFIX)/lib

@@ -27,6 +27,7 @@ static const char *const known_vars[] = {
 	"PTO_WIRING",
 	"PTO_CPUS",
 	"PTO_VERBOSE",
+	"PTO_HAZARDS",
 	"PTO2_RING_TASK_WINDOW",
 	"PTO2_RING_HEAP",
 	"PTO2_RING_DEP_POOL",

@@ -4,7 +4,7 @@
 # scratch source and dkms trees, so the test leaves the system as it was.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/common.bash dkms
-ver=$(sed -n 's/^PTO_VERSION := //p' mk/install.mk)
+ver=$(cat VERSION)
 kver=$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -1)
 
 if ! command -v dkms >/dev/null; then
@@ -13,7 +13,7 @@ fi
 if [ -z "$kver" ] || [ ! -d "/lib/modules/$kver/build" ]; then
 	bad "no kernel headers in /lib/modules/*-amd64/build (linux-headers-amd64)"; test_result; exit 1
 fi
-[ -n "$ver" ] && ok "version $ver" || bad "no PTO_VERSION from mk/install.mk"
+[ -n "$ver" ] && ok "version $ver" || bad "no version in the file VERSION"
 
 check "make dkms-install DESTDIR=" 0 make --no-print-directory DESTDIR="$T/root" dkms-install
 src=$T/root/usr/src
