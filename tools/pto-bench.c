@@ -54,6 +54,7 @@
 #include "tests/peers/shapes.h"
 #include "tools/cli/cli.h"
 #include "tools/parse_num.h"
+#include "tools/pto-bench/bench.h"
 
 /* The paged-attention example, when examples/ is part of this tree. */
 #if __has_include("examples/example.h")
@@ -61,286 +62,7 @@
 #define HAVE_EXAMPLES		1
 #endif
 
-extern char **environ;
-
-#define MAX_REPS		101
 #define K_SPIN			(PTO2_MAX_KERNELS - 1)	/* clear of the examples' ids */
-#define CELL_BYTES		64u
-#define PEER_TIMEOUT_MS		(300 * 1000)
-#define MAX_SETS		8	/* --set KEY=VALUE overrides of the PA case */
-
-/* A shape beyond the shared ones: the paged-attention example (pto only). */
-#define SHAPE_PA		SHAPE_COUNT
-#define NUM_SHAPES		(SHAPE_COUNT + 1)
-
-static const char *shape_name(int s)
-{
-	return s == SHAPE_PA ? "paged_attn" : bench_shape_names[s];
-}
-
-static int parse_shape(const char *s)
-{
-	if (!strcmp(s, "paged_attention") || !strcmp(s, "pa"))
-		return SHAPE_PA;
-	return bench_shape_parse(s);
-}
-
-enum mode { MODE_AUTO, MODE_MANUAL, MODE_EXPLICIT, MODE_COUNT };
-static const char *const mode_names[MODE_COUNT] = { "auto", "manual", "explicit" };
-
-enum section { SEC_E2E, SEC_METG, SEC_WINDOW, SEC_COUNT };
-static const char *const section_names[SEC_COUNT] = { "e2e", "metg", "window" };
-
-enum system { SYS_PTO, SYS_OMP, SYS_STARPU, SYS_COUNT };
-static const char *const sys_names[SYS_COUNT] = { "pto", "omp", "starpu" };
-
-struct opts {
-	int quick;
-	int peers;
-	const char *plot;
-	const char *trace;
-	const char *device;
-	uint32_t reps;
-	uint64_t tasks;
-	uint32_t width;
-	uint32_t schedulers;	/* 0 = runtime default */
-	int wiring;		/* -1 = runtime default */
-	uint32_t window;
-	uint32_t chunk;
-	unsigned int shapes;	/* bit per enum bench_shape */
-	unsigned int modes;	/* bit per enum mode */
-	unsigned int sections;	/* bit per enum section */
-	int trace_shape;
-	int trace_mode;
-	uint64_t grain;
-	const char *sets[MAX_SETS];	/* paged-attention case overrides, "key=value" */
-	uint32_t nsets;
-};
-
-/* --- usage errors ------------------------------------------------------------- */
-
-#define usage_error cli_usage_error
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: pto-bench [options]\n"
-	       "  --quick            seconds-long smoke run (small sizes, 1 repetition)\n"
-	       "  --reps N           interleaved repetitions per metric, median reported (5)\n"
-	       "  --tasks N          tasks per end-to-end run (100000)\n"
-	       "  --shapes LIST      independent,chain,stencil,tree,pa (all; pa = paged\n"
-	       "                     attention, when built with examples/: auto runs\n"
-	       "                     paged_attention_unroll, manual runs\n"
-	       "                     paged_attention_unroll_manual, explicit runs that on an\n"
-	       "                     explicit-only runtime; same case, golden-checked)\n"
-	       "  --modes LIST       auto,manual,explicit (all)\n"
-	       "  --width W          stencil width / tree leaves (16)\n"
-	       "  --schedulers N     scheduler threads, 1..3 (runtime default)\n"
-	       "  --wiring 0|1       wiring thread off/on (runtime default)\n"
-	       "  --window N         task window per ring, power of two (16384)\n"
-	       "  --device SPEC      device to run on (mock)\n"
-	       "  --sections LIST    e2e,metg,window (all)\n"
-	       "  --peers            also run OpenMP and StarPU on the same graphs\n"
-	       "  --plot FILE.svg    draw efficiency vs granularity with gnuplot\n"
-	       "  --set KEY=VALUE    override a parameter of the paged-attention case in every\n"
-	       "                     mode (repeatable; e.g. unroll=1 for more, smaller tasks)\n"
-	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain;\n"
-	       "                     --shape pa traces the paged-attention case of --mode)\n"
-	       "  --help             this text\n"
-	       "  --version          the version of pto2\n"
-	       "Options take their value as --opt VALUE or --opt=VALUE.  Progress goes to\n"
-	       "stderr: one updating line on a terminal, else a line per section and repetition.\n"
-	       "exit status: 0; 1 a run failed; 2 bad usage or input (options, device spec)\n");
-}
-
-static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
-{
-	uint64_t v;
-
-	if (!val)
-		usage_error("%s needs a value", opt);
-	if (pto_parse_u64(val, lo, hi, &v))
-		usage_error("%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, val, lo, hi);
-	return v;
-}
-
-static int parse_mode(const char *s)
-{
-	for (int i = 0; i < MODE_COUNT; i++)
-		if (!strcmp(s, mode_names[i]))
-			return i;
-	return -1;
-}
-
-static int parse_section(const char *s)
-{
-	for (int i = 0; i < SEC_COUNT; i++)
-		if (!strcmp(s, section_names[i]))
-			return i;
-	return -1;
-}
-
-/* A comma list of names into a bit mask. */
-static unsigned int parse_list(const char *opt, const char *val, int (*parse)(const char *))
-{
-	unsigned int mask = 0;
-	char buf[256], *save, *tok;
-
-	if (!val || !*val)
-		usage_error("%s needs a value", opt);
-	snprintf(buf, sizeof(buf), "%s", val);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int v = parse(tok);
-
-		if (v < 0)
-			usage_error("%s: unknown name '%s'", opt, tok);
-		mask |= 1u << v;
-	}
-	if (!mask)
-		usage_error("%s: empty list", opt);
-	return mask;
-}
-
-/* The entry of @val in @opts (the option parse_opts() got). */
-static size_t idx_of(const struct option *opts, int val)
-{
-	size_t i = 0;
-
-	while (opts[i].name && opts[i].val != val)
-		i++;
-	return i;
-}
-
-static void parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option longopts[] = {
-		{ "quick", no_argument, NULL, 'q' },
-		{ "peers", no_argument, NULL, 'P' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "tasks", required_argument, NULL, 'n' },
-		{ "width", required_argument, NULL, 'w' },
-		{ "schedulers", required_argument, NULL, 'S' },
-		{ "wiring", required_argument, NULL, 'W' },
-		{ "window", required_argument, NULL, 'N' },
-		{ "grain", required_argument, NULL, 'g' },
-		{ "shapes", required_argument, NULL, 'H' },
-		{ "modes", required_argument, NULL, 'M' },
-		{ "sections", required_argument, NULL, 'C' },
-		{ "shape", required_argument, NULL, 's' },
-		{ "mode", required_argument, NULL, 'm' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "plot", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 'e' },
-		{ "trace", required_argument, NULL, 't' },
-		CLI_OPTIONS_COMMON,
-		{ NULL, 0, NULL, 0 },
-	};
-	int have_tasks = 0, have_reps = 0, ch;
-
-	*o = (struct opts){ .reps = 5, .tasks = 100000, .width = 16, .wiring = -1,
-			    .window = 16384, .chunk = 256, .shapes = (1u << NUM_SHAPES) - 1,
-			    .modes = (1u << MODE_COUNT) - 1, .sections = (1u << SEC_COUNT) - 1,
-			    .trace_shape = SHAPE_STENCIL,
-			    .trace_mode = MODE_AUTO, .device = NULL };
-	while ((ch = cli_next(argc, argv, ":h", longopts)) != -1) {
-		const char *a = longopts[idx_of(longopts, ch)].name, *v = optarg;
-		char opt[32];
-
-		snprintf(opt, sizeof(opt), "--%s", a);
-		a = opt;
-		switch (ch) {
-		case 'q':
-			o->quick = 1;
-			break;
-		case 'P':
-			o->peers = 1;
-			break;
-		case 'r':
-			o->reps = (uint32_t)parse_num(a, v, 1, MAX_REPS);
-			have_reps = 1;
-			break;
-		case 'n':
-			o->tasks = parse_num(a, v, 1, 10000000);
-			have_tasks = 1;
-			break;
-		case 'w':
-			o->width = (uint32_t)parse_num(a, v, 3, 4096);
-			break;
-		case 'S':
-			o->schedulers = (uint32_t)parse_num(a, v, 1, 3);
-			break;
-		case 'W':
-			o->wiring = (int)parse_num(a, v, 0, 1);
-			break;
-		case 'N':
-			o->window = (uint32_t)parse_num(a, v, 64, 1u << 20);
-			if (o->window & (o->window - 1))
-				usage_error("--window: %u is not a power of two", o->window);
-			break;
-		case 'g':
-			o->grain = parse_num(a, v, 0, 1000000000);
-			break;
-		case 'H':
-			o->shapes = parse_list(a, v, parse_shape);
-			break;
-		case 'M':
-			o->modes = parse_list(a, v, parse_mode);
-			break;
-		case 'C':
-			o->sections = parse_list(a, v, parse_section);
-			break;
-		case 's':
-			if ((o->trace_shape = parse_shape(v)) < 0)
-				usage_error("--shape: unknown shape '%s'", v);
-			break;
-		case 'm':
-			if ((o->trace_mode = parse_mode(v)) < 0)
-				usage_error("--mode: unknown mode '%s'", v);
-			break;
-		case 'd':
-			if (!*v)
-				usage_error("--device needs a value");
-			o->device = v;
-			break;
-		case 'p':
-			if (!*v)
-				usage_error("--plot needs a file name");
-			o->plot = v;
-			break;
-		case 'e':
-			if (!strchr(v, '='))
-				usage_error("--set needs KEY=VALUE");
-			if (o->nsets == MAX_SETS)
-				usage_error("--set: at most %d overrides", MAX_SETS);
-			o->sets[o->nsets++] = v;
-			break;
-		case 't':
-			if (!*v)
-				usage_error("--trace needs a file name");
-			o->trace = v;
-			break;
-		}
-	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->nsets && !(o->trace ? o->trace_shape == SHAPE_PA :
-			  (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
-		usage_error("--set changes the paged-attention case: it needs the pa shape in the "
-			    "e2e section (or --trace --shape pa)");
-	if (o->plot && !(o->sections & (1u << SEC_METG)))
-		usage_error("--plot draws the METG sweep: add metg to --sections");
-	if (o->quick) {
-		if (!have_tasks)
-			o->tasks = 2000;
-		if (!have_reps)
-			o->reps = 1;
-	}
-	if (o->tasks < o->width)
-		usage_error("--tasks %" PRIu64 " is smaller than --width %u", o->tasks, o->width);
-	if (o->shapes & (1u << SHAPE_TREE) && (o->width & (o->width - 1)))
-		usage_error("--width %u: the tree shape needs a power of two", o->width);
-	/* a scope must fit its ring: keep chunks well inside the smallest window used */
-	o->chunk = o->window / 4 < 256 ? o->window / 4 : 256;
-}
 
 /* --- statistics ------------------------------------------------------------ */
 
@@ -350,11 +72,6 @@ static int cmp_double(const void *a, const void *b)
 
 	return x < y ? -1 : x > y;
 }
-
-struct samples {
-	double v[MAX_REPS];
-	uint32_t n;
-};
 
 static double median(const struct samples *s)
 {
@@ -368,48 +85,6 @@ static double median(const struct samples *s)
 }
 
 /* --- jobs: one measured configuration, run once per repetition ------------------- */
-
-enum job_state { JOB_OK, JOB_FAILED, JOB_UNSUPPORTED, JOB_MISSING };
-
-struct job {
-	int sys;
-	int shape;
-	int mode;
-	uint64_t tasks;		/* requested */
-	uint64_t grain;
-	uint32_t window;
-	/* results */
-	uint64_t real_tasks;	/* after rounding to the shape */
-	struct samples wall;	/* ns per run */
-	struct samples submit;	/* orchestrator ns excluding back-pressure (pto only) */
-	int state;
-	int section;		/* enum section it was planned for first (progress) */
-	char err[256];
-};
-
-struct bench {
-	struct opts o;
-	struct pto_device *dev;
-	struct pto_device_info info;
-	unsigned int ncpus;
-	unsigned int cores_used;	/* threads that can run kernels at once */
-	uint64_t cells_addr;
-	uint32_t max_cells;
-	char peer_path[SYS_COUNT][PATH_MAX + 32];
-	int peer_ok[SYS_COUNT];
-	struct rt_slot {
-		struct pto_runtime *rt;
-		uint32_t dep_mode;
-		uint32_t window;
-		uint32_t flags;
-		uint32_t trace_records;
-	} rts[8];
-	uint32_t nrts;
-	struct job *jobs;
-	uint32_t njobs, cap_jobs;
-	int plan_section;	/* the section add_job() is planning */
-	int failures;
-};
 
 static struct job *add_job(struct bench *b, int sys, int shape, int mode, uint64_t tasks,
 			   uint64_t grain, uint32_t window)
@@ -909,125 +584,6 @@ static void run_pa_job(struct bench *b, struct job *j)
 	record_run(j, st.tasks, &st);
 }
 
-/* --- peers ------------------------------------------------------------------ */
-
-static void find_peers(struct bench *b)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n <= 0) {
-		snprintf(self, sizeof(self), "./pto-bench");
-		n = (ssize_t)strlen(self);
-	}
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	/* beside pto-bench in the build tree; ../libexec/pto2 once installed (mk/install.mk) */
-	for (int s = SYS_OMP; s < SYS_COUNT; s++) {
-		snprintf(b->peer_path[s], sizeof(b->peer_path[s]), "%s/peer-%s", self,
-			 sys_names[s]);
-		b->peer_ok[s] = access(b->peer_path[s], X_OK) == 0;
-		if (!b->peer_ok[s]) {
-			char inst[sizeof(b->peer_path[s])];
-
-			snprintf(inst, sizeof(inst), "%s/../libexec/pto2/peer-%s", self,
-				 sys_names[s]);
-			if (access(inst, X_OK) == 0) {
-				memcpy(b->peer_path[s], inst, sizeof(inst));
-				b->peer_ok[s] = 1;
-			}
-		}
-	}
-}
-
-/* Run a peer once; 0 with *@wall and *@tasks, or -1 with @err. */
-static int run_peer_once(struct bench *b, const struct job *j, uint64_t *wall, uint64_t *tasks,
-			 char *err, size_t errlen)
-{
-	char a_tasks[24], a_grain[24], a_width[24], a_threads[24];
-	char *argv[] = { b->peer_path[j->sys], "--shape", (char *)bench_shape_names[j->shape],
-			 "--tasks", a_tasks, "--grain", a_grain, "--width", a_width,
-			 "--threads", a_threads, "--reps", "1", NULL };
-	posix_spawn_file_actions_t fa;
-	char out[4096];
-	size_t len = 0;
-	int pipefd[2], status, rc = -1;
-	uint64_t deadline = bench_now_ns() + (uint64_t)PEER_TIMEOUT_MS * 1000000;
-	pid_t pid;
-
-	snprintf(a_tasks, sizeof(a_tasks), "%" PRIu64, j->tasks);
-	snprintf(a_grain, sizeof(a_grain), "%" PRIu64, j->grain);
-	snprintf(a_width, sizeof(a_width), "%u", b->o.width);
-	snprintf(a_threads, sizeof(a_threads), "%u", b->ncpus);
-	if (pipe2(pipefd, O_CLOEXEC)) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (rc) {
-		snprintf(err, errlen, "cannot run %s: %s", argv[0], strerror(rc));
-		close(pipefd[0]);
-		return -1;
-	}
-	for (;;) {
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-		uint64_t now = bench_now_ns();
-		int left = now >= deadline ? 0 : (int)((deadline - now) / 1000000) + 1;
-		ssize_t r;
-
-		if (poll(&pfd, 1, left) == 0) {
-			kill(pid, SIGKILL);
-			snprintf(err, errlen, "%s timed out after %d s", argv[0],
-				 PEER_TIMEOUT_MS / 1000);
-			break;
-		}
-		r = read(pipefd[0], out + len, sizeof(out) - 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len == sizeof(out) - 1)
-			len = 0;	/* keep reading; only the last line matters */
-	}
-	out[len] = '\0';
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		if (!err[0])
-			snprintf(err, errlen, "%s failed (status %d)", argv[0], status);
-		return -1;
-	}
-	const char *w = strstr(out, "wall_ns="), *t = strstr(out, " tasks=");
-
-	if (!w || !t || sscanf(w, "wall_ns=%" SCNu64, wall) != 1 ||
-	    sscanf(t, " tasks=%" SCNu64, tasks) != 1) {
-		snprintf(err, errlen, "%s printed no result line", argv[0]);
-		return -1;
-	}
-	return 0;
-}
-
-static void run_peer_job(struct bench *b, struct job *j)
-{
-	uint64_t wall, tasks;
-
-	j->err[0] = '\0';
-	if (run_peer_once(b, j, &wall, &tasks, j->err, sizeof(j->err))) {
-		j->state = JOB_FAILED;
-		return;
-	}
-	j->real_tasks = tasks;
-	j->wall.v[j->wall.n++] = (double)wall;
-}
 
 /* --- the plan ----------------------------------------------------------------- */
 
@@ -1112,20 +668,20 @@ static void progress(struct bench *b, uint32_t rep, uint32_t i)
 		row += k <= i;
 	}
 	if (j->grain)
-		snprintf(what, sizeof(what), "%s %s, grain %" PRIu64 " ns", sys_names[j->sys],
-			 shape_name(j->shape), j->grain);
+		snprintf(what, sizeof(what), "%s %s, grain %" PRIu64 " ns", pb_sys_names[j->sys],
+			 pb_shape_name(j->shape), j->grain);
 	else if (j->section == SEC_WINDOW)
-		snprintf(what, sizeof(what), "%s %s %s, window %u", sys_names[j->sys],
-			 shape_name(j->shape), mode_names[j->mode], j->window);
+		snprintf(what, sizeof(what), "%s %s %s, window %u", pb_sys_names[j->sys],
+			 pb_shape_name(j->shape), pb_mode_names[j->mode], j->window);
 	else
-		snprintf(what, sizeof(what), "%s %s %s", sys_names[j->sys], shape_name(j->shape),
-			 mode_names[j->mode]);
+		snprintf(what, sizeof(what), "%s %s %s", pb_sys_names[j->sys], pb_shape_name(j->shape),
+			 pb_mode_names[j->mode]);
 	if (cli_stderr_tty())
 		cli_progress(0, "repetition %u/%u, %s row %u/%u: %s", rep + 1, b->o.reps,
-			     section_names[j->section], row, rows, what);
+			     pb_section_names[j->section], row, rows, what);
 	else if (row == 1)
 		cli_progress(1, "repetition %u/%u: %s, %u row%s", rep + 1, b->o.reps,
-			     section_names[j->section], rows, rows == 1 ? "" : "s");
+			     pb_section_names[j->section], rows, rows == 1 ? "" : "s");
 }
 
 static void run_all(struct bench *b)
@@ -1142,7 +698,7 @@ static void run_all(struct bench *b)
 			else if (j->sys == SYS_PTO)
 				run_pto_job(b, j);
 			else
-				run_peer_job(b, j);
+				pb_run_peer_job(b, j);
 		}
 	}
 	cli_progress_done();
@@ -1241,7 +797,7 @@ static void report_e2e(struct bench *b)
 
 			if (!j)
 				continue;
-			printf("  %-12s %-9s %8" PRIu64, shape_name(s), mode_names[m],
+			printf("  %-12s %-9s %8" PRIu64, pb_shape_name(s), pb_mode_names[m],
 			       j->real_tasks ? j->real_tasks : j->tasks);
 			e2e = job_ns_per_task(j);
 			if (j->state != JOB_OK) {
@@ -1270,7 +826,7 @@ static void report_e2e(struct bench *b)
 				struct job *p = &b->jobs[i];
 
 				if (p->sys == sys && p->state != JOB_OK) {
-					printf("  %s: %s: %s\n", sys_names[sys], job_problem(p),
+					printf("  %s: %s: %s\n", pb_sys_names[sys], job_problem(p),
 					       p->err);
 					break;
 				}
@@ -1352,7 +908,7 @@ static void report_metg(struct bench *b, struct metg *mts)
 	       b->o.width, b->cores_used, b->ncpus);
 	printf("  %9s %7s", "grain us", "tasks");
 	for (int s = 0; s < nsys; s++)
-		printf(" | %-6s %7s %6s", sys_names[s], "gran us", "eff");
+		printf(" | %-6s %7s %6s", pb_sys_names[s], "gran us", "eff");
 	printf("\n");
 	for (int s = 0; s < nsys; s++)
 		compute_metg(b, s, &mts[s]);
@@ -1378,17 +934,17 @@ static void report_metg(struct bench *b, struct metg *mts)
 			for (uint32_t i = 0; i < b->njobs; i++)
 				if (b->jobs[i].sys == s && b->jobs[i].grain && b->jobs[i].state)
 					j = &b->jobs[i];
-			printf("  METG(50%%) %-6s: not determined%s%s\n", sys_names[s],
+			printf("  METG(50%%) %-6s: not determined%s%s\n", pb_sys_names[s],
 			       j ? ": " : "", j ? j->err : "");
 		} else {
-			printf("  METG(50%%) %-6s: %s%.1f us\n", sys_names[s],
+			printf("  METG(50%%) %-6s: %s%.1f us\n", pb_sys_names[s],
 			       mt->below_all ? "<= " : "", mt->metg / 1e3);
 		}
 	}
 	if (b->o.peers && !isnan(mts[SYS_PTO].metg))
 		for (int s = SYS_OMP; s < SYS_COUNT; s++)
 			if (!isnan(mts[s].metg))
-				printf("  METG pto/%s: %.2f\n", sys_names[s],
+				printf("  METG pto/%s: %.2f\n", pb_sys_names[s],
 				       mts[SYS_PTO].metg / mts[s].metg);
 }
 
@@ -1422,7 +978,7 @@ static int plot(struct bench *b, const struct metg *mts)
 		return -1;
 	}
 	for (int s = 0; s < nsys; s++) {
-		fprintf(f, "# %s\n", sys_names[s]);
+		fprintf(f, "# %s\n", pb_sys_names[s]);
 		for (size_t i = 0; i < ng; i++)
 			if (mts[s].ok[i])
 				fprintf(f, "%g %g\n", mts[s].gran[i] / 1e3, mts[s].eff[i] * 100);
@@ -1441,7 +997,7 @@ static int plot(struct bench *b, const struct metg *mts)
 		"set title 'pto-bench: efficiency vs task granularity (stencil, 3 deps/task)'\n"
 		"plot 50 title 'METG threshold' dashtype 2 lc rgb 'gray'", b->o.plot);
 	for (int s = 0; s < nsys; s++)
-		fprintf(gp, ", '%s' index %d with linespoints title '%s'", dat, s, sys_names[s]);
+		fprintf(gp, ", '%s' index %d with linespoints title '%s'", dat, s, pb_sys_names[s]);
 	fprintf(gp, "\n");
 	rc = pclose(gp);
 	unlink(dat);
@@ -1528,8 +1084,8 @@ static int trace_run(struct bench *b)
 	else
 		snprintf(err, sizeof(err), "grain %" PRIu64 " ns", b->o.grain);
 	printf("trace of %s/%s, %" PRIu64 " tasks, %s: %.1f ns/task end to "
-	       "end, %" PRIu64 " dropped records -> %s\n", shape_name(b->o.trace_shape),
-	       mode_names[b->o.trace_mode], st.tasks, err,
+	       "end, %" PRIu64 " dropped records -> %s\n", pb_shape_name(b->o.trace_shape),
+	       pb_mode_names[b->o.trace_mode], st.tasks, err,
 	       (double)st.elapsed_ns / (double)st.tasks, st.trace_dropped, b->o.trace);
 	return 0;
 }
@@ -1550,8 +1106,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pto-bench: out of memory\n");
 		return 1;
 	}
-	cli_init("pto-bench", usage);
-	parse_opts(argc, argv, &b->o);
+	cli_init("pto-bench", pb_usage);
+	pb_parse_opts(argc, argv, &b->o);
 	if (b->o.trace)
 		cli_check_writable("--trace", b->o.trace);
 	if (b->o.plot)
@@ -1560,7 +1116,7 @@ int main(int argc, char **argv)
 		usage_error("--plot needs gnuplot, which is not installed "
 			    "(tools/install-deps.sh --bench)");
 	b->ncpus = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
-	find_peers(b);
+	pb_find_peers(b);
 
 	rc = pto_device_open(b->o.device, &b->dev);
 	if (rc) {
@@ -1615,7 +1171,7 @@ int main(int argc, char **argv)
 			if (!b->peer_ok[s])
 				printf("  *** peer %s SKIPPED: %s not built (its library is not "
 				       "installed; tools/install-deps.sh --bench)\n",
-				       sys_names[s], b->peer_path[s]);
+				       pb_sys_names[s], b->peer_path[s]);
 	fflush(stdout);
 
 	plan(b);

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/pto-bench/bench.h - what the files of pto-bench share: the options,
+ * the jobs (one measured configuration each) and the bench state, and the
+ * pb_* functions each file gives the others.  tools/pto-bench.c is the
+ * main; everything else of a file is static to it.
+ */
+#ifndef PTO_TOOLS_BENCH_H
+#define PTO_TOOLS_BENCH_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pto/pto.h"
+#include "tests/peers/shapes.h"
+#include "tools/cli/cli.h"
+
+#define MAX_REPS		101
+#define CELL_BYTES		64u
+#define MAX_SETS		8	/* --set KEY=VALUE overrides of the PA case */
+
+/* A shape beyond the shared ones: the paged-attention example (pto only). */
+#define SHAPE_PA		SHAPE_COUNT
+#define NUM_SHAPES		(SHAPE_COUNT + 1)
+
+enum mode { MODE_AUTO, MODE_MANUAL, MODE_EXPLICIT, MODE_COUNT };
+enum section { SEC_E2E, SEC_METG, SEC_WINDOW, SEC_COUNT };
+enum system { SYS_PTO, SYS_OMP, SYS_STARPU, SYS_COUNT };
+
+/* Names as the options and the report spell them (options.c). */
+extern const char *const pb_mode_names[MODE_COUNT];
+extern const char *const pb_section_names[SEC_COUNT];
+extern const char *const pb_sys_names[SYS_COUNT];
+
+#define usage_error cli_usage_error
+
+struct opts {
+	int quick;
+	int peers;
+	const char *plot;
+	const char *trace;
+	const char *device;
+	uint32_t reps;
+	uint64_t tasks;
+	uint32_t width;
+	uint32_t schedulers;	/* 0 = runtime default */
+	int wiring;		/* -1 = runtime default */
+	uint32_t window;
+	uint32_t chunk;
+	unsigned int shapes;	/* bit per enum bench_shape */
+	unsigned int modes;	/* bit per enum mode */
+	unsigned int sections;	/* bit per enum section */
+	int trace_shape;
+	int trace_mode;
+	uint64_t grain;
+	const char *sets[MAX_SETS];	/* paged-attention case overrides, "key=value" */
+	uint32_t nsets;
+};
+
+struct samples {
+	double v[MAX_REPS];
+	uint32_t n;
+};
+
+/* --- jobs: one measured configuration, run once per repetition ------------------- */
+
+enum job_state { JOB_OK, JOB_FAILED, JOB_UNSUPPORTED, JOB_MISSING };
+
+struct job {
+	int sys;
+	int shape;
+	int mode;
+	uint64_t tasks;		/* requested */
+	uint64_t grain;
+	uint32_t window;
+	/* results */
+	uint64_t real_tasks;	/* after rounding to the shape */
+	struct samples wall;	/* ns per run */
+	struct samples submit;	/* orchestrator ns excluding back-pressure (pto only) */
+	int state;
+	int section;		/* enum section it was planned for first (progress) */
+	char err[256];
+};
+
+struct bench {
+	struct opts o;
+	struct pto_device *dev;
+	struct pto_device_info info;
+	unsigned int ncpus;
+	unsigned int cores_used;	/* threads that can run kernels at once */
+	uint64_t cells_addr;
+	uint32_t max_cells;
+	char peer_path[SYS_COUNT][PATH_MAX + 32];
+	int peer_ok[SYS_COUNT];
+	struct rt_slot {
+		struct pto_runtime *rt;
+		uint32_t dep_mode;
+		uint32_t window;
+		uint32_t flags;
+		uint32_t trace_records;
+	} rts[8];
+	uint32_t nrts;
+	struct job *jobs;
+	uint32_t njobs, cap_jobs;
+	int plan_section;	/* the section add_job() is planning */
+	int failures;
+};
+
+/* --- options.c: the command line ----------------------------------------------- */
+
+/* The --help text. */
+void pb_usage(FILE *f);
+/* Parse the command line into @o; bad usage exits 2 with one line (cli.h). */
+void pb_parse_opts(int argc, char **argv, struct opts *o);
+/* The report's name of shape @s (enum bench_shape or SHAPE_PA). */
+const char *pb_shape_name(int s);
+
+/* --- peers.c: the same graphs on OpenMP and StarPU (build/bin/peer-*) ---------- */
+
+/* Where the peer binaries are, and which of them are there (b->peer_path, peer_ok). */
+void pb_find_peers(struct bench *b);
+/* One repetition of peer job @j: a sample, or @j FAILED with its reason. */
+void pb_run_peer_job(struct bench *b, struct job *j);
+
+#endif
