@@ -116,6 +116,38 @@ void pb_parse_opts(int argc, char **argv, struct opts *o);
 /* The report's name of shape @s (enum bench_shape or SHAPE_PA). */
 const char *pb_shape_name(int s);
 
+/* --- plan.c: the jobs and their runs ------------------------------------------ */
+
+/* The median of @s; NAN when it is empty. */
+double pb_median(const struct samples *s);
+/* The job of that configuration, or NULL when none was planned. */
+struct job *pb_find_job(struct bench *b, int sys, int shape, int mode, uint64_t tasks,
+			uint64_t grain, uint32_t window);
+/* Plan the jobs of every section --sections asks for. */
+void pb_plan(struct bench *b);
+/* Run every job once per repetition, interleaved, with progress on stderr. */
+void pb_run_all(struct bench *b);
+
+/* --- metg.c: METG(50%) over the granularity sweep, and --plot ------------------ */
+
+/* The grains of the sweep, largest first; *@n of them. */
+const uint64_t *pb_grains(const struct bench *b, size_t *n);
+/* Stencil tasks of the sweep point of @grain. */
+uint64_t pb_metg_tasks(const struct bench *b, uint64_t grain);
+/* The METG section, and the plot when --plot; -1 when the plot failed. */
+int pb_report_metg(struct bench *b);
+/* Whether gnuplot (for --plot) is installed. */
+int pb_have_gnuplot(void);
+
+/* --- report.c: the header and the other sections ------------------------------ */
+
+/* The header: device, CPUs, configuration; a bad $PTO_HAZARDS is bad usage. */
+void pb_report_header(struct bench *b);
+/* Section 1: submit and e2e per shape and mode, peer and paged-attention ratios. */
+void pb_report_e2e(struct bench *b);
+/* Section 3: back-pressure, window 1024 vs 16384. */
+void pb_report_window(struct bench *b);
+
 /* --- pto_runs.c: the shapes on our runtime ------------------------------------- */
 
 /* The runtime of a configuration, created and warmed up on first use. */

@@ -88,7 +88,7 @@ struct pto_runtime *pb_get_rt(struct bench *b, uint32_t dep_mode, uint32_t windo
 	if (!(flags & PTO_RT_TRACE)) {
 		bench_graph_init(&warm, SHAPE_INDEPENDENT, 4ull * b->o.chunk, b->o.width, &why);
 		rc = pb_run_pto_graph(b, rt, &warm, dep_mode == PTO_DEPS_EXPLICIT ? MODE_EXPLICIT :
-				   MODE_AUTO, 0, &st, err, errlen);
+				      MODE_AUTO, 0, &st, err, errlen);
 		if (rc) {
 			*rc_out = rc;
 			return NULL;

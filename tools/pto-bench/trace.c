@@ -28,7 +28,7 @@ int pb_trace_run(struct bench *b)
 	 * with tasks: leave ample room so a slow machine does not drop any.
 	 */
 	rt = pb_get_rt(b, dep_mode, b->o.window, PTO_RT_TRACE,
-		    g.tasks * 4 > 65536 ? (uint32_t)g.tasks * 4 : 65536, &rc, err, sizeof(err));
+		       g.tasks * 4 > 65536 ? (uint32_t)g.tasks * 4 : 65536, &rc, err, sizeof(err));
 	if (!rt) {
 		fprintf(stderr, "pto-bench: %s\n", err);
 		return 1;
@@ -38,7 +38,7 @@ int pb_trace_run(struct bench *b)
 		rc = pb_run_pa_once(b, rt, b->o.trace_mode, 1, &st, err, sizeof(err));
 	else
 		rc = pb_run_pto_graph(b, rt, &g, b->o.trace_mode, b->o.grain, &st, err,
-				   sizeof(err));
+				      sizeof(err));
 	if (rc) {
 		fprintf(stderr, "pto-bench: run failed: %s\n", err);
 		return 1;
