@@ -107,7 +107,7 @@ struct bench {
 	int failures;
 };
 
-/* --- options.c: the command line ----------------------------------------------- */
+/* --- options.c: the command line ---------------------------------------------- */
 
 /* The --help text. */
 void pb_usage(FILE *f);
@@ -128,7 +128,45 @@ void pb_plan(struct bench *b);
 /* Run every job once per repetition, interleaved, with progress on stderr. */
 void pb_run_all(struct bench *b);
 
-/* --- metg.c: METG(50%) over the granularity sweep, and --plot ------------------ */
+/* --- pto_runs.c: the shapes on our runtime ------------------------------------ */
+
+/* The runtime of a configuration, created and warmed up on first use. */
+struct pto_runtime *pb_get_rt(struct bench *b, uint32_t dep_mode, uint32_t window,
+			      uint32_t flags, uint32_t trace_records, int *rc_out, char *err,
+			      size_t errlen);
+/* Run graph @g once on @rt in benchmark mode @mode, kernels spinning @grain ns. */
+int pb_run_pto_graph(struct bench *b, struct pto_runtime *rt, const struct bench_graph *g,
+		     int mode, uint64_t grain, struct pto_run_stats *st, char *err,
+		     size_t errlen);
+/* The runtime dep_mode (PTO_DEPS_*) benchmark mode @mode runs on. */
+uint32_t pb_mode_dep(int mode);
+/* JOB_UNSUPPORTED or JOB_FAILED for a runtime pb_get_rt() could not create. */
+int pb_rt_failure_state(const struct bench *b, uint32_t dep_mode, int rc);
+/* Add one repetition's samples (wall, submit) of run @st to @j. */
+void pb_record_run(struct job *j, uint64_t tasks, const struct pto_run_stats *st);
+/* One repetition of pto job @j (an empty-kernel or busy-wait shape). */
+void pb_run_pto_job(struct bench *b, struct job *j);
+
+/* --- paged_attn.c: the paged-attention shape (examples/) ---------------------- */
+
+/* One run of the paged-attention case in @mode on @rt; golden-checked when @check. */
+int pb_run_pa_once(struct bench *b, struct pto_runtime *rt, int mode, int check,
+		   struct pto_run_stats *st, char *err, size_t errlen);
+/* Refuse bad --set overrides (exit 2) before anything is measured. */
+void pb_pa_check_sets(struct bench *b);
+/* The name of the case the paged-attention rows ran, with its overrides. */
+void pb_pa_case_label(struct bench *b, char *buf, size_t len);
+/* One repetition of paged-attention job @j. */
+void pb_run_pa_job(struct bench *b, struct job *j);
+
+/* --- peers.c: the same graphs on OpenMP and StarPU (build/bin/peer-*) --------- */
+
+/* Where the peer binaries are, and which of them are there (b->peer_path, peer_ok). */
+void pb_find_peers(struct bench *b);
+/* One repetition of peer job @j: a sample, or @j FAILED with its reason. */
+void pb_run_peer_job(struct bench *b, struct job *j);
+
+/* --- metg.c: METG(50%) over the granularity sweep, and --plot ----------------- */
 
 /* The grains of the sweep, largest first; *@n of them. */
 const uint64_t *pb_grains(const struct bench *b, size_t *n);
@@ -148,47 +186,9 @@ void pb_report_e2e(struct bench *b);
 /* Section 3: back-pressure, window 1024 vs 16384. */
 void pb_report_window(struct bench *b);
 
-/* --- pto_runs.c: the shapes on our runtime ------------------------------------- */
-
-/* The runtime of a configuration, created and warmed up on first use. */
-struct pto_runtime *pb_get_rt(struct bench *b, uint32_t dep_mode, uint32_t window,
-			      uint32_t flags, uint32_t trace_records, int *rc_out, char *err,
-			      size_t errlen);
-/* Run graph @g once on @rt in benchmark mode @mode, kernels spinning @grain ns. */
-int pb_run_pto_graph(struct bench *b, struct pto_runtime *rt, const struct bench_graph *g,
-		     int mode, uint64_t grain, struct pto_run_stats *st, char *err,
-		     size_t errlen);
-/* The runtime dep_mode (PTO_DEPS_*) benchmark mode @mode runs on. */
-uint32_t pb_mode_dep(int mode);
-/* JOB_UNSUPPORTED or JOB_FAILED for a runtime pb_get_rt() could not create. */
-int pb_rt_failure_state(const struct bench *b, uint32_t dep_mode, int rc);
-/* Add one repetition's samples (wall, submit) of run @st to @j. */
-void pb_record_run(struct job *j, uint64_t tasks, const struct pto_run_stats *st);
-/* One repetition of pto job @j (an empty-kernel or busy-wait shape). */
-void pb_run_pto_job(struct bench *b, struct job *j);
-
-/* --- paged_attn.c: the paged-attention shape (examples/) ----------------------- */
-
-/* One run of the paged-attention case in @mode on @rt; golden-checked when @check. */
-int pb_run_pa_once(struct bench *b, struct pto_runtime *rt, int mode, int check,
-		   struct pto_run_stats *st, char *err, size_t errlen);
-/* Refuse bad --set overrides (exit 2) before anything is measured. */
-void pb_pa_check_sets(struct bench *b);
-/* The name of the case the paged-attention rows ran, with its overrides. */
-void pb_pa_case_label(struct bench *b, char *buf, size_t len);
-/* One repetition of paged-attention job @j. */
-void pb_run_pa_job(struct bench *b, struct job *j);
-
-/* --- trace.c: --trace ----------------------------------------------------------- */
+/* --- trace.c: --trace --------------------------------------------------------- */
 
 /* One traced run written to --trace; the exit status of pto-bench. */
 int pb_trace_run(struct bench *b);
-
-/* --- peers.c: the same graphs on OpenMP and StarPU (build/bin/peer-*) ---------- */
-
-/* Where the peer binaries are, and which of them are there (b->peer_path, peer_ok). */
-void pb_find_peers(struct bench *b);
-/* One repetition of peer job @j: a sample, or @j FAILED with its reason. */
-void pb_run_peer_job(struct bench *b, struct job *j);
 
 #endif
