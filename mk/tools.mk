@@ -15,8 +15,10 @@ $(BUILD)/obj/tools/cli/cli.o: VERSION
 $(TOOLS): $(CLI_OBJS)
 $(foreach t,$(TOOLS:$(BUILD)/bin/%=%),$(eval LDLIBS_$(t) += $(CLI_OBJS)))
 
-# pto-trace's per-task analysis (tools/pto-trace/), kept out of tools/*.c,
-# which the Makefile makes one binary each.
+# pto-trace's JSON reader and per-task analysis (tools/pto-trace/), kept out
+# of tools/*.c, which the Makefile makes one binary each.  The reader is not
+# part of libpto (the library only writes traces); the trace tests that read
+# back what libpto wrote link it too.
 PTO_TRACE_OBJS := $(call obj,$(sort $(wildcard tools/pto-trace/*.c)))
 $(BUILD)/bin/pto-trace: $(PTO_TRACE_OBJS)
 LDLIBS_pto-trace += $(PTO_TRACE_OBJS)
@@ -27,3 +29,6 @@ LDLIBS_pto-trace += $(PTO_TRACE_OBJS)
 PTO_BENCH_OBJS := $(call obj,$(sort $(wildcard tools/pto-bench/*.c)))
 $(BUILD)/bin/pto-bench: $(PTO_BENCH_OBJS)
 LDLIBS_pto-bench += $(PTO_BENCH_OBJS) $(STATIC_LIBS)
+PTO_TRACE_JSON_OBJ := $(call obj,tools/pto-trace/json.c)
+$(BUILD)/tests/test_trace: $(PTO_TRACE_JSON_OBJ)
+LDLIBS_test_trace += $(PTO_TRACE_JSON_OBJ)

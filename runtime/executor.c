@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* executor.c - the core side of the register protocol (see executor.h). */
-#include "libpto/util/waiter.h"
+#include "libpto/util/clock.h"
 #include "runtime/executor.h"
 #include "runtime/regs.h"
 

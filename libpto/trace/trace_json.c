@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libpto/api.h"
+#include "libpto/core/task_id.h"
 #include "libpto/error_impl.h"
 #include "libpto/trace/trace.h"
 #include "libpto/trace/trace_json.h"
@@ -532,7 +532,7 @@ static void dispatch_event(struct jw *w, const struct pto_trace *tr, struct deps
 	jw_key(w, "kernel");
 	jw_qstr(w, name);
 	jw_kv_u64(w, "kernel_id", d->kernel);
-	jw_kv_u64(w, "ring", task ? task->ring : (uint64_t)d->task_id >> 32);
+	jw_kv_u64(w, "ring", task ? task->ring : pto_task_ring(d->task_id));
 	jw_kv_u64(w, "block", d->block_idx);
 	jw_kv_u64(w, "lane", d->sub_block_id);
 	jw_kv_u64(w, "core", d->core);
@@ -737,19 +737,4 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	if (rc)
 		return pto__fail(rc, "trace: writing %s: %s", path, strerror(-rc));
 	return 0;
-}
-
-PTO_API int pto_trace_write(const struct pto_runtime *rt, const char *path)
-{
-	const struct pto_trace *tr;
-
-	if (!rt)
-		return pto__fail(-EINVAL, "pto_trace_write: rt is NULL");
-	if (!path || !*path)
-		return pto__fail(-EINVAL, "pto_trace_write: path is NULL or empty");
-	tr = pto__trace_last(rt);
-	if (!tr)
-		return pto__fail(-EINVAL, "pto_trace_write: no trace: the runtime was created "
-				 "without PTO_RT_TRACE, or no pto_run() completed");
-	return pto__trace_write_json(tr, path);
 }

@@ -72,11 +72,3 @@ void pto_waiter_wake(struct pto_waiter *w)
 	if (__atomic_load_n(&w->sleepers, __ATOMIC_SEQ_CST))
 		futex(&w->seq, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, 0);
 }
-
-uint64_t pto_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
