@@ -29,6 +29,8 @@ LDLIBS_pto-trace += $(PTO_TRACE_OBJS)
 PTO_BENCH_OBJS := $(call obj,$(sort $(wildcard tools/pto-bench/*.c)))
 $(BUILD)/bin/pto-bench: $(PTO_BENCH_OBJS)
 LDLIBS_pto-bench += $(PTO_BENCH_OBJS) $(STATIC_LIBS)
+
+# test_trace reads back what libpto wrote with pto-trace's JSON reader.
 PTO_TRACE_JSON_OBJ := $(call obj,tools/pto-trace/json.c)
 $(BUILD)/tests/test_trace: $(PTO_TRACE_JSON_OBJ)
 LDLIBS_test_trace += $(PTO_TRACE_JSON_OBJ)
