@@ -384,6 +384,8 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 		rt->trace->t_begin = t_begin;
 	rt->orch_thread = pthread_self();
 	rt->in_run = true;
+	/* runtimes created or destroyed since the plan: lay out this one's share again */
+	pto_gate_refresh(rt->plan, rt->cfg.flags & PTO_RT_QUIET);
 	/* the caller's thread is the orchestrator for the run: pin it as planned, then restore */
 	CPU_ZERO(&saved_cpus);
 	pinned = rt->plan->orch_cpu != PTO_GATE_UNPINNED &&

@@ -936,22 +936,9 @@ static int plan_threads(struct pto_runtime *rt)
 	rt->plan = calloc(1, sizeof(*rt->plan));
 	if (!rt->plan)
 		return pto__fail(-ENOMEM, "pto_runtime_create: thread plan");
-	ret = pto_gate_plan(cpus, ncpus, mask, nmask, rt->cfg.num_schedulers, rt->cfg.wiring,
-			    rt->plan);
-	if (!ret && rt->plan->num_schedulers > rt->num_clusters) {
-		uint32_t planned = rt->plan->num_schedulers;
-
-		/*
-		 * A scheduler owns whole clusters: more threads than clusters would
-		 * idle forever.  Plan again for that many, so the printed layout
-		 * and its warnings describe the threads that really run.
-		 */
-		ret = pto_gate_plan(cpus, ncpus, mask, nmask, rt->num_clusters, rt->cfg.wiring,
-				    rt->plan);
-		if (!ret)
-			pto_gate_warn(rt->plan, "%u schedulers capped to the device's %u clusters",
-				      planned, rt->num_clusters);
-	}
+	/* divides the allowlist with the other live runtimes; caps at the clusters */
+	ret = pto_gate_plan_live(rt->plan, cpus, ncpus, mask, nmask, rt->cfg.num_schedulers,
+				 rt->cfg.wiring, rt->num_clusters);
 	if (ret)
 		return ret;
 	if (!(rt->cfg.flags & PTO_RT_QUIET))
@@ -1062,6 +1049,7 @@ void pto__sched_teardown(struct pto_runtime *rt)
 			pto_rq_fini(&rt->ready[sh]);
 	free(rt->sched);
 	free(rt->cores);
+	pto_gate_leave(rt->plan);
 	free(rt->plan);
 }
 

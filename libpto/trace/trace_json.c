@@ -26,6 +26,7 @@
 
 #include "libpto/api.h"
 #include "libpto/error_impl.h"
+#include "libpto/runtime/rt_impl.h"
 #include "libpto/trace/trace.h"
 #include "libpto/trace/trace_json.h"
 #include "pto/trace.h"
@@ -653,6 +654,12 @@ out:
 
 int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 {
+	return pto__trace_write_json_named(tr, NULL, path);
+}
+
+int pto__trace_write_json_named(const struct pto_trace *tr, const char *device,
+				const char *path)
+{
 	struct jw *w;
 	struct deps dp = { 0 };
 	char name[64];
@@ -678,8 +685,16 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	}
 
 	jw_str(w, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
-	process_meta(w, PID_HOST, "pto host", 1);
-	process_meta(w, PID_DEVICE, "pto device", 0);
+	/* a named device (several in one process) says which one it is */
+	if (device && *device && strcmp(device, "mock")) {
+		snprintf(name, sizeof(name), "pto host (%s)", device);
+		process_meta(w, PID_HOST, name, 1);
+		snprintf(name, sizeof(name), "pto device (%s)", device);
+		process_meta(w, PID_DEVICE, name, 0);
+	} else {
+		process_meta(w, PID_HOST, "pto host", 1);
+		process_meta(w, PID_DEVICE, "pto device", 0);
+	}
 	lane_meta(w, PID_HOST, TID_ORCH, "orchestrator");
 	if (tr->wiring_phases)
 		lane_meta(w, PID_HOST, TID_WIRING, "wiring thread");
@@ -751,5 +766,5 @@ PTO_API int pto_trace_write(const struct pto_runtime *rt, const char *path)
 	if (!tr)
 		return pto__fail(-EINVAL, "pto_trace_write: no trace: the runtime was created "
 				 "without PTO_RT_TRACE, or no pto_run() completed");
-	return pto__trace_write_json(tr, path);
+	return pto__trace_write_json_named(tr, rt->dev->info.name, path);
 }

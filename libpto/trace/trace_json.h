@@ -11,5 +11,8 @@
  * message recorded.
  */
 int pto__trace_write_json(const struct pto_trace *tr, const char *path);
+/* The same, naming the process lanes after @device ("pto host (a)") unless NULL or "mock". */
+int pto__trace_write_json_named(const struct pto_trace *tr, const char *device,
+				const char *path);
 
 #endif /* PTO_TRACE_TRACE_JSON_H */
