@@ -7,7 +7,7 @@
 set -eu
 
 pkgs=(build-essential pkg-config libcmocka-dev python3
-	libkmod-dev libdrm-dev
+	libkmod-dev libdrm-dev libopenmpi-dev openmpi-bin
 	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse)
 case "$#:${1:-}" in
 0:) ;;
