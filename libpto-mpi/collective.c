@@ -73,6 +73,11 @@ PTO_MPI_API int pto_mpi_wait_all(struct pto_mpi *m)
 			goto out;
 		if (m->rank == first && m->err != PTO_E_REMOTE) {
 			rc = pto_error_set(m->err, "%s", m->err_msg);
+		} else if (m->err && m->err != PTO_E_REMOTE) {
+			/* this rank failed on its own too (a timeout, say): say both */
+			rc = pto_error_set(PTO_E_REMOTE, "rank %d failed: %s (%s); rank %d itself: "
+					   "%.160s", first, verdict.msg, pto_strerror(verdict.code),
+					   m->rank, m->err_msg);
 		} else {
 			rc = pto_error_set(PTO_E_REMOTE, "rank %d failed: %s (%s)", first,
 					   verdict.msg, pto_strerror(verdict.code));
@@ -83,8 +88,10 @@ PTO_MPI_API int pto_mpi_wait_all(struct pto_mpi *m)
 	for (uint32_t i = 0; i < m->num_bufs; i++) {
 		struct pto_mbuf *b = &m->bufs[i];
 
-		if (b->owner != m->rank || !b->host || !b->addr)
+		/* only what this workload wrote: older host copies may be gone */
+		if (b->owner != m->rank || !b->host || !b->addr || !b->dirty)
 			continue;
+		b->dirty = false;
 		rc = pto_mem_download(m->dev, b->host, b->addr, b->size);
 		if (rc) {
 			rc = pto_error_set(PTO_E_TRANSFER, "rank %d: final copy of '%s': %s", m->rank,

@@ -29,6 +29,7 @@ struct pto_mpi_hdr {
  * @version: writes so far (every rank counts the same).
  * @have: per rank, the version it holds (the owner always the current one).
  * @addr: this rank's device copy (0 = none yet).
+ * @dirty: written on this rank (its owner) since the last pto_mpi_wait_all().
  */
 struct pto_mbuf {
 	void *host;
@@ -38,6 +39,7 @@ struct pto_mbuf {
 	uint64_t version;
 	uint64_t *have;
 	uint64_t addr;
+	bool dirty;
 };
 
 /* A send still in flight and the staging memory it reads. */

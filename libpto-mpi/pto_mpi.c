@@ -433,8 +433,11 @@ PTO_MPI_API int pto_mpi_submit(struct pto_mpi *m, pto_prog_fn fn, void *arg,
 	for (uint32_t i = 0; i < n; i++) {
 		struct pto_mbuf *b = &m->bufs[uses[i].buf];
 
-		if (uses[i].mode & PTO_USE_OUT)
+		if (uses[i].mode & PTO_USE_OUT) {
 			b->have[exec] = ++b->version;
+			if (exec == m->rank)
+				b->dirty = true;
+		}
 	}
 	/* a failure is reported by pto_mpi_wait_all(): the caller keeps submitting */
 	return exec;

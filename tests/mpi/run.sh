@@ -27,8 +27,11 @@ fi
 # yields instead of spinning: the other rank's emulated cores need the CPU.
 # libpto-mpi's own waits never block in MPI (they test and sleep).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# A wait that passes never takes seconds: a shorter backstop than the default
+# 60 s makes a lost message fail as a named timeout well inside the test's own.
+export PTO_MPI_TIMEOUT_MS=10000
 mpi=(timeout --kill-after=5 120 mpirun --oversubscribe -np 2 --mca mpi_yield_when_idle 1
-	--mca btl self,vader)
+	--mca btl self,vader -x PTO_MPI_TIMEOUT_MS)
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
@@ -59,6 +62,10 @@ fi
 # the 4th mix kernel on rank 0 fails mid-DAG: flagged transfers stop rank 1 too
 check "failing rank mid-DAG" 1 'rank 1: another device or rank of the workload failed: rank 0 failed' \
 	dag --seed 2 --fault-rank 0 --fault fail@kernel11:after=3
+# rank 1 learnt it from the flagged transfers, not by timing out on a lost one
+if grep -q 'waited' "$err"; then bad "failing rank mid-DAG: a rank timed out"; sed 's/^/      | /' "$err" | head
+else ok "failing rank mid-DAG: no rank timed out"; fi
+check "bench runs (no claim: 1 round)" 0 '^bench transfer rank 0 -> rank 1' bench --rounds 1
 
 echo "$pass $fail 0" >"$results/mpi"
 echo "stage mpi: $pass passed, $fail failed, 0 skipped ($log)"

@@ -68,8 +68,9 @@ int pto_mpi_size(const struct pto_mpi *m);
  * pto_mpi_buffer() - declare a buffer (same order, size and owner on every rank).
  * @m: context.
  * @host: on the owner, its host copy (@size bytes): the initial value, and
- *	the final one after pto_mpi_wait_all(); NULL there = starts undefined,
- *	no final copy.  Ignored on other ranks (may be NULL).
+ *	the final one after the pto_mpi_wait_all() of a workload that wrote
+ *	it (keep it valid until then); NULL there = starts undefined, no final
+ *	copy.  Ignored on other ranks (may be NULL).
  * @size: bytes, > 0.
  * @owner: the owning rank, 0..size-1.
  * @name: for messages (copied; NULL = "buffer<id>").
@@ -113,7 +114,8 @@ int pto_mpi_submit(struct pto_mpi *m, pto_prog_fn fn, void *arg, const struct pt
  *
  * Completes every pending send, agrees with every rank on the outcome
  * (MPI_Iallreduce, then the failing rank's message by MPI_Ibcast) and, on
- * success, downloads each buffer this rank owns into its host copy.
+ * success, downloads each buffer this rank owns and this workload wrote
+ * into its host copy.
  *
  * Return: 0 on every rank; or on every rank an error: the failing rank its
  * own status (e.g. %PTO_E_KERNEL_FAILED), the others %PTO_E_REMOTE with
