@@ -52,7 +52,7 @@ struct pto_gate_plan {
 	char warnings[512];
 	uint32_t part;
 	uint32_t parts;
-	char share_desc[96];
+	char share_desc[160];
 	struct pto_gate_member *member;
 	uint64_t gen;
 };

@@ -39,6 +39,10 @@ has "1 device: golden" '^PASS multi_bgemm/Small on 1 devices' "$T/out"
 # kernel 4 is the matmul: every device fails it, the first failure is named
 check "failing device" 1 "$multi" --device mock:clusters=2,workers=1,fault=fail@kernel4
 has "failing device: named" 'kernel failed: device [01] \(dev[01]\) program [01]:' "$T/err"
+# the measurement runs (one round: no claim is checked, only that it reports)
+check "--bench" 0 "$multi" --bench --rounds 1
+has "--bench: scaling ratio" '^bench Small: 1 device .* 2 devices .* speed-up x[0-9.]+' "$T/out"
+has "--bench: copy cost" '^bench staged copy .* per message .* per byte ' "$T/out"
 check "bad spec" 2 "$multi" --device mock:bogus=1
 one_line "bad spec" "$T/err"
 check "bad --devices" 2 "$multi" --devices 17
