@@ -95,7 +95,8 @@ int pto__device_scan(const char *dir, struct pto_device_entry *out, uint32_t max
 	}
 	if (d)
 		closedir(d);
-	qsort(nodes, n, sizeof(*nodes), cmp_node);
+	if (n)	/* qsort(NULL, 0) is undefined */
+		qsort(nodes, n, sizeof(*nodes), cmp_node);
 	for (uint32_t i = 0; i < n && i < max; i++) {
 		snprintf(out[i].spec, sizeof(out[i].spec), "%s/%s", dir, nodes[i].name);
 		snprintf(out[i].name, sizeof(out[i].name), "%s", nodes[i].name);
