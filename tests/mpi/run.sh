@@ -50,6 +50,9 @@ check "golden Bgemm64" 0 '^PASS multi_bgemm/Bgemm64 on 2 ranks' golden --case Bg
 for seed in 1 2 3 4 5; do
 	check "random DAG seed $seed" 0 "^PASS dag seed $seed: 40 programs" dag --seed "$seed"
 done
+# rank 1's kernels slowed: rank 0 waits for it, and the result is the same
+check "slow rank" 0 '^PASS dag seed 1: 40 programs' dag --seed 1 --fault-rank 1 \
+	--fault slow@kernel11:us=100000:count=5
 check "bad input" 0 '^PASS bad input refused' bad
 # kernel 4 (matmul) fails on rank 1: both ranks end, each with a named error
 check "failing rank: rank 1's own error" 1 \
