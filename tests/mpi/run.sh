@@ -45,6 +45,11 @@ check() { # name want-rc pattern-in-output args...
 	ok "$name"
 }
 
+# libpto itself stays free of MPI: only libpto-mpi links it
+if ldd "$build/lib/libpto.so" | grep -q 'libmpi'; then bad "libpto.so links MPI"
+else ok "libpto.so does not link MPI"; fi
+if ldd "$build/lib/libpto-mpi.so" | grep -q 'libmpi'; then ok "libpto-mpi.so links MPI"
+else bad "libpto-mpi.so does not link MPI"; fi
 check "golden across 2 ranks" 0 '^PASS multi_bgemm/Small on 2 ranks' golden
 check "golden Bgemm64" 0 '^PASS multi_bgemm/Bgemm64 on 2 ranks' golden --case Bgemm64
 for seed in 1 2 3 4 5; do

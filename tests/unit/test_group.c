@@ -214,6 +214,44 @@ static void test_wait_timeout(void **state)
 	pto_group_destroy(g);
 }
 
+/*
+ * Write after read across devices: d1 overwrites x, which a program on d0
+ * reads after a slow one.  The writer must wait for the reader, else the
+ * reader would fetch the new x.  (Removing the WAR edges fails this: the
+ * writer, alone on d1, finishes long before d0's 200 ms kernel.)
+ */
+static void test_write_after_read(void **state)
+{
+	struct pto_group *g = group2("mock:name=d0,clusters=1,workers=1,"
+				     "fault=slow@kernel9:us=200000:count=1", DEV1);
+	int32_t x[N], a[N], b[N];
+	struct affine slow = { 1, 1 }, copy = { 1, 0 }, set = { 0, 99 };
+	uint32_t bx, ba, bb;
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		x[i] = i;
+	memset(b, 0, sizeof(b));
+	assert_int_equal(pto_group_buffer(g, x, sizeof(x), "x", &bx), 0);
+	assert_int_equal(pto_group_buffer(g, a, sizeof(a), "a", &ba), 0);
+	assert_int_equal(pto_group_buffer(g, b, sizeof(b), "b", &bb), 0);
+	/* d0: b = b + 1 (slow), then a = x (reads x, after b) */
+	pto_group_submit(g, 0, prog_affine, &slow, (struct pto_use[]){ { bb, PTO_USE_INOUT } }, 1);
+	pto_group_submit(g, 0, prog_affine, &copy,
+			 (struct pto_use[]){ { ba, PTO_USE_OUT }, { bx, PTO_USE_IN },
+					     { bb, PTO_USE_IN } }, 3);
+	/* d1: x = 99 */
+	pto_group_submit(g, 1, prog_affine, &set, (struct pto_use[]){ { bx, PTO_USE_INOUT } }, 1);
+	assert_int_equal(pto_group_run(g), 0);
+	for (int i = 0; i < N; i++) {
+		if (a[i] != i)
+			fail_msg("a[%d] = %d: the reader saw the later write of x", i, a[i]);
+		assert_int_equal(x[i], 99);
+		assert_int_equal(b[i], 1);
+	}
+	pto_group_destroy(g);
+}
+
 static void test_bad_input(void **state)
 {
 	struct pto_group *g = group2(DEV0, DEV1);
@@ -260,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_parallel_parts),
 		cmocka_unit_test(test_failure_stops_all),
 		cmocka_unit_test(test_wait_timeout),
+		cmocka_unit_test(test_write_after_read),
 		cmocka_unit_test(test_bad_input),
 	};
 
