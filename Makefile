@@ -6,7 +6,11 @@
 #   make check-asan   unit + integration tests under ASan/UBSan
 #   make check-tsan   unit + integration tests under TSan
 #   make kmod         the kernel module (kmod/pto2.ko) via Kbuild
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib (mk/install.mk)
+#   make uninstall    the same variables
+#   make man          man pages into build/man (mk/man.mk)
+#   make dkms-install the module under DKMS (mk/install.mk)
+#   make check-install  install into a scratch DESTDIR and build against it
 #
 # Sources are found by folder, so adding a file needs no edit here:
 #   libpto/**.c sim/*.c runtime/*.c  -> libpto
@@ -39,7 +43,8 @@ LDLIBS := -lm -lrt
 
 LIB_SRCS := $(sort $(wildcard libpto/*.c libpto/*/*.c sim/*.c runtime/*.c))
 KERNEL_SRCS := $(sort $(wildcard runtime/kernels/*.c))
-EXAMPLE_SRCS := $(sort $(wildcard examples/*.c examples/*/*.c))
+# examples/standalone is a program of its own, built against the installed tree
+EXAMPLE_SRCS := $(sort $(filter-out examples/standalone/%,$(wildcard examples/*.c examples/*/*.c)))
 TOOL_SRCS := $(sort $(wildcard tools/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 TEST_HELPER_SRCS := $(sort $(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c)))
@@ -60,8 +65,8 @@ STATIC_LIBS := $(EXAMPLES_A) $(KERNELS_A) $(LIBPTO_A)
 TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 
-.PHONY: all lib tools tests deps check check-unit check-asan check-tsan check-kmod kmod run \
-	install clean bench
+.PHONY: all lib tools tests deps deps-check check check-unit check-asan check-tsan check-kmod kmod run \
+	clean bench
 .DEFAULT_GOAL := all
 # Objects are intermediates of the link rules; keep them so a rebuild relinks nothing needlessly.
 .SECONDARY:
@@ -108,13 +113,17 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_HELPER_OBJS) $(STATIC_LIBS)
 
 # --- set-up ------------------------------------------------------------------
 
+# Each target installs what it needs (tools/install-deps.sh lists them by target).
 deps:
 	@tools/install-deps.sh
+
+deps-check:
+	@tools/install-deps.sh --check
 
 # --- running -----------------------------------------------------------------
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lib tools
 	@mkdir -p $(BUILD)/trace
 	$(BUILD)/bin/pto-run paged_attention --device mock --trace $(BUILD)/trace/paged_attention.json
 
@@ -145,25 +154,15 @@ check-tsan:
 		tests/run-suite.sh tsan $(RESULTS) build/tsan
 
 # check-kmod and its kmod/qemu rules come from mk/kmod.mk.
-CHECK_STAGES ?= check-unit check-kmod check-asan check-tsan
+CHECK_STAGES ?= check-unit check-install check-kmod check-asan check-tsan
 
-check: deps
+check: deps-check
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	@rc=0; for s in $(CHECK_STAGES); do \
 		$(MAKE) --no-print-directory $$s || rc=1; \
 	done; tests/summary.sh $(RESULTS) $(CHECK_STAGES:check-%=%) || rc=1; exit $$rc
 
-# --- install -----------------------------------------------------------------
-
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/pto \
-		$(DESTDIR)$(PREFIX)/include/pto2
-	install -m 0644 $(LIBPTO_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(LIBPTO_SO) $(DESTDIR)$(PREFIX)/lib/libpto.so.1
-	ln -sf libpto.so.1 $(DESTDIR)$(PREFIX)/lib/libpto.so
-	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 libpto/include/pto/*.h runtime/include/pto/*.h $(DESTDIR)$(PREFIX)/include/pto/
-	install -m 0644 uapi/*.h $(DESTDIR)$(PREFIX)/include/
+# install, uninstall and check-install come from mk/install.mk; man pages from mk/man.mk.
 
 clean:
 	rm -rf build

@@ -61,6 +61,7 @@ PTO_API const char *pto_strerror(int status)
 	case PTO_E_MANUAL_BLOCKING:	return "blocking tensor access inside a manual scope";
 	case PTO_E_WAIT_UNPUBLISHED:	return "blocking access would wait for an unpublished task";
 	case PTO_E_RUN_STALL:		return "run stalled: no task can complete";
+	case PTO_E_HAZARD:		return "write not ordered after a live access (hazard check)";
 	case PTO_E_REMOTE:		return "another device or rank of the workload failed";
 	case PTO_E_WAIT_TIMEOUT:	return "waiting for another device or rank timed out";
 	case PTO_E_TRANSFER:		return "moving a buffer between devices or ranks failed";

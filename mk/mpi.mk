@@ -47,17 +47,17 @@ endif
 check-mpi: all mpi
 	@tests/mpi/run.sh $(RESULTS) $(BUILD)
 
-# after the other stages: CHECK_STAGES ?= in the Makefile keeps this value
-CHECK_STAGES ?= check-unit check-kmod check-asan check-tsan
+# after the other stages: the Makefile's own CHECK_STAGES ?= comes after this file,
+# so this list must name its stages too (keep it in step with the Makefile)
+CHECK_STAGES ?= check-unit check-install check-kmod check-asan check-tsan
 CHECK_STAGES += check-mpi
 
-# make install: the library, its header and the tool beside libpto's
+# make install-mpi (not part of make install, whose stage checks what it
+# installs): the library and its header beside libpto's
 .PHONY: install-mpi
-install: install-mpi
 install-mpi: mpi
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/pto
-	install -m 0644 $(LIBPTO_MPI_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(LIBPTO_MPI_SO) $(DESTDIR)$(PREFIX)/lib/libpto-mpi.so.1
-	ln -sf libpto-mpi.so.1 $(DESTDIR)$(PREFIX)/lib/libpto-mpi.so
-	install -m 0755 $(PTO_MPI_RUN) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/pto
+	install -m 0644 $(LIBPTO_MPI_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIBPTO_MPI_SO) $(DESTDIR)$(LIBDIR)/libpto-mpi.so.1
+	ln -sf libpto-mpi.so.1 $(DESTDIR)$(LIBDIR)/libpto-mpi.so
 	install -m 0644 libpto-mpi/include/pto/pto_mpi.h $(DESTDIR)$(PREFIX)/include/pto/

@@ -20,3 +20,10 @@ $(foreach t,$(TOOLS:$(BUILD)/bin/%=%),$(eval LDLIBS_$(t) += $(CLI_OBJS)))
 PTO_TRACE_OBJS := $(call obj,$(sort $(wildcard tools/pto-trace/*.c)))
 $(BUILD)/bin/pto-trace: $(PTO_TRACE_OBJS)
 LDLIBS_pto-trace += $(PTO_TRACE_OBJS)
+
+# pto-bench's concerns (tools/pto-bench/; tools/pto-bench.c is its main).
+# They call libpto and the examples, so the libraries follow them once more:
+# the tool link rule puts LDLIBS_<tool> after the libraries.
+PTO_BENCH_OBJS := $(call obj,$(sort $(wildcard tools/pto-bench/*.c)))
+$(BUILD)/bin/pto-bench: $(PTO_BENCH_OBJS)
+LDLIBS_pto-bench += $(PTO_BENCH_OBJS) $(STATIC_LIBS)

@@ -79,7 +79,15 @@ void pto_exec_run(struct pto_executor *ex, uint32_t id)
 	} else {
 		uint32_t kid = p->kernel_id;
 		pto_kernel_fn fn = NULL;
+		uint64_t nargs = (uint64_t)p->num_tensors + p->num_scalars;
 
+		/* a spilled argument array must lie inside device memory, like the payload */
+		if ((p->flags & PTO2_PAYLOAD_SPILLED) &&
+		    (p->args[0] == 0 || (p->args[0] & 7) || nargs > PTO2_MAX_ARGS ||
+		     p->args[0] > ex->gm_size || ex->gm_size - p->args[0] < nargs * 8)) {
+			pto_exec_finish(ex, id, PTO_EXEC_STATUS_BAD_PAYLOAD);
+			return;
+		}
 		if (kid < PTO2_MAX_KERNELS)
 			/* pairs with the release store that registered the kernel */
 			fn = __atomic_load_n(&ex->kernels[kid], __ATOMIC_ACQUIRE);

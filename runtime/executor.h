@@ -22,7 +22,7 @@
  * once every core acknowledged EXIT.  The core identity fields and
  * payload_addr of the window are written at bring-up by the device
  * backend; the executor reads them on every dispatch and never trusts
- * payload_addr to be in range.
+ * payload_addr, nor a spilled argument array's address, to be in range.
  */
 #ifndef PTO_RUNTIME_EXECUTOR_H
 #define PTO_RUNTIME_EXECUTOR_H
@@ -32,7 +32,10 @@
 #include "pto2_abi.h"
 #include "pto/kernel.h"
 
-/* Status of a dispatch whose payload_addr lies outside device memory. */
+/*
+ * Status of a dispatch whose payload_addr, or spilled argument array
+ * (PTO2_PAYLOAD_SPILLED), lies outside device memory.
+ */
 #define PTO_EXEC_STATUS_BAD_PAYLOAD	(-14)	/* -EFAULT */
 
 /**

@@ -1,22 +1,45 @@
 #!/usr/bin/env bash
-# install-deps.sh [--bench] - install the Debian packages pto2 needs.
+# install-deps.sh [--check] [--bench] [--list] - install the Debian packages a
+# make target needs, and no more.
+#
+#   (none)    make, make run, make install: compilers, libraries, man page generators
+#   --check   make check adds: the qemu stage (kernel image and headers, qemu,
+#             busybox, sparse), the install stage (dkms, clang, groff, man-db)
+#             and the peers whose checks run in it (OpenMP's libgomp, StarPU)
+#   --bench   make bench adds: the peers and gnuplot for --plot
+#   --list    print the packages of the targets named, one per line; install nothing
 #
 # Runs apt-get only when something is missing.  As non-root it prints the
-# exact command to run instead and fails.  --bench adds the peer runtimes
-# and plotting used by `make bench` (StarPU, gnuplot).
+# exact command to run instead and fails.  To add a package, add it to the
+# list of the target that needs it.
 set -eu
 
-pkgs=(build-essential pkg-config libcmocka-dev python3
-	libkmod-dev libdrm-dev libopenmpi-dev openmpi-bin
-	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse)
-case "$#:${1:-}" in
-0:) ;;
-1:--bench) pkgs+=(libstarpu-dev gnuplot-nox) ;;
-*)
-	# a typo (--bnech) must not quietly install less than asked
-	echo "install-deps: usage: install-deps.sh [--bench] (got: $*)" >&2
-	exit 2 ;;
-esac
+build=(build-essential pkg-config libcmocka-dev python3 libkmod-dev libdrm-dev
+	help2man scdoc)
+check=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse
+	dkms clang groff-base man-db
+	libgomp1 libstarpu-dev
+	libopenmpi-dev openmpi-bin)
+bench=(libgomp1 libstarpu-dev gnuplot-nox)
+
+pkgs=("${build[@]}")
+list=0
+for a in "$@"; do
+	case "$a" in
+	--check) pkgs+=("${check[@]}") ;;
+	--bench) pkgs+=("${bench[@]}") ;;
+	--list) list=1 ;;
+	*)
+		# a typo (--bnech) must not quietly install less than asked
+		echo "install-deps: usage: install-deps.sh [--check] [--bench] [--list] (got: $*)" >&2
+		exit 2 ;;
+	esac
+done
+mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
+if [ "$list" -eq 1 ]; then
+	printf '%s\n' "${pkgs[@]}"
+	exit 0
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

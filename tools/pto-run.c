@@ -427,8 +427,8 @@ int main(int argc, char **argv)
 		cfg.core_timeout_ms = o.core_timeout_ms;
 	if (o.stall_timeout_ms)
 		cfg.stall_timeout_ms = o.stall_timeout_ms;
-	if (!o.verbose)
-		cfg.flags |= PTO_RT_QUIET;
+	if (o.verbose)
+		cfg.flags |= PTO_RT_VERBOSE;
 	if ((rc = pto_runtime_create(dev, &cfg, &rt)) || (rc = ex_register_kernels(rt))) {
 		fprintf(stderr, "%s: runtime: %s: %s\n", prog, pto_strerror(rc), pto_last_error());
 		status = rc == -EINVAL ? EXIT_BAD_INPUT : 1;

@@ -27,7 +27,8 @@
 
 #include <linux/types.h>
 
-#define PTO2_ABI_VERSION		1
+/* 2: payloads may spill their arguments (PTO2_PAYLOAD_SPILLED) */
+#define PTO2_ABI_VERSION		2
 
 /* --- core numbering ------------------------------------------------------ */
 
@@ -152,9 +153,15 @@ struct pto2_core_regs {
 /* --- tensors and dispatch payloads --------------------------------------- */
 
 #define PTO2_MAX_DIMS			5
-#define PTO2_MAX_TENSOR_ARGS		32
+/* Arguments of one task: tensors, then scalars. */
+#define PTO2_MAX_TENSOR_ARGS		128
 #define PTO2_MAX_SCALAR_ARGS		24
 #define PTO2_MAX_ARGS			(PTO2_MAX_TENSOR_ARGS + PTO2_MAX_SCALAR_ARGS)
+/*
+ * Argument slots inside the fixed-size payload; a task with more spills
+ * its whole argument array to device memory (%PTO2_PAYLOAD_SPILLED).
+ */
+#define PTO2_PAYLOAD_ARGS		56
 
 /**
  * enum pto2_dtype - element types of tensors.
@@ -216,14 +223,16 @@ struct pto2_tensor_desc {
  * struct pto2_dispatch_payload - what a core runs for one dispatch (in GM).
  *
  * @kernel_id: kernel to call.
- * @flags: reserved, 0.
+ * @flags: %PTO2_PAYLOAD_SPILLED or 0.
  * @block_idx: this block's index within an SPMD task, 0..@block_num-1.
  * @block_num: number of logical blocks of the task (1 if not SPMD).
  * @sub_block_id: AIV lane for MIX tasks (0 or 1); 0 otherwise.
  * @num_tensors: leading entries of @args that are tensor descriptor addresses.
  * @num_scalars: entries after those that are raw 64-bit scalars.
  * @task_id: the runtime's 64-bit task id (for traces and error messages).
- * @args: device addresses of struct pto2_tensor_desc, then scalars.
+ * @args: device addresses of struct pto2_tensor_desc, then scalars; with
+ *	%PTO2_PAYLOAD_SPILLED only @args[0] is used: the device address of
+ *	that same array (@num_tensors + @num_scalars __u64, 8-byte aligned).
  */
 struct pto2_dispatch_payload {
 	__u32 kernel_id;
@@ -236,8 +245,11 @@ struct pto2_dispatch_payload {
 	__u32 pad0;
 	__u64 task_id;
 	__u64 pad1[3];
-	__u64 args[PTO2_MAX_ARGS];
+	__u64 args[PTO2_PAYLOAD_ARGS];
 };
+
+/* pto2_dispatch_payload.flags: the arguments live at device address args[0]. */
+#define PTO2_PAYLOAD_SPILLED		(1u << 0)
 
 #define PTO2_PAYLOAD_SIZE		512u
 #define PTO2_PAYLOADS_PER_CORE		2u
@@ -318,7 +330,12 @@ struct pto2_ring_header {
 
 /* --- static checks: every width and size tied to its constant ------------- */
 
+/* C11 spells it _Static_assert, C++ static_assert: the header is used by both. */
+#ifdef __cplusplus
+#define PTO2_ABI_ASSERT(e, m)		static_assert(e, m)
+#else
 #define PTO2_ABI_ASSERT(e, m)		_Static_assert(e, m)
+#endif
 
 PTO2_ABI_ASSERT(sizeof(struct pto2_core_regs) == PTO2_REG_WINDOW_SIZE,
 		"register window is exactly one page");
@@ -343,6 +360,8 @@ PTO2_ABI_ASSERT(PTO2_ID_CORE_IDLE <= PTO2_COND_ID_MASK, "ids fit in COND's 31 bi
 PTO2_ABI_ASSERT((PTO2_ID_SPAN & 1) == 0, "id parity alternates across the wrap");
 PTO2_ABI_ASSERT(PTO2_MAX_CORES == 3 * PTO2_MAX_CLUSTERS, "1 AIC + 2 AIV per cluster");
 PTO2_ABI_ASSERT(PTO2_MAX_ARGS <= 0xff, "argument counts fit the payload's count fields");
+PTO2_ABI_ASSERT(PTO2_PAYLOAD_ARGS >= 1 && PTO2_MAX_SCALAR_ARGS <= PTO2_PAYLOAD_ARGS,
+		"a spilled payload has room for its pointer; scalars alone never spill");
 
 PTO2_ABI_ASSERT(sizeof(struct pto2_ring_info) == PTO2_CACHE_LINE, "ring info is one cache line");
 PTO2_ABI_ASSERT(__builtin_offsetof(struct pto2_ring_ctl, last_task_alive) == PTO2_CACHE_LINE,

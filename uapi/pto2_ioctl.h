@@ -235,12 +235,12 @@ struct pto2_signal {
 #define PTO2_IOC_WAIT			_IOWR(PTO2_IOC_MAGIC, 0x04, struct pto2_wait)
 #define PTO2_IOC_SIGNAL			_IOW(PTO2_IOC_MAGIC, 0x05, struct pto2_signal)
 
-_Static_assert(sizeof(struct pto2_info) == 176, "pto2_info layout");
-_Static_assert(sizeof(struct pto2_mem_alloc) == 48, "pto2_mem_alloc layout");
-_Static_assert(sizeof(struct pto2_mem_free) == 8, "pto2_mem_free layout");
-_Static_assert(sizeof(struct pto2_attach) == 40, "pto2_attach layout");
-_Static_assert(sizeof(struct pto2_wait) == 24, "pto2_wait layout");
-_Static_assert(sizeof(struct pto2_signal) == 8, "pto2_signal layout");
-_Static_assert(PTO2_MAX_CORES <= PTO2_MMAP_ID_MASK, "core ids fit the mmap id field");
+PTO2_ABI_ASSERT(sizeof(struct pto2_info) == 176, "pto2_info layout");
+PTO2_ABI_ASSERT(sizeof(struct pto2_mem_alloc) == 48, "pto2_mem_alloc layout");
+PTO2_ABI_ASSERT(sizeof(struct pto2_mem_free) == 8, "pto2_mem_free layout");
+PTO2_ABI_ASSERT(sizeof(struct pto2_attach) == 40, "pto2_attach layout");
+PTO2_ABI_ASSERT(sizeof(struct pto2_wait) == 24, "pto2_wait layout");
+PTO2_ABI_ASSERT(sizeof(struct pto2_signal) == 8, "pto2_signal layout");
+PTO2_ABI_ASSERT(PTO2_MAX_CORES <= PTO2_MMAP_ID_MASK, "core ids fit the mmap id field");
 
 #endif /* PTO2_UAPI_IOCTL_H */

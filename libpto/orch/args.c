@@ -173,7 +173,8 @@ PTO_API void pto_arg_tensor(struct pto_args *a, struct pto_tensor *t, enum pto_a
 		return;
 	}
 	if (a->num_tensors >= PTO2_MAX_TENSOR_ARGS) {
-		latch(a, -EINVAL, "more than %u tensor arguments", PTO2_MAX_TENSOR_ARGS);
+		latch(a, -EINVAL, "more than %u tensor arguments per task "
+		      "(PTO2_MAX_TENSOR_ARGS)", PTO2_MAX_TENSOR_ARGS);
 		return;
 	}
 	a->kinds[a->num_tensors] = (uint8_t)kind;
@@ -210,7 +211,8 @@ PTO_API void pto_arg_scalar(struct pto_args *a, uint64_t v)
 	if (!a)
 		return;
 	if (a->num_scalars >= PTO2_MAX_SCALAR_ARGS) {
-		latch(a, -EINVAL, "more than %u scalar arguments", PTO2_MAX_SCALAR_ARGS);
+		latch(a, -EINVAL, "more than %u scalar arguments per task "
+		      "(PTO2_MAX_SCALAR_ARGS)", PTO2_MAX_SCALAR_ARGS);
 		return;
 	}
 	a->scalars[a->num_scalars++] = v;
@@ -234,7 +236,8 @@ PTO_API void pto_args_add_dep(struct pto_args *a, int64_t producer)
 		return;
 	}
 	if (a->num_deps >= PTO_MAX_ARG_DEPS) {
-		latch(a, -EINVAL, "more than %u explicit dependencies", PTO_MAX_ARG_DEPS);
+		latch(a, -EINVAL, "more than %u explicit dependencies per argument list "
+		      "(PTO_MAX_ARG_DEPS)", PTO_MAX_ARG_DEPS);
 		return;
 	}
 	a->deps[a->num_deps++] = producer;

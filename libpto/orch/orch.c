@@ -93,6 +93,9 @@ int pto__orch_setup(struct pto_runtime *rt)
 	ret = pto_tm_init(&rt->tm, rt->cfg.task_window, TM_POOL_INIT, TM_POOL_MAX);
 	if (ret)
 		return ret;
+	if (rt->cfg.dep_mode == PTO_DEPS_AUTO && rt->cfg.hazards == PTO_HAZARDS_CHECK &&
+	    pto__hz_init(&rt->hz, rt->cfg.task_window))
+		return pto__fail(-ENOMEM, "pto_runtime_create: hazard check tables");
 	rt->cap_scope_tasks = SCOPE_TASKS_INIT;
 	rt->scope_tasks = malloc(rt->cap_scope_tasks * sizeof(*rt->scope_tasks));
 	rt->cap_dep_scratch = DEP_SCRATCH_INIT;
@@ -113,6 +116,7 @@ void pto__orch_teardown(struct pto_runtime *rt)
 	}
 	if (rt->tm.buckets)
 		pto_tm_fini(&rt->tm);
+	pto__hz_fini(&rt->hz);
 	free(rt->scope_tasks);
 	free(rt->dep_scratch);
 	if (rt->ring_area_addr)
@@ -283,6 +287,22 @@ static void lookup_cb(void *ctx, int64_t producer)
 		lc->err = -ENOMEM;
 }
 
+/* hazards=check: an earlier access of the region argument @arg writes. */
+struct hz_ctx {
+	struct pto_runtime *rt;
+	uint32_t arg;
+	bool waw;
+	int err;
+};
+
+static void hz_cand_cb(void *ctx, int64_t task)
+{
+	struct hz_ctx *hc = ctx;
+
+	if (pto__hz_add(&hc->rt->hz, task, hc->arg, hc->waw))
+		hc->err = -ENOMEM;
+}
+
 /* The ancestry record of task @id, or NULL when its slot holds another task now. */
 static const struct pto_ancestry *ancestry_of(const struct pto_runtime *rt, int64_t id)
 {
@@ -299,27 +319,33 @@ static const struct pto_ancestry *ancestry_of(const struct pto_runtime *rt, int6
  * its ancestors: leaving them out only makes the record smaller.  Edges
  * added later (pto_add_dependency()) are not in it either.  Returns the mask.
  */
-static uint64_t record_ancestry(struct pto_runtime *rt, struct pto_ring *r,
-				const struct pto_task *t)
+static uint64_t ancestry_mask(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 {
-	struct pto_ancestry *a = &r->ancestry[t->local & r->alloc.mask];
 	uint64_t mask = 0;
 
 	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
 		int64_t q = rt->dep_scratch[i];
-		uint64_t ql = (uint64_t)q & 0xffffffffull, d = t->local - ql;
+		uint64_t ql = (uint64_t)q & 0xffffffffull, d = local - ql;
 		const struct pto_ancestry *qa;
 
-		if ((uint64_t)q >> 32 != t->ring || ql >= t->local || d > 64)
+		if ((uint64_t)q >> 32 != ring || ql >= local || d > 64)
 			continue;
 		mask |= 1ull << (d - 1);
 		qa = ancestry_of(rt, q);
 		if (qa && d < 64)
 			mask |= qa->mask << d;
 	}
-	a->task = t->id;
-	a->mask = mask;
 	return mask;
+}
+
+static uint64_t record_ancestry(struct pto_runtime *rt, struct pto_ring *r,
+				const struct pto_task *t)
+{
+	struct pto_ancestry *a = &r->ancestry[t->local & r->alloc.mask];
+
+	a->task = t->id;
+	a->mask = ancestry_mask(rt, t->ring, t->local);
+	return a->mask;
 }
 
 /* The task being submitted, for ordered_before(). */
@@ -811,17 +837,20 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	struct pto_ring_grant g;
 	struct pto_trace_task *tr = NULL;
 	uint64_t t0 = 0, heap_bytes, fixed, out_off, dep_top;
-	uint32_t ring, writers = 0, sat, idx, nretain;
+	uint32_t ring, writers = 0, readers = 0, sat, idx, hz, nretain;
 	int64_t retain[PTO2_MAX_TENSOR_ARGS];
 	struct lookup_ctx lc;
 	struct order_ctx oc;
 	bool track, defer;
+	/* per tensor argument: record it as a reader in the TensorMap */
+	bool reads[PTO2_MAX_TENSOR_ARGS];
 	int ret;
 
 	ret = pto__orch_check(rt, "pto_submit");
 	if (ret)
 		return ret;
 	track = rt->cfg.dep_mode == PTO_DEPS_AUTO;
+	hz = track ? rt->cfg.hazards : PTO_HAZARDS_RAW;
 	defer = !track || rt->manual_depth;
 	if (pto_trace_on(rt->trace))
 		t0 = pto_now_ns();
@@ -857,6 +886,7 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	}
 	if (track)
 		tm_hide_retired(rt);
+	rt->hz.num_cand = 0;
 	{
 		uint64_t tl = t0 ? pto_now_ns() : 0;
 
@@ -865,6 +895,7 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 			uint32_t kind = args->kinds[i];
 			bool inner;
 
+			reads[i] = false;
 			if (kind == PTO_ARG_OUTPUT)
 				continue;
 			if (ten->owner >= 0 && !owner_scope_open(rt, ten->owner))
@@ -884,9 +915,42 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 			if (!track || (ten->flags & PTO_TENSOR_MANUAL_DEP))
 				continue;
 			if ((kind == PTO_ARG_INPUT || kind == PTO_ARG_INOUT) && !inner)
-				pto_tm_lookup(&rt->tm, ten, kind == PTO_ARG_INOUT, lookup_cb, &lc);
-			if (kind == PTO_ARG_INOUT || kind == PTO_ARG_OUTPUT_EXISTING)
-				writers++;
+				pto_tm_lookup(&rt->tm, ten, PTO_TM_WRITER, kind == PTO_ARG_INOUT,
+					      lookup_cb, &lc);
+			/* readers are remembered in every mode: pto_tensor_write() waits for them */
+			if (kind == PTO_ARG_INPUT && !inner) {
+				reads[i] = true;
+				readers++;
+			}
+			if (kind != PTO_ARG_INOUT && kind != PTO_ARG_OUTPUT_EXISTING)
+				continue;
+			writers++;
+			if (inner)
+				continue;
+			if (hz == PTO_HAZARDS_TRACK) {
+				/*
+				 * Write-after-read (and -write for OUTPUT_EXISTING):
+				 * wait for them.  Later tasks wait for this writer, and
+				 * through it for what it covers, so those entries go;
+				 * not inside a manual scope, where lookup_cb() drops
+				 * the scope's own tasks instead of waiting for them.
+				 */
+				int rm = !rt->manual_depth;
+
+				if (kind == PTO_ARG_OUTPUT_EXISTING)
+					pto_tm_lookup(&rt->tm, ten, PTO_TM_WRITER, rm, lookup_cb, &lc);
+				pto_tm_lookup(&rt->tm, ten, PTO_TM_READER, rm, lookup_cb, &lc);
+			} else if (hz == PTO_HAZARDS_CHECK && !rt->manual_depth) {
+				/* a manual scope's edges come after submit: not checked */
+				struct hz_ctx hc = { rt, i, false, 0 };
+
+				pto_tm_lookup(&rt->tm, ten, PTO_TM_READER, 0, hz_cand_cb, &hc);
+				hc.waw = true;
+				if (kind == PTO_ARG_OUTPUT_EXISTING)
+					pto_tm_lookup(&rt->tm, ten, PTO_TM_WRITER, 0, hz_cand_cb, &hc);
+				if (hc.err)
+					lc.err = hc.err;
+			}
 		}
 		if (tl)
 			pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_LOOKUP, tl, pto_now_ns(),
@@ -894,13 +958,29 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	}
 	if (lc.err)
 		return orch_fail(rt, -ENOMEM, "pto_submit: dependency list");
-	ret = pto_tm_reserve(&rt->tm, writers);
+	if (rt->hz.num_cand) {
+		/* the id this task gets (only this thread allocates) and its ancestry */
+		struct order_ctx hoc = { ring, r->alloc.next,
+					 ancestry_mask(rt, ring, r->alloc.next) };
+
+		ret = pto__hz_check(rt, pto_task_id(ring, r->alloc.next),
+				    shape.kernel[0] >= 0 ? shape.kernel[0] :
+				    shape.kernel[1] >= 0 ? shape.kernel[1] : shape.kernel[2], args,
+				    ordered_before, &hoc);
+		if (ret)
+			return ret;
+	}
+	ret = pto_tm_reserve(&rt->tm, writers + readers);
 	if (ret)
 		return orch_fail(rt, ret, "%s", pto_last_error());
 
-	/* argument block: descriptors, scalars, fanin ids, then the outputs */
-	fixed = (uint64_t)args->num_tensors * sizeof(struct pto2_tensor_desc) +
-		(uint64_t)args->num_scalars * 8 + (uint64_t)rt->num_dep_scratch * 8;
+	/*
+	 * argument block (pto__args_spill()): descriptors, scalars, fanin ids
+	 * (and their copy the hazard check keeps), then the outputs
+	 */
+	fixed = pto__args_scalar_off(args->num_tensors, args->num_scalars) +
+		(uint64_t)args->num_scalars * 8 + (uint64_t)rt->num_dep_scratch * 8 *
+		(hz == PTO_HAZARDS_CHECK ? 2 : 1);
 	heap_bytes = pto_ring_heap_round(fixed);
 	for (uint32_t i = 0; i < args->num_tensors; i++)
 		if (args->kinds[i] == PTO_ARG_OUTPUT)
@@ -930,8 +1010,12 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 	t->trace_idx = idx;
 	t->args_addr = r->heap_addr + g.heap_off;
 	t->args_host = r->heap_host + g.heap_off;
-	t->fanin = (int64_t *)(t->args_host + (uint64_t)args->num_tensors *
-			       sizeof(struct pto2_tensor_desc) + (uint64_t)args->num_scalars * 8);
+	t->fanin = (int64_t *)(t->args_host + pto__args_scalar_off(args->num_tensors,
+								   args->num_scalars) +
+			       (uint64_t)args->num_scalars * 8);
+	t->hz_fanin = t->fanin + rt->num_dep_scratch;
+	t->hz_nfanin = hz == PTO_HAZARDS_CHECK ? rt->num_dep_scratch : 0;
+	memcpy(t->fanin + rt->num_dep_scratch, rt->dep_scratch, t->hz_nfanin * sizeof(int64_t));
 	t->completed_sub = 0;
 	t->fanin_refcount = 0;
 	__atomic_store_n(&t->fanin_count, rt->num_dep_scratch + 1, __ATOMIC_RELAXED);
@@ -966,7 +1050,15 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		}
 		fill_desc((struct pto2_tensor_desc *)t->args_host + i, ten);
 	}
-	memcpy(t->args_host + (uint64_t)args->num_tensors * sizeof(struct pto2_tensor_desc),
+	if (pto__args_spill(args->num_tensors, args->num_scalars)) {
+		/* the descriptor addresses the payload cannot hold (PTO2_PAYLOAD_SPILLED) */
+		uint64_t *argv = (uint64_t *)(t->args_host + (uint64_t)args->num_tensors *
+					      sizeof(struct pto2_tensor_desc));
+
+		for (uint32_t i = 0; i < args->num_tensors; i++)
+			argv[i] = t->args_addr + (uint64_t)i * sizeof(struct pto2_tensor_desc);
+	}
+	memcpy(t->args_host + pto__args_scalar_off(args->num_tensors, args->num_scalars),
 	       args->scalars, (uint64_t)args->num_scalars * 8);
 
 	/*
@@ -992,11 +1084,19 @@ PTO_API int64_t pto_submit(struct pto_runtime *rt, const struct pto_launch *laun
 		 * entries stay (a reader needs them all) unless this task is
 		 * ordered after them anyway: then it stands for them.  (INOUT
 		 * removed what it covers during its lookup: it waits for them.)
+		 * Readers alike for any writer, unless tracking made it wait
+		 * for them (their entries are gone then).
 		 */
-		if (kind == PTO_ARG_OUTPUT_EXISTING)
-			pto_tm_prune(&rt->tm, args->tensors[i], ordered_before, &oc);
-		pto_tm_insert(&rt->tm, args->tensors[i], ring, g.local);
+		if (kind == PTO_ARG_OUTPUT_EXISTING && hz != PTO_HAZARDS_TRACK)
+			pto_tm_prune(&rt->tm, args->tensors[i], PTO_TM_WRITER, ordered_before, &oc);
+		if (hz != PTO_HAZARDS_TRACK)
+			pto_tm_prune(&rt->tm, args->tensors[i], PTO_TM_READER, ordered_before, &oc);
+		pto_tm_insert(&rt->tm, args->tensors[i], PTO_TM_WRITER, ring, g.local);
 	}
+	/* after the writers' prunes, which stop at the first entry not ordered before */
+	for (uint32_t i = 0; i < args->num_tensors; i++)
+		if (reads[i])
+			pto_tm_insert(&rt->tm, args->tensors[i], PTO_TM_READER, ring, g.local);
 
 	if (pto_trace_on(rt->trace)) {
 		tr = pto_trace_task_begin(rt->trace, idx);
@@ -1309,11 +1409,12 @@ static bool task_settled(struct pto_runtime *rt, int64_t id, bool write)
 }
 
 /*
- * Wait until every task in dep_scratch settled (see task_settled()) and at
- * least @barrier tasks completed, or fail.
+ * Wait until every task in dep_scratch settled (see task_settled(); @write
+ * for the first @nwrite of them, the writers, completion for the rest, the
+ * readers) and at least @barrier tasks completed, or fail.
  */
-static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint64_t deadline,
-			   uint64_t barrier)
+static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint32_t nwrite,
+			   uint64_t deadline, uint64_t barrier)
 {
 	uint32_t spins = 0, i = 0;
 
@@ -1323,7 +1424,7 @@ static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, u
 
 		/* a consumer still queued for the wiring thread has not registered yet */
 		if (i < rt->num_dep_scratch && pto__wiring_caught_up(rt) &&
-		    task_settled(rt, rt->dep_scratch[i], write)) {
+		    task_settled(rt, rt->dep_scratch[i], write && i < nwrite)) {
 			i++;
 			continue;
 		}
@@ -1356,6 +1457,7 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 			 void *value, bool write, const char *fn)
 {
 	uint64_t flat = 0, stride = 1, esz, deadline, t0;
+	uint32_t nwrite;
 	uint8_t *host;
 	struct lookup_ctx lc = { rt, 0 };
 	int ret = pto__orch_check(rt, fn);
@@ -1388,14 +1490,20 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 		return orch_fail(rt, -EINVAL, "%s: tensor created by task %" PRId64 " in a "
 				 "scope that has ended (or another run): its buffer may be reused",
 				 fn, t->owner);
-	/* who must finish first: the creator and every tracked overlapping writer */
+	/*
+	 * who must finish first: the creator and every tracked overlapping
+	 * writer, and for a write also every live overlapping reader
+	 */
 	rt->num_dep_scratch = 0;
 	if (t->owner >= 0 && scratch_add(rt, t->owner))
 		lc.err = -ENOMEM;
 	if (!(t->flags & PTO_TENSOR_MANUAL_DEP) && rt->cfg.dep_mode == PTO_DEPS_AUTO) {
 		tm_hide_retired(rt);
-		pto_tm_lookup(&rt->tm, t, 0, lookup_cb, &lc);
+		pto_tm_lookup(&rt->tm, t, PTO_TM_WRITER, 0, lookup_cb, &lc);
 	}
+	nwrite = rt->num_dep_scratch;
+	if (write && !(t->flags & PTO_TENSOR_MANUAL_DEP) && rt->cfg.dep_mode == PTO_DEPS_AUTO)
+		pto_tm_lookup(&rt->tm, t, PTO_TM_READER, 0, lookup_cb, &lc);
 	if (lc.err)
 		return orch_fail(rt, -ENOMEM, "%s: dependency list", fn);
 	for (uint32_t i = 0; i < rt->num_dep_scratch; i++) {
@@ -1423,7 +1531,7 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 	 * Unpublished ones (open scopes) could not start before their scope
 	 * ends anyway.
 	 */
-	ret = orch_wait_tasks(rt, fn, write, deadline,
+	ret = orch_wait_tasks(rt, fn, write, nwrite, deadline,
 			      rt->cfg.dep_mode == PTO_DEPS_EXPLICIT &&
 			      !(t->flags & PTO_TENSOR_MANUAL_DEP) ? rt->published : 0);
 	__atomic_store_n(&rt->orch_wants_done, 0, __ATOMIC_RELAXED);

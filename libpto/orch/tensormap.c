@@ -12,8 +12,9 @@
 #define TM_CLEANUP_INTERVAL	64
 
 /*
- * One "task wrote this view" record.  @bucket is the bucket it is linked
- * into, or -1 once detached (a covering INOUT removed it, or it is free).
+ * One "task wrote (or read) this view" record.  @bucket is the bucket it is
+ * linked into (readers live in the upper half of the bucket array), or -1
+ * once detached (a covering writer removed it, or it is free).
  */
 struct pto_tm_entry {
 	uint64_t base;
@@ -30,9 +31,11 @@ struct pto_tm_entry {
 	uint32_t offsets[PTO2_MAX_DIMS];
 };
 
-static uint32_t tm_hash(const struct pto_tensormap *tm, uint64_t base)
+/* Bucket of buffer @base in the @kind half of the bucket array. */
+static uint32_t tm_hash(const struct pto_tensormap *tm, uint64_t base, enum pto_tm_kind kind)
 {
-	return (uint32_t)((base * 0x9E3779B97F4A7C15ull) >> (64 - tm->bucket_bits));
+	return ((uint32_t)kind << tm->bucket_bits) |
+	       (uint32_t)((base * 0x9E3779B97F4A7C15ull) >> (64 - tm->bucket_bits));
 }
 
 int pto_tm_init(struct pto_tensormap *tm, const uint32_t *window, uint32_t init_cap,
@@ -42,7 +45,8 @@ int pto_tm_init(struct pto_tensormap *tm, const uint32_t *window, uint32_t init_
 	if (init_cap == 0 || max_cap < init_cap || max_cap > (1u << 30))
 		return pto__fail(-EINVAL, "tensormap: pool %u..%u entries", init_cap, max_cap);
 	tm->bucket_bits = TM_BUCKET_BITS;
-	tm->buckets = malloc(sizeof(*tm->buckets) << tm->bucket_bits);
+	/* writers, then readers */
+	tm->buckets = malloc(2 * sizeof(*tm->buckets) << tm->bucket_bits);
 	tm->entries = malloc((size_t)init_cap * sizeof(*tm->entries));
 	tm->cap = init_cap;
 	tm->max_cap = max_cap;
@@ -87,7 +91,7 @@ static void tm_free_range(struct pto_tensormap *tm, uint32_t from)
 
 void pto_tm_reset(struct pto_tensormap *tm)
 {
-	memset(tm->buckets, 0xff, sizeof(*tm->buckets) << tm->bucket_bits);
+	memset(tm->buckets, 0xff, 2 * sizeof(*tm->buckets) << tm->bucket_bits);
 	for (int r = 0; r < PTO_NUM_RINGS; r++) {
 		memset(tm->task_head[r], 0xff, (size_t)tm->window[r] * sizeof(int32_t));
 		tm->alive[r] = 0;
@@ -165,7 +169,7 @@ int pto_tm_reserve(struct pto_tensormap *tm, uint32_t n)
 		ncap = ncap > tm->max_cap / 2 ? tm->max_cap : ncap * 2;
 	if (ncap - tm->used < n)
 		return pto__fail(-ENOMEM, "TensorMap pool exhausted: %u of %u entries hold live "
-				 "writers, %u more needed", tm->used, tm->max_cap, n);
+				 "writers and readers, %u more needed", tm->used, tm->max_cap, n);
 	ne = realloc(tm->entries, (size_t)ncap * sizeof(*ne));
 	if (!ne)
 		return pto__fail(-ENOMEM, "TensorMap pool: cannot grow to %u entries", ncap);
@@ -234,10 +238,10 @@ enum pto_tm_overlap pto_tm_overlap(const struct pto_tensor *t, const struct pto_
 			    e->shapes, e->raw_shapes, e->offsets, e->ndims, e->dtype);
 }
 
-uint32_t pto_tm_lookup(struct pto_tensormap *tm, const struct pto_tensor *t, int remove_covered,
-		       void (*fn)(void *ctx, int64_t producer), void *ctx)
+uint32_t pto_tm_lookup(struct pto_tensormap *tm, const struct pto_tensor *t, enum pto_tm_kind kind,
+		       int remove_covered, void (*fn)(void *ctx, int64_t producer), void *ctx)
 {
-	uint32_t b = tm_hash(tm, t->addr), n = 0;
+	uint32_t b = tm_hash(tm, t->addr, kind), n = 0;
 	int32_t i = tm->buckets[b];
 
 	while (i >= 0) {
@@ -263,10 +267,10 @@ uint32_t pto_tm_lookup(struct pto_tensormap *tm, const struct pto_tensor *t, int
 	return n;
 }
 
-uint32_t pto_tm_prune(struct pto_tensormap *tm, const struct pto_tensor *t,
+uint32_t pto_tm_prune(struct pto_tensormap *tm, const struct pto_tensor *t, enum pto_tm_kind kind,
 		      bool (*is_before)(void *ctx, int64_t producer), void *ctx)
 {
-	int32_t i = tm->buckets[tm_hash(tm, t->addr)];
+	int32_t i = tm->buckets[tm_hash(tm, t->addr, kind)];
 	uint32_t n = 0;
 
 	while (i >= 0) {
@@ -293,10 +297,10 @@ uint32_t pto_tm_prune(struct pto_tensormap *tm, const struct pto_tensor *t,
 	return n;
 }
 
-void pto_tm_insert(struct pto_tensormap *tm, const struct pto_tensor *t, uint32_t ring,
-		   uint64_t local)
+void pto_tm_insert(struct pto_tensormap *tm, const struct pto_tensor *t, enum pto_tm_kind kind,
+		   uint32_t ring, uint64_t local)
 {
-	uint32_t b = tm_hash(tm, t->addr);
+	uint32_t b = tm_hash(tm, t->addr, kind);
 	int32_t i, *th = &tm->task_head[ring][local & (tm->window[ring] - 1)];
 	struct pto_tm_entry *e;
 
@@ -315,7 +319,7 @@ void pto_tm_insert(struct pto_tensormap *tm, const struct pto_tensor *t, uint32_
 	memcpy(e->shapes, t->shapes, sizeof(e->shapes));
 	memcpy(e->raw_shapes, t->raw_shapes, sizeof(e->raw_shapes));
 	memcpy(e->offsets, t->offsets, sizeof(e->offsets));
-	/* newest first, so lookups meet the latest writer first */
+	/* newest first, so lookups meet the latest writer (reader) first */
 	e->bucket = (int32_t)b;
 	e->prev_in_bucket = -1;
 	e->next_in_bucket = tm->buckets[b];

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tensormap.h - "which live task last wrote this region of this buffer":
- * the TensorMap behind AUTO dependency discovery.  Orchestrator-private
- * (one thread, no locks).  Internal.
+ * tensormap.h - "which live task last wrote this region of this buffer",
+ * and "which live tasks read it": the TensorMap behind AUTO dependency
+ * discovery, write-after-read tracking and checking, and blocking tensor
+ * writes.  Orchestrator-private (one thread, no locks).  Internal.
  *
- * Entries are hashed by buffer base address only, so every view of one
- * buffer lands in one bucket and overlap is decided per dimension.  An
+ * Writer and reader entries live in separate halves of the bucket array,
+ * so a read-after-write lookup never walks readers.  Entries are hashed by
+ * buffer base address only, so every view of one buffer lands in one
+ * bucket and overlap is decided per dimension.  An
  * entry is valid while its producer is alive: producer local id >= its
  * ring's watermark (last_task_alive).  Stale entries are skipped by
  * lookups (lazy invalidation) and freed in bulk per retired range through
@@ -27,11 +30,18 @@ enum pto_tm_overlap {
 	PTO_TM_COVERED = 2,	/* the entry lies entirely inside the region */
 };
 
+/* Which half of the map an entry lives in. */
+enum pto_tm_kind {
+	PTO_TM_WRITER = 0,	/* INOUT / OUTPUT_EXISTING */
+	PTO_TM_READER = 1,	/* INPUT */
+};
+
 struct pto_tm_entry;
 
 /**
  * struct pto_tensormap - the map.
- * @buckets: head entry index per bucket (-1 = empty); @bucket_bits wide.
+ * @buckets: head entry index per bucket (-1 = empty): 2 << @bucket_bits,
+ *	writers in the lower half, readers in the upper.
  * @entries: the pool; @cap entries, @max_cap the growth limit.
  * @free_head: free list through pto_tm_entry.next_in_bucket.
  * @used: entries on a bucket or a task chain.
@@ -79,29 +89,32 @@ int pto_tm_reserve(struct pto_tensormap *tm, uint32_t n);
 enum pto_tm_overlap pto_tm_overlap(const struct pto_tensor *t, const struct pto_tensor *e);
 
 /*
- * pto_tm_lookup() - call @fn(@ctx, producer) for every valid entry that
- * overlaps view @t (newest first; a producer may repeat).  With
+ * pto_tm_lookup() - call @fn(@ctx, task) for every valid @kind entry that
+ * overlaps view @t (newest first; a task may repeat).  With
  * @remove_covered, entries that @t covers are removed after being reported
- * (an INOUT makes them unreachable for later readers).
+ * (a writer that waits for them makes them unreachable for later tasks).
  * Return: number of entries reported.
  */
-uint32_t pto_tm_lookup(struct pto_tensormap *tm, const struct pto_tensor *t, int remove_covered,
-		       void (*fn)(void *ctx, int64_t producer), void *ctx);
+uint32_t pto_tm_lookup(struct pto_tensormap *tm, const struct pto_tensor *t, enum pto_tm_kind kind,
+		       int remove_covered, void (*fn)(void *ctx, int64_t producer), void *ctx);
 
 /*
- * pto_tm_prune() - remove the valid entries that view @t covers and whose
- * producer @is_before(@ctx, producer) says is ordered before the writer
- * about to be inserted for @t: a later reader of the region waits for that
+ * pto_tm_prune() - remove the valid @kind entries that view @t covers and
+ * whose task @is_before(@ctx, task) says is ordered before the writer
+ * about to be inserted for @t: a later task of the region waits for that
  * writer, and through it for them.  Stops at the first covered entry (newest
- * first) whose producer is not.
+ * first) whose task is not.
  * Return: number of entries removed.
  */
-uint32_t pto_tm_prune(struct pto_tensormap *tm, const struct pto_tensor *t,
+uint32_t pto_tm_prune(struct pto_tensormap *tm, const struct pto_tensor *t, enum pto_tm_kind kind,
 		      bool (*is_before)(void *ctx, int64_t producer), void *ctx);
 
-/* Record task @producer (ring, local) as the last writer of view @t.  Needs a reservation. */
-void pto_tm_insert(struct pto_tensormap *tm, const struct pto_tensor *t, uint32_t ring,
-		   uint64_t local);
+/*
+ * Record task (@ring, @local) as the last writer (@kind WRITER) or as a
+ * live reader (READER) of view @t.  Needs a reservation.
+ */
+void pto_tm_insert(struct pto_tensormap *tm, const struct pto_tensor *t, enum pto_tm_kind kind,
+		   uint32_t ring, uint64_t local);
 
 /* Task id of (@ring, @local). */
 static inline int64_t pto_task_id(uint32_t ring, uint64_t local)

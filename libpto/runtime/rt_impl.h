@@ -14,6 +14,7 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/error_impl.h"
 #include "libpto/gate/affinity.h"
+#include "libpto/orch/hazard.h"
 #include "libpto/orch/tensormap.h"
 #include "libpto/ring/ring.h"
 #include "libpto/sched/ready_queue.h"
@@ -59,6 +60,25 @@ struct pto_dep_node {
 };
 
 /*
+ * A task's argument block (heap ring): @nt descriptors, then, when its
+ * arguments do not fit the payload (PTO2_PAYLOAD_SPILLED), the @nt
+ * descriptor addresses, so that with the scalars that follow they form
+ * the argument array the core reads; then the @ns scalars, the fanin ids
+ * and the runtime-created outputs.
+ */
+static inline bool pto__args_spill(uint32_t nt, uint32_t ns)
+{
+	return nt + ns > PTO2_PAYLOAD_ARGS;
+}
+
+/* Byte offset of the scalars in the argument block. */
+static inline uint64_t pto__args_scalar_off(uint32_t nt, uint32_t ns)
+{
+	return (uint64_t)nt * sizeof(struct pto2_tensor_desc) +
+	       (pto__args_spill(nt, ns) ? (uint64_t)nt * 8 : 0);
+}
+
+/*
  * struct pto_task - one task slot (host memory, one per window slot).
  *
  * The first group is written by the orchestrator before the task is
@@ -94,6 +114,9 @@ struct pto_task {
 	bool published;			/* its redundant fanin was released */
 	/* per ring, the local id its next task had when this one was submitted */
 	uint64_t order_next[PTO_NUM_RINGS];
+	/* hazards=check: its producers as found at submit (in its argument block) */
+	const int64_t *hz_fanin;
+	uint32_t hz_nfanin;
 
 	/* owned by the scheduler that popped the task (SPMD progress) */
 	uint32_t next_block;
@@ -222,6 +245,7 @@ struct pto_runtime {
 
 	/* orchestrator */
 	struct pto_tensormap tm;
+	struct pto_hazard hz;		/* hazards=check (orch/hazard.h) */
 	struct pto_scope scopes[PTO_MAX_SCOPE_DEPTH];
 	uint32_t depth;			/* open scopes */
 	uint32_t manual_depth;		/* depth + 1 of the open manual scope, 0 = none */

@@ -14,6 +14,7 @@
 #include "libpto/api.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/runtime/rt_impl.h"
+#include "libpto/util/env.h"
 
 #define DEF_TASK_WINDOW		16384u
 #define DEF_HEAP_SIZE		(64ull << 20)
@@ -89,6 +90,22 @@ static int parse_u32_env(const char *name, uint32_t *out, uint32_t max)
 	return 0;
 }
 
+static int parse_hazards_env(uint32_t *out)
+{
+	static const char *const names[] = { "raw", "track", "check" };
+	const char *s = getenv("PTO_HAZARDS");
+
+	if (!s || !*s)
+		return 0;
+	for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return pto__fail(-EINVAL, "PTO_HAZARDS='%s': expected raw, track or check", s);
+}
+
 static void config_defaults(struct pto_runtime_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -141,11 +158,15 @@ PTO_API int pto_runtime_config_init(struct pto_runtime_config *cfg)
 		ret = parse_u32_env("PTO_SCHEDULERS", &c.num_schedulers, PTO_MAX_SCHEDULERS);
 	if (!ret)
 		ret = parse_u32_env("PTO_WIRING", &c.wiring, 1);
+	if (!ret)
+		ret = parse_hazards_env(&c.hazards);
 	if (!ret) {
 		const char *cpus = getenv("PTO_CPUS");
 
 		c.cpus = cpus && *cpus ? cpus : NULL;
 	}
+	if (!ret)
+		ret = pto__env_verbose(&c.flags);
 	if (ret)
 		config_defaults(&c);
 	*cfg = c;
@@ -174,6 +195,9 @@ static int check_config(const struct pto_runtime_config *c)
 		return pto__fail(-EINVAL, "pto_runtime_create: wiring must be 0 or 1");
 	if (c->dep_mode != PTO_DEPS_AUTO && c->dep_mode != PTO_DEPS_EXPLICIT)
 		return pto__fail(-EINVAL, "pto_runtime_create: bad dep_mode %u", c->dep_mode);
+	if (c->hazards > PTO_HAZARDS_CHECK)
+		return pto__fail(-EINVAL, "pto_runtime_create: bad hazards mode %u (raw 0, track 1, "
+				 "check 2)", c->hazards);
 	if (c->stall_timeout_ms == 0 || c->core_timeout_ms == 0)
 		return pto__fail(-EINVAL, "pto_runtime_create: stall_timeout_ms and "
 				 "core_timeout_ms must be > 0");
@@ -181,7 +205,7 @@ static int check_config(const struct pto_runtime_config *c)
 	if (c->trace_records > PTO_TRACE_MAX_TASKS)
 		return pto__fail(-EINVAL, "pto_runtime_create: trace_records %u > %u",
 				 c->trace_records, PTO_TRACE_MAX_TASKS);
-	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET))
+	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET | PTO_RT_VERBOSE))
 		return pto__fail(-EINVAL, "pto_runtime_create: unknown flags 0x%x", c->flags);
 	return 0;
 }
@@ -214,6 +238,8 @@ PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_
 		free(rt);
 		return ret;
 	}
+	if (!(rt->cfg.flags & PTO_RT_QUIET))
+		pto__env_check_once();
 	/* the allowlist string may not outlive the caller's config */
 	if (rt->cfg.cpus) {
 		rt->cfg.cpus = strdup(rt->cfg.cpus);
@@ -385,7 +411,8 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	rt->orch_thread = pthread_self();
 	rt->in_run = true;
 	/* runtimes created or destroyed since the plan: lay out this one's share again */
-	pto_gate_refresh(rt->plan, rt->cfg.flags & PTO_RT_QUIET);
+	pto_gate_refresh(rt->plan, !(rt->cfg.flags & PTO_RT_VERBOSE) ||
+				   (rt->cfg.flags & PTO_RT_QUIET));
 	/* the caller's thread is the orchestrator for the run: pin it as planned, then restore */
 	CPU_ZERO(&saved_cpus);
 	pinned = rt->plan->orch_cpu != PTO_GATE_UNPINNED &&

@@ -363,21 +363,28 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	uint32_t id = PTO2_DISPATCH_ID(core->seq);
 	struct pto2_dispatch_payload *p = core->payload[PTO2_PAYLOAD_SLOT(id)];
 	struct pto_sub *sub = core_free(core) ? &core->run : &core->pend;
-	uint64_t *sc = (uint64_t *)(t->args_host + (uint64_t)t->num_tensors *
-				    sizeof(struct pto2_tensor_desc));
+	uint64_t *sc = (uint64_t *)(t->args_host + pto__args_scalar_off(t->num_tensors,
+									  t->num_scalars));
 
 	core->seq++;
 	p->kernel_id = (uint32_t)t->kernel[lane];
-	p->flags = 0;
 	p->block_idx = block;
 	p->block_num = t->block_num;
 	p->sub_block_id = lane == 2 ? 1 : 0;
 	p->num_tensors = t->num_tensors;
 	p->num_scalars = t->num_scalars;
 	p->task_id = (uint64_t)t->id;
-	for (uint32_t i = 0; i < t->num_tensors; i++)
-		p->args[i] = t->args_addr + (uint64_t)i * sizeof(struct pto2_tensor_desc);
-	memcpy(&p->args[t->num_tensors], sc, (uint64_t)t->num_scalars * 8);
+	if (pto__args_spill(t->num_tensors, t->num_scalars)) {
+		/* the whole array is in the argument block, written at submit */
+		p->flags = PTO2_PAYLOAD_SPILLED;
+		p->args[0] = t->args_addr + (uint64_t)t->num_tensors *
+			     sizeof(struct pto2_tensor_desc);
+	} else {
+		p->flags = 0;
+		for (uint32_t i = 0; i < t->num_tensors; i++)
+			p->args[i] = t->args_addr + (uint64_t)i * sizeof(struct pto2_tensor_desc);
+		memcpy(&p->args[t->num_tensors], sc, (uint64_t)t->num_scalars * 8);
+	}
 
 	sub->task = t;
 	sub->id = id;
@@ -941,7 +948,8 @@ static int plan_threads(struct pto_runtime *rt)
 				 rt->cfg.wiring, rt->num_clusters);
 	if (ret)
 		return ret;
-	if (!(rt->cfg.flags & PTO_RT_QUIET))
+	/* a library prints nothing unless asked */
+	if ((rt->cfg.flags & PTO_RT_VERBOSE) && !(rt->cfg.flags & PTO_RT_QUIET))
 		pto_gate_print(rt->plan);
 	return 0;
 }

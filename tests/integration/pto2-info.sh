@@ -7,7 +7,7 @@ bin=$B/bin/pto2-info
 check "clusters=4" 0 "$bin" --device mock:clusters=4
 has "clusters=4: 4 AIC + 8 AIV" '^cores: *12: 4 AIC \(ids 0-3\), 8 AIV \(ids 4-11\)$' "$T/out"
 has "platform mock" '^platform: *mock' "$T/out"
-has "abi version" '^abi version: *1$' "$T/out"
+has "abi version" '^abi version: *2$' "$T/out"
 
 check "default" 0 env -u PTO_DEVICE "$bin"
 has "default 24 clusters" '24 AIC \(ids 0-23\), 48 AIV \(ids 24-71\)' "$T/out"

@@ -66,6 +66,26 @@ int kt_run(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+int kt_run_says(const char *cmd, const char *want)
+{
+	char full[640], said[512] = "";
+	FILE *f;
+	int st;
+
+	snprintf(full, sizeof(full), "%s 2>/tmp/kt_stderr", cmd);
+	st = kt_run(full);
+	f = fopen("/tmp/kt_stderr", "r");
+	if (f) {
+		size_t n = fread(said, 1, sizeof(said) - 1, f);
+
+		said[n] = 0;
+		fclose(f);
+	}
+	if (!strstr(said, want))
+		fail_msg("%s: stderr \"%s\" does not say \"%s\"", cmd, said, want);
+	return st;
+}
+
 int kt_module_remove(void)
 {
 	return kt_run("pto2-load remove pto2");

@@ -26,6 +26,8 @@ long long kt_sysfs(const char *attr);
 
 /* Run a shell command; return its exit status (or 128 + signal). */
 int kt_run(const char *cmd);
+/* kt_run() with stderr captured: fails the test unless it contains @want. */
+int kt_run_says(const char *cmd, const char *want);
 
 /* Remove the module through pto2-load; return pto2-load's exit status. */
 int kt_module_remove(void);

@@ -77,9 +77,11 @@ for l in $(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// 
 	mkdir -p "$ir$(dirname "$l")"
 	cp -L "$l" "$ir$l"
 done
-# examples/<name>/ directories are what pto-run knows by name
+# examples/<name>/ directories are what pto-run knows by name, except
+# examples/standalone: a program of its own, built against the installed tree
 for d in "$root"/examples/*/; do
-	[ -d "$d" ] && basename "$d"
+	[ -d "$d" ] || continue
+	case "$(basename "$d")" in standalone) ;; *) basename "$d" ;; esac
 done >"$ir/etc/pto2-examples"
 # 384 MiB: the runtime's rings need ~260 MiB of device memory per run
 cat >"$ir/etc/pto2-test.env" <<ENV

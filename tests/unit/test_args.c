@@ -247,9 +247,12 @@ static const struct misuse_case cases[M_COUNT] = {
 	[M_ARG_NULL_TENSOR] = { -EINVAL, "tensor argument 0 is NULL" },
 	[M_ARG_BAD_KIND] = { -EINVAL, "bad kind 9" },
 	[M_ARG_AFTER_SCALAR] = { -EINVAL, "after a scalar" },
-	[M_ARG_TOO_MANY_TENSORS] = { -EINVAL, "more than 32 tensor" },
-	[M_ARG_TOO_MANY_SCALARS] = { -EINVAL, "more than 24 scalar" },
-	[M_ARG_TOO_MANY_DEPS] = { -EINVAL, "more than 16 explicit" },
+	[M_ARG_TOO_MANY_TENSORS] = { -EINVAL, "pto_submit: more than 128 tensor arguments per "
+				     "task (PTO2_MAX_TENSOR_ARGS)" },
+	[M_ARG_TOO_MANY_SCALARS] = { -EINVAL, "pto_submit: more than 24 scalar arguments per "
+				     "task (PTO2_MAX_SCALAR_ARGS)" },
+	[M_ARG_TOO_MANY_DEPS] = { -EINVAL, "pto_submit: more than 128 explicit dependencies "
+				  "per argument list (PTO_MAX_ARG_DEPS)" },
 	[M_ARG_NEG_DEP] = { -EINVAL, "bad task id -3" },
 	[M_DEP_UNKNOWN] = { -EINVAL, "was never submitted" },
 	[M_OUTPUT_ALLOCATED] = { -EINVAL, "already has a buffer" },
@@ -395,18 +398,18 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
 		break;
 	case M_ARG_TOO_MANY_TENSORS:
-		for (int i = 0; i < 33; i++)
+		for (int i = 0; i < PTO2_MAX_TENSOR_ARGS + 1; i++)
 			pto_arg_input(&a, &t);
 		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
 		break;
 	case M_ARG_TOO_MANY_SCALARS:
-		for (int i = 0; i < 25; i++)
+		for (int i = 0; i < PTO2_MAX_SCALAR_ARGS + 1; i++)
 			pto_arg_scalar_f32(&a, 1.0f);
 		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
 		break;
 	case M_ARG_TOO_MANY_DEPS:
 		x = nop_task(rt, NULL);
-		for (int i = 0; i < 17; i++)
+		for (int i = 0; i < PTO_MAX_ARG_DEPS + 1; i++)
 			pto_args_add_dep(&a, x);
 		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
 		break;

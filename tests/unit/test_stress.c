@@ -14,7 +14,16 @@
  * generator with every edge declared by pto_add_dependency() (computed by
  * brute force from the views: read-after-write, write-after-write,
  * write-after-read) inside a MANUAL scope, and in explicit-only mode.
+ * The hazard matrix runs AUTO DAGs without the write-after-read edges:
+ * with hazards=track they must still match sequential execution; with
+ * hazards=check (some edges added, some dropped, every task held
+ * unfinished by a gate task until all are submitted) the run must fail
+ * with PTO_E_HAZARD exactly when the graph, by brute force, leaves a
+ * write unordered after an overlapping read (or an OUTPUT_EXISTING write
+ * after an overlapping write).
  */
+#include <unistd.h>
+
 #include "rt_test_util.h"
 
 #define NDAGS		1000
@@ -38,6 +47,19 @@ struct read_rec {
 enum dag_deps {
 	DAG_AUTO,		/* TensorMap, plus the write-after-read edges as args deps */
 	DAG_MANUAL,		/* one MANUAL scope, every edge by pto_add_dependency() */
+	DAG_TRACK,		/* hazards=track: no write-after-read edges of our own */
+	DAG_CHECK,		/* hazards=check: some of them, behind a gate task */
+};
+
+#define K_GATE		20	/* AIV: spins until its flag tensor is non-zero */
+
+/* What the brute-force hazard verdict needs to know about one task. */
+struct task_rec {
+	struct view vo;
+	struct view vi[2];
+	uint32_t nin;
+	uint32_t wkind;		/* 0 INOUT, 1 OUTPUT_EXISTING, 2 fresh OUTPUT */
+	uint32_t deps;		/* explicit edges: bit i = task i of the DAG */
 };
 
 struct dag {
@@ -59,7 +81,44 @@ struct dag {
 	uint32_t kinds[4];		/* AIC, AIV, MIX, SPMD tasks generated */
 	uint32_t war_edges;
 	uint32_t waw_edges;
+	/* DAG_CHECK */
+	uint64_t flag;			/* the gate's flag */
+	struct task_rec tasks[MAXT];
+	int64_t ids[MAXT];
+	uint32_t creator[NBUF];		/* created buffer -> task index */
+	uint32_t ntasks_dag;		/* tasks of the current DAG */
+	bool drop_edges;		/* this DAG leaves some edges out */
+	uint32_t hazard_dags, clean_dags, dropped_edges;
 };
+
+static int k_gate(const struct pto_kernel_ctx *ctx)
+{
+	uint32_t *flag = pto_kernel_data(ctx, 0);
+
+	/* backstop: the run fails instead of hanging if the gate never opens */
+	for (uint32_t i = 0; i < 20000; i++) {
+		/* pairs with gate_open()'s release store */
+		if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+			return 0;
+		usleep(1000);
+	}
+	return -110;
+}
+
+static void gate_open(struct dag *d)
+{
+	if (d->deps == DAG_CHECK)
+		/* pairs with k_gate()'s acquire load */
+		__atomic_store_n((uint32_t *)pto_mem_map(d->dev, d->flag, 4), 1, __ATOMIC_RELEASE);
+}
+
+static int task_index(const struct dag *d, int64_t id)
+{
+	for (uint32_t i = 0; i < d->ntasks_dag; i++)
+		if (d->ids[i] == id)
+			return (int)i;
+	return -1;
+}
 
 static uint32_t rnd(struct dag *d, uint32_t n)
 {
@@ -104,6 +163,54 @@ static bool views_overlap(const struct view *a, const struct view *b)
 {
 	return a->buf == b->buf && a->r0 < b->r0 + b->nr && b->r0 < a->r0 + a->nr &&
 	       a->c0 < b->c0 + b->nc && b->c0 < a->c0 + a->nc;
+}
+
+/*
+ * Brute force: does the DAG (d->tasks, d->ntasks_dag) leave a write
+ * unordered after an overlapping read, or an OUTPUT_EXISTING write after
+ * an overlapping write?  Order = the transitive closure of read-after-write
+ * edges (a read of a region after every earlier writer of an overlapping
+ * one, INOUT reading its own region), creator edges and explicit edges.
+ */
+static bool dag_has_hazard(const struct dag *d)
+{
+	uint32_t reach[MAXT];
+
+	for (uint32_t j = 0; j < d->ntasks_dag; j++) {
+		const struct task_rec *tj = &d->tasks[j];
+		uint32_t pred = tj->deps;
+
+		for (uint32_t i = 0; i < j; i++) {
+			const struct task_rec *ti = &d->tasks[i];
+			bool raw = tj->wkind == 0 && views_overlap(&ti->vo, &tj->vo);
+
+			for (uint32_t k = 0; k < tj->nin; k++)
+				raw |= views_overlap(&ti->vo, &tj->vi[k]);
+			/* every use of a created buffer depends on its creator */
+			if (tj->vo.buf >= NEXT && tj->wkind != 2 && d->creator[tj->vo.buf] == i)
+				raw = true;
+			for (uint32_t k = 0; k < tj->nin; k++)
+				raw |= tj->vi[k].buf >= NEXT && d->creator[tj->vi[k].buf] == i;
+			if (raw)
+				pred |= 1u << i;
+		}
+		reach[j] = pred;
+		for (uint32_t i = 0; i < j; i++)
+			if (pred & (1u << i))
+				reach[j] |= reach[i];
+		if (tj->wkind == 2)
+			continue;	/* a fresh buffer: nobody touched it before */
+		for (uint32_t i = 0; i < j; i++) {
+			const struct task_rec *ti = &d->tasks[i];
+			bool conflict = tj->wkind == 1 && views_overlap(&ti->vo, &tj->vo);
+
+			for (uint32_t k = 0; k < ti->nin; k++)
+				conflict |= views_overlap(&ti->vi[k], &tj->vo);
+			if (conflict && !(reach[j] & (1u << i)))
+				return true;
+		}
+	}
+	return false;
 }
 
 /* Every edge task @id needs to tasks submitted before it; return 0 or the error. */
@@ -170,11 +277,27 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 {
 	struct dag *d = p;
 	uint32_t ntasks = 2 + rnd(d, MAXT - 1);
+	int64_t gate = -1;
 	int rc;
 
 	d->nbuf = NEXT;
 	d->nreads = 0;
 	d->nwrites = 0;
+	d->ntasks_dag = 0;
+	d->drop_edges = d->deps == DAG_CHECK && rnd(d, 2);
+	if (d->deps == DAG_CHECK) {
+		struct pto_tensor f;
+		struct pto_args ga;
+		uint32_t one[1] = { 1 };
+
+		*(uint32_t *)pto_mem_map(d->dev, d->flag, 4) = 0;
+		assert_int_equal(pto_tensor_external(&f, d->flag, PTO2_DTYPE_I32, 1, one), 0);
+		pto_args_init(&ga);
+		pto_arg_no_dep(&ga, &f);
+		gate = pto_submit_aiv(rt, K_GATE, &ga);
+		if (gate < 0)
+			return (int)gate;
+	}
 	if (d->deps == DAG_MANUAL) {
 		rc = pto_scope_begin(rt, PTO_SCOPE_MANUAL);
 		if (rc)
@@ -188,6 +311,7 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		uint32_t cst = rnd(d, 1000), mask, fresh = 0, overwrite = 0, blocks = 1;
 		struct pto_launch l = { PTO_NO_KERNEL, PTO_NO_KERNEL, PTO_NO_KERNEL, 1, 0 };
 		uint32_t shape_kind = rnd(d, 10);
+		bool inner;
 		int64_t id;
 
 		/* output: a fresh runtime-created buffer, or a view to update in place */
@@ -247,7 +371,13 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		 * overwrite (OUTPUT_EXISTING): order after those tasks ourselves
 		 * (each once: fewer than MAXT, within PTO_MAX_ARG_DEPS).
 		 */
-		for (uint32_t k = 0; d->deps == DAG_AUTO && k < d->nreads + d->nwrites; k++) {
+		d->tasks[d->ntasks_dag] = (struct task_rec){ .vo = vo, .nin = nin,
+			.wkind = fresh ? 2 : overwrite ? 1 : 0 };
+		memcpy(d->tasks[d->ntasks_dag].vi, vi, sizeof(vi));
+		if (gate >= 0)
+			pto_args_add_dep(&args, gate);	/* unfinished until all are submitted */
+		for (uint32_t k = 0; (d->deps == DAG_AUTO || d->deps == DAG_CHECK) &&
+				     k < d->nreads + d->nwrites; k++) {
 			bool war = k < d->nreads;
 			const struct read_rec *rec = war ? &d->reads[k] : &d->writes[k - d->nreads];
 			bool dup = false;
@@ -258,7 +388,12 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 				dup |= args.deps[j] == rec->task;
 			if (dup)
 				continue;
+			if (d->drop_edges && rnd(d, 3) == 0) {
+				d->dropped_edges++;
+				continue;
+			}
 			pto_args_add_dep(&args, rec->task);
+			d->tasks[d->ntasks_dag].deps |= 1u << task_index(d, rec->task);
 			if (war)
 				d->war_edges++;
 			else
@@ -290,9 +425,27 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		pto_arg_scalar(&args, mask);
 		pto_arg_scalar(&args, cst);
 		pto_arg_scalar(&args, fresh | overwrite);
+		/*
+		 * Hazard modes: a third of the tasks that create nothing run in an
+		 * inner scope (ring 1), so orderings also cross rings, where the
+		 * check's 64-task ancestry mask does not reach and its walk must.
+		 */
+		inner = (d->deps == DAG_TRACK || d->deps == DAG_CHECK) && !fresh &&
+			rnd(d, 3) == 0;
+		if (inner && (rc = pto_scope_begin(rt, PTO_SCOPE_AUTO)) != 0)
+			return rc;
 		id = pto_submit(rt, &l, &args);
-		if (id < 0)
+		if (inner && id >= 0 && (rc = pto_scope_end(rt)) != 0)
+			return rc;
+		if (id < 0) {
+			d->ids[d->ntasks_dag++] = -1;	/* the verdict covers the refused task */
+			gate_open(d);
 			return (int)id;
+		}
+		d->ids[d->ntasks_dag] = id;
+		if (fresh)
+			d->creator[vo.buf] = d->ntasks_dag;
+		d->ntasks_dag++;
 		if (d->deps == DAG_MANUAL) {
 			rc = add_manual_edges(rt, d, id, &vo, vi, nin);
 			if (rc)
@@ -319,6 +472,7 @@ static int orch_dag(struct pto_runtime *rt, void *p)
 		}
 		d->ntasks++;
 	}
+	gate_open(d);
 	/* a manual scope's tasks start when it ends: only then can they be waited for */
 	if (d->deps == DAG_MANUAL) {
 		for (uint32_t b = NEXT; b < d->nbuf; b++) {
@@ -355,6 +509,8 @@ static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, ui
 	d.dev = rt_open_dev(clusters);
 	assert_int_equal(pto_runtime_create(d.dev, cfg, &rt), 0);
 	rt_register_all(rt);
+	assert_int_equal(pto_register_kernel(rt, K_GATE, PTO2_CORE_AIV, k_gate, "gate"), 0);
+	d.flag = rt_buf(d.dev, 1, 0);
 	for (int b = 0; b < NEXT; b++)
 		d.ext[b] = rt_buf(d.dev, R * C, (uint32_t)b);
 	for (int b = 0; deps == DAG_MANUAL && b < MAXT; b++)
@@ -366,7 +522,24 @@ static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, ui
 			for (uint32_t e = 0; e < R * C; e++)
 				h[e] = d.model[b][e / C][e % C] = (uint32_t)(n * 131 + b * 17) + e;
 		}
-		if (pto_run(rt, orch_dag, &d) != 0)
+		int rc = pto_run(rt, orch_dag, &d);
+
+		if (deps == DAG_CHECK) {
+			bool want = dag_has_hazard(&d);
+
+			if (want != (rc == PTO_E_HAZARD))
+				fail_msg("%s: DAG %d: hazard expected %s, run returned %d: %s", what,
+					 n, want ? "yes" : "no", rc, pto_last_error());
+			if (want) {
+				assert_non_null(strstr(pto_last_error(), " hazard: task "));
+				d.hazard_dags++;
+				continue;
+			}
+			d.clean_dags++;
+		} else if (deps == DAG_TRACK && dag_has_hazard(&d)) {
+			d.hazard_dags++;	/* the runtime had to order it */
+		}
+		if (rc != 0)
 			fail_msg("%s: DAG %d failed: %s", what, n, pto_last_error());
 		for (int b = 0; b < NEXT; b++) {
 			uint32_t *h = pto_mem_map(d.dev, d.ext[b], R * C * 4);
@@ -395,6 +568,17 @@ static void run_dags(uint32_t clusters, const struct pto_runtime_config *cfg, ui
 		      "WAW edges, %u manual edges\n", what, ndags, d.ntasks, d.kinds[0],
 		      d.kinds[1], d.kinds[2], d.kinds[3], d.war_edges, d.waw_edges,
 		      d.manual_edges);
+	if (deps == DAG_TRACK) {
+		print_message("%s: %u DAGs had a write-after-read/write hazard to order\n", what,
+			      d.hazard_dags);
+		assert_true(d.hazard_dags > 0);
+	}
+	if (deps == DAG_CHECK) {
+		print_message("%s: %u DAGs with a hazard (refused), %u without (ran), %u edges "
+			      "dropped\n", what, d.hazard_dags, d.clean_dags, d.dropped_edges);
+		/* both verdicts must come up, or the check proved nothing */
+		assert_true(d.hazard_dags > 0 && d.clean_dags > 0);
+	}
 	pto_runtime_destroy(rt);
 	pto_device_close(d.dev);
 }
@@ -483,12 +667,50 @@ static void test_manual_matrix(void **state)
 	}
 }
 
+/*
+ * AUTO DAGs that do contain write-after-read (and OUTPUT_EXISTING
+ * write-after-write) hazards.  Tracking: no edges of our own, every
+ * scheduler count, both wiring modes, tiny and default windows; results
+ * must match sequential execution.  Checking: PTO_E_HAZARD exactly when
+ * dag_has_hazard() says so (a window that holds the gate and a whole DAG).
+ */
+static void test_hazard_matrix(void **state)
+{
+	static const uint32_t windows[] = { 16, 16384 };
+
+	(void)state;
+	for (uint32_t mode = 0; mode < 2; mode++) {
+		for (uint32_t ns = 1; ns <= 3; ns += 2) {
+			for (uint32_t wiring = 0; wiring <= 1; wiring++) {
+				for (uint32_t w = 0; w < 2; w++) {
+					struct pto_runtime_config cfg;
+					char what[96];
+
+					rt_test_config(&cfg, windows[w]);
+					cfg.hazards = mode ? PTO_HAZARDS_CHECK : PTO_HAZARDS_TRACK;
+					cfg.num_schedulers = ns;
+					cfg.wiring = wiring;
+					cfg.stall_timeout_ms = 20000;
+					cfg.core_timeout_ms = 20000;
+					snprintf(what, sizeof(what), "hazards=%s, %u scheduler(s), "
+						 "wiring %s, window %u", mode ? "check" : "track",
+						 ns, wiring ? "on" : "off", windows[w]);
+					run_dags(3, &cfg, mode ? DAG_CHECK : DAG_TRACK, MATRIX_DAGS,
+						 0x9E3779B97F4A7C15ull * (ns * 2 + w + 13 + mode),
+						 what);
+				}
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_dags),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_manual_matrix),
+		cmocka_unit_test(test_hazard_matrix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

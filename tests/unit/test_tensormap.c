@@ -18,6 +18,7 @@ struct model_entry {
 	struct pto_tensor t;
 	uint32_t ring;
 	uint64_t local;
+	enum pto_tm_kind kind;
 	int dead;
 };
 
@@ -117,11 +118,14 @@ static void test_against_model(void **state)
 			m->ring = r;
 			m->local = next[r]++;
 			m->dead = 0;
+			/* readers and writers: separate halves, never seen by each other's lookups */
+			m->kind = rnd(3) == 0 ? PTO_TM_READER : PTO_TM_WRITER;
 			assert_int_equal(pto_tm_reserve(&tm, 1), 0);
-			pto_tm_insert(&tm, &m->t, r, m->local);
+			pto_tm_insert(&tm, &m->t, m->kind, r, m->local);
 		} else if (k < 9) {
 			struct pto_tensor q;
 			int inout = k == 8;
+			enum pto_tm_kind kind = rnd(3) == 0 ? PTO_TM_READER : PTO_TM_WRITER;
 
 			random_view(&q);
 			views++;
@@ -130,7 +134,7 @@ static void test_against_model(void **state)
 				struct model_entry *m = &model[i];
 				int ov;
 
-				if (m->dead || m->local < alive[m->ring])
+				if (m->dead || m->local < alive[m->ring] || m->kind != kind)
 					continue;
 				ov = brute(&q, &m->t);
 				if (!ov)
@@ -139,7 +143,7 @@ static void test_against_model(void **state)
 				if (inout && ov == 2)
 					m->dead = 1;
 			}
-			pto_tm_lookup(&tm, &q, inout, collect, &got);
+			pto_tm_lookup(&tm, &q, kind, inout, collect, &got);
 			qsort(want.ids, want.n, sizeof(int64_t), cmp64);
 			qsort(got.ids, got.n, sizeof(int64_t), cmp64);
 			assert_int_equal(got.n, want.n);
@@ -227,32 +231,70 @@ static void test_prune(void **state)
 	assert_int_equal(pto_tensor_view(&top, &whole, half, off), 0);
 	assert_int_equal(pto_tensor_external(&other, 0x2000, PTO2_DTYPE_I32, 2, shape), 0);
 	assert_int_equal(pto_tm_reserve(&tm, 6), 0);
-	pto_tm_insert(&tm, &top, 0, 0);		/* covered by whole */
-	pto_tm_insert(&tm, &whole, 0, 1);	/* covered by whole, not by top */
-	pto_tm_insert(&tm, &other, 0, 2);	/* another buffer */
+	pto_tm_insert(&tm, &top, PTO_TM_WRITER, 0, 0);		/* covered by whole */
+	pto_tm_insert(&tm, &whole, PTO_TM_WRITER, 0, 1);	/* covered by whole, not by top */
+	pto_tm_insert(&tm, &other, PTO_TM_WRITER, 0, 2);	/* another buffer */
 	/* nothing ordered before: nothing removed */
 	limit = 0;
-	assert_int_equal(pto_tm_prune(&tm, &whole, below, &limit), 0);
-	assert_int_equal(pto_tm_lookup(&tm, &whole, 0, noop, NULL), 2);
+	assert_int_equal(pto_tm_prune(&tm, &whole, PTO_TM_WRITER, below, &limit), 0);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 2);
 	/* top covers only task 0's entry, not task 1's (partial overlap) */
 	limit = 2;
-	assert_int_equal(pto_tm_prune(&tm, &top, below, &limit), 1);
-	assert_int_equal(pto_tm_lookup(&tm, &whole, 0, noop, NULL), 1);
+	assert_int_equal(pto_tm_prune(&tm, &top, PTO_TM_WRITER, below, &limit), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 1);
 	/* newest first: the walk stops at task 4, which is not ordered before */
-	pto_tm_insert(&tm, &whole, 0, 3);
-	pto_tm_insert(&tm, &top, 0, 4);
+	pto_tm_insert(&tm, &whole, PTO_TM_WRITER, 0, 3);
+	pto_tm_insert(&tm, &top, PTO_TM_WRITER, 0, 4);
 	limit = 4;
-	assert_int_equal(pto_tm_prune(&tm, &whole, below, &limit), 0);
-	assert_int_equal(pto_tm_lookup(&tm, &whole, 0, noop, NULL), 3);	/* tasks 4, 3, 1 */
+	assert_int_equal(pto_tm_prune(&tm, &whole, PTO_TM_WRITER, below, &limit), 0);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 3);	/* tasks 4, 3, 1 */
 	limit = 5;
-	assert_int_equal(pto_tm_prune(&tm, &whole, below, &limit), 3);
-	assert_int_equal(pto_tm_lookup(&tm, &whole, 0, noop, NULL), 0);
+	assert_int_equal(pto_tm_prune(&tm, &whole, PTO_TM_WRITER, below, &limit), 3);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 0);
 	/* other buffers are never touched, nor retired entries */
-	assert_int_equal(pto_tm_lookup(&tm, &other, 0, noop, NULL), 1);
-	pto_tm_insert(&tm, &whole, 0, 5);
+	assert_int_equal(pto_tm_lookup(&tm, &other, PTO_TM_WRITER, 0, noop, NULL), 1);
+	pto_tm_insert(&tm, &whole, PTO_TM_WRITER, 0, 5);
 	pto_tm_set_alive(&tm, 0, 6, 0);
 	limit = 100;
-	assert_int_equal(pto_tm_prune(&tm, &whole, below, &limit), 0);
+	assert_int_equal(pto_tm_prune(&tm, &whole, PTO_TM_WRITER, below, &limit), 0);
+	pto_tm_fini(&tm);
+}
+
+/* Reader entries: their own half, pruned and removed apart from writers, freed at retirement. */
+static void test_readers(void **state)
+{
+	struct pto_tensormap tm;
+	uint32_t windows[PTO_NUM_RINGS] = { 16, 16, 16, 16 };
+	uint32_t shape[2] = { 8, 8 }, half[2] = { 4, 8 }, off[2] = { 4, 0 };
+	struct pto_tensor whole, bottom;
+	uint64_t limit = 100;
+
+	(void)state;
+	assert_int_equal(pto_tm_init(&tm, windows, 16, 64), 0);
+	assert_int_equal(pto_tensor_external(&whole, 0x1000, PTO2_DTYPE_I32, 2, shape), 0);
+	assert_int_equal(pto_tensor_view(&bottom, &whole, half, off), 0);
+	assert_int_equal(pto_tm_reserve(&tm, 4), 0);
+	pto_tm_insert(&tm, &whole, PTO_TM_WRITER, 0, 0);
+	pto_tm_insert(&tm, &bottom, PTO_TM_READER, 0, 1);
+	pto_tm_insert(&tm, &whole, PTO_TM_READER, 1, 0);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 0, noop, NULL), 2);
+	assert_int_equal(pto_tm_lookup(&tm, &bottom, PTO_TM_READER, 0, noop, NULL), 2);
+	/* a writer pruning readers leaves the writer half alone */
+	assert_int_equal(pto_tm_prune(&tm, &bottom, PTO_TM_READER, below, &limit), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 0, noop, NULL), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 1);
+	/* removing covered readers during a lookup (a tracking writer waited for them) */
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 1, noop, NULL), 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 0, noop, NULL), 0);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_WRITER, 0, noop, NULL), 1);
+	/* retired readers are invisible and their entries go back to the pool */
+	pto_tm_insert(&tm, &whole, PTO_TM_READER, 2, 0);
+	pto_tm_set_alive(&tm, 2, 1, 1);
+	assert_int_equal(pto_tm_lookup(&tm, &whole, PTO_TM_READER, 0, noop, NULL), 0);
+	pto_tm_set_alive(&tm, 0, 2, 1);
+	pto_tm_set_alive(&tm, 1, 1, 1);
+	assert_int_equal(tm.used, 0);
 	pto_tm_fini(&tm);
 }
 
@@ -268,17 +310,17 @@ static void test_pool_exhaustion(void **state)
 	assert_int_equal(pto_tensor_external(&t, 0x1000, PTO2_DTYPE_I32, 1, shape), 0);
 	for (int i = 0; i < 8; i++) {
 		assert_int_equal(pto_tm_reserve(&tm, 1), 0);
-		pto_tm_insert(&tm, &t, 0, (uint64_t)i);
+		pto_tm_insert(&tm, &t, PTO_TM_WRITER, 0, (uint64_t)i);
 	}
 	assert_int_equal(pto_tm_reserve(&tm, 1), -ENOMEM);
 	assert_non_null(strstr(pto_last_error(), "TensorMap pool exhausted"));
 	/* retiring tasks reclaims their entries */
 	pto_tm_set_alive(&tm, 0, 3, 0);
 	assert_int_equal(pto_tm_reserve(&tm, 3), 0);
-	assert_int_equal(pto_tm_lookup(&tm, &t, 0, noop, NULL), 5);
+	assert_int_equal(pto_tm_lookup(&tm, &t, PTO_TM_WRITER, 0, noop, NULL), 5);
 	assert_int_equal(pto_tm_reserve(&tm, 4), -ENOMEM);
 	pto_tm_reset(&tm);
-	assert_int_equal(pto_tm_lookup(&tm, &t, 0, noop, NULL), 0);
+	assert_int_equal(pto_tm_lookup(&tm, &t, PTO_TM_WRITER, 0, noop, NULL), 0);
 	assert_int_equal(pto_tm_reserve(&tm, 8), 0);
 	pto_tm_fini(&tm);
 	/* bad construction */
@@ -298,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_against_model),
 		cmocka_unit_test(test_pool_exhaustion),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_readers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

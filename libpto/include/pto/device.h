@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pto2_abi.h"
-#include "pto2_ioctl.h"
+#include "pto2/pto2_abi.h"
+#include "pto2/pto2_ioctl.h"
 #include "pto/error.h"
 
 #ifdef __cplusplus

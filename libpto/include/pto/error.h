@@ -41,6 +41,7 @@ enum pto_status {
 	PTO_E_MANUAL_BLOCKING = -1024,	/* blocking tensor access inside a manual scope */
 	PTO_E_WAIT_UNPUBLISHED = -1025,	/* blocking access would wait for an unpublished task */
 	PTO_E_RUN_STALL = -1011,	/* after the orchestration returned, no task completed */
+	PTO_E_HAZARD = -1030,		/* unordered write after a live read/write (hazards=check) */
 	/* several devices and ranks (pto/host.h, libpto-mpi; docs/scale-out.md) */
 	PTO_E_REMOTE = -1301,		/* another device or rank of the workload failed */
 	PTO_E_WAIT_TIMEOUT = -1302,	/* a wait for another device or rank hit its backstop */

@@ -20,15 +20,17 @@
  * earlier writers too, unless the runtime can see that it is ordered after
  * them (through its own producers, among the 64 tasks before it in its ring).
  *
- * Not tracked (the default mode follows the reference design's RAW-only
- * semantics): write-after-read, a writer submitted after a reader of the
- * same region does not wait for that reader; and write-after-write through
- * OUTPUT_EXISTING, two OUTPUT_EXISTING writers of one region run in either
- * order and the region ends with either one's data.  Make the reader or the
- * second writer INOUT, or add the edge (pto_args_add_dep(),
- * pto_add_dependency()), when that order matters.  Runtime-created outputs
- * are always safe: their memory is recycled only after every task that
- * used them completed.
+ * Write-after-read, and write-after-write through OUTPUT_EXISTING, depend
+ * on pto_runtime_config.hazards (enum pto_hazard_mode).  With the default,
+ * %PTO_HAZARDS_RAW (the reference design's RAW-only semantics), they are
+ * NOT tracked: a writer submitted after a reader of the same region does
+ * not wait for that reader, and two OUTPUT_EXISTING writers of one region
+ * run in either order (the region ends with either one's data); make the
+ * reader or the second writer INOUT, or add the edge (pto_args_add_dep(),
+ * pto_add_dependency()), when that order matters.  %PTO_HAZARDS_TRACK adds
+ * those edges; %PTO_HAZARDS_CHECK refuses a submit that leaves one out
+ * (%PTO_E_HAZARD).  Runtime-created outputs are always safe: their memory
+ * is recycled only after every task that used them completed.
  *
  * Errors: every call below returns a negative status and sets
  * pto_last_error().  A call that takes the runtime and fails inside the
@@ -43,19 +45,24 @@
  * How each argument kind behaves in an AUTO scope:
  *
  *	kind             waits for earlier writers   becomes the writer   buffer
- *	INPUT            yes (overlapping)           no                   existing
+ *	INPUT            yes (overlapping)           no (a reader)        existing
  *	OUTPUT           no                          no (*)               new, from the heap ring
  *	INOUT            yes (overlapping)           yes                  existing
- *	OUTPUT_EXISTING  no                          yes                  existing
+ *	OUTPUT_EXISTING  no (track: yes)             yes                  existing
  *	NO_DEP           no                          no                   existing
  *
  *	(*) consumers of a runtime-created output find its creator through
  *	    pto_tensor.owner, so every non-OUTPUT argument also depends on the
  *	    task that created its buffer while that task is alive.
  *
+ * Writers (INOUT, OUTPUT_EXISTING) wait for earlier overlapping readers
+ * (INPUT) only with %PTO_HAZARDS_TRACK.  Readers are remembered in every
+ * mode while alive: pto_tensor_write() waits for them.
+ *
  * A tensor marked with pto_tensor_set_manual_dep() skips the overlap
- * tracking (both columns) but still depends on its creator: a sharp tool for
- * tensors whose ordering the program already guarantees by other edges.
+ * tracking (writers and readers, in every hazard mode) but still depends
+ * on its creator: a sharp tool for tensors whose ordering the program
+ * already guarantees by other edges.
  *
  * In a MANUAL scope, dependencies between tasks of that scope come only from
  * pto_add_dependency(); tensors from outside the scope still get their
@@ -92,7 +99,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pto2_abi.h"
+#include "pto2/pto2_abi.h"
 #include "pto/device.h"
 #include "pto/error.h"
 #include "pto/kernel.h"
@@ -105,8 +112,12 @@ struct pto_runtime;
 
 /* Scope depths 0..PTO_NUM_RINGS-1 have their own ring; deeper scopes share the last. */
 #define PTO_NUM_RINGS			4
-/* Explicit dependencies one pto_args may carry (pto_args_add_dep()). */
-#define PTO_MAX_ARG_DEPS		16
+/*
+ * Explicit dependencies one pto_args may carry (pto_args_add_dep()).  A
+ * task takes at most %PTO2_MAX_TENSOR_ARGS (128) tensor and
+ * %PTO2_MAX_SCALAR_ARGS (24) scalar arguments (uapi/pto2_abi.h).
+ */
+#define PTO_MAX_ARG_DEPS		128
 /* A task id: (ring << 32) | per-ring sequence; never negative. */
 #define PTO_TASK_NONE			(-1LL)
 /* No kernel in this lane of a launch. */
@@ -127,10 +138,41 @@ enum pto_dep_mode {
 	PTO_DEPS_EXPLICIT = 1,
 };
 
+/**
+ * enum pto_hazard_mode - what an AUTO scope does about write-after-read
+ * (and write-after-write through OUTPUT_EXISTING), which the overlap
+ * tracking alone does not order.  Only PTO_DEPS_AUTO runtimes track
+ * anything; explicit-only mode ignores the setting.
+ * @PTO_HAZARDS_RAW: read-after-write only, the reference system's
+ *	semantics: a writer does not wait for earlier readers of its region,
+ *	nor an OUTPUT_EXISTING writer for earlier writers.  The program orders
+ *	them itself (INOUT, pto_args_add_dep()).
+ * @PTO_HAZARDS_TRACK: the runtime adds those edges: a writer (INOUT,
+ *	OUTPUT_EXISTING) depends on every live task that read an overlapping
+ *	region, and an OUTPUT_EXISTING writer also on every live overlapping
+ *	writer.  AUTO programs then compute what sequential execution does.
+ *	Inside a manual scope only edges to tasks outside it are added.
+ * @PTO_HAZARDS_CHECK: RAW semantics, but pto_submit() of a writer in an
+ *	AUTO scope fails with %PTO_E_HAZARD when a task that read (or, for
+ *	OUTPUT_EXISTING, wrote) an overlapping region has not finished and is
+ *	not ordered before the writer (by any chain of edges); the message
+ *	names both tasks and the region.  A sanitizer for task graphs: it sees
+ *	an unordered pair only while the earlier task is unfinished, so a
+ *	graph it passes once may still race under other timing.
+ */
+enum pto_hazard_mode {
+	PTO_HAZARDS_RAW = 0,
+	PTO_HAZARDS_TRACK = 1,
+	PTO_HAZARDS_CHECK = 2,
+};
+
 /* pto_runtime_config.flags */
 #define PTO_RT_TRACE			(1u << 0)	/* record a trace of each run */
 #define PTO_RT_NO_DUAL_ISSUE		(1u << 1)	/* one task per core at a time */
-#define PTO_RT_QUIET			(1u << 2)	/* do not print the thread layout */
+/* print nothing at all, even with PTO_RT_VERBOSE or PTO_VERBOSE=1 */
+#define PTO_RT_QUIET			(1u << 2)
+/* print the thread layout and its placement warnings on stderr when created */
+#define PTO_RT_VERBOSE			(1u << 3)
 
 /**
  * struct pto_runtime_config - how a runtime is built.
@@ -163,6 +205,8 @@ enum pto_dep_mode {
  * @flags: PTO_RT_*.
  * @trace_records: per-run trace capacity in task records (0 = default,
  *	at most 2^30 - 1).
+ * @hazards: enum pto_hazard_mode; default %PTO_HAZARDS_RAW (docs/runtime.md
+ *	says why), $PTO_HAZARDS = raw | track | check overrides it.
  */
 struct pto_runtime_config {
 	uint32_t task_window[PTO_NUM_RINGS];
@@ -176,6 +220,7 @@ struct pto_runtime_config {
 	uint32_t core_timeout_ms;
 	uint32_t flags;
 	uint32_t trace_records;
+	uint32_t hazards;
 };
 
 /**
@@ -183,10 +228,12 @@ struct pto_runtime_config {
  * @cfg: filled in.
  *
  * Defaults: 16384 slots, 64 MiB heap and 16384 dep entries per ring,
- * schedulers from the CPUs, no wiring thread, AUTO deps, 5 s stall and 10 s
- * core timeouts.  Environment: PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP,
- * PTO2_RING_DEP_POOL (one value for every ring, or four comma-separated
- * values), PTO_SCHEDULERS, PTO_WIRING (0/1), PTO_CPUS.
+ * schedulers from the CPUs, no wiring thread, AUTO deps, raw hazards, 5 s
+ * stall and 10 s core timeouts, quiet.  Environment (docs/env.md):
+ * PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP, PTO2_RING_DEP_POOL (one value for
+ * every ring, or four comma-separated values), PTO_SCHEDULERS, PTO_WIRING
+ * (0/1), PTO_CPUS, PTO_HAZARDS (raw, track or check), PTO_VERBOSE (1 sets
+ * %PTO_RT_VERBOSE).
  *
  * Return: 0, or -EINVAL when an environment variable is malformed, a ring
  * variable included with any other number of values (pto_last_error()
@@ -201,7 +248,10 @@ int pto_runtime_config_init(struct pto_runtime_config *cfg);
  * @out: receives the runtime.
  *
  * Allocates the rings in device memory and checks the configuration (sizes,
- * CPU allowlist).  Threads start in pto_run().
+ * CPU allowlist).  Threads start in pto_run().  Prints nothing unless
+ * @cfg has %PTO_RT_VERBOSE, except once per process, at the first runtime
+ * not created with %PTO_RT_QUIET: a warning on stderr for each PTO_* /
+ * PTO2_* environment variable libpto does not know (a typo).
  *
  * Return: 0, -EINVAL for a bad configuration (the message names the field),
  * -ENOMEM when device or host memory is short.
@@ -399,6 +449,12 @@ enum pto_arg_kind {
  * latched in @error (with its message) and reported by pto_submit().
  * Tensors are referenced, not copied: they must stay valid until submit.
  * Kernels see tensors in the order added, then scalars in the order added.
+ * Limits: %PTO2_MAX_TENSOR_ARGS (128) tensors, %PTO2_MAX_SCALAR_ARGS (24)
+ * scalars, %PTO_MAX_ARG_DEPS (128) explicit dependencies; one more is
+ * latched as -EINVAL naming the limit.  A task with more than
+ * %PTO2_PAYLOAD_ARGS (56) tensors + scalars has its argument array read
+ * from device memory (PTO2_PAYLOAD_SPILLED), invisibly to kernels that use
+ * the pto_kernel_*() accessors.
  */
 struct pto_args {
 	uint32_t num_tensors;
@@ -416,6 +472,7 @@ struct pto_args {
 void pto_args_init(struct pto_args *a);
 /* Add a tensor argument of @kind (enum pto_arg_kind). */
 void pto_arg_tensor(struct pto_args *a, struct pto_tensor *t, enum pto_arg_kind kind);
+/* pto_arg_tensor() with the kind its name says. */
 void pto_arg_input(struct pto_args *a, struct pto_tensor *t);
 void pto_arg_output(struct pto_args *a, struct pto_tensor *t);
 void pto_arg_inout(struct pto_args *a, struct pto_tensor *t);
@@ -462,7 +519,11 @@ struct pto_launch {
  *
  * Return: the task id (>= 0), or a negative status: -EINVAL (bad launch or
  * args, unknown kernel, a runtime-created tensor used after its creator's
- * scope ended), %PTO_E_SYNC_START (can never fit the device),
+ * scope ended, more than %PTO2_MAX_TENSOR_ARGS tensors, %PTO2_MAX_SCALAR_ARGS
+ * scalars or %PTO_MAX_ARG_DEPS explicit dependencies: the message names the
+ * limit), %PTO_E_HAZARD (hazards=check: a write not ordered after an
+ * unfinished overlapping read or write; the message names both tasks, their
+ * kernels and the region), %PTO_E_SYNC_START (can never fit the device),
  * %PTO_E_SCOPE_DEADLOCK (the scope cannot fit its ring's window or heap,
  * or the ring can never advance because its oldest task is held only by
  * tasks waiting for an open scope's end), %PTO_E_DEP_POOL (the ring's live
@@ -580,6 +641,10 @@ int pto_tensor_read(struct pto_runtime *rt, const struct pto_tensor *t, const ui
  * finished.
  * @rt, @t, @idx: as for pto_tensor_read().
  * @value: the element (its dtype's size).
+ *
+ * Waits for what pto_tensor_read() waits for, for the consumers of those
+ * writers (INOUT readers), and for every live task that read an
+ * overlapping region as INPUT, in every hazard mode.
  *
  * Return: as pto_tensor_read().
  */

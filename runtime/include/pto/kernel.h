@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pto2_abi.h"
+#include "pto2/pto2_abi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,13 +46,30 @@ struct pto_kernel_ctx {
 	uint32_t pad;
 };
 
+/* A kernel: 0 on success; any other value fails the task and the run. */
 typedef int (*pto_kernel_fn)(const struct pto_kernel_ctx *ctx);
 
+/*
+ * The argument array: inside the payload, or in device memory when the
+ * task has more than %PTO2_PAYLOAD_ARGS arguments (%PTO2_PAYLOAD_SPILLED;
+ * the executor checked that it lies inside device memory).
+ */
+static inline const uint64_t *pto_kernel_args(const struct pto_kernel_ctx *ctx)
+{
+	const struct pto2_dispatch_payload *p = ctx->payload;
+
+	if (p->flags & PTO2_PAYLOAD_SPILLED)
+		return (const uint64_t *)(ctx->gm + p->args[0]);
+	return (const uint64_t *)p->args;
+}
+
+/* Tensor arguments of the task. */
 static inline uint32_t pto_kernel_num_tensors(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->num_tensors;
 }
 
+/* Scalar arguments of the task. */
 static inline uint32_t pto_kernel_num_scalars(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->num_scalars;
@@ -62,7 +79,7 @@ static inline uint32_t pto_kernel_num_scalars(const struct pto_kernel_ctx *ctx)
 static inline const struct pto2_tensor_desc *pto_kernel_tensor(const struct pto_kernel_ctx *ctx,
 							      uint32_t i)
 {
-	return (const struct pto2_tensor_desc *)(ctx->gm + ctx->payload->args[i]);
+	return (const struct pto2_tensor_desc *)(ctx->gm + pto_kernel_args(ctx)[i]);
 }
 
 /* Host pointer to the first element of tensor argument @i's view. */
@@ -101,7 +118,7 @@ static inline uint64_t pto_kernel_stride(const struct pto_kernel_ctx *ctx, uint3
 /* Scalar argument @i (0-based among scalars) as raw 64 bits. */
 static inline uint64_t pto_kernel_scalar(const struct pto_kernel_ctx *ctx, uint32_t i)
 {
-	return ctx->payload->args[ctx->payload->num_tensors + i];
+	return pto_kernel_args(ctx)[ctx->payload->num_tensors + i];
 }
 
 /* Scalar argument @i holding a float (the low 32 bits, as pto_arg_scalar_f32 stores it). */
@@ -114,16 +131,19 @@ static inline float pto_kernel_scalar_f32(const struct pto_kernel_ctx *ctx, uint
 	return f;
 }
 
+/* This dispatch's logical block of an SPMD task, 0..pto_kernel_block_num()-1. */
 static inline uint32_t pto_kernel_block_idx(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->block_idx;
 }
 
+/* Logical blocks of the task (pto_launch.block_num; 1 for a plain task). */
 static inline uint32_t pto_kernel_block_num(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->block_num;
 }
 
+/* Which AIV lane of a MIX task runs this dispatch: 0 (aiv0) or 1 (aiv1). */
 static inline uint32_t pto_kernel_sub_block_id(const struct pto_kernel_ctx *ctx)
 {
 	return ctx->payload->sub_block_id;

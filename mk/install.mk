@@ -1,0 +1,126 @@
+# mk/install.mk - `make install`, `make uninstall`, libpto.pc and the installed-tree
+# stage of `make check`.
+#
+#   make install   PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib   library, headers,
+#                  tools, peers, pkg-config file, man pages, the standalone example
+#   make uninstall the same variables: removes exactly what install put there
+#   make check-install  install into a scratch DESTDIR and build against it (tests/install)
+#
+# Layout (DESTDIR prefixes every path):
+#   $(BINDIR)/pto-run ...           the tools
+#   $(LIBDIR)/libpto.so.$(PTO_VERSION), .so.1, .so, libpto.a, pkgconfig/libpto.pc
+#   $(INCLUDEDIR)/pto/*.h           the API (#include <pto/pto.h>)
+#   $(INCLUDEDIR)/pto2/*.h          the device and ioctl ABI (uapi/), included as <pto2/...>
+#   $(PEERDIR)/peer-*               pto-bench --peers helpers, found relative to pto-bench
+#   $(MANDIR)/man{1,3,8}            see mk/man.mk
+#   $(DOCDIR)/examples/standalone   the program to copy (examples/standalone)
+# LIBDIR may be a multiarch directory (PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu);
+# the other directories follow PREFIX.  Installing builds only the library, the tools
+# and the man pages, never the test programs.
+
+# one version for the library, the tools (mk/tools.mk) and the module: the file VERSION
+PTO_VERSION := $(shell cat VERSION)
+PTO_SOVERSION := 1
+
+LIBDIR ?= $(PREFIX)/lib
+BINDIR := $(PREFIX)/bin
+INCLUDEDIR := $(PREFIX)/include
+# pto-bench looks for its peers in ../libexec/pto2 from its own directory
+PEERDIR := $(PREFIX)/libexec/pto2
+DATADIR := $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR := $(DATADIR)/doc/pto2
+PKGCONFIGDIR := $(LIBDIR)/pkgconfig
+
+PUBLIC_HEADERS := $(sort $(wildcard libpto/include/pto/*.h runtime/include/pto/*.h))
+UAPI_HEADERS := $(sort $(wildcard uapi/*.h))
+STANDALONE_FILES := $(sort $(wildcard examples/standalone/*))
+INSTALL_TOOLS := $(TOOLS)
+LIBPTO_PC := $(BUILD)/lib/libpto.pc
+
+# The static archive needs what the shared library links: the threads, libm,
+# librt (Libs.private) and libdrm (the /dev/pto2 backend's ioctls, mk/kmod.mk).
+# Written on every make (it is tiny), replaced only when PREFIX or LIBDIR changed it.
+$(LIBPTO_PC): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' \
+		'prefix=$(PREFIX)' \
+		'includedir=$(INCLUDEDIR)' \
+		'libdir=$(LIBDIR)' \
+		'' \
+		'Name: libpto' \
+		'Description: pto2 task runtime: orchestration, scheduling and device access for AIC/AIV cores' \
+		'Version: $(PTO_VERSION)' \
+		'Requires.private: libdrm' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lpto' \
+		'Libs.private: -pthread -lm -lrt' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@ && echo "  GEN     $@"; fi
+
+.PHONY: FORCE
+FORCE:
+
+.PHONY: install uninstall check-install
+
+install: lib $(INSTALL_TOOLS) peers $(LIBPTO_PC) man-install
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/pto $(DESTDIR)$(INCLUDEDIR)/pto2 \
+		$(DESTDIR)$(DOCDIR)/examples/standalone
+	install -m 0644 $(LIBPTO_A) $(DESTDIR)$(LIBDIR)/libpto.a
+	install -m 0755 $(LIBPTO_SO) $(DESTDIR)$(LIBDIR)/libpto.so.$(PTO_VERSION)
+	ln -sf libpto.so.$(PTO_VERSION) $(DESTDIR)$(LIBDIR)/libpto.so.$(PTO_SOVERSION)
+	ln -sf libpto.so.$(PTO_SOVERSION) $(DESTDIR)$(LIBDIR)/libpto.so
+	install -m 0644 $(LIBPTO_PC) $(DESTDIR)$(PKGCONFIGDIR)/libpto.pc
+	install -m 0755 $(INSTALL_TOOLS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/pto/
+	install -m 0644 $(UAPI_HEADERS) $(DESTDIR)$(INCLUDEDIR)/pto2/
+	install -m 0644 $(STANDALONE_FILES) $(DESTDIR)$(DOCDIR)/examples/standalone/
+	$(if $(PEER_BINS),install -d $(DESTDIR)$(PEERDIR) && install -m 0755 $(PEER_BINS) $(DESTDIR)$(PEERDIR)/)
+
+# Removes every file install may have put there (also peers it skipped), then the
+# directories that are pto2's own, when empty; shared ones (bin, lib, ...) stay.
+uninstall: man-uninstall
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libpto.a libpto.so libpto.so.$(PTO_SOVERSION) \
+		libpto.so.$(PTO_VERSION)) $(DESTDIR)$(PKGCONFIGDIR)/libpto.pc
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(INSTALL_TOOLS)))
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/pto/,$(notdir $(PUBLIC_HEADERS)))
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/pto2/,$(notdir $(UAPI_HEADERS)))
+	rm -f $(addprefix $(DESTDIR)$(PEERDIR)/,peer-omp peer-starpu)
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/standalone/,$(notdir $(STANDALONE_FILES)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/pto $(DESTDIR)$(INCLUDEDIR)/pto2 $(DESTDIR)$(PEERDIR) \
+		$(DESTDIR)$(DOCDIR)/examples/standalone $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# Its own stage: it installs $(BUILD) (a sanitizer build cannot be linked by a
+# plain out-of-tree program), so it runs once, on the plain build.
+check-install: lib tools man
+	@tests/install/run.sh $(RESULTS) $(BUILD)
+
+# --- DKMS --------------------------------------------------------------------------
+#
+#   make dkms-install     the module's sources to $(DKMS_SRC) (kmod/dkms.conf at the
+#                         top), then dkms add, build, install (only when DESTDIR is
+#                         empty: a package runs dkms from its postinst instead)
+#   make dkms-uninstall   dkms remove --all, and the sources
+# DKMS always looks in /usr/src, whatever PREFIX says.  It builds for KVER (mk/kmod.mk:
+# the newest installed Debian kernel, as `make kmod`; KVER=$$(uname -r) for the running
+# one), and for every kernel installed later (AUTOINSTALL).
+
+DKMS ?= dkms
+DKMS_SRC := /usr/src/pto2-$(PTO_VERSION)
+KMOD_SRCS := $(sort $(wildcard kmod/*.c kmod/*.h)) kmod/Kbuild
+
+.PHONY: dkms-install dkms-uninstall
+
+dkms-install:
+	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/uapi
+	install -m 0644 Kbuild $(DESTDIR)$(DKMS_SRC)/Kbuild
+	install -m 0644 $(KMOD_SRCS) $(DESTDIR)$(DKMS_SRC)/kmod/
+	install -m 0644 $(UAPI_HEADERS) $(DESTDIR)$(DKMS_SRC)/uapi/
+	sed 's/@PTO_VERSION@/$(PTO_VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMS_SRC)/dkms.conf
+	$(if $(DESTDIR),,$(DKMS) add pto2/$(PTO_VERSION) && \
+		$(DKMS) build pto2/$(PTO_VERSION) -k $(KVER) && $(DKMS) install pto2/$(PTO_VERSION) -k $(KVER))
+
+dkms-uninstall:
+	$(if $(DESTDIR),,-$(DKMS) remove pto2/$(PTO_VERSION) --all)
+	rm -rf $(DESTDIR)$(DKMS_SRC)

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/*
+ * options.c - pto-bench's command line: --help, the options and their
+ * checks.  Bad usage is one line on stderr and exit 2 (tools/cli/cli.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/parse_num.h"
+#include "tools/pto-bench/bench.h"
+
+const char *const pb_mode_names[MODE_COUNT] = { "auto", "manual", "explicit" };
+const char *const pb_section_names[SEC_COUNT] = { "e2e", "metg", "window" };
+const char *const pb_sys_names[SYS_COUNT] = { "pto", "omp", "starpu" };
+
+const char *pb_shape_name(int s)
+{
+	return s == SHAPE_PA ? "paged_attn" : bench_shape_names[s];
+}
+
+static int parse_shape(const char *s)
+{
+	if (!strcmp(s, "paged_attention") || !strcmp(s, "pa"))
+		return SHAPE_PA;
+	return bench_shape_parse(s);
+}
+
+/* --- usage errors ------------------------------------------------------------- */
+
+void pb_usage(FILE *f)
+{
+	fprintf(f, "usage: pto-bench [options]\n"
+	       "  --quick            seconds-long smoke run (small sizes, 1 repetition)\n"
+	       "  --reps N           interleaved repetitions per metric, median reported (5)\n"
+	       "  --tasks N          tasks per end-to-end run (100000)\n"
+	       "  --shapes LIST      independent,chain,stencil,tree,pa (all; pa = paged\n"
+	       "                     attention, when built with examples/: auto runs\n"
+	       "                     paged_attention_unroll, manual runs\n"
+	       "                     paged_attention_unroll_manual, explicit runs that on an\n"
+	       "                     explicit-only runtime; same case, golden-checked)\n"
+	       "  --modes LIST       auto,manual,explicit (all)\n"
+	       "  --width W          stencil width / tree leaves (16)\n"
+	       "  --schedulers N     scheduler threads, 1..3 (runtime default)\n"
+	       "  --wiring 0|1       wiring thread off/on (runtime default)\n"
+	       "  --window N         task window per ring, power of two (16384)\n"
+	       "  --device SPEC      device to run on (mock)\n"
+	       "  --sections LIST    e2e,metg,window (all)\n"
+	       "  --peers            also run OpenMP and StarPU on the same graphs\n"
+	       "  --plot FILE.svg    draw efficiency vs granularity with gnuplot\n"
+	       "  --set KEY=VALUE    override a parameter of the paged-attention case in every\n"
+	       "                     mode (repeatable; e.g. unroll=1 for more, smaller tasks)\n"
+	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain;\n"
+	       "                     --shape pa traces the paged-attention case of --mode)\n"
+	       "  --help             this text\n"
+	       "  --version          the version of pto2\n"
+	       "Options take their value as --opt VALUE or --opt=VALUE.  Progress goes to\n"
+	       "stderr: one updating line on a terminal, else a line per section and repetition.\n"
+	       "exit status: 0; 1 a run failed; 2 bad usage or input (options, device spec)\n");
+}
+
+static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
+{
+	uint64_t v;
+
+	if (!val)
+		usage_error("%s needs a value", opt);
+	if (pto_parse_u64(val, lo, hi, &v))
+		usage_error("%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, val, lo, hi);
+	return v;
+}
+
+static int parse_mode(const char *s)
+{
+	for (int i = 0; i < MODE_COUNT; i++)
+		if (!strcmp(s, pb_mode_names[i]))
+			return i;
+	return -1;
+}
+
+static int parse_section(const char *s)
+{
+	for (int i = 0; i < SEC_COUNT; i++)
+		if (!strcmp(s, pb_section_names[i]))
+			return i;
+	return -1;
+}
+
+/* A comma list of names into a bit mask. */
+static unsigned int parse_list(const char *opt, const char *val, int (*parse)(const char *))
+{
+	unsigned int mask = 0;
+	char buf[256], *save, *tok;
+
+	if (!val || !*val)
+		usage_error("%s needs a value", opt);
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int v = parse(tok);
+
+		if (v < 0)
+			usage_error("%s: unknown name '%s'", opt, tok);
+		mask |= 1u << v;
+	}
+	if (!mask)
+		usage_error("%s: empty list", opt);
+	return mask;
+}
+
+/* The entry of @val in @opts (the option pb_parse_opts() got). */
+static size_t idx_of(const struct option *opts, int val)
+{
+	size_t i = 0;
+
+	while (opts[i].name && opts[i].val != val)
+		i++;
+	return i;
+}
+
+void pb_parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "peers", no_argument, NULL, 'P' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "tasks", required_argument, NULL, 'n' },
+		{ "width", required_argument, NULL, 'w' },
+		{ "schedulers", required_argument, NULL, 'S' },
+		{ "wiring", required_argument, NULL, 'W' },
+		{ "window", required_argument, NULL, 'N' },
+		{ "grain", required_argument, NULL, 'g' },
+		{ "shapes", required_argument, NULL, 'H' },
+		{ "modes", required_argument, NULL, 'M' },
+		{ "sections", required_argument, NULL, 'C' },
+		{ "shape", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "plot", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 'e' },
+		{ "trace", required_argument, NULL, 't' },
+		CLI_OPTIONS_COMMON,
+		{ NULL, 0, NULL, 0 },
+	};
+	int have_tasks = 0, have_reps = 0, ch;
+
+	*o = (struct opts){ .reps = 5, .tasks = 100000, .width = 16, .wiring = -1,
+			    .window = 16384, .chunk = 256, .shapes = (1u << NUM_SHAPES) - 1,
+			    .modes = (1u << MODE_COUNT) - 1, .sections = (1u << SEC_COUNT) - 1,
+			    .trace_shape = SHAPE_STENCIL,
+			    .trace_mode = MODE_AUTO, .device = NULL };
+	while ((ch = cli_next(argc, argv, ":h", longopts)) != -1) {
+		const char *a = longopts[idx_of(longopts, ch)].name, *v = optarg;
+		char opt[32];
+
+		snprintf(opt, sizeof(opt), "--%s", a);
+		a = opt;
+		switch (ch) {
+		case 'q':
+			o->quick = 1;
+			break;
+		case 'P':
+			o->peers = 1;
+			break;
+		case 'r':
+			o->reps = (uint32_t)parse_num(a, v, 1, MAX_REPS);
+			have_reps = 1;
+			break;
+		case 'n':
+			o->tasks = parse_num(a, v, 1, 10000000);
+			have_tasks = 1;
+			break;
+		case 'w':
+			o->width = (uint32_t)parse_num(a, v, 3, 4096);
+			break;
+		case 'S':
+			o->schedulers = (uint32_t)parse_num(a, v, 1, 3);
+			break;
+		case 'W':
+			o->wiring = (int)parse_num(a, v, 0, 1);
+			break;
+		case 'N':
+			o->window = (uint32_t)parse_num(a, v, 64, 1u << 20);
+			if (o->window & (o->window - 1))
+				usage_error("--window: %u is not a power of two", o->window);
+			break;
+		case 'g':
+			o->grain = parse_num(a, v, 0, 1000000000);
+			break;
+		case 'H':
+			o->shapes = parse_list(a, v, parse_shape);
+			break;
+		case 'M':
+			o->modes = parse_list(a, v, parse_mode);
+			break;
+		case 'C':
+			o->sections = parse_list(a, v, parse_section);
+			break;
+		case 's':
+			if ((o->trace_shape = parse_shape(v)) < 0)
+				usage_error("--shape: unknown shape '%s'", v);
+			break;
+		case 'm':
+			if ((o->trace_mode = parse_mode(v)) < 0)
+				usage_error("--mode: unknown mode '%s'", v);
+			break;
+		case 'd':
+			if (!*v)
+				usage_error("--device needs a value");
+			o->device = v;
+			break;
+		case 'p':
+			if (!*v)
+				usage_error("--plot needs a file name");
+			o->plot = v;
+			break;
+		case 'e':
+			if (!strchr(v, '='))
+				usage_error("--set needs KEY=VALUE");
+			if (o->nsets == MAX_SETS)
+				usage_error("--set: at most %d overrides", MAX_SETS);
+			o->sets[o->nsets++] = v;
+			break;
+		case 't':
+			if (!*v)
+				usage_error("--trace needs a file name");
+			o->trace = v;
+			break;
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->nsets && !(o->trace ? o->trace_shape == SHAPE_PA :
+			  (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
+		usage_error("--set changes the paged-attention case: it needs the pa shape in the "
+			    "e2e section (or --trace --shape pa)");
+	if (o->plot && !(o->sections & (1u << SEC_METG)))
+		usage_error("--plot draws the METG sweep: add metg to --sections");
+	if (o->quick) {
+		if (!have_tasks)
+			o->tasks = 2000;
+		if (!have_reps)
+			o->reps = 1;
+	}
+	if (o->tasks < o->width)
+		usage_error("--tasks %" PRIu64 " is smaller than --width %u", o->tasks, o->width);
+	if (o->shapes & (1u << SHAPE_TREE) && (o->width & (o->width - 1)))
+		usage_error("--width %u: the tree shape needs a power of two", o->width);
+	/* a scope must fit its ring: keep chunks well inside the smallest window used */
+	o->chunk = o->window / 4 < 256 ? o->window / 4 : 256;
+}
