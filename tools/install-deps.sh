@@ -18,7 +18,8 @@ build=(build-essential pkg-config libcmocka-dev python3 libkmod-dev libdrm-dev
 	help2man scdoc)
 check=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse
 	dkms clang groff-base man-db
-	libgomp1 libstarpu-dev)
+	libgomp1 libstarpu-dev
+	libopenmpi-dev openmpi-bin)
 bench=(libgomp1 libstarpu-dev gnuplot-nox)
 
 pkgs=("${build[@]}")

@@ -33,22 +33,9 @@ int pto__plan_threads(struct pto_runtime *rt)
 	rt->plan = calloc(1, sizeof(*rt->plan));
 	if (!rt->plan)
 		return pto__fail(-ENOMEM, "pto_runtime_create: thread plan");
-	ret = pto_gate_plan(cpus, ncpus, mask, nmask, rt->cfg.num_schedulers, rt->cfg.wiring,
-			    rt->plan);
-	if (!ret && rt->plan->num_schedulers > rt->num_clusters) {
-		uint32_t planned = rt->plan->num_schedulers;
-
-		/*
-		 * A scheduler owns whole clusters: more threads than clusters would
-		 * idle forever.  Plan again for that many, so the printed layout
-		 * and its warnings describe the threads that really run.
-		 */
-		ret = pto_gate_plan(cpus, ncpus, mask, nmask, rt->num_clusters, rt->cfg.wiring,
-				    rt->plan);
-		if (!ret)
-			pto_gate_warn(rt->plan, "%u schedulers capped to the device's %u clusters",
-				      planned, rt->num_clusters);
-	}
+	/* divides the allowlist with the other live runtimes; caps at the clusters */
+	ret = pto_gate_plan_live(rt->plan, cpus, ncpus, mask, nmask, rt->cfg.num_schedulers,
+				 rt->cfg.wiring, rt->num_clusters);
 	if (ret)
 		return ret;
 	/* a library prints nothing unless asked */

@@ -284,6 +284,7 @@ PTO_API void pto_runtime_destroy(struct pto_runtime *rt)
 		return;
 	pto__wiring_teardown(rt);
 	pto__sched_teardown(rt);
+	pto_gate_leave(rt->plan);
 	free(rt->plan);
 	pto__orch_teardown(rt);
 	for (uint32_t i = 0; i < PTO2_MAX_KERNELS; i++) {
@@ -383,6 +384,9 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 		rt->trace->t_begin = t_begin;
 	rt->orch_thread = pthread_self();
 	rt->in_run = true;
+	/* runtimes created or destroyed since the plan: lay out this one's share again */
+	pto_gate_refresh(rt->plan, !(rt->cfg.flags & PTO_RT_VERBOSE) ||
+				   (rt->cfg.flags & PTO_RT_QUIET));
 	/* the caller's thread is the orchestrator for the run: pin it as planned, then restore */
 	CPU_ZERO(&saved_cpus);
 	pinned = rt->plan->orch_cpu != PTO_GATE_UNPINNED &&
@@ -463,5 +467,6 @@ PTO_API int pto_trace_write(const struct pto_runtime *rt, const char *path)
 	if (!tr)
 		return pto__fail(-EINVAL, "pto_trace_write: no trace: the runtime was created "
 				 "without PTO_RT_TRACE, or no pto_run() completed");
-	return pto__trace_write_json(tr, path);
+	/* named after the device, so several devices' traces tell apart */
+	return pto__trace_write_json_named(tr, rt->dev->info.name, path);
 }
