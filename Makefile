@@ -144,8 +144,9 @@ check-tsan:
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 		tests/run-suite.sh tsan $(RESULTS) build/tsan
 
-# check-kmod and its kmod/qemu rules come from mk/kmod.mk.
-CHECK_STAGES ?= check-unit check-kmod check-asan check-tsan
+# check-kmod and its kmod/qemu rules come from mk/kmod.mk; check-aarch64,
+# check-abi32 and check-models from mk/cross.mk.
+CHECK_STAGES ?= check-unit check-kmod check-asan check-tsan check-aarch64 check-abi32 check-models
 
 check: deps
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)

@@ -8,7 +8,9 @@ set -eu
 
 pkgs=(build-essential pkg-config libcmocka-dev python3
 	libkmod-dev libdrm-dev
-	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse)
+	linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse
+	crossbuild-essential-arm64 libc6:arm64 libcmocka-dev:arm64 libdrm-dev:arm64 libkmod-dev:arm64
+	qemu-user file gcc-i686-linux-gnu gcc-arm-linux-gnueabihf spin)
 case "$#:${1:-}" in
 0:) ;;
 1:--bench) pkgs+=(libstarpu-dev gnuplot-nox) ;;
@@ -28,7 +30,8 @@ for p in "${pkgs[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+# the :arm64 packages (check-aarch64) need the foreign architecture first
+cmd="dpkg --add-architecture arm64 && apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]}" >&2
 	echo "install-deps: run as root: $cmd" >&2
@@ -36,6 +39,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"
