@@ -131,7 +131,10 @@ void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la)
 		pto_waiter_wake(&rt->orch_wait);
 }
 
-/* Move ring @r's watermark over its consumed prefix (never loses an advance). */
+/*
+ * Move ring @r's watermark over its consumed prefix (never loses an advance).
+ * Model-checked, retry and its removal: tests/models/ring_advance.pml.
+ */
 static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 {
 	/* seq_cst on the flag and the lock: see the retry argument in docs/runtime.md */

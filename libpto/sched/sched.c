@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "libpto/device/device_ops.h"
+#include "libpto/device/mmio.h"
 #include "libpto/runtime/rt_impl.h"
 #include "libpto/sched/cond_decode.h"
 #include "runtime/regs.h"
@@ -227,8 +228,12 @@ static uint32_t poll_core(struct pto_sched *s, struct pto_core *core, uint64_t n
 
 	if (core->lent || core->run.id == PTO_COND_NO_ID)
 		return 0;
-	/* pairs with the core's release store of COND after status and timestamps */
-	cond = reg_load_acquire(&core->regs->cond);
+	/*
+	 * Pairs with the core's release store of COND after status and timestamps;
+	 * the device-memory rmb keeps the status reads after it (libpto/device/mmio.h).
+	 * Protocol model: tests/models/dispatch.pml.
+	 */
+	cond = pto_mmio_read32_acquire(&core->regs->cond);
 	res = pto_cond_decode(core->run.id, core->pend.id, cond);
 	if (res.running_done) {
 		sub_finished(s, core, &core->run, now);
@@ -367,8 +372,11 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 		core->run_acked = false;
 		core->deadline_ns = now + core_timeout_ns(rt);
 	}
-	/* the payload is complete: pairs with the core's acquire of DATA_MAIN_BASE */
-	reg_store_release(&core->regs->data_main_base, id);
+	/*
+	 * The payload is complete: pairs with the core's acquire of DATA_MAIN_BASE
+	 * (device-memory wmb before the doorbell store: libpto/device/mmio.h).
+	 */
+	pto_mmio_write32_release(&core->regs->data_main_base, id);
 	pto__device_kick(rt->dev, core->id);
 	s->dispatches++;
 }
@@ -981,7 +989,7 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 	 */
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
 		/* nothing new in the payloads; pairs with the core's acquire */
-		reg_store_release(&rt->cores[i].regs->data_main_base, PTO2_REG_EXIT);
+		pto_mmio_write32_release(&rt->cores[i].regs->data_main_base, PTO2_REG_EXIT);
 		pto__device_kick(dev, i);
 	}
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
@@ -990,7 +998,8 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 		for (;;) {
 			uint32_t seen = pto__device_completion_seq(dev);
 
-			if (reg_load_acquire(&c->regs->cond) == PTO2_COND_EXITED)
+			/* pairs with the core's release store of COND_EXITED */
+			if (pto_mmio_read32_acquire(&c->regs->cond) == PTO2_COND_EXITED)
 				break;
 			if (pto_now_ns() > deadline) {
 				fprintf(stderr, "pto: core %u did not acknowledge EXIT\n", i);

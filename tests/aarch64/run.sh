@@ -61,6 +61,10 @@ run=$build/run
 rm -rf "${top:?}/$run"
 mkdir -p "$top/$run/bin" "$top/$run/tests"
 ln -s ../lib "$top/$run/lib"
+# tools/bench-report.sh runs `make BUILD=$PTO_BUILD all` first: with the
+# objects linked in and the wrappers newer than them it finds nothing to
+# do, and MAKEFLAGS (below) keeps it on the cross compiler if it did.
+ln -s ../obj "$top/$run/obj"
 wrap() { # real wrapper
 	printf '#!/bin/sh\nQEMU_LD_PREFIX=/ exec %s "%s" "$@"\n' "$qemu" "$1" >"$2"
 	chmod +x "$2"
@@ -78,6 +82,7 @@ file -L "$top/$build/bin/pto-run" | grep -q 'ARM aarch64' ||
 	fail_stage "$run/bin/pto-run --list does not run under $qemu"
 
 cd "$top" || exit 1
+export MAKEFLAGS="CC=$cc SAN= PEER_OMP_OK=no STARPU_PC="
 "$top/tests/run-suite.sh" aarch64 "$results" "$run"
 rc=$?
 for t in "${left_out[*]}"; do
