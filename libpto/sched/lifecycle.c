@@ -181,7 +181,7 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 	 * by a wake of the wiring thread) and of wiring_wake_at (followed by a
 	 * re-check of that task), and the scan's load of the state; so either
 	 * this thread sees the request, or the wiring thread sees the task
-	 * consumed.
+	 * consumed.  Model-checked: tests/models/wiring_publish.pml.
 	 */
 	want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST);
 	if (want == PTO_NO_WAITER)
