@@ -24,3 +24,10 @@ check-abi32:
 
 check-models:
 	@tests/models/run-models.sh $(RESULTS) $(BUILD)
+
+# Opt-in, not a check stage: the arm64 kernel module, compiled against
+# kbuild helpers built from linux-source-6.1 (docs/porting.md, "Kernel
+# module on arm64").
+.PHONY: kmod-arm64
+kmod-arm64:
+	@tests/aarch64/kmod-build.sh $(BUILD)

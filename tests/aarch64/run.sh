@@ -85,7 +85,7 @@ cd "$top" || exit 1
 export MAKEFLAGS="CC=$cc SAN= PEER_OMP_OK=no STARPU_PC="
 "$top/tests/run-suite.sh" aarch64 "$results" "$run"
 rc=$?
-for t in "${left_out[*]}"; do
+for t in "${left_out[@]}"; do
 	echo "*** stage aarch64: LEFT OUT $t: it bounds CPU time, and qemu-user's translation" \
 		"cost counts as CPU (runs in the native stages); counted as skipped" >&2
 done
