@@ -47,10 +47,8 @@ endif
 check-mpi: all mpi
 	@tests/mpi/run.sh $(RESULTS) $(BUILD)
 
-# after the other stages: the Makefile's own CHECK_STAGES ?= comes after this file,
-# so this list must name its stages too (keep it in step with the Makefile)
-CHECK_STAGES ?= check-unit check-install check-kmod check-asan check-tsan
-CHECK_STAGES += check-mpi
+# a stage of make check, after the Makefile's own
+CHECK_STAGES_EXTRA += check-mpi
 
 # make install-mpi (not part of make install, whose stage checks what it
 # installs): the library and its header beside libpto's

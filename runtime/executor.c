@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* executor.c - the core side of the register protocol (see executor.h). */
+/*
+ * executor.c - the core side of the register protocol (see executor.h).
+ * Model-checked with the scheduler's side: tests/models/dispatch.pml.
+ */
 #include "libpto/util/clock.h"
 #include "runtime/executor.h"
 #include "runtime/regs.h"

@@ -55,7 +55,10 @@ void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la)
 	pto__orch_wake_ring(rt, r, la);
 }
 
-/* Move ring @r's watermark over its consumed prefix (never loses an advance). */
+/*
+ * Move ring @r's watermark over its consumed prefix (never loses an advance).
+ * Model-checked, retry and its removal: tests/models/ring_advance.pml.
+ */
 static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 {
 	/* seq_cst on the flag and the lock: see the retry argument in docs/runtime.md */
@@ -103,7 +106,7 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 	 * by a wake of the wiring thread) and of wiring_wake_at (followed by a
 	 * re-check of that task), and the scan's load of the state; so either
 	 * this thread sees the request, or the wiring thread sees the task
-	 * consumed.
+	 * consumed.  Model-checked: tests/models/wiring_publish.pml.
 	 */
 	want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST);
 	if (want == PTO_NO_WAITER)

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 
 #include "libpto/core/test_hooks.h"
+#include "libpto/device/mmio.h"
 #include "libpto/sched/cond_decode.h"
 #include "libpto/sched/sched_impl.h"
 #include "runtime/regs.h"
@@ -131,8 +132,12 @@ static uint32_t poll_core(struct pto_sched *s, struct pto_core *core, uint64_t n
 
 	if (core->lent || core->run.id == PTO_COND_NO_ID)
 		return 0;
-	/* pairs with the core's release store of COND after status and timestamps */
-	cond = reg_load_acquire(&core->regs->cond);
+	/*
+	 * Pairs with the core's release store of COND after status and timestamps;
+	 * the device-memory rmb keeps the status reads after it (libpto/device/mmio.h).
+	 * Protocol model: tests/models/dispatch.pml.
+	 */
+	cond = pto_mmio_read32_acquire(&core->regs->cond);
 	res = pto_cond_decode(core->run.id, core->pend.id, cond);
 	if (res.running_done) {
 		sub_finished(s, core, &core->run, now);

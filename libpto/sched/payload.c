@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "libpto/device/device_ops.h"
+#include "libpto/device/mmio.h"
 #include "libpto/sched/sched_impl.h"
 #include "runtime/regs.h"
 
@@ -64,8 +65,11 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 		core->run_acked = false;
 		core->deadline_ns = now + core_timeout_ns(rt);
 	}
-	/* the payload is complete: pairs with the core's acquire of DATA_MAIN_BASE */
-	reg_store_release(&core->regs->data_main_base, id);
+	/*
+	 * The payload is complete: pairs with the core's acquire of DATA_MAIN_BASE
+	 * (device-memory wmb before the doorbell store: libpto/device/mmio.h).
+	 */
+	pto_mmio_write32_release(&core->regs->data_main_base, id);
 	pto__device_kick(rt->dev, core->id);
 	s->dispatches++;
 }

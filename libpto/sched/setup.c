@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "libpto/device/device_ops.h"
+#include "libpto/device/mmio.h"
 #include "libpto/sched/sched.h"
 #include "libpto/sched/sched_impl.h"
 #include "runtime/regs.h"
@@ -164,7 +165,7 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 	 */
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
 		/* nothing new in the payloads; pairs with the core's acquire */
-		reg_store_release(&rt->cores[i].regs->data_main_base, PTO2_REG_EXIT);
+		pto_mmio_write32_release(&rt->cores[i].regs->data_main_base, PTO2_REG_EXIT);
 		pto__device_kick(dev, i);
 	}
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
@@ -173,7 +174,8 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 		for (;;) {
 			uint32_t seen = pto__device_completion_seq(dev);
 
-			if (reg_load_acquire(&c->regs->cond) == PTO2_COND_EXITED)
+			/* pairs with the core's release store of COND_EXITED */
+			if (pto_mmio_read32_acquire(&c->regs->cond) == PTO2_COND_EXITED)
 				break;
 			if (pto_now_ns() > deadline) {
 				fprintf(stderr, "pto: core %u did not acknowledge EXIT\n", i);

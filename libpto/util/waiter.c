@@ -8,7 +8,8 @@
  * write: either the sleeper sees the new @seq and does not sleep, or the
  * waker sees a sleeper and calls FUTEX_WAKE.  The kernel re-checks @seq
  * against @seen inside FUTEX_WAIT, closing the window between our check
- * and the syscall.
+ * and the syscall.  Model-checked (with two broken variants):
+ * tests/models/waiter.pml.
  */
 #include <errno.h>
 #include <limits.h>

@@ -11,6 +11,8 @@
  * it has nothing else to do, and at the end of the run, so no slot stays
  * hidden behind a stale watermark.  Dependency entries need no reclaim pass
  * of their own: the ring allocator frees them by that watermark (ring.h).
+ * The publication and its wake-ups are model-checked in
+ * tests/models/wiring_publish.pml (wiring_main(), retire_pass(), arm_wake()).
  */
 #include <errno.h>
 #include <inttypes.h>
