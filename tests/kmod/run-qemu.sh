@@ -77,12 +77,10 @@ for l in $(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// 
 	mkdir -p "$ir$(dirname "$l")"
 	cp -L "$l" "$ir$l"
 done
-# examples/<name>/ directories are what pto-run knows by name, except
-# examples/standalone: a program of its own, built against the installed tree
-for d in "$root"/examples/*/; do
-	[ -d "$d" ] || continue
-	case "$(basename "$d")" in standalone) ;; *) basename "$d" ;; esac
-done >"$ir/etc/pto2-examples"
+# every example pto-run knows (its --list names them at the start of a line);
+# not examples/standalone or multi_bgemm, programs of their own
+"$build/bin/pto-run" --list | sed -n 's/^\([a-z_0-9]*\) - .*/\1/p' >"$ir/etc/pto2-examples"
+[ -s "$ir/etc/pto2-examples" ] || { echo "run-qemu: pto-run --list named no example" >&2; exit 1; }
 # 384 MiB: the runtime's rings need ~260 MiB of device memory per run
 cat >"$ir/etc/pto2-test.env" <<ENV
 PTO2_KO=/lib/modules/pto2.ko
