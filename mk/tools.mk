@@ -27,3 +27,8 @@ LDLIBS_pto-trace += $(PTO_TRACE_OBJS)
 PTO_BENCH_OBJS := $(call obj,$(sort $(wildcard tools/pto-bench/*.c)))
 $(BUILD)/bin/pto-bench: $(PTO_BENCH_OBJS)
 LDLIBS_pto-bench += $(PTO_BENCH_OBJS) $(STATIC_LIBS)
+
+# pto2-top's probe and rendering (tools/pto2-top/; tools/pto2-top.c is its main).
+PTO2_TOP_OBJS := $(call obj,$(sort $(wildcard tools/pto2-top/*.c)))
+$(BUILD)/bin/pto2-top: $(PTO2_TOP_OBJS)
+LDLIBS_pto2-top += $(PTO2_TOP_OBJS)
