@@ -55,8 +55,8 @@ static void proc_comm(int pid, char *comm, size_t len)
 		snprintf(comm, len, "?");
 }
 
-/* Field 22 (start time) of /proc/@pid/stat, 0 if unreadable. */
-static uint64_t proc_start(int pid)
+/* Field 22 (start time) of /proc/@pid/stat, 0 if unreadable; *@state field 3. */
+static uint64_t proc_start(int pid, char *state)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
@@ -71,8 +71,8 @@ static uint64_t proc_start(int pid)
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", &start) != 1)
+	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", state, &start) != 2)
 		return 0;
 	return start;
 }
@@ -81,12 +81,14 @@ static uint64_t proc_start(int pid)
 static int owner_alive(const struct pto_mock_pub *p)
 {
 	uint64_t start;
+	char state = '?';
 
 	if (kill(p->pid, 0) && errno == ESRCH)
 		return 0;
-	start = proc_start(p->pid);
-	/* a reused pid started later than the owner */
-	return !(p->owner_start && start && start != p->owner_start);
+	start = proc_start(p->pid, &state);
+	/* a zombie is dead (its mappings are gone); a reused pid started later */
+	return state != 'Z' && state != 'X' &&
+	       !(p->owner_start && start && start != p->owner_start);
 }
 
 /* A ring header at @h, of a device with @mem_size bytes, that looks initialized. */
