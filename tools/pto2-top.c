@@ -155,7 +155,9 @@ int main(int argc, char **argv)
 		CLI_OPTIONS_COMMON,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct top_sample *cur, *prev, *t;
+	/* two samples, for rates: the previous frame's and this one's */
+	static struct top_sample samples[2];
+	struct top_sample *cur = &samples[0], *prev = &samples[1], *t;
 	unsigned long long frames = 0, max_frames = 0;
 	double delay = 1.0;
 	int json = 0, ch, tty, keys;
@@ -174,12 +176,6 @@ int main(int argc, char **argv)
 	if (json && max_frames)
 		cli_usage_error("--json prints one object; -n does not apply");
 
-	cur = calloc(1, sizeof(*cur));
-	prev = calloc(1, sizeof(*prev));
-	if (!cur || !prev) {
-		cli_error("out of memory");
-		return CLI_EXIT_FAIL;
-	}
 	top_probe(prev);
 	if (!prev->num_devs)
 		return no_device();
