@@ -153,8 +153,11 @@ check-tsan:
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 		tests/run-suite.sh tsan $(RESULTS) build/tsan
 
-# check-kmod and its kmod/qemu rules come from mk/kmod.mk.
-CHECK_STAGES ?= check-unit check-install check-kmod check-asan check-tsan
+# check-kmod and its kmod/qemu rules come from mk/kmod.mk; check-install from
+# mk/install.mk; check-aarch64, check-abi32 and check-models from mk/cross.mk.
+# An mk/*.mk file adds a stage of its own to CHECK_STAGES_EXTRA.
+CHECK_STAGES ?= check-unit check-install check-kmod check-asan check-tsan check-aarch64 \
+	check-abi32 check-models $(CHECK_STAGES_EXTRA)
 
 check: deps-check
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)

@@ -25,6 +25,16 @@ void pto__set_error_msg(const char *msg)
 	snprintf(last_error, sizeof(last_error), "%s", msg);
 }
 
+PTO_API int pto_error_set(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
 PTO_API const char *pto_last_error(void)
 {
 	return last_error;
@@ -52,6 +62,9 @@ PTO_API const char *pto_strerror(int status)
 	case PTO_E_WAIT_UNPUBLISHED:	return "blocking access would wait for an unpublished task";
 	case PTO_E_RUN_STALL:		return "run stalled: no task can complete";
 	case PTO_E_HAZARD:		return "write not ordered after a live access (hazard check)";
+	case PTO_E_REMOTE:		return "another device or rank of the workload failed";
+	case PTO_E_WAIT_TIMEOUT:	return "waiting for another device or rank timed out";
+	case PTO_E_TRANSFER:		return "moving a buffer between devices or ranks failed";
 	}
 	if (status < 0 && status > -4096)
 		return strerror(-status);

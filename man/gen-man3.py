@@ -23,8 +23,8 @@ import sys
 
 # page, what it covers (NAME line), name patterns it claims (first match wins)
 GROUPS = [
-    ("pto_device", "opening a pto2 device and describing it",
-     [r"^pto_device_", r"^struct pto_device_info$"]),
+    ("pto_device", "opening a pto2 device, describing it, listing the devices",
+     [r"^pto_device_", r"^struct pto_device_info$", r"^struct pto_device_entry$"]),
     ("pto_memory", "device memory: allocation, host mappings, copies",
      [r"^pto_mem_"]),
     ("pto_runtime", "creating, configuring and running a task runtime",
@@ -40,7 +40,10 @@ GROUPS = [
      [r"^pto_scope_", r"^enum pto_scope_mode$", r"^PTO_SCOPE$", r"^pto_add_dependency$"]),
     ("pto_tracing", "exporting the trace of a run", [r"^pto_trace_"]),
     ("pto_errors", "status codes and error messages",
-     [r"^pto_strerror$", r"^pto_last_error$", r"^enum pto_status$"]),
+     [r"^pto_strerror$", r"^pto_last_error$", r"^pto_error_set$", r"^enum pto_status$"]),
+    ("pto_group", "one workload over several devices: groups, buffers, device programs",
+     [r"^pto_group", r"^struct pto_group", r"^PTO_GROUP_", r"^PTO_PROG_", r"^enum pto_use_mode$",
+      r"^struct pto_use$", r"^struct pto_prog$", r"^typedef pto_prog_fn$"]),
     ("pto_kernels", "writing kernels: what a kernel function sees",
      [r"^pto_kernel_", r"^struct pto_kernel_ctx$", r"^typedef pto_kernel_fn$"]),
 ]

@@ -12,7 +12,7 @@
 # (tools/install-deps.sh).
 
 MAN_DIR := $(BUILD)/man
-MAN1_TOOLS := pto-run pto-bench pto-trace pto2-info pto2-top
+MAN1_TOOLS := pto-run pto-bench pto-trace pto2-info pto-multi pto2-top
 MAN8_TOOLS := pto2-load
 MAN1_PAGES := $(MAN1_TOOLS:%=$(MAN_DIR)/man1/%.1)
 MAN8_PAGES := $(MAN8_TOOLS:%=$(MAN_DIR)/man8/%.8)

@@ -15,8 +15,10 @@ $(BUILD)/obj/tools/cli/cli.o: VERSION
 $(TOOLS): $(CLI_OBJS)
 $(foreach t,$(TOOLS:$(BUILD)/bin/%=%),$(eval LDLIBS_$(t) += $(CLI_OBJS)))
 
-# pto-trace's per-task analysis (tools/pto-trace/), kept out of tools/*.c,
-# which the Makefile makes one binary each.
+# pto-trace's JSON reader and per-task analysis (tools/pto-trace/), kept out
+# of tools/*.c, which the Makefile makes one binary each.  The reader is not
+# part of libpto (the library only writes traces); the trace tests that read
+# back what libpto wrote link it too.
 PTO_TRACE_OBJS := $(call obj,$(sort $(wildcard tools/pto-trace/*.c)))
 $(BUILD)/bin/pto-trace: $(PTO_TRACE_OBJS)
 LDLIBS_pto-trace += $(PTO_TRACE_OBJS)
@@ -32,3 +34,8 @@ LDLIBS_pto-bench += $(PTO_BENCH_OBJS) $(STATIC_LIBS)
 PTO2_TOP_OBJS := $(call obj,$(sort $(wildcard tools/pto2-top/*.c)))
 $(BUILD)/bin/pto2-top: $(PTO2_TOP_OBJS)
 LDLIBS_pto2-top += $(PTO2_TOP_OBJS)
+
+# test_trace reads back what libpto wrote with pto-trace's JSON reader.
+PTO_TRACE_JSON_OBJ := $(call obj,tools/pto-trace/json.c)
+$(BUILD)/tests/test_trace: $(PTO_TRACE_JSON_OBJ)
+LDLIBS_test_trace += $(PTO_TRACE_JSON_OBJ)

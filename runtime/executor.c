@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* executor.c - the core side of the register protocol (see executor.h). */
-#include "libpto/util/waiter.h"
+/*
+ * executor.c - the core side of the register protocol (see executor.h).
+ * Model-checked with the scheduler's side: tests/models/dispatch.pml.
+ */
+#include "libpto/util/clock.h"
 #include "runtime/executor.h"
 #include "runtime/regs.h"
 

@@ -5,7 +5,10 @@
 #   (none)    make, make run, make install: compilers, libraries, man page generators
 #   --check   make check adds: the qemu stage (kernel image and headers, qemu,
 #             busybox, sparse), the install stage (dkms, clang, groff, man-db)
-#             and the peers whose checks run in it (OpenMP's libgomp, StarPU)
+#             and the peers whose checks run in it (OpenMP's libgomp, StarPU),
+#             the MPI stage (Open MPI), the aarch64 stage (cross compiler, arm64
+#             libraries, qemu-user), the 32-bit ABI stage (i686/armhf compilers)
+#             and the protocol models (spin)
 #   --bench   make bench adds: the peers and gnuplot for --plot
 #   --list    print the packages of the targets named, one per line; install nothing
 #
@@ -18,7 +21,10 @@ build=(build-essential pkg-config libcmocka-dev python3 libkmod-dev libdrm-dev
 	help2man scdoc)
 check=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio kmod sparse
 	dkms clang groff-base man-db
-	libgomp1 libstarpu-dev)
+	libgomp1 libstarpu-dev
+	libopenmpi-dev openmpi-bin
+	crossbuild-essential-arm64 libc6:arm64 libcmocka-dev:arm64 libdrm-dev:arm64 libkmod-dev:arm64
+	qemu-user file gcc-i686-linux-gnu gcc-arm-linux-gnueabihf spin)
 bench=(libgomp1 libstarpu-dev gnuplot-nox)
 
 pkgs=("${build[@]}")
@@ -50,7 +56,10 @@ for p in "${pkgs[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+# the :arm64 packages (check-aarch64) need the foreign architecture first
+arch=
+case " ${missing[*]}" in *:arm64*) arch="dpkg --add-architecture arm64 && " ;; esac
+cmd="${arch}apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]}" >&2
 	echo "install-deps: run as root: $cmd" >&2
@@ -58,6 +67,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+if [ -n "$arch" ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	dpkg --add-architecture arm64
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libpto/trace/json.h"
+#include "tools/pto-trace/json.h"
 #include "pto/runtime.h"
 #include "tools/cli/cli.h"
 #include "tools/pto-trace/tasks.h"

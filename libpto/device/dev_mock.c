@@ -197,6 +197,7 @@ static void mock_publish(struct pto_device *dev, const char *spec)
 	p->win_offset = PTO_MOCK_PUB_STATUS_SIZE;
 	p->gm_offset = PTO_MOCK_PUB_STATUS_SIZE + m->win_len;
 	snprintf(p->spec, sizeof(p->spec), "%s", spec);
+	snprintf(p->name, sizeof(p->name), "%s", dev->info.name);
 	/* pairs with the monitor's acquire load of magic */
 	__atomic_store_n(&p->magic, PTO_MOCK_PUB_MAGIC, __ATOMIC_RELEASE);
 }

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@
 #define MOCK_MEM_MAX		(64ull << 30)
 #define MOCK_MEM_DEFAULT	(1ull << 30)
 #define MOCK_WORKERS_MAX	64u
+#define MOCK_INDEX_MAX		1023u
 #define MEM_ALIGN_DEFAULT	64u
 #define MEM_ALIGN_MAX		(1ull << 30)
 
@@ -191,6 +193,21 @@ static int parse_fault(const char *spec, const char *val, size_t len, struct pto
 	return 0;
 }
 
+/* A mock's name=: 1..23 characters of [A-Za-z0-9_.-]. */
+static bool name_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > sizeof(((struct pto_mock_spec *)0)->name) - 9)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
 /* One "key=value" option of a mock spec, @len chars at @opt. */
 static int parse_mock_opt(const char *spec, const char *opt, size_t len,
 			  struct pto_mock_spec *ms, unsigned *seen)
@@ -231,9 +248,29 @@ static int parse_mock_opt(const char *spec, const char *opt, size_t len,
 			return pto__fail(-EINVAL, "device spec '%s': workers='%.*s' is not 1..%u",
 					 spec, (int)vlen, val, MOCK_WORKERS_MAX);
 		ms->workers = (uint32_t)v;
+	} else if (klen == 4 && !memcmp(opt, "name", 4)) {
+		bit = 8;
+		if (!name_ok(val, vlen))
+			return pto__fail(-EINVAL, "device spec '%s': name='%.*s' is not 1..%zu of "
+					 "A-Z a-z 0-9 _ . -", spec, (int)vlen, val,
+					 sizeof(ms->name) - 9);
+		if (*seen & 16)
+			return pto__fail(-EINVAL, "device spec '%s': give name= or index=, not "
+					 "both", spec);
+		memcpy(ms->name, val, vlen);
+		ms->name[vlen] = '\0';
+	} else if (klen == 5 && !memcmp(opt, "index", 5)) {
+		bit = 16;
+		if (parse_num(val, vlen, false, &v) || v > MOCK_INDEX_MAX)
+			return pto__fail(-EINVAL, "device spec '%s': index='%.*s' is not 0..%u",
+					 spec, (int)vlen, val, MOCK_INDEX_MAX);
+		if (*seen & 8)
+			return pto__fail(-EINVAL, "device spec '%s': give name= or index=, not "
+					 "both", spec);
+		snprintf(ms->name, sizeof(ms->name), "mock%u", (unsigned)v);
 	} else {
 		return pto__fail(-EINVAL,
-				 "device spec '%s': unknown mock option '%.*s' (known: clusters, mem, workers, fault)",
+				 "device spec '%s': unknown mock option '%.*s' (known: clusters, mem, workers, fault, name, index)",
 				 spec, (int)klen, opt);
 	}
 	if (*seen & bit)
@@ -253,6 +290,7 @@ static int parse_mock_spec(const char *spec, struct pto_mock_spec *ms)
 	ms->mem_size = MOCK_MEM_DEFAULT;
 	ms->workers = 0;	/* backend default: online CPUs */
 	ms->num_faults = 0;
+	strcpy(ms->name, "mock");
 	if (strncmp(spec, "mock", 4) != 0 || (spec[4] != '\0' && spec[4] != ':'))
 		return pto__fail(-EINVAL,
 				 "device spec '%s': not 'mock[:key=value,...]' or a device path such as /dev/pto2",
@@ -322,6 +360,13 @@ PTO_API int pto_device_open(const char *spec, struct pto_device **out)
 		return pto__fail(-ENOMEM, "pto_device_open: out of memory");
 	pthread_mutex_init(&dev->mem_lock, NULL);
 	strcpy(dev->info.spec, spec);
+	if (spec[0] == '/') {
+		const char *base = strrchr(spec, '/') + 1;
+
+		snprintf(dev->info.name, sizeof(dev->info.name), "%s", *base ? base : spec);
+	} else {
+		strcpy(dev->info.name, ms.name);
+	}
 	rc = spec[0] == '/' ? pto__kmod_open(dev, spec) : pto__mock_open(dev, &ms);
 	if (rc) {
 		device_free(dev);

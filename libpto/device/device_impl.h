@@ -103,6 +103,8 @@ struct pto_mock_spec {
 	uint32_t clusters;
 	uint64_t mem_size;
 	uint32_t workers;
+	/* name=NAME or "mock<index>" from index=N; "mock" when neither */
+	char name[32];
 	/* fault=... options, in order (sim.h struct pto_sim_rule) */
 	uint32_t num_faults;
 	struct pto_sim_rule faults[PTO_SIM_MAX_RULES];

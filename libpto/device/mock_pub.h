@@ -49,6 +49,8 @@
  * @win_offset: object offset of core 0's register window.
  * @gm_offset: object offset of device address 0.
  * @spec: the device spec the owner opened (NUL-terminated).
+ * @name: the device's name (struct pto_device_info @name: "mock", "mock1",
+ *	or the spec's name=), NUL-terminated.
  * @busy_ns: per core, nanoseconds it spent running kernels (start_ns to
  *	end_ns of each dispatch), cumulative; written only by the worker that
  *	serves the core, relaxed atomic stores.
@@ -67,7 +69,8 @@ struct pto_mock_pub {
 	uint64_t win_offset;
 	uint64_t gm_offset;
 	char spec[128];
-	uint64_t pad[8];
+	char name[32];
+	uint64_t pad[4];
 	uint64_t busy_ns[PTO2_MAX_CORES];
 };
 

@@ -152,6 +152,10 @@ static void plan_reset(struct pto_gate_plan *plan, uint32_t wiring)
 	plan->wiring_cpu = PTO_GATE_UNPINNED;
 	plan->orch_cpu = PTO_GATE_UNPINNED;
 	plan->warnings[0] = '\0';
+	/* share.c sets these after a layout; a plain plan is not divided */
+	plan->part = 0;
+	plan->parts = 0;
+	plan->share_desc[0] = '\0';
 }
 
 static int check_cpu_array(const int32_t *cpus, uint32_t num, const char *what)
@@ -167,23 +171,13 @@ static int check_cpu_array(const int32_t *cpus, uint32_t num, const char *what)
 	return 0;
 }
 
-int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cpus,
-		  uint32_t num_mask, uint32_t want_schedulers, uint32_t wiring,
-		  struct pto_gate_plan *plan)
+int pto_gate_usable(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cpus,
+		    uint32_t num_mask, int32_t *list, struct pto_gate_plan *plan)
 {
-	int32_t list[CPU_SETSIZE];	/* usable CPUs, unique, in allowlist order */
 	cpu_set_t in_mask, seen;
-	uint32_t n = 0, reserved, avail, nsched, i;
+	uint32_t n = 0, i;
 	int ret;
 
-	if (!plan)
-		return pto__fail(-EINVAL, "affinity gate: NULL plan");
-	plan_reset(plan, wiring ? 1 : 0);
-	if (wiring > 1)
-		return pto__fail(-EINVAL, "affinity gate: wiring must be 0 or 1, not %u", wiring);
-	if (want_schedulers > PTO_GATE_MAX_THREADS)
-		return pto__fail(-EINVAL, "affinity gate: %u schedulers wanted, at most %d",
-				 want_schedulers, PTO_GATE_MAX_THREADS);
 	ret = check_cpu_array(cpus, num_cpus, "CPU list");
 	if (ret)
 		return ret;
@@ -215,6 +209,29 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 			list[n++] = c;	/* n <= CPU_SETSIZE: each CPU enters once */
 		}
 	}
+	return (int)n;
+}
+
+int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cpus,
+		  uint32_t num_mask, uint32_t want_schedulers, uint32_t wiring,
+		  struct pto_gate_plan *plan)
+{
+	int32_t list[CPU_SETSIZE];	/* usable CPUs, unique, in allowlist order */
+	uint32_t n, reserved, avail, nsched, i;
+	int ret;
+
+	if (!plan)
+		return pto__fail(-EINVAL, "affinity gate: NULL plan");
+	plan_reset(plan, wiring ? 1 : 0);
+	if (wiring > 1)
+		return pto__fail(-EINVAL, "affinity gate: wiring must be 0 or 1, not %u", wiring);
+	if (want_schedulers > PTO_GATE_MAX_THREADS)
+		return pto__fail(-EINVAL, "affinity gate: %u schedulers wanted, at most %d",
+				 want_schedulers, PTO_GATE_MAX_THREADS);
+	ret = pto_gate_usable(cpus, num_cpus, mask_cpus, num_mask, list, plan);
+	if (ret < 0)
+		return ret;
+	n = (uint32_t)ret;
 
 	/* Roles by position: orchestrator last, wiring before it, schedulers first. */
 	if (n >= 1)
@@ -252,6 +269,41 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 	return 0;
 }
 
+int pto_gate_plan_share(const int32_t *share, uint32_t m, uint32_t want_schedulers,
+			uint32_t wiring, struct pto_gate_plan *plan)
+{
+	uint32_t reserved, avail, nsched, i;
+
+	if (!plan)
+		return pto__fail(-EINVAL, "affinity gate: NULL plan");
+	plan_reset(plan, wiring ? 1 : 0);
+	if (wiring > 1)
+		return pto__fail(-EINVAL, "affinity gate: wiring must be 0 or 1, not %u", wiring);
+	if (want_schedulers > PTO_GATE_MAX_THREADS)
+		return pto__fail(-EINVAL, "affinity gate: %u schedulers wanted, at most %d",
+				 want_schedulers, PTO_GATE_MAX_THREADS);
+	if (m == 0 || !share)
+		return pto__fail(-EINVAL, "affinity gate: an empty share");
+	if (check_cpu_array(share, m, "share"))
+		return -EINVAL;
+	/* the same positions as pto_gate_plan(), but a role never leaves the share */
+	plan->orch_cpu = share[m - 1];
+	if (plan->wiring)
+		plan->wiring_cpu = share[m >= 2 ? m - 2 : m - 1];
+	reserved = 1 + plan->wiring;
+	avail = m > reserved ? m - reserved : 0;
+	nsched = want_schedulers ? want_schedulers : (avail ? avail : 1);
+	if (nsched > PTO_GATE_MAX_THREADS)
+		nsched = PTO_GATE_MAX_THREADS;
+	plan->num_schedulers = nsched;
+	for (i = 0; i < nsched; i++)
+		plan->sched_cpu[i] = avail ? share[i % avail] : share[i % m];
+	if (nsched > (avail ? avail : 0) && want_schedulers)
+		pto_gate_warn(plan, "%u schedulers share the %u CPU(s) of this runtime's share",
+			      nsched, m);
+	return 0;
+}
+
 static void print_cpu(FILE *f, const char *role, int32_t cpu)
 {
 	if (cpu == PTO_GATE_UNPINNED)
@@ -268,6 +320,8 @@ void pto_gate_fprint(FILE *f, const struct pto_gate_plan *plan)
 
 	if (!f || !plan)
 		return;
+	if (plan->parts > 1)
+		fprintf(f, "pto: %s\n", plan->share_desc);
 	print_cpu(f, "orchestrator", plan->orch_cpu);
 	if (plan->wiring)
 		print_cpu(f, "wiring", plan->wiring_cpu);

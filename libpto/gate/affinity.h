@@ -34,7 +34,15 @@ enum pto_gate_role {
  * @wiring_cpu: CPU of the wiring thread, or %PTO_GATE_UNPINNED.
  * @orch_cpu: CPU of the orchestrator, or %PTO_GATE_UNPINNED.
  * @warnings: human-readable warnings ("" if none), '\n'-separated.
+ * @part, @parts: this runtime's share of a divided allowlist (share.c);
+ *	@parts <= 1: not divided, the plan is pto_gate_plan()'s.
+ * @share_desc: "runtime 2 of 2 sharing CPUs 0-1: cpus 1", printed first
+ *	when @parts > 1.
+ * @member: the live-runtime registry's entry (NULL for a plain plan).
+ * @gen: registry generation the layout was made for.
  */
+struct pto_gate_member;
+
 struct pto_gate_plan {
 	uint32_t num_schedulers;
 	uint32_t wiring;
@@ -42,6 +50,11 @@ struct pto_gate_plan {
 	int32_t wiring_cpu;
 	int32_t orch_cpu;
 	char warnings[512];
+	uint32_t part;
+	uint32_t parts;
+	char share_desc[160];
+	struct pto_gate_member *member;
+	uint64_t gen;
 };
 
 /**
@@ -66,6 +79,65 @@ int pto_gate_parse_cpus(const char *list, int32_t *cpus, uint32_t max);
 int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cpus,
 		  uint32_t num_mask, uint32_t want_schedulers, uint32_t wiring,
 		  struct pto_gate_plan *plan);
+
+/*
+ * pto_gate_usable() - the usable allowlist: @cpus (or, when empty, the
+ * mask ascending) without duplicates and CPUs outside the mask (each one
+ * dropped with a warning appended to @plan).  @list holds CPU_SETSIZE.
+ * Return: the count, or -EINVAL for CPU numbers out of range.
+ */
+int pto_gate_usable(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cpus,
+		    uint32_t num_mask, int32_t *list, struct pto_gate_plan *plan);
+
+/*
+ * pto_gate_plan_share() - roles inside one runtime's share of a divided
+ * allowlist: the positions of pto_gate_plan() (orchestrator last, wiring
+ * before it, schedulers first), but a role without a CPU of its own is
+ * pinned to one of the share's CPUs (schedulers round-robin), never left
+ * unpinned, so no thread leaves the share.  @want_schedulers 0 = one per
+ * CPU left after the orchestrator and wiring roles, at least 1.
+ * Return: 0, -EINVAL for an empty share or bad arguments.
+ */
+int pto_gate_plan_share(const int32_t *share, uint32_t m, uint32_t want_schedulers,
+			uint32_t wiring, struct pto_gate_plan *plan);
+
+/*
+ * pto_gate_divide() - share @part (0-based) of @parts of the usable list
+ * @list[0..@n): the contiguous slice [part*n/parts, (part+1)*n/parts) when
+ * @parts <= @n, else the one CPU list[part % n].  Writes it to @share.
+ * Return: its size (>= 1), or -EINVAL (n or parts 0, part >= parts).
+ */
+int pto_gate_divide(const int32_t *list, uint32_t n, uint32_t parts, uint32_t part,
+		    int32_t *share);
+
+/*
+ * The live-runtime registry (share.c): runtimes whose usable allowlists are
+ * equal divide it, in creation order (docs/scale-out.md states the rule).
+ *
+ * pto_gate_plan_live() - join the registry and plan: as pto_gate_plan()
+ * with @want_schedulers, capped at @max_schedulers (the device's clusters,
+ * with a warning), while no other live runtime shares the allowlist; else
+ * pto_gate_plan_share() on this runtime's share.  The scheduler count it
+ * settles on is kept by every later pto_gate_refresh().
+ * Return: 0 or -EINVAL/-ENOMEM (the plan is then not registered).
+ */
+int pto_gate_plan_live(struct pto_gate_plan *plan, const int32_t *cpus, uint32_t num_cpus,
+		       const int32_t *mask_cpus, uint32_t num_mask, uint32_t want_schedulers,
+		       uint32_t wiring, uint32_t max_schedulers);
+
+/*
+ * pto_gate_refresh() - before a run: when runtimes joined or left since
+ * @plan was made, lay it out again on its current share (same scheduler
+ * count); otherwise leave it exactly as it is.  Prints the new layout
+ * unless @quiet when it changed.  Return: 1 if re-planned, 0 if not.
+ */
+int pto_gate_refresh(struct pto_gate_plan *plan, int quiet);
+
+/* pto_gate_leave() - leave the registry (runtime destroyed); NULL or unregistered: no-op. */
+void pto_gate_leave(struct pto_gate_plan *plan);
+
+/* Live runtimes in the registry (tests). */
+uint32_t pto_gate_live_count(void);
 
 /* Append a warning line to @plan (printed with the layout; bounded, "..." when full). */
 __attribute__((format(printf, 2, 3)))

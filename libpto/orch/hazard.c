@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/core/run.h"
 #include "runtime/regs.h"
 
 #define HZ_INIT		64
@@ -67,7 +67,7 @@ int pto__hz_add(struct pto_hazard *hz, int64_t task, uint32_t arg, bool waw)
 /* The slot of task @id if that task is submitted, not retired and not finished; else NULL. */
 static struct pto_task *unfinished(struct pto_runtime *rt, int64_t id)
 {
-	uint64_t ring = (uint64_t)id >> 32, local = (uint64_t)id & 0xffffffffull;
+	uint64_t ring = pto_task_ring(id), local = pto_task_local(id);
 	struct pto_ring *r;
 	struct pto_task *p;
 

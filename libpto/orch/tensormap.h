@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "libpto/core/task_id.h"
 #include "pto/runtime.h"
 
 /* How a lookup region relates to an entry. */
@@ -115,11 +116,5 @@ uint32_t pto_tm_prune(struct pto_tensormap *tm, const struct pto_tensor *t, enum
  */
 void pto_tm_insert(struct pto_tensormap *tm, const struct pto_tensor *t, enum pto_tm_kind kind,
 		   uint32_t ring, uint64_t local);
-
-/* Task id of (@ring, @local). */
-static inline int64_t pto_task_id(uint32_t ring, uint64_t local)
-{
-	return (int64_t)(((uint64_t)ring << 32) | (local & 0xffffffffull));
-}
 
 #endif /* PTO_ORCH_TENSORMAP_H */

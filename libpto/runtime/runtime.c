@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
  * runtime.c - the runtime shell: configuration, create/destroy, kernel
- * registration, pto_run() and its statistics, the error latch.
+ * registration, pto_run() and its statistics, and pto_trace_write().  It
+ * calls only down: into orch/, wiring/, sched/, the thread plan (plan.c)
+ * and the run state (core/); nothing below calls it.
  */
 #include <errno.h>
 #include <sched.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "libpto/api.h"
 #include "libpto/device/device_ops.h"
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/orch/orch.h"
+#include "libpto/runtime/plan.h"
+#include "libpto/sched/sched.h"
+#include "libpto/trace/trace_json.h"
 #include "libpto/util/env.h"
+#include "libpto/wiring/wiring.h"
 
 #define DEF_TASK_WINDOW		16384u
 #define DEF_HEAP_SIZE		(64ull << 20)
@@ -252,7 +257,10 @@ PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_
 	rt->num_clusters = dev->info.num_clusters;
 	rt->num_cores = dev->info.num_cores;
 	memset(rt->kernel_type, 0xff, sizeof(rt->kernel_type));
+	/* each step's teardown accepts what an earlier failure left half built */
 	ret = pto__orch_setup(rt);
+	if (!ret)
+		ret = pto__plan_threads(rt);
 	if (!ret)
 		ret = pto__sched_setup(rt);
 	if (!ret)
@@ -276,6 +284,8 @@ PTO_API void pto_runtime_destroy(struct pto_runtime *rt)
 		return;
 	pto__wiring_teardown(rt);
 	pto__sched_teardown(rt);
+	pto_gate_leave(rt->plan);
+	free(rt->plan);
 	pto__orch_teardown(rt);
 	for (uint32_t i = 0; i < PTO2_MAX_KERNELS; i++) {
 		if (rt->kernel_type[i] >= 0)
@@ -321,42 +331,6 @@ PTO_API int pto_register_kernel(struct pto_runtime *rt, uint32_t id,
 	rt->kernel_name[id] = copy;
 	rt->kernel_type[id] = (int8_t)core_type;
 	return 0;
-}
-
-const char *pto__kernel_name(const struct pto_runtime *rt, int32_t id)
-{
-	if (id < 0 || (uint32_t)id >= PTO2_MAX_KERNELS || !rt->kernel_name[id])
-		return "?";
-	return rt->kernel_name[id];
-}
-
-/* --- errors ---------------------------------------------------------------------------- */
-
-int pto__rt_fail(struct pto_runtime *rt, int code, const char *fmt, ...)
-{
-	char msg[PTO_ERRMSG_MAX];
-	int zero = 0;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pto__set_error_msg(msg);
-	/*
-	 * First failure wins the claim; the message is written before the code
-	 * is published (release), so whoever sees a code sees its message.
-	 */
-	if (__atomic_compare_exchange_n(&rt->err.claimed, &zero, 1, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-		memcpy(rt->err.msg, msg, sizeof(msg));
-		/* pairs with the acquire in pto__rt_error() */
-		__atomic_store_n(&rt->err.code, code, __ATOMIC_RELEASE);
-		/* wake everybody who might be asleep on this run */
-		pto_waiter_wake(&rt->orch_wait);
-		pto_waiter_wake(&rt->wiring_wait);
-		pto__sched_kick(rt);
-	}
-	return code;
 }
 
 /* --- running ------------------------------------------------------------------------------ */
@@ -410,6 +384,9 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 		rt->trace->t_begin = t_begin;
 	rt->orch_thread = pthread_self();
 	rt->in_run = true;
+	/* runtimes created or destroyed since the plan: lay out this one's share again */
+	pto_gate_refresh(rt->plan, !(rt->cfg.flags & PTO_RT_VERBOSE) ||
+				   (rt->cfg.flags & PTO_RT_QUIET));
 	/* the caller's thread is the orchestrator for the run: pin it as planned, then restore */
 	CPU_ZERO(&saved_cpus);
 	pinned = rt->plan->orch_cpu != PTO_GATE_UNPINNED &&
@@ -478,7 +455,18 @@ PTO_API int pto_run_stats(const struct pto_runtime *rt, struct pto_run_stats *st
 	return 0;
 }
 
-const struct pto_trace *pto__trace_last(const struct pto_runtime *rt)
+PTO_API int pto_trace_write(const struct pto_runtime *rt, const char *path)
 {
-	return rt && rt->trace_valid ? rt->trace_buf : NULL;
+	const struct pto_trace *tr;
+
+	if (!rt)
+		return pto__fail(-EINVAL, "pto_trace_write: rt is NULL");
+	if (!path || !*path)
+		return pto__fail(-EINVAL, "pto_trace_write: path is NULL or empty");
+	tr = pto__trace_last(rt);
+	if (!tr)
+		return pto__fail(-EINVAL, "pto_trace_write: no trace: the runtime was created "
+				 "without PTO_RT_TRACE, or no pto_run() completed");
+	/* named after the device, so several devices' traces tell apart */
+	return pto__trace_write_json_named(tr, rt->dev->info.name, path);
 }

@@ -6,6 +6,9 @@
  * Only exact id matches count: every other value (an older dispatch, the
  * idle or exit marker) predates what the scheduler holds.  Dispatch ids
  * are never PTO_COND_NO_ID, so an empty slot never matches.
+ *
+ * Model-checked with the dispatch and the core's side in
+ * tests/models/dispatch.pml (inline decode() mirrors this function).
  */
 #include "pto2_abi.h"
 

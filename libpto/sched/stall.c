@@ -13,7 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/core/run.h"
 #include "libpto/sched/stall.h"
 #include "runtime/regs.h"
 

@@ -27,23 +27,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "libpto/core/shape.h"
 #include "pto2_abi.h"
 
 struct pto_runtime;
-
-/* Task shapes (which ready queue a task goes through). */
-enum pto_trace_shape {
-	PTO_TRACE_SHAPE_AIC = 0,
-	PTO_TRACE_SHAPE_AIV = 1,
-	PTO_TRACE_SHAPE_MIX = 2,
-};
 
 /**
  * struct pto_trace_task - one task's lifecycle.
  * @task_id: runtime task id ((ring << 32) | local).
  * @kernel: kernel id per lane (AIC, AIV0, AIV1), -1 if unused.
  * @ring: ring the task lives in.
- * @shape: enum pto_trace_shape.
+ * @shape: enum pto_task_shape (core/shape.h).
  * @block_num: SPMD blocks.
  * @num_fanin: producers found for it at submit (explicit, creator, tracked
  *	writers; one that retired before it was linked was a satisfied
@@ -281,12 +275,5 @@ void pto_trace_wiring_phase(struct pto_trace *tr, uint32_t phase, uint64_t t0, u
 struct pto_trace_dispatch *pto_trace_dispatch_begin(struct pto_trace *tr, uint32_t sched);
 void pto_trace_sched_phase(struct pto_trace *tr, uint32_t sched, uint32_t phase, uint64_t t0,
 			   uint64_t t1, uint32_t count);
-
-/*
- * pto__trace_last() - the recorded data of the last completed pto_run()
- * of @rt, or NULL when tracing is off or no run finished yet.  For the JSON
- * exporter and tests.
- */
-const struct pto_trace *pto__trace_last(const struct pto_runtime *rt);
 
 #endif /* PTO_TRACE_TRACE_H */

@@ -24,8 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libpto/api.h"
+#include "libpto/core/task_id.h"
 #include "libpto/error_impl.h"
+#include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
 #include "libpto/trace/trace_json.h"
 #include "pto/trace.h"
@@ -39,6 +40,8 @@ struct jw {
 	int err;		/* first -errno of a write */
 	size_t n;
 	uint64_t t0;		/* timestamps are written relative to this */
+	uint64_t pid_host;	/* the host and device processes of the trace being written */
+	uint64_t pid_dev;
 	char buf[JW_BUF];
 };
 
@@ -214,6 +217,14 @@ static void jw_kv_u64(struct jw *w, const char *key, uint64_t v)
 #define TID_WIRING		2
 #define TID_SCHED0		10
 
+/* ,"pid":<device process>,"tid": */
+static void jw_pid_dev(struct jw *w)
+{
+	jw_str(w, ",\"pid\":");
+	jw_u64(w, w->pid_dev);
+	jw_str(w, ",\"tid\":");
+}
+
 static void lane_meta(struct jw *w, int pid, uint32_t tid, const char *name)
 {
 	jw_str(w, ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":");
@@ -270,7 +281,9 @@ static void phase_event(struct jw *w, const struct pto_trace_phase *p, const cha
 	jw_str(w, cat);
 	jw_str(w, "\",\"name\":\"");
 	jw_str(w, name);
-	jw_str(w, "\",\"pid\":1,\"tid\":");
+	jw_str(w, "\",\"pid\":");
+	jw_u64(w, w->pid_host);
+	jw_str(w, ",\"tid\":");
 	jw_u64(w, tid);
 	jw_str(w, ",\"ts\":");
 	jw_us(w, rel(w, p->t0));
@@ -492,14 +505,14 @@ static uint64_t flow_events(struct jw *w, const struct pto_trace *tr, struct dep
 			id++;
 			jw_str(w, ",\n{\"ph\":\"s\",\"cat\":\"task\",\"name\":\"dep\",\"id\":");
 			jw_u64(w, id);
-			jw_str(w, ",\"pid\":2,\"tid\":");
+			jw_pid_dev(w);
 			jw_u64(w, ps->end_core);
 			jw_str(w, ",\"ts\":");
 			jw_us(w, rel(w, ps->end_start));
 			jw_str(w, "},\n{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"task\",\"name\":\"dep\","
 			       "\"id\":");
 			jw_u64(w, id);
-			jw_str(w, ",\"pid\":2,\"tid\":");
+			jw_pid_dev(w);
 			jw_u64(w, cs->start_core);
 			jw_str(w, ",\"ts\":");
 			jw_us(w, rel(w, cs->first_start));
@@ -521,7 +534,7 @@ static void dispatch_event(struct jw *w, const struct pto_trace *tr, struct deps
 	kernel_name(tr, d->kernel, namebuf, sizeof(namebuf), &name);
 	jw_str(w, ",\n{\"ph\":\"X\",\"cat\":\"task\",\"name\":");
 	jw_qstr(w, name);
-	jw_str(w, ",\"pid\":2,\"tid\":");
+	jw_pid_dev(w);
 	jw_u64(w, d->core);
 	jw_str(w, ",\"ts\":");
 	jw_us(w, rel(w, start));
@@ -532,7 +545,7 @@ static void dispatch_event(struct jw *w, const struct pto_trace *tr, struct deps
 	jw_key(w, "kernel");
 	jw_qstr(w, name);
 	jw_kv_u64(w, "kernel_id", d->kernel);
-	jw_kv_u64(w, "ring", task ? task->ring : (uint64_t)d->task_id >> 32);
+	jw_kv_u64(w, "ring", task ? task->ring : pto_task_ring(d->task_id));
 	jw_kv_u64(w, "block", d->block_idx);
 	jw_kv_u64(w, "lane", d->sub_block_id);
 	jw_kv_u64(w, "core", d->core);
@@ -636,7 +649,9 @@ static int occupancy_counters(struct jw *w, const struct pto_trace *tr)
 
 			jw_str(w, ",\n{\"ph\":\"C\",\"name\":\"ring");
 			jw_u64(w, (uint64_t)r);
-			jw_str(w, " occupancy\",\"pid\":1,\"ts\":");
+			jw_str(w, " occupancy\",\"pid\":");
+			jw_u64(w, w->pid_host);
+			jw_str(w, ",\"ts\":");
 			jw_us(w, rel(w, t));
 			jw_str(w, ",\"args\":{\"tasks\":");
 			jw_u64(w, count_le(sub[r], ns[r], t) - count_le(ret[r], nr[r], t));
@@ -653,45 +668,49 @@ out:
 
 int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 {
-	struct jw *w;
+	return pto__trace_write_json_named(tr, NULL, path);
+}
+
+/* Totals of the traces written, for "otherData". */
+struct totals {
+	uint64_t tasks, dispatches, flows, dropped;
+};
+
+/* The processes, lanes and events of one trace, in w->pid_host / w->pid_dev. */
+static int write_body(struct jw *w, const struct pto_trace *tr, const char *device, int first,
+		      struct totals *tot)
+{
 	struct deps dp = { 0 };
 	char name[64];
-	uint64_t dispatches = 0, flows;
 	uint32_t cores = tr->num_clusters * PTO2_CORES_PER_CLUSTER;
 	int rc;
 
-	w = malloc(sizeof(*w));
-	if (!w || deps_build(&dp, tr)) {
-		free(w);
+	if (deps_build(&dp, tr)) {
 		deps_free(&dp);
-		return pto__fail(-ENOMEM, "trace: out of memory writing %s", path);
+		return -ENOMEM;
 	}
-	w->n = 0;
-	w->err = 0;
-	w->t0 = tr->t_begin;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0) {
-		rc = -errno;
-		free(w);
-		deps_free(&dp);
-		return pto__fail(rc, "trace: cannot create %s: %s", path, strerror(-rc));
+	/* a named device (several in one process) says which one it is */
+	if (device && *device && strcmp(device, "mock")) {
+		snprintf(name, sizeof(name), "pto host (%s)", device);
+		process_meta(w, (int)w->pid_host, name, first);
+		snprintf(name, sizeof(name), "pto device (%s)", device);
+		process_meta(w, (int)w->pid_dev, name, 0);
+	} else {
+		process_meta(w, (int)w->pid_host, "pto host", first);
+		process_meta(w, (int)w->pid_dev, "pto device", 0);
 	}
-
-	jw_str(w, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
-	process_meta(w, PID_HOST, "pto host", 1);
-	process_meta(w, PID_DEVICE, "pto device", 0);
-	lane_meta(w, PID_HOST, TID_ORCH, "orchestrator");
+	lane_meta(w, (int)w->pid_host, TID_ORCH, "orchestrator");
 	if (tr->wiring_phases)
-		lane_meta(w, PID_HOST, TID_WIRING, "wiring thread");
+		lane_meta(w, (int)w->pid_host, TID_WIRING, "wiring thread");
 	for (uint32_t s = 0; s < tr->num_schedulers; s++) {
 		snprintf(name, sizeof(name), "scheduler %u", s);
-		lane_meta(w, PID_HOST, TID_SCHED0 + s, name);
+		lane_meta(w, (int)w->pid_host, TID_SCHED0 + s, name);
 	}
 	for (uint32_t c = 0; c < cores; c++) {
 		snprintf(name, sizeof(name), "%s%u (cluster %u)",
 			 PTO2_CORE_TYPE(tr->num_clusters, c) == PTO2_CORE_AIC ? "AIC" : "AIV", c,
 			 PTO2_CORE_CLUSTER(tr->num_clusters, c));
-		lane_meta(w, PID_DEVICE, c, name);
+		lane_meta(w, (int)w->pid_dev, c, name);
 	}
 
 	for (uint32_t s = 0; s < tr->num_schedulers; s++) {
@@ -699,9 +718,9 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 
 		for (uint32_t i = 0; i < sc->num_dispatches; i++)
 			dispatch_event(w, tr, &dp, &sc->dispatches[i]);
-		dispatches += sc->num_dispatches;
+		tot->dispatches += sc->num_dispatches;
 	}
-	flows = flow_events(w, tr, &dp);
+	tot->flows += flow_events(w, tr, &dp);
 	for (uint32_t i = 0; i < tr->num_orch_phases; i++)
 		phase_event(w, &tr->orch_phases[i], "orch", TID_ORCH);
 	for (uint32_t s = 0; s < tr->num_schedulers; s++) {
@@ -713,16 +732,60 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	for (uint32_t i = 0; i < tr->num_wiring_phases; i++)
 		phase_event(w, &tr->wiring_phases[i], "wiring", TID_WIRING);
 	rc = occupancy_counters(w, tr);
+	tot->tasks += tr->num_tasks;
+	tot->dropped += pto_trace_dropped(tr);
+	deps_free(&dp);
+	return rc;
+}
+
+int pto__trace_write_json_multi(const struct pto_trace *const *trs, const char *const *names,
+				uint32_t n, const char *path)
+{
+	struct totals tot = { 0 };
+	uint64_t t_end = 0;
+	struct jw *w;
+	int rc = 0;
+
+	if (n == 0)
+		return pto__fail(-EINVAL, "trace: no trace to write to %s", path);
+	w = malloc(sizeof(*w));
+	if (!w)
+		return pto__fail(-ENOMEM, "trace: out of memory writing %s", path);
+	w->n = 0;
+	w->err = 0;
+	/* one time axis: the earliest run start */
+	w->t0 = trs[0]->t_begin;
+	for (uint32_t i = 1; i < n; i++)
+		if (trs[i]->t_begin < w->t0)
+			w->t0 = trs[i]->t_begin;
+	for (uint32_t i = 0; i < n; i++)
+		if (trs[i]->t_end > t_end)
+			t_end = trs[i]->t_end;
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		rc = -errno;
+		free(w);
+		return pto__fail(rc, "trace: cannot create %s: %s", path, strerror(-rc));
+	}
+
+	jw_str(w, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		w->pid_host = PID_HOST + 2 * i;
+		w->pid_dev = PID_DEVICE + 2 * i;
+		rc = write_body(w, trs[i], names ? names[i] : NULL, i == 0, &tot);
+	}
 
 	jw_str(w, "\n],\n\"otherData\":{\"producer\":\"libpto\",\"format\":1,\"tasks\":");
-	jw_u64(w, tr->num_tasks);
-	jw_kv_u64(w, "dispatches", dispatches);
-	jw_kv_u64(w, "flows", flows);
-	jw_kv_u64(w, "clusters", tr->num_clusters);
-	jw_kv_u64(w, "cores", cores);
-	jw_kv_u64(w, "schedulers", tr->num_schedulers);
-	jw_kv_u64(w, "elapsed_ns", tr->t_end > tr->t_begin ? tr->t_end - tr->t_begin : 0);
-	jw_kv_u64(w, "dropped_records", pto_trace_dropped(tr));
+	jw_u64(w, tot.tasks);
+	jw_kv_u64(w, "dispatches", tot.dispatches);
+	jw_kv_u64(w, "flows", tot.flows);
+	jw_kv_u64(w, "clusters", trs[0]->num_clusters);
+	jw_kv_u64(w, "cores", trs[0]->num_clusters * PTO2_CORES_PER_CLUSTER);
+	jw_kv_u64(w, "schedulers", trs[0]->num_schedulers);
+	jw_kv_u64(w, "elapsed_ns", t_end > w->t0 ? t_end - w->t0 : 0);
+	jw_kv_u64(w, "dropped_records", tot.dropped);
+	if (n > 1)
+		jw_kv_u64(w, "devices", n);
 	jw_str(w, "}}\n");
 	jw_flush(w);
 
@@ -731,7 +794,6 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	if (close(w->fd) && !rc)
 		rc = -errno;
 	free(w);
-	deps_free(&dp);
 	if (rc == -ENOMEM)
 		return pto__fail(rc, "trace: out of memory writing %s", path);
 	if (rc)
@@ -739,17 +801,8 @@ int pto__trace_write_json(const struct pto_trace *tr, const char *path)
 	return 0;
 }
 
-PTO_API int pto_trace_write(const struct pto_runtime *rt, const char *path)
+int pto__trace_write_json_named(const struct pto_trace *tr, const char *device,
+				const char *path)
 {
-	const struct pto_trace *tr;
-
-	if (!rt)
-		return pto__fail(-EINVAL, "pto_trace_write: rt is NULL");
-	if (!path || !*path)
-		return pto__fail(-EINVAL, "pto_trace_write: path is NULL or empty");
-	tr = pto__trace_last(rt);
-	if (!tr)
-		return pto__fail(-EINVAL, "pto_trace_write: no trace: the runtime was created "
-				 "without PTO_RT_TRACE, or no pto_run() completed");
-	return pto__trace_write_json(tr, path);
+	return pto__trace_write_json_multi(&tr, &device, 1, path);
 }

@@ -11,5 +11,15 @@
  * message recorded.
  */
 int pto__trace_write_json(const struct pto_trace *tr, const char *path);
+/* The same, naming the process lanes after @device ("pto host (a)") unless NULL or "mock". */
+int pto__trace_write_json_named(const struct pto_trace *tr, const char *device,
+				const char *path);
+
+/*
+ * Several runs in one file on one time axis (the earliest start): trace i
+ * gets processes 2i+1 (host) and 2i+2 (device), named after @names[i].
+ */
+int pto__trace_write_json_multi(const struct pto_trace *const *trs, const char *const *names,
+				uint32_t n, const char *path);
 
 #endif /* PTO_TRACE_TRACE_JSON_H */

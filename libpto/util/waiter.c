@@ -8,7 +8,8 @@
  * write: either the sleeper sees the new @seq and does not sleep, or the
  * waker sees a sleeper and calls FUTEX_WAKE.  The kernel re-checks @seq
  * against @seen inside FUTEX_WAIT, closing the window between our check
- * and the syscall.
+ * and the syscall.  Model-checked (with two broken variants):
+ * tests/models/waiter.pml.
  */
 #include <errno.h>
 #include <limits.h>
@@ -71,12 +72,4 @@ void pto_waiter_wake(struct pto_waiter *w)
 	__atomic_fetch_add(&w->seq, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&w->sleepers, __ATOMIC_SEQ_CST))
 		futex(&w->seq, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, 0);
-}
-
-uint64_t pto_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

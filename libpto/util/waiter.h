@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "libpto/util/clock.h"
+
 struct pto_waiter {
 	uint32_t seq;		/* futex word: bumped by every pto_waiter_wake() */
 	uint32_t sleepers;	/* need-wakeup: threads inside the futex wait */
@@ -37,8 +39,6 @@ void pto_waiter_wake(struct pto_waiter *w);
 /* Bounded spin budget before sleeping (iterations of a cpu_relax loop). */
 #define PTO_SPIN_BUDGET		2048
 
-/* CLOCK_MONOTONIC now, in ns. */
-uint64_t pto_now_ns(void);
 
 /* One pause instruction (or a compiler barrier where there is none). */
 static inline void pto_cpu_relax(void)

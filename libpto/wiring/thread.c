@@ -11,12 +11,14 @@
  * it has nothing else to do, and at the end of the run, so no slot stays
  * hidden behind a stale watermark.  Dependency entries need no reclaim pass
  * of their own: the ring allocator frees them by that watermark (ring.h).
+ * The publication and its wake-ups are model-checked in
+ * tests/models/wiring_publish.pml (wiring_main(), retire_pass(), arm_wake()).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/wiring/wiring.h"
 #include "runtime/regs.h"
 
 /* Entries handled per pass before the retire scan runs again. */
@@ -40,7 +42,7 @@ _Static_assert(_Alignof(struct pto_task) > WIRE_OPS_MASK, "the ops fit a task po
 
 int pto__wiring_setup(struct pto_runtime *rt)
 {
-	uint64_t cap = 2;
+	uint64_t cap, n = 0;
 	int ret;
 
 	rt->wiring_on = rt->cfg.wiring != 0;
@@ -52,10 +54,8 @@ int pto__wiring_setup(struct pto_runtime *rt)
 	 * publish and/or release at scope end): a push never fails
 	 */
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
-		cap += 2 * (uint64_t)rt->cfg.task_window[r];
-	while (cap & (cap - 1))
-		cap &= cap - 1;
-	cap <<= 1;
+		n += 2 * (uint64_t)rt->cfg.task_window[r];
+	cap = pto__queue_cap(n);
 	ret = pto_rq_init(&rt->wire_q, cap);
 	if (ret)
 		return pto__fail(ret, "pto_runtime_create: wiring queue of %" PRIu64 " entries", cap);
@@ -78,13 +78,6 @@ int pto__wiring_push(struct pto_runtime *rt, struct pto_task *t, uint32_t ops)
 	/* its seq_cst increment orders the push before the check for a sleeper */
 	pto_waiter_wake(&rt->wiring_wait);
 	return 0;
-}
-
-bool pto__wiring_caught_up(struct pto_runtime *rt)
-{
-	/* seq_cst: pairs with the store of wire_done in wire_pass() (see tensor_access()) */
-	return !rt->wiring_on ||
-	       __atomic_load_n(&rt->wire_done, __ATOMIC_SEQ_CST) == rt->wire_pushed;
 }
 
 /* Link, publish and/or release one handed-over task; true if it became ready. */
@@ -141,13 +134,12 @@ static uint32_t wire_pass(struct pto_runtime *rt)
 		pto__sched_kick(rt);	/* one wake-up for the whole pass */
 	if (n) {
 		/*
-		 * seq_cst store, then seq_cst load of the flag: pairs with
-		 * tensor_access()'s store of orch_wants_done and its load of
-		 * wire_done (pto__wiring_caught_up()).
+		 * seq_cst add, then pto__orch_wake_done()'s seq_cst load of the
+		 * flag: pairs with tensor_access()'s store of orch_wants_done and
+		 * its load of wire_done (pto__wiring_caught_up()).
 		 */
 		__atomic_fetch_add(&rt->wire_done, n, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&rt->orch_wants_done, __ATOMIC_SEQ_CST))
-			pto_waiter_wake(&rt->orch_wait);
+		pto__orch_wake_done(rt);
 	}
 	return n;
 }
@@ -219,13 +211,6 @@ static bool retire_pass(struct pto_runtime *rt, bool force)
 	return busy;
 }
 
-static bool run_finished(struct pto_runtime *rt, bool orch_done)
-{
-	/* acquire: pairs with the seq_cst increment of completed in task_complete() */
-	return orch_done && __atomic_load_n(&rt->completed, __ATOMIC_ACQUIRE) ==
-			    __atomic_load_n(&rt->submitted, __ATOMIC_RELAXED);
-}
-
 static void *wiring_main(void *arg)
 {
 	struct pto_runtime *rt = arg;
@@ -260,7 +245,7 @@ static void *wiring_main(void *arg)
 		 * comes after; and once every task completed, every task was
 		 * consumed: the scan below retires all of them.
 		 */
-		finished = run_finished(rt, orch_done);
+		finished = pto__run_finished(rt, orch_done);
 		/* idle: nothing is worth batching any more */
 		retire_pass(rt, true);
 		if (finished)

@@ -7,7 +7,7 @@
  * task keeps its redundant fanin until it is published, so no producer can
  * make it ready while it is half wired.
  */
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/wiring/wiring.h"
 
 /*
  * Is producer @id certainly retired, without touching its slot?  Only the
@@ -18,9 +18,7 @@
  */
 static bool retired_for_wiring(struct pto_runtime *rt, int64_t id)
 {
-	uint64_t ring = (uint64_t)id >> 32, local = (uint64_t)id & 0xffffffffull;
-
-	return rt->wiring_on && local < rt->rings[ring].scan_la;
+	return rt->wiring_on && pto_task_local(id) < rt->rings[pto_task_ring(id)].scan_la;
 }
 
 uint32_t pto__task_wire(struct pto_runtime *rt, struct pto_task *t, const int64_t *ids,

@@ -20,7 +20,7 @@ for args in "-d 0" "-d x" "-d 5000" "-n 0" "--json -n 2" "extra" "--frobnicate" 
 done
 
 # --- a running example ---------------------------------------------------------
-"$run" paged_attention --device mock:clusters=4 --rounds 100000 >"$T/run.log" 2>&1 &
+"$run" paged_attention --device mock:clusters=4,name=toptest --rounds 100000 >"$T/run.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$T"' EXIT
 for _ in $(seq 100); do
@@ -43,7 +43,7 @@ devs = [d for d in doc["devices"] if any(p["pid"] == pid for p in d["processes"]
 assert len(devs) == 1, devs
 d = devs[0]
 assert d["kind"] == "mock" and d["name"].startswith("pto2-mock-%d-" % pid)
-assert d["clusters"] == 4 and d["cores"] == 12
+assert d["clusters"] == 4 and d["cores"] == 12 and d["device"] == "toptest"
 assert 0 < d["memory"]["used"] <= d["memory"]["total"]
 assert d["busy"]["available"] and len(d["busy"]["cores"]) == 12
 assert all(0 <= b <= 1 for b in d["busy"]["cores"])

@@ -29,7 +29,7 @@ t "json: memory used" grep -q '"memory":{"total":[1-9][0-9]*,"used":[1-9]' /tmp/
 t "json: busy unavailable, with the reason" grep -q '"busy":{"available":false,"reason":"the module publishes no per-core busy time' /tmp/top.json
 t "json: rings unavailable, with the reason" grep -q '"rings":{"available":false,"reason":"' /tmp/top.json
 pto2-top -n 1 -d 0.2 >/tmp/top.txt 2>&1
-t "plain: the device" grep -q '^pto2  /dev/pto2  soft' /tmp/top.txt
+t "plain: the device" grep -q '^pto2  pto2  /dev/pto2  soft' /tmp/top.txt
 t "plain: its process" grep -q "^  processes: .*$pid pto-run" /tmp/top.txt
 kill $pid
 wait $pid 2>/dev/null

@@ -2,7 +2,7 @@
 /*
  * tef_check.h - a checker of the Trace Event Format for test_trace: the
  * fields each phase type needs, and flow pairs bound to slices the way the
- * viewers bind them.  Include after <cmocka.h> and libpto/trace/json.h.
+ * viewers bind them.  Include after <cmocka.h> and tools/pto-trace/json.h.
  */
 #ifndef PTO_TESTS_TEF_CHECK_H
 #define PTO_TESTS_TEF_CHECK_H

@@ -11,7 +11,7 @@
 #include "rt_test_util.h"
 
 #include "libpto/device/device_impl.h"
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/core/run.h"
 #include "sim/sim.h"
 
 #define SIDE 64

@@ -11,7 +11,7 @@
 
 #include "rt_test_util.h"
 
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
 
 struct deps_ctx {

@@ -10,7 +10,7 @@
 
 #include "rt_test_util.h"
 
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
 
 #define K_SLEEP		10	/* AIV: sleeps scalar 0 milliseconds */

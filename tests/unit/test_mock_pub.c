@@ -91,6 +91,7 @@ static void test_status_page(void **state)
 	assert_int_equal(p->num_workers, 1);
 	assert_int_equal(p->mem_size, 8u << 20);
 	assert_string_equal(p->spec, "mock:clusters=2,workers=1,mem=8M");
+	assert_string_equal(p->name, "mock");
 	assert_int_equal(p->win_offset, PTO_MOCK_PUB_STATUS_SIZE);
 	assert_int_equal(p->gm_offset, PTO_MOCK_PUB_STATUS_SIZE + 6 * PTO2_REG_WINDOW_SIZE);
 	assert_int_equal(len, p->gm_offset + p->mem_size);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_races.c - the scheduler's racing interleavings, forced through the
- * seams of libpto/sched/test_hooks.h so each test fails deterministically
+ * seams of libpto/core/test_hooks.h so each test fails deterministically
  * when the guard it covers is removed:
  *  - a late FIN of a multi-dispatch task counted after the task retired and
  *    its slot was reused (issue 12 A: total_sub read before the increment);
@@ -16,8 +16,8 @@
 
 #include "rt_test_util.h"
 
-#include "libpto/runtime/rt_impl.h"
-#include "libpto/sched/test_hooks.h"
+#include "libpto/core/run.h"
+#include "libpto/core/test_hooks.h"
 
 #define K_SPIN		10	/* AIV: waits for spin_release, then out[0] = 5 */
 #define K_MARK		11	/* AIV: out[0] = out[0] * 3 + 1; sets m_ran */

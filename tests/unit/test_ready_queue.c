@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "libpto/sched/ready_queue.h"
+#include "libpto/util/ready_queue.h"
 #include "libpto/util/waiter.h"
 #include "pto/error.h"
 

@@ -7,7 +7,7 @@
 #include "rt_test_util.h"
 
 #include "libpto/device/device_impl.h"
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
 #include "sim/sim.h"
 

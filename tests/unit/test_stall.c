@@ -15,7 +15,7 @@
 
 #include "rt_test_util.h"
 
-#include "libpto/runtime/rt_impl.h"
+#include "libpto/core/run.h"
 
 #define K_SLEEP		10	/* AIV: sleeps scalar 0 milliseconds */
 

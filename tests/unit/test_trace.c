@@ -17,11 +17,11 @@
 #include <cmocka.h>
 
 #include "rt_test_util.h"
-#include "libpto/trace/json.h"
 #include "libpto/trace/trace.h"
 #include "libpto/trace/trace_json.h"
 #include "pto/pto.h"
 #include "pto/trace.h"
+#include "tools/pto-trace/json.h"
 #include "tef_check.h"
 
 /* --- helpers ------------------------------------------------------------------ */

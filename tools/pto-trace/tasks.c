@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libpto/core/task_id.h"
 #include "tools/pto-trace/tasks.h"
 
 static void oom(void)
@@ -179,8 +180,8 @@ static int cmp_submit(const void *a, const void *b, void *ctx)
 /* A task id as ring:sequence. */
 static const char *task_name(const struct task *t, char *buf, size_t len)
 {
-	snprintf(buf, len, "%" PRIu64 ":%" PRIu64, (uint64_t)t->id >> 32,
-		 (uint64_t)t->id & 0xffffffffu);
+	snprintf(buf, len, "%" PRIu64 ":%" PRIu64, pto_task_ring(t->id),
+		 pto_task_local(t->id));
 	return buf;
 }
 

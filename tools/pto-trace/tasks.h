@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "libpto/trace/json.h"
+#include "tools/pto-trace/json.h"
 
 /* Task times: NO_TIME = not known (absent from every event of the task). */
 #define NO_TIME	UINT64_MAX

@@ -176,6 +176,8 @@ static void probe_mock_mapped(struct top_dev *d, const uint8_t *base, size_t len
 	d->mem_used = __atomic_load_n(&p->mem_used, __ATOMIC_RELAXED);
 	memcpy(d->spec, p->spec, sizeof(d->spec) - 1);
 	d->spec[sizeof(d->spec) - 1] = '\0';
+	memcpy(d->dev_name, p->name, sizeof(d->dev_name) - 1);
+	d->dev_name[sizeof(d->dev_name) - 1] = '\0';
 	snprintf(d->platform, sizeof(d->platform), "mock");
 	d->procs[0].pid = p->pid;
 	proc_comm(p->pid, d->procs[0].comm, sizeof(d->procs[0].comm));
@@ -319,6 +321,7 @@ static void probe_kmod(struct top_sample *s, const char *name)
 	snprintf(d->kind, sizeof(d->kind), "kmod");
 	snprintf(d->path, sizeof(d->path), "/dev/%.64s", name);
 	snprintf(d->spec, sizeof(d->spec), "/dev/%.64s", name);
+	snprintf(d->dev_name, sizeof(d->dev_name), "%.31s", name);
 	{
 		char path[320];
 

@@ -91,8 +91,8 @@ void top_render_text(FILE *f, const struct top_sample *s, double interval_s)
 	for (uint32_t i = 0; i < s->num_devs; i++) {
 		const struct top_dev *d = &s->devs[i];
 
-		fprintf(f, "\n%s  %s  %s: %u clusters, %u cores", d->name, d->spec, d->platform,
-			d->clusters, d->cores);
+		fprintf(f, "\n%s  %s  %s  %s: %u clusters, %u cores", d->name, d->dev_name, d->spec,
+			d->platform, d->clusters, d->cores);
 		if (d->workers)
 			fprintf(f, ", %u workers", d->workers);
 		fprintf(f, "\n");
@@ -142,6 +142,8 @@ static void json_dev(FILE *f, const struct top_dev *d)
 	json_str(f, d->name);
 	fprintf(f, ",\"kind\":\"%s\",\"path\":", d->kind);
 	json_str(f, d->path);
+	fprintf(f, ",\"device\":");
+	json_str(f, d->dev_name);
 	fprintf(f, ",\"spec\":");
 	json_str(f, d->spec);
 	fprintf(f, ",\"platform\":");

@@ -46,6 +46,7 @@ struct top_dev {
 	char kind[8];		/* "mock" or "kmod" */
 	char path[128];		/* the shm object or the device node */
 	char spec[128];		/* device spec (mock) or node */
+	char dev_name[32];	/* pto_device_info name: "mock1", or the node's */
 	char platform[16];	/* mock, soft or hw */
 	uint32_t clusters, cores, workers;
 	uint64_t mem_size, mem_used;

@@ -38,6 +38,9 @@ struct pto_device;
  * @num_cpus: entries of @cpus, the CPU allowlist the device recommends for
  *	scheduler threads (0 = no recommendation).
  * @spec: the spec string the device was opened with.
+ * @name: a short name telling devices apart (traces, listings): a node's
+ *	basename ("pto2-1"), or for a mock "mock", "mock<N>" (index=N) or the
+ *	given name= ("mock:name=a" -> "a").
  */
 struct pto_device_info {
 	uint32_t abi_version;
@@ -51,6 +54,7 @@ struct pto_device_info {
 	uint32_t num_cpus;
 	uint16_t cpus[PTO2_MAX_CPUS];
 	char spec[128];
+	char name[32];
 };
 
 /**
@@ -62,7 +66,9 @@ struct pto_device_info {
  *	fault=KIND@TARGET[:KEY=N]... to inject faults: KIND hang, fail or
  *	slow; TARGET coreN or kernelN; keys after=N (matching dispatches let
  *	through first), count=N (how many then fault, 0 = all), status=1..4095
- *	(fail), us=1..10000000 (slow, required).  docs/device.md has the
+ *	(fail), us=1..10000000 (slow, required); name=NAME (1..23 of
+ *	[A-Za-z0-9_.-]) or index=0..1023 (name "mock<N>") to tell several
+ *	mocks apart (pto_device_info.name).  docs/device.md has the
  *	details.  NULL means the PTO_DEVICE environment variable, or "mock"
  *	when it is unset.
  * @out: receives the device.
@@ -71,6 +77,41 @@ struct pto_device_info {
  * bad part), -ENOENT/-EACCES for a node that cannot be opened, -ENOMEM.
  */
 int pto_device_open(const char *spec, struct pto_device **out);
+
+/**
+ * struct pto_device_entry - one device pto_device_list() found.
+ * @spec: what pto_device_open() takes to open it ("/dev/pto2-1", "mock").
+ * @name: its short name (as pto_device_info.name once opened).
+ */
+struct pto_device_entry {
+	char spec[128];
+	char name[32];
+};
+
+/**
+ * pto_device_list() - the devices of this host.
+ * @out: receives up to @max entries (may be NULL when @max is 0).
+ * @max: capacity of @out.
+ *
+ * What is counted: every kernel-module device node present, /dev/pto2 and
+ * /dev/pto2-N (character devices; /dev/pto2 first, then N ascending),
+ * then one entry for the mock device (spec "mock"), always last.  The mock
+ * is created on demand, any number of times ("mock:name=a", ...): it is
+ * listed once, as the factory it is.  A node is listed whether or not this
+ * process may open it; pto_device_open() says.
+ *
+ * Return: the number of devices (>= 1; may exceed @max, then only @max
+ * entries are written), or -EINVAL for NULL @out with @max > 0, -errno when
+ * /dev cannot be read.
+ */
+int pto_device_list(struct pto_device_entry *out, uint32_t max);
+
+/**
+ * pto_device_count() - pto_device_list(NULL, 0).
+ *
+ * Return: the number of devices (>= 1: the mock), or -errno.
+ */
+int pto_device_count(void);
 
 /**
  * pto_device_close() - stop the device's cores and free everything.

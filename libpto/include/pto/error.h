@@ -42,6 +42,10 @@ enum pto_status {
 	PTO_E_WAIT_UNPUBLISHED = -1025,	/* blocking access would wait for an unpublished task */
 	PTO_E_RUN_STALL = -1011,	/* after the orchestration returned, no task completed */
 	PTO_E_HAZARD = -1030,		/* unordered write after a live read/write (hazards=check) */
+	/* several devices and ranks (pto/host.h, libpto-mpi; docs/scale-out.md) */
+	PTO_E_REMOTE = -1301,		/* another device or rank of the workload failed */
+	PTO_E_WAIT_TIMEOUT = -1302,	/* a wait for another device or rank hit its backstop */
+	PTO_E_TRANSFER = -1303,		/* moving a buffer between devices or ranks failed */
 };
 
 /**
@@ -60,6 +64,18 @@ const char *pto_strerror(int status);
  * until the next failing libpto call on this thread.
  */
 const char *pto_last_error(void);
+
+/**
+ * pto_error_set() - record a failure for pto_last_error() on this thread.
+ * @status: the status to return.
+ * @fmt: printf format of the message naming what was wrong.
+ *
+ * For libraries layered on libpto (libpto-mpi), so their callers read one
+ * pto_last_error().
+ *
+ * Return: @status.
+ */
+int pto_error_set(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #ifdef __cplusplus
 }

@@ -1,30 +1,43 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rt_impl.h - the runtime's internal state, shared by the orchestrator
- * (orch/), the schedulers (sched/) and the runtime shell (runtime/).
+ * run.h - the run state: the floor below the orchestrator (orch/), the
+ * wiring (wiring/), the schedulers (sched/) and the runtime shell
+ * (runtime/).  It holds struct pto_runtime, the task slots and rings, and
+ * declares the primitives every layer above shares (the files of libpto/core/):
+ * slot lookup and the task lock (task.c), readiness (ready.c), reference
+ * release (release.c), retirement (retire.c), wake-ups (wake.c) and the
+ * run's error latch (fail.c).  Nothing here calls up into a layer above;
+ * tests/integration/layers.sh checks that from the object files.
+ *
+ * Teardown rule (every layer): each *_teardown() and pto_runtime_destroy()
+ * accepts a half-built runtime.  pto_runtime_create() calls the destroy
+ * path after any failed setup step, so a teardown frees only what is
+ * non-NULL / marked initialized and never assumes a later setup step ran.
+ *
  * Internal.  docs/runtime.md explains the design and the ordering pairs.
  */
-#ifndef PTO_RUNTIME_RT_IMPL_H
-#define PTO_RUNTIME_RT_IMPL_H
+#ifndef PTO_CORE_RUN_H
+#define PTO_CORE_RUN_H
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "libpto/core/shape.h"
+#include "libpto/core/task_id.h"
 #include "libpto/device/device_impl.h"
 #include "libpto/error_impl.h"
 #include "libpto/gate/affinity.h"
 #include "libpto/orch/hazard.h"
 #include "libpto/orch/tensormap.h"
 #include "libpto/ring/ring.h"
-#include "libpto/sched/ready_queue.h"
+#include "libpto/util/ready_queue.h"
 #include "libpto/trace/trace.h"
 #include "libpto/util/waiter.h"
 #include "pto/runtime.h"
 
 #define PTO_MAX_SCOPE_DEPTH	64
 #define PTO_MAX_SCHEDULERS	64
-#define PTO_NUM_SHAPES		3	/* enum pto_trace_shape: AIC, AIV, MIX */
 #define PTO_LOCAL_READY_CAP	64	/* per scheduler, per shape */
 
 /* Task states (pto_task.state). */
@@ -92,7 +105,7 @@ struct pto_task {
 	int64_t id;
 	uint64_t local;
 	uint32_t ring;
-	uint32_t shape;			/* enum pto_trace_shape */
+	uint32_t shape;			/* enum pto_task_shape */
 	int32_t kernel[3];		/* AIC, AIV0, AIV1 (-1 unused) */
 	uint32_t lanes;			/* PTO_LANE_* */
 	uint32_t block_num;
@@ -277,12 +290,12 @@ struct pto_runtime {
 	_Alignas(64) struct pto_waiter sched_idle;
 	/*
 	 * Sync-start launches wider than one scheduler: the owner holds the
-	 * task, the others lend it idle cores (sched.c, "sync-start").
+	 * task, the others lend it idle cores (sched/sync_start.c).
 	 */
 	_Alignas(64) int32_t sync_owner;	/* atomic: scheduler index or -1 */
 	/*
 	 * atomic: generation (high 32 bits, odd while a request is open) and
-	 * the request's shape and lanes, one word (sched.c, SYNC_REQ)
+	 * the request's shape and lanes, one word (sched/sync_start.c, SYNC_REQ)
 	 */
 	uint64_t sync_req;
 
@@ -320,7 +333,7 @@ struct pto_runtime {
 	struct pto_run_stats stats;
 };
 
-/* --- shared helpers (runtime.c) --------------------------------------------- */
+/* --- the error latch (core/fail.c) -------------------------------------------- */
 
 /* Latch @code (first error wins) with a message; wakes every waiter.  Returns @code. */
 __attribute__((format(printf, 3, 4)))
@@ -333,15 +346,62 @@ static inline int pto__rt_error(struct pto_runtime *rt)
 /* Kernel name for messages. */
 const char *pto__kernel_name(const struct pto_runtime *rt, int32_t id);
 
+/* --- run control -------------------------------------------------------------- */
+
+/*
+ * Has the run ended normally: @orch_done (the caller's acquire load of
+ * rt->orch_done, which pairs with pto_run()'s release store after the last
+ * submit) and every submitted task completed?  Acquire: pairs with
+ * task_complete()'s seq_cst (so also release) increment of completed, made
+ * after that task's releases and queueing, so nothing is left in flight.
+ */
+static inline bool pto__run_finished(struct pto_runtime *rt, bool orch_done)
+{
+	return orch_done && __atomic_load_n(&rt->completed, __ATOMIC_ACQUIRE) ==
+			    __atomic_load_n(&rt->submitted, __ATOMIC_RELAXED);
+}
+
+/*
+ * Has the wiring thread finished everything handed over so far (true
+ * without one)?  The orchestrator and the drain watch (sched/stall.c) ask.
+ * seq_cst: pairs with the add of wire_done in wire_pass() (see
+ * tensor_access()).
+ */
+static inline bool pto__wiring_caught_up(struct pto_runtime *rt)
+{
+	return !rt->wiring_on ||
+	       __atomic_load_n(&rt->wire_done, __ATOMIC_SEQ_CST) == rt->wire_pushed;
+}
+
+/*
+ * Capacity of a queue that must hold @n entries at once, so that a push
+ * never fails: the smallest power of two above @n + 2 (two entries of
+ * slack; the ready queue takes only powers of two).
+ */
+static inline uint64_t pto__queue_cap(uint64_t n)
+{
+	uint64_t cap = n + 2;
+
+	while (cap & (cap - 1))
+		cap &= cap - 1;
+	return cap << 1;
+}
+
+/* The last completed pto_run()'s trace, NULL when none (see pto_trace_write()). */
+static inline const struct pto_trace *pto__trace_last(const struct pto_runtime *rt)
+{
+	return rt && rt->trace_valid ? rt->trace_buf : NULL;
+}
+
+/* --- task slots (core/task.c), any thread ------------------------------------- */
+
 /* The slot of task @id, or NULL for an id no ring ever handed out. */
 struct pto_task *pto__task_slot(struct pto_runtime *rt, int64_t id);
-
-/* --- task lifecycle (sched/lifecycle.c), any thread -------------------------- */
-
 void pto__task_lock(struct pto_task *t);
 void pto__task_unlock(struct pto_task *t);
-/* Release one fanout reference of @t (scope end or a consumer that completed). */
-void pto__task_release(struct pto_runtime *rt, struct pto_task *t);
+
+/* --- readiness (core/ready.c) ------------------------------------------------- */
+
 /* Add @n satisfied fanins; true if that made @t ready (caller queues it). */
 bool pto__task_fanin_add(struct pto_task *t, uint32_t n);
 /*
@@ -349,6 +409,14 @@ bool pto__task_fanin_add(struct pto_task *t, uint32_t n);
  * buffer; @notify wakes them (false: the caller wakes them once for a batch).
  */
 void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t, bool notify);
+
+/* --- releasing references (core/release.c) ------------------------------------ */
+
+/* Release one fanout reference of @t (scope end or a consumer that completed). */
+void pto__task_release(struct pto_runtime *rt, struct pto_task *t);
+
+/* --- retirement (core/retire.c) ----------------------------------------------- */
+
 /* Task @local of ring @ring was consumed: advance the ring, or tell the wiring thread to. */
 void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local);
 /*
@@ -359,52 +427,19 @@ uint64_t pto__ring_scan(struct pto_runtime *rt, struct pto_ring *r, uint64_t fro
 /* Publish @la as ring @r's last_task_alive; wake the orchestrator if it waits for it. */
 void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la);
 
-/* --- wiring (wiring/wire.c, wiring/thread.c) -------------------------------------- */
+/* --- wake-ups (core/wake.c) --------------------------------------------------- */
 
-/* What the wiring thread does with a queued task (tags in the pointer's low bits). */
-#define PTO_WIRE_LINK		1u	/* link it onto its producers */
-#define PTO_WIRE_PUBLISH	2u	/* release its redundant fanin (make it visible) */
-#define PTO_WIRE_RELEASE	4u	/* release its scope's reference (scope end) */
-
-/*
- * Link @t onto each producer of @ids[0..@n) that is still alive, using the
- * dependency entries of @t's ring from *@dep_top on; compact the ones @t now
- * holds a reference on into t->fanin / t->num_fanin.  Return how many are
- * already satisfied.  Orchestrator (inline wiring) or wiring thread.
- */
-uint32_t pto__task_wire(struct pto_runtime *rt, struct pto_task *t, const int64_t *ids,
-			uint32_t n, uint64_t *dep_top);
-
-int pto__wiring_setup(struct pto_runtime *rt);
-void pto__wiring_teardown(struct pto_runtime *rt);
-int pto__wiring_start(struct pto_runtime *rt);
-void pto__wiring_join(struct pto_runtime *rt);
-/* Orchestrator: hand @t to the wiring thread with PTO_WIRE_* @ops. */
-int pto__wiring_push(struct pto_runtime *rt, struct pto_task *t, uint32_t ops);
-/* Orchestrator: has the wiring thread finished everything handed over so far? */
-bool pto__wiring_caught_up(struct pto_runtime *rt);
-
-/* --- schedulers (sched/sched.c) ---------------------------------------------- */
-
-int pto__sched_setup(struct pto_runtime *rt);
 /* New work for the schedulers (ready tasks, sync-start requests, run end): wake them. */
 void pto__sched_kick(struct pto_runtime *rt);
-void pto__sched_teardown(struct pto_runtime *rt);
-int pto__sched_start(struct pto_runtime *rt);
-void pto__sched_join(struct pto_runtime *rt);
-/* After a failed run: EXIT every busy core, wait (bounded) for EXITED, forget dispatches. */
-void pto__sched_stop_cores(struct pto_runtime *rt);
+/*
+ * Ring @r's watermark just became @la (seq_cst store, pto__ring_publish()):
+ * wake the orchestrator if it waits for that much.
+ */
+void pto__orch_wake_ring(struct pto_runtime *rt, struct pto_ring *r, uint64_t la);
+/*
+ * Progress the orchestrator may wait for in a blocking tensor access was
+ * just counted (a seq_cst add of completed or wire_done): wake it if it waits.
+ */
+void pto__orch_wake_done(struct pto_runtime *rt);
 
-/* --- orchestrator (orch/orch.c) ---------------------------------------------- */
-
-int pto__orch_setup(struct pto_runtime *rt);
-void pto__orch_teardown(struct pto_runtime *rt);
-/* A new run: empty rings, TensorMap, scopes. */
-void pto__orch_reset(struct pto_runtime *rt);
-/* Open a scope / close the innermost one (releasing its references). */
-int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode);
-void pto__scope_close(struct pto_runtime *rt);
-/* The orchestrator's own check that it may act (in a run, on its thread, no error). */
-int pto__orch_check(struct pto_runtime *rt, const char *fn);
-
-#endif /* PTO_RUNTIME_RT_IMPL_H */
+#endif /* PTO_CORE_RUN_H */

@@ -6,8 +6,8 @@
  * sets them before pto_run() and clears them after it returns (thread
  * creation and join order the stores).
  */
-#ifndef PTO_SCHED_TEST_HOOKS_H
-#define PTO_SCHED_TEST_HOOKS_H
+#ifndef PTO_CORE_TEST_HOOKS_H
+#define PTO_CORE_TEST_HOOKS_H
 
 #include <stdint.h>
 
@@ -28,7 +28,7 @@ struct pto_test_hooks {
 	 */
 	void (*advance_scanned)(struct pto_ring *r);
 	/*
-	 * sync_lend(): a lender just loaded an odd sync_gen @g and is about to
+	 * pto__sync_lend(): a lender just loaded an odd sync_gen @g and is about to
 	 * read the request's task; the seam of issue 12 B.
 	 */
 	void (*lend_loaded)(uint32_t g);
@@ -43,4 +43,4 @@ extern struct pto_test_hooks pto__test_hooks;
 			pto__test_hooks.name(__VA_ARGS__);				\
 	} while (0)
 
-#endif /* PTO_SCHED_TEST_HOOKS_H */
+#endif /* PTO_CORE_TEST_HOOKS_H */

@@ -7,8 +7,8 @@
  * in one go.  Strings are decoded (escapes, \uXXXX with surrogate pairs to
  * UTF-8) and NUL-terminated.  Errors name the line and column.
  */
-#ifndef PTO_TRACE_JSON_H
-#define PTO_TRACE_JSON_H
+#ifndef PTO_TOOLS_PTO_TRACE_JSON_H
+#define PTO_TOOLS_PTO_TRACE_JSON_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -108,4 +108,4 @@ const char *pto__json_string(const struct pto__json *v, const char *def);
  */
 int pto__json_read_file(const char *path, char **buf, size_t *len);
 
-#endif /* PTO_TRACE_JSON_H */
+#endif /* PTO_TOOLS_PTO_TRACE_JSON_H */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #include "libpto/error_impl.h"
-#include "libpto/sched/ready_queue.h"
+#include "libpto/util/ready_queue.h"
 
 struct pto_rq_cell {
 	uint64_t seq;

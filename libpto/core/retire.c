@@ -1,92 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * lifecycle.c - task reference counting and ring retirement, callable from
- * the orchestrator and every scheduler thread.
- *
- * A task holds one fanout reference for its scope plus one per consumer
- * that wired itself onto it.  It is CONSUMED once it COMPLETED and every
- * reference was released; both transitions happen under the task's lock,
- * so exactly one thread sees "now consumed" and moves the ring watermark.
+ * retire.c - a consumed task's slot retires: the ring's consumed prefix is
+ * reset and last_task_alive moves over it, which frees the slots, heap
+ * blocks and dependency entries for reuse (and wakes an orchestrator
+ * waiting for them, wake.c).  Inline, the thread that consumed a task
+ * advances the ring; with a wiring thread, that thread alone retires
+ * (wiring/thread.c) and is woken from here.
  */
-#include <errno.h>
-#include <sched.h>
-
-#include "libpto/runtime/rt_impl.h"
-#include "libpto/sched/test_hooks.h"
+#include "libpto/core/run.h"
+#include "libpto/core/test_hooks.h"
 #include "runtime/regs.h"
-
-/* Test seams (test_hooks.h): NULL, so inert, outside the tests that set them. */
-struct pto_test_hooks pto__test_hooks;
-
-void pto__task_lock(struct pto_task *t)
-{
-	uint32_t spins = 0;
-
-	/* acquire: pairs with the release in pto__task_unlock() */
-	while (__atomic_exchange_n(&t->lock, 1, __ATOMIC_ACQUIRE)) {
-		/* critical sections are a few stores; yield if the holder was preempted */
-		if (++spins < 128)
-			pto_cpu_relax();
-		else
-			sched_yield();
-	}
-}
-
-void pto__task_unlock(struct pto_task *t)
-{
-	/* release: pairs with the acquire exchange in pto__task_lock() */
-	__atomic_store_n(&t->lock, 0, __ATOMIC_RELEASE);
-}
-
-/* Under @t's lock: COMPLETED with every reference back -> CONSUMED. */
-static bool try_consume_locked(struct pto_task *t)
-{
-	if (t->state != PTO_TASK_COMPLETED || t->fanout_refcount != t->fanout_count)
-		return false;
-	/* seq_cst: pairs with pto__ring_scan()'s load (see pto__ring_consumed()) */
-	__atomic_store_n(&t->state, PTO_TASK_CONSUMED, __ATOMIC_SEQ_CST);
-	return true;
-}
-
-void pto__task_release(struct pto_runtime *rt, struct pto_task *t)
-{
-	uint32_t ring = t->ring;
-	uint64_t local = t->local;	/* the slot may be reused once it is consumed */
-	bool consumed;
-
-	pto__task_lock(t);
-	t->fanout_refcount++;
-	consumed = try_consume_locked(t);
-	pto__task_unlock(t);
-	if (consumed)
-		pto__ring_consumed(rt, ring, local);
-}
-
-bool pto__task_fanin_add(struct pto_task *t, uint32_t n)
-{
-	/*
-	 * acq_rel: the thread that makes the count whole sees every write the
-	 * other contributors made before their increments (the orchestrator's
-	 * slot initialization included).
-	 */
-	uint32_t v = __atomic_add_fetch(&t->fanin_refcount, n, __ATOMIC_ACQ_REL);
-
-	return v == __atomic_load_n(&t->fanin_count, __ATOMIC_RELAXED);
-}
-
-void pto__task_push_ready(struct pto_runtime *rt, struct pto_task *t, bool notify)
-{
-	/* the queue's release/acquire hands the task's fields to the popper */
-	if (!pto_rq_push(&rt->ready[t->shape], t)) {
-		pto__rt_fail(rt, -ENOSPC, "ready queue %u full pushing task %lld (capacity is "
-			     "sized from the task windows: this is a bug)", t->shape,
-			     (long long)t->id);
-		return;
-	}
-	/* wake a scheduler asleep on completions: one sleep serves both events */
-	if (notify)
-		pto__sched_kick(rt);
-}
 
 /* Reset a retired slot so a stale observer sees nothing to follow. */
 static void slot_reset(struct pto_task *t)
@@ -125,17 +48,17 @@ void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la)
 	/*
 	 * The slots were reset before the watermark says they are free: the
 	 * store pairs with the orchestrator's acquire load of last_task_alive
-	 * (ring_alive() in orch.c) before it reuses a slot or heap block.
-	 * seq_cst store of la, then seq_cst load of the wanted watermark: pairs
-	 * with ring_alloc()'s seq_cst store of orch_wake_la and reload of
-	 * last_task_alive, so one of the two sees the other.
+	 * (ring_alive(), orch/orch_impl.h) before it reuses a slot or heap
+	 * block.  seq_cst: the other half of the pair in pto__orch_wake_ring().
 	 */
 	__atomic_store_n(&r->ctl->last_task_alive, la, __ATOMIC_SEQ_CST);
-	if (la >= __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST))
-		pto_waiter_wake(&rt->orch_wait);
+	pto__orch_wake_ring(rt, r, la);
 }
 
-/* Move ring @r's watermark over its consumed prefix (never loses an advance). */
+/*
+ * Move ring @r's watermark over its consumed prefix (never loses an advance).
+ * Model-checked, retry and its removal: tests/models/ring_advance.pml.
+ */
 static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 {
 	/* seq_cst on the flag and the lock: see the retry argument in docs/runtime.md */
@@ -183,7 +106,7 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 	 * by a wake of the wiring thread) and of wiring_wake_at (followed by a
 	 * re-check of that task), and the scan's load of the state; so either
 	 * this thread sees the request, or the wiring thread sees the task
-	 * consumed.
+	 * consumed.  Model-checked: tests/models/wiring_publish.pml.
 	 */
 	want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST);
 	if (want == PTO_NO_WAITER)

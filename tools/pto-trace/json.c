@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libpto/trace/json.h"
+#include "tools/pto-trace/json.h"
 
 #define JSON_MAX_DEPTH		256
 #define ARENA_BLOCK		(64u * 1024)

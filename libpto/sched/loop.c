@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * loop.c - the scheduler thread's loop: poll completions, lend or launch
+ * sync-start work, dispatch, check core deadlines (PTO_E_CORE_HANG), watch
+ * the drain (stall.c), spin briefly and sleep.  docs/runtime.md, Schedulers.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "libpto/device/device_ops.h"
+#include "libpto/sched/sched_impl.h"
+#include "libpto/sched/stall.h"
+
+/* Longest a scheduler sleeps without a reason to wake (hang checks need no more). */
+#define SCHED_NAP_NS		(100ull * 1000 * 1000)
+/*
+ * How long an idle scheduler spins before sleeping (PTO_SCHED_SPIN_NS
+ * overrides; tuning).  Short for the same reason as the sim's SIM_SPIN_NS:
+ * on a small machine its spin takes the CPU the emulated cores need.
+ */
+#define SCHED_SPIN_NS		5000ull
+
+static uint64_t sched_spin_ns(void)
+{
+	static uint64_t v;
+	uint64_t x = __atomic_load_n(&v, __ATOMIC_RELAXED);
+
+	if (!x) {
+		const char *e = getenv("PTO_SCHED_SPIN_NS");
+
+		x = e && *e ? strtoull(e, NULL, 0) + 1 : SCHED_SPIN_NS + 1;
+		__atomic_store_n(&v, x, __ATOMIC_RELAXED);
+	}
+	return x - 1;
+}
+
+/* A scheduler that never idles still checks its cores' deadlines this often. */
+#define HANG_CHECK_NS		(10ull * 1000 * 1000)
+
+/*
+ * Fail the run if a core of @s overran its deadline; else lower
+ * *@next_deadline to the nearest one and set *@busy if any core of @s has a
+ * dispatch in flight.
+ */
+static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadline, bool *busy)
+{
+	struct pto_core **lists[2] = { s->aic, s->aiv };
+	uint32_t counts[2] = { s->num_aic, s->num_aiv };
+
+	for (int l = 0; l < 2; l++) {
+		for (uint32_t i = 0; i < counts[l]; i++) {
+			struct pto_core *c = lists[l][i];
+
+			if (c->lent || c->run.id == PTO_COND_NO_ID)
+				continue;
+			*busy = true;
+			if (now > c->deadline_ns) {
+				pto__rt_fail(s->rt, PTO_E_CORE_HANG, "core %u did not finish task "
+					     "%" PRId64 " (kernel '%s', block %u) within %u ms",
+					     c->id, c->run.task->id,
+					     pto__kernel_name(s->rt, sub_kernel(&c->run)),
+					     c->run.block_idx, s->rt->cfg.core_timeout_ms);
+				return true;
+			}
+			if (c->deadline_ns < *next_deadline)
+				*next_deadline = c->deadline_ns;
+		}
+	}
+	return false;
+}
+
+/* Some scheduler's last hang check saw a dispatch in flight. */
+static bool any_inflight(struct pto_runtime *rt)
+{
+	for (uint32_t i = 0; i < rt->num_sched; i++)
+		if (__atomic_load_n(&rt->sched[i].inflight, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+void *pto__sched_main(void *arg)
+{
+	struct pto_sched *s = arg;
+	struct pto_runtime *rt = s->rt;
+	struct pto_device *dev = rt->dev;
+	uint64_t idle_since = 0, last_hang_check = 0;
+	struct pto_drain_watch drain = { 0 };
+
+	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
+	for (;;) {
+		/* snapshot both before looking for work, so no wake-up is lost */
+		uint32_t seen = pto__device_completion_seq(dev);
+		uint32_t seen_idle = pto_waiter_prepare(&rt->sched_idle);
+		uint64_t now = pto_now_ns(), next = now + SCHED_NAP_NS, t1;
+		uint32_t done, disp;
+		bool busy = false;
+
+		done = pto__sched_poll(s, now);
+		if (pto__rt_error(rt))
+			break;
+		if (rt->num_sched > 1)
+			pto__sync_lend(s);
+		disp = s->sync_task ? pto__sync_try_launch(s, now) : pto__dispatch_ready(s, now);
+		pto__flush_local(s);
+		if (pto_trace_on(rt->trace) && (done || disp)) {
+			t1 = pto_now_ns();
+			if (done)
+				pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_COMPLETE,
+						      now, t1, done);
+			if (disp)
+				pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_DISPATCH,
+						      now, t1, disp);
+		}
+		if (pto__rt_error(rt))
+			break;
+		/* acquire: pairs with pto_run()'s release store of orch_done after the last submit */
+		if (pto__run_finished(rt, __atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE))) {
+			/* wake the other schedulers so they notice too */
+			pto__sched_kick(rt);
+			break;
+		}
+		/* one watcher for the whole run: scheduler 0 (it naps at most SCHED_NAP_NS) */
+		if (s->idx == 0 && __atomic_load_n(&rt->orch_done, __ATOMIC_RELAXED) &&
+		    pto__drain_check(rt, &drain, now, any_inflight(rt)))
+			break;
+		if (done || disp) {
+			idle_since = 0;
+			/* busy with other cores: still look for a hung one now and then */
+			if (now - last_hang_check < HANG_CHECK_NS)
+				continue;
+		}
+		last_hang_check = now;
+		if (check_hangs(s, now, &next, &busy))
+			break;
+		/* relaxed: a stale value only delays the drain watch by one pass */
+		if (__atomic_load_n(&s->inflight, __ATOMIC_RELAXED) != busy)
+			__atomic_store_n(&s->inflight, busy, __ATOMIC_RELAXED);
+		if (done || disp)
+			continue;
+		/*
+		 * Spin by time, not by passes: a pass polls every busy core, and on
+		 * a small machine the emulated cores need the CPU we would burn.
+		 */
+		if (!idle_since)
+			idle_since = now;
+		if (now - idle_since < sched_spin_ns()) {
+			pto_cpu_relax();
+			continue;
+		}
+		t1 = pto_now_ns();
+		/*
+		 * Nothing in flight on our cores (and no sync-start role): only new
+		 * work concerns us, so do not wake for every FIN of the device.
+		 */
+		if (!busy && !s->sync_task && !s->lending)
+			pto_waiter_sleep(&rt->sched_idle, seen_idle, next);
+		else
+			pto__device_wait_completion(dev, seen, next);
+		if (pto_trace_on(rt->trace))
+			pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_SLEEP, t1,
+					      pto_now_ns(), 0);
+	}
+	/* leave nothing behind in the local buffers (the run is over or failed) */
+	for (uint32_t sh = 0; sh < PTO_NUM_SHAPES; sh++)
+		s->num_local[sh] = 0;
+	/* one shared add per run, not per dispatch; pto__sched_join() orders it */
+	__atomic_fetch_add(&rt->dispatches, s->dispatches, __ATOMIC_RELAXED);
+	return NULL;
+}

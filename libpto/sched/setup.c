@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * setup.c - the schedulers' per-runtime state (cores, per-thread core
+ * lists, ready queues; teardown accepts a half-built runtime), starting
+ * and joining the threads of a run, and stopping the cores after a failed
+ * run.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "libpto/device/device_ops.h"
+#include "libpto/device/mmio.h"
+#include "libpto/sched/sched.h"
+#include "libpto/sched/sched_impl.h"
+#include "runtime/regs.h"
+
+/* How long a failed run waits for each core to acknowledge EXIT. */
+#define EXIT_WAIT_NS		(2000ull * 1000 * 1000)
+
+int pto__sched_setup(struct pto_runtime *rt)
+{
+	uint64_t qcap, n = 0;
+	int ret;
+
+	pto_waiter_init(&rt->sched_idle);
+	rt->num_sched = rt->plan->num_schedulers;
+	rt->cores = calloc(rt->num_cores, sizeof(*rt->cores));
+	rt->sched = calloc(rt->num_sched, sizeof(*rt->sched));
+	if (!rt->cores || !rt->sched)
+		return pto__fail(-ENOMEM, "pto_runtime_create: scheduler state");
+	for (uint32_t i = 0; i < rt->num_cores; i++) {
+		struct pto_core *c = &rt->cores[i];
+		uint64_t pa;
+		uint8_t *host;
+		uint32_t cur;
+
+		c->id = i;
+		c->regs = pto_device_regs(rt->dev, i);
+		if (!c->regs)
+			return pto__fail(-EINVAL, "pto_runtime_create: core %u has no registers", i);
+		c->type = PTO2_CORE_TYPE(rt->num_clusters, i);
+		c->cluster = PTO2_CORE_CLUSTER(rt->num_clusters, i);
+		c->lane = PTO2_CORE_LANE(rt->num_clusters, i);
+		pa = reg_load_relaxed(&c->regs->payload_addr);
+		host = pto_mem_map(rt->dev, pa, PTO2_PAYLOADS_PER_CORE * PTO2_PAYLOAD_SIZE);
+		if (!host)
+			return pto__fail(-EINVAL, "pto_runtime_create: core %u payload address "
+					 "0x%" PRIx64 " is not device memory", i, pa);
+		c->payload[0] = (struct pto2_dispatch_payload *)host;
+		c->payload[1] = (struct pto2_dispatch_payload *)(host + PTO2_PAYLOAD_SIZE);
+		/*
+		 * Continue the core's id sequence: a core ignores a DATA_MAIN_BASE
+		 * equal to the last one it latched (an earlier runtime's).
+		 */
+		cur = reg_load_relaxed(&c->regs->data_main_base);
+		c->seq = cur >= PTO2_ID_MIN && cur <= PTO2_ID_MAX ? cur : 0;
+	}
+	for (uint32_t i = 0; i < rt->num_sched; i++) {
+		struct pto_sched *s = &rt->sched[i];
+		uint32_t nc = 0;
+
+		s->rt = rt;
+		s->idx = i;
+		for (uint32_t c = i; c < rt->num_clusters; c += rt->num_sched)
+			nc++;
+		s->clusters = calloc(nc, sizeof(*s->clusters));
+		s->aic = calloc(nc, sizeof(*s->aic));
+		s->aiv = calloc(2 * nc, sizeof(*s->aiv));
+		/* one request can borrow each idle unit once: 2 AIV cores per cluster */
+		s->offer = calloc(2 * nc, sizeof(*s->offer));
+		if (!s->clusters || !s->aic || !s->aiv || !s->offer)
+			return pto__fail(-ENOMEM, "pto_runtime_create: scheduler %u cores", i);
+		for (uint32_t c = i; c < rt->num_clusters; c += rt->num_sched) {
+			s->clusters[s->num_clusters++] = c;
+			s->aic[s->num_aic++] = &rt->cores[PTO2_AIC_CORE(c)];
+			s->aiv[s->num_aiv++] = &rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 0)];
+			s->aiv[s->num_aiv++] = &rt->cores[PTO2_AIV_CORE(rt->num_clusters, c, 1)];
+		}
+	}
+	/* sync-start capacity: the device's (schedulers pool their cores for it) */
+	rt->sched_caps[PTO_TASK_SHAPE_AIC] = rt->num_clusters;
+	rt->sched_caps[PTO_TASK_SHAPE_AIV] = 2 * rt->num_clusters;
+	rt->sched_caps[PTO_TASK_SHAPE_MIX] = rt->num_clusters;
+	/* every task of every window may be ready at once: a push can never fail */
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		n += rt->cfg.task_window[r];
+	qcap = pto__queue_cap(n);
+	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++) {
+		ret = pto_rq_init(&rt->ready[sh], qcap);
+		if (ret)
+			return pto__fail(ret, "pto_runtime_create: ready queue of %" PRIu64, qcap);
+	}
+	return 0;
+}
+
+void pto__sched_teardown(struct pto_runtime *rt)
+{
+	if (rt->sched) {
+		for (uint32_t i = 0; i < rt->num_sched; i++) {
+			free(rt->sched[i].clusters);
+			free(rt->sched[i].aic);
+			free(rt->sched[i].aiv);
+			free(rt->sched[i].offer);
+		}
+	}
+	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++)
+		if (rt->ready[sh].cells)
+			pto_rq_fini(&rt->ready[sh]);
+	free(rt->sched);
+	free(rt->cores);
+}
+
+int pto__sched_start(struct pto_runtime *rt)
+{
+	/* no thread runs: a failed run may have left a request open */
+	rt->sync_owner = -1;
+	rt->sync_req = 0;
+	for (uint32_t i = 0; i < rt->num_cores; i++)
+		rt->cores[i].lent = false;
+	for (uint32_t i = 0; i < rt->num_sched; i++) {
+		struct pto_sched *s = &rt->sched[i];
+
+		s->sync_task = NULL;
+		s->seen_gen = 0;
+		s->lending = false;
+		s->offer_gen = 0;
+		s->offer_n = 0;
+		s->dispatches = 0;
+		s->inflight = 0;
+		s->resv_cluster = -1;
+	}
+	for (uint32_t i = 0; i < rt->num_sched; i++) {
+		struct pto_sched *s = &rt->sched[i];
+		int ret = pthread_create(&s->thread, NULL, pto__sched_main, s);
+
+		if (ret) {
+			pto__rt_fail(rt, -ret, "pto_run: cannot start scheduler thread %u", i);
+			return -ret;
+		}
+		s->started = true;
+	}
+	return 0;
+}
+
+void pto__sched_join(struct pto_runtime *rt)
+{
+	for (uint32_t i = 0; i < rt->num_sched; i++) {
+		if (rt->sched[i].started)
+			pthread_join(rt->sched[i].thread, NULL);
+		rt->sched[i].started = false;
+	}
+}
+
+void pto__sched_stop_cores(struct pto_runtime *rt)
+{
+	struct pto_device *dev = rt->dev;
+	uint64_t deadline = pto_now_ns() + EXIT_WAIT_NS;
+
+	/*
+	 * Every core gets EXIT, busy or not: the next dispatch id brings it
+	 * back, and a core that latched EXIT is known to have dropped whatever
+	 * the failed run gave it.
+	 */
+	for (uint32_t i = 0; i < rt->num_cores; i++) {
+		/* nothing new in the payloads; pairs with the core's acquire */
+		pto_mmio_write32_release(&rt->cores[i].regs->data_main_base, PTO2_REG_EXIT);
+		pto__device_kick(dev, i);
+	}
+	for (uint32_t i = 0; i < rt->num_cores; i++) {
+		struct pto_core *c = &rt->cores[i];
+
+		for (;;) {
+			uint32_t seen = pto__device_completion_seq(dev);
+
+			/* pairs with the core's release store of COND_EXITED */
+			if (pto_mmio_read32_acquire(&c->regs->cond) == PTO2_COND_EXITED)
+				break;
+			if (pto_now_ns() > deadline) {
+				fprintf(stderr, "pto: core %u did not acknowledge EXIT\n", i);
+				break;
+			}
+			pto__device_wait_completion(dev, seen, pto_now_ns() + 1000000);
+		}
+		sub_clear(&c->run);
+		sub_clear(&c->pend);
+		c->run_acked = false;
+	}
+	/* forget the failed run's ready tasks */
+	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++)
+		while (pto_rq_pop(&rt->ready[sh]))
+			;
+}

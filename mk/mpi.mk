@@ -1,0 +1,61 @@
+# mk/mpi.mk - libpto-mpi, the distributed layer over Open MPI (a separate
+# library: libpto itself never links MPI), its tool pto-mpi-run and its
+# check stage, which runs it under mpirun with 2 ranks on mock devices.
+#
+#   build/lib/libpto-mpi.a, build/lib/libpto-mpi.so   (pto/pto_mpi.h)
+#   build/bin/pto-mpi-run                              (modes: golden dag bad bench)
+#   make check-mpi                                     (tests/mpi/run.sh)
+#
+# Flags come from pkg-config's ompi-c (libopenmpi-dev, tools/install-deps.sh).
+# Without it the library is not built and check-mpi fails loudly: a stage
+# that cannot run is never a pass.
+
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS := $(shell pkg-config --libs ompi-c 2>/dev/null)
+MPI_SRCS := $(sort $(wildcard libpto-mpi/*.c))
+MPI_OBJS := $(call obj,$(MPI_SRCS))
+MPI_TOOL_OBJ := $(call obj,libpto-mpi/tools/pto-mpi-run.c)
+LIBPTO_MPI_A := $(BUILD)/lib/libpto-mpi.a
+LIBPTO_MPI_SO := $(BUILD)/lib/libpto-mpi.so
+PTO_MPI_RUN := $(BUILD)/bin/pto-mpi-run
+
+$(MPI_OBJS) $(MPI_TOOL_OBJ): CFLAGS += -Ilibpto-mpi/include $(MPI_CFLAGS)
+
+$(LIBPTO_MPI_A): $(MPI_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBPTO_MPI_SO): $(MPI_OBJS) $(LIBPTO_SO)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,libpto-mpi.so.1 $(LDFLAGS) -o $@ $(MPI_OBJS) \
+		-L$(BUILD)/lib -lpto $(MPI_LIBS)
+
+$(PTO_MPI_RUN): $(MPI_TOOL_OBJ) $(LIBPTO_MPI_A) $(STATIC_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBPTO_MPI_A) $(STATIC_LIBS) $(MPI_LIBS) $(LDLIBS)
+
+.PHONY: mpi check-mpi
+ifneq ($(MPI_LIBS),)
+mpi: $(LIBPTO_MPI_A) $(LIBPTO_MPI_SO) $(PTO_MPI_RUN)
+all: mpi
+else
+mpi:
+	@echo "mpi: pkg-config finds no ompi-c (install libopenmpi-dev: tools/install-deps.sh)" >&2
+	@false
+endif
+
+check-mpi: all mpi
+	@tests/mpi/run.sh $(RESULTS) $(BUILD)
+
+# a stage of make check, after the Makefile's own
+CHECK_STAGES_EXTRA += check-mpi
+
+# make install-mpi (not part of make install, whose stage checks what it
+# installs): the library and its header beside libpto's
+.PHONY: install-mpi
+install-mpi: mpi
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/pto
+	install -m 0644 $(LIBPTO_MPI_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(LIBPTO_MPI_SO) $(DESTDIR)$(LIBDIR)/libpto-mpi.so.1
+	ln -sf libpto-mpi.so.1 $(DESTDIR)$(LIBDIR)/libpto-mpi.so
+	install -m 0644 libpto-mpi/include/pto/pto_mpi.h $(DESTDIR)$(PREFIX)/include/pto/
