@@ -5,8 +5,10 @@
 # prints the device.  Prints "PTO_TEST_RESULT passed failed skipped".
 passed=0 failed=0
 t() { # name cmd...
-	if "$@"; then echo "ok:   $1"; passed=$((passed + 1)); else
-		echo "FAIL: $1"; failed=$((failed + 1)); fi
+	name=$1
+	shift
+	if "$@"; then echo "ok:   $name"; passed=$((passed + 1)); else
+		echo "FAIL: $name"; failed=$((failed + 1)); fi
 }
 if ! [ -x /bin/pto2-top ]; then
 	echo "!!! SKIP pto2-top: not built in this tree"
