@@ -4,7 +4,9 @@
  * object another process can map read-only (mock_pub.h), or, when
  * publication is off or impossible, an anonymous memfd as before.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,35 @@ static int pub_size(int fd, size_t len, const char *what)
 			 strerror(errno));
 }
 
+/*
+ * Unlink the objects of owners that no longer exist: a process that
+ * crashed could not unlink its own, and its written pages stay in /dev/shm
+ * until someone does.  pto2-top does the same (and also spots a reused pid);
+ * a readdir per device open costs nothing next to the rest of the open.
+ */
+static void pub_sweep(void)
+{
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	size_t plen = strlen(PTO_MOCK_PUB_PREFIX);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], *end;
+		long pid;
+
+		if (strncmp(e->d_name, PTO_MOCK_PUB_PREFIX, plen))
+			continue;
+		pid = strtol(e->d_name + plen, &end, 10);
+		if (pid <= 0 || *end != '-' || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "/%.250s", e->d_name);
+		shm_unlink(path);
+	}
+	closedir(d);
+}
+
 int pto__mock_pub_create(size_t len, char name[64])
 {
 	int fd, rc;
@@ -49,6 +80,8 @@ int pto__mock_pub_create(size_t len, char name[64])
 	name[0] = '\0';
 	if (pub_wanted(len)) {
 		uint32_t n = __atomic_fetch_add(&pub_serial, 1, __ATOMIC_RELAXED);
+
+		pub_sweep();
 
 		snprintf(name, 64, "/" PTO_MOCK_PUB_PREFIX "%d-%u", (int)getpid(), n);
 		/* O_EXCL: a stale object of a dead process with our pid is never reused */

@@ -4,8 +4,9 @@
  * (libpto/device/mock_pub.h): the named shm object and its status page,
  * register windows and device memory seen through a read-only mapping of
  * another descriptor, mem_used following allocations, a destroyed
- * runtime's ring header no longer marked, the object gone at close, and
- * PTO_MOCK_PUBLISH=0 publishing nothing.
+ * runtime's ring header no longer marked, the object gone at close,
+ * PTO_MOCK_PUBLISH=0 publishing nothing, and a dead process's object
+ * removed by the next open.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -162,12 +164,38 @@ static void test_unpublished(void **state)
 	unsetenv("PTO_MOCK_PUBLISH");
 }
 
+/* A dead process's object is unlinked by the next mock open. */
+static void test_sweep_dead_owner(void **state)
+{
+	struct pto_device *dev;
+	char name[64], path[80];
+	pid_t child = fork();
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	snprintf(name, sizeof(name), "/" PTO_MOCK_PUB_PREFIX "%d-0", (int)child);
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(pto_device_open("mock:clusters=1,workers=1,mem=4M", &dev), 0);
+	assert_int_equal(stat(path, &st), -1);
+	pto_device_close(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_page),
 		cmocka_unit_test(test_ring_header),
 		cmocka_unit_test(test_unpublished),
+		cmocka_unit_test(test_sweep_dead_owner),
 	};
 
 	unsetenv("PTO_MOCK_PUBLISH");
