@@ -1,6 +1,6 @@
 # mk/man.mk - manual pages, generated, never written as troff by hand.
 #
-#   make man   $(BUILD)/man/man1 (pto-run, pto-bench, pto-trace, pto2-info),
+#   make man   $(BUILD)/man/man1 (pto-run, pto-bench, pto-trace, pto2-info, pto2-top),
 #              man8 (pto2-load), man3 (libpto and the API by group)
 #
 # Tools: help2man(1) from each tool's --help, plus man/<tool>.h2m (NAME,
@@ -12,7 +12,7 @@
 # (tools/install-deps.sh).
 
 MAN_DIR := $(BUILD)/man
-MAN1_TOOLS := pto-run pto-bench pto-trace pto2-info pto-multi
+MAN1_TOOLS := pto-run pto-bench pto-trace pto2-info pto-multi pto2-top
 MAN8_TOOLS := pto2-load
 MAN1_PAGES := $(MAN1_TOOLS:%=$(MAN_DIR)/man1/%.1)
 MAN8_PAGES := $(MAN8_TOOLS:%=$(MAN_DIR)/man8/%.8)

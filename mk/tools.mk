@@ -30,6 +30,11 @@ PTO_BENCH_OBJS := $(call obj,$(sort $(wildcard tools/pto-bench/*.c)))
 $(BUILD)/bin/pto-bench: $(PTO_BENCH_OBJS)
 LDLIBS_pto-bench += $(PTO_BENCH_OBJS) $(STATIC_LIBS)
 
+# pto2-top's probe and rendering (tools/pto2-top/; tools/pto2-top.c is its main).
+PTO2_TOP_OBJS := $(call obj,$(sort $(wildcard tools/pto2-top/*.c)))
+$(BUILD)/bin/pto2-top: $(PTO2_TOP_OBJS)
+LDLIBS_pto2-top += $(PTO2_TOP_OBJS)
+
 # test_trace reads back what libpto wrote with pto-trace's JSON reader.
 PTO_TRACE_JSON_OBJ := $(call obj,tools/pto-trace/json.c)
 $(BUILD)/tests/test_trace: $(PTO_TRACE_JSON_OBJ)

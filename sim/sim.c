@@ -94,6 +94,23 @@ static void sim_published_fin(struct pto_sim *sim)
 		sim->cfg.on_fin(sim->cfg.on_fin_arg);
 }
 
+/*
+ * Add the time dispatch @id of @c ran (its window's start_ns to end_ns, which
+ * this worker just wrote) to the core's busy counter.  Only this worker
+ * writes it: a relaxed load and store, no RMW; a monitor reads it relaxed.
+ */
+static void sim_account_busy(struct pto_sim *sim, struct sim_core *c, uint32_t id)
+{
+	uint32_t slot = PTO2_PAYLOAD_SLOT(id);
+	uint64_t *busy = &sim->cfg.busy_ns[c - sim->cores];
+	uint64_t t0 = reg_load_relaxed(&c->ex.regs->start_ns[slot]);
+	uint64_t t1 = reg_load_relaxed(&c->ex.regs->end_ns[slot]);
+
+	if (t1 > t0)
+		__atomic_store_n(busy, __atomic_load_n(busy, __ATOMIC_RELAXED) + (t1 - t0),
+				 __ATOMIC_RELAXED);
+}
+
 static void sim_run(struct pto_sim *sim, struct sim_core *c, uint32_t id)
 {
 	int32_t fail = __atomic_exchange_n(&c->fail_status, 0, __ATOMIC_RELAXED);
@@ -103,6 +120,9 @@ static void sim_run(struct pto_sim *sim, struct sim_core *c, uint32_t id)
 	else
 		pto_exec_run(&c->ex, id);
 	sim_published_fin(sim);
+	/* after the wake-up: the scheduler need not wait for the bookkeeping */
+	if (sim->cfg.busy_ns)
+		sim_account_busy(sim, c, id);
 }
 
 /* Kernel id in the payload of dispatch @id of @c, PTO_SIM_ANY if unreadable. */

@@ -35,6 +35,9 @@ struct pto_sim;
  * @on_fin: called by a worker after it published a FIN to COND (e.g. to
  *	signal the kernel module); may be NULL.
  * @on_fin_arg: passed to @on_fin.
+ * @busy_ns: per core, nanoseconds spent in kernels (end_ns - start_ns of
+ *	each dispatch it ran), added by the serving worker with relaxed stores
+ *	for a monitor in another process (libpto/device/mock_pub.h); may be NULL.
  */
 struct pto_sim_config {
 	uint32_t num_clusters;
@@ -45,6 +48,7 @@ struct pto_sim_config {
 	pto_kernel_fn *kernels;
 	void (*on_fin)(void *arg);
 	void *on_fin_arg;
+	uint64_t *busy_ns;
 };
 
 /*

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * dev_mock.c - the user-space mock device: device memory is a memfd
- * mapped once MAP_SHARED (so another process could map the same
- * aperture), each core's register window is a page of one shared
- * anonymous mapping, and the sim/ engine runs the cores.
+ * dev_mock.c - the user-space mock device: one shared object (a named shm
+ * object a monitor can map read-only, or a memfd; mock_pub.h) mapped once
+ * MAP_SHARED holds a status page, every core's register window (a page
+ * each) and device memory, and the sim/ engine runs the cores.
  *
  * Bring-up order: aperture, windows (reset state), allocator, then
  * device.c's window identity and payload buffers and the engine;
@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,16 +21,26 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/device/mem_alloc.h"
+#include "libpto/device/mock_pub.h"
 #include "libpto/error_impl.h"
+#include "libpto/util/waiter.h"
 #include "runtime/regs.h"
 #include "sim/sim.h"
 
 /* First page of the aperture is never handed out: device address 0 means "none". */
 #define MOCK_RESERVED		4096u
 
-/* struct mock_priv - mock backend state. */
+/*
+ * struct mock_priv - mock backend state.
+ * @fd, @base, @map_len: the backing object (mock_pub.h layout) and its mapping.
+ * @pub: its status page; @pub_name: its shm name, "" when unpublished.
+ */
 struct mock_priv {
-	int memfd;
+	int fd;
+	uint8_t *base;
+	size_t map_len;
+	struct pto_mock_pub *pub;
+	char pub_name[64];
 	uint8_t *gm;
 	uint64_t mem_size;
 	uint8_t *win;
@@ -55,12 +66,12 @@ static void mock_release(struct pto_device *dev)
 		return;
 	if (m->arena_ready)
 		pto__arena_destroy(&m->arena);
-	if (m->win)
-		munmap(m->win, m->win_len);
-	if (m->gm)
-		munmap(m->gm, m->mem_size);
-	if (m->memfd >= 0)
-		close(m->memfd);
+	if (m->base)
+		munmap(m->base, m->map_len);
+	if (m->fd >= 0)
+		close(m->fd);
+	if (m->pub_name[0])
+		shm_unlink(m->pub_name);
 	free(dev->regs);
 	dev->regs = NULL;
 	free(m);
@@ -83,12 +94,25 @@ static int mock_mem_alloc(struct pto_device *dev, uint64_t size, uint64_t align,
 	obj->size = reserved;
 	obj->host = m->gm + addr;
 	obj->handle = 0;
+	/* informational for monitors: relaxed, nothing is published with it */
+	__atomic_fetch_add(&m->pub->mem_used, reserved, __ATOMIC_RELAXED);
 	return 0;
 }
 
 static void mock_mem_free(struct pto_device *dev, struct pto_mem_obj *obj)
 {
-	pto__arena_free(&mock(dev)->arena, obj->addr, obj->size);
+	struct mock_priv *m = mock(dev);
+	uint32_t *magic = (uint32_t *)(m->gm + obj->addr);
+
+	/*
+	 * A freed ring area must not read as a live runtime to a monitor
+	 * scanning device memory (docs/device.md, Monitoring); one load.
+	 */
+	if (obj->size >= sizeof(struct pto2_ring_header) &&
+	    __atomic_load_n(magic, __ATOMIC_RELAXED) == PTO2_RING_MAGIC)
+		__atomic_store_n(magic, 0, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&m->pub->mem_used, obj->size, __ATOMIC_RELAXED);
+	pto__arena_free(&m->arena, obj->addr, obj->size);
 }
 
 static void mock_kick(struct pto_device *dev, uint32_t core)
@@ -137,26 +161,45 @@ static void mock_recommend_cpus(struct pto_device_info *info)
 
 static int mock_map_memory(struct mock_priv *m, uint32_t cores)
 {
-	m->memfd = memfd_create("pto2-mock-gm", MFD_CLOEXEC);
-	if (m->memfd < 0)
-		return pto__fail(-errno, "mock device: memfd_create: %s", strerror(errno));
-	if (ftruncate(m->memfd, (off_t)m->mem_size))
-		return pto__fail(-errno, "mock device: sizing device memory to %llu bytes: %s",
-				 (unsigned long long)m->mem_size, strerror(errno));
-	m->gm = mmap(NULL, m->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, m->memfd, 0);
-	if (m->gm == MAP_FAILED) {
-		m->gm = NULL;
+	size_t status = PTO_MOCK_PUB_STATUS_SIZE;
+
+	m->win_len = (size_t)cores * PTO2_REG_WINDOW_SIZE;
+	m->map_len = status + m->win_len + m->mem_size;
+	m->fd = pto__mock_pub_create(m->map_len, m->pub_name);
+	if (m->fd < 0)
+		return m->fd;
+	m->base = mmap(NULL, m->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+	if (m->base == MAP_FAILED) {
+		m->base = NULL;
 		return pto__fail(-errno, "mock device: mapping %llu bytes of device memory: %s",
 				 (unsigned long long)m->mem_size, strerror(errno));
 	}
-	m->win_len = (size_t)cores * PTO2_REG_WINDOW_SIZE;
-	m->win = mmap(NULL, m->win_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m->win == MAP_FAILED) {
-		m->win = NULL;
-		return pto__fail(-errno, "mock device: mapping register windows: %s",
-				 strerror(errno));
-	}
+	m->pub = (struct pto_mock_pub *)m->base;
+	m->win = m->base + status;
+	m->gm = m->win + m->win_len;
 	return 0;
+}
+
+/* The status page's static fields, then its magic (mock_pub.h). */
+static void mock_publish(struct pto_device *dev, const char *spec)
+{
+	struct mock_priv *m = mock(dev);
+	struct pto_mock_pub *p = m->pub;
+
+	p->version = PTO_MOCK_PUB_VERSION;
+	p->pid = (int32_t)getpid();
+	p->num_clusters = dev->info.num_clusters;
+	p->num_cores = dev->info.num_cores;
+	p->num_workers = dev->info.num_workers;
+	p->owner_start = pto__mock_pub_start_time();
+	p->open_ns = pto_now_ns();
+	p->mem_size = m->mem_size;
+	p->win_offset = PTO_MOCK_PUB_STATUS_SIZE;
+	p->gm_offset = PTO_MOCK_PUB_STATUS_SIZE + m->win_len;
+	snprintf(p->spec, sizeof(p->spec), "%s", spec);
+	snprintf(p->name, sizeof(p->name), "%s", dev->info.name);
+	/* pairs with the monitor's acquire load of magic */
+	__atomic_store_n(&p->magic, PTO_MOCK_PUB_MAGIC, __ATOMIC_RELEASE);
 }
 
 /* Power-on state of every window (the module's soft device does the same). */
@@ -182,7 +225,7 @@ int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return pto__fail(-ENOMEM, "mock device: out of memory");
-	m->memfd = -1;
+	m->fd = -1;
 	m->mem_size = spec->mem_size;
 	dev->priv = m;
 	dev->ops = &mock_ops;
@@ -215,6 +258,7 @@ int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
 	rc = pto__device_init_windows(dev);
 	if (rc)
 		goto fail;
+	dev->busy_ns = m->pub->busy_ns;
 	/* a worker serves at least one core */
 	rc = pto__device_start_sim(dev, m->gm, m->mem_size, workers > cores ? cores : workers,
 				   NULL, NULL);
@@ -228,6 +272,7 @@ int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
 			goto fail;
 		}
 	}
+	mock_publish(dev, dev->info.spec);
 	return 0;
 fail:
 	mock_release(dev);

@@ -457,6 +457,7 @@ int pto__device_start_sim(struct pto_device *dev, uint8_t *gm, uint64_t gm_size,
 		.kernels = dev->kernels,
 		.on_fin = on_fin,
 		.on_fin_arg = arg,
+		.busy_ns = dev->busy_ns,
 	};
 	int rc = pto_sim_start(&cfg, &dev->sim);
 

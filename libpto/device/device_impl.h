@@ -78,6 +78,8 @@ struct pto_device_ops {
  * @kernels: kernel table @sim reads (acquire) at dispatch; written with
  *	release by pto__device_set_kernel().
  * @priv: backend state.
+ * @busy_ns: per-core busy-time counters the engine adds to (a published
+ *	mock's status page, mock_pub.h), or NULL; set before the engine starts.
  * @mem_lock: protects @objs and @num_objs.
  * @objs: live allocations sorted by addr.
  */
@@ -88,6 +90,7 @@ struct pto_device {
 	struct pto_sim *sim;
 	pto_kernel_fn kernels[PTO2_MAX_KERNELS];
 	void *priv;
+	uint64_t *busy_ns;
 
 	pthread_mutex_t mem_lock;
 	struct pto_mem_obj *objs;

@@ -33,6 +33,7 @@ static const char *const known_vars[] = {
 	"PTO2_RING_DEP_POOL",
 	"PTO_SCHED_SPIN_NS",
 	"PTO_KMOD_WORKERS",
+	"PTO_MOCK_PUBLISH",
 	"PTO_MPI_TIMEOUT_MS",
 	"PTO_BUILD",
 	"PTO_TEST_TIMEOUT",
