@@ -10,8 +10,13 @@
 # Without it the library is not built and check-mpi fails loudly: a stage
 # that cannot run is never a pass.
 
+# MPI=no leaves it out of `all`: the aarch64 cross build (tests/aarch64/run.sh),
+# where pkg-config's ompi-c is the build machine's, not the target's.
+MPI ?= yes
+ifeq ($(MPI),yes)
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS := $(shell pkg-config --libs ompi-c 2>/dev/null)
+endif
 MPI_SRCS := $(sort $(wildcard libpto-mpi/*.c))
 MPI_OBJS := $(call obj,$(MPI_SRCS))
 MPI_TOOL_OBJ := $(call obj,libpto-mpi/tools/pto-mpi-run.c)
@@ -38,6 +43,10 @@ $(PTO_MPI_RUN): $(MPI_TOOL_OBJ) $(LIBPTO_MPI_A) $(STATIC_LIBS)
 ifneq ($(MPI_LIBS),)
 mpi: $(LIBPTO_MPI_A) $(LIBPTO_MPI_SO) $(PTO_MPI_RUN)
 all: mpi
+else ifeq ($(MPI),no)
+mpi:
+	@echo "mpi: not built (MPI=no)" >&2
+	@false
 else
 mpi:
 	@echo "mpi: pkg-config finds no ompi-c (install libopenmpi-dev: tools/install-deps.sh)" >&2

@@ -40,11 +40,11 @@ for l in cmocka drm kmod; do
 		fail_stage "no arm64 lib$l (install lib$l-dev:arm64: tools/install-deps.sh)"
 done
 
-# Bench peers are host benchmarks; host pkg-config would hand the cross
-# compiler amd64 StarPU flags.
+# Bench peers are host benchmarks, and libpto-mpi has its own stage; host
+# pkg-config would hand the cross compiler amd64 StarPU and Open MPI flags.
 t0=$SECONDS
 if ! make -C "$top" --no-print-directory -j2 BUILD="$build" CC="$cc" SAN= \
-	PEER_OMP_OK=no STARPU_PC= all >"$top/$build.build.log" 2>&1; then
+	PEER_OMP_OK=no STARPU_PC= MPI=no all >"$top/$build.build.log" 2>&1; then
 	tail -30 "$top/$build.build.log" >&2
 	fail_stage "cross build failed (log: $build.build.log)"
 fi
@@ -82,7 +82,7 @@ file -L "$top/$build/bin/pto-run" | grep -q 'ARM aarch64' ||
 	fail_stage "$run/bin/pto-run --list does not run under $qemu"
 
 cd "$top" || exit 1
-export MAKEFLAGS="CC=$cc SAN= PEER_OMP_OK=no STARPU_PC="
+export MAKEFLAGS="CC=$cc SAN= PEER_OMP_OK=no STARPU_PC= MPI=no"
 "$top/tests/run-suite.sh" aarch64 "$results" "$run"
 rc=$?
 for t in "${left_out[@]}"; do
