@@ -1,79 +1,148 @@
 #!/usr/bin/env bash
-# run-qemu.sh RESULTS_DIR BUILD_DIR [KVER] - the kmod stage of `make check`.
+# run-qemu.sh RESULTS_DIR BUILD_DIR [KVER] [ARCH] - the kmod stages of `make check`.
 #
 # Builds pto2.ko and the guest tests, packs a busybox initramfs with their
-# shared-library closure, boots the installed Debian kernel under
-# qemu-system-x86_64 (TCG: KVM hangs on the project machines) with
-# slub_debug, and lets tests/kmod/guest-init.sh load the module through
-# pto2-load and run the tests.  Writes "passed failed skipped" to
-# RESULTS_DIR/kmod.  Where qemu, a kernel image or its headers are missing
-# the stage is skipped, loudly, and counted as one skipped test.
+# shared-library closure, boots a Debian kernel under qemu (TCG: KVM hangs
+# on the project machines) with slub_debug, and lets
+# tests/kmod/guest-init.sh load the module through pto2-load and run the
+# tests.  Writes "passed failed skipped" to RESULTS_DIR/<stage>.
+#
+# ARCH amd64 (default, stage "kmod"): the installed Debian kernel under
+# qemu-system-x86_64, plus a TSan build of test_kmod_libpto.  Where qemu, a
+# kernel image or its headers are missing the stage is skipped, loudly,
+# and counted as one skipped test.
+#
+# ARCH arm64 (stage "kmod-arm64", `make check-kmod-arm64`, opt-in): Debian's
+# arm64 kernel under qemu-system-aarch64 -M virt; tests/kmod/arm64-kernel.sh
+# downloads and unpacks that kernel and its headers (no install), pto2.ko
+# is built against those headers with the host's kbuild helpers, the guest
+# tests are cross-built into BUILD_DIR (build/aarch64).  No TSan variant
+# (see docs/porting.md).  A missing piece is a failure here, not a skip.
 set -u
 results=$1 build=$2
-kver=${3:-$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -1)}
+arch=${4:-amd64}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+case $arch in
+amd64)
+	stage=kmod
+	kver=${3:-$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -1)}
+	;;
+arm64)
+	stage=kmod-arm64
+	# the arm64 kernel of the same Debian ABI as the amd64 one whose
+	# linux-kbuild-6.1 (host helpers) is installed
+	amd=$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -1)
+	kver=${3:-${amd%-amd64}-arm64}
+	;;
+*) echo "run-qemu.sh: unknown ARCH '$arch' (amd64 or arm64)" >&2; exit 2 ;;
+esac
 work=$build/kmod-qemu
 timeout_s=${PTO_KMOD_TIMEOUT:-170}
 mkdir -p "$results" "$work"
 
-echo "== stage kmod =="
+echo "== stage $stage =="
 skip() {
 	echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
 	echo "!!! SKIPPED: kmod stage (qemu tests of /dev/pto2): $*"
 	echo "!!! install them with tools/install-deps.sh"
 	echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
-	echo "0 0 1" >"$results/kmod"
-	echo "stage kmod: 0 passed, 0 failed, 1 skipped"
+	echo "0 0 1" >"$results/$stage"
+	echo "stage $stage: 0 passed, 0 failed, 1 skipped"
 	exit 0
 }
 fail() {
 	echo "kmod: $*" >&2
-	echo "0 1 0" >"$results/kmod"
-	echo "stage kmod: 0 passed, 1 failed, 0 skipped"
+	echo "0 1 0" >"$results/$stage"
+	echo "stage $stage: 0 passed, 1 failed, 0 skipped"
 	exit 1
 }
 
-[ -n "$kver" ] || skip "no Debian kernel under /lib/modules (linux-image-amd64)"
-kernel=/boot/vmlinuz-$kver
-[ -r "$kernel" ] || skip "no readable kernel image $kernel"
-[ -d "/lib/modules/$kver/build" ] || skip "no kernel headers for $kver (linux-headers-amd64)"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 command -v cpio >/dev/null || skip "cpio not installed"
-busybox=
-for b in /bin/busybox "$(command -v busybox)"; do
-	# the initramfs has no libraries for busybox itself: it must be static
-	if [ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1; then busybox=$b; break; fi
-done
-[ -n "$busybox" ] || skip "no static busybox (busybox-static)"
-
 t0=$SECONDS
-make -C "$root" --no-print-directory -j2 BUILD="$build" KVER="$kver" kmod tools kmod-tests \
-	>"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "build failed ($work/build.log)"; }
-# the backend's wake-up protocol under TSan, with real ioctls, in the same boot
-# (shares check-tsan's objects when BUILD=build)
-tsan_build=$build/tsan
-make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" SAN=tsan \
-	"$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
-	{ tail -30 "$work/build.log"; fail "TSan build failed ($work/build.log)"; }
+if [ "$arch" = amd64 ]; then
+	[ -n "$kver" ] || skip "no Debian kernel under /lib/modules (linux-image-amd64)"
+	kernel=/boot/vmlinuz-$kver
+	[ -r "$kernel" ] || skip "no readable kernel image $kernel"
+	[ -d "/lib/modules/$kver/build" ] || skip "no kernel headers for $kver (linux-headers-amd64)"
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+	busybox=
+	for b in /bin/busybox "$(command -v busybox)"; do
+		# the initramfs has no libraries for busybox itself: it must be static
+		if [ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1; then busybox=$b; break; fi
+	done
+	[ -n "$busybox" ] || skip "no static busybox (busybox-static)"
+	ko=$root/kmod/pto2.ko
+	make -C "$root" --no-print-directory -j2 BUILD="$build" KVER="$kver" kmod tools kmod-tests \
+		>"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "build failed ($work/build.log)"; }
+	# the backend's wake-up protocol under TSan, with real ioctls, in the same boot
+	# (shares check-tsan's objects when BUILD=build)
+	tsan_build=$build/tsan
+	make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" SAN=tsan \
+		"$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
+		{ tail -30 "$work/build.log"; fail "TSan build failed ($work/build.log)"; }
+else
+	skip() { fail "$@"; } # opt-in stage: nothing missing is a skip
+	command -v qemu-system-aarch64 >/dev/null || fail "qemu-system-aarch64 not installed (apt-get install qemu-system-arm)"
+	# downloads + unpacks Debian's arm64 kernel, headers and busybox once;
+	# prints the unpacked root
+	kroot=$("$root/tests/aarch64/kmod-kernel.sh" "$kver") || fail "no arm64 kernel tree for $kver"
+	kernel=$kroot/boot/vmlinuz-$kver
+	busybox=$kroot/bin/busybox
+	kdir=$kroot/usr/src/linux-headers-$kver
+	# the module from a copy of the sources (kmod/ keeps its amd64 objects)
+	kbuild=$build/kmod-arm64-debian
+	rm -rf "$kbuild" && mkdir -p "$kbuild/kmod"
+	cp -r "$root/Kbuild" "$root/uapi" "$kbuild/"
+	cp "$root"/kmod/Kbuild "$root"/kmod/*.[ch] "$kbuild/kmod/"
+	make -C "$kdir" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- M="$(cd "$kbuild" && pwd)" W=1 modules \
+		>"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "module build failed ($work/build.log)"; }
+	ko=$kbuild/kmod/pto2.ko
+	modinfo -F vermagic "$ko" | grep -q "^$kver SMP .*modversions aarch64" ||
+		fail "$ko: vermagic '$(modinfo -F vermagic "$ko")' does not match $kver"
+	make -C "$root" --no-print-directory -j2 BUILD="$build" CC=aarch64-linux-gnu-gcc SAN= \
+		PEER_OMP_OK=no STARPU_PC= tools kmod-tests >>"$work/build.log" 2>&1 ||
+		{ tail -30 "$work/build.log"; fail "cross build failed ($work/build.log)"; }
+	echo "  built $ko and the guest tests in $((SECONDS - t0))s"
+fi
 
 # --- initramfs ---------------------------------------------------------------
 ir=$work/initramfs
 rm -rf "$ir" && mkdir -p "$ir"/{bin,sbin,dev,proc,sys,tmp,etc,tests,lib/modules}
 cp "$busybox" "$ir/bin/busybox"
-cp "$root/kmod/pto2.ko" "$ir/lib/modules/"
+cp "$ko" "$ir/lib/modules/"
 cp "$here/guest-init.sh" "$ir/init"
 cp "$here/../cmocka_count.awk" "$ir/etc/"
 bins=()
 for b in "$build"/bin/*; do [ -x "$b" ] && cp "$b" "$ir/bin/" && bins+=("$b"); done
 for t in "$build"/kmod-tests/test_*; do [ -x "$t" ] && cp "$t" "$ir/tests/" && bins+=("$t"); done
-cp "$tsan_build/kmod-tests/test_kmod_libpto" "$ir/tests/test_kmod_libpto_tsan"
-bins+=("$tsan_build/kmod-tests/test_kmod_libpto")
+if [ "$arch" = amd64 ]; then
+	cp "$tsan_build/kmod-tests/test_kmod_libpto" "$ir/tests/test_kmod_libpto_tsan"
+	bins+=("$tsan_build/kmod-tests/test_kmod_libpto")
+fi
 for s in "$here"/*.sh; do
 	case "$(basename "$s")" in run-qemu.sh|guest-init.sh) ;; *) cp "$s" "$ir/tests/" ;; esac
 done
 # Debian ships no static cmocka/libkmod: copy the shared-library closure
-for l in $(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// { print $1 }' | sort -u); do
+if [ "$arch" = amd64 ]; then
+	libs=$(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// { print $1 }' | sort -u)
+else
+	# ldd cannot run arm64 binaries: follow DT_NEEDED in the multiarch dirs
+	libs=/lib/ld-linux-aarch64.so.1 todo=("${bins[@]}")
+	while [ ${#todo[@]} -gt 0 ]; do
+		next=()
+		for n in $(objdump -p "${todo[@]}" 2>/dev/null | awk '$1 == "NEEDED" { print $2 }' | sort -u); do
+			l=
+			for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+				[ -e "$d/$n" ] && { l=$d/$n; break; }
+			done
+			[ -n "$l" ] || fail "arm64 library $n not found (install its :arm64 package)"
+			case " $libs " in *" $l "*) ;; *) libs="$libs $l" next+=("$l") ;; esac
+		done
+		todo=("${next[@]}")
+	done
+fi
+for l in $libs; do
 	mkdir -p "$ir$(dirname "$l")"
 	cp -L "$l" "$ir$l"
 done
@@ -92,11 +161,19 @@ ENV
 # --- boot ----------------------------------------------------------------------
 serial=$work/serial.log
 echo "  booting $kernel under qemu (TCG), log: $serial"
-timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1536M -smp 2 -nographic \
-	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic quiet slub_debug=FZPU init_on_free=1" \
-	</dev/null >"$serial" 2>&1
+append="panic=-1 oops=panic quiet slub_debug=FZPU init_on_free=1"
+if [ "$arch" = amd64 ]; then
+	timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel tcg -m 1536M -smp 2 -nographic \
+		-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" -append "console=ttyS0 $append" \
+		</dev/null >"$serial" 2>&1
+else
+	# virt has no isa-debug-exit: the guest powers off through PSCI (exit 0)
+	timeout --kill-after=10 "$timeout_s" qemu-system-aarch64 -M virt -cpu cortex-a57 -accel tcg \
+		-m 1536M -smp 2 -nographic -no-reboot \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" -append "console=ttyAMA0 $append" \
+		</dev/null >"$serial" 2>&1
+fi
 qrc=$?
 tr -d '\r' <"$serial" >"$serial.txt"
 
@@ -112,14 +189,18 @@ if [ -z "$res" ]; then
 	fail "the guest never reported a result (qemu exit $qrc)"
 fi
 read -r _ passed failed skipped <<<"$res"
-# isa-debug-exit: qemu exits (guest code << 1) | 1, so 1 = guest said "all passed"
-if [ "$qrc" -ne 1 ] && [ "$failed" -eq 0 ]; then
+# isa-debug-exit: qemu exits (guest code << 1) | 1, so 1 = guest said "all
+# passed"; arm64: 0 = the guest powered off (a panic reboots: -no-reboot exits 0
+# too, but then there is no result line)
+ok_rc=1
+[ "$arch" = arm64 ] && ok_rc=0
+if [ "$qrc" -ne "$ok_rc" ] && [ "$failed" -eq 0 ]; then
 	echo "kmod: qemu exit $qrc although the guest reported no failure"
 	failed=1
 fi
 if [ "$failed" -gt 0 ]; then
 	grep -E '^\[  (FAILED|ERROR)|Assert|error:|FAIL|WARNING|BUG|Oops' "$serial.txt" | head -30 | sed 's/^/      | /'
 fi
-echo "$passed $failed $skipped" >"$results/kmod"
-echo "stage kmod: $passed passed, $failed failed, $skipped skipped ($((SECONDS - t0))s incl. build)"
+echo "$passed $failed $skipped" >"$results/$stage"
+echo "stage $stage: $passed passed, $failed failed, $skipped skipped ($((SECONDS - t0))s incl. build)"
 [ "$failed" -eq 0 ]
