@@ -16,8 +16,8 @@
 # arm64 kernel under qemu-system-aarch64 -M virt; tests/kmod/arm64-kernel.sh
 # downloads and unpacks that kernel and its headers (no install), pto2.ko
 # is built against those headers with the host's kbuild helpers, the guest
-# tests are cross-built into BUILD_DIR (build/aarch64).  No TSan variant
-# (see docs/porting.md).  A missing piece is a failure here, not a skip.
+# tests are cross-built into BUILD_DIR (build/aarch64) and BUILD_DIR-tsan.
+# A missing piece is a failure here, not a skip.
 set -u
 results=$1 build=$2
 arch=${4:-amd64}
@@ -58,6 +58,9 @@ fail() {
 	exit 1
 }
 
+# the opt-in arm64 stage was asked for: nothing missing is a skip there
+[ "$arch" = arm64 ] && skip() { fail "$@"; }
+
 command -v cpio >/dev/null || skip "cpio not installed"
 t0=$SECONDS
 if [ "$arch" = amd64 ]; then
@@ -82,8 +85,12 @@ if [ "$arch" = amd64 ]; then
 		"$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
 		{ tail -30 "$work/build.log"; fail "TSan build failed ($work/build.log)"; }
 else
-	skip() { fail "$@"; } # opt-in stage: nothing missing is a skip
-	command -v qemu-system-aarch64 >/dev/null || fail "qemu-system-aarch64 not installed (apt-get install qemu-system-arm)"
+	if ! command -v qemu-system-aarch64 >/dev/null; then
+		# opt-in stage, not in tools/install-deps.sh: it installs its emulator
+		echo "  kmod-arm64: installing qemu-system-arm (qemu-system-aarch64)"
+		apt-get install -y -q qemu-system-arm >"$work/apt.log" 2>&1 ||
+			fail "qemu-system-aarch64 missing and 'apt-get install qemu-system-arm' failed ($work/apt.log)"
+	fi
 	# downloads + unpacks Debian's arm64 kernel, headers and busybox once;
 	# prints the unpacked root
 	kroot=$("$root/tests/aarch64/kmod-kernel.sh" "$kver") || fail "no arm64 kernel tree for $kver"
@@ -103,6 +110,12 @@ else
 	make -C "$root" --no-print-directory -j2 BUILD="$build" CC=aarch64-linux-gnu-gcc SAN= \
 		PEER_OMP_OK=no STARPU_PC= tools kmod-tests >>"$work/build.log" 2>&1 ||
 		{ tail -30 "$work/build.log"; fail "cross build failed ($work/build.log)"; }
+	# the TSan variant as on amd64 (the cross toolchain ships libtsan for
+	# aarch64; Debian's arm64 kernel has the 48-bit VA TSan supports)
+	tsan_build=$build-tsan
+	make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" CC=aarch64-linux-gnu-gcc SAN=tsan \
+		PEER_OMP_OK=no STARPU_PC= "$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
+		{ tail -30 "$work/build.log"; fail "TSan cross build failed ($work/build.log)"; }
 	echo "  built $ko and the guest tests in $((SECONDS - t0))s"
 fi
 
@@ -116,10 +129,8 @@ cp "$here/../cmocka_count.awk" "$ir/etc/"
 bins=()
 for b in "$build"/bin/*; do [ -x "$b" ] && cp "$b" "$ir/bin/" && bins+=("$b"); done
 for t in "$build"/kmod-tests/test_*; do [ -x "$t" ] && cp "$t" "$ir/tests/" && bins+=("$t"); done
-if [ "$arch" = amd64 ]; then
-	cp "$tsan_build/kmod-tests/test_kmod_libpto" "$ir/tests/test_kmod_libpto_tsan"
-	bins+=("$tsan_build/kmod-tests/test_kmod_libpto")
-fi
+cp "$tsan_build/kmod-tests/test_kmod_libpto" "$ir/tests/test_kmod_libpto_tsan"
+bins+=("$tsan_build/kmod-tests/test_kmod_libpto")
 for s in "$here"/*.sh; do
 	case "$(basename "$s")" in run-qemu.sh|guest-init.sh) ;; *) cp "$s" "$ir/tests/" ;; esac
 done
@@ -133,7 +144,8 @@ else
 		next=()
 		for n in $(objdump -p "${todo[@]}" 2>/dev/null | awk '$1 == "NEEDED" { print $2 }' | sort -u); do
 			l=
-			for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+			# libtsan.so.2 only comes with the cross toolchain
+			for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/aarch64-linux-gnu/lib; do
 				[ -e "$d/$n" ] && { l=$d/$n; break; }
 			done
 			[ -n "$l" ] || fail "arm64 library $n not found (install its :arm64 package)"
@@ -143,13 +155,18 @@ else
 	done
 fi
 for l in $libs; do
-	mkdir -p "$ir$(dirname "$l")"
-	cp -L "$l" "$ir$l"
+	# the guest's loader looks in the multiarch dirs, not the cross toolchain's
+	g=${l/#\/usr\/aarch64-linux-gnu\/lib\//\/lib\/aarch64-linux-gnu\/}
+	mkdir -p "$ir$(dirname "$g")"
+	cp -L "$l" "$ir$g"
 done
 # every example pto-run knows (its --list names them at the start of a line);
-# not examples/standalone or multi_bgemm, programs of their own
-"$build/bin/pto-run" --list | sed -n 's/^\([a-z_0-9]*\) - .*/\1/p' >"$ir/etc/pto2-examples"
-[ -s "$ir/etc/pto2-examples" ] || { echo "run-qemu: pto-run --list named no example" >&2; exit 1; }
+# not examples/standalone or multi_bgemm, programs of their own.  The arm64
+# pto-run lists them under qemu-user (the aarch64 stage's qemu-aarch64).
+list_run=()
+[ "$arch" = arm64 ] && list_run=(env QEMU_LD_PREFIX=/ qemu-aarch64)
+"${list_run[@]}" "$build/bin/pto-run" --list | sed -n 's/^\([a-z_0-9]*\) - .*/\1/p' >"$ir/etc/pto2-examples"
+[ -s "$ir/etc/pto2-examples" ] || fail "pto-run --list named no example"
 # 384 MiB: the runtime's rings need ~260 MiB of device memory per run
 cat >"$ir/etc/pto2-test.env" <<ENV
 PTO2_KO=/lib/modules/pto2.ko
