@@ -8,6 +8,9 @@
 #                        results/abi32
 #   make check-models    the Promela models of the protocols and their mutants
 #                        under spin (tests/models/run-models.sh), results/models
+#   make check-kmod-arm64  opt-in, not in CHECK_STAGES: pto2.ko on Debian's
+#                        arm64 kernel under qemu-system-aarch64, results/kmod-arm64
+#                        (KVER_ARM64=6.1.0-N-arm64 picks the kernel)
 #
 # Each stage fails loudly (and counts a failure) when its tools are missing;
 # tools/install-deps.sh installs them.
