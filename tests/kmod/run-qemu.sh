@@ -107,13 +107,13 @@ else
 	ko=$kbuild/kmod/pto2.ko
 	modinfo -F vermagic "$ko" | grep -q "^$kver SMP .*modversions aarch64" ||
 		fail "$ko: vermagic '$(modinfo -F vermagic "$ko")' does not match $kver"
-	make -C "$root" --no-print-directory -j2 BUILD="$build" CC=aarch64-linux-gnu-gcc SAN= \
+	make -C "$root" --no-print-directory -j2 BUILD="$build" CC=aarch64-linux-gnu-gcc SAN= MPI=no \
 		PEER_OMP_OK=no STARPU_PC= tools kmod-tests >>"$work/build.log" 2>&1 ||
 		{ tail -30 "$work/build.log"; fail "cross build failed ($work/build.log)"; }
 	# the TSan variant as on amd64 (the cross toolchain ships libtsan for
 	# aarch64; Debian's arm64 kernel has the 48-bit VA TSan supports)
 	tsan_build=$build-tsan
-	make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" CC=aarch64-linux-gnu-gcc SAN=tsan \
+	make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" CC=aarch64-linux-gnu-gcc SAN=tsan MPI=no \
 		PEER_OMP_OK=no STARPU_PC= "$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
 		{ tail -30 "$work/build.log"; fail "TSan cross build failed ($work/build.log)"; }
 	echo "  built $ko and the guest tests in $((SECONDS - t0))s"
