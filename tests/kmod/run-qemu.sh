@@ -91,6 +91,7 @@ else
 		apt-get install -y -q qemu-system-arm >"$work/apt.log" 2>&1 ||
 			fail "qemu-system-aarch64 missing and 'apt-get install qemu-system-arm' failed ($work/apt.log)"
 	fi
+	command -v qemu-aarch64 >/dev/null || fail "qemu-aarch64 not installed (qemu-user: tools/install-deps.sh)"
 	# downloads + unpacks Debian's arm64 kernel, headers and busybox once;
 	# prints the unpacked root
 	kroot=$("$root/tests/aarch64/kmod-kernel.sh" "$kver") || fail "no arm64 kernel tree for $kver"
