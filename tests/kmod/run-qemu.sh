@@ -70,7 +70,7 @@ for t in "$build"/kmod-tests/test_*; do [ -x "$t" ] && cp "$t" "$ir/tests/" && b
 cp "$tsan_build/kmod-tests/test_kmod_libpto" "$ir/tests/test_kmod_libpto_tsan"
 bins+=("$tsan_build/kmod-tests/test_kmod_libpto")
 for s in "$here"/*.sh; do
-	case "$(basename "$s")" in run-qemu.sh|guest-init.sh) ;; *) cp "$s" "$ir/tests/" ;; esac
+	case "$(basename "$s")" in run-qemu.sh|guest-init.sh|debug-kernel.sh) ;; *) cp "$s" "$ir/tests/" ;; esac
 done
 # Debian ships no static cmocka/libkmod: copy the shared-library closure
 for l in $(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// { print $1 }' | sort -u); do
@@ -86,6 +86,7 @@ cat >"$ir/etc/pto2-test.env" <<ENV
 PTO2_KO=/lib/modules/pto2.ko
 PTO2_PARAMS="clusters=4 mem_mb=384 cpus=0-1"
 PTO2_FUZZ_SEED=${PTO2_FUZZ_SEED:-}
+PTO_KMOD_ONLY="${PTO_KMOD_ONLY:-}"
 ENV
 (cd "$ir" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
 
