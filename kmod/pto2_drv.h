@@ -32,11 +32,15 @@ struct pto2_dev;
 
 extern bool pto2_debug;
 
-/* Rate-limited, opt-in (debug=1) reason for rejecting a user request. */
+/*
+ * Rate-limited, opt-in (debug=1) reason for rejecting a user request.
+ * Logs through @kdev, which the device references, so an old file may
+ * still log after unplug freed the node.
+ */
 #define pto2_dbg(pdev, fmt, ...)						\
 	do {									\
 		if (pto2_debug)							\
-			dev_info_ratelimited((pdev)->misc.this_device,		\
+			dev_info_ratelimited((pdev)->kdev,			\
 					     "%s[%d]: " fmt, current->comm,	\
 					     task_pid_nr(current), ##__VA_ARGS__); \
 	} while (0)
@@ -49,6 +53,10 @@ extern bool pto2_debug;
  * @reset_regs: put every register window into its power-on state.
  * @scrub: zero [@dev_addr, @dev_addr + @size) before it is reused, so one
  *	process never sees another's data.
+ * @unplug: the device is gone and no mapping reaches its memory any more
+ *	(called after the zap): free what only mappings could have used, so
+ *	an unplugged device that old files keep alive pins no memory.  May
+ *	be NULL.
  * @fini: release the backend's resources (device is going away).
  */
 struct pto2_backend_ops {
@@ -57,6 +65,7 @@ struct pto2_backend_ops {
 	int (*map_mem)(struct pto2_dev *pdev, struct vm_area_struct *vma, u64 dev_addr);
 	void (*reset_regs)(struct pto2_dev *pdev);
 	void (*scrub)(struct pto2_dev *pdev, u64 dev_addr, u64 size);
+	void (*unplug)(struct pto2_dev *pdev);
 	void (*fini)(struct pto2_dev *pdev);
 };
 
@@ -85,6 +94,7 @@ struct pto2_counters {
  * @ref: freed on the last put (open files, mappings and memory objects
  *	each hold one), never directly by remove.
  * @misc: the /dev/pto2 node.
+ * @kdev: @misc's device, referenced until this struct is freed (logging).
  * @ops: backend.
  * @backend: backend private data.
  * @platform: enum pto2_platform.
@@ -97,9 +107,10 @@ struct pto2_counters {
  * @num_cpus: entries of @cpus.
  * @srcu: readers are ioctl/mmap/poll calls in flight; see @unplugged.
  * @unplugged: set once the hardware is gone; calls then fail with -ENODEV.
- * @lock: protects @attached and @inode.
+ * @lock: protects @attached.
  * @attached: the file acting as core emulator (soft device), or NULL.
- * @inode: inode whose address_space every open file uses (for unplug).
+ * @inode: private anonymous inode whose address_space every open file
+ *	uses, so unplug zaps all mappings at once (pto2_inode.c).
  * @comp_seq: completion counter, bumped by SIGNAL (or an interrupt).
  * @comp_wq: WAIT and poll() sleep here.
  * @stats: counters.
@@ -107,6 +118,7 @@ struct pto2_counters {
 struct pto2_dev {
 	struct kref ref;
 	struct miscdevice misc;
+	struct device *kdev;
 	const struct pto2_backend_ops *ops;
 	void *backend;
 
@@ -122,7 +134,7 @@ struct pto2_dev {
 	struct srcu_struct srcu;
 	bool unplugged;
 
-	struct mutex lock;	/* protects attached, inode */
+	struct mutex lock;	/* protects attached */
 	struct file *attached;
 	struct inode *inode;
 
@@ -212,6 +224,11 @@ int pto2_soft_unplug(void);
 
 /* pto2_soft.c */
 struct pto2_dev *pto2_soft_create(u32 num_clusters, u64 mem_size);
+
+/* pto2_inode.c */
+int pto2_inode_init(void);
+void pto2_inode_fini(void);
+struct inode *pto2_inode_new(void);
 
 /* pto2_debugfs.c */
 void pto2_debugfs_init(void);

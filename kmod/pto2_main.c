@@ -53,8 +53,8 @@ static void pto2_dev_release(struct kref *ref)
 	pto2_mem_fini(pdev);
 	if (pdev->ops->fini)
 		pdev->ops->fini(pdev);
-	if (pdev->inode)
-		iput(pdev->inode);
+	put_device(pdev->kdev);
+	iput(pdev->inode);
 	cleanup_srcu_struct(&pdev->srcu);
 	mutex_destroy(&pdev->lock);
 	kfree(pdev);
@@ -109,7 +109,9 @@ bool pto2_dev_registered(void)
  * @backend: backend data (released through @ops->fini once the device is freed).
  * @parent: parent device (PCI) or NULL.
  *
- * The caller owns one reference, dropped after pto2_dev_unplug().
+ * The device is complete (backend included) before /dev/pto2 appears, so
+ * an open racing with the registration finds nothing half-built.  The
+ * caller owns one reference, dropped after pto2_dev_unplug().
  *
  * Return: the device, or ERR_PTR(-EBUSY) when /dev/pto2 already has a
  * device, -EINVAL, -ENOMEM or misc_register()'s error.  On error @backend
@@ -147,6 +149,11 @@ struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
 	ret = pto2_mem_init(pdev);
 	if (ret)
 		goto err_srcu;
+	pdev->inode = pto2_inode_new();
+	if (IS_ERR(pdev->inode)) {
+		ret = PTR_ERR(pdev->inode);
+		goto err_mem;
+	}
 
 	pdev->misc.minor = MISC_DYNAMIC_MINOR;
 	pdev->misc.name = "pto2";
@@ -160,17 +167,22 @@ struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
 		ret = -EBUSY;
 		goto err_unlock;
 	}
-	ret = misc_register(&pdev->misc);
-	if (ret)
-		goto err_unlock;
-	/* only now does the device own the backend data */
+	/* before the node exists: an open + mmap may arrive as soon as it does */
 	pdev->backend = backend;
+	ret = misc_register(&pdev->misc);
+	if (ret) {
+		pdev->backend = NULL;
+		goto err_unlock;
+	}
+	pdev->kdev = get_device(pdev->misc.this_device);
 	pto2_current = pdev;
 	mutex_unlock(&pto2_reg_lock);
 	return pdev;
 
 err_unlock:
 	mutex_unlock(&pto2_reg_lock);
+	iput(pdev->inode);
+err_mem:
 	pto2_mem_fini(pdev);
 err_srcu:
 	cleanup_srcu_struct(&pdev->srcu);
@@ -186,7 +198,8 @@ err_free:
  *
  * New opens fail; calls in flight finish; later calls fail with -ENODEV;
  * sleepers wake; every user mapping is zapped (a later access gets
- * SIGBUS).  The memory is freed with the last reference.
+ * SIGBUS), and then the backend drops the memory no mapping can reach.
+ * The rest goes with the last reference.
  */
 void pto2_dev_unplug(struct pto2_dev *pdev)
 {
@@ -200,10 +213,9 @@ void pto2_dev_unplug(struct pto2_dev *pdev)
 	wake_up_all(&pdev->comp_wq);
 	synchronize_srcu(&pdev->srcu);
 
-	mutex_lock(&pdev->lock);
-	if (pdev->inode)
-		unmap_mapping_range(pdev->inode->i_mapping, 0, 0, 1);
-	mutex_unlock(&pdev->lock);
+	unmap_mapping_range(pdev->inode->i_mapping, 0, 0, 1);
+	if (pdev->ops->unplug)
+		pdev->ops->unplug(pdev);
 }
 
 static int pto2_open(struct inode *inode, struct file *file)
@@ -228,16 +240,11 @@ static int pto2_open(struct inode *inode, struct file *file)
 	atomic_set(&pf->seen_seq, atomic_read(&pdev->comp_seq));
 
 	/*
-	 * Every file shares one address_space (the first opener's inode,
-	 * even when another device node was mknod'ed), so unplug can zap
-	 * all mappings with one unmap_mapping_range().
+	 * Every file shares the device's own address_space, whatever node it
+	 * was opened through, so unplug can zap all mappings with one
+	 * unmap_mapping_range().
 	 */
-	mutex_lock(&pdev->lock);
-	if (!pdev->inode)
-		pdev->inode = igrab(inode);
-	if (pdev->inode)
-		file->f_mapping = pdev->inode->i_mapping;
-	mutex_unlock(&pdev->lock);
+	file->f_mapping = pdev->inode->i_mapping;
 
 	pto2_dev_get(pdev);
 	atomic_inc(&pdev->stats.opens);
@@ -381,10 +388,13 @@ static int __init pto2_init(void)
 	ret = pto2_parse_cpus();
 	if (ret)
 		return ret;
+	ret = pto2_inode_init();
+	if (ret)
+		return ret;
 
 	ret = pto2_pci_register();
 	if (ret)
-		return ret;
+		goto err_inode;
 	if (!pto2_dev_registered() && soft) {
 		ret = pto2_soft_plug();
 		if (ret)
@@ -395,6 +405,8 @@ static int __init pto2_init(void)
 
 err_pci:
 	pto2_pci_unregister();
+err_inode:
+	pto2_inode_fini();
 	return ret;
 }
 
@@ -404,6 +416,8 @@ static void __exit pto2_exit(void)
 	pto2_debugfs_fini();
 	pto2_soft_unplug();
 	pto2_pci_unregister();
+	/* last: no file or mapping (fops.owner) and so no device is left */
+	pto2_inode_fini();
 }
 
 module_init(pto2_init);

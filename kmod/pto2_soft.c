@@ -58,11 +58,28 @@ static void pto2_soft_reset_regs(struct pto2_dev *pdev)
 	pto2_soft_reset(pdev->backend, pdev->num_clusters);
 }
 
+/* inside the unplug gate (see pto2_mem.c), so @mem is still there */
 static void pto2_soft_scrub(struct pto2_dev *pdev, u64 dev_addr, u64 size)
 {
 	struct pto2_soft *s = pdev->backend;
 
 	memset(s->mem + dev_addr, 0, size);
+}
+
+/*
+ * After the zap no mapping reaches the pages, no new one can be made and
+ * every other use of them is inside the gate, so they go now rather than
+ * with the last old file.  A page some VMA still maps (an mmap that was
+ * linked after the zap) keeps its own page reference until munmap().
+ */
+static void pto2_soft_unplug_mem(struct pto2_dev *pdev)
+{
+	struct pto2_soft *s = pdev->backend;
+
+	vfree(s->mem);
+	s->mem = NULL;
+	vfree(s->regs);
+	s->regs = NULL;
 }
 
 static void pto2_soft_fini(struct pto2_dev *pdev)
@@ -81,6 +98,7 @@ static const struct pto2_backend_ops pto2_soft_ops = {
 	.map_mem = pto2_soft_map_mem,
 	.reset_regs = pto2_soft_reset_regs,
 	.scrub = pto2_soft_scrub,
+	.unplug = pto2_soft_unplug_mem,
 	.fini = pto2_soft_fini,
 };
 
