@@ -13,6 +13,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -107,7 +108,8 @@ struct pto2_counters {
  * @num_cpus: entries of @cpus.
  * @srcu: readers are ioctl/mmap/poll calls in flight; see @unplugged.
  * @unplugged: set once the hardware is gone; calls then fail with -ENODEV.
- * @lock: protects @attached.
+ * @lock: protects @attached and @files.
+ * @files: open files (struct pto2_file.link), for the debugfs state view.
  * @attached: the file acting as core emulator (soft device), or NULL.
  * @inode: private anonymous inode whose address_space every open file
  *	uses, so unplug zaps all mappings at once (pto2_inode.c).
@@ -134,7 +136,8 @@ struct pto2_dev {
 	struct srcu_struct srcu;
 	bool unplugged;
 
-	struct mutex lock;	/* protects attached */
+	struct mutex lock;	/* protects attached, files */
+	struct list_head files;
 	struct file *attached;
 	struct inode *inode;
 
@@ -151,12 +154,18 @@ struct pto2_dev {
  * @seen_seq: completion counter last returned by WAIT; poll() reports
  *	EPOLLIN while the device counter differs.
  * @file: the struct file.
+ * @link: in the device's @files (under its @lock).
+ * @pid: thread-group id of the opener (debugfs state view).
+ * @comm: the opener's command name (debugfs state view).
  */
 struct pto2_file {
 	struct pto2_dev *pdev;
 	struct xarray objs;
 	atomic_t seen_seq;
 	struct file *file;
+	struct list_head link;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
 };
 
 /*
@@ -199,6 +208,7 @@ void pto2_dev_unplug(struct pto2_dev *pdev);
 void pto2_dev_get(struct pto2_dev *pdev);
 void pto2_dev_put(struct pto2_dev *pdev);
 bool pto2_dev_registered(void);
+struct pto2_dev *pto2_dev_get_current(void);
 int pto2_dev_enter(struct pto2_dev *pdev, int *idx) __acquires(&pdev->srcu);
 void pto2_dev_exit(struct pto2_dev *pdev, int idx) __releases(&pdev->srcu);
 

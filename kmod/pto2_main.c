@@ -90,6 +90,23 @@ void pto2_dev_exit(struct pto2_dev *pdev, int idx)
 	srcu_read_unlock(&pdev->srcu, idx);
 }
 
+/**
+ * pto2_dev_get_current() - the device behind /dev/pto2 now, referenced.
+ *
+ * Return: the device (pto2_dev_put() it) or NULL when there is none.
+ */
+struct pto2_dev *pto2_dev_get_current(void)
+{
+	struct pto2_dev *pdev;
+
+	mutex_lock(&pto2_reg_lock);
+	pdev = pto2_current;
+	if (pdev)
+		pto2_dev_get(pdev);
+	mutex_unlock(&pto2_reg_lock);
+	return pdev;
+}
+
 bool pto2_dev_registered(void)
 {
 	bool ret;
@@ -134,6 +151,7 @@ struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pdev->ref);
 	mutex_init(&pdev->lock);
+	INIT_LIST_HEAD(&pdev->files);
 	init_waitqueue_head(&pdev->comp_wq);
 	pdev->platform = platform;
 	pdev->num_clusters = num_clusters;
@@ -237,6 +255,8 @@ static int pto2_open(struct inode *inode, struct file *file)
 	xa_init_flags(&pf->objs, XA_FLAGS_ALLOC1);
 	pf->pdev = pdev;
 	pf->file = file;
+	pf->pid = task_tgid_nr(current);
+	get_task_comm(pf->comm, current);
 	atomic_set(&pf->seen_seq, atomic_read(&pdev->comp_seq));
 
 	/*
@@ -245,6 +265,9 @@ static int pto2_open(struct inode *inode, struct file *file)
 	 * unmap_mapping_range().
 	 */
 	file->f_mapping = pdev->inode->i_mapping;
+	mutex_lock(&pdev->lock);
+	list_add_tail(&pf->link, &pdev->files);
+	mutex_unlock(&pdev->lock);
 
 	pto2_dev_get(pdev);
 	atomic_inc(&pdev->stats.opens);
@@ -264,6 +287,7 @@ static int pto2_release(struct inode *inode, struct file *file)
 	mutex_lock(&pdev->lock);
 	if (pdev->attached == file)
 		WRITE_ONCE(pdev->attached, NULL);
+	list_del(&pf->link);
 	mutex_unlock(&pdev->lock);
 
 	pto2_mem_release_all(pf);
@@ -424,4 +448,7 @@ module_init(pto2_init);
 module_exit(pto2_exit);
 
 MODULE_DESCRIPTION("pto2 NPU driver: /dev/pto2, soft device and PCI hardware");
+MODULE_AUTHOR("The pto2 maintainers");
+/* the module's own version; the ioctl ABI it speaks is PTO2_ABI_VERSION (INFO, sysfs) */
+MODULE_VERSION("1.0");
 MODULE_LICENSE("GPL");

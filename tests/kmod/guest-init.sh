@@ -16,6 +16,8 @@ mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /tmp
 mount -t tmpfs tmp /tmp
 . /etc/pto2-test.env
+# busybox modinfo wants a modules.dep even for a module given by path
+mkdir -p "/lib/modules/$(uname -r)" && : >"/lib/modules/$(uname -r)/modules.dep"
 export PTO2_KO PTO2_PARAMS PTO_DEVICE=/dev/pto2 HOME=/tmp
 [ -n "${PTO2_FUZZ_SEED:-}" ] && export PTO2_FUZZ_SEED
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
