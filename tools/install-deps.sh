@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# install-deps.sh [--bench] - install the Debian packages pto2 needs.
+# install-deps.sh [--bench|--kmod-debug] - install the Debian packages pto2 needs.
 #
 # Runs apt-get only when something is missing.  As non-root it prints the
 # exact command to run instead and fails.  --bench adds the peer runtimes
-# and plotting used by `make bench` (StarPU, gnuplot).
+# and plotting used by `make bench` (StarPU, gnuplot).  --kmod-debug adds
+# the kernel source and its build tools for `make check-kmod-debug`.
 set -eu
 
 pkgs=(build-essential pkg-config libcmocka-dev python3
@@ -12,9 +13,10 @@ pkgs=(build-essential pkg-config libcmocka-dev python3
 case "$#:${1:-}" in
 0:) ;;
 1:--bench) pkgs+=(libstarpu-dev gnuplot-nox) ;;
+1:--kmod-debug) pkgs+=(linux-source-6.1 bc bison flex libelf-dev xz-utils) ;;
 *)
 	# a typo (--bnech) must not quietly install less than asked
-	echo "install-deps: usage: install-deps.sh [--bench] (got: $*)" >&2
+	echo "install-deps: usage: install-deps.sh [--bench|--kmod-debug] (got: $*)" >&2
 	exit 2 ;;
 esac
 
