@@ -228,12 +228,11 @@ void pto2_mem_release_all(struct pto2_file *pf);
 /* pto2_mmap.c */
 int pto2_mmap(struct file *file, struct vm_area_struct *vma);
 
-/* pto2_main.c: the soft device made from the module parameters */
+/* pto2_soft.c: the soft device, made from its module parameters */
+int pto2_soft_check_params(void);
+bool pto2_soft_wanted(void);
 int pto2_soft_plug(void);
 int pto2_soft_unplug(void);
-
-/* pto2_soft.c */
-struct pto2_dev *pto2_soft_create(u32 num_clusters, u64 mem_size);
 
 /* pto2_inode.c */
 int pto2_inode_init(void);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pto2_main.c - module entry: parameters, the /dev/pto2 misc device, device
- * lifetime (kref + SRCU unplug gate) and the per-open context.
+ * pto2_main.c - module entry: the device-wide parameters (cpus, debug), the
+ * /dev/pto2 misc device, device lifetime (kref + SRCU unplug gate) and the
+ * per-open context.
  *
  * One device at a time sits behind /dev/pto2: real hardware if the PCI
  * driver bound one at load time, otherwise (soft=1) a soft device built from
- * the module parameters.
+ * its module parameters (pto2_soft.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,21 +19,9 @@
 
 #include "pto2_drv.h"
 
-static unsigned int clusters = PTO2_DEFAULT_CLUSTERS;
-module_param(clusters, uint, 0444);
-MODULE_PARM_DESC(clusters, "soft device: clusters (1 AIC + 2 AIV each), 1..64 (default 24)");
-
-static unsigned int mem_mb = 64;
-module_param(mem_mb, uint, 0444);
-MODULE_PARM_DESC(mem_mb, "soft device: device memory in MiB, 1..16384 (default 64)");
-
 static char *cpus = "";
 module_param(cpus, charp, 0444);
 MODULE_PARM_DESC(cpus, "CPU list recommended for scheduler threads, e.g. \"0-1\" (default none)");
-
-static bool soft = true;
-module_param(soft, bool, 0444);
-MODULE_PARM_DESC(soft, "create the soft device when no hardware is bound (default 1)");
 
 bool pto2_debug;
 module_param_named(debug, pto2_debug, bool, 0644);
@@ -40,8 +29,6 @@ MODULE_PARM_DESC(debug, "log why requests are rejected (rate-limited)");
 
 static DEFINE_MUTEX(pto2_reg_lock);	/* protects pto2_current */
 static struct pto2_dev *pto2_current;
-static DEFINE_MUTEX(pto2_soft_lock);	/* protects pto2_soft_dev */
-static struct pto2_dev *pto2_soft_dev;
 static struct cpumask pto2_cpu_mask;
 
 static const struct file_operations pto2_fops;
@@ -343,72 +330,13 @@ static int __init pto2_parse_cpus(void)
 	return 0;
 }
 
-/**
- * pto2_soft_plug() - create the soft device from the module parameters.
- *
- * Return: 0, -EBUSY when /dev/pto2 already has a device, or the error of
- * pto2_soft_create().
- */
-int pto2_soft_plug(void)
-{
-	struct pto2_dev *pdev;
-	int ret = 0;
-
-	mutex_lock(&pto2_soft_lock);
-	if (pto2_soft_dev) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-	pdev = pto2_soft_create(clusters, (u64)mem_mb << 20);
-	if (IS_ERR(pdev)) {
-		ret = PTR_ERR(pdev);
-		goto out_unlock;
-	}
-	pto2_soft_dev = pdev;
-	pr_info("soft device: %u clusters, %u MiB, %u scheduler CPUs\n",
-		clusters, mem_mb, pdev->num_cpus);
-out_unlock:
-	mutex_unlock(&pto2_soft_lock);
-	return ret;
-}
-
-/**
- * pto2_soft_unplug() - take the soft device away, as a hot-unplug would.
- *
- * Open files and mappings keep the old device's memory until they are
- * gone, but every call on them fails with -ENODEV and mapped pages are
- * zapped.
- *
- * Return: 0, or -ENODEV when there is no soft device.
- */
-int pto2_soft_unplug(void)
-{
-	struct pto2_dev *pdev;
-
-	mutex_lock(&pto2_soft_lock);
-	pdev = pto2_soft_dev;
-	pto2_soft_dev = NULL;
-	mutex_unlock(&pto2_soft_lock);
-	if (!pdev)
-		return -ENODEV;
-	pto2_dev_unplug(pdev);
-	pto2_dev_put(pdev);
-	pr_info("soft device unplugged\n");
-	return 0;
-}
-
 static int __init pto2_init(void)
 {
 	int ret;
 
-	if (!clusters || clusters > PTO2_MAX_CLUSTERS) {
-		pr_err("clusters=%u: must be 1..%d\n", clusters, PTO2_MAX_CLUSTERS);
-		return -EINVAL;
-	}
-	if (!mem_mb || mem_mb > 16384) {
-		pr_err("mem_mb=%u: must be 1..16384\n", mem_mb);
-		return -EINVAL;
-	}
+	ret = pto2_soft_check_params();
+	if (ret)
+		return ret;
 	ret = pto2_parse_cpus();
 	if (ret)
 		return ret;
@@ -419,7 +347,7 @@ static int __init pto2_init(void)
 	ret = pto2_pci_register();
 	if (ret)
 		goto err_inode;
-	if (!pto2_dev_registered() && soft) {
+	if (!pto2_dev_registered() && pto2_soft_wanted()) {
 		ret = pto2_soft_plug();
 		if (ret)
 			goto err_pci;

@@ -27,7 +27,7 @@ if [ $debug -eq 1 ]; then
 	deps="tools/install-deps.sh --kmod-debug"
 else
 	stage=kmod work=$build/kmod-qemu mem=1536M
-	timeout_s=${PTO_KMOD_TIMEOUT:-240}
+	timeout_s=${PTO_KMOD_TIMEOUT:-360}
 	# preempt=full: the debug kernel's CONFIG_PREEMPT, so races show as they would there
 	append="slub_debug=FZPU init_on_free=1 preempt=full"
 	deps="tools/install-deps.sh"
