@@ -378,5 +378,5 @@ module_exit(pto2_exit);
 MODULE_DESCRIPTION("pto2 NPU driver: /dev/pto2, soft device and PCI hardware");
 MODULE_AUTHOR("The pto2 maintainers");
 /* the module's own version; the ioctl ABI it speaks is PTO2_ABI_VERSION (INFO, sysfs) */
-MODULE_VERSION("1.0");
+MODULE_VERSION(PTO2_VERSION);
 MODULE_LICENSE("GPL");

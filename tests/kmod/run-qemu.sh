@@ -78,7 +78,7 @@ if [ $debug -eq 1 ]; then
 	echo "  debug kernel: $kdir (built in $(cat "$kdir/build-seconds")s, cached)"
 	# a copy of the module's sources, so kmod/pto2.ko stays the Debian kernel's
 	rm -rf "$work/src" && mkdir -p "$work/src/kmod"
-	cp -r "$root/Kbuild" "$root/uapi" "$work/src/"
+	cp -r "$root/Kbuild" "$root/VERSION" "$root/uapi" "$work/src/"
 	cp "$root"/kmod/Kbuild "$root"/kmod/*.[ch] "$work/src/kmod/"
 	make -C "$kdir/obj" M="$work/src" W=1 modules >"$work/build.log" 2>&1 ||
 		{ tail -30 "$work/build.log"; fail "module build against the debug kernel failed"; }

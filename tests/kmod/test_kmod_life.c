@@ -194,9 +194,10 @@ static void test_modinfo_and_debugfs_state(void **state)
 	char cmd[512];
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "modinfo -F version %s | grep -qx '1.0' && "
-		 "modinfo -F author %s | grep -q 'pto2' && grep -qx 1.0 /sys/module/pto2/version",
-		 getenv("PTO2_KO"), getenv("PTO2_KO"));
+	/* PTO2_VERSION: the file VERSION, like the module's (mk/kmod.mk) */
+	snprintf(cmd, sizeof(cmd), "modinfo -F version %s | grep -qx '%s' && "
+		 "modinfo -F author %s | grep -q 'pto2' && grep -qx '%s' /sys/module/pto2/version",
+		 getenv("PTO2_KO"), PTO2_VERSION, getenv("PTO2_KO"), PTO2_VERSION);
 	assert_int_equal(kt_run(cmd), 0);
 
 	kt_alloc(fd, 3 * 4096, &a);
