@@ -5,9 +5,14 @@
  * soft_unplug: write 1 to unplug the soft device the way a hot-removed PCI
  * device goes away (open files get -ENODEV, mappings are zapped, sleepers
  * wake); write 0 to plug a fresh one in from the module parameters.
+ *
+ * state: the live state of the device behind /dev/pto2 - its size and free
+ * memory, the attached emulator, and every open file with its opener and
+ * its memory objects.
  */
 #include <linux/debugfs.h>
 #include <linux/kstrtox.h>
+#include <linux/seq_file.h>
 
 #include "pto2_drv.h"
 
@@ -33,11 +38,66 @@ static const struct file_operations pto2_soft_unplug_fops = {
 	.llseek = no_llseek,
 };
 
+static void pto2_state_file(struct seq_file *m, struct pto2_dev *pdev, struct pto2_file *pf)
+{
+	struct pto2_mem_obj *obj;
+	unsigned long handle;
+	u64 bytes = 0;
+	u32 count = 0;
+
+	/* a spinlock: the objects cannot go while it is held, and seq_printf() does not sleep */
+	xa_lock(&pf->objs);
+	xa_for_each(&pf->objs, handle, obj) {
+		count++;
+		bytes += obj->size;
+	}
+	seq_printf(m, "file: pid %d (%s), %u objects, %llu bytes%s\n", pf->pid, pf->comm,
+		   count, bytes, pdev->attached == pf->file ? ", attached" : "");
+	xa_for_each(&pf->objs, handle, obj)
+		seq_printf(m, "  object %lu: dev_addr %#llx size %llu\n", handle,
+			   obj->dev_addr, obj->size);
+	xa_unlock(&pf->objs);
+}
+
+static int pto2_state_show(struct seq_file *m, void *unused)
+{
+	struct pto2_dev *pdev = pto2_dev_get_current();
+	struct pto2_file *pf;
+	u32 files = 0;
+
+	if (!pdev) {
+		seq_puts(m, "device: none\n");
+		return 0;
+	}
+	seq_printf(m, "device: %s, %u clusters, %u cores, mem_size %llu, mem_free %lld\n",
+		   pdev->platform == PTO2_PLATFORM_SOFT ? "soft" : "hw", pdev->num_clusters,
+		   pdev->num_cores, pdev->mem_size, (long long)atomic64_read(&pdev->mem_free));
+	seq_printf(m, "objects: %d, mappings: %d\n", atomic_read(&pdev->stats.objects),
+		   atomic_read(&pdev->stats.mappings));
+	mutex_lock(&pdev->lock);
+	list_for_each_entry(pf, &pdev->files, link)
+		files++;
+	seq_printf(m, "files: %u\n", files);
+	if (pdev->attached) {
+		pf = pdev->attached->private_data;
+		seq_printf(m, "attached: pid %d (%s)\n", pf->pid, pf->comm);
+	} else {
+		seq_puts(m, "attached: none\n");
+	}
+	list_for_each_entry(pf, &pdev->files, link)
+		pto2_state_file(m, pdev, pf);
+	mutex_unlock(&pdev->lock);
+	pto2_dev_put(pdev);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pto2_state);
+
 void pto2_debugfs_init(void)
 {
 	/* debugfs is optional: failures only lose the knobs */
 	pto2_debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("soft_unplug", 0200, pto2_debugfs_dir, NULL, &pto2_soft_unplug_fops);
+	debugfs_create_file("state", 0400, pto2_debugfs_dir, NULL, &pto2_state_fops);
 }
 
 void pto2_debugfs_fini(void)

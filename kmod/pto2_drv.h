@@ -13,6 +13,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -32,11 +33,15 @@ struct pto2_dev;
 
 extern bool pto2_debug;
 
-/* Rate-limited, opt-in (debug=1) reason for rejecting a user request. */
+/*
+ * Rate-limited, opt-in (debug=1) reason for rejecting a user request.
+ * Logs through @kdev, which the device references, so an old file may
+ * still log after unplug freed the node.
+ */
 #define pto2_dbg(pdev, fmt, ...)						\
 	do {									\
 		if (pto2_debug)							\
-			dev_info_ratelimited((pdev)->misc.this_device,		\
+			dev_info_ratelimited((pdev)->kdev,			\
 					     "%s[%d]: " fmt, current->comm,	\
 					     task_pid_nr(current), ##__VA_ARGS__); \
 	} while (0)
@@ -49,6 +54,10 @@ extern bool pto2_debug;
  * @reset_regs: put every register window into its power-on state.
  * @scrub: zero [@dev_addr, @dev_addr + @size) before it is reused, so one
  *	process never sees another's data.
+ * @unplug: the device is gone and no mapping reaches its memory any more
+ *	(called after the zap): free what only mappings could have used, so
+ *	an unplugged device that old files keep alive pins no memory.  May
+ *	be NULL.
  * @fini: release the backend's resources (device is going away).
  */
 struct pto2_backend_ops {
@@ -57,6 +66,7 @@ struct pto2_backend_ops {
 	int (*map_mem)(struct pto2_dev *pdev, struct vm_area_struct *vma, u64 dev_addr);
 	void (*reset_regs)(struct pto2_dev *pdev);
 	void (*scrub)(struct pto2_dev *pdev, u64 dev_addr, u64 size);
+	void (*unplug)(struct pto2_dev *pdev);
 	void (*fini)(struct pto2_dev *pdev);
 };
 
@@ -85,6 +95,7 @@ struct pto2_counters {
  * @ref: freed on the last put (open files, mappings and memory objects
  *	each hold one), never directly by remove.
  * @misc: the /dev/pto2 node.
+ * @kdev: @misc's device, referenced until this struct is freed (logging).
  * @ops: backend.
  * @backend: backend private data.
  * @platform: enum pto2_platform.
@@ -97,9 +108,11 @@ struct pto2_counters {
  * @num_cpus: entries of @cpus.
  * @srcu: readers are ioctl/mmap/poll calls in flight; see @unplugged.
  * @unplugged: set once the hardware is gone; calls then fail with -ENODEV.
- * @lock: protects @attached and @inode.
+ * @lock: protects @attached and @files.
+ * @files: open files (struct pto2_file.link), for the debugfs state view.
  * @attached: the file acting as core emulator (soft device), or NULL.
- * @inode: inode whose address_space every open file uses (for unplug).
+ * @inode: private anonymous inode whose address_space every open file
+ *	uses, so unplug zaps all mappings at once (pto2_inode.c).
  * @comp_seq: completion counter, bumped by SIGNAL (or an interrupt).
  * @comp_wq: WAIT and poll() sleep here.
  * @stats: counters.
@@ -107,6 +120,7 @@ struct pto2_counters {
 struct pto2_dev {
 	struct kref ref;
 	struct miscdevice misc;
+	struct device *kdev;
 	const struct pto2_backend_ops *ops;
 	void *backend;
 
@@ -122,7 +136,8 @@ struct pto2_dev {
 	struct srcu_struct srcu;
 	bool unplugged;
 
-	struct mutex lock;	/* protects attached, inode */
+	struct mutex lock;	/* protects attached, files */
+	struct list_head files;
 	struct file *attached;
 	struct inode *inode;
 
@@ -139,12 +154,18 @@ struct pto2_dev {
  * @seen_seq: completion counter last returned by WAIT; poll() reports
  *	EPOLLIN while the device counter differs.
  * @file: the struct file.
+ * @link: in the device's @files (under its @lock).
+ * @pid: thread-group id of the opener (debugfs state view).
+ * @comm: the opener's command name (debugfs state view).
  */
 struct pto2_file {
 	struct pto2_dev *pdev;
 	struct xarray objs;
 	atomic_t seen_seq;
 	struct file *file;
+	struct list_head link;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
 };
 
 /*
@@ -187,6 +208,7 @@ void pto2_dev_unplug(struct pto2_dev *pdev);
 void pto2_dev_get(struct pto2_dev *pdev);
 void pto2_dev_put(struct pto2_dev *pdev);
 bool pto2_dev_registered(void);
+struct pto2_dev *pto2_dev_get_current(void);
 int pto2_dev_enter(struct pto2_dev *pdev, int *idx) __acquires(&pdev->srcu);
 void pto2_dev_exit(struct pto2_dev *pdev, int idx) __releases(&pdev->srcu);
 
@@ -206,12 +228,16 @@ void pto2_mem_release_all(struct pto2_file *pf);
 /* pto2_mmap.c */
 int pto2_mmap(struct file *file, struct vm_area_struct *vma);
 
-/* pto2_main.c: the soft device made from the module parameters */
+/* pto2_soft.c: the soft device, made from its module parameters */
+int pto2_soft_check_params(void);
+bool pto2_soft_wanted(void);
 int pto2_soft_plug(void);
 int pto2_soft_unplug(void);
 
-/* pto2_soft.c */
-struct pto2_dev *pto2_soft_create(u32 num_clusters, u64 mem_size);
+/* pto2_inode.c */
+int pto2_inode_init(void);
+void pto2_inode_fini(void);
+struct inode *pto2_inode_new(void);
 
 /* pto2_debugfs.c */
 void pto2_debugfs_init(void);

@@ -173,22 +173,27 @@ static int pto2_ioc_signal(struct pto2_file *pf, void *data)
  * @cmd: the full command (direction and size are taken from here).
  * @fn: handler; gets the kernel copy of the argument.
  * @undo: reverts @fn when the result cannot be copied out, or NULL.
+ * @min_size: shortest user struct accepted (-EINVAL before @fn runs):
+ *	an ioctl that creates something must be able to hand it back.
  */
 struct pto2_ioctl_desc {
 	unsigned int cmd;
 	int (*fn)(struct pto2_file *pf, void *data);
 	void (*undo)(struct pto2_file *pf, void *data);
+	unsigned int min_size;
 };
 
-#define PTO2_IOCTL(c, f, u) [_IOC_NR(c)] = { .cmd = c, .fn = f, .undo = u }
+#define PTO2_IOCTL(c, f, u, m) [_IOC_NR(c)] = { .cmd = c, .fn = f, .undo = u, .min_size = m }
 
 static const struct pto2_ioctl_desc pto2_ioctls[] = {
-	PTO2_IOCTL(PTO2_IOC_INFO, pto2_ioc_info, NULL),
-	PTO2_IOCTL(PTO2_IOC_MEM_ALLOC, pto2_ioc_mem_alloc, pto2_ioc_mem_alloc_undo),
-	PTO2_IOCTL(PTO2_IOC_MEM_FREE, pto2_ioc_mem_free, NULL),
-	PTO2_IOCTL(PTO2_IOC_ATTACH, pto2_ioc_attach, NULL),
-	PTO2_IOCTL(PTO2_IOC_WAIT, pto2_ioc_wait, NULL),
-	PTO2_IOCTL(PTO2_IOC_SIGNAL, pto2_ioc_signal, NULL),
+	PTO2_IOCTL(PTO2_IOC_INFO, pto2_ioc_info, NULL, 0),
+	/* every output (handle .. alloc_size) is in the first version */
+	PTO2_IOCTL(PTO2_IOC_MEM_ALLOC, pto2_ioc_mem_alloc, pto2_ioc_mem_alloc_undo,
+		   sizeof(struct pto2_mem_alloc)),
+	PTO2_IOCTL(PTO2_IOC_MEM_FREE, pto2_ioc_mem_free, NULL, 0),
+	PTO2_IOCTL(PTO2_IOC_ATTACH, pto2_ioc_attach, NULL, 0),
+	PTO2_IOCTL(PTO2_IOC_WAIT, pto2_ioc_wait, NULL, 0),
+	PTO2_IOCTL(PTO2_IOC_SIGNAL, pto2_ioc_signal, NULL, 0),
 };
 
 long pto2_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -214,6 +219,12 @@ long pto2_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(args) > 256);
 	if (WARN_ON_ONCE(ksize > sizeof(args)))
 		return -EINVAL;
+	if (usize < desc->min_size) {
+		pto2_dbg(pdev, "ioctl %#x: struct of %u bytes, at least %u needed\n",
+			 nr, usize, desc->min_size);
+		ret = -EINVAL;
+		goto out;
+	}
 
 	/* every ioctl takes input; zero-extends a short struct, rejects a non-zero tail */
 	ret = copy_struct_from_user(&args, ksize, uptr, usize);

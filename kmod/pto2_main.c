@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pto2_main.c - module entry: parameters, the /dev/pto2 misc device, device
- * lifetime (kref + SRCU unplug gate) and the per-open context.
+ * pto2_main.c - module entry: the device-wide parameters (cpus, debug), the
+ * /dev/pto2 misc device, device lifetime (kref + SRCU unplug gate) and the
+ * per-open context.
  *
  * One device at a time sits behind /dev/pto2: real hardware if the PCI
  * driver bound one at load time, otherwise (soft=1) a soft device built from
- * the module parameters.
+ * its module parameters (pto2_soft.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,21 +19,9 @@
 
 #include "pto2_drv.h"
 
-static unsigned int clusters = PTO2_DEFAULT_CLUSTERS;
-module_param(clusters, uint, 0444);
-MODULE_PARM_DESC(clusters, "soft device: clusters (1 AIC + 2 AIV each), 1..64 (default 24)");
-
-static unsigned int mem_mb = 64;
-module_param(mem_mb, uint, 0444);
-MODULE_PARM_DESC(mem_mb, "soft device: device memory in MiB, 1..16384 (default 64)");
-
 static char *cpus = "";
 module_param(cpus, charp, 0444);
 MODULE_PARM_DESC(cpus, "CPU list recommended for scheduler threads, e.g. \"0-1\" (default none)");
-
-static bool soft = true;
-module_param(soft, bool, 0444);
-MODULE_PARM_DESC(soft, "create the soft device when no hardware is bound (default 1)");
 
 bool pto2_debug;
 module_param_named(debug, pto2_debug, bool, 0644);
@@ -40,8 +29,6 @@ MODULE_PARM_DESC(debug, "log why requests are rejected (rate-limited)");
 
 static DEFINE_MUTEX(pto2_reg_lock);	/* protects pto2_current */
 static struct pto2_dev *pto2_current;
-static DEFINE_MUTEX(pto2_soft_lock);	/* protects pto2_soft_dev */
-static struct pto2_dev *pto2_soft_dev;
 static struct cpumask pto2_cpu_mask;
 
 static const struct file_operations pto2_fops;
@@ -53,8 +40,8 @@ static void pto2_dev_release(struct kref *ref)
 	pto2_mem_fini(pdev);
 	if (pdev->ops->fini)
 		pdev->ops->fini(pdev);
-	if (pdev->inode)
-		iput(pdev->inode);
+	put_device(pdev->kdev);
+	iput(pdev->inode);
 	cleanup_srcu_struct(&pdev->srcu);
 	mutex_destroy(&pdev->lock);
 	kfree(pdev);
@@ -90,6 +77,23 @@ void pto2_dev_exit(struct pto2_dev *pdev, int idx)
 	srcu_read_unlock(&pdev->srcu, idx);
 }
 
+/**
+ * pto2_dev_get_current() - the device behind /dev/pto2 now, referenced.
+ *
+ * Return: the device (pto2_dev_put() it) or NULL when there is none.
+ */
+struct pto2_dev *pto2_dev_get_current(void)
+{
+	struct pto2_dev *pdev;
+
+	mutex_lock(&pto2_reg_lock);
+	pdev = pto2_current;
+	if (pdev)
+		pto2_dev_get(pdev);
+	mutex_unlock(&pto2_reg_lock);
+	return pdev;
+}
+
 bool pto2_dev_registered(void)
 {
 	bool ret;
@@ -109,7 +113,9 @@ bool pto2_dev_registered(void)
  * @backend: backend data (released through @ops->fini once the device is freed).
  * @parent: parent device (PCI) or NULL.
  *
- * The caller owns one reference, dropped after pto2_dev_unplug().
+ * The device is complete (backend included) before /dev/pto2 appears, so
+ * an open racing with the registration finds nothing half-built.  The
+ * caller owns one reference, dropped after pto2_dev_unplug().
  *
  * Return: the device, or ERR_PTR(-EBUSY) when /dev/pto2 already has a
  * device, -EINVAL, -ENOMEM or misc_register()'s error.  On error @backend
@@ -132,6 +138,7 @@ struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pdev->ref);
 	mutex_init(&pdev->lock);
+	INIT_LIST_HEAD(&pdev->files);
 	init_waitqueue_head(&pdev->comp_wq);
 	pdev->platform = platform;
 	pdev->num_clusters = num_clusters;
@@ -147,6 +154,11 @@ struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
 	ret = pto2_mem_init(pdev);
 	if (ret)
 		goto err_srcu;
+	pdev->inode = pto2_inode_new();
+	if (IS_ERR(pdev->inode)) {
+		ret = PTR_ERR(pdev->inode);
+		goto err_mem;
+	}
 
 	pdev->misc.minor = MISC_DYNAMIC_MINOR;
 	pdev->misc.name = "pto2";
@@ -160,17 +172,22 @@ struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
 		ret = -EBUSY;
 		goto err_unlock;
 	}
-	ret = misc_register(&pdev->misc);
-	if (ret)
-		goto err_unlock;
-	/* only now does the device own the backend data */
+	/* before the node exists: an open + mmap may arrive as soon as it does */
 	pdev->backend = backend;
+	ret = misc_register(&pdev->misc);
+	if (ret) {
+		pdev->backend = NULL;
+		goto err_unlock;
+	}
+	pdev->kdev = get_device(pdev->misc.this_device);
 	pto2_current = pdev;
 	mutex_unlock(&pto2_reg_lock);
 	return pdev;
 
 err_unlock:
 	mutex_unlock(&pto2_reg_lock);
+	iput(pdev->inode);
+err_mem:
 	pto2_mem_fini(pdev);
 err_srcu:
 	cleanup_srcu_struct(&pdev->srcu);
@@ -186,7 +203,8 @@ err_free:
  *
  * New opens fail; calls in flight finish; later calls fail with -ENODEV;
  * sleepers wake; every user mapping is zapped (a later access gets
- * SIGBUS).  The memory is freed with the last reference.
+ * SIGBUS), and then the backend drops the memory no mapping can reach.
+ * The rest goes with the last reference.
  */
 void pto2_dev_unplug(struct pto2_dev *pdev)
 {
@@ -200,10 +218,9 @@ void pto2_dev_unplug(struct pto2_dev *pdev)
 	wake_up_all(&pdev->comp_wq);
 	synchronize_srcu(&pdev->srcu);
 
-	mutex_lock(&pdev->lock);
-	if (pdev->inode)
-		unmap_mapping_range(pdev->inode->i_mapping, 0, 0, 1);
-	mutex_unlock(&pdev->lock);
+	unmap_mapping_range(pdev->inode->i_mapping, 0, 0, 1);
+	if (pdev->ops->unplug)
+		pdev->ops->unplug(pdev);
 }
 
 static int pto2_open(struct inode *inode, struct file *file)
@@ -225,18 +242,18 @@ static int pto2_open(struct inode *inode, struct file *file)
 	xa_init_flags(&pf->objs, XA_FLAGS_ALLOC1);
 	pf->pdev = pdev;
 	pf->file = file;
+	pf->pid = task_tgid_nr(current);
+	get_task_comm(pf->comm, current);
 	atomic_set(&pf->seen_seq, atomic_read(&pdev->comp_seq));
 
 	/*
-	 * Every file shares one address_space (the first opener's inode,
-	 * even when another device node was mknod'ed), so unplug can zap
-	 * all mappings with one unmap_mapping_range().
+	 * Every file shares the device's own address_space, whatever node it
+	 * was opened through, so unplug can zap all mappings with one
+	 * unmap_mapping_range().
 	 */
+	file->f_mapping = pdev->inode->i_mapping;
 	mutex_lock(&pdev->lock);
-	if (!pdev->inode)
-		pdev->inode = igrab(inode);
-	if (pdev->inode)
-		file->f_mapping = pdev->inode->i_mapping;
+	list_add_tail(&pf->link, &pdev->files);
 	mutex_unlock(&pdev->lock);
 
 	pto2_dev_get(pdev);
@@ -257,6 +274,7 @@ static int pto2_release(struct inode *inode, struct file *file)
 	mutex_lock(&pdev->lock);
 	if (pdev->attached == file)
 		WRITE_ONCE(pdev->attached, NULL);
+	list_del(&pf->link);
 	mutex_unlock(&pdev->lock);
 
 	pto2_mem_release_all(pf);
@@ -312,80 +330,24 @@ static int __init pto2_parse_cpus(void)
 	return 0;
 }
 
-/**
- * pto2_soft_plug() - create the soft device from the module parameters.
- *
- * Return: 0, -EBUSY when /dev/pto2 already has a device, or the error of
- * pto2_soft_create().
- */
-int pto2_soft_plug(void)
-{
-	struct pto2_dev *pdev;
-	int ret = 0;
-
-	mutex_lock(&pto2_soft_lock);
-	if (pto2_soft_dev) {
-		ret = -EBUSY;
-		goto out_unlock;
-	}
-	pdev = pto2_soft_create(clusters, (u64)mem_mb << 20);
-	if (IS_ERR(pdev)) {
-		ret = PTR_ERR(pdev);
-		goto out_unlock;
-	}
-	pto2_soft_dev = pdev;
-	pr_info("soft device: %u clusters, %u MiB, %u scheduler CPUs\n",
-		clusters, mem_mb, pdev->num_cpus);
-out_unlock:
-	mutex_unlock(&pto2_soft_lock);
-	return ret;
-}
-
-/**
- * pto2_soft_unplug() - take the soft device away, as a hot-unplug would.
- *
- * Open files and mappings keep the old device's memory until they are
- * gone, but every call on them fails with -ENODEV and mapped pages are
- * zapped.
- *
- * Return: 0, or -ENODEV when there is no soft device.
- */
-int pto2_soft_unplug(void)
-{
-	struct pto2_dev *pdev;
-
-	mutex_lock(&pto2_soft_lock);
-	pdev = pto2_soft_dev;
-	pto2_soft_dev = NULL;
-	mutex_unlock(&pto2_soft_lock);
-	if (!pdev)
-		return -ENODEV;
-	pto2_dev_unplug(pdev);
-	pto2_dev_put(pdev);
-	pr_info("soft device unplugged\n");
-	return 0;
-}
-
 static int __init pto2_init(void)
 {
 	int ret;
 
-	if (!clusters || clusters > PTO2_MAX_CLUSTERS) {
-		pr_err("clusters=%u: must be 1..%d\n", clusters, PTO2_MAX_CLUSTERS);
-		return -EINVAL;
-	}
-	if (!mem_mb || mem_mb > 16384) {
-		pr_err("mem_mb=%u: must be 1..16384\n", mem_mb);
-		return -EINVAL;
-	}
+	ret = pto2_soft_check_params();
+	if (ret)
+		return ret;
 	ret = pto2_parse_cpus();
+	if (ret)
+		return ret;
+	ret = pto2_inode_init();
 	if (ret)
 		return ret;
 
 	ret = pto2_pci_register();
 	if (ret)
-		return ret;
-	if (!pto2_dev_registered() && soft) {
+		goto err_inode;
+	if (!pto2_dev_registered() && pto2_soft_wanted()) {
 		ret = pto2_soft_plug();
 		if (ret)
 			goto err_pci;
@@ -395,6 +357,8 @@ static int __init pto2_init(void)
 
 err_pci:
 	pto2_pci_unregister();
+err_inode:
+	pto2_inode_fini();
 	return ret;
 }
 
@@ -404,10 +368,15 @@ static void __exit pto2_exit(void)
 	pto2_debugfs_fini();
 	pto2_soft_unplug();
 	pto2_pci_unregister();
+	/* last: no file or mapping (fops.owner) and so no device is left */
+	pto2_inode_fini();
 }
 
 module_init(pto2_init);
 module_exit(pto2_exit);
 
 MODULE_DESCRIPTION("pto2 NPU driver: /dev/pto2, soft device and PCI hardware");
+MODULE_AUTHOR("The pto2 maintainers");
+/* the module's own version; the ioctl ABI it speaks is PTO2_ABI_VERSION (INFO, sysfs) */
+MODULE_VERSION(PTO2_VERSION);
 MODULE_LICENSE("GPL");

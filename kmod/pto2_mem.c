@@ -4,9 +4,12 @@
  * handle.
  *
  * Device addresses come from a gen_pool over [PAGE_SIZE, mem_size), so
- * address 0 is never handed out.  An object is referenced by its handle
- * (until MEM_FREE or close) and by every mapping of it; its range goes back
- * to the pool, scrubbed, only when the last of those is gone.
+ * address 0 is never handed out and the largest object is mem_size minus
+ * that page.  An object is referenced by its handle (until MEM_FREE or
+ * close) and by every mapping of it; its range goes back to the pool,
+ * scrubbed, only when the last of those is gone.  It is scrubbed again
+ * when it is handed out: the attached emulator can write free memory
+ * through the aperture.
  */
 #include <linux/genalloc.h>
 #include <linux/log2.h>
@@ -43,8 +46,17 @@ static void pto2_mem_obj_release(struct kref *ref)
 {
 	struct pto2_mem_obj *obj = container_of(ref, struct pto2_mem_obj, ref);
 	struct pto2_dev *pdev = obj->pdev;
+	int idx;
 
-	pdev->ops->scrub(pdev, obj->dev_addr, obj->size);
+	/*
+	 * The last reference can go in munmap() or close(), outside any
+	 * call: inside the gate, so unplug's synchronize_srcu() waits for
+	 * this write before the backend drops the memory (after unplug
+	 * there is nothing left to scrub).
+	 */
+	if (!pto2_dev_enter(pdev, &idx))
+		pdev->ops->scrub(pdev, obj->dev_addr, obj->size);
+	pto2_dev_exit(pdev, idx);
 	gen_pool_free(pdev->pool, obj->dev_addr, obj->size);
 	atomic64_add(obj->size, &pdev->mem_free);
 	atomic_dec(&pdev->stats.objects);
@@ -67,7 +79,9 @@ void pto2_mem_put(struct pto2_mem_obj *obj)
  * @pf: file that will own the handle.
  * @a: request; the outputs are filled on success.
  *
- * Return: 0, -EINVAL for a size outside 1..mem_size or a bad alignment,
+ * Called inside the unplug gate (an ioctl).
+ *
+ * Return: 0, -EINVAL for a size outside 1..mem_size - PAGE_SIZE or a bad alignment,
  * -ENOMEM when no free range fits, -ENOSPC when the file holds
  * %PTO2_MAX_HANDLES objects.
  */
@@ -81,9 +95,10 @@ int pto2_mem_alloc(struct pto2_file *pf, struct pto2_mem_alloc *a)
 	u32 handle;
 	int ret;
 
-	/* bounded by mem_size first, so PAGE_ALIGN() cannot wrap */
-	if (!a->size || a->size > pdev->mem_size) {
-		pto2_dbg(pdev, "MEM_ALLOC: size %llu must be 1..%llu\n", a->size, pdev->mem_size);
+	/* bounded by the pool first, so PAGE_ALIGN() cannot wrap */
+	if (!a->size || a->size > pdev->mem_size - PAGE_SIZE) {
+		pto2_dbg(pdev, "MEM_ALLOC: size %llu must be 1..%llu\n", a->size,
+			 pdev->mem_size - PAGE_SIZE);
 		return -EINVAL;
 	}
 	if (a->align && (!is_power_of_2(a->align) || a->align > PTO2_MAX_ALIGN)) {
@@ -103,6 +118,8 @@ int pto2_mem_alloc(struct pto2_file *pf, struct pto2_mem_alloc *a)
 		ret = -ENOMEM;
 		goto err_free_obj;
 	}
+	/* whatever the emulator left in free memory is not the caller's business */
+	pdev->ops->scrub(pdev, addr, size);
 	kref_init(&obj->ref);
 	obj->pdev = pdev;
 	obj->dev_addr = addr;

@@ -4,7 +4,9 @@
  *
  * The offset names (type, id), see PTO2_MMAP_OFFSET().  A mapping must be
  * exactly the object's size, MAP_SHARED and never executable; it cannot be
- * expanded, split or copied into a child.  Each VMA holds one reference on
+ * expanded, split or copied into a child (VM_IO makes madvise(MADV_DOFORK)
+ * fail with -EINVAL, so VM_DONTCOPY stays; it also keeps get_user_pages()
+ * from pinning device memory past an unplug).  Each VMA holds one reference on
  * what it maps (the memory object, or the device for register windows and
  * the aperture), taken in ->mmap/->open and dropped in ->close.
  */
@@ -157,7 +159,7 @@ int pto2_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 
 	/* fixed before the backend maps, so a partial failure unwinds cleanly */
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP | VM_NORESERVE;
+	vma->vm_flags |= VM_IO | VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP | VM_NORESERVE;
 	vma->vm_flags &= ~VM_MAYEXEC;
 
 	ret = pto2_dev_enter(pdev, &idx);

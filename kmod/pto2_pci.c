@@ -58,19 +58,15 @@ static void pto2_pci_reset_regs(struct pto2_dev *pdev)
 }
 
 /*
- * The last reference to an object can go in munmap() or close(), outside
- * any ioctl: take the unplug gate here, so pto2_dev_unplug()'s
+ * Called inside the unplug gate (see pto2_mem.c), so pto2_dev_unplug()'s
  * synchronize_srcu() waits for this write before remove lets devres unmap
- * BAR 2 (a bare check of @unplugged could race with that unmap).
+ * BAR 2.
  */
 static void pto2_pci_scrub(struct pto2_dev *pdev, u64 dev_addr, u64 size)
 {
 	struct pto2_pci *p = pdev->backend;
-	int idx;
 
-	if (!pto2_dev_enter(pdev, &idx))
-		memset_io(p->mem + dev_addr, 0, size);
-	pto2_dev_exit(pdev, idx);
+	memset_io(p->mem + dev_addr, 0, size);
 }
 
 static void pto2_pci_fini(struct pto2_dev *pdev)

@@ -114,7 +114,7 @@ KMOD_SRCS := $(sort $(wildcard kmod/*.c kmod/*.h)) kmod/Kbuild
 
 dkms-install:
 	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/uapi
-	install -m 0644 Kbuild $(DESTDIR)$(DKMS_SRC)/Kbuild
+	install -m 0644 Kbuild VERSION $(DESTDIR)$(DKMS_SRC)/
 	install -m 0644 $(KMOD_SRCS) $(DESTDIR)$(DKMS_SRC)/kmod/
 	install -m 0644 $(UAPI_HEADERS) $(DESTDIR)$(DKMS_SRC)/uapi/
 	sed 's/@PTO_VERSION@/$(PTO_VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMS_SRC)/dkms.conf

@@ -37,6 +37,10 @@ KMOD_TESTS := $(patsubst tests/kmod/%.c,$(BUILD)/kmod-tests/%,$(KMOD_TEST_SRCS))
 
 kmod-tests: $(KMOD_TESTS)
 
+# the module's version (kmod/Kbuild) for test_kmod_life's modinfo check
+CFLAGS_test_kmod_life := -DPTO2_VERSION='"$(shell cat VERSION)"'
+$(BUILD)/obj/tests/kmod/test_kmod_life.o: VERSION
+
 $(BUILD)/kmod-tests/%: $(BUILD)/obj/tests/kmod/%.o $(call obj,$(KMOD_TEST_HELPER_SRCS)) $(STATIC_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(KMOD_TEST_HELPER_SRCS)) $(STATIC_LIBS) \

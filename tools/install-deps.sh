@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# install-deps.sh [--check] [--bench] [--list] - install the Debian packages a
+# install-deps.sh [--check] [--bench] [--kmod-debug] [--list] - install the Debian packages a
 # make target needs, and no more.
 #
 #   (none)    make, make run, make install: compilers, libraries, man page generators
@@ -10,6 +10,8 @@
 #             libraries, qemu-user), the 32-bit ABI stage (i686/armhf compilers)
 #             and the protocol models (spin)
 #   --bench   make bench adds: the peers and gnuplot for --plot
+#   --kmod-debug  make check-kmod-debug adds: the kernel source and its build
+#             tools (the debug kernel is built from it once, then cached)
 #   --list    print the packages of the targets named, one per line; install nothing
 #
 # Runs apt-get only when something is missing.  As non-root it prints the
@@ -26,6 +28,7 @@ check=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
 	crossbuild-essential-arm64 libc6:arm64 libcmocka-dev:arm64 libdrm-dev:arm64 libkmod-dev:arm64
 	qemu-user file gcc-i686-linux-gnu gcc-arm-linux-gnueabihf spin)
 bench=(libgomp1 libstarpu-dev gnuplot-nox)
+kmod_debug=(linux-source-6.1 bc bison flex libelf-dev xz-utils)
 
 pkgs=("${build[@]}")
 list=0
@@ -33,10 +36,11 @@ for a in "$@"; do
 	case "$a" in
 	--check) pkgs+=("${check[@]}") ;;
 	--bench) pkgs+=("${bench[@]}") ;;
+	--kmod-debug) pkgs+=("${check[@]}" "${kmod_debug[@]}") ;;
 	--list) list=1 ;;
 	*)
 		# a typo (--bnech) must not quietly install less than asked
-		echo "install-deps: usage: install-deps.sh [--check] [--bench] [--list] (got: $*)" >&2
+		echo "install-deps: usage: install-deps.sh [--check] [--bench] [--kmod-debug] [--list] (got: $*)" >&2
 		exit 2 ;;
 	esac
 done

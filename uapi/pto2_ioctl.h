@@ -116,12 +116,15 @@ struct pto2_info {
  * struct pto2_mem_alloc - %PTO2_IOC_MEM_ALLOC: reserve device memory.
  *
  * The object belongs to this open file: its handle means nothing to other
- * files, and close() frees what MEM_FREE did not.  Freed memory is zeroed
- * before it is handed out again.  Errors: -EINVAL for non-zero @flags or
- * @pad, a @size outside 1..mem_size or a bad @align; -ENOMEM when no free
- * range fits; -ENOSPC when the file holds 65536 objects.
+ * files, and close() frees what MEM_FREE did not.  A new object always
+ * reads as zeros.  The first page of device memory is reserved (no object
+ * is at device address 0), so the largest object is mem_size - 4096.
+ * Errors: -EINVAL for non-zero @flags or @pad, a @size outside
+ * 1..mem_size - 4096, a bad @align, or a struct shorter than this one (the
+ * answer could not come back, so nothing is allocated); -ENOMEM when no
+ * free range fits; -ENOSPC when the file holds 65536 objects.
  *
- * @size: in: bytes wanted, 1..mem_size (rounded up to a page).
+ * @size: in: bytes wanted, 1..mem_size - 4096 (rounded up to a page).
  * @align: in: alignment in bytes, 0 (= page) or a power of two <= 1 MiB.
  * @flags: in: must be zero.
  * @pad: must be zero.

@@ -34,7 +34,7 @@ if [ ! -f "$ktree/.prepared" ]; then
 	echo "kmod-arm64: prepared $ktree in $((SECONDS - t0))s"
 fi
 rm -rf "$out" && mkdir -p "$out"
-cp -r "$top/Kbuild" "$top/uapi" "$out/"
+cp -r "$top/Kbuild" "$top/VERSION" "$top/uapi" "$out/"
 mkdir -p "$out/kmod" && cp "$top"/kmod/Kbuild "$top"/kmod/*.[ch] "$out/kmod/"
 make -C "$ktree" ARCH=arm64 CROSS_COMPILE=$cross M="$out" W=1 modules >"$out/build.log" 2>&1 ||
 	{ tail -20 "$out/build.log" >&2; die "module build failed (log: $out/build.log)"; }

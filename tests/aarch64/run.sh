@@ -83,11 +83,16 @@ file -L "$top/$build/bin/pto-run" | grep -q 'ARM aarch64' ||
 
 cd "$top" || exit 1
 export MAKEFLAGS="CC=$cc SAN= PEER_OMP_OK=no STARPU_PC= MPI=no"
-"$top/tests/run-suite.sh" aarch64 "$results" "$run"
+# pto2-top.sh: the mock records its owner's start time from /proc/self/stat,
+# which qemu-user fakes, so pto2-top (reading the real /proc/PID/stat) takes
+# every emulated owner for a reused pid; the native stages run it
+PTO_SUITE_LEAVE_OUT="pto2-top" "$top/tests/run-suite.sh" aarch64 "$results" "$run"
 rc=$?
 for t in "${left_out[@]}"; do
 	echo "*** stage aarch64: LEFT OUT $t: it bounds CPU time, and qemu-user's translation" \
 		"cost counts as CPU (runs in the native stages); counted as skipped" >&2
 done
+echo "*** stage aarch64: LEFT OUT pto2-top.sh: qemu-user fakes /proc/self/stat, so the" \
+	"mock's recorded start time never matches (runs in the native stages); counted as skipped" >&2
 read -r p f s <"$results/aarch64" && echo "$p $f $((s + ${#left_out[@]}))" >"$results/aarch64"
 exit $rc

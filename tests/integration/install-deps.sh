@@ -8,7 +8,7 @@ inst=$(dirname "$0")/../../tools/install-deps.sh
 for args in "--bnech" "--bench extra" "-h" "--check --chek"; do
 	# shellcheck disable=SC2086
 	check "refuses '$args'" 2 "$inst" $args
-	has "'$args': usage named" '^install-deps: usage: install-deps\.sh \[--check\] \[--bench\] \[--list\] \(got: ' "$T/err"
+	has "'$args': usage named" '^install-deps: usage: install-deps\.sh \[--check\] \[--bench\] \[--kmod-debug\] \[--list\] \(got: ' "$T/err"
 	one_line "'$args'" "$T/err"
 	hasnt "'$args': nothing installed or printed" '.' "$T/out"
 done

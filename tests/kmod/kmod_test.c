@@ -125,6 +125,29 @@ void *kt_alloc_map(int fd, uint64_t size, struct pto2_mem_alloc *out)
 	return p;
 }
 
+int kt_knob(const char *v)
+{
+	static const char knob[] = "/sys/kernel/debug/pto2/soft_unplug";
+	int fd = open(knob, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		fail_msg("%s: %s (debugfs mounted?)", knob, strerror(errno));
+	if (write(fd, v, strlen(v)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+void kt_set_debug(const char *v)
+{
+	FILE *f = fopen("/sys/module/pto2/parameters/debug", "w");
+
+	if (!f)
+		fail_msg("debug parameter: %s", strerror(errno));
+	if (fputs(v, f) < 0 || fclose(f))
+		fail_msg("debug parameter: cannot write %s", v);
+}
+
 int kt_drop_sys_admin(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };

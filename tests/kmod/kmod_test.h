@@ -41,6 +41,12 @@ void kt_alloc(int fd, uint64_t size, struct pto2_mem_alloc *out);
 /* kt_alloc(), then map the object read-write and shared; fails the test unless both work. */
 void *kt_alloc_map(int fd, uint64_t size, struct pto2_mem_alloc *out);
 
+/* Write @v to /sys/kernel/debug/pto2/soft_unplug ("1" unplugs, "0" plugs); 0 or -errno. */
+int kt_knob(const char *v);
+
+/* Write @v to /sys/module/pto2/parameters/debug; fails the test if it cannot. */
+void kt_set_debug(const char *v);
+
 /* Drop CAP_SYS_ADMIN from this (child) process's capability sets.  Return 0 or -1. */
 int kt_drop_sys_admin(void);
 

@@ -186,6 +186,41 @@ static void test_debug_logs_refusals_rate_limited(void **state)
 	close(fd);
 }
 
+static void test_modinfo_and_debugfs_state(void **state)
+{
+	struct pto2_attach at = { 0 };
+	struct pto2_mem_alloc a, b;
+	int fd = kt_open(), emu = kt_open();
+	char cmd[512];
+
+	(void)state;
+	/* PTO2_VERSION: the file VERSION, like the module's (mk/kmod.mk) */
+	snprintf(cmd, sizeof(cmd), "modinfo -F version %s | grep -qx '%s' && "
+		 "modinfo -F author %s | grep -q 'pto2' && grep -qx '%s' /sys/module/pto2/version",
+		 getenv("PTO2_KO"), PTO2_VERSION, getenv("PTO2_KO"), PTO2_VERSION);
+	assert_int_equal(kt_run(cmd), 0);
+
+	kt_alloc(fd, 3 * 4096, &a);
+	kt_alloc(fd, 4096, &b);
+	assert_int_equal(kt_ioctl(emu, PTO2_IOC_ATTACH, &at), 0);
+	assert_int_equal(kt_run("cat /sys/kernel/debug/pto2/state"), 0);
+	assert_int_equal(kt_run("grep -q '^files: 2$' /sys/kernel/debug/pto2/state"), 0);
+	snprintf(cmd, sizeof(cmd), "grep -q '^attached: pid %d (test_kmod_life)$' "
+		 "/sys/kernel/debug/pto2/state", (int)getpid());
+	assert_int_equal(kt_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "grep -q '^file: pid %d (test_kmod_life), 2 objects, 16384 bytes$' "
+		 "/sys/kernel/debug/pto2/state", (int)getpid());
+	assert_int_equal(kt_run(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "grep -q '^  object %u: dev_addr %#llx size 12288$' "
+		 "/sys/kernel/debug/pto2/state", a.handle, (unsigned long long)a.dev_addr);
+	assert_int_equal(kt_run(cmd), 0);
+	assert_int_equal(kt_run("grep -q ', attached$' /sys/kernel/debug/pto2/state"), 0);
+	close(emu);
+	close(fd);
+	assert_int_equal(kt_run("grep -q '^files: 0$' /sys/kernel/debug/pto2/state && "
+				"grep -q '^attached: none$' /sys/kernel/debug/pto2/state"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_attach_needs_opener_privilege),
 		cmocka_unit_test(test_fork_does_not_copy_mappings),
 		cmocka_unit_test(test_debug_logs_refusals_rate_limited),
+		cmocka_unit_test(test_modinfo_and_debugfs_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,6 +48,7 @@ static int knob(const char *v)
 
 struct sleeper {
 	int fd;
+	uint32_t seq;
 	int ret;
 };
 
@@ -56,7 +57,7 @@ static void *sleep_in_wait(void *arg)
 	struct sleeper *s = arg;
 	struct pto2_wait w = { 0 };
 
-	w.seq = (uint32_t)kt_sysfs("completions");
+	w.seq = s->seq;
 	w.deadline_ns = now_ns() + 60ull * 1000 * 1000 * 1000;
 	s->ret = kt_ioctl(s->fd, PTO2_IOC_WAIT, &w);
 	return NULL;
@@ -102,6 +103,8 @@ static void test_unplug_under_open_files(void **state)
 	obj[0] = 5;
 	assert_int_equal(touch(obj), 0);
 	sl.fd = fd;
+	/* read here: on a slow kernel the thread may start after the unplug removed sysfs */
+	sl.seq = (uint32_t)kt_sysfs("completions");
 	sl.ret = 1;
 	assert_int_equal(pthread_create(&t, NULL, sleep_in_wait, &sl), 0);
 	/* let it fall asleep (not required for correctness, only for coverage) */

@@ -121,6 +121,7 @@ int cli_device_status(int rc)
 	case ENXIO:		/* a node without a device behind it */
 	case ENODEV:
 	case ENOTTY:		/* not a pto2 device: its ioctls are unknown */
+	case ENOSYS:		/* the same under qemu-user, which knows no pto2 ioctl */
 		return CLI_EXIT_USAGE;
 	}
 	return CLI_EXIT_FAIL;
