@@ -8,6 +8,9 @@
 #                        results/abi32
 #   make check-models    the Promela models of the protocols and their mutants
 #                        under spin (tests/models/run-models.sh), results/models
+#   make check-kmod-arm64  opt-in, not in CHECK_STAGES: pto2.ko on Debian's
+#                        arm64 kernel under qemu-system-aarch64, results/kmod-arm64
+#                        (KVER_ARM64=6.1.0-N-arm64 picks the kernel)
 #
 # Each stage fails loudly (and counts a failure) when its tools are missing;
 # tools/install-deps.sh installs them.
@@ -31,3 +34,12 @@ check-models:
 .PHONY: kmod-arm64
 kmod-arm64:
 	@tests/aarch64/kmod-build.sh $(BUILD)
+
+# Opt-in stage (docs/porting.md, "Kernel module on arm64"): Debian's arm64
+# kernel booted under qemu-system-aarch64 (TCG), pto2.ko built against its
+# downloaded headers, the kmod guest tests cross-built into build/aarch64;
+# results/kmod-arm64.  Run it as `make CHECK_STAGES=check-kmod-arm64 check`
+# to have it summed, or add it to CHECK_STAGES.
+.PHONY: check-kmod-arm64
+check-kmod-arm64:
+	@tests/kmod/run-qemu.sh $(RESULTS) $(AARCH64_BUILD) "$(KVER_ARM64)" arm64

@@ -6,7 +6,9 @@
 # dmesg (after every test and at the end: a kernel report or a new taint
 # fails the test that caused it; kmemleak too where the kernel has it), prints one "PTO_KMOD_TEST <name> <passed> <failed> <skipped>" line
 # per test and "PTO_KMOD_RESULT <passed> <failed> <skipped>" on the serial
-# console, and exits qemu through isa-debug-exit (status 0 = all passed).
+# console, and exits qemu through isa-debug-exit (status 0 = all passed)
+# where there is one (x86: /dev/port); arm64's virt machine has none, so
+# there the result line alone carries the verdict and poweroff ends qemu.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -134,5 +136,5 @@ dmesg | grep -i pto2 | tail -5
 echo "PTO_KMOD_RESULT $passed $failed $skipped"
 rc=0
 [ "$failed" -eq 0 ] || rc=1
-printf "\\$(printf '%03o' $rc)" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+[ -e /dev/port ] && printf "\\$(printf '%03o' $rc)" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
 poweroff -f

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-qemu.sh RESULTS_DIR BUILD_DIR [KVER] - the kmod stage of `make check`.
+# run-qemu.sh RESULTS_DIR BUILD_DIR [KVER] [ARCH] - the kmod stage of `make check`.
 # run-qemu.sh --debug-kernel RESULTS_DIR BUILD_DIR - `make check-kmod-debug`:
 #   the same guest on the KASAN/lockdep/kmemleak/KFENCE/UBSAN kernel that
 #   tests/kmod/debug-kernel.sh builds (once, cached), with the module built
@@ -12,11 +12,26 @@
 # pto2-load and run the tests.  Writes "passed failed skipped" to
 # RESULTS_DIR/kmod.  Where qemu, a kernel image or its headers are missing
 # the stage is skipped, loudly, and counted as one skipped test.
+#
+# ARCH arm64 (stage "kmod-arm64", `make check-kmod-arm64`, opt-in): Debian's
+# arm64 kernel under qemu-system-aarch64 -M virt; tests/aarch64/kmod-kernel.sh
+# downloads and unpacks that kernel and its headers (no install), pto2.ko
+# is built against those headers with the host's kbuild helpers, the guest
+# tests are cross-built into BUILD_DIR (build/aarch64) and BUILD_DIR-tsan.
+# A missing piece is a failure there, not a skip (docs/porting.md).
 set -u
 debug=0
 [ "${1:-}" = --debug-kernel ] && { debug=1; shift; }
 results=$1 build=$2
-kver=${3:-$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -1)}
+arch=${4:-amd64}
+amd=$(ls /lib/modules 2>/dev/null | grep -- '-amd64$' | sort -V | tail -1)
+case $arch in
+amd64) kver=${3:-$amd} ;;
+# the arm64 kernel of the same Debian ABI as the amd64 one whose
+# linux-kbuild-6.1 (the host helpers) is installed
+arm64) kver=${3:-${amd%-amd64}-arm64} ;;
+*) echo "run-qemu.sh: unknown ARCH '$arch' (amd64 or arm64)" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 if [ $debug -eq 1 ]; then
@@ -31,6 +46,7 @@ else
 	# preempt=full: the debug kernel's CONFIG_PREEMPT, so races show as they would there
 	append="slub_debug=FZPU init_on_free=1 preempt=full"
 	deps="tools/install-deps.sh"
+	[ "$arch" = arm64 ] && stage=kmod-arm64
 fi
 mkdir -p "$results" "$work"
 work=$(cd "$work" && pwd)	# Kbuild's M= needs an absolute path
@@ -52,7 +68,18 @@ fail() {
 	exit 1
 }
 
-if [ $debug -eq 1 ]; then
+# the opt-in arm64 stage was asked for: nothing missing is a skip there
+[ "$arch" = arm64 ] && skip() { fail "$@"; }
+
+if [ "$arch" = arm64 ]; then
+	command -v qemu-aarch64 >/dev/null || fail "qemu-aarch64 not installed (qemu-user: tools/install-deps.sh)"
+	if ! command -v qemu-system-aarch64 >/dev/null; then
+		# opt-in stage, not in tools/install-deps.sh: it installs its emulator
+		echo "  kmod-arm64: installing qemu-system-arm (qemu-system-aarch64)"
+		apt-get install -y -q qemu-system-arm >"$work/apt.log" 2>&1 ||
+			fail "qemu-system-aarch64 missing and 'apt-get install qemu-system-arm' failed ($work/apt.log)"
+	fi
+elif [ $debug -eq 1 ]; then
 	[ -r /usr/src/linux-source-6.1.tar.xz ] || skip "no /usr/src/linux-source-6.1.tar.xz (linux-source-6.1)"
 else
 	[ -n "$kver" ] || skip "no Debian kernel under /lib/modules (linux-image-amd64)"
@@ -60,7 +87,7 @@ else
 	[ -r "$kernel" ] || skip "no readable kernel image $kernel"
 	[ -d "/lib/modules/$kver/build" ] || skip "no kernel headers for $kver (linux-headers-amd64)"
 fi
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
+[ "$arch" = arm64 ] || command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed"
 command -v cpio >/dev/null || skip "cpio not installed"
 busybox=
 for b in /bin/busybox "$(command -v busybox)"; do
@@ -70,7 +97,34 @@ done
 [ -n "$busybox" ] || skip "no static busybox (busybox-static)"
 
 t0=$SECONDS
-if [ $debug -eq 1 ]; then
+tsan_build=$build/tsan
+if [ "$arch" = arm64 ]; then
+	# downloads + unpacks Debian's arm64 kernel, headers and busybox once;
+	# prints the unpacked root
+	kroot=$("$root/tests/aarch64/kmod-kernel.sh" "$kver") || fail "no arm64 kernel tree for $kver"
+	kernel=$kroot/boot/vmlinuz-$kver
+	busybox=$kroot/bin/busybox
+	kdir=$kroot/usr/src/linux-headers-$kver
+	# a copy of the module's sources (kmod/ keeps its amd64 objects)
+	rm -rf "$work/src" && mkdir -p "$work/src/kmod"
+	cp -r "$root/Kbuild" "$root/VERSION" "$root/uapi" "$work/src/"
+	cp "$root"/kmod/Kbuild "$root"/kmod/*.[ch] "$work/src/kmod/"
+	make -C "$kdir" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- M="$work/src" W=1 modules \
+		>"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "module build failed ($work/build.log)"; }
+	ko=$work/src/kmod/pto2.ko
+	modinfo -F vermagic "$ko" | grep -q "^$kver SMP .*modversions aarch64" ||
+		fail "$ko: vermagic '$(modinfo -F vermagic "$ko")' does not match $kver"
+	make -C "$root" --no-print-directory -j2 BUILD="$build" CC=aarch64-linux-gnu-gcc SAN= MPI=no \
+		PEER_OMP_OK=no STARPU_PC= tools kmod-tests >>"$work/build.log" 2>&1 ||
+		{ tail -30 "$work/build.log"; fail "cross build failed ($work/build.log)"; }
+	# the TSan variant as on amd64 (the cross toolchain ships libtsan for
+	# aarch64; Debian's arm64 kernel has the 48-bit VA TSan supports)
+	tsan_build=$build-tsan
+	make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" CC=aarch64-linux-gnu-gcc SAN=tsan MPI=no \
+		PEER_OMP_OK=no STARPU_PC= "$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
+		{ tail -30 "$work/build.log"; fail "TSan cross build failed ($work/build.log)"; }
+	echo "  built $ko and the guest tests in $((SECONDS - t0))s"
+elif [ $debug -eq 1 ]; then
 	# built once and cached (see debug-kernel.sh); its progress goes to stderr
 	kdir=$("$here/debug-kernel.sh" | tail -1) && [ -f "$kdir/bzImage" ] ||
 		fail "the debug kernel did not build"
@@ -92,8 +146,7 @@ else
 fi
 # the backend's wake-up protocol under TSan, with real ioctls, in the same boot
 # (shares check-tsan's objects when BUILD=build)
-tsan_build=$build/tsan
-make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" SAN=tsan \
+[ "$arch" = arm64 ] || make -C "$root" --no-print-directory -j2 BUILD="$tsan_build" SAN=tsan \
 	"$tsan_build/kmod-tests/test_kmod_libpto" >>"$work/build.log" 2>&1 ||
 	{ tail -30 "$work/build.log"; fail "TSan build failed ($work/build.log)"; }
 
@@ -113,13 +166,37 @@ for s in "$here"/*.sh; do
 	case "$(basename "$s")" in run-qemu.sh|guest-init.sh|debug-kernel.sh) ;; *) cp "$s" "$ir/tests/" ;; esac
 done
 # Debian ships no static cmocka/libkmod: copy the shared-library closure
-for l in $(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// { print $1 }' | sort -u); do
-	mkdir -p "$ir$(dirname "$l")"
-	cp -L "$l" "$ir$l"
+if [ "$arch" = amd64 ]; then
+	libs=$(ldd "${bins[@]}" 2>/dev/null | awk '/=> \// { print $3 } /^[ \t]+\// { print $1 }' | sort -u)
+else
+	# ldd cannot run arm64 binaries: follow DT_NEEDED in the multiarch dirs
+	libs=/lib/ld-linux-aarch64.so.1 todo=("${bins[@]}")
+	while [ ${#todo[@]} -gt 0 ]; do
+		next=()
+		for n in $(objdump -p "${todo[@]}" 2>/dev/null | awk '$1 == "NEEDED" { print $2 }' | sort -u); do
+			l=
+			# libtsan.so.2 only comes with the cross toolchain
+			for d in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/aarch64-linux-gnu/lib; do
+				[ -e "$d/$n" ] && { l=$d/$n; break; }
+			done
+			[ -n "$l" ] || fail "arm64 library $n not found (install its :arm64 package)"
+			case " $libs " in *" $l "*) ;; *) libs="$libs $l" next+=("$l") ;; esac
+		done
+		todo=("${next[@]}")
+	done
+fi
+for l in $libs; do
+	# the guest's loader looks in the multiarch dirs, not the cross toolchain's
+	g=${l/#\/usr\/aarch64-linux-gnu\/lib\//\/lib\/aarch64-linux-gnu\/}
+	mkdir -p "$ir$(dirname "$g")"
+	cp -L "$l" "$ir$g"
 done
 # every example pto-run knows (its --list names them at the start of a line);
-# not examples/standalone or multi_bgemm, programs of their own
-"$build/bin/pto-run" --list | sed -n 's/^\([a-z_0-9]*\) - .*/\1/p' >"$ir/etc/pto2-examples"
+# not examples/standalone or multi_bgemm, programs of their own.  The arm64
+# pto-run lists them under qemu-user (the aarch64 stage's qemu-aarch64).
+list_run=()
+[ "$arch" = arm64 ] && list_run=(env QEMU_LD_PREFIX=/ qemu-aarch64)
+"${list_run[@]}" "$build/bin/pto-run" --list | sed -n 's/^\([a-z_0-9]*\) - .*/\1/p' >"$ir/etc/pto2-examples"
 [ -s "$ir/etc/pto2-examples" ] || { echo "run-qemu: pto-run --list named no example" >&2; exit 1; }
 # 384 MiB: the runtime's rings need ~260 MiB of device memory per run
 cat >"$ir/etc/pto2-test.env" <<ENV
@@ -134,11 +211,20 @@ ENV
 serial=$work/serial.log
 echo "  booting $kernel under qemu (TCG), log: $serial"
 t1=$SECONDS
-timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel tcg -m "$mem" -smp 2 -nographic \
-	-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic quiet $append" \
-	</dev/null >"$serial" 2>&1
+if [ "$arch" = amd64 ]; then
+	timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 -accel tcg -m "$mem" -smp 2 -nographic \
+		-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 oops=panic quiet $append" \
+		</dev/null >"$serial" 2>&1
+else
+	# virt has no isa-debug-exit: the guest powers off through PSCI (exit 0)
+	timeout --kill-after=10 "$timeout_s" qemu-system-aarch64 -M virt -cpu cortex-a57 -accel tcg \
+		-m "$mem" -smp 2 -nographic -no-reboot \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+		-append "console=ttyAMA0 panic=-1 oops=panic quiet $append" \
+		</dev/null >"$serial" 2>&1
+fi
 qrc=$?
 tr -d '\r' <"$serial" >"$serial.txt"
 
@@ -154,8 +240,12 @@ if [ -z "$res" ]; then
 	fail "the guest never reported a result (qemu exit $qrc)"
 fi
 read -r _ passed failed skipped <<<"$res"
-# isa-debug-exit: qemu exits (guest code << 1) | 1, so 1 = guest said "all passed"
-if [ "$qrc" -ne 1 ] && [ "$failed" -eq 0 ]; then
+# isa-debug-exit: qemu exits (guest code << 1) | 1, so 1 = guest said "all
+# passed"; arm64: 0 = the guest powered off (a panic reboots: -no-reboot exits 0
+# too, but then there is no result line)
+ok_rc=1
+[ "$arch" = arm64 ] && ok_rc=0
+if [ "$qrc" -ne "$ok_rc" ] && [ "$failed" -eq 0 ]; then
 	echo "$stage: qemu exit $qrc although the guest reported no failure"
 	failed=1
 fi
