@@ -37,6 +37,7 @@ static const char *const known_vars[] = {
 	"PTO_MPI_TIMEOUT_MS",
 	"PTO_BUILD",
 	"PTO_TEST_TIMEOUT",
+	"PTO_SUITE_LEAVE_OUT",
 	"PTO2_KO",
 	"PTO2_PARAMS",
 	"PTO2_FUZZ_SEED",
