@@ -79,7 +79,9 @@ has "tty: exit 0" 'rc=0' "$T/tty"
 cmp -s "$T/before" "$T/after" && ok "tty: terminal modes restored" || bad "tty: modes changed"
 for key in q $'\003'; do
 	name=$([ "$key" = q ] && echo q || echo Ctrl-C)
-	(sleep 1; printf '%s' "$key"; sleep 30) | timeout 20 script -qec \
+	# stdin stays open a little after the key (an early EOF would end script
+	# first); the pipeline waits for that sleep, so it stays short
+	(sleep 1; printf '%s' "$key"; sleep 4) | timeout 20 script -qec \
 		"stty -g >$T/before; $bin -d 0.2; echo rc=\$?; stty -g >$T/after" /dev/null \
 		>"$T/tty" 2>&1
 	has "tty: $name quits" 'rc=0' "$T/tty"
