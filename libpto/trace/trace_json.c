@@ -28,6 +28,7 @@
 #include "libpto/error_impl.h"
 #include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
+#include "libpto/trace/trace_deps.h"
 #include "libpto/trace/trace_json.h"
 #include "pto/trace.h"
 
@@ -314,169 +315,6 @@ static void ts_member(struct jw *w, const char *key, uint64_t t)
 }
 
 /*
- * What the exporter derives from the records before writing: per task, the
- * dispatches that start first and end last (where a flow arrow leaves and
- * arrives) and its producers (submit-time fanin plus explicit edges,
- * without repeats); and task id -> record index.
- */
-struct span {
-	uint64_t first_start;	/* earliest core start of its dispatches (0: none) */
-	uint64_t last_end;	/* latest core end */
-	uint64_t end_start;	/* start of the dispatch that ends last */
-	uint32_t start_core, end_core;
-};
-
-struct id_idx {
-	int64_t id;
-	uint32_t idx;
-};
-
-struct deps {
-	struct span *span;	/* per task record */
-	struct id_idx *ids;	/* sorted by id */
-	uint32_t nids;
-	uint32_t *edge_off;	/* num_tasks + 1 offsets into edge_prod */
-	int64_t *edge_prod;	/* explicit-edge producers grouped by consumer */
-	int64_t *scratch;	/* one task's producer list */
-	uint32_t cap_scratch;
-};
-
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = ((const struct id_idx *)a)->id, y = ((const struct id_idx *)b)->id;
-
-	return x < y ? -1 : x > y;
-}
-
-static void deps_free(struct deps *dp)
-{
-	free(dp->span);
-	free(dp->ids);
-	free(dp->edge_off);
-	free(dp->edge_prod);
-	free(dp->scratch);
-}
-
-/* The record of dispatch @d's task, or NULL (dropped, or a slot reused). */
-static const struct pto_trace_task *dispatch_task(const struct pto_trace *tr,
-						  const struct pto_trace_dispatch *d)
-{
-	const struct pto_trace_task *t = d->task_idx < tr->num_tasks ? &tr->tasks[d->task_idx] :
-		NULL;
-
-	/* a dropped task record leaves its slot zeroed: only trust a matching id */
-	return t && t->task_id == d->task_id ? t : NULL;
-}
-
-static int deps_build(struct deps *dp, const struct pto_trace *tr)
-{
-	uint32_t n = tr->num_tasks, most = 0;
-
-	memset(dp, 0, sizeof(*dp));
-	dp->span = calloc(n + 1, sizeof(*dp->span));
-	dp->ids = malloc((n + 1) * sizeof(*dp->ids));
-	dp->edge_off = calloc(n + 1, sizeof(*dp->edge_off));
-	dp->edge_prod = malloc((tr->num_edges + 1) * sizeof(*dp->edge_prod));
-	if (!dp->span || !dp->ids || !dp->edge_off || !dp->edge_prod)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++) {
-		if (!tr->tasks[i].t_submit)
-			continue;	/* a dropped record */
-		dp->ids[dp->nids++] = (struct id_idx){ tr->tasks[i].task_id, i };
-	}
-	qsort(dp->ids, dp->nids, sizeof(*dp->ids), cmp_id);
-	for (uint32_t s = 0; s < tr->num_schedulers; s++) {
-		for (uint32_t i = 0; i < tr->sched[s].num_dispatches; i++) {
-			const struct pto_trace_dispatch *d = &tr->sched[s].dispatches[i];
-			struct span *sp;
-			uint64_t start = d->t_core_start ? d->t_core_start : d->t_dispatch;
-			uint64_t end = d->t_core_end > start ? d->t_core_end : start;
-
-			if (!dispatch_task(tr, d) || !start)
-				continue;
-			sp = &dp->span[d->task_idx];
-			if (!sp->first_start || start < sp->first_start) {
-				sp->first_start = start;
-				sp->start_core = d->core;
-			}
-			if (end >= sp->last_end) {
-				sp->last_end = end;
-				sp->end_start = start;
-				sp->end_core = d->core;
-			}
-		}
-	}
-	/* explicit edges grouped by consumer (counting sort, stable) */
-	for (uint32_t i = 0; i < tr->num_edges; i++)
-		if (tr->edges[i].consumer_idx < n)
-			dp->edge_off[tr->edges[i].consumer_idx + 1]++;
-	for (uint32_t i = 0; i < n; i++)
-		dp->edge_off[i + 1] += dp->edge_off[i];
-	for (uint32_t i = 0; i < tr->num_edges; i++) {
-		uint32_t c = tr->edges[i].consumer_idx;
-
-		if (c < n)
-			dp->edge_prod[dp->edge_off[c]++] = tr->edges[i].producer;
-	}
-	/* the fill advanced each offset to its successor's start: shift back */
-	for (uint32_t i = n; i > 0; i--)
-		dp->edge_off[i] = dp->edge_off[i - 1];
-	dp->edge_off[0] = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t k = tr->tasks[i].num_fanin + (dp->edge_off[i + 1] - dp->edge_off[i]);
-
-		if (k > most)
-			most = k;
-	}
-	dp->cap_scratch = most;
-	dp->scratch = malloc((most + 1) * sizeof(*dp->scratch));
-	return dp->scratch ? 0 : -ENOMEM;
-}
-
-/* The record index of task @id, or UINT32_MAX. */
-static uint32_t deps_find(const struct deps *dp, int64_t id)
-{
-	uint32_t lo = 0, hi = dp->nids;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (dp->ids[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < dp->nids && dp->ids[lo].id == id ? dp->ids[lo].idx : UINT32_MAX;
-}
-
-/* Producers of task record @idx, in order found, without repeats; returns the count. */
-static uint32_t deps_of(struct deps *dp, const struct pto_trace *tr, uint32_t idx)
-{
-	const struct pto_trace_task *t = &tr->tasks[idx];
-	uint32_t k = 0;
-
-	for (uint32_t i = 0; i < t->num_fanin + dp->edge_off[idx + 1] - dp->edge_off[idx]; i++) {
-		int64_t p;
-		uint32_t j;
-
-		if (i < t->num_fanin) {
-			uint64_t off = (uint64_t)t->fanin_off + i;
-
-			if (off >= tr->num_fanin)
-				continue;
-			p = tr->fanin[off];
-		} else {
-			p = dp->edge_prod[dp->edge_off[idx] + i - t->num_fanin];
-		}
-		for (j = 0; j < k && dp->scratch[j] != p; j++)
-			;
-		if (j == k && k < dp->cap_scratch)
-			dp->scratch[k++] = p;
-	}
-	return k;
-}
-
-/*
  * One arrow per dependency whose both ends ran: a flow start bound to the
  * producer's last-ending dispatch and a flow end bound to the consumer's
  * first-starting dispatch; the viewers draw it from the end of the one to
@@ -495,9 +333,9 @@ static uint64_t flow_events(struct jw *w, const struct pto_trace *tr, struct dep
 
 		if (!cs->first_start)
 			continue;
-		n = deps_of(dp, tr, c);
+		n = pto__trace_deps_of(dp, tr, c);
 		for (uint32_t i = 0; i < n; i++) {
-			uint32_t p = deps_find(dp, dp->scratch[i]);
+			uint32_t p = pto__trace_deps_find(dp, dp->scratch[i]);
 			const struct span *ps = p == UINT32_MAX ? NULL : &dp->span[p];
 
 			if (!ps || !ps->first_start)
@@ -525,7 +363,7 @@ static uint64_t flow_events(struct jw *w, const struct pto_trace *tr, struct dep
 static void dispatch_event(struct jw *w, const struct pto_trace *tr, struct deps *dp,
 			   const struct pto_trace_dispatch *d)
 {
-	const struct pto_trace_task *task = dispatch_task(tr, d);
+	const struct pto_trace_task *task = pto__trace_dispatch_task(tr, d);
 	uint64_t start = d->t_core_start ? d->t_core_start : d->t_dispatch;
 	uint64_t end = d->t_core_end > start ? d->t_core_end : start;
 	char namebuf[32];
@@ -556,7 +394,7 @@ static void dispatch_event(struct jw *w, const struct pto_trace *tr, struct deps
 		jw_kv_u64(w, "blocks", task->block_num ? task->block_num : 1);
 		jw_key(w, "deps");
 		jw_raw(w, "[", 1);
-		for (uint32_t i = 0, n = deps_of(dp, tr, d->task_idx); i < n; i++) {
+		for (uint32_t i = 0, n = pto__trace_deps_of(dp, tr, d->task_idx); i < n; i++) {
 			if (i)
 				jw_raw(w, ",", 1);
 			jw_i64(w, dp->scratch[i]);
@@ -685,8 +523,8 @@ static int write_body(struct jw *w, const struct pto_trace *tr, const char *devi
 	uint32_t cores = tr->num_clusters * PTO2_CORES_PER_CLUSTER;
 	int rc;
 
-	if (deps_build(&dp, tr)) {
-		deps_free(&dp);
+	if (pto__trace_deps_build(&dp, tr)) {
+		pto__trace_deps_free(&dp);
 		return -ENOMEM;
 	}
 	/* a named device (several in one process) says which one it is */
@@ -734,7 +572,7 @@ static int write_body(struct jw *w, const struct pto_trace *tr, const char *devi
 	rc = occupancy_counters(w, tr);
 	tot->tasks += tr->num_tasks;
 	tot->dropped += pto_trace_dropped(tr);
-	deps_free(&dp);
+	pto__trace_deps_free(&dp);
 	return rc;
 }
 
