@@ -212,14 +212,9 @@ int pto_gate_usable(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_
 	return (int)n;
 }
 
-int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cpus,
-		  uint32_t num_mask, uint32_t want_schedulers, uint32_t wiring,
-		  struct pto_gate_plan *plan)
+/* The checks both planners start with; resets @plan. */
+static int plan_begin(struct pto_gate_plan *plan, uint32_t want_schedulers, uint32_t wiring)
 {
-	int32_t list[CPU_SETSIZE];	/* usable CPUs, unique, in allowlist order */
-	uint32_t n, reserved, avail, nsched, i;
-	int ret;
-
 	if (!plan)
 		return pto__fail(-EINVAL, "affinity gate: NULL plan");
 	plan_reset(plan, wiring ? 1 : 0);
@@ -228,6 +223,20 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 	if (want_schedulers > PTO_GATE_MAX_THREADS)
 		return pto__fail(-EINVAL, "affinity gate: %u schedulers wanted, at most %d",
 				 want_schedulers, PTO_GATE_MAX_THREADS);
+	return 0;
+}
+
+int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cpus,
+		  uint32_t num_mask, uint32_t want_schedulers, uint32_t wiring,
+		  struct pto_gate_plan *plan)
+{
+	int32_t list[CPU_SETSIZE];	/* usable CPUs, unique, in allowlist order */
+	uint32_t n, reserved, avail, nsched, i;
+	int ret;
+
+	ret = plan_begin(plan, want_schedulers, wiring);
+	if (ret)
+		return ret;
 	ret = pto_gate_usable(cpus, num_cpus, mask_cpus, num_mask, list, plan);
 	if (ret < 0)
 		return ret;
@@ -273,15 +282,11 @@ int pto_gate_plan_share(const int32_t *share, uint32_t m, uint32_t want_schedule
 			uint32_t wiring, struct pto_gate_plan *plan)
 {
 	uint32_t reserved, avail, nsched, i;
+	int ret;
 
-	if (!plan)
-		return pto__fail(-EINVAL, "affinity gate: NULL plan");
-	plan_reset(plan, wiring ? 1 : 0);
-	if (wiring > 1)
-		return pto__fail(-EINVAL, "affinity gate: wiring must be 0 or 1, not %u", wiring);
-	if (want_schedulers > PTO_GATE_MAX_THREADS)
-		return pto__fail(-EINVAL, "affinity gate: %u schedulers wanted, at most %d",
-				 want_schedulers, PTO_GATE_MAX_THREADS);
+	ret = plan_begin(plan, want_schedulers, wiring);
+	if (ret)
+		return ret;
 	if (m == 0 || !share)
 		return pto__fail(-EINVAL, "affinity gate: an empty share");
 	if (check_cpu_array(share, m, "share"))
