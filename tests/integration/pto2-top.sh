@@ -79,12 +79,18 @@ has "tty: exit 0" 'rc=0' "$T/tty"
 cmp -s "$T/before" "$T/after" && ok "tty: terminal modes restored" || bad "tty: modes changed"
 for key in q $'\003'; do
 	name=$([ "$key" = q ] && echo q || echo Ctrl-C)
-	# stdin stays open a little after the key (an early EOF would end script
-	# first); the pipeline waits for that sleep, so it stays short
-	(sleep 1; printf '%s' "$key"; sleep 4) | timeout 20 script -qec \
+	# The key goes only once pto2-top hid the cursor: by then its handlers
+	# and terminal modes are set (a Ctrl-C sent earlier, on a loaded machine,
+	# killed it before it could restore anything).  stdin stays open a
+	# little after the key (an early EOF would end script first); the
+	# pipeline waits for that sleep, so it stays short.
+	out="$T/tty-$name"
+	: >"$out"
+	(for _ in $(seq 150); do grep -qF $'\033[?25l' "$out" && break; sleep 0.1; done
+	 printf '%s' "$key"; sleep 4) | timeout 30 script -qec \
 		"stty -g >$T/before; $bin -d 0.2; echo rc=\$?; stty -g >$T/after" /dev/null \
-		>"$T/tty" 2>&1
-	has "tty: $name quits" 'rc=0' "$T/tty"
+		>"$out" 2>&1
+	has "tty: $name quits" 'rc=0' "$out"
 	cmp -s "$T/before" "$T/after" && ok "tty: $name restores the modes" ||
 		bad "tty: $name left the modes changed"
 done
