@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,6 +305,11 @@ static void *sim_worker_main(void *arg)
 	struct pto_sim *sim = w->sim;
 	uint64_t idle_since = 0;	/* 0: the last pass did work */
 	uint64_t wake_at;		/* earliest delayed (SLOW) dispatch, 0 = none */
+	char name[16];
+
+	/* named for top, gdb and the tests that check who ran a kernel */
+	snprintf(name, sizeof(name), "pto-core-%u", w->index);
+	pthread_setname_np(pthread_self(), name);
 
 	for (;;) {
 		/* snapshot before looking, so a wake after the look is not lost */

@@ -7,6 +7,7 @@
  * it.  docs/runtime.md, "Emulating the cores".
  */
 #include "libpto/device/device_ops.h"
+#include "libpto/device/mmio.h"
 #include "libpto/orch/orch_impl.h"
 
 bool pto__orch_help(struct pto_runtime *rt)
@@ -22,8 +23,15 @@ bool pto__orch_help(struct pto_runtime *rt)
 	 */
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = (rt->help_cursor + k) % n;
+		struct pto_core *c = &rt->cores[i];
 
-		if (!__atomic_load_n(&rt->cores[i].emul_inline, __ATOMIC_RELAXED))
+		/*
+		 * acquire: pairs with the doorbell's release in dispatch_sub(),
+		 * which follows the emul_inline store: the class read next is
+		 * that dispatch's (or a later one's).
+		 */
+		(void)pto_mmio_read32_acquire(&c->regs->data_main_base);
+		if (!__atomic_load_n(&c->emul_inline, __ATOMIC_RELAXED))
 			continue;
 		if (pto__device_serve(rt->dev, i)) {
 			/* start after it next time: no core starves the ones behind it */
@@ -36,12 +44,10 @@ bool pto__orch_help(struct pto_runtime *rt)
 
 void pto__orch_help_drain(struct pto_runtime *rt)
 {
-	uint64_t cpu0;
 	uint32_t idle = 0;
 
 	if (!rt->emulate)
 		return;
-	cpu0 = pto_thread_cpu_ns();
 	/*
 	 * Until the run ends, or the device had nothing for a spin budget;
 	 * then pto_run() joins the schedulers, which need no help.  acquire:
@@ -55,5 +61,4 @@ void pto__orch_help_drain(struct pto_runtime *rt)
 		idle++;
 		pto_cpu_relax();
 	}
-	rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu0;
 }

@@ -5,6 +5,7 @@
  * the drain (stall.c), spin briefly and sleep.  docs/runtime.md, Schedulers.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "libpto/device/device_ops.h"
@@ -126,7 +127,10 @@ void *pto__sched_main(void *arg)
 	uint64_t idle_since = 0, last_hang_check = 0;
 	struct pto_drain_watch drain = { 0 };
 	uint64_t cpu0 = pto_thread_cpu_ns(), cpu;
+	char name[16];
 
+	snprintf(name, sizeof(name), "pto-sched-%u", s->idx);
+	pthread_setname_np(pthread_self(), name);
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
 		/* snapshot both before looking for work, so no wake-up is lost */
