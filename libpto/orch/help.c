@@ -7,7 +7,6 @@
  * it.  docs/runtime.md, "Emulating the cores".
  */
 #include "libpto/device/device_ops.h"
-#include "libpto/device/mmio.h"
 #include "libpto/orch/orch_impl.h"
 
 bool pto__orch_help(struct pto_runtime *rt)
@@ -25,15 +24,14 @@ bool pto__orch_help(struct pto_runtime *rt)
 		uint32_t i = (rt->help_cursor + k) % n;
 		struct pto_core *c = &rt->cores[i];
 
-		/*
-		 * acquire: pairs with the doorbell's release in dispatch_sub(),
-		 * which follows the emul_inline store: the class read next is
-		 * that dispatch's (or a later one's).
-		 */
-		(void)pto_mmio_read32_acquire(&c->regs->data_main_base);
+		/* a cheap look first; the claim then checks the class for real */
 		if (!__atomic_load_n(&c->emul_inline, __ATOMIC_RELAXED))
 			continue;
-		if (pto__device_serve(rt->dev, i)) {
+		/*
+		 * The gate: dispatch_sub() stores the class before the doorbell's
+		 * release, which the sim acquires under the core's claim.
+		 */
+		if (pto__device_serve(rt->dev, i, &c->emul_inline)) {
 			/* start after it next time: no core starves the ones behind it */
 			rt->help_cursor = (i + 1) % n;
 			return true;

@@ -84,7 +84,7 @@ static uint32_t serve_cores(struct pto_sched *s)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < s->num_serve; i++)
-		n += pto__device_serve(dev, s->serve[i]);
+		n += pto__device_serve(dev, s->serve[i], NULL);
 	s->num_serve = 0;
 	s->emulated_ns += pto_now_ns() - t0;
 	return n;

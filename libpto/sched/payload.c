@@ -87,8 +87,8 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	 * (loop.c serve_cores()), so no worker needs waking: the critical path
 	 * has no futex wake-up.  Waking a worker as well only pays where CPUs
 	 * beyond the run's threads would otherwise idle.  The class goes in
-	 * before the doorbell: a helper that acquire-reads the new
-	 * DATA_MAIN_BASE sees it (orch/help.c).
+	 * before the doorbell: the gate of a helping orchestrator, which the
+	 * sim reads after acquiring DATA_MAIN_BASE (orch/help.c).
 	 */
 	inl = emul_inline(rt, t->kernel[lane]) && s->num_serve < s->cap_serve;
 	__atomic_store_n(&core->emul_inline, inl, __ATOMIC_RELAXED);
