@@ -330,8 +330,8 @@ struct pto_runtime {
 	uint64_t dispatches;			/* atomic: each scheduler adds its count as it ends */
 	uint64_t sched_cpu_ns;			/* atomic: likewise its own CPU (pto_run_stats) */
 	uint64_t emulated_ns;			/* atomic: likewise its time in emulated cores */
-	uint64_t first_dispatch_ns;		/* atomic (min) */
-	uint64_t last_retire_ns;		/* atomic (max) */
+	uint64_t first_dispatch_ns;		/* atomic (min): each scheduler folds its own in */
+	uint64_t last_retire_ns;		/* atomic (max): likewise its last completion */
 	struct pto_run_error err;
 	struct pto_waiter orch_wait;	/* woken by ring advance and task completion */
 	/*

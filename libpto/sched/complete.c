@@ -75,8 +75,8 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 	}
 	if (consumed)
 		pto__ring_consumed(rt, ring, local);
-	/* the pass's clock, like first_dispatch_ns: no clock read per task */
-	__atomic_store_n(&rt->last_retire_ns, now, __ATOMIC_RELAXED);
+	/* the pass's clock: no clock read per task; this thread's, no shared line */
+	s->last_complete_ns = now;
 	/*
 	 * Termination (completed == submitted, pto__run_finished()) implies all
 	 * of the above.  seq_cst count, then pto__orch_wake_done()'s seq_cst

@@ -188,12 +188,8 @@ uint32_t pto__dispatch_ready(struct pto_sched *s, uint64_t now)
 			}
 		}
 	}
-	if (n) {
-		uint64_t first = 0;
-
-		/* first dispatch of the run, for pto_run_stats.sched_ns */
-		__atomic_compare_exchange_n(&s->rt->first_dispatch_ns, &first, now, false,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	}
+	/* this thread's first dispatch of the run (pto_run_stats.sched_ns, at its end) */
+	if (n && !s->first_dispatch_ns)
+		s->first_dispatch_ns = now;
 	return n;
 }

@@ -119,6 +119,22 @@ static bool any_inflight(struct pto_runtime *rt)
 	return false;
 }
 
+/* Fold this thread's first dispatch and last completion into the run's (min, max). */
+static void fold_run_span(struct pto_runtime *rt, const struct pto_sched *s)
+{
+	uint64_t cur = __atomic_load_n(&rt->first_dispatch_ns, __ATOMIC_RELAXED);
+
+	while (s->first_dispatch_ns && (!cur || s->first_dispatch_ns < cur) &&
+	       !__atomic_compare_exchange_n(&rt->first_dispatch_ns, &cur, s->first_dispatch_ns,
+					    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	cur = __atomic_load_n(&rt->last_retire_ns, __ATOMIC_RELAXED);
+	while (s->last_complete_ns > cur &&
+	       !__atomic_compare_exchange_n(&rt->last_retire_ns, &cur, s->last_complete_ns,
+					    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 void *pto__sched_main(void *arg)
 {
 	struct pto_sched *s = arg;
@@ -219,5 +235,6 @@ void *pto__sched_main(void *arg)
 	__atomic_fetch_add(&rt->sched_cpu_ns, cpu > s->emulated_ns ? cpu - s->emulated_ns : 0,
 			   __ATOMIC_RELAXED);
 	__atomic_fetch_add(&rt->emulated_ns, s->emulated_ns, __ATOMIC_RELAXED);
+	fold_run_span(rt, s);
 	return NULL;
 }

@@ -32,6 +32,9 @@ struct pto_sched {
 	uint32_t num_local[PTO_NUM_SHAPES];
 	uint64_t dispatches;	/* added to rt->dispatches once, when the thread ends */
 	uint64_t emulated_ns;	/* time in pto__device_serve(), likewise added at the end */
+	/* its first dispatch and last completion (pass clocks), folded in at the end */
+	uint64_t first_dispatch_ns;
+	uint64_t last_complete_ns;
 	/* doorbells rung this pass, to emulate the cores behind them (rt->emulate) */
 	uint32_t *serve;
 	uint32_t num_serve;

@@ -149,6 +149,8 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->offer_n = 0;
 		s->dispatches = 0;
 		s->emulated_ns = 0;
+		s->first_dispatch_ns = 0;
+		s->last_complete_ns = 0;
 		s->num_serve = 0;
 		s->inflight = 0;
 		s->resv_cluster = -1;
