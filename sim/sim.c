@@ -197,10 +197,19 @@ static bool sim_claim(struct sim_core *c)
 	       !__atomic_exchange_n(&c->claim, 1, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * Give @c up.  A thread that found @c claimed left its doorbell to us, so
+ * the caller looks at the doorbell again after this (sim_serve_here(), the
+ * worker's next pass): the fence orders our release before that look and
+ * pairs with the fence in pto_sim_serve() between the dispatcher's doorbell
+ * store and its look at the claim.  Either it sees the claim free and
+ * serves, or we see its doorbell (a store-buffer pattern: both sides fence).
+ */
 static void sim_unclaim(struct sim_core *c)
 {
 	/* pairs with the acquire in sim_claim() */
 	__atomic_store_n(&c->claim, 0, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /*
@@ -284,11 +293,21 @@ static bool sim_poll_cores(struct sim_worker *w, uint64_t *wake_at)
 	for (uint32_t i = w->index; i < sim->num_cores; i += sim->cfg.num_workers) {
 		struct sim_core *c = &sim->cores[i];
 
+		bool stuck;
+
 		/* another thread emulates it right now: it sees what we would */
 		if (!sim_claim(c))
 			continue;
 		any |= sim_serve_core(sim, c, wake_at);
+		stuck = c->hung || c->delayed;
 		sim_unclaim(c);
+		/*
+		 * A dispatcher that rang it while we looked left it to us
+		 * (sim_unclaim()): one more pass before any sleep.  Not for a
+		 * hung or delayed core, whose news waits for EXIT or @wake_at.
+		 */
+		if (!stuck && sim_has_news(c))
+			any = true;
 	}
 	return any;
 }
@@ -443,37 +462,58 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core)
  */
 static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c, const uint32_t *gate)
 {
-	uint64_t wake_at = 0;
-	bool did, delayed;
+	bool any = false;
 
-	if (!sim_claim(c))
-		return false;
 	/*
-	 * While we hold the claim nobody latches, so the doorbell holds at most
-	 * this one new dispatch (the next is written only after its ACK):
-	 * acquire it, and the gate its writer stored before it is that
-	 * dispatch's.
+	 * Again while the core did something and has news: a dispatcher that
+	 * rang it while we held the claim found it taken and left it to us
+	 * (sim_unclaim()).  Not when it did nothing: a hung or delayed core's
+	 * news waits for EXIT or its worker.
 	 */
-	if (gate) {
-		/* pairs with the dispatcher's release store of DATA_MAIN_BASE */
-		(void)reg_load_acquire(&c->ex.regs->data_main_base);
-		if (!__atomic_load_n(gate, __ATOMIC_RELAXED)) {
-			sim_unclaim(c);
-			return false;
+	for (;;) {
+		uint64_t wake_at = 0;
+		bool did, delayed;
+
+		if (!sim_claim(c))
+			return any;
+		/*
+		 * While we hold the claim nobody latches, so the doorbell holds at
+		 * most this one new dispatch (the next is written only after its
+		 * ACK): acquire it, and the gate its writer stored before it is
+		 * that dispatch's.  A gate that says no leaves it to the worker
+		 * its dispatcher woke.
+		 */
+		if (gate) {
+			/* pairs with the dispatcher's release store of DATA_MAIN_BASE */
+			(void)reg_load_acquire(&c->ex.regs->data_main_base);
+			if (!__atomic_load_n(gate, __ATOMIC_RELAXED)) {
+				sim_unclaim(c);
+				return any;
+			}
 		}
+		did = sim_serve_core(sim, c, &wake_at);
+		delayed = c->delayed;
+		sim_unclaim(c);
+		if (delayed)
+			pto_waiter_wake(&sim->workers[(uint32_t)(c - sim->cores) %
+						      sim->cfg.num_workers].door);
+		any |= did;
+		if (!did || delayed || !sim_has_news(c))
+			return any;
 	}
-	did = sim_serve_core(sim, c, &wake_at);
-	delayed = c->delayed;
-	sim_unclaim(c);
-	if (delayed)
-		pto_waiter_wake(&sim->workers[(uint32_t)(c - sim->cores) %
-					      sim->cfg.num_workers].door);
-	return did;
 }
 
 bool pto_sim_serve(struct pto_sim *sim, uint32_t core, const uint32_t *gate)
 {
-	if (!sim || core >= sim->num_cores || !sim_has_news(&sim->cores[core]))
+	if (!sim || core >= sim->num_cores)
+		return false;
+	/*
+	 * The caller's doorbell store before our look at the claim: pairs with
+	 * the fence in sim_unclaim() (a claim we see taken is released after
+	 * this, and its holder then sees the doorbell).
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!sim_has_news(&sim->cores[core]))
 		return false;
 	return sim_serve_here(sim, &sim->cores[core], gate);
 }

@@ -231,6 +231,22 @@ struct pto_core {
 
 struct pto_sched;
 
+/*
+ * struct pto_serve_list - emulated cores a scheduler rang this pass and
+ * will run itself (sched/payload.c, loop.c serve_cores()).  Written by
+ * that scheduler with relaxed stores, read by a helping orchestrator
+ * (orch/help.c) as hints: serving checks the core's claim, doorbell and
+ * class, so a stale entry costs a look, never a wrong run.
+ * @n: atomic: entries valid.
+ * @cap: capacity (every core twice: dual issue, lent cores included).
+ * @core: atomic entries: core ids.
+ */
+struct pto_serve_list {
+	uint32_t n;
+	uint32_t cap;
+	uint32_t *core;
+} __attribute__((aligned(64)));
+
 /* Error latched by the first failure of a run. */
 struct pto_run_error {
 	int claimed;			/* atomic: the first failure CASes it 0 -> 1 */
@@ -286,7 +302,7 @@ struct pto_runtime {
 	uint64_t published;		/* tasks of this run made visible to the schedulers */
 	uint64_t orch_blocked_ns;
 	uint64_t orch_wait_cpu_ns;	/* thread CPU spent in those waits (helping included) */
-	uint32_t help_cursor;		/* where the orchestrator's next pto__device_help() looks */
+	uint32_t help_cursor;		/* the serve list the orchestrator helps with first */
 
 	/* schedulers */
 	uint32_t num_sched;
@@ -306,6 +322,7 @@ struct pto_runtime {
 	bool emulate;
 	bool emul_kick;
 	bool emul_spin;
+	struct pto_serve_list *serve;	/* one per scheduler */
 	/*
 	 * Where a scheduler with nothing in flight on its cores sleeps: no FIN
 	 * can concern it, so it is woken only by new work (pto__sched_kick()),

@@ -11,30 +11,33 @@
 
 bool pto__orch_help(struct pto_runtime *rt)
 {
-	uint32_t n = rt->num_cores;
-
 	if (!rt->emulate)
 		return false;
 	/*
-	 * Only cores whose dispatch the schedulers judged short (emul_inline):
-	 * a long kernel is its worker's, and would keep the orchestrator from
-	 * submitting once the ring frees.
+	 * Only the cores the schedulers queued to run themselves (their serve
+	 * lists), from the end, where the owner gets to last: not a scan of
+	 * every core, whose lines the schedulers write, and not a long kernel,
+	 * which is its worker's and would keep the orchestrator from submitting
+	 * once the ring frees.
 	 */
-	for (uint32_t k = 0; k < n; k++) {
-		uint32_t i = (rt->help_cursor + k) % n;
-		struct pto_core *c = &rt->cores[i];
+	for (uint32_t k = 0; k < rt->num_sched; k++) {
+		struct pto_serve_list *sl = &rt->serve[(rt->help_cursor + k) % rt->num_sched];
+		/* acquire: pairs with the release of the count in dispatch_sub() */
+		uint32_t n = __atomic_load_n(&sl->n, __ATOMIC_ACQUIRE);
 
-		/* a cheap look first; the claim then checks the class for real */
-		if (!__atomic_load_n(&c->emul_inline, __ATOMIC_RELAXED))
-			continue;
-		/*
-		 * The gate: dispatch_sub() stores the class before the doorbell's
-		 * release, which the sim acquires under the core's claim.
-		 */
-		if (pto__device_serve(rt->dev, i, &c->emul_inline)) {
-			/* start after it next time: no core starves the ones behind it */
-			rt->help_cursor = (i + 1) % n;
-			return true;
+		while (n-- > 0) {
+			uint32_t i = __atomic_load_n(&sl->core[n], __ATOMIC_RELAXED);
+
+			/*
+			 * The gate: dispatch_sub() stores the class before the
+			 * doorbell's release, which the sim acquires under the
+			 * core's claim, so a stale entry never runs a long kernel.
+			 */
+			if (i < rt->num_cores &&
+			    pto__device_serve(rt->dev, i, &rt->cores[i].emul_inline)) {
+				rt->help_cursor = (rt->help_cursor + k + 1) % rt->num_sched;
+				return true;
+			}
 		}
 	}
 	return false;

@@ -80,12 +80,14 @@ static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadli
 static uint32_t serve_cores(struct pto_sched *s)
 {
 	struct pto_device *dev = s->rt->dev;
+	struct pto_serve_list *sl = s->serve;
 	uint64_t t0 = pto_now_ns();
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < s->num_serve; i++)
-		n += pto__device_serve(dev, s->serve[i], NULL);
-	s->num_serve = 0;
+
+	for (uint32_t i = 0; i < sl->n; i++)
+		n += pto__device_serve(dev, sl->core[i], NULL);
+	__atomic_store_n(&sl->n, 0, __ATOMIC_RELAXED);
 	s->emulated_ns += pto_now_ns() - t0;
 	return n;
 }
@@ -163,7 +165,7 @@ void *pto__sched_main(void *arg)
 			pto__sync_lend(s);
 		disp = s->sync_task ? pto__sync_try_launch(s, now) : pto__dispatch_ready(s, now);
 		pto__flush_local(s);
-		if (s->num_serve)
+		if (s->serve->n)
 			serve_cores(s);
 		if (pto_trace_on(rt->trace) && (done || disp)) {
 			t1 = pto_now_ns();

@@ -90,15 +90,20 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	 * before the doorbell: the gate of a helping orchestrator, which the
 	 * sim reads after acquiring DATA_MAIN_BASE (orch/help.c).
 	 */
-	inl = emul_inline(rt, t->kernel[lane]) && s->num_serve < s->cap_serve;
+	inl = emul_inline(rt, t->kernel[lane]) && s->serve->n < s->serve->cap;
 	__atomic_store_n(&core->emul_inline, inl, __ATOMIC_RELAXED);
 	/*
 	 * The payload is complete: pairs with the core's acquire of DATA_MAIN_BASE
 	 * (device-memory wmb before the doorbell store: libpto/device/mmio.h).
 	 */
 	pto_mmio_write32_release(&core->regs->data_main_base, id);
-	if (inl)
-		s->serve[s->num_serve++] = core->id;
+	if (inl) {
+		struct pto_serve_list *sl = s->serve;
+
+		/* entry, then count: a helper reading the count finds the entry (a hint) */
+		__atomic_store_n(&sl->core[sl->n], core->id, __ATOMIC_RELAXED);
+		__atomic_store_n(&sl->n, sl->n + 1, __ATOMIC_RELEASE);
+	}
 	if (!inl || rt->emul_kick)
 		pto__device_kick(rt->dev, core->id);
 	s->dispatches++;

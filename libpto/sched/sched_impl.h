@@ -36,9 +36,7 @@ struct pto_sched {
 	uint64_t first_dispatch_ns;
 	uint64_t last_complete_ns;
 	/* doorbells rung this pass, to emulate the cores behind them (rt->emulate) */
-	uint32_t *serve;
-	uint32_t num_serve;
-	uint32_t cap_serve;
+	struct pto_serve_list *serve;
 	/* atomic: its last hang check saw a dispatch in flight (read by the drain watch) */
 	uint32_t inflight;
 	/*

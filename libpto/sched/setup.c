@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "libpto/device/device_ops.h"
 #include "libpto/device/mmio.h"
@@ -28,7 +29,10 @@ int pto__sched_setup(struct pto_runtime *rt)
 	rt->num_sched = rt->plan->num_schedulers;
 	rt->cores = calloc(rt->num_cores, sizeof(*rt->cores));
 	rt->sched = calloc(rt->num_sched, sizeof(*rt->sched));
-	if (!rt->cores || !rt->sched)
+	rt->serve = aligned_alloc(64, rt->num_sched * sizeof(*rt->serve));
+	if (rt->serve)
+		memset(rt->serve, 0, rt->num_sched * sizeof(*rt->serve));
+	if (!rt->cores || !rt->sched || !rt->serve)
 		return pto__fail(-ENOMEM, "pto_runtime_create: scheduler state");
 	for (uint32_t i = 0; i < rt->num_cores; i++) {
 		struct pto_core *c = &rt->cores[i];
@@ -71,9 +75,10 @@ int pto__sched_setup(struct pto_runtime *rt)
 		/* one request can borrow each idle unit once: 2 AIV cores per cluster */
 		s->offer = calloc(2 * nc, sizeof(*s->offer));
 		/* a pass rings at most every core twice (dual issue), lent ones included */
-		s->cap_serve = 2 * rt->num_cores;
-		s->serve = calloc(s->cap_serve, sizeof(*s->serve));
-		if (!s->clusters || !s->aic || !s->aiv || !s->offer || !s->serve)
+		s->serve = &rt->serve[i];
+		s->serve->cap = 2 * rt->num_cores;
+		s->serve->core = calloc(s->serve->cap, sizeof(*s->serve->core));
+		if (!s->clusters || !s->aic || !s->aiv || !s->offer || !s->serve->core)
 			return pto__fail(-ENOMEM, "pto_runtime_create: scheduler %u cores", i);
 		for (uint32_t c = i; c < rt->num_clusters; c += rt->num_sched) {
 			s->clusters[s->num_clusters++] = c;
@@ -106,12 +111,15 @@ void pto__sched_teardown(struct pto_runtime *rt)
 			free(rt->sched[i].aic);
 			free(rt->sched[i].aiv);
 			free(rt->sched[i].offer);
-			free(rt->sched[i].serve);
 		}
 	}
 	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++)
 		if (rt->ready[sh].cells)
 			pto_rq_fini(&rt->ready[sh]);
+	if (rt->serve)
+		for (uint32_t i = 0; i < rt->num_sched; i++)
+			free(rt->serve[i].core);
+	free(rt->serve);
 	free(rt->sched);
 	free(rt->cores);
 }
@@ -151,7 +159,7 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->emulated_ns = 0;
 		s->first_dispatch_ns = 0;
 		s->last_complete_ns = 0;
-		s->num_serve = 0;
+		s->serve->n = 0;
 		s->inflight = 0;
 		s->resv_cluster = -1;
 	}
