@@ -3,7 +3,8 @@
  * pto-bench - runtime overhead benchmarks (DESIGN §7).
  *
  *	pto-bench [--quick] [--peers] [--plot FILE.svg] [--reps N] [--tasks N]
- *	          [--shapes LIST] [--modes LIST] [--width W] [--schedulers 1-3]
+ *	          [--shapes LIST] [--modes LIST] [--width W] [--metg-widths LIST]
+ *	          [--schedulers 1-3]
  *	          [--wiring 0|1] [--window N] [--device SPEC] [--sections LIST]
  *	          [--set KEY=VALUE]...
  *	pto-bench --trace FILE [--shape S] [--mode M] [--tasks N] [--grain NS] ...
@@ -17,8 +18,11 @@
  *      paged_attention_unroll_manual, explicit = that one on an
  *      explicit-only runtime, all on the same case, followed by the
  *      manual/explicit e2e and manual|explicit/auto submit ratios;
- *   2. METG(50%) over a granularity sweep of busy-wait kernels on the
- *      stencil shape (3 deps per task);
+ *   2. METG(50%) the way Task Bench (SC'20) measures it: busy-wait
+ *      kernels on the stencil shape (3 deps per task), the grain swept
+ *      down by powers of two, efficiency = work rate / the best work rate
+ *      any system reached in the run, METG = the smallest granularity
+ *      still at >= 50%; for each of --metg-widths (2 and 16);
  *   3. back-pressure: throughput with a 1024-slot window vs 16384.
  * With --peers the same graphs (tests/peers/shapes.h) run interleaved on
  * OpenMP tasks and StarPU (build/bin/peer-*) and the tables add our/peer

@@ -28,8 +28,23 @@ has "PA case named" '^  PA case: [A-Za-z0-9]+$' "$T/quick"
 has "PA manual/explicit e2e ratio" '^  PA manual/explicit e2e: [0-9]+\.[0-9]{2}$' "$T/quick"
 has "PA submit manual/auto ratio" '^  PA submit manual/auto: [0-9]+\.[0-9]{2}$' "$T/quick"
 has "PA submit explicit/auto ratio" '^  PA submit explicit/auto: [0-9]+\.[0-9]{2}$' "$T/quick"
-has "METG sweep rows" "^ +100\.0 +[0-9]+ \| +$num+ +[0-9]+%" "$T/quick"
-has "METG result" '^  METG\(50%\) pto +: ' "$T/quick"
+# METG: both widths by default, powers-of-two grains, one result per width
+for w in 2 16; do
+	has "METG width $w table" "^  width $w( |\$)" "$T/quick"
+	has "METG width $w result" "^  METG\\(50%\\) width $w pto +: (<= )?$num+ us\$|^  METG\\(50%\\) width $w pto +: not determined: " "$T/quick"
+done
+has "METG sweep rows" "^ +131\.1 +[0-9]+ \| +$num+ +[0-9]+%" "$T/quick"
+has "METG efficiency against every system" 'the best work rate any' "$T/quick"
+
+# --width alone is the METG width too; --metg-widths wins over it.
+check "pto-bench --width 8: METG at width 8 only" 0 "$B/bin/pto-bench" --quick --sections metg --width 8
+has "--width 8: METG width 8" '^  width 8( |$)' "$T/out"
+hasnt "--width 8: no default width 2" '^  width 2( |$)' "$T/out"
+check "pto-bench --metg-widths 4,32 --width 8" 0 "$B/bin/pto-bench" --quick --sections metg \
+	--metg-widths 4,32 --width 8
+has "--metg-widths: width 4" '^  METG\(50%\) width 4 pto ' "$T/out"
+has "--metg-widths: width 32" '^  METG\(50%\) width 32 pto ' "$T/out"
+hasnt "--metg-widths wins over --width" '^  width 8( |$)' "$T/out"
 has "window ratio" "^  throughput ratio 1024/16384: [0-9]+\.[0-9]+" "$T/quick"
 
 # --modes filters paged attention too: only what was measured, no ratio without both sides.
@@ -72,7 +87,10 @@ fi
 if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; then
 	check "pto-bench --quick --peers" 0 "$B/bin/pto-bench" --quick --peers --shapes chain,stencil --modes auto
 	has "peer ratios" "^  chain +auto +[0-9]+ +$num+ +$num+ \| +$num+ +$num+ \| +$num+ +$num+" "$T/out"
-	has "peer METG" '^  METG\(50%\) omp ' "$T/out"
+	for w in 2 16; do
+		has "peer METG width $w" "^  METG\\(50%\\) width $w omp +: " "$T/out"
+		has "peer METG width $w starpu" "^  METG\\(50%\\) width $w starpu: " "$T/out"
+	done
 	check "peer-omp bad shape" 2 "$B/bin/peer-omp" --shape nope --tasks 10
 	for v in 0 -1 +5 12x ""; do
 		check "peer-omp --tasks '$v'" 2 "$B/bin/peer-omp" --shape tree --tasks "$v"
@@ -88,8 +106,10 @@ if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; th
 	peer_bad omp "unknown option" "unknown option '--frob'" --frob
 	peer_bad omp "without --shape" "--shape and --tasks are required" --tasks 10
 	peer_bad omp "without --tasks" "--shape and --tasks are required" --shape chain
-	peer_bad omp "stencil width 2" "stencil width must be 3\.\.4096" \
-		--shape stencil --tasks 10 --width 2
+	peer_bad omp "stencil width 1" "stencil width must be 2\.\.4096" \
+		--shape stencil --tasks 10 --width 1
+	check "peer-starpu stencil width 2" 0 "$B/bin/peer-starpu" --shape stencil --tasks 20 --width 2
+	has "peer-starpu width 2 result" '^peer=starpu shape=stencil tasks=20 ' "$T/out"
 	peer_bad omp "tree width 12" "tree width \(leaves\) must be a power of two, 2\.\.4096" \
 		--shape tree --tasks 10 --width 12
 	peer_bad starpu "bad shape" "bad value 'nope' for --shape" --shape nope --tasks 1
@@ -129,6 +149,13 @@ bad_input "empty shape list" --shapes ,
 bad_input "grain not a number" --grain 1e3
 bad_input "window too small" --window 32
 bad_input "tasks fewer than the width" --tasks 8 --width 16
+bad_input "width 1" --width 1
+# --metg-widths: each refusal names the option
+for v in 1 5000 x "" "2,,x" 2,2 2,4,8,16,32; do
+	bad_input "--metg-widths '$v'" --metg-widths "$v"
+	has "--metg-widths '$v' named" '^pto-bench: --metg-widths' "$T/err"
+done
+bad_input "--metg-widths without the metg section" --sections e2e --metg-widths 2
 bad_input "unknown trace shape" --trace "$T/t.json" --shape zigzag
 bad_input "unknown trace mode" --trace "$T/t.json" --mode magic
 bad_input "--shape without a value" --trace "$T/t.json" --shape

@@ -19,6 +19,8 @@
 #define MAX_REPS		101
 #define CELL_BYTES		64u
 #define MAX_SETS		8	/* --set KEY=VALUE overrides of the PA case */
+#define MAX_METG_WIDTHS		4	/* --metg-widths */
+#define PA_MIN_REPS		5	/* paged-attention rows: at least this many repetitions */
 
 /* A shape beyond the shared ones: the paged-attention example (pto only). */
 #define SHAPE_PA		SHAPE_COUNT
@@ -44,6 +46,9 @@ struct opts {
 	uint32_t reps;
 	uint64_t tasks;
 	uint32_t width;
+	int have_width;		/* --width was given */
+	uint32_t metg_widths[MAX_METG_WIDTHS];	/* stencil widths of the METG sweep */
+	uint32_t n_metg_widths;
 	uint32_t schedulers;	/* 0 = runtime default */
 	int wiring;		/* -1 = runtime default */
 	uint32_t window;
@@ -72,6 +77,7 @@ struct job {
 	int shape;
 	int mode;
 	uint64_t tasks;		/* requested */
+	uint32_t width;		/* stencil width / tree leaves */
 	uint64_t grain;
 	uint32_t window;
 	/* results */
@@ -122,7 +128,7 @@ const char *pb_shape_name(int s);
 double pb_median(const struct samples *s);
 /* The job of that configuration, or NULL when none was planned. */
 struct job *pb_find_job(struct bench *b, int sys, int shape, int mode, uint64_t tasks,
-			uint64_t grain, uint32_t window);
+			uint32_t width, uint64_t grain, uint32_t window);
 /* Plan the jobs of every section --sections asks for. */
 void pb_plan(struct bench *b);
 /* Run every job once per repetition, interleaved, with progress on stderr. */
@@ -170,8 +176,8 @@ void pb_run_peer_job(struct bench *b, struct job *j);
 
 /* The grains of the sweep, largest first; *@n of them. */
 const uint64_t *pb_grains(const struct bench *b, size_t *n);
-/* Stencil tasks of the sweep point of @grain. */
-uint64_t pb_metg_tasks(const struct bench *b, uint64_t grain);
+/* Stencil tasks of the sweep point of @grain at stencil width @width. */
+uint64_t pb_metg_tasks(const struct bench *b, uint64_t grain, uint32_t width);
 /* The METG section, and the plot when --plot; -1 when the plot failed. */
 int pb_report_metg(struct bench *b);
 /* Whether gnuplot (for --plot) is installed. */

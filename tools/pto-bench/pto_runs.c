@@ -269,7 +269,7 @@ void pb_run_pto_job(struct bench *b, struct job *j)
 	const char *why;
 	int rc;
 
-	if (bench_graph_init(&g, j->shape, j->tasks, b->o.width, &why)) {
+	if (bench_graph_init(&g, j->shape, j->tasks, j->width, &why)) {
 		j->state = JOB_FAILED;
 		snprintf(j->err, sizeof(j->err), "%s", why);
 		return;

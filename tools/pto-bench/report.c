@@ -46,8 +46,8 @@ static void print_cell(double v, int width, const char *fmt)
  */
 static double pa_ratio(struct bench *b, int num, int den, int submit)
 {
-	struct job *n = pb_find_job(b, SYS_PTO, SHAPE_PA, num, 0, 0, b->o.window);
-	struct job *d = pb_find_job(b, SYS_PTO, SHAPE_PA, den, 0, 0, b->o.window);
+	struct job *n = pb_find_job(b, SYS_PTO, SHAPE_PA, num, 0, 0, 0, b->o.window);
+	struct job *d = pb_find_job(b, SYS_PTO, SHAPE_PA, den, 0, 0, 0, b->o.window);
 
 	if (!n || !d || n->state != JOB_OK || d->state != JOB_OK || !n->wall.n || !d->wall.n)
 		return NAN;
@@ -100,7 +100,8 @@ void pb_report_e2e(struct bench *b)
 			continue;
 		for (int m = 0; m < MODE_COUNT; m++) {
 			struct job *j = pb_find_job(b, SYS_PTO, s, m,
-						    s == SHAPE_PA ? 0 : b->o.tasks, 0, b->o.window);
+						    s == SHAPE_PA ? 0 : b->o.tasks,
+						    s == SHAPE_PA ? 0 : b->o.width, 0, b->o.window);
 			double e2e;
 
 			if (!j)
@@ -117,7 +118,7 @@ void pb_report_e2e(struct bench *b)
 			if (b->o.peers && m == MODE_AUTO && s != SHAPE_PA) {
 				for (int sys = SYS_OMP; sys < SYS_COUNT; sys++) {
 					struct job *p = pb_find_job(b, sys, s, MODE_AUTO,
-								    b->o.tasks, 0, 0);
+								    b->o.tasks, b->o.width, 0, 0);
 					double pv = job_ns_per_task(p);
 
 					printf(" |");
@@ -147,10 +148,10 @@ void pb_report_e2e(struct bench *b)
 
 void pb_report_window(struct bench *b)
 {
-	struct job *small = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0,
-					1024);
-	struct job *big = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0,
-				      16384);
+	struct job *small = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks,
+					b->o.width, 0, 1024);
+	struct job *big = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks,
+				      b->o.width, 0, 16384);
 	double s = job_ns_per_task(small), l = job_ns_per_task(big);
 
 	printf("\n3. back-pressure: independent empty tasks, %" PRIu64 " tasks, scopes of %u\n\n",
