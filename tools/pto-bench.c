@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (b->o.nsets)
+	if (b->o.nsets || b->o.pa_case)
 		pb_pa_check_sets(b);
 	if (b->o.trace) {
 		ret = pb_trace_run(b);

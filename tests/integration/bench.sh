@@ -7,7 +7,10 @@ num='[0-9]+\.[0-9]'
 # Sanitizer builds are several times slower: shrink the run.
 extra=()
 san=0
-case "$B" in *asan*|*tsan*) san=1; extra=(--tasks 300 --shapes independent,chain,stencil,pa) ;; esac
+# (the paged-attention case too: its default has 1,952 tasks, run 5 times per mode)
+pa_tasks='[0-9]{4,}'
+case "$B" in *asan*|*tsan*) san=1; pa_tasks='[0-9]+'
+	extra=(--tasks 300 --shapes independent,chain,stencil,pa --pa-case UnrollSmall) ;; esac
 
 check "pto-bench --quick" 0 "$B/bin/pto-bench" --quick "${extra[@]}"
 cp "$T/out" "$T/quick"
@@ -24,8 +27,11 @@ done
 for m in auto manual explicit; do
 	has "paged_attn $m: submit and e2e ns/task" "^  paged_attn +$m +[0-9]+ +$num+ +$num+\$" "$T/quick"
 done
-has "PA case named" '^  PA case: [A-Za-z0-9]+$' "$T/quick"
-has "PA manual/explicit e2e ratio" '^  PA manual/explicit e2e: [0-9]+\.[0-9]{2}$' "$T/quick"
+has "PA case named, >= 1,000 tasks" "^  PA case: [A-Za-z0-9]+ \\($pa_tasks tasks\\)\$" "$T/quick"
+for m in auto manual explicit; do
+	has "PA $m spread over >= 5 repetitions" "^  PA $m +e2e ns/task over [5-9] interleaved repetitions: median $num+, min $num+, max $num+\$" "$T/quick"
+done
+has "PA manual/explicit e2e ratio with its spread" '^  PA manual/explicit e2e: [0-9]+\.[0-9]{2} \(target <= 1\.05; per repetition min [0-9]+\.[0-9]{2}, max [0-9]+\.[0-9]{2}\)$' "$T/quick"
 has "PA submit manual/auto ratio" '^  PA submit manual/auto: [0-9]+\.[0-9]{2}$' "$T/quick"
 has "PA submit explicit/auto ratio" '^  PA submit explicit/auto: [0-9]+\.[0-9]{2}$' "$T/quick"
 # METG: both widths by default, powers-of-two grains, one result per width
@@ -51,10 +57,14 @@ has "window ratio" "^  throughput ratio 1024/16384: [0-9]+\.[0-9]+" "$T/quick"
 check "pto-bench --shapes pa --modes manual" 0 "$B/bin/pto-bench" --quick --sections e2e --shapes pa --modes manual
 has "paged_attn manual alone" "^  paged_attn +manual +[0-9]+ +$num+ +$num+\$" "$T/out"
 hasnt "no other paged_attn mode" '^  paged_attn +(auto|explicit)' "$T/out"
-hasnt "no PA ratio with one mode" '^  PA ' "$T/out"
+hasnt "no PA ratio with one mode" '^  PA (manual/explicit|submit)' "$T/out"
+has "the one mode's spread" '^  PA manual +e2e ns/task over 5 interleaved ' "$T/out"
 check "pto-bench --shapes pa --modes explicit,manual --set unroll=1" 0 "$B/bin/pto-bench" --quick --sections e2e --shapes pa --modes explicit,manual --set unroll=1
-has "manual/explicit ratio without auto" '^  PA manual/explicit e2e: [0-9]+\.[0-9]{2}$' "$T/out"
-has "PA case names the --set override" '^  PA case: [A-Za-z0-9]+, unroll=1$' "$T/out"
+has "manual/explicit ratio without auto" '^  PA manual/explicit e2e: [0-9]+\.[0-9]{2} ' "$T/out"
+has "PA case names the --set override" '^  PA case: [A-Za-z0-9]+, unroll=1 \([0-9]+ tasks\)$' "$T/out"
+check "pto-bench --pa-case CaseSmall1 --reps 6" 0 "$B/bin/pto-bench" --quick --sections e2e --shapes pa --modes auto --pa-case CaseSmall1 --reps 6
+has "--pa-case names the case run" '^  PA case: CaseSmall1 \([0-9]+ tasks\)$' "$T/out"
+has "--reps above the minimum counts for PA" '^  PA auto +e2e ns/task over 6 interleaved ' "$T/out"
 hasnt "no submit ratio without auto" '^  PA submit' "$T/out"
 check "pto-bench --trace --shape pa" 0 "$B/bin/pto-bench" --quick --trace "$T/pa.json" --shape pa --mode explicit
 has "paged_attn trace written" "^trace of paged_attn/explicit, [0-9]+ tasks, the example's kernels: " "$T/out"
@@ -143,6 +153,11 @@ bad_input "--set unknown key" --quick --shapes pa --set nope=1
 bad_input "--set bad value" --quick --shapes pa --set unroll=0
 bad_input "--set without =" --quick --shapes pa --set unroll
 bad_input "--set without the pa shape" --quick --shapes chain --set unroll=1
+bad_input "--pa-case unknown" --quick --shapes pa --pa-case Nope
+has "--pa-case unknown: named" "^pto-bench: --pa-case: paged_attention_unroll has no case Nope " "$T/err"
+bad_input "--pa-case empty" --shapes pa --pa-case ""
+bad_input "--pa-case without the pa shape" --quick --shapes chain --pa-case CaseSmall1
+has "--pa-case without the pa shape: named" '^pto-bench: --pa-case names ' "$T/err"
 bad_input "bad device spec" --quick --device "mock:clusters=0"
 bad_input "unknown section" --sections e2e,fast
 bad_input "empty shape list" --shapes ,

@@ -21,6 +21,8 @@
 #define MAX_SETS		8	/* --set KEY=VALUE overrides of the PA case */
 #define MAX_METG_WIDTHS		4	/* --metg-widths */
 #define PA_MIN_REPS		5	/* paged-attention rows: at least this many repetitions */
+#define PA_MIN_REPS_STR		"5"
+#define PA_BENCH_CASE		"Bench1K"	/* the paged-attention case, >= 1,000 tasks */
 
 /* A shape beyond the shared ones: the paged-attention example (pto only). */
 #define SHAPE_PA		SHAPE_COUNT
@@ -59,6 +61,7 @@ struct opts {
 	int trace_shape;
 	int trace_mode;
 	uint64_t grain;
+	const char *pa_case;	/* --pa-case, NULL: PA_BENCH_CASE */
 	const char *sets[MAX_SETS];	/* paged-attention case overrides, "key=value" */
 	uint32_t nsets;
 };
@@ -131,6 +134,8 @@ struct job *pb_find_job(struct bench *b, int sys, int shape, int mode, uint64_t 
 			uint32_t width, uint64_t grain, uint32_t window);
 /* Plan the jobs of every section --sections asks for. */
 void pb_plan(struct bench *b);
+/* Repetitions of job @j: --reps, at least PA_MIN_REPS for paged attention. */
+uint32_t pb_job_reps(const struct bench *b, const struct job *j);
 /* Run every job once per repetition, interleaved, with progress on stderr. */
 void pb_run_all(struct bench *b);
 
@@ -158,7 +163,7 @@ void pb_run_pto_job(struct bench *b, struct job *j);
 /* One run of the paged-attention case in @mode on @rt; golden-checked when @check. */
 int pb_run_pa_once(struct bench *b, struct pto_runtime *rt, int mode, int check,
 		   struct pto_run_stats *st, char *err, size_t errlen);
-/* Refuse bad --set overrides (exit 2) before anything is measured. */
+/* Refuse a bad --pa-case or --set override (exit 2) before anything is measured. */
 void pb_pa_check_sets(struct bench *b);
 /* The name of the case the paged-attention rows ran, with its overrides. */
 void pb_pa_case_label(struct bench *b, char *buf, size_t len);

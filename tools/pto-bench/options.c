@@ -39,7 +39,8 @@ void pb_usage(FILE *f)
 	       "                     attention, when built with examples/: auto runs\n"
 	       "                     paged_attention_unroll, manual runs\n"
 	       "                     paged_attention_unroll_manual, explicit runs that on an\n"
-	       "                     explicit-only runtime; same case, golden-checked)\n"
+	       "                     explicit-only runtime; same case, golden-checked, at\n"
+	       "                     least %d interleaved repetitions, spread printed)\n"
 	       "  --modes LIST       auto,manual,explicit (all)\n"
 	       "  --width W          stencil width / tree leaves (16); given alone it is\n"
 	       "                     also the METG sweep's one width\n"
@@ -56,6 +57,8 @@ void pb_usage(FILE *f)
 	       "                     smallest granularity (wall x workers / tasks) at >= 50%%\n"
 	       "  --peers            also run OpenMP and StarPU on the same graphs\n"
 	       "  --plot FILE.svg    draw efficiency vs granularity with gnuplot\n"
+	       "  --pa-case NAME     the paged-attention case (%s: 1,952 tasks; any case of\n"
+	       "                     paged_attention_unroll, pto-run --list)\n"
 	       "  --set KEY=VALUE    override a parameter of the paged-attention case in every\n"
 	       "                     mode (repeatable; e.g. unroll=1 for more, smaller tasks)\n"
 	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain;\n"
@@ -65,7 +68,7 @@ void pb_usage(FILE *f)
 	       "Options take their value as --opt VALUE or --opt=VALUE.  Progress goes to\n"
 	       "stderr: one updating line on a terminal, else a line per section and repetition.\n"
 	       "exit status: 0; 1 a run failed; 2 bad usage or input (options, device spec)\n",
-	       MAX_METG_WIDTHS);
+	       PA_MIN_REPS, MAX_METG_WIDTHS, PA_BENCH_CASE);
 }
 
 static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
@@ -170,6 +173,7 @@ void pb_parse_opts(int argc, char **argv, struct opts *o)
 		{ "device", required_argument, NULL, 'd' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "set", required_argument, NULL, 'e' },
+		{ "pa-case", required_argument, NULL, 'A' },
 		{ "trace", required_argument, NULL, 't' },
 		CLI_OPTIONS_COMMON,
 		{ NULL, 0, NULL, 0 },
@@ -258,6 +262,11 @@ void pb_parse_opts(int argc, char **argv, struct opts *o)
 				usage_error("--set: at most %d overrides", MAX_SETS);
 			o->sets[o->nsets++] = v;
 			break;
+		case 'A':
+			if (!*v)
+				usage_error("--pa-case needs a case name");
+			o->pa_case = v;
+			break;
 		case 't':
 			if (!*v)
 				usage_error("--trace needs a file name");
@@ -271,6 +280,10 @@ void pb_parse_opts(int argc, char **argv, struct opts *o)
 			  (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
 		usage_error("--set changes the paged-attention case: it needs the pa shape in the "
 			    "e2e section (or --trace --shape pa)");
+	if (o->pa_case && !(o->trace ? o->trace_shape == SHAPE_PA :
+			    (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
+		usage_error("--pa-case names the paged-attention case: it needs the pa shape in "
+			    "the e2e section (or --trace --shape pa)");
 	if (o->plot && !(o->sections & (1u << SEC_METG)))
 		usage_error("--plot draws the METG sweep: add metg to --sections");
 	if (have_mw && !(o->sections & (1u << SEC_METG)))

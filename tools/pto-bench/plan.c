@@ -118,19 +118,28 @@ void pb_plan(struct bench *b)
 	}
 }
 
+uint32_t pb_job_reps(const struct bench *b, const struct job *j)
+{
+	/* the headline manual/explicit ratio needs a spread: never fewer than PA_MIN_REPS */
+	if (j->shape == SHAPE_PA && b->o.reps < PA_MIN_REPS)
+		return PA_MIN_REPS;
+	return b->o.reps;
+}
+
 /*
  * Where the run is, on stderr: on a terminal one line rewritten per job
  * (repetition, section, row of the section, the job); in a log one line per
- * section of each repetition, so CI logs get milestones, not a flood.
+ * section of each repetition, so CI logs get milestones, not a flood.  Rows
+ * are the jobs of the section that run in repetition @rep.
  */
-static void progress(struct bench *b, uint32_t rep, uint32_t i)
+static void progress(struct bench *b, uint32_t rep, uint32_t reps, uint32_t i)
 {
 	const struct job *j = &b->jobs[i];
 	uint32_t row = 0, rows = 0;
 	char what[96];
 
 	for (uint32_t k = 0; k < b->njobs; k++) {
-		if (b->jobs[k].section != j->section)
+		if (b->jobs[k].section != j->section || rep >= pb_job_reps(b, &b->jobs[k]))
 			continue;
 		rows++;
 		row += k <= i;
@@ -145,20 +154,27 @@ static void progress(struct bench *b, uint32_t rep, uint32_t i)
 		snprintf(what, sizeof(what), "%s %s %s", pb_sys_names[j->sys],
 			 pb_shape_name(j->shape), pb_mode_names[j->mode]);
 	if (cli_stderr_tty())
-		cli_progress(0, "repetition %u/%u, %s row %u/%u: %s", rep + 1, b->o.reps,
+		cli_progress(0, "repetition %u/%u, %s row %u/%u: %s", rep + 1, reps,
 			     pb_section_names[j->section], row, rows, what);
 	else if (row == 1)
-		cli_progress(1, "repetition %u/%u: %s, %u row%s", rep + 1, b->o.reps,
+		cli_progress(1, "repetition %u/%u: %s, %u row%s", rep + 1, reps,
 			     pb_section_names[j->section], rows, rows == 1 ? "" : "s");
 }
 
 void pb_run_all(struct bench *b)
 {
-	for (uint32_t r = 0; r < b->o.reps; r++) {
+	uint32_t reps = b->o.reps;
+
+	for (uint32_t i = 0; i < b->njobs; i++)
+		if (pb_job_reps(b, &b->jobs[i]) > reps)
+			reps = pb_job_reps(b, &b->jobs[i]);
+	for (uint32_t r = 0; r < reps; r++) {
 		for (uint32_t i = 0; i < b->njobs; i++) {
 			struct job *j = &b->jobs[i];
 
-			progress(b, r, i);
+			if (r >= pb_job_reps(b, j))
+				continue;
+			progress(b, r, reps, i);
 			if (j->state != JOB_OK)
 				continue;
 			if (j->shape == SHAPE_PA)

@@ -57,7 +57,48 @@ static double pa_ratio(struct bench *b, int num, int den, int submit)
 	       (pb_median(&d->submit) / (double)d->real_tasks);
 }
 
-/* Ratios between the paged-attention modes: only those whose both sides were measured. */
+/* Min and max of @j's per-task e2e over its repetitions. */
+static void pa_spread(const struct job *j, double *lo, double *hi)
+{
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (uint32_t i = 0; i < j->wall.n; i++) {
+		double v = j->wall.v[i] / (double)j->real_tasks;
+
+		*lo = v < *lo ? v : *lo;
+		*hi = v > *hi ? v : *hi;
+	}
+}
+
+/*
+ * The spread of the headline ratio: manual/explicit per repetition (the
+ * two ran next to each other in every one), min and max.  0 when the two
+ * do not have the same repetitions.
+ */
+static int pa_ratio_spread(struct bench *b, double *lo, double *hi)
+{
+	struct job *n = pb_find_job(b, SYS_PTO, SHAPE_PA, MODE_MANUAL, 0, 0, 0, b->o.window);
+	struct job *d = pb_find_job(b, SYS_PTO, SHAPE_PA, MODE_EXPLICIT, 0, 0, 0, b->o.window);
+
+	if (!n || !d || n->state != JOB_OK || d->state != JOB_OK || n->wall.n != d->wall.n ||
+	    !n->wall.n)
+		return 0;
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (uint32_t i = 0; i < n->wall.n; i++) {
+		double r = (n->wall.v[i] / (double)n->real_tasks) /
+			   (d->wall.v[i] / (double)d->real_tasks);
+
+		*lo = r < *lo ? r : *lo;
+		*hi = r > *hi ? r : *hi;
+	}
+	return 1;
+}
+
+/*
+ * The paged-attention case, each measured mode's spread, and the ratios
+ * between the modes: only those whose both sides were measured.
+ */
 static void report_pa_ratios(struct bench *b)
 {
 	static const struct { int num, den, submit; const char *what; } r[] = {
@@ -68,17 +109,31 @@ static void report_pa_ratios(struct bench *b)
 	char label[256];
 	int first = 1;
 
-	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
-		double v = pa_ratio(b, r[i].num, r[i].den, r[i].submit);
+	for (int m = 0; m < MODE_COUNT; m++) {
+		struct job *j = pb_find_job(b, SYS_PTO, SHAPE_PA, m, 0, 0, 0, b->o.window);
+		double lo, hi;
 
-		if (isnan(v) || isinf(v))
+		if (!j || j->state != JOB_OK || !j->wall.n)
 			continue;
 		if (first) {
 			pb_pa_case_label(b, label, sizeof(label));
-			printf("\n  PA case: %s\n", label);
+			printf("\n  PA case: %s (%" PRIu64 " tasks)\n", label, j->real_tasks);
 		}
 		first = 0;
-		printf("  PA %s: %.2f\n", r[i].what, v);
+		pa_spread(j, &lo, &hi);
+		printf("  PA %-8s e2e ns/task over %u interleaved repetitions: median %.1f, "
+		       "min %.1f, max %.1f\n", pb_mode_names[m], j->wall.n, job_ns_per_task(j),
+		       lo, hi);
+	}
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		double v = pa_ratio(b, r[i].num, r[i].den, r[i].submit), lo, hi;
+
+		if (isnan(v) || isinf(v))
+			continue;
+		printf("  PA %s: %.2f", r[i].what, v);
+		if (i == 0 && pa_ratio_spread(b, &lo, &hi))
+			printf(" (target <= 1.05; per repetition min %.2f, max %.2f)", lo, hi);
+		printf("\n");
 	}
 }
 
@@ -90,7 +145,7 @@ void pb_report_e2e(struct bench *b)
 	       (b->o.shapes & (1u << SHAPE_PA)) ?
 	       ";\n   paged_attn: real kernels, one case, auto = paged_attention_unroll, "
 	       "manual/explicit =\n   paged_attention_unroll_manual on an auto/explicit-only "
-	       "runtime)" : ")");
+	       "runtime, at least " PA_MIN_REPS_STR "\n   repetitions)" : ")");
 	printf("  %-12s %-9s %8s %10s %10s", "shape", "mode", "tasks", "submit", "e2e");
 	if (b->o.peers)
 		printf(" | %10s %8s | %10s %8s", "omp e2e", "pto/omp", "starpu e2e", "pto/stpu");
@@ -207,10 +262,12 @@ void pb_report_header(struct bench *b)
 	       b->info.spec, b->info.num_clusters, b->info.num_cores, b->info.num_workers,
 	       b->ncpus, cpu);
 	printf("  schedulers %s, wiring %s, window %u, scopes of %u tasks, hazards %s "
-	       "(PTO_HAZARDS), median of %u interleaved repetition%s%s\n",
+	       "(PTO_HAZARDS), median of %u interleaved repetition%s%s%s\n",
 	       b->o.schedulers ? (char[]){ (char)('0' + b->o.schedulers), 0 } : "default",
 	       b->o.wiring < 0 ? "default" : b->o.wiring ? "on" : "off", b->o.window,
 	       b->o.chunk, hazards_name, b->o.reps, b->o.reps == 1 ? "" : "s",
+	       b->o.reps < PA_MIN_REPS && (b->o.shapes & (1u << SHAPE_PA)) &&
+	       (b->o.sections & (1u << SEC_E2E)) ? " (paged attention: " PA_MIN_REPS_STR ")" : "",
 	       b->o.quick ? " (--quick)" : "");
 	if (b->o.peers)
 		for (int s = SYS_OMP; s < SYS_COUNT; s++)
