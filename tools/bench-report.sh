@@ -98,7 +98,21 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 		if ($6 == "|") { r1 = $8; r2 = $11 }
 		printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $4, $5, r1, r2 }' "$tmp/main"
 	echo
-	grep -E '^  METG|^  throughput ratio|^  PA ' "$tmp/main" | sed 's/^  /* /' || true
+	grep -E '^  throughput ratio|^  PA ' "$tmp/main" | sed 's/^  /* /' || true
+	echo
+	echo "METG(50%) per stencil width (Task Bench method, \"How to read it\" below):"
+	echo
+	echo "| stencil | pto | omp | starpu | pto/omp | pto/starpu |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	awk 'function d(x) { return x == "" ? "-" : x }
+	/^  METG\(50%\) width [0-9]+ / {
+		w = $3; s = $4; sub(/:$/, "", s); val = $0; sub(/^[^:]*: /, "", val)
+		v[w, s] = val; if (!(w in seen)) { seen[w] = 1; order[n++] = w } }
+	/^  METG width [0-9]+ pto\/[a-z]+: / {
+		split($4, a, "/"); s = a[2]; sub(/:$/, "", s); r[$3, s] = $5 }
+	END { for (i = 0; i < n; i++) { w = order[i]
+		printf "| width %s | %s | %s | %s | %s | %s |\n", w, d(v[w, "pto"]), d(v[w, "omp"]),
+		       d(v[w, "starpu"]), d(r[w, "omp"]), d(r[w, "starpu"]) } }' "$tmp/main"
 	echo
 	echo "## Machine"
 	echo

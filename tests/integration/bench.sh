@@ -210,6 +210,16 @@ if [ $san -eq 0 ]; then
 	check "bench-report.sh --quick" 0 env PTO_BUILD="$B" "$report" --quick
 	has "quick report: summary rows" "^\| chain \| auto \| $num+ \| $num+ \| " "$B/benchmarks-quick.md"
 	has "quick report: main run" '^## Main run$' "$B/benchmarks-quick.md"
+	for w in 2 16; do
+		has "quick report: METG width $w row" "^\\| width $w \\| ((<= )?$num+ us|not determined.*) \\| " "$B/benchmarks-quick.md"
+	done
+	has "quick report: PA headline with spread" '^\* PA manual/explicit e2e: [0-9.]+ \(target <= 1\.05; per repetition ' "$B/benchmarks-quick.md"
+	if command -v gnuplot >/dev/null; then
+		has "quick report: the plot" '^!\[efficiency vs granularity\]\(benchmarks-quick-metg\.svg\)$' "$B/benchmarks-quick.md"
+		has "quick report: the plot has both widths" "width 2" "$B/benchmarks-quick-metg.svg"
+	else
+		skipped "gnuplot not installed: bench-report's plot not tested"
+	fi
 	hasnt "quick report: pto-bench succeeded" '^\(pto-bench exited with status' "$B/benchmarks-quick.md"
 else
 	skipped "bench-report.sh --quick not run on a sanitizer build ($B)"
