@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * metg.c - pto-bench's METG(50%) section: the granularity sweep of
- * busy-wait kernels on the stencil, the efficiency per point and where it
- * crosses 50%, its table and --plot (gnuplot).
+ * metg.c - pto-bench's METG(50%) section, measured as Task Bench (SC'20)
+ * does: the granularity sweep of busy-wait kernels on the stencil (powers
+ * of two, every width of --metg-widths), the efficiency per point against
+ * the best work rate of any system at that width, the smallest granularity
+ * still at 50%, its tables and --plot (gnuplot).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -156,8 +158,9 @@ static void report_width(struct bench *b, const struct metg_width *mw)
 
 	printf("\n  width %u", mw->width);
 	if (mw->best_rate > 0)
-		printf(" (best work rate: %s at grain %.1f us, %.2f workers busy)",
-		       pb_sys_names[mw->best_sys], mw->best_grain / 1e3, mw->best_rate);
+		printf(" (best work rate: %s at grain %.1f us, %.2f workers busy%s)",
+		       pb_sys_names[mw->best_sys], mw->best_grain / 1e3, mw->best_rate,
+		       b->o.peers ? "" : "; no --peers: pto's own");
 	printf("\n  %9s %7s", "grain us", "tasks");
 	for (int s = 0; s < nsys; s++)
 		printf(" | %-6s %7s %6s", pb_sys_names[s], "gran us", "eff");
