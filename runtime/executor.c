@@ -30,7 +30,8 @@ enum pto_exec_event pto_exec_poll(struct pto_executor *ex, uint32_t *id)
 
 	if (v == ex->last)
 		return PTO_EXEC_NONE;
-	ex->last = v;
+	/* atomic: an emulator thread peeks at it without being this core (sim/sim.c) */
+	__atomic_store_n(&ex->last, v, __ATOMIC_RELAXED);
 	if (v == PTO2_REG_EXIT) {
 		/* pairs with the scheduler's acquire load of COND */
 		reg_store_release(&r->cond, PTO2_COND_EXITED);

@@ -3,8 +3,12 @@
  * sim.c - the core emulator: a bounded pool of workers runs the runtime/
  * executor for every core of a device (see sim.h).
  *
- * Worker w serves cores w, w + W, w + 2W, ...  Each pass polls all of them
- * once.  After SIM_SPIN_NS of empty passes the worker sleeps on its
+ * Any thread may emulate a core: a worker, or (pto_sim_serve()) a runtime
+ * thread that has the CPU anyway, such as the
+ * scheduler that just wrote the doorbell.  A core's claim word makes one
+ * thread at a time its executor; the claim's acquire and release hand the
+ * executor state over.  Worker w looks at cores w, w + W, w + 2W, ...
+ * Each pass polls all of them once.  After SIM_SPIN_NS of empty passes the worker sleeps on its
  * doorbell waiter (libpto/util/waiter: its need-wakeup count makes a kick
  * to an awake worker cost one RMW and one load, no syscall).  The worker
  * snapshots the doorbell before each pass, so a kick after that snapshot
@@ -33,19 +37,23 @@
 #define SIM_SPIN_NS		10000u
 
 /*
- * struct sim_core - one emulated core.
- * @ex: executor state, owned by the serving worker.
+ * struct sim_core - one emulated core, on its own cache line.
+ * @claim: atomic: 1 while a thread emulates the core (sim_claim()); every
+ *	field below but the fault knobs belongs to the claim holder.
+ * @ex: executor state.
  * @hang_armed: HANG fault: set by pto_sim_set_fault(), consumed (exchange)
  *	by the worker at the next dispatch.
  * @fail_status: FAIL fault: status the next dispatch reports instead of
  *	running (0 = none); consumed like @hang_armed.
  * @slow_us: SLOW fault: microseconds between ACK and each kernel.
- * @hung: the worker ACKed a dispatch it will never FIN; worker-private.
+ * @hung: the core ACKed a dispatch it will never FIN.
  * @delayed: a SLOW core's ACKed dispatch @delayed_id waits until
  *	@ready_ns; the core looks at nothing else meanwhile, like a busy
- *	core, but its worker serves its other cores.  Worker-private.
+ *	core, but its worker serves its other cores.  Its worker keeps the
+ *	time: whoever delays a core kicks the worker.
  */
 struct sim_core {
+	uint32_t claim;
 	struct pto_executor ex;
 	uint32_t hang_armed;
 	int32_t fail_status;
@@ -54,7 +62,7 @@ struct sim_core {
 	bool delayed;
 	uint32_t delayed_id;
 	uint64_t ready_ns;
-};
+} __attribute__((aligned(64)));
 
 /*
  * struct sim_worker - one worker thread, on its own cache lines.
@@ -178,8 +186,37 @@ static void sim_wake_by(uint64_t *wake_at, uint64_t t)
 }
 
 /*
- * One look at one core.  *@wake_at is lowered to when a delayed dispatch
- * becomes due, so the worker never sleeps past it.
+ * Become @c's executor.  Return: false when another thread is.
+ * The acquire pairs with the release in sim_unclaim(): the last holder's
+ * executor state (latched id, hung, delayed) is seen whole.
+ */
+static bool sim_claim(struct sim_core *c)
+{
+	return !__atomic_load_n(&c->claim, __ATOMIC_RELAXED) &&
+	       !__atomic_exchange_n(&c->claim, 1, __ATOMIC_ACQUIRE);
+}
+
+static void sim_unclaim(struct sim_core *c)
+{
+	/* pairs with the acquire in sim_claim() */
+	__atomic_store_n(&c->claim, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * @c may have something for a thread that is not its worker: a
+ * DATA_MAIN_BASE value it has not latched, and nobody on it (relaxed
+ * peeks, confirmed under the claim).  A delayed core shows nothing new.
+ */
+static bool sim_has_news(struct sim_core *c)
+{
+	return reg_load_relaxed(&c->ex.regs->data_main_base) !=
+	       __atomic_load_n(&c->ex.last, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&c->claim, __ATOMIC_RELAXED);
+}
+
+/*
+ * One look at one core; the caller holds its claim.  *@wake_at is lowered
+ * to when a delayed dispatch becomes due, so the worker never sleeps past it.
  * Return: true if it did anything.
  */
 static bool sim_serve_core(struct pto_sim *sim, struct sim_core *c, uint64_t *wake_at)
@@ -243,8 +280,15 @@ static bool sim_poll_cores(struct sim_worker *w, uint64_t *wake_at)
 	bool any = false;
 
 	*wake_at = 0;
-	for (uint32_t i = w->index; i < sim->num_cores; i += sim->cfg.num_workers)
-		any |= sim_serve_core(sim, &sim->cores[i], wake_at);
+	for (uint32_t i = w->index; i < sim->num_cores; i += sim->cfg.num_workers) {
+		struct sim_core *c = &sim->cores[i];
+
+		/* another thread emulates it right now: it sees what we would */
+		if (!sim_claim(c))
+			continue;
+		any |= sim_serve_core(sim, c, wake_at);
+		sim_unclaim(c);
+	}
 	return any;
 }
 
@@ -385,6 +429,40 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core)
 	 * only a worker that is asleep.
 	 */
 	pto_waiter_wake(&w->door);
+}
+
+/*
+ * Serve @c once on the calling thread, which holds no claim.  A dispatch
+ * that became delayed is handed to the core's worker, which keeps the time.
+ */
+static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c)
+{
+	uint64_t wake_at = 0;
+	bool did, delayed;
+
+	if (!sim_claim(c))
+		return false;
+	did = sim_serve_core(sim, c, &wake_at);
+	delayed = c->delayed;
+	sim_unclaim(c);
+	if (delayed)
+		pto_waiter_wake(&sim->workers[(uint32_t)(c - sim->cores) %
+					      sim->cfg.num_workers].door);
+	return did;
+}
+
+bool pto_sim_serve(struct pto_sim *sim, uint32_t core)
+{
+	if (!sim || core >= sim->num_cores || !sim_has_news(&sim->cores[core]))
+		return false;
+	return sim_serve_here(sim, &sim->cores[core]);
+}
+
+bool pto_sim_core_claimed(struct pto_sim *sim, uint32_t core)
+{
+	if (!sim || core >= sim->num_cores)
+		return false;
+	return __atomic_load_n(&sim->cores[core].claim, __ATOMIC_RELAXED);
 }
 
 uint32_t pto_sim_completion_seq(struct pto_sim *sim)

@@ -11,11 +11,14 @@
  * Workers never outnumber what they were told (default: online CPUs); each
  * serves a fixed subset of cores, spins for a bounded budget when there is
  * nothing to do, then sleeps on a libpto/util/waiter doorbell that
- * pto_sim_kick() rings, so an idle device uses no CPU.
+ * pto_sim_kick() rings, so an idle device uses no CPU.  Other threads may
+ * emulate cores too (pto_sim_serve()): one thread at a time per core,
+ * whichever claims it first.
  */
 #ifndef PTO_SIM_H
 #define PTO_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pto2_abi.h"
@@ -97,6 +100,20 @@ void pto_sim_stop(struct pto_sim *sim);
 
 /* Doorbell: @core's DATA_MAIN_BASE changed; wake its worker if it sleeps. */
 void pto_sim_kick(struct pto_sim *sim, uint32_t core);
+
+/*
+ * pto_sim_serve() - emulate @core once on the calling thread, if no other
+ * thread does right now: latch and ACK a new DATA_MAIN_BASE value, run the
+ * kernel, publish FIN (or obey EXIT, or apply a fault).  What a scheduler
+ * that just rang @core's doorbell calls instead of waking a worker
+ * (docs/runtime.md, "Emulating the cores").  A SLOW dispatch is handed to
+ * the core's worker.  Kernels run to completion on the caller's thread.
+ * Return: true if the core did something.
+ */
+bool pto_sim_serve(struct pto_sim *sim, uint32_t core);
+
+/* Some thread emulates @core right now (relaxed: a hint for spinning). */
+bool pto_sim_core_claimed(struct pto_sim *sim, uint32_t core);
 
 /* Completion counter: bumped (release) after every FIN any core published. */
 uint32_t pto_sim_completion_seq(struct pto_sim *sim);

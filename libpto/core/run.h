@@ -221,6 +221,11 @@ struct pto_core {
 	struct pto_sub pend;
 	bool run_acked;
 	bool lent;			/* lent to another scheduler's sync-start launch */
+	/*
+	 * atomic (relaxed): its last dispatch is short enough to emulate on a
+	 * runtime thread (payload.c); the waiting orchestrator helps only there
+	 */
+	uint32_t emul_inline;
 	uint64_t deadline_ns;		/* running dispatch must finish by then */
 };
 
@@ -250,6 +255,12 @@ struct pto_runtime {
 	/* kernels: name and core type per id (registered outside runs) */
 	char *kernel_name[PTO2_MAX_KERNELS];
 	int8_t kernel_type[PTO2_MAX_KERNELS];	/* -1 = unregistered */
+	/*
+	 * atomic (relaxed; a lost update only blurs the average): each kernel's
+	 * recent run time on an emulated core, ns, 0 = not seen yet; decides
+	 * whether its dispatches run on a runtime thread (sched/payload.c)
+	 */
+	uint64_t kernel_ns[PTO2_MAX_KERNELS];
 
 	/* device memory: ring header + heaps */
 	uint64_t ring_area_addr;
@@ -274,6 +285,8 @@ struct pto_runtime {
 	uint32_t run_tasks;		/* tasks submitted in this run (trace index) */
 	uint64_t published;		/* tasks of this run made visible to the schedulers */
 	uint64_t orch_blocked_ns;
+	uint64_t orch_wait_cpu_ns;	/* thread CPU spent in those waits (helping included) */
+	uint32_t help_cursor;		/* where the orchestrator's next pto__device_help() looks */
 
 	/* schedulers */
 	uint32_t num_sched;
@@ -282,6 +295,17 @@ struct pto_runtime {
 	struct pto_ready_queue ready[PTO_NUM_SHAPES];
 	struct pto_gate_plan *plan;
 	uint32_t sched_caps[PTO_NUM_SHAPES];	/* sync-start capacity of the device */
+	/*
+	 * Emulated cores (docs/runtime.md, "Emulating the cores"), set per run:
+	 * @emulate: the scheduler that rings a core's doorbell runs the core
+	 * itself, and a waiting orchestrator helps; @emul_kick: CPUs beyond the
+	 * run's threads exist, so the sim workers are woken too; @emul_spin: the
+	 * run's threads fit the CPUs, so a scheduler whose core another thread
+	 * is running spins for its FIN instead of sleeping.
+	 */
+	bool emulate;
+	bool emul_kick;
+	bool emul_spin;
 	/*
 	 * Where a scheduler with nothing in flight on its cores sleeps: no FIN
 	 * can concern it, so it is woken only by new work (pto__sched_kick()),
@@ -304,6 +328,8 @@ struct pto_runtime {
 	_Alignas(64) uint64_t completed;	/* atomic */
 	_Alignas(64) uint32_t orch_done;	/* atomic */
 	uint64_t dispatches;			/* atomic: each scheduler adds its count as it ends */
+	uint64_t sched_cpu_ns;			/* atomic: likewise its own CPU (pto_run_stats) */
+	uint64_t emulated_ns;			/* atomic: likewise its time in emulated cores */
 	uint64_t first_dispatch_ns;		/* atomic (min) */
 	uint64_t last_retire_ns;		/* atomic (max) */
 	struct pto_run_error err;

@@ -7,6 +7,7 @@
 #ifndef PTO_DEVICE_OPS_H
 #define PTO_DEVICE_OPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "libpto/device/device_impl.h"
@@ -21,6 +22,22 @@ static inline struct pto_sim *pto__device_sim(struct pto_device *dev)
 static inline void pto__device_kick(struct pto_device *dev, uint32_t core)
 {
 	dev->ops->kick(dev, core);
+}
+
+/*
+ * Emulate @core once on the calling thread (sim.h pto_sim_serve()).
+ * Return: true if it did something; false on hardware, or when another
+ * thread emulates @core right now.
+ */
+static inline bool pto__device_serve(struct pto_device *dev, uint32_t core)
+{
+	return dev->sim && pto_sim_serve(dev->sim, core);
+}
+
+/* Some thread is emulating @core right now (false on hardware). */
+static inline bool pto__device_core_claimed(struct pto_device *dev, uint32_t core)
+{
+	return dev->sim && pto_sim_core_claimed(dev->sim, core);
 }
 
 /* Counter that moves (acquire) after any core published FIN or EXITED. */

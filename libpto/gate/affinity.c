@@ -145,6 +145,7 @@ static void plan_reset(struct pto_gate_plan *plan, uint32_t wiring)
 {
 	uint32_t i;
 
+	plan->num_cpus = 0;
 	plan->num_schedulers = 1;
 	plan->wiring = wiring;
 	for (i = 0; i < PTO_GATE_MAX_THREADS; i++)
@@ -241,6 +242,7 @@ int pto_gate_plan(const int32_t *cpus, uint32_t num_cpus, const int32_t *mask_cp
 	if (ret < 0)
 		return ret;
 	n = (uint32_t)ret;
+	plan->num_cpus = n;
 
 	/* Roles by position: orchestrator last, wiring before it, schedulers first. */
 	if (n >= 1)
@@ -292,6 +294,7 @@ int pto_gate_plan_share(const int32_t *share, uint32_t m, uint32_t want_schedule
 	if (check_cpu_array(share, m, "share"))
 		return -EINVAL;
 	/* the same positions as pto_gate_plan(), but a role never leaves the share */
+	plan->num_cpus = m;
 	plan->orch_cpu = share[m - 1];
 	if (plan->wiring)
 		plan->wiring_cpu = share[m >= 2 ? m - 2 : m - 1];

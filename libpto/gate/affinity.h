@@ -28,6 +28,8 @@ enum pto_gate_role {
 
 /**
  * struct pto_gate_plan - the layout.
+ * @num_cpus: usable CPUs the layout had (this runtime's share, if divided);
+ *	more than the run's threads means CPUs to spare for core workers.
  * @num_schedulers: scheduler threads (>= 1).
  * @wiring: 1 if a wiring thread exists.
  * @sched_cpu: CPU of scheduler i, or %PTO_GATE_UNPINNED.
@@ -44,6 +46,7 @@ enum pto_gate_role {
 struct pto_gate_member;
 
 struct pto_gate_plan {
+	uint32_t num_cpus;
 	uint32_t num_schedulers;
 	uint32_t wiring;
 	int32_t sched_cpu[PTO_GATE_MAX_THREADS];

@@ -166,7 +166,7 @@ static uint32_t oldest_pinned(struct pto_runtime *rt, struct pto_ring *r, uint64
 static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
 			   uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)
 {
-	uint64_t t_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
+	uint64_t t_wait = 0, cpu_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
 	uint64_t stall_since = 0, prev_done = UINT64_MAX;	/* the stall clock */
 	uint32_t spins = 0, held;
 	bool pin_check = true;
@@ -222,6 +222,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 					 g ? "pto_submit" : "pto_add_dependency", rt->err.msg);
 		if (!t_wait) {
 			t_wait = now = pto_now_ns();
+			cpu_wait = pto_thread_cpu_ns();
 			ring_wait_begin(rt, r, la);
 		}
 		/*
@@ -239,11 +240,18 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		}
 		if (now - stall_since > (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull) {
 			rt->orch_blocked_ns += now - t_wait;
+			rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu_wait;
 			return ring_stall(rt, r, why, la, heap_bytes, rt->cfg.stall_timeout_ms);
 		}
 		if (spins < PTO_SPIN_BUDGET) {
 			spins++;
-			pto_cpu_relax();
+			/* a core it ran is progress: keep spinning, restart the stall clock */
+			if (pto__orch_help(rt)) {
+				spins = 0;
+				stall_since = pto_now_ns();
+			} else {
+				pto_cpu_relax();
+			}
 			continue;
 		}
 		/* while refilling, wake in time to take what fits if retiring pauses */
@@ -264,6 +272,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		uint64_t now = pto_now_ns();
 
 		rt->orch_blocked_ns += now - t_wait;
+		rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu_wait;
 		if (pto_trace_on(rt->trace))
 			pto_trace_orch_phase(rt->trace, PTO_PHASE_ORCH_ALLOC_WAIT, t_wait, now, 1);
 	}

@@ -19,6 +19,12 @@ void pto__orch_reset(struct pto_runtime *rt);
 /* The orchestrator's own check that it may act (in a run, on its thread, no error). */
 int pto__orch_check(struct pto_runtime *rt, const char *fn);
 
+/*
+ * help.c: after the orchestration function returned, run emulated cores
+ * until the run ends or the device has nothing for a spin budget.
+ */
+void pto__orch_help_drain(struct pto_runtime *rt);
+
 /* scope.c: open a scope / close the innermost one (releasing its references). */
 int pto__scope_open(struct pto_runtime *rt, enum pto_scope_mode mode);
 void pto__scope_close(struct pto_runtime *rt);

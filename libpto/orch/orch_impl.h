@@ -19,6 +19,11 @@ static inline uint64_t ring_alive(struct pto_ring *r)
 	return reg_load_acquire(&r->ctl->last_task_alive);
 }
 
+/* --- helping the device while waiting (help.c) --------------------------------- */
+
+/* Run one emulated core that has a dispatch nobody took.  Return: true if it did. */
+bool pto__orch_help(struct pto_runtime *rt);
+
 /* --- dependency collection (deps.c) --------------------------------------------- */
 
 struct lookup_ctx {

@@ -38,8 +38,8 @@ static bool task_settled(struct pto_runtime *rt, int64_t id, bool write)
  * for the first @nwrite of them, the writers, completion for the rest, the
  * readers) and at least @barrier tasks completed, or fail.
  */
-static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint32_t nwrite,
-			   uint64_t deadline, uint64_t barrier)
+static int wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint32_t nwrite,
+		      uint64_t deadline, uint64_t barrier, uint64_t *cpu0)
 {
 	uint32_t spins = 0, i = 0;
 
@@ -69,13 +69,30 @@ static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, u
 			return orch_fail(rt, PTO_E_TENSOR_WAIT, "%s: %" PRIu64 " of the %" PRIu64
 					 " published tasks did not finish within %u ms", fn,
 					 barrier - done, barrier, rt->cfg.stall_timeout_ms);
+		if (!*cpu0)
+			*cpu0 = pto_thread_cpu_ns();	/* it waits: from here it is not submit work */
 		if (spins < PTO_SPIN_BUDGET) {
 			spins++;
-			pto_cpu_relax();
+			if (pto__orch_help(rt))
+				spins = 0;	/* it ran a core: maybe the one waited for */
+			else
+				pto_cpu_relax();
 			continue;
 		}
 		pto_waiter_sleep(&rt->orch_wait, seen, deadline + 1);
 	}
+}
+
+/* wait_tasks(), its CPU time kept out of the orchestrator's own (pto_run_stats). */
+static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint32_t nwrite,
+			   uint64_t deadline, uint64_t barrier)
+{
+	uint64_t cpu0 = 0;
+	int ret = wait_tasks(rt, fn, write, nwrite, deadline, barrier, &cpu0);
+
+	if (cpu0)
+		rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu0;
+	return ret;
 }
 
 static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,

@@ -172,6 +172,13 @@ PTO_API int pto_runtime_config_init(struct pto_runtime_config *cfg)
 	}
 	if (!ret)
 		ret = pto__env_verbose(&c.flags);
+	if (!ret) {
+		uint32_t inl = 1;
+
+		ret = parse_u32_env("PTO_INLINE_CORES", &inl, 1);
+		if (!ret && !inl)
+			c.flags |= PTO_RT_WORKER_CORES;
+	}
 	if (ret)
 		config_defaults(&c);
 	*cfg = c;
@@ -210,7 +217,8 @@ static int check_config(const struct pto_runtime_config *c)
 	if (c->trace_records > PTO_TRACE_MAX_TASKS)
 		return pto__fail(-EINVAL, "pto_runtime_create: trace_records %u > %u",
 				 c->trace_records, PTO_TRACE_MAX_TASKS);
-	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET | PTO_RT_VERBOSE))
+	if (c->flags & ~(PTO_RT_TRACE | PTO_RT_NO_DUAL_ISSUE | PTO_RT_QUIET | PTO_RT_VERBOSE |
+			 PTO_RT_WORKER_CORES))
 		return pto__fail(-EINVAL, "pto_runtime_create: unknown flags 0x%x", c->flags);
 	return 0;
 }
@@ -330,6 +338,8 @@ PTO_API int pto_register_kernel(struct pto_runtime *rt, uint32_t id,
 	free(rt->kernel_name[id]);
 	rt->kernel_name[id] = copy;
 	rt->kernel_type[id] = (int8_t)core_type;
+	/* a new function: its length is unknown again (sched/payload.c) */
+	rt->kernel_ns[id] = 0;
 	return 0;
 }
 
@@ -356,7 +366,7 @@ static int trace_prepare(struct pto_runtime *rt)
 
 PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 {
-	uint64_t t_begin, t_orch, t_orch_end;
+	uint64_t t_begin, t_orch, t_orch_end, cpu_orch;
 	cpu_set_t saved_cpus;
 	bool pinned;
 	int ret, code;
@@ -375,6 +385,8 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	rt->completed = 0;
 	rt->orch_done = 0;
 	rt->dispatches = 0;
+	rt->sched_cpu_ns = 0;
+	rt->emulated_ns = 0;
 	rt->first_dispatch_ns = 0;
 	rt->last_retire_ns = 0;
 	rt->err.code = 0;
@@ -396,6 +408,7 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	if (!ret)
 		ret = pto__sched_start(rt);
 	t_orch = pto_now_ns();
+	cpu_orch = pto_thread_cpu_ns();
 	if (!ret) {
 		pto__scope_open(rt, PTO_SCOPE_AUTO);
 		ret = fn(rt, arg);
@@ -410,9 +423,13 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 			pto__scope_close(rt);
 	}
 	t_orch_end = pto_now_ns();
+	cpu_orch = pto_thread_cpu_ns() - cpu_orch;
 	/* release: the schedulers' acquire sees every submit before "done" */
 	__atomic_store_n(&rt->orch_done, 1, __ATOMIC_RELEASE);
 	pto__sched_kick(rt);
+	/* the caller's CPU is free now: it runs emulated cores while the run drains */
+	if (!ret)
+		pto__orch_help_drain(rt);
 	pto__sched_join(rt);
 	/* every task completed (or the run failed): the wiring thread retires the rest and ends */
 	pto_waiter_wake(&rt->wiring_wait);
@@ -431,6 +448,9 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	rt->stats.elapsed_ns = pto_now_ns() - t_begin;
 	rt->stats.orch_ns = t_orch_end - t_orch;
 	rt->stats.orch_blocked_ns = rt->orch_blocked_ns;
+	rt->stats.orch_cpu_ns = cpu_orch > rt->orch_wait_cpu_ns ? cpu_orch - rt->orch_wait_cpu_ns : 0;
+	rt->stats.sched_cpu_ns = rt->sched_cpu_ns;
+	rt->stats.emulated_ns = rt->emulated_ns;
 	rt->stats.dispatches = rt->dispatches;
 	if (rt->first_dispatch_ns && rt->last_retire_ns > rt->first_dispatch_ns)
 		rt->stats.sched_ns = rt->last_retire_ns - rt->first_dispatch_ns;

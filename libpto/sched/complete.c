@@ -88,6 +88,29 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 	pto__orch_wake_done(rt);
 }
 
+/*
+ * How long the kernel of @sub ran (the core's start_ns .. end_ns of buffer
+ * @buf), folded into rt->kernel_ns: an average over the last few runs, so
+ * a kernel whose length changes (a sweep of grains) is judged by its
+ * recent runs.
+ */
+static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
+			    const struct pto_sub *sub, uint32_t buf)
+{
+	uint64_t t0 = reg_load_relaxed(&core->regs->start_ns[buf]);
+	uint64_t t1 = reg_load_relaxed(&core->regs->end_ns[buf]);
+	uint64_t d = t1 > t0 ? t1 - t0 : 1, *avg;
+	int32_t k = sub_kernel(sub);
+	uint64_t old;
+
+	if (k < 0 || (uint32_t)k >= PTO2_MAX_KERNELS)
+		return;
+	avg = &rt->kernel_ns[k];
+	old = __atomic_load_n(avg, __ATOMIC_RELAXED);
+	/* one long run is enough to leave the inline class at once */
+	__atomic_store_n(avg, !old || d > old * 4 ? d : old - old / 4 + d / 4, __ATOMIC_RELAXED);
+}
+
 static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub,
 			 uint64_t now)
 {
@@ -105,6 +128,8 @@ static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_
 	uint32_t total = t->total_sub;
 	uint32_t count;
 
+	if (rt->emulate)
+		learn_kernel_ns(rt, core, sub, buf);
 	if (sub->trace) {
 		sub->trace->t_core_start = reg_load_relaxed(&core->regs->start_ns[buf]);
 		sub->trace->t_core_end = reg_load_relaxed(&core->regs->end_ns[buf]);

@@ -69,6 +69,46 @@ static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadli
 	return false;
 }
 
+/*
+ * Run the emulated cores this pass rang (rt->emulate): each latches its
+ * dispatch, runs the kernel and publishes FIN on this thread, so the next
+ * pass finds the completions without anybody waking anybody.  A core that
+ * another thread claimed first (a worker, an orchestrator helping) is left
+ * to it.  Return: cores served.
+ */
+static uint32_t serve_cores(struct pto_sched *s)
+{
+	struct pto_device *dev = s->rt->dev;
+	uint64_t t0 = pto_now_ns();
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < s->num_serve; i++)
+		n += pto__device_serve(dev, s->serve[i]);
+	s->num_serve = 0;
+	s->emulated_ns += pto_now_ns() - t0;
+	return n;
+}
+
+/*
+ * Another runtime thread is running a short kernel on one of @s's cores
+ * right now, so its FIN is near: worth spinning for (at most
+ * PTO_INLINE_MAX_NS) when the run's threads fit the CPUs (rt->emul_spin),
+ * since sleeping would put a futex wake-up on the path.
+ */
+static bool core_running_elsewhere(struct pto_sched *s)
+{
+	struct pto_core **lists[2] = { s->aic, s->aiv };
+	uint32_t counts[2] = { s->num_aic, s->num_aiv };
+
+	for (int l = 0; l < 2; l++)
+		for (uint32_t i = 0; i < counts[l]; i++)
+			if (!lists[l][i]->lent && lists[l][i]->run.id != PTO_COND_NO_ID &&
+			    lists[l][i]->emul_inline &&
+			    pto__device_core_claimed(s->rt->dev, lists[l][i]->id))
+				return true;
+	return false;
+}
+
 /* Some scheduler's last hang check saw a dispatch in flight. */
 static bool any_inflight(struct pto_runtime *rt)
 {
@@ -85,6 +125,7 @@ void *pto__sched_main(void *arg)
 	struct pto_device *dev = rt->dev;
 	uint64_t idle_since = 0, last_hang_check = 0;
 	struct pto_drain_watch drain = { 0 };
+	uint64_t cpu0 = pto_thread_cpu_ns(), cpu;
 
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
@@ -102,6 +143,8 @@ void *pto__sched_main(void *arg)
 			pto__sync_lend(s);
 		disp = s->sync_task ? pto__sync_try_launch(s, now) : pto__dispatch_ready(s, now);
 		pto__flush_local(s);
+		if (s->num_serve)
+			serve_cores(s);
 		if (pto_trace_on(rt->trace) && (done || disp)) {
 			t1 = pto_now_ns();
 			if (done)
@@ -143,7 +186,9 @@ void *pto__sched_main(void *arg)
 		 */
 		if (!idle_since)
 			idle_since = now;
-		if (now - idle_since < sched_spin_ns()) {
+		if (now - idle_since < sched_spin_ns() ||
+		    (busy && rt->emul_spin && now - idle_since < PTO_INLINE_MAX_NS &&
+		     core_running_elsewhere(s))) {
 			pto_cpu_relax();
 			continue;
 		}
@@ -165,5 +210,10 @@ void *pto__sched_main(void *arg)
 		s->num_local[sh] = 0;
 	/* one shared add per run, not per dispatch; pto__sched_join() orders it */
 	__atomic_fetch_add(&rt->dispatches, s->dispatches, __ATOMIC_RELAXED);
+	/* the runtime's own CPU: the kernels it ran as a core are the device's */
+	cpu = pto_thread_cpu_ns() - cpu0;
+	__atomic_fetch_add(&rt->sched_cpu_ns, cpu > s->emulated_ns ? cpu - s->emulated_ns : 0,
+			   __ATOMIC_RELAXED);
+	__atomic_fetch_add(&rt->emulated_ns, s->emulated_ns, __ATOMIC_RELAXED);
 	return NULL;
 }

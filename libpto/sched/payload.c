@@ -2,7 +2,8 @@
 /*
  * payload.c - issuing one dispatch: write the core's payload buffer
  * (kernel, block, lane, task id, argument addresses or the spilled array),
- * publish its id in DATA_MAIN_BASE and kick the core.
+ * publish its id in DATA_MAIN_BASE, and ring the core's doorbell or queue
+ * it for this thread to emulate (loop.c serve_cores()).
  */
 #include <string.h>
 
@@ -10,6 +11,21 @@
 #include "libpto/device/mmio.h"
 #include "libpto/sched/sched_impl.h"
 #include "runtime/regs.h"
+
+/*
+ * Run a dispatch of kernel @k on this thread (rt->emulate)?  Only once the
+ * kernel was seen to be short: a kernel of unknown length could hold the
+ * scheduler for seconds (its first run goes to a worker, which measures it).
+ */
+static bool emul_inline(const struct pto_runtime *rt, int32_t k)
+{
+	uint64_t ns;
+
+	if (!rt->emulate || k < 0)
+		return false;
+	ns = __atomic_load_n(&rt->kernel_ns[k], __ATOMIC_RELAXED);
+	return ns && ns < PTO_INLINE_MAX_NS;
+}
 
 static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_task *t,
 			 uint32_t block, uint32_t lane, uint64_t now)
@@ -70,7 +86,21 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	 * (device-memory wmb before the doorbell store: libpto/device/mmio.h).
 	 */
 	pto_mmio_write32_release(&core->regs->data_main_base, id);
-	pto__device_kick(rt->dev, core->id);
+	/*
+	 * An emulated core is run by this thread after the dispatch pass
+	 * (loop.c serve_cores()), so no worker needs waking: the critical path
+	 * has no futex wake-up.  Waking a worker as well only pays where CPUs
+	 * beyond the run's threads would otherwise idle.
+	 */
+	if (emul_inline(rt, t->kernel[lane]) && s->num_serve < s->cap_serve) {
+		s->serve[s->num_serve++] = core->id;
+		__atomic_store_n(&core->emul_inline, 1, __ATOMIC_RELAXED);
+		if (rt->emul_kick)
+			pto__device_kick(rt->dev, core->id);
+	} else {
+		__atomic_store_n(&core->emul_inline, 0, __ATOMIC_RELAXED);
+		pto__device_kick(rt->dev, core->id);
+	}
 	s->dispatches++;
 }
 

@@ -31,6 +31,11 @@ struct pto_sched {
 	struct pto_task *local[PTO_NUM_SHAPES][PTO_LOCAL_READY_CAP];
 	uint32_t num_local[PTO_NUM_SHAPES];
 	uint64_t dispatches;	/* added to rt->dispatches once, when the thread ends */
+	uint64_t emulated_ns;	/* time in pto__device_serve(), likewise added at the end */
+	/* doorbells rung this pass, to emulate the cores behind them (rt->emulate) */
+	uint32_t *serve;
+	uint32_t num_serve;
+	uint32_t cap_serve;
 	/* atomic: its last hang check saw a dispatch in flight (read by the drain watch) */
 	uint32_t inflight;
 	/*
@@ -51,6 +56,16 @@ struct pto_sched {
 	uint32_t offer_n;			/* atomic: entries of @offer published */
 	uint32_t *offer;			/* atomic entries: core or cluster ids */
 };
+
+/*
+ * The longest a kernel may usually take and still run on the thread that
+ * dispatched it (docs/runtime.md, "Emulating the cores").  While it runs,
+ * that scheduler dispatches nothing and checks no deadline, so this bounds
+ * the delay inline emulation adds; past it a worker's wake-up (30-55 us
+ * here) costs under 5%.  A scheduler spins at most this long for a core
+ * another runtime thread runs.
+ */
+#define PTO_INLINE_MAX_NS	1000000ull
 
 static inline uint64_t core_timeout_ns(const struct pto_runtime *rt)
 {

@@ -70,7 +70,10 @@ int pto__sched_setup(struct pto_runtime *rt)
 		s->aiv = calloc(2 * nc, sizeof(*s->aiv));
 		/* one request can borrow each idle unit once: 2 AIV cores per cluster */
 		s->offer = calloc(2 * nc, sizeof(*s->offer));
-		if (!s->clusters || !s->aic || !s->aiv || !s->offer)
+		/* a pass rings at most every core twice (dual issue), lent ones included */
+		s->cap_serve = 2 * rt->num_cores;
+		s->serve = calloc(s->cap_serve, sizeof(*s->serve));
+		if (!s->clusters || !s->aic || !s->aiv || !s->offer || !s->serve)
 			return pto__fail(-ENOMEM, "pto_runtime_create: scheduler %u cores", i);
 		for (uint32_t c = i; c < rt->num_clusters; c += rt->num_sched) {
 			s->clusters[s->num_clusters++] = c;
@@ -103,6 +106,7 @@ void pto__sched_teardown(struct pto_runtime *rt)
 			free(rt->sched[i].aic);
 			free(rt->sched[i].aiv);
 			free(rt->sched[i].offer);
+			free(rt->sched[i].serve);
 		}
 	}
 	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++)
@@ -112,8 +116,24 @@ void pto__sched_teardown(struct pto_runtime *rt)
 	free(rt->cores);
 }
 
+/*
+ * How this run treats emulated cores (rt->emulate and friends, run.h).
+ * PTO_RT_WORKER_CORES (PTO_INLINE_CORES=0) keeps every core on the sim
+ * workers, the model before inline emulation; the tests run both.
+ */
+static void plan_emulation(struct pto_runtime *rt)
+{
+	const struct pto_gate_plan *p = rt->plan;
+	uint32_t threads = 1 + rt->num_sched + (rt->wiring_on ? 1 : 0);
+
+	rt->emulate = pto__device_sim(rt->dev) && !(rt->cfg.flags & PTO_RT_WORKER_CORES);
+	rt->emul_kick = rt->emulate && p->num_cpus > threads;
+	rt->emul_spin = rt->emulate && p->num_cpus >= threads;
+}
+
 int pto__sched_start(struct pto_runtime *rt)
 {
+	plan_emulation(rt);
 	/* no thread runs: a failed run may have left a request open */
 	rt->sync_owner = -1;
 	rt->sync_req = 0;
@@ -128,6 +148,8 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->offer_gen = 0;
 		s->offer_n = 0;
 		s->dispatches = 0;
+		s->emulated_ns = 0;
+		s->num_serve = 0;
 		s->inflight = 0;
 		s->resv_cluster = -1;
 	}

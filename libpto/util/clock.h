@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * clock.h - the one clock of libpto, the mock device and the core-side
- * executor: CLOCK_MONOTONIC in ns.  Header-only, so code that runs on a
+ * executor: CLOCK_MONOTONIC in ns; and the thread CPU clock.  Header-only, so code that runs on a
  * core (runtime/executor.c) gets the clock without libpto's waiter.
  * Internal.
  */
@@ -17,6 +17,19 @@ static inline uint64_t pto_now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * CPU time of the calling thread, in ns: what pto_run_stats() reports as
+ * the runtime's own cost.  A system call on Linux (no vDSO for thread
+ * clocks), so read at thread and wait boundaries only, never per task.
+ */
+static inline uint64_t pto_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 

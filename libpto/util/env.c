@@ -32,6 +32,7 @@ static const char *const known_vars[] = {
 	"PTO2_RING_HEAP",
 	"PTO2_RING_DEP_POOL",
 	"PTO_SCHED_SPIN_NS",
+	"PTO_INLINE_CORES",
 	"PTO_KMOD_WORKERS",
 	"PTO_MOCK_PUBLISH",
 	"PTO_MPI_TIMEOUT_MS",

@@ -216,6 +216,7 @@ static void *wiring_main(void *arg)
 	struct pto_runtime *rt = arg;
 	uint32_t spins = 0, seen = 0;
 	bool armed = false;
+	uint64_t cpu0 = pto_thread_cpu_ns();
 
 	pto_gate_pin_self(rt->plan->wiring_cpu);
 	for (;;) {
@@ -273,6 +274,8 @@ static void *wiring_main(void *arg)
 		armed = false;
 		spins = 0;
 	}
+	/* its work is the schedulers' moved here: counted with theirs (pto_run_stats) */
+	__atomic_fetch_add(&rt->sched_cpu_ns, pto_thread_cpu_ns() - cpu0, __ATOMIC_RELAXED);
 	return NULL;
 }
 

@@ -173,6 +173,12 @@ enum pto_hazard_mode {
 #define PTO_RT_QUIET			(1u << 2)
 /* print the thread layout and its placement warnings on stderr when created */
 #define PTO_RT_VERBOSE			(1u << 3)
+/*
+ * emulated cores (mock and soft devices) run only on the device's core
+ * workers, never on the run's own threads: the model before inline
+ * emulation (docs/runtime.md, "Emulating the cores"); for comparison
+ */
+#define PTO_RT_WORKER_CORES		(1u << 4)
 
 /**
  * struct pto_runtime_config - how a runtime is built.
@@ -233,7 +239,7 @@ struct pto_runtime_config {
  * PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP, PTO2_RING_DEP_POOL (one value for
  * every ring, or four comma-separated values), PTO_SCHEDULERS, PTO_WIRING
  * (0/1), PTO_CPUS, PTO_HAZARDS (raw, track or check), PTO_VERBOSE (1 sets
- * %PTO_RT_VERBOSE).
+ * %PTO_RT_VERBOSE), PTO_INLINE_CORES (0 sets %PTO_RT_WORKER_CORES).
  *
  * Return: 0, or -EINVAL when an environment variable is malformed, a ring
  * variable included with any other number of values (pto_last_error()
@@ -319,6 +325,15 @@ int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg);
  * @orch_blocked_ns: orchestrator time spent waiting on ring back-pressure.
  * @dispatches: core dispatches (SPMD blocks and MIX lanes count each).
  * @trace_dropped: trace records that did not fit (0 without tracing).
+ * @orch_cpu_ns: the runtime's own cost on the orchestrator: the calling
+ *	thread's CPU time inside the orchestration function (submits, scopes,
+ *	the user's own code), waits excluded (ring back-pressure and blocking
+ *	tensor access, with the emulated cores it ran meanwhile).
+ * @sched_cpu_ns: the runtime's own cost on its scheduler threads and the
+ *	wiring thread: their CPU time (dispatch, completion, release,
+ *	retirement, idling spins) minus the time they ran emulated cores.
+ * @emulated_ns: wall time scheduler threads spent running emulated cores
+ *	(mock and soft devices; 0 on hardware and with %PTO_RT_WORKER_CORES).
  */
 struct pto_run_stats {
 	uint64_t tasks;
@@ -328,6 +343,9 @@ struct pto_run_stats {
 	uint64_t orch_blocked_ns;
 	uint64_t dispatches;
 	uint64_t trace_dropped;
+	uint64_t orch_cpu_ns;
+	uint64_t sched_cpu_ns;
+	uint64_t emulated_ns;
 };
 
 /**
