@@ -17,6 +17,11 @@ cp "$T/out" "$T/quick"
 has "header names device and CPUs" '^pto-bench: device mock.* CPUs \(' "$T/quick"
 has "independent auto: submit and e2e ns/task" "^  independent +auto +[0-9]+ +$num+ +$num+" "$T/quick"
 has "chain auto: submit and e2e ns/task" "^  chain +auto +[0-9]+ +$num+ +$num+" "$T/quick"
+# the runtime's own CPU per task, every shape and mode, and the target next to it
+for s in independent chain stencil tree; do
+	has "$s auto: orch and sched CPU ns/task" "^  $s +auto +[0-9]+ +$num+ +$num+ +$num+ +$num+\$" "$T/quick"
+done
+has "runtime CPU target" '^    orchestrator [0-9]+\.[0-9] ns \(target <= 100\), schedulers [0-9]+\.[0-9] ns \(target <= 150\)$' "$T/quick"
 has "stencil auto row" "^  stencil +auto +[0-9]+ " "$T/quick"
 # manual/explicit either measure or say clearly why not
 for m in manual explicit; do
@@ -25,7 +30,7 @@ done
 # paged attention in each mode (examples/ is part of this tree, so numbers, golden-checked),
 # and the ratios of the same interleaved run
 for m in auto manual explicit; do
-	has "paged_attn $m: submit and e2e ns/task" "^  paged_attn +$m +[0-9]+ +$num+ +$num+\$" "$T/quick"
+	has "paged_attn $m: submit, e2e, orch and sched CPU ns/task" "^  paged_attn +$m +[0-9]+ +$num+ +$num+ +$num+ +$num+\$" "$T/quick"
 done
 has "PA case named, >= 1,000 tasks" "^  PA case: [A-Za-z0-9]+ \\($pa_tasks tasks\\)\$" "$T/quick"
 for m in auto manual explicit; do
@@ -55,7 +60,7 @@ has "window ratio" "^  throughput ratio 1024/16384: [0-9]+\.[0-9]+" "$T/quick"
 
 # --modes filters paged attention too: only what was measured, no ratio without both sides.
 check "pto-bench --shapes pa --modes manual" 0 "$B/bin/pto-bench" --quick --sections e2e --shapes pa --modes manual
-has "paged_attn manual alone" "^  paged_attn +manual +[0-9]+ +$num+ +$num+\$" "$T/out"
+has "paged_attn manual alone" "^  paged_attn +manual +[0-9]+ +$num+ +$num+ +$num+ +$num+\$" "$T/out"
 hasnt "no other paged_attn mode" '^  paged_attn +(auto|explicit)' "$T/out"
 hasnt "no PA ratio with one mode" '^  PA (manual/explicit|submit)' "$T/out"
 has "the one mode's spread" '^  PA manual +e2e ns/task over 5 interleaved ' "$T/out"
@@ -96,7 +101,7 @@ fi
 # Peers: only when built (they are not built in sanitizer builds).
 if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; then
 	check "pto-bench --quick --peers" 0 "$B/bin/pto-bench" --quick --peers --shapes chain,stencil --modes auto
-	has "peer ratios" "^  chain +auto +[0-9]+ +$num+ +$num+ \| +$num+ +$num+ \| +$num+ +$num+" "$T/out"
+	has "peer ratios" "^  chain +auto +[0-9]+ +$num+ +$num+ +$num+ +$num+ \| +$num+ +$num+ \| +$num+ +$num+" "$T/out"
 	# Efficiency is against the best work rate of any system at that width, not each
 	# system's own best: so not every system reaches 100% somewhere (with its own
 	# best as the yardstick, each would).  Count the (width, system) columns without
@@ -218,7 +223,8 @@ done
 if [ $san -eq 0 ]; then
 	rm -f "$B/benchmarks-quick.md"
 	check "bench-report.sh --quick" 0 env PTO_BUILD="$B" "$report" --quick
-	has "quick report: summary rows" "^\| chain \| auto \| $num+ \| $num+ \| " "$B/benchmarks-quick.md"
+	has "quick report: summary rows" "^\| chain \| auto \| $num+ \| $num+ \| $num+ \| $num+ \| " "$B/benchmarks-quick.md"
+	has "quick report: runtime CPU target" '^\* runtime CPU per task, independent auto .*orchestrator [0-9.]+ ns \(target <= 100\)' "$B/benchmarks-quick.md"
 	has "quick report: main run" '^## Main run$' "$B/benchmarks-quick.md"
 	for w in 2 16; do
 		has "quick report: METG width $w row" "^\\| width $w \\| ((<= )?$num+ us|not determined.*) \\| " "$B/benchmarks-quick.md"

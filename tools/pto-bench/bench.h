@@ -87,6 +87,8 @@ struct job {
 	uint64_t real_tasks;	/* after rounding to the shape */
 	struct samples wall;	/* ns per run */
 	struct samples submit;	/* orchestrator ns excluding back-pressure (pto only) */
+	struct samples orch_cpu;	/* orchestrator thread CPU, waits excluded (pto only) */
+	struct samples sched_cpu;	/* scheduler + wiring CPU, emulated cores excluded */
 	int state;
 	int section;		/* enum section it was planned for first (progress) */
 	char err[256];
@@ -153,7 +155,7 @@ int pb_run_pto_graph(struct bench *b, struct pto_runtime *rt, const struct bench
 uint32_t pb_mode_dep(int mode);
 /* JOB_UNSUPPORTED or JOB_FAILED for a runtime pb_get_rt() could not create. */
 int pb_rt_failure_state(const struct bench *b, uint32_t dep_mode, int rc);
-/* Add one repetition's samples (wall, submit) of run @st to @j. */
+/* Add one repetition's samples (wall, submit, runtime CPU) of run @st to @j. */
 void pb_record_run(struct job *j, uint64_t tasks, const struct pto_run_stats *st);
 /* One repetition of pto job @j (an empty-kernel or busy-wait shape). */
 void pb_run_pto_job(struct bench *b, struct job *j);

@@ -137,16 +137,40 @@ static void report_pa_ratios(struct bench *b)
 	}
 }
 
+/* Median per task of @s (ns per run) for @j; NAN when not measured. */
+static double per_task(const struct job *j, const struct samples *s)
+{
+	if (!j || j->state != JOB_OK || !s->n || !j->real_tasks)
+		return NAN;
+	return pb_median(s) / (double)j->real_tasks;
+}
+
+/* The target shape: AUTO, 1 input and 1 output, empty kernels (independent). */
+static void report_cpu_target(struct bench *b)
+{
+	struct job *j = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks,
+				    b->o.width, 0, b->o.window);
+
+	if (!j || j->state != JOB_OK || !j->wall.n)
+		return;
+	printf("\n  runtime CPU per task, independent auto (1 input, 1 output, empty kernel):\n"
+	       "    orchestrator %.1f ns (target <= 100), schedulers %.1f ns (target <= 150)\n",
+	       per_task(j, &j->orch_cpu), per_task(j, &j->sched_cpu));
+}
+
 void pb_report_e2e(struct bench *b)
 {
 	printf("\n1. empty tasks: orchestrator submit and end-to-end cost, ns per task\n"
 	       "   (submit = orchestrator time outside back-pressure waits / tasks; "
-	       "e2e = pto_run() wall / tasks%s\n\n",
+	       "e2e = pto_run() wall / tasks;\n   orch cpu = orchestrator thread CPU "
+	       "outside waits / tasks; sched cpu = scheduler and\n   wiring threads' CPU "
+	       "minus emulated cores / tasks; all medians%s\n\n",
 	       (b->o.shapes & (1u << SHAPE_PA)) ?
 	       ";\n   paged_attn: real kernels, one case, auto = paged_attention_unroll, "
 	       "manual/explicit =\n   paged_attention_unroll_manual on an auto/explicit-only "
 	       "runtime, at least " PA_MIN_REPS_STR "\n   repetitions)" : ")");
-	printf("  %-12s %-9s %8s %10s %10s", "shape", "mode", "tasks", "submit", "e2e");
+	printf("  %-12s %-9s %8s %10s %10s %10s %10s", "shape", "mode", "tasks", "submit", "e2e",
+	       "orch cpu", "sched cpu");
 	if (b->o.peers)
 		printf(" | %10s %8s | %10s %8s", "omp e2e", "pto/omp", "starpu e2e", "pto/stpu");
 	printf("\n");
@@ -170,6 +194,8 @@ void pb_report_e2e(struct bench *b)
 			}
 			print_cell(pb_median(&j->submit) / (double)j->real_tasks, 11, "%*.1f");
 			print_cell(e2e, 11, "%*.1f");
+			print_cell(per_task(j, &j->orch_cpu), 11, "%*.1f");
+			print_cell(per_task(j, &j->sched_cpu), 11, "%*.1f");
 			if (b->o.peers && m == MODE_AUTO && s != SHAPE_PA) {
 				for (int sys = SYS_OMP; sys < SYS_COUNT; sys++) {
 					struct job *p = pb_find_job(b, sys, s, MODE_AUTO,
@@ -198,6 +224,7 @@ void pb_report_e2e(struct bench *b)
 		}
 		printf("  (pto/peer < 1: pto is faster; peers run AUTO semantics only)\n");
 	}
+	report_cpu_target(b);
 	report_pa_ratios(b);
 }
 
