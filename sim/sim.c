@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,6 +305,11 @@ static void *sim_worker_main(void *arg)
 	struct pto_sim *sim = w->sim;
 	uint64_t idle_since = 0;	/* 0: the last pass did work */
 	uint64_t wake_at;		/* earliest delayed (SLOW) dispatch, 0 = none */
+	char name[16];
+
+	/* named for top, gdb and the tests that check who ran a kernel */
+	snprintf(name, sizeof(name), "pto-core-%u", w->index);
+	pthread_setname_np(pthread_self(), name);
 
 	for (;;) {
 		/* snapshot before looking, so a wake after the look is not lost */
@@ -435,13 +441,27 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core)
  * Serve @c once on the calling thread, which holds no claim.  A dispatch
  * that became delayed is handed to the core's worker, which keeps the time.
  */
-static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c)
+static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c, const uint32_t *gate)
 {
 	uint64_t wake_at = 0;
 	bool did, delayed;
 
 	if (!sim_claim(c))
 		return false;
+	/*
+	 * While we hold the claim nobody latches, so the doorbell holds at most
+	 * this one new dispatch (the next is written only after its ACK):
+	 * acquire it, and the gate its writer stored before it is that
+	 * dispatch's.
+	 */
+	if (gate) {
+		/* pairs with the dispatcher's release store of DATA_MAIN_BASE */
+		(void)reg_load_acquire(&c->ex.regs->data_main_base);
+		if (!__atomic_load_n(gate, __ATOMIC_RELAXED)) {
+			sim_unclaim(c);
+			return false;
+		}
+	}
 	did = sim_serve_core(sim, c, &wake_at);
 	delayed = c->delayed;
 	sim_unclaim(c);
@@ -451,11 +471,11 @@ static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c)
 	return did;
 }
 
-bool pto_sim_serve(struct pto_sim *sim, uint32_t core)
+bool pto_sim_serve(struct pto_sim *sim, uint32_t core, const uint32_t *gate)
 {
 	if (!sim || core >= sim->num_cores || !sim_has_news(&sim->cores[core]))
 		return false;
-	return sim_serve_here(sim, &sim->cores[core]);
+	return sim_serve_here(sim, &sim->cores[core], gate);
 }
 
 bool pto_sim_core_claimed(struct pto_sim *sim, uint32_t core)

@@ -108,9 +108,14 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core);
  * that just rang @core's doorbell calls instead of waking a worker
  * (docs/runtime.md, "Emulating the cores").  A SLOW dispatch is handed to
  * the core's worker.  Kernels run to completion on the caller's thread.
- * Return: true if the core did something.
+ * @gate: NULL, or a word the dispatcher stores (relaxed) before each
+ *	doorbell store (release): the core is served only if it is non-zero
+ *	for the dispatch found, which the claim pins down (a helper that only
+ *	takes some classes of dispatch).
+ * Return: true if the core did something; false at once when it has
+ * nothing new, another thread is on it, or @gate says no.
  */
-bool pto_sim_serve(struct pto_sim *sim, uint32_t core);
+bool pto_sim_serve(struct pto_sim *sim, uint32_t core, const uint32_t *gate);
 
 /* Some thread emulates @core right now (relaxed: a hint for spinning). */
 bool pto_sim_core_claimed(struct pto_sim *sim, uint32_t core);

@@ -25,13 +25,14 @@ static inline void pto__device_kick(struct pto_device *dev, uint32_t core)
 }
 
 /*
- * Emulate @core once on the calling thread (sim.h pto_sim_serve()).
- * Return: true if it did something; false on hardware, or when another
- * thread emulates @core right now.
+ * Emulate @core once on the calling thread (sim.h pto_sim_serve(), @gate
+ * as there).  Return: true if it did something; false on hardware, or when
+ * another thread emulates @core right now.
  */
-static inline bool pto__device_serve(struct pto_device *dev, uint32_t core)
+static inline bool pto__device_serve(struct pto_device *dev, uint32_t core,
+				     const uint32_t *gate)
 {
-	return dev->sim && pto_sim_serve(dev->sim, core);
+	return dev->sim && pto_sim_serve(dev->sim, core, gate);
 }
 
 /* Some thread is emulating @core right now (false on hardware). */

@@ -22,10 +22,16 @@ bool pto__orch_help(struct pto_runtime *rt)
 	 */
 	for (uint32_t k = 0; k < n; k++) {
 		uint32_t i = (rt->help_cursor + k) % n;
+		struct pto_core *c = &rt->cores[i];
 
-		if (!__atomic_load_n(&rt->cores[i].emul_inline, __ATOMIC_RELAXED))
+		/* a cheap look first; the claim then checks the class for real */
+		if (!__atomic_load_n(&c->emul_inline, __ATOMIC_RELAXED))
 			continue;
-		if (pto__device_serve(rt->dev, i)) {
+		/*
+		 * The gate: dispatch_sub() stores the class before the doorbell's
+		 * release, which the sim acquires under the core's claim.
+		 */
+		if (pto__device_serve(rt->dev, i, &c->emul_inline)) {
 			/* start after it next time: no core starves the ones behind it */
 			rt->help_cursor = (i + 1) % n;
 			return true;
@@ -36,12 +42,10 @@ bool pto__orch_help(struct pto_runtime *rt)
 
 void pto__orch_help_drain(struct pto_runtime *rt)
 {
-	uint64_t cpu0;
 	uint32_t idle = 0;
 
 	if (!rt->emulate)
 		return;
-	cpu0 = pto_thread_cpu_ns();
 	/*
 	 * Until the run ends, or the device had nothing for a spin budget;
 	 * then pto_run() joins the schedulers, which need no help.  acquire:
@@ -55,5 +59,4 @@ void pto__orch_help_drain(struct pto_runtime *rt)
 		idle++;
 		pto_cpu_relax();
 	}
-	rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu0;
 }

@@ -90,9 +90,11 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 
 /*
  * How long the kernel of @sub ran (the core's start_ns .. end_ns of buffer
- * @buf), folded into rt->kernel_ns: an average over the last few runs, so
- * a kernel whose length changes (a sweep of grains) is judged by its
- * recent runs.
+ * @buf), folded into rt->kernel_ns: up at once, down by 1/16 per run.  So
+ * one long run takes a kernel off the runtime's threads, and it comes back
+ * only after ~17 short runs in a row (3 ms to 1 ms): a kernel whose length
+ * depends on its arguments stays with the workers while long runs keep
+ * coming, and a sweep down in grain is followed within a few runs.
  */
 static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 			    const struct pto_sub *sub, uint32_t buf)
@@ -107,8 +109,7 @@ static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 		return;
 	avg = &rt->kernel_ns[k];
 	old = __atomic_load_n(avg, __ATOMIC_RELAXED);
-	/* one long run is enough to leave the inline class at once */
-	__atomic_store_n(avg, !old || d > old * 4 ? d : old - old / 4 + d / 4, __ATOMIC_RELAXED);
+	__atomic_store_n(avg, d >= old ? d : old - old / 16 + d / 16, __ATOMIC_RELAXED);
 }
 
 static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub,

@@ -5,6 +5,7 @@
  * the drain (stall.c), spin briefly and sleep.  docs/runtime.md, Schedulers.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "libpto/device/device_ops.h"
@@ -83,7 +84,7 @@ static uint32_t serve_cores(struct pto_sched *s)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < s->num_serve; i++)
-		n += pto__device_serve(dev, s->serve[i]);
+		n += pto__device_serve(dev, s->serve[i], NULL);
 	s->num_serve = 0;
 	s->emulated_ns += pto_now_ns() - t0;
 	return n;
@@ -126,7 +127,10 @@ void *pto__sched_main(void *arg)
 	uint64_t idle_since = 0, last_hang_check = 0;
 	struct pto_drain_watch drain = { 0 };
 	uint64_t cpu0 = pto_thread_cpu_ns(), cpu;
+	char name[16];
 
+	snprintf(name, sizeof(name), "pto-sched-%u", s->idx);
+	pthread_setname_np(pthread_self(), name);
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
 		/* snapshot both before looking for work, so no wake-up is lost */

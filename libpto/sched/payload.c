@@ -34,6 +34,7 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	uint32_t id = PTO2_DISPATCH_ID(core->seq);
 	struct pto2_dispatch_payload *p = core->payload[PTO2_PAYLOAD_SLOT(id)];
 	struct pto_sub *sub = core_free(core) ? &core->run : &core->pend;
+	bool inl;
 	uint64_t *sc = (uint64_t *)(t->args_host + pto__args_scalar_off(t->num_tensors,
 									  t->num_scalars));
 
@@ -82,25 +83,24 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 		core->deadline_ns = now + core_timeout_ns(rt);
 	}
 	/*
+	 * An emulated core is run by this thread after the dispatch pass
+	 * (loop.c serve_cores()), so no worker needs waking: the critical path
+	 * has no futex wake-up.  Waking a worker as well only pays where CPUs
+	 * beyond the run's threads would otherwise idle.  The class goes in
+	 * before the doorbell: the gate of a helping orchestrator, which the
+	 * sim reads after acquiring DATA_MAIN_BASE (orch/help.c).
+	 */
+	inl = emul_inline(rt, t->kernel[lane]) && s->num_serve < s->cap_serve;
+	__atomic_store_n(&core->emul_inline, inl, __ATOMIC_RELAXED);
+	/*
 	 * The payload is complete: pairs with the core's acquire of DATA_MAIN_BASE
 	 * (device-memory wmb before the doorbell store: libpto/device/mmio.h).
 	 */
 	pto_mmio_write32_release(&core->regs->data_main_base, id);
-	/*
-	 * An emulated core is run by this thread after the dispatch pass
-	 * (loop.c serve_cores()), so no worker needs waking: the critical path
-	 * has no futex wake-up.  Waking a worker as well only pays where CPUs
-	 * beyond the run's threads would otherwise idle.
-	 */
-	if (emul_inline(rt, t->kernel[lane]) && s->num_serve < s->cap_serve) {
+	if (inl)
 		s->serve[s->num_serve++] = core->id;
-		__atomic_store_n(&core->emul_inline, 1, __ATOMIC_RELAXED);
-		if (rt->emul_kick)
-			pto__device_kick(rt->dev, core->id);
-	} else {
-		__atomic_store_n(&core->emul_inline, 0, __ATOMIC_RELAXED);
+	if (!inl || rt->emul_kick)
 		pto__device_kick(rt->dev, core->id);
-	}
 	s->dispatches++;
 }
 

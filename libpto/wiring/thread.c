@@ -218,6 +218,7 @@ static void *wiring_main(void *arg)
 	bool armed = false;
 	uint64_t cpu0 = pto_thread_cpu_ns();
 
+	pthread_setname_np(pthread_self(), "pto-wiring");
 	pto_gate_pin_self(rt->plan->wiring_cpu);
 	for (;;) {
 		/* acquire: pairs with pto_run()'s release store after the last handover */
