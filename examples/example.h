@@ -137,6 +137,9 @@ enum ex_kernel_id {
 	EX_K_ONLINE_UPDATE,
 	EX_K_QK_PAGED,
 	EX_K_PV_PAGED,
+	EX_K_QK_BATCH,		/* batch_paged_attention: kernels over a batch chunk */
+	EX_K_SOFTMAX_BATCH,
+	EX_K_PV_BATCH,
 	EX_K_COUNT,
 };
 

@@ -12,6 +12,8 @@ extern const struct ex_example ex_paged_attention_two_pass;
 extern const struct ex_example ex_vector_example_manual;
 extern const struct ex_example ex_bgemm_manual;
 extern const struct ex_example ex_paged_attention_unroll_manual;
+extern const struct ex_example ex_paged_attention_manual;
+extern const struct ex_example ex_batch_paged_attention;
 
 const struct ex_example *const ex_examples[] = {
 	&ex_vector_example,
@@ -22,6 +24,8 @@ const struct ex_example *const ex_examples[] = {
 	&ex_vector_example_manual,
 	&ex_bgemm_manual,
 	&ex_paged_attention_unroll_manual,
+	&ex_paged_attention_manual,
+	&ex_batch_paged_attention,
 	NULL,
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "examples/example.h"
+#include "examples/batch_paged_attention/batch_pa.h"
 #include "runtime/kernels/kernels.h"
 
 static const struct {
@@ -25,6 +26,9 @@ static const struct {
 	[EX_K_ONLINE_UPDATE] = { kern_online_update, PTO2_CORE_AIV, "online_update" },
 	[EX_K_QK_PAGED] = { kern_qk_paged, PTO2_CORE_AIC, "qk_paged" },
 	[EX_K_PV_PAGED] = { kern_pv_paged, PTO2_CORE_AIC, "pv_paged" },
+	[EX_K_QK_BATCH] = { kern_qk_batch, PTO2_CORE_AIC, "qk_batch" },
+	[EX_K_SOFTMAX_BATCH] = { kern_softmax_batch, PTO2_CORE_AIV, "softmax_batch" },
+	[EX_K_PV_BATCH] = { kern_pv_batch, PTO2_CORE_AIC, "pv_batch" },
 };
 
 int ex_register_kernels(struct pto_runtime *rt)

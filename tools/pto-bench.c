@@ -3,22 +3,30 @@
  * pto-bench - runtime overhead benchmarks (DESIGN §7).
  *
  *	pto-bench [--quick] [--peers] [--plot FILE.svg] [--reps N] [--tasks N]
- *	          [--shapes LIST] [--modes LIST] [--width W] [--schedulers 1-3]
+ *	          [--shapes LIST] [--modes LIST] [--width W] [--metg-widths LIST]
+ *	          [--schedulers 1-3]
  *	          [--wiring 0|1] [--window N] [--device SPEC] [--sections LIST]
- *	          [--set KEY=VALUE]...
+ *	          [--pa-case NAME] [--set KEY=VALUE]...
  *	pto-bench --trace FILE [--shape S] [--mode M] [--tasks N] [--grain NS] ...
  *
  * Measures, each as the median of interleaved repetitions in one run:
  *   1. per shape (independent, chain, stencil, tree) and dependency mode
  *      (auto, manual, explicit), with empty kernels: orchestrator submit
- *      ns/task and end-to-end ns/task; and the same per mode for paged
- *      attention (examples/, real kernels, checked against the golden) when
- *      this build has it: auto = paged_attention_unroll, manual =
+ *      ns/task, end-to-end ns/task and the runtime's own CPU ns/task on
+ *      the orchestrator and the schedulers (with the targets beside the
+ *      independent AUTO row); and the same per mode for paged attention
+ *      (examples/, real kernels, checked against the golden) when this
+ *      build has it: auto = paged_attention_unroll, manual =
  *      paged_attention_unroll_manual, explicit = that one on an
- *      explicit-only runtime, all on the same case, followed by the
- *      manual/explicit e2e and manual|explicit/auto submit ratios;
- *   2. METG(50%) over a granularity sweep of busy-wait kernels on the
- *      stencil shape (3 deps per task);
+ *      explicit-only runtime, all on the same case (Bench1K, 1,952 tasks,
+ *      or --pa-case) over at least 5 repetitions, followed by each mode's
+ *      spread, the manual/explicit e2e ratio with its spread and the
+ *      manual|explicit/auto submit ratios;
+ *   2. METG(50%) the way Task Bench (SC'20) measures it: busy-wait
+ *      kernels on the stencil shape (3 deps per task), the grain swept
+ *      down by powers of two, efficiency = work rate / the best work rate
+ *      any system reached in the run, METG = the smallest granularity
+ *      still at >= 50%; for each of --metg-widths (2 and 16);
  *   3. back-pressure: throughput with a 1024-slot window vs 16384.
  * With --peers the same graphs (tests/peers/shapes.h) run interleaved on
  * OpenMP tasks and StarPU (build/bin/peer-*) and the tables add our/peer
@@ -93,7 +101,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (b->o.nsets)
+	if (b->o.nsets || b->o.pa_case)
 		pb_pa_check_sets(b);
 	if (b->o.trace) {
 		ret = pb_trace_run(b);

@@ -17,6 +17,7 @@
 
 struct pa_state {
 	uint32_t batch, heads, head_dim, block, q_tile, unroll;
+	uint32_t in_core_batch;		/* batch_paged_attention: sequences per chunk */
 	float scale;
 	uint32_t *seq;			/* context length per sequence */
 	uint32_t max_blocks;		/* longest sequence in blocks (block table row) */
@@ -127,7 +128,10 @@ int64_t pa_submit_update(struct pto_runtime *rt, struct pa_tile *tile, struct pa
 	{ "UnrollSmall", "batch=4 heads=16 head_dim=16 block=16 seq=33,64,128,15 unroll=3", \
 	  EX_CASE_SMALL, "several groups per sequence, partial last groups" }, \
 	{ "UnrollMixed", "batch=3 heads=16 head_dim=32 block=16 seq=200,47,16 unroll=4", \
-	  EX_CASE_SMALL, "groups of 4 blocks, a 1-block sequence" }
+	  EX_CASE_SMALL, "groups of 4 blocks, a 1-block sequence" }, \
+	{ "Bench1K", "batch=8 heads=32 q_tile=16 head_dim=32 block=16 " \
+	  "seq=517,300,1024,77,640,256,900,160 unroll=1", EX_CASE_SMALL, \
+	  "1952 tasks of one block each: pto-bench's paged-attention case" }
 
 /*
  * Submit the four tasks (QK, softmax prepare, PV, update) of blocks

@@ -60,12 +60,32 @@ for ex in $examples; do
 done
 
 # Variable per-sequence lengths, none a multiple of the block size but 64 and 128.
-for ex in paged_attention paged_attention_unroll paged_attention_two_pass; do
+for ex in paged_attention paged_attention_unroll paged_attention_two_pass paged_attention_manual \
+	batch_paged_attention; do
 	PA_SEQ_LEN=33,64,17,128 expect_pass "PA_SEQ_LEN=33,64,17,128 $ex" \
 		"$run" "$ex" --case CaseSmall1
 done
 expect_pass "unroll=2 over PA_SEQ_LEN" env PA_SEQ_LEN=5,100,47 \
 	"$run" paged_attention_unroll --case CaseSmall1 --set unroll=2
+
+# Batched paged attention: its kernels iterate over a chunk's sequences, so the task
+# count follows the longest sequence, not the batch (2 and 16 sequences: the same 32
+# tasks); more sequences than a chunk take more chunks; lengths vary per sequence.
+for c in CaseBatch2 CaseBatch16; do
+	expect_pass "batch_paged_attention/$c task count" "$run" batch_paged_attention --case "$c"
+	grep -oE 'tasks [0-9]+ ' "$T/out" | head -1 >"$T/tasks-$c"
+done
+if [ -s "$T/tasks-CaseBatch2" ] && cmp -s "$T/tasks-CaseBatch2" "$T/tasks-CaseBatch16"; then
+	ok "batch 2 and batch 16: the same task count ($(cat "$T/tasks-CaseBatch2"))"
+else
+	bad "batch 2 and batch 16 task counts differ: $(cat "$T/tasks-CaseBatch2") vs $(cat "$T/tasks-CaseBatch16")"
+fi
+expect_pass "batch_paged_attention in_core_batch=1 over PA_SEQ_LEN" env PA_SEQ_LEN=5,100,47,16,1 \
+	"$run" batch_paged_attention --case CaseVarSeq4 --set in_core_batch=1
+expect_bad "batch_paged_attention in_core_batch=0" "$run" batch_paged_attention --set in_core_batch=0
+expect_bad "batch_paged_attention takes no unroll" "$run" batch_paged_attention --set unroll=2
+expect_pass "window 64, batch_paged_attention" env PTO2_RING_TASK_WINDOW=64 \
+	"$run" batch_paged_attention --case CaseBatch256
 
 # A one-cluster device (1 AIC + 2 AIV) and a 16-slot task window (back-pressure).
 expect_pass "one cluster, paged_attention" "$run" paged_attention --case CaseVarSeq4 \
@@ -92,6 +112,10 @@ expect_pass "vector_example_manual --deps explicit" "$run" vector_example_manual
 expect_pass "bgemm_manual --deps explicit" "$run" bgemm_manual --case Small --deps explicit
 expect_pass "bgemm_manual --deps auto" "$run" bgemm_manual --case Small --deps auto
 expect_pass "vector_example --deps explicit" "$run" vector_example --deps explicit
+expect_pass "paged_attention_manual --deps explicit" "$run" paged_attention_manual \
+	--case CaseQTile --deps explicit
+PA_SEQ_LEN=33,64,17,128 expect_pass "paged_attention_manual --deps explicit, PA_SEQ_LEN" \
+	"$run" paged_attention_manual --case CaseSmall1 --deps explicit
 
 # Rounds: the outputs are reset between rounds, so every round must be right.
 expect_pass "bgemm --rounds 3" "$run" bgemm --case Small --rounds 3

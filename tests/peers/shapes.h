@@ -14,7 +14,8 @@
  *	independent  task k reads cell 0 (never written): no dependencies
  *	chain        task k read-writes cell 1: k depends on k-1
  *	stencil      width W x steps; task (t, x) reads row t-1 at x-1, x,
- *	             x+1 (periodic), writes row t at x: 3 deps per task
+ *	             x+1 (periodic), writes row t at x: 3 deps per task (at
+ *	             W = 2 both cells of row t-1, which is all of them)
  *	tree         binary fan-out from a root to W leaves, then fan-in back
  *	             to one sink (3W-2 tasks); trees are chained sink -> root
  */
@@ -54,7 +55,7 @@ struct bench_task {
 /**
  * struct bench_graph - one instance of a shape.
  * @shape: enum bench_shape.
- * @width: stencil width (>= 3) or tree leaves (power of two >= 2).
+ * @width: stencil width (>= 2) or tree leaves (power of two >= 2).
  * @tasks: tasks in the graph (the requested count rounded up to whole
  *	stencil rows or whole trees).
  * @cells: cells the graph uses.
@@ -98,8 +99,8 @@ static inline int bench_graph_init(struct bench_graph *g, int shape, uint64_t ta
 		g->cells = 2;
 		return 0;
 	case SHAPE_STENCIL:
-		if (width < 3 || width > 4096) {
-			*why = "stencil width must be 3..4096";
+		if (width < 2 || width > 4096) {
+			*why = "stencil width must be 2..4096";
 			return -1;
 		}
 		g->steps = (tasks + width - 1) / width;
@@ -144,7 +145,12 @@ static inline void bench_graph_task(const struct bench_graph *g, uint64_t k, str
 
 		t->out_mode = OUT_W;
 		t->out = row + x;
-		if (step > 0) {
+		if (step > 0 && w == 2) {
+			/* x-1 and x+1 are the same cell: read each cell once */
+			t->nin = 2;
+			t->in[0] = prev;
+			t->in[1] = prev + 1;
+		} else if (step > 0) {
 			t->nin = 3;
 			t->in[0] = prev + (x + w - 1) % w;
 			t->in[1] = prev + x;

@@ -19,6 +19,10 @@
 #define MAX_REPS		101
 #define CELL_BYTES		64u
 #define MAX_SETS		8	/* --set KEY=VALUE overrides of the PA case */
+#define MAX_METG_WIDTHS		4	/* --metg-widths */
+#define PA_MIN_REPS		5	/* paged-attention rows: at least this many repetitions */
+#define PA_MIN_REPS_STR		"5"
+#define PA_BENCH_CASE		"Bench1K"	/* the paged-attention case, >= 1,000 tasks */
 
 /* A shape beyond the shared ones: the paged-attention example (pto only). */
 #define SHAPE_PA		SHAPE_COUNT
@@ -44,6 +48,9 @@ struct opts {
 	uint32_t reps;
 	uint64_t tasks;
 	uint32_t width;
+	int have_width;		/* --width was given */
+	uint32_t metg_widths[MAX_METG_WIDTHS];	/* stencil widths of the METG sweep */
+	uint32_t n_metg_widths;
 	uint32_t schedulers;	/* 0 = runtime default */
 	int wiring;		/* -1 = runtime default */
 	uint32_t window;
@@ -54,6 +61,7 @@ struct opts {
 	int trace_shape;
 	int trace_mode;
 	uint64_t grain;
+	const char *pa_case;	/* --pa-case, NULL: PA_BENCH_CASE */
 	const char *sets[MAX_SETS];	/* paged-attention case overrides, "key=value" */
 	uint32_t nsets;
 };
@@ -72,12 +80,15 @@ struct job {
 	int shape;
 	int mode;
 	uint64_t tasks;		/* requested */
+	uint32_t width;		/* stencil width / tree leaves */
 	uint64_t grain;
 	uint32_t window;
 	/* results */
 	uint64_t real_tasks;	/* after rounding to the shape */
 	struct samples wall;	/* ns per run */
 	struct samples submit;	/* orchestrator ns excluding back-pressure (pto only) */
+	struct samples orch_cpu;	/* orchestrator thread CPU, waits excluded (pto only) */
+	struct samples sched_cpu;	/* scheduler + wiring CPU, emulated cores excluded */
 	int state;
 	int section;		/* enum section it was planned for first (progress) */
 	char err[256];
@@ -122,9 +133,11 @@ const char *pb_shape_name(int s);
 double pb_median(const struct samples *s);
 /* The job of that configuration, or NULL when none was planned. */
 struct job *pb_find_job(struct bench *b, int sys, int shape, int mode, uint64_t tasks,
-			uint64_t grain, uint32_t window);
+			uint32_t width, uint64_t grain, uint32_t window);
 /* Plan the jobs of every section --sections asks for. */
 void pb_plan(struct bench *b);
+/* Repetitions of job @j: --reps, at least PA_MIN_REPS for paged attention. */
+uint32_t pb_job_reps(const struct bench *b, const struct job *j);
 /* Run every job once per repetition, interleaved, with progress on stderr. */
 void pb_run_all(struct bench *b);
 
@@ -142,7 +155,7 @@ int pb_run_pto_graph(struct bench *b, struct pto_runtime *rt, const struct bench
 uint32_t pb_mode_dep(int mode);
 /* JOB_UNSUPPORTED or JOB_FAILED for a runtime pb_get_rt() could not create. */
 int pb_rt_failure_state(const struct bench *b, uint32_t dep_mode, int rc);
-/* Add one repetition's samples (wall, submit) of run @st to @j. */
+/* Add one repetition's samples (wall, submit, runtime CPU) of run @st to @j. */
 void pb_record_run(struct job *j, uint64_t tasks, const struct pto_run_stats *st);
 /* One repetition of pto job @j (an empty-kernel or busy-wait shape). */
 void pb_run_pto_job(struct bench *b, struct job *j);
@@ -152,7 +165,7 @@ void pb_run_pto_job(struct bench *b, struct job *j);
 /* One run of the paged-attention case in @mode on @rt; golden-checked when @check. */
 int pb_run_pa_once(struct bench *b, struct pto_runtime *rt, int mode, int check,
 		   struct pto_run_stats *st, char *err, size_t errlen);
-/* Refuse bad --set overrides (exit 2) before anything is measured. */
+/* Refuse a bad --pa-case or --set override (exit 2) before anything is measured. */
 void pb_pa_check_sets(struct bench *b);
 /* The name of the case the paged-attention rows ran, with its overrides. */
 void pb_pa_case_label(struct bench *b, char *buf, size_t len);
@@ -170,8 +183,8 @@ void pb_run_peer_job(struct bench *b, struct job *j);
 
 /* The grains of the sweep, largest first; *@n of them. */
 const uint64_t *pb_grains(const struct bench *b, size_t *n);
-/* Stencil tasks of the sweep point of @grain. */
-uint64_t pb_metg_tasks(const struct bench *b, uint64_t grain);
+/* Stencil tasks of the sweep point of @grain at stencil width @width. */
+uint64_t pb_metg_tasks(const struct bench *b, uint64_t grain, uint32_t width);
 /* The METG section, and the plot when --plot; -1 when the plot failed. */
 int pb_report_metg(struct bench *b);
 /* Whether gnuplot (for --plot) is installed. */

@@ -39,16 +39,26 @@ void pb_usage(FILE *f)
 	       "                     attention, when built with examples/: auto runs\n"
 	       "                     paged_attention_unroll, manual runs\n"
 	       "                     paged_attention_unroll_manual, explicit runs that on an\n"
-	       "                     explicit-only runtime; same case, golden-checked)\n"
+	       "                     explicit-only runtime; same case, golden-checked, at\n"
+	       "                     least %d interleaved repetitions, spread printed)\n"
 	       "  --modes LIST       auto,manual,explicit (all)\n"
-	       "  --width W          stencil width / tree leaves (16)\n"
+	       "  --width W          stencil width / tree leaves (16); given alone it is\n"
+	       "                     also the METG sweep's one width\n"
+	       "  --metg-widths LIST stencil widths of the METG sweep, comma list of 2..4096,\n"
+	       "                     at most %d (2,16; or --width when that is given)\n"
 	       "  --schedulers N     scheduler threads, 1..3 (runtime default)\n"
 	       "  --wiring 0|1       wiring thread off/on (runtime default)\n"
 	       "  --window N         task window per ring, power of two (16384)\n"
 	       "  --device SPEC      device to run on (mock)\n"
 	       "  --sections LIST    e2e,metg,window (all)\n"
+	       "                     metg: busy-wait stencil swept down by powers of two;\n"
+	       "                     efficiency = work rate / the best work rate any system\n"
+	       "                     reached at that width in this run; METG(50%%) = the\n"
+	       "                     smallest granularity (wall x workers / tasks) at >= 50%%\n"
 	       "  --peers            also run OpenMP and StarPU on the same graphs\n"
 	       "  --plot FILE.svg    draw efficiency vs granularity with gnuplot\n"
+	       "  --pa-case NAME     the paged-attention case (%s: 1,952 tasks; any case of\n"
+	       "                     paged_attention_unroll, pto-run --list)\n"
 	       "  --set KEY=VALUE    override a parameter of the paged-attention case in every\n"
 	       "                     mode (repeatable; e.g. unroll=1 for more, smaller tasks)\n"
 	       "  --trace FILE       instead: one traced run (--shape, --mode, --tasks, --grain;\n"
@@ -57,7 +67,8 @@ void pb_usage(FILE *f)
 	       "  --version          the version of pto2\n"
 	       "Options take their value as --opt VALUE or --opt=VALUE.  Progress goes to\n"
 	       "stderr: one updating line on a terminal, else a line per section and repetition.\n"
-	       "exit status: 0; 1 a run failed; 2 bad usage or input (options, device spec)\n");
+	       "exit status: 0; 1 a run failed; 2 bad usage or input (options, device spec)\n",
+	       PA_MIN_REPS, MAX_METG_WIDTHS, PA_BENCH_CASE);
 }
 
 static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
@@ -108,6 +119,29 @@ static unsigned int parse_list(const char *opt, const char *val, int (*parse)(co
 	return mask;
 }
 
+/* --metg-widths: a comma list of distinct stencil widths 2..4096. */
+static void parse_widths(const char *opt, const char *val, struct opts *o)
+{
+	char buf[256], *save, *tok;
+
+	if (!val || !*val)
+		usage_error("%s needs a value", opt);
+	snprintf(buf, sizeof(buf), "%s", val);
+	o->n_metg_widths = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint32_t w = (uint32_t)parse_num(opt, tok, 2, 4096);
+
+		for (uint32_t i = 0; i < o->n_metg_widths; i++)
+			if (o->metg_widths[i] == w)
+				usage_error("%s: width %u given twice", opt, w);
+		if (o->n_metg_widths == MAX_METG_WIDTHS)
+			usage_error("%s: at most %d widths", opt, MAX_METG_WIDTHS);
+		o->metg_widths[o->n_metg_widths++] = w;
+	}
+	if (!o->n_metg_widths)
+		usage_error("%s: empty list", opt);
+}
+
 /* The entry of @val in @opts (the option pb_parse_opts() got). */
 static size_t idx_of(const struct option *opts, int val)
 {
@@ -126,6 +160,7 @@ void pb_parse_opts(int argc, char **argv, struct opts *o)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "tasks", required_argument, NULL, 'n' },
 		{ "width", required_argument, NULL, 'w' },
+		{ "metg-widths", required_argument, NULL, 'G' },
 		{ "schedulers", required_argument, NULL, 'S' },
 		{ "wiring", required_argument, NULL, 'W' },
 		{ "window", required_argument, NULL, 'N' },
@@ -138,11 +173,12 @@ void pb_parse_opts(int argc, char **argv, struct opts *o)
 		{ "device", required_argument, NULL, 'd' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "set", required_argument, NULL, 'e' },
+		{ "pa-case", required_argument, NULL, 'A' },
 		{ "trace", required_argument, NULL, 't' },
 		CLI_OPTIONS_COMMON,
 		{ NULL, 0, NULL, 0 },
 	};
-	int have_tasks = 0, have_reps = 0, ch;
+	int have_tasks = 0, have_reps = 0, have_mw = 0, ch;
 
 	*o = (struct opts){ .reps = 5, .tasks = 100000, .width = 16, .wiring = -1,
 			    .window = 16384, .chunk = 256, .shapes = (1u << NUM_SHAPES) - 1,
@@ -171,7 +207,12 @@ void pb_parse_opts(int argc, char **argv, struct opts *o)
 			have_tasks = 1;
 			break;
 		case 'w':
-			o->width = (uint32_t)parse_num(a, v, 3, 4096);
+			o->width = (uint32_t)parse_num(a, v, 2, 4096);
+			o->have_width = 1;
+			break;
+		case 'G':
+			parse_widths(a, v, o);
+			have_mw = 1;
 			break;
 		case 'S':
 			o->schedulers = (uint32_t)parse_num(a, v, 1, 3);
@@ -221,6 +262,11 @@ void pb_parse_opts(int argc, char **argv, struct opts *o)
 				usage_error("--set: at most %d overrides", MAX_SETS);
 			o->sets[o->nsets++] = v;
 			break;
+		case 'A':
+			if (!*v)
+				usage_error("--pa-case needs a case name");
+			o->pa_case = v;
+			break;
 		case 't':
 			if (!*v)
 				usage_error("--trace needs a file name");
@@ -234,8 +280,21 @@ void pb_parse_opts(int argc, char **argv, struct opts *o)
 			  (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
 		usage_error("--set changes the paged-attention case: it needs the pa shape in the "
 			    "e2e section (or --trace --shape pa)");
+	if (o->pa_case && !(o->trace ? o->trace_shape == SHAPE_PA :
+			    (o->shapes & (1u << SHAPE_PA)) && (o->sections & (1u << SEC_E2E))))
+		usage_error("--pa-case names the paged-attention case: it needs the pa shape in "
+			    "the e2e section (or --trace --shape pa)");
 	if (o->plot && !(o->sections & (1u << SEC_METG)))
 		usage_error("--plot draws the METG sweep: add metg to --sections");
+	if (have_mw && !(o->sections & (1u << SEC_METG)))
+		usage_error("--metg-widths sets the METG sweep: add metg to --sections");
+	/* the field reports widths 2 and 16; an explicit --width alone narrows it to that */
+	if (!have_mw) {
+		o->n_metg_widths = 0;
+		if (!o->have_width)
+			o->metg_widths[o->n_metg_widths++] = 2;
+		o->metg_widths[o->n_metg_widths++] = o->width;
+	}
 	if (o->quick) {
 		if (!have_tasks)
 			o->tasks = 2000;

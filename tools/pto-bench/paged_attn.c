@@ -34,29 +34,17 @@ static const char *const pa_example_names[MODE_COUNT] = {
 
 /*
  * The case every mode runs, by name, so the ratios compare like with like:
- * the AUTO example's default (first) case; --quick: its first small case
- * after that.  NULL with @err when @ex lacks it.
+ * --pa-case, else PA_BENCH_CASE (>= 1,000 tasks, also with --quick).  NULL
+ * with @err when @ex lacks it.
  */
 static const struct ex_case *pa_case(const struct bench *b, const struct ex_example *ex,
 				     char *err, size_t errlen)
 {
-	const struct ex_example *ref = ex_find(pa_example_names[MODE_AUTO]);
-	const struct ex_case *c, *found;
+	const char *name = b->o.pa_case ? b->o.pa_case : PA_BENCH_CASE;
+	const struct ex_case *found = ex_find_case(ex, name);
 
-	if (!ref) {
-		snprintf(err, errlen, "no %s example in this build", pa_example_names[MODE_AUTO]);
-		return NULL;
-	}
-	c = &ref->cases[0];
-	for (uint32_t i = 1; b->o.quick && i < ref->num_cases; i++) {
-		if (ref->cases[i].flags & EX_CASE_SMALL) {
-			c = &ref->cases[i];
-			break;
-		}
-	}
-	found = ex_find_case(ex, c->name);
 	if (!found)
-		snprintf(err, errlen, "%s has no case %s", ex->name, c->name);
+		snprintf(err, errlen, "%s has no case %s", ex->name, name);
 	return found;
 }
 #endif
@@ -124,9 +112,10 @@ out:
 }
 
 /*
- * --set overrides are tried once, before anything is measured, on each
- * example the PA modes run: a bad key or value is bad usage (exit 2), not a
- * failed row.  Other failures are left for the jobs to report.
+ * --pa-case and --set overrides are tried once, before anything is
+ * measured, on each example the PA modes run: a case the examples lack, or
+ * a bad key or value, is bad usage (exit 2), not a failed row.  Other
+ * failures are left for the jobs to report.
  */
 void pb_pa_check_sets(struct bench *b)
 {
@@ -141,8 +130,13 @@ void pb_pa_check_sets(struct bench *b)
 
 		if (m && !strcmp(pa_example_names[m], pa_example_names[m - 1]))
 			continue;
-		if (!ex || !(c = pa_case(b, ex, err, sizeof(err))))
+		if (!ex)
 			continue;
+		if (!(c = pa_case(b, ex, err, sizeof(err)))) {
+			if (b->o.pa_case)
+				usage_error("--pa-case: %s", err);
+			continue;
+		}
 		rc = ex_prepare(&run, ex, c, b->dev, b->o.sets, b->o.nsets);
 		snprintf(err, sizeof(err), "%s", run.err);
 		ex_finish(&run);
@@ -151,7 +145,7 @@ void pb_pa_check_sets(struct bench *b)
 	}
 #else
 	(void)b;
-	usage_error("--set: this build has no examples/ (paged attention)");
+	usage_error("--set, --pa-case: this build has no examples/ (paged attention)");
 #endif
 }
 

@@ -71,7 +71,7 @@ static int run_peer_once(struct bench *b, const struct job *j, uint64_t *wall, u
 
 	snprintf(a_tasks, sizeof(a_tasks), "%" PRIu64, j->tasks);
 	snprintf(a_grain, sizeof(a_grain), "%" PRIu64, j->grain);
-	snprintf(a_width, sizeof(a_width), "%u", b->o.width);
+	snprintf(a_width, sizeof(a_width), "%u", j->width);
 	snprintf(a_threads, sizeof(a_threads), "%u", b->ncpus);
 	if (pipe2(pipefd, O_CLOEXEC)) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));

@@ -36,16 +36,12 @@ double pb_median(const struct samples *s)
 /* --- jobs: one measured configuration, run once per repetition ------------------- */
 
 static struct job *add_job(struct bench *b, int sys, int shape, int mode, uint64_t tasks,
-			   uint64_t grain, uint32_t window)
+			   uint32_t width, uint64_t grain, uint32_t window)
 {
-	struct job *j;
+	struct job *j = pb_find_job(b, sys, shape, mode, tasks, width, grain, window);
 
-	for (uint32_t i = 0; i < b->njobs; i++) {
-		j = &b->jobs[i];
-		if (j->sys == sys && j->shape == shape && j->mode == mode && j->tasks == tasks &&
-		    j->grain == grain && j->window == window)
-			return j;
-	}
+	if (j)
+		return j;
 	if (b->njobs == b->cap_jobs) {
 		b->cap_jobs = b->cap_jobs ? 2 * b->cap_jobs : 64;
 		b->jobs = realloc(b->jobs, b->cap_jobs * sizeof(*b->jobs));
@@ -56,7 +52,7 @@ static struct job *add_job(struct bench *b, int sys, int shape, int mode, uint64
 	}
 	j = &b->jobs[b->njobs++];
 	*j = (struct job){ .sys = sys, .shape = shape, .mode = mode, .tasks = tasks,
-			   .grain = grain, .window = window, .section = b->plan_section };
+			   .width = width, .grain = grain, .window = window, .section = b->plan_section };
 	if (sys != SYS_PTO && !b->peer_ok[sys]) {
 		j->state = JOB_MISSING;
 		snprintf(j->err, sizeof(j->err), "%s not built", b->peer_path[sys]);
@@ -65,13 +61,13 @@ static struct job *add_job(struct bench *b, int sys, int shape, int mode, uint64
 }
 
 struct job *pb_find_job(struct bench *b, int sys, int shape, int mode, uint64_t tasks,
-			uint64_t grain, uint32_t window)
+			uint32_t width, uint64_t grain, uint32_t window)
 {
 	for (uint32_t i = 0; i < b->njobs; i++) {
 		struct job *j = &b->jobs[i];
 
 		if (j->sys == sys && j->shape == shape && j->mode == mode && j->tasks == tasks &&
-		    j->grain == grain && j->window == window)
+		    j->width == width && j->grain == grain && j->window == window)
 			return j;
 	}
 	return NULL;
@@ -90,53 +86,67 @@ void pb_plan(struct bench *b)
 	for (int m = 0; m < MODE_COUNT; m++)
 		if ((b->o.shapes & (1u << SHAPE_PA)) && (b->o.sections & (1u << SEC_E2E)) &&
 		    (b->o.modes & (1u << m)))
-			add_job(b, SYS_PTO, SHAPE_PA, m, 0, 0, b->o.window);
+			add_job(b, SYS_PTO, SHAPE_PA, m, 0, 0, 0, b->o.window);
 	for (int s = 0; s < SHAPE_COUNT; s++) {
 		if (!(b->o.shapes & (1u << s)) || !(b->o.sections & (1u << SEC_E2E)))
 			continue;
 		for (int m = 0; m < MODE_COUNT; m++)
 			if (b->o.modes & (1u << m))
-				add_job(b, SYS_PTO, s, m, b->o.tasks, 0, b->o.window);
+				add_job(b, SYS_PTO, s, m, b->o.tasks, b->o.width, 0, b->o.window);
 		for (int sys = SYS_OMP; sys < nsys; sys++)
-			add_job(b, sys, s, MODE_AUTO, b->o.tasks, 0, 0);
+			add_job(b, sys, s, MODE_AUTO, b->o.tasks, b->o.width, 0, 0);
 	}
-	/* 2. METG sweep on the stencil */
+	/* 2. METG sweep on the stencil, every width, every system at each point */
 	b->plan_section = SEC_METG;
-	for (size_t i = 0; i < ng && (b->o.sections & (1u << SEC_METG)); i++) {
-		uint64_t n = pb_metg_tasks(b, gs[i]);
+	for (uint32_t w = 0; w < b->o.n_metg_widths && (b->o.sections & (1u << SEC_METG)); w++) {
+		uint32_t width = b->o.metg_widths[w];
 
-		add_job(b, SYS_PTO, SHAPE_STENCIL, MODE_AUTO, n, gs[i], b->o.window);
-		for (int sys = SYS_OMP; sys < nsys; sys++)
-			add_job(b, sys, SHAPE_STENCIL, MODE_AUTO, n, gs[i], 0);
+		for (size_t i = 0; i < ng; i++) {
+			uint64_t n = pb_metg_tasks(b, gs[i], width);
+
+			add_job(b, SYS_PTO, SHAPE_STENCIL, MODE_AUTO, n, width, gs[i], b->o.window);
+			for (int sys = SYS_OMP; sys < nsys; sys++)
+				add_job(b, sys, SHAPE_STENCIL, MODE_AUTO, n, width, gs[i], 0);
+		}
 	}
 	/* 3. back-pressure */
 	b->plan_section = SEC_WINDOW;
 	if (b->o.sections & (1u << SEC_WINDOW)) {
-		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 1024);
-		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0, 16384);
+		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, b->o.width, 0, 1024);
+		add_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, b->o.width, 0,
+			16384);
 	}
+}
+
+uint32_t pb_job_reps(const struct bench *b, const struct job *j)
+{
+	/* the headline manual/explicit ratio needs a spread: never fewer than PA_MIN_REPS */
+	if (j->shape == SHAPE_PA && b->o.reps < PA_MIN_REPS)
+		return PA_MIN_REPS;
+	return b->o.reps;
 }
 
 /*
  * Where the run is, on stderr: on a terminal one line rewritten per job
  * (repetition, section, row of the section, the job); in a log one line per
- * section of each repetition, so CI logs get milestones, not a flood.
+ * section of each repetition, so CI logs get milestones, not a flood.  Rows
+ * are the jobs of the section that run in repetition @rep.
  */
-static void progress(struct bench *b, uint32_t rep, uint32_t i)
+static void progress(struct bench *b, uint32_t rep, uint32_t reps, uint32_t i)
 {
 	const struct job *j = &b->jobs[i];
 	uint32_t row = 0, rows = 0;
 	char what[96];
 
 	for (uint32_t k = 0; k < b->njobs; k++) {
-		if (b->jobs[k].section != j->section)
+		if (b->jobs[k].section != j->section || rep >= pb_job_reps(b, &b->jobs[k]))
 			continue;
 		rows++;
 		row += k <= i;
 	}
 	if (j->grain)
-		snprintf(what, sizeof(what), "%s %s, grain %" PRIu64 " ns", pb_sys_names[j->sys],
-			 pb_shape_name(j->shape), j->grain);
+		snprintf(what, sizeof(what), "%s %s width %u, grain %" PRIu64 " ns",
+			 pb_sys_names[j->sys], pb_shape_name(j->shape), j->width, j->grain);
 	else if (j->section == SEC_WINDOW)
 		snprintf(what, sizeof(what), "%s %s %s, window %u", pb_sys_names[j->sys],
 			 pb_shape_name(j->shape), pb_mode_names[j->mode], j->window);
@@ -144,20 +154,27 @@ static void progress(struct bench *b, uint32_t rep, uint32_t i)
 		snprintf(what, sizeof(what), "%s %s %s", pb_sys_names[j->sys],
 			 pb_shape_name(j->shape), pb_mode_names[j->mode]);
 	if (cli_stderr_tty())
-		cli_progress(0, "repetition %u/%u, %s row %u/%u: %s", rep + 1, b->o.reps,
+		cli_progress(0, "repetition %u/%u, %s row %u/%u: %s", rep + 1, reps,
 			     pb_section_names[j->section], row, rows, what);
 	else if (row == 1)
-		cli_progress(1, "repetition %u/%u: %s, %u row%s", rep + 1, b->o.reps,
+		cli_progress(1, "repetition %u/%u: %s, %u row%s", rep + 1, reps,
 			     pb_section_names[j->section], rows, rows == 1 ? "" : "s");
 }
 
 void pb_run_all(struct bench *b)
 {
-	for (uint32_t r = 0; r < b->o.reps; r++) {
+	uint32_t reps = b->o.reps;
+
+	for (uint32_t i = 0; i < b->njobs; i++)
+		if (pb_job_reps(b, &b->jobs[i]) > reps)
+			reps = pb_job_reps(b, &b->jobs[i]);
+	for (uint32_t r = 0; r < reps; r++) {
 		for (uint32_t i = 0; i < b->njobs; i++) {
 			struct job *j = &b->jobs[i];
 
-			progress(b, r, i);
+			if (r >= pb_job_reps(b, j))
+				continue;
+			progress(b, r, reps, i);
 			if (j->state != JOB_OK)
 				continue;
 			if (j->shape == SHAPE_PA)

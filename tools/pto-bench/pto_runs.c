@@ -251,13 +251,21 @@ int pb_rt_failure_state(const struct bench *b, uint32_t dep_mode, int rc)
 		JOB_UNSUPPORTED : JOB_FAILED;
 }
 
-/* One repetition's samples: wall, and submit = orchestrator time outside back-pressure. */
+/*
+ * One repetition's samples: wall; submit = orchestrator time outside
+ * back-pressure; the runtime's own CPU on the orchestrator and on the
+ * scheduler and wiring threads (thread CPU clocks, pto_run_stats), which
+ * carries over to hardware where the mock's emulated cores are not the
+ * runtime's threads.
+ */
 void pb_record_run(struct job *j, uint64_t tasks, const struct pto_run_stats *st)
 {
 	j->real_tasks = tasks;
 	j->wall.v[j->wall.n++] = (double)st->elapsed_ns;
 	j->submit.v[j->submit.n++] = (double)(st->orch_ns > st->orch_blocked_ns ?
 					      st->orch_ns - st->orch_blocked_ns : 0);
+	j->orch_cpu.v[j->orch_cpu.n++] = (double)st->orch_cpu_ns;
+	j->sched_cpu.v[j->sched_cpu.n++] = (double)st->sched_cpu_ns;
 }
 
 void pb_run_pto_job(struct bench *b, struct job *j)
@@ -269,7 +277,7 @@ void pb_run_pto_job(struct bench *b, struct job *j)
 	const char *why;
 	int rc;
 
-	if (bench_graph_init(&g, j->shape, j->tasks, b->o.width, &why)) {
+	if (bench_graph_init(&g, j->shape, j->tasks, j->width, &why)) {
 		j->state = JOB_FAILED;
 		snprintf(j->err, sizeof(j->err), "%s", why);
 		return;

@@ -46,8 +46,8 @@ static void print_cell(double v, int width, const char *fmt)
  */
 static double pa_ratio(struct bench *b, int num, int den, int submit)
 {
-	struct job *n = pb_find_job(b, SYS_PTO, SHAPE_PA, num, 0, 0, b->o.window);
-	struct job *d = pb_find_job(b, SYS_PTO, SHAPE_PA, den, 0, 0, b->o.window);
+	struct job *n = pb_find_job(b, SYS_PTO, SHAPE_PA, num, 0, 0, 0, b->o.window);
+	struct job *d = pb_find_job(b, SYS_PTO, SHAPE_PA, den, 0, 0, 0, b->o.window);
 
 	if (!n || !d || n->state != JOB_OK || d->state != JOB_OK || !n->wall.n || !d->wall.n)
 		return NAN;
@@ -57,7 +57,48 @@ static double pa_ratio(struct bench *b, int num, int den, int submit)
 	       (pb_median(&d->submit) / (double)d->real_tasks);
 }
 
-/* Ratios between the paged-attention modes: only those whose both sides were measured. */
+/* Min and max of @j's per-task e2e over its repetitions. */
+static void pa_spread(const struct job *j, double *lo, double *hi)
+{
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (uint32_t i = 0; i < j->wall.n; i++) {
+		double v = j->wall.v[i] / (double)j->real_tasks;
+
+		*lo = v < *lo ? v : *lo;
+		*hi = v > *hi ? v : *hi;
+	}
+}
+
+/*
+ * The spread of the headline ratio: manual/explicit per repetition (the
+ * two ran next to each other in every one), min and max.  0 when the two
+ * do not have the same repetitions.
+ */
+static int pa_ratio_spread(struct bench *b, double *lo, double *hi)
+{
+	struct job *n = pb_find_job(b, SYS_PTO, SHAPE_PA, MODE_MANUAL, 0, 0, 0, b->o.window);
+	struct job *d = pb_find_job(b, SYS_PTO, SHAPE_PA, MODE_EXPLICIT, 0, 0, 0, b->o.window);
+
+	if (!n || !d || n->state != JOB_OK || d->state != JOB_OK || n->wall.n != d->wall.n ||
+	    !n->wall.n)
+		return 0;
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (uint32_t i = 0; i < n->wall.n; i++) {
+		double r = (n->wall.v[i] / (double)n->real_tasks) /
+			   (d->wall.v[i] / (double)d->real_tasks);
+
+		*lo = r < *lo ? r : *lo;
+		*hi = r > *hi ? r : *hi;
+	}
+	return 1;
+}
+
+/*
+ * The paged-attention case, each measured mode's spread, and the ratios
+ * between the modes: only those whose both sides were measured.
+ */
 static void report_pa_ratios(struct bench *b)
 {
 	static const struct { int num, den, submit; const char *what; } r[] = {
@@ -68,30 +109,68 @@ static void report_pa_ratios(struct bench *b)
 	char label[256];
 	int first = 1;
 
-	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
-		double v = pa_ratio(b, r[i].num, r[i].den, r[i].submit);
+	for (int m = 0; m < MODE_COUNT; m++) {
+		struct job *j = pb_find_job(b, SYS_PTO, SHAPE_PA, m, 0, 0, 0, b->o.window);
+		double lo, hi;
 
-		if (isnan(v) || isinf(v))
+		if (!j || j->state != JOB_OK || !j->wall.n)
 			continue;
 		if (first) {
 			pb_pa_case_label(b, label, sizeof(label));
-			printf("\n  PA case: %s\n", label);
+			printf("\n  PA case: %s (%" PRIu64 " tasks)\n", label, j->real_tasks);
 		}
 		first = 0;
-		printf("  PA %s: %.2f\n", r[i].what, v);
+		pa_spread(j, &lo, &hi);
+		printf("  PA %-8s e2e ns/task over %u interleaved repetitions: median %.1f, "
+		       "min %.1f, max %.1f\n", pb_mode_names[m], j->wall.n, job_ns_per_task(j),
+		       lo, hi);
 	}
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		double v = pa_ratio(b, r[i].num, r[i].den, r[i].submit), lo, hi;
+
+		if (isnan(v) || isinf(v))
+			continue;
+		printf("  PA %s: %.2f", r[i].what, v);
+		if (i == 0 && pa_ratio_spread(b, &lo, &hi))
+			printf(" (target <= 1.05; per repetition min %.2f, max %.2f)", lo, hi);
+		printf("\n");
+	}
+}
+
+/* Median per task of @s (ns per run) for @j; NAN when not measured. */
+static double per_task(const struct job *j, const struct samples *s)
+{
+	if (!j || j->state != JOB_OK || !s->n || !j->real_tasks)
+		return NAN;
+	return pb_median(s) / (double)j->real_tasks;
+}
+
+/* The target shape: AUTO, 1 input and 1 output, empty kernels (independent). */
+static void report_cpu_target(struct bench *b)
+{
+	struct job *j = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks,
+				    b->o.width, 0, b->o.window);
+
+	if (!j || j->state != JOB_OK || !j->wall.n)
+		return;
+	printf("\n  runtime CPU per task, independent auto (1 input, 1 output, empty kernel):\n"
+	       "    orchestrator %.1f ns (target <= 100), schedulers %.1f ns (target <= 150)\n",
+	       per_task(j, &j->orch_cpu), per_task(j, &j->sched_cpu));
 }
 
 void pb_report_e2e(struct bench *b)
 {
 	printf("\n1. empty tasks: orchestrator submit and end-to-end cost, ns per task\n"
 	       "   (submit = orchestrator time outside back-pressure waits / tasks; "
-	       "e2e = pto_run() wall / tasks%s\n\n",
+	       "e2e = pto_run() wall / tasks;\n   orch cpu = orchestrator thread CPU "
+	       "outside waits / tasks; sched cpu = scheduler and\n   wiring threads' CPU "
+	       "minus emulated cores / tasks; all medians%s\n\n",
 	       (b->o.shapes & (1u << SHAPE_PA)) ?
 	       ";\n   paged_attn: real kernels, one case, auto = paged_attention_unroll, "
 	       "manual/explicit =\n   paged_attention_unroll_manual on an auto/explicit-only "
-	       "runtime)" : ")");
-	printf("  %-12s %-9s %8s %10s %10s", "shape", "mode", "tasks", "submit", "e2e");
+	       "runtime, at least " PA_MIN_REPS_STR "\n   repetitions)" : ")");
+	printf("  %-12s %-9s %8s %10s %10s %10s %10s", "shape", "mode", "tasks", "submit", "e2e",
+	       "orch cpu", "sched cpu");
 	if (b->o.peers)
 		printf(" | %10s %8s | %10s %8s", "omp e2e", "pto/omp", "starpu e2e", "pto/stpu");
 	printf("\n");
@@ -100,7 +179,8 @@ void pb_report_e2e(struct bench *b)
 			continue;
 		for (int m = 0; m < MODE_COUNT; m++) {
 			struct job *j = pb_find_job(b, SYS_PTO, s, m,
-						    s == SHAPE_PA ? 0 : b->o.tasks, 0, b->o.window);
+						    s == SHAPE_PA ? 0 : b->o.tasks,
+						    s == SHAPE_PA ? 0 : b->o.width, 0, b->o.window);
 			double e2e;
 
 			if (!j)
@@ -114,10 +194,12 @@ void pb_report_e2e(struct bench *b)
 			}
 			print_cell(pb_median(&j->submit) / (double)j->real_tasks, 11, "%*.1f");
 			print_cell(e2e, 11, "%*.1f");
+			print_cell(per_task(j, &j->orch_cpu), 11, "%*.1f");
+			print_cell(per_task(j, &j->sched_cpu), 11, "%*.1f");
 			if (b->o.peers && m == MODE_AUTO && s != SHAPE_PA) {
 				for (int sys = SYS_OMP; sys < SYS_COUNT; sys++) {
 					struct job *p = pb_find_job(b, sys, s, MODE_AUTO,
-								    b->o.tasks, 0, 0);
+								    b->o.tasks, b->o.width, 0, 0);
 					double pv = job_ns_per_task(p);
 
 					printf(" |");
@@ -142,15 +224,16 @@ void pb_report_e2e(struct bench *b)
 		}
 		printf("  (pto/peer < 1: pto is faster; peers run AUTO semantics only)\n");
 	}
+	report_cpu_target(b);
 	report_pa_ratios(b);
 }
 
 void pb_report_window(struct bench *b)
 {
-	struct job *small = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0,
-					1024);
-	struct job *big = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks, 0,
-				      16384);
+	struct job *small = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks,
+					b->o.width, 0, 1024);
+	struct job *big = pb_find_job(b, SYS_PTO, SHAPE_INDEPENDENT, MODE_AUTO, b->o.tasks,
+				      b->o.width, 0, 16384);
 	double s = job_ns_per_task(small), l = job_ns_per_task(big);
 
 	printf("\n3. back-pressure: independent empty tasks, %" PRIu64 " tasks, scopes of %u\n\n",
@@ -206,10 +289,12 @@ void pb_report_header(struct bench *b)
 	       b->info.spec, b->info.num_clusters, b->info.num_cores, b->info.num_workers,
 	       b->ncpus, cpu);
 	printf("  schedulers %s, wiring %s, window %u, scopes of %u tasks, hazards %s "
-	       "(PTO_HAZARDS), median of %u interleaved repetition%s%s\n",
+	       "(PTO_HAZARDS), median of %u interleaved repetition%s%s%s\n",
 	       b->o.schedulers ? (char[]){ (char)('0' + b->o.schedulers), 0 } : "default",
 	       b->o.wiring < 0 ? "default" : b->o.wiring ? "on" : "off", b->o.window,
 	       b->o.chunk, hazards_name, b->o.reps, b->o.reps == 1 ? "" : "s",
+	       b->o.reps < PA_MIN_REPS && (b->o.shapes & (1u << SHAPE_PA)) &&
+	       (b->o.sections & (1u << SEC_E2E)) ? " (paged attention: " PA_MIN_REPS_STR ")" : "",
 	       b->o.quick ? " (--quick)" : "");
 	if (b->o.peers)
 		for (int s = SYS_OMP; s < SYS_COUNT; s++)
