@@ -465,14 +465,15 @@ static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c, const uint32
 	bool any = false;
 
 	/*
-	 * Again while the core did something and has news: a dispatcher that
-	 * rang it while we held the claim found it taken and left it to us
-	 * (sim_unclaim()).  Not when it did nothing: a hung or delayed core's
-	 * news waits for EXIT or its worker.
+	 * Again while the core has news: a dispatcher that rang it while we
+	 * held the claim found it taken and left it to us (sim_unclaim()),
+	 * also when our look found nothing (another thread had latched what
+	 * made us come).  Not for a hung or delayed core, whose news waits for
+	 * EXIT or its worker.  tests/models/core_claim.pml.
 	 */
 	for (;;) {
 		uint64_t wake_at = 0;
-		bool did, delayed;
+		bool did, delayed, hung;
 
 		if (!sim_claim(c))
 			return any;
@@ -493,12 +494,13 @@ static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c, const uint32
 		}
 		did = sim_serve_core(sim, c, &wake_at);
 		delayed = c->delayed;
+		hung = c->hung;
 		sim_unclaim(c);
 		if (delayed)
 			pto_waiter_wake(&sim->workers[(uint32_t)(c - sim->cores) %
 						      sim->cfg.num_workers].door);
 		any |= did;
-		if (!did || delayed || !sim_has_news(c))
+		if (delayed || hung || !sim_has_news(c))
 			return any;
 	}
 }
