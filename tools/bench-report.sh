@@ -65,6 +65,21 @@ for c in "${cfgs[@]}"; do
 	key=$(echo "$c" | tr ' ' '_')
 	cp "$tmp/cfg" "$tmp/cfg$key"
 done
+# Before and after the inline emulation of the cores (docs/runtime.md,
+# "Emulating the cores"): the same graphs with every core on the sim
+# workers (PTO_INLINE_CORES=0) and by default, alternated twice so a slow
+# phase of the machine hits both.
+if [ $quick -eq 1 ]; then
+	emu_args=(--quick --sections e2e --shapes chain,stencil --modes auto)
+else
+	emu_args=(--sections e2e,metg --shapes chain,stencil,tree --modes auto --reps 3)
+fi
+for round in 1 2; do
+	for inl in 0 1; do
+		echo "bench-report: PTO_INLINE_CORES=$inl $bench ${emu_args[*]} (round $round)" >&2
+		PTO_INLINE_CORES=$inl "$bench" "${emu_args[@]}" >"$tmp/emu$inl.$round" 2>&1 || true
+	done
+done
 # Head / tail overhead from traces of single runs.
 if [ $quick -eq 1 ]; then trace_n=500; else trace_n=20000; fi
 for s in independent chain; do
@@ -123,8 +138,9 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "* Load average (1/5/15 min) before the run: $load_before; after: $load_after."
 	echo "  The machine is shared: a load above the CPU count means other processes"
 	echo "  competed for the CPUs during the measurement."
-	echo "* Device: the mock device (\`sim/\`): cores are emulated by worker threads"
-	echo "  that share the same CPUs as the orchestrator and scheduler threads."
+	echo "* Device: the mock device (\`sim/\`): a core is emulated by the scheduler"
+	echo "  that dispatched to it or a waiting orchestrator (kernels seen to take"
+	echo "  under 1 ms), else by a sim worker thread, all on the same CPUs."
 	echo "* Peers: OpenMP tasks with \`depend\` (GCC $(gcc -dumpversion) libgomp),"
 	echo "  StarPU $(pkg-config --modversion starpu-1.3 2>/dev/null || echo '(not installed)')"
 	echo "  with \`starpu_task_insert\` and R/W/RW access modes, $(nproc) worker threads each."
@@ -155,7 +171,7 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo
 	echo "End-to-end metrics only (independent and chain, AUTO), one run per"
 	echo "configuration.  On 2 CPUs every extra thread runs unpinned beside the"
-	echo "emulated cores' workers, so more threads cost more than they give; the"
+	echo "threads that emulate the cores, so more threads cost more than they give; the"
 	echo "wiring thread (docs/runtime.md) trades a little orchestrator time per"
 	echo "submit for no ring-advance contention between schedulers:"
 	for c in "${cfgs[@]}"; do
@@ -165,6 +181,23 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 		echo "\$ $bench ${cfg_args[*]} $c"
 		grep -vE '^\s*$' "$tmp/cfg$key" | grep -vE '^pto-bench: (device|repetition)' || true
 		echo '```'
+	done
+	echo
+	echo "## Emulating the cores: before and after"
+	echo
+	echo "The same runs with every emulated core on the sim workers, woken per"
+	echo "dispatch (\`PTO_INLINE_CORES=0\`, the model before), and with the"
+	echo "default, where the scheduler runs the cores it dispatches to and a"
+	echo "waiting orchestrator helps (docs/runtime.md, \"Emulating the cores\")."
+	echo "Alternated: 0, 1, 0, 1; both rounds shown."
+	for round in 1 2; do
+		for inl in 0 1; do
+			echo
+			echo '```'
+			echo "\$ PTO_INLINE_CORES=$inl $bench ${emu_args[*]}   # round $round"
+			grep -vE '^\s*$' "$tmp/emu$inl.$round" | grep -vE '^pto-bench: (device|repetition)' || true
+			echo '```'
+		done
 	done
 	echo
 	echo "## Overheads from traces"
