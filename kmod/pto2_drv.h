@@ -7,6 +7,7 @@
 #define PTO2_DRV_H
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -117,9 +118,17 @@ struct pto2_counters {
  * @num_cpus: entries of @cpus.
  * @srcu: readers are ioctl/mmap/poll calls in flight; see @unplugged.
  * @unplugged: set once the hardware is gone; calls then fail with -ENODEV.
- * @lock: protects @attached and @files.
- * @files: open files (struct pto2_file.link), for the debugfs state view.
+ * @lock: protects @attached, @attached_unpriv, @mem_uid, @mem_dirty and
+ *	@files.
+ * @files: open files (struct pto2_file.link): the debugfs state view, and
+ *	the users an unprivileged ATTACH must be alone with.  A file stays
+ *	here while a mapping of it exists (the VMA pins the file).
  * @attached: the file acting as core emulator (soft device), or NULL.
+ * @attached_unpriv: @attached's opener lacked CAP_SYS_ADMIN: files of
+ *	other users may not be opened while it is attached.
+ * @mem_uid: effective uid of the opener of the last emulator.
+ * @mem_dirty: an emulator was attached since memory was last zeroed as a
+ *	whole, so free memory may hold what it wrote through the aperture.
  * @inode: private anonymous inode whose address_space every open file
  *	uses, so unplug zaps all mappings at once (pto2_inode.c).
  * @comp_seq: completion counter, bumped by SIGNAL (or an interrupt).
@@ -148,9 +157,12 @@ struct pto2_dev {
 	struct srcu_struct srcu;
 	bool unplugged;
 
-	struct mutex lock;	/* protects attached, files */
+	struct mutex lock;	/* protects attached, attached_unpriv, mem_uid, mem_dirty, files */
 	struct list_head files;
 	struct file *attached;
+	bool attached_unpriv;
+	kuid_t mem_uid;
+	bool mem_dirty;
 	struct inode *inode;
 
 	atomic_t comp_seq;

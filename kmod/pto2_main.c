@@ -263,6 +263,18 @@ void pto2_dev_unplug(struct pto2_dev *pdev)
 		pdev->ops->unplug(pdev);
 }
 
+/*
+ * While an unprivileged emulator is attached, the aperture it maps would
+ * show the memory objects of any other user's file: such opens are
+ * refused (the attacher was alone with its own uid's files when it
+ * attached, see pto2_ioc_attach()).  Under @pdev->lock.
+ */
+static bool pto2_open_allowed(struct pto2_dev *pdev, struct file *file)
+{
+	return !pdev->attached || !pdev->attached_unpriv ||
+	       uid_eq(pdev->attached->f_cred->euid, file->f_cred->euid);
+}
+
 static int pto2_open(struct inode *inode, struct file *file)
 {
 	struct miscdevice *misc = file->private_data;
@@ -286,21 +298,30 @@ static int pto2_open(struct inode *inode, struct file *file)
 	get_task_comm(pf->comm, current);
 	atomic_set(&pf->seen_seq, atomic_read(&pdev->comp_seq));
 
+	mutex_lock(&pdev->lock);
+	if (!pto2_open_allowed(pdev, file)) {
+		mutex_unlock(&pdev->lock);
+		pto2_dbg(pdev, "open: another user's unprivileged emulator is attached\n");
+		ret = -EBUSY;
+		goto err_free;
+	}
+	list_add_tail(&pf->link, &pdev->files);
+	mutex_unlock(&pdev->lock);
+
 	/*
 	 * Every file shares the device's own address_space, whatever node it
 	 * was opened through, so unplug can zap all mappings with one
 	 * unmap_mapping_range().
 	 */
 	file->f_mapping = pdev->inode->i_mapping;
-	mutex_lock(&pdev->lock);
-	list_add_tail(&pf->link, &pdev->files);
-	mutex_unlock(&pdev->lock);
-
 	pto2_dev_get(pdev);
 	atomic_inc(&pdev->stats.opens);
 	file->private_data = pf;
 	ret = nonseekable_open(inode, file);
+	goto out_exit;
 
+err_free:
+	kfree(pf);
 out_exit:
 	pto2_dev_exit(pdev, idx);
 	return ret;
