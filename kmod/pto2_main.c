@@ -30,7 +30,8 @@ bool pto2_debug;
 module_param_named(debug, pto2_debug, bool, 0644);
 MODULE_PARM_DESC(debug, "log why requests are rejected (rate-limited)");
 
-static DEFINE_MUTEX(pto2_reg_lock);	/* protects pto2_devs and each entry's reference */
+/* protects pto2_devs (a lookup takes its reference under it); serialises misc_register() */
+static DEFINE_MUTEX(pto2_reg_lock);
 /* index -> registered device (its node is /dev/pto2 or /dev/pto2-<index>) */
 static DEFINE_XARRAY_ALLOC(pto2_devs);
 /* the cpus entries: soft slot i gets entry min(i, pto2_num_cpu_masks - 1) */

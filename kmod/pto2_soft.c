@@ -33,7 +33,7 @@ MODULE_PARM_DESC(soft, "create soft devices (default 1; 0: none at all)");
 
 static unsigned int soft_count;
 module_param(soft_count, uint, 0444);
-MODULE_PARM_DESC(soft_count, "number of soft devices, 0..16, beside any hardware; 0 (default): one soft device when no hardware is bound");
+MODULE_PARM_DESC(soft_count, "number of soft devices, 0..16, beside any hardware; 0 (default): one soft device when no hardware is bound. Nodes: the first device is /dev/pto2, the next /dev/pto2-1, /dev/pto2-2 ... (lowest free number)");
 
 static DEFINE_MUTEX(pto2_soft_lock);	/* protects pto2_soft_devs */
 /* slot -> its plugged device, or NULL (unplugged by the knob, or never plugged) */

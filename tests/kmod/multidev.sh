@@ -43,9 +43,7 @@ refused() {
 	fi
 }
 refused "soft_count=2 clusters=4,0" "clusters entry 1 is 0: must be 1..64"
-refused "soft_count=2 mem_mb=32,16385" "mem_mb entry 1 is 16385: must be 1..16384"
 refused "soft_count=1 mem_mb=32,64" "mem_mb: 2 entries for 1 soft device (set soft_count)"
-refused "clusters=4,8" "clusters: 2 entries for 1 soft device (set soft_count)"
 refused "soft_count=17" "soft_count=17: must be 0..16"
 refused "soft=0 soft_count=2" "soft_count=2 with soft=0"
 refused "soft_count=2 cpus=0;banana" 'cpus entry 1 ("banana") is not a CPU list'
@@ -86,9 +84,9 @@ expect "/dev/pto2-1 open: rmmod refused, module is busy" sh -c '
 exec 4>&-
 
 # --- an example through libpto on each device at the same time ------------------
-pto-run vector_example --device /dev/pto2 --rounds 3 >/tmp/ex0.log 2>&1 &
+pto-run vector_example --device /dev/pto2 >/tmp/ex0.log 2>&1 &
 p0=$!
-pto-run bgemm --case Small --device /dev/pto2-1 --rounds 3 >/tmp/ex1.log 2>&1 &
+pto-run bgemm --case Small --device /dev/pto2-1 >/tmp/ex1.log 2>&1 &
 p1=$!
 wait $p0; r0=$?
 wait $p1; r1=$?
@@ -101,7 +99,7 @@ expect "bgemm on /dev/pto2-1 while vector_example runs on /dev/pto2" sh -c "
 
 # --- unplug one while the other keeps serving -----------------------------------
 exec 4<>/dev/pto2-1
-pto-run vector_example --device /dev/pto2 --rounds 10 >/tmp/ex0.log 2>&1 &
+pto-run vector_example --device /dev/pto2 --rounds 3 >/tmp/ex0.log 2>&1 &
 p0=$!
 expect "unplug soft device 1 (its fd still open)" sh -c "echo 1 >$DBG/soft1_unplug"
 wait $p0; r0=$?
@@ -110,8 +108,6 @@ expect "pto2-1 gone (node, sysfs, debugfs), pto2 still there" sh -c "
 	[ -c /dev/pto2 ] && [ $(attr pto2 num_clusters) = 2 ]"
 expect "the run on /dev/pto2 across the unplug of pto2-1 passed" sh -c "
 	[ $r0 -eq 0 ] && grep -q '^PASS vector_example' /tmp/ex0.log"
-expect "a new run on /dev/pto2 after the unplug passes" \
-	pto-run vector_example --device /dev/pto2
 expect "the old device's file still pins the module" sh -c '! pto2-load remove pto2 2>/dev/null'
 exec 4>&-
 expect "plug soft device 1 back: /dev/pto2-1, 4 clusters again" sh -c "
