@@ -2,8 +2,8 @@
 # multidev.sh - (qemu guest) several devices in one module: two soft
 # devices of different sizes (soft_count=2 clusters=2,4 mem_mb=32,48
 # cpus="0;1"), their nodes /dev/pto2 and /dev/pto2-1, their own sysfs and
-# debugfs, both open at once, rmmod refused while one is open, one unplugged
-# while the other serves, an example through libpto on each AT THE SAME TIME,
+# debugfs, pto2-info --list and pto2-top, both open at once, rmmod refused
+# while one is open, one unplugged while the other serves, an example through libpto on each AT THE SAME TIME,
 # and bad parameter lists refused at insmod with dmesg naming the entry.
 # Reloads the module with $PTO2_PARAMS at the end.  Prints
 # "PTO_TEST_RESULT passed failed skipped".
@@ -73,6 +73,12 @@ expect "pto2-info --list opens both (and the mock)" sh -c '
 	grep -q "^0  pto2 .*/dev/pto2 .*soft .*, 2 clusters, 32 MiB" /tmp/list.log &&
 	grep -q "^1  pto2-1 .*/dev/pto2-1 .*soft .*, 4 clusters, 48 MiB" /tmp/list.log &&
 	grep -q "^2  mock " /tmp/list.log'
+
+# one object per line ("name":"pto2",...): a device's fields up to its first nested object
+expect "pto2-top --json shows both devices with their sizes" sh -c '
+	pto2-top --json -d 0.1 | tr "{" "\n" >/tmp/top.json &&
+	grep "^\"name\":\"pto2\"," /tmp/top.json | grep -q "\"clusters\":2," &&
+	grep "^\"name\":\"pto2-1\"," /tmp/top.json | grep -q "\"clusters\":4,"'
 
 # --- both open at once; rmmod refused while one of them is ----------------------
 exec 3<>/dev/pto2 4<>/dev/pto2-1
