@@ -7,6 +7,7 @@
 #define PTO2_DRV_H
 
 #include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
@@ -30,6 +31,10 @@ struct pto2_dev;
 #define PTO2_MAX_ALIGN		(1U << 20)
 /* Largest count one SIGNAL may add. */
 #define PTO2_MAX_SIGNAL		65536
+/* Most devices at once (nodes /dev/pto2, /dev/pto2-1 .. /dev/pto2-255). */
+#define PTO2_MAX_DEVICES	256
+/* Most soft devices (module parameter soft_count). */
+#define PTO2_MAX_SOFT		16
 
 extern bool pto2_debug;
 
@@ -91,10 +96,15 @@ struct pto2_counters {
 };
 
 /**
- * struct pto2_dev - one device behind /dev/pto2.
+ * struct pto2_dev - one device and its node.
  * @ref: freed on the last put (open files, mappings and memory objects
  *	each hold one), never directly by remove.
- * @misc: the /dev/pto2 node.
+ * @index: the device's number while it is registered (lowest free at
+ *	registration): 0 is /dev/pto2, N > 0 is /dev/pto2-N.
+ * @name: the node's name, "pto2" or "pto2-N" (also its sysfs and debugfs
+ *	directory).
+ * @debugfs: its debugfs directory (state view), removed at unplug.
+ * @misc: the node.
  * @kdev: @misc's device, referenced until this struct is freed (logging).
  * @ops: backend.
  * @backend: backend private data.
@@ -108,9 +118,17 @@ struct pto2_counters {
  * @num_cpus: entries of @cpus.
  * @srcu: readers are ioctl/mmap/poll calls in flight; see @unplugged.
  * @unplugged: set once the hardware is gone; calls then fail with -ENODEV.
- * @lock: protects @attached and @files.
- * @files: open files (struct pto2_file.link), for the debugfs state view.
+ * @lock: protects @attached, @attached_unpriv, @mem_uid, @mem_dirty and
+ *	@files.
+ * @files: open files (struct pto2_file.link): the debugfs state view, and
+ *	the users an unprivileged ATTACH must be alone with.  A file stays
+ *	here while a mapping of it exists (the VMA pins the file).
  * @attached: the file acting as core emulator (soft device), or NULL.
+ * @attached_unpriv: @attached's opener lacked CAP_SYS_ADMIN: files of
+ *	other users may not be opened while it is attached.
+ * @mem_uid: effective uid of the opener of the last emulator.
+ * @mem_dirty: an emulator was attached since memory was last zeroed as a
+ *	whole, so free memory may hold what it wrote through the aperture.
  * @inode: private anonymous inode whose address_space every open file
  *	uses, so unplug zaps all mappings at once (pto2_inode.c).
  * @comp_seq: completion counter, bumped by SIGNAL (or an interrupt).
@@ -119,6 +137,9 @@ struct pto2_counters {
  */
 struct pto2_dev {
 	struct kref ref;
+	int index;
+	char name[16];
+	struct dentry *debugfs;
 	struct miscdevice misc;
 	struct device *kdev;
 	const struct pto2_backend_ops *ops;
@@ -136,9 +157,12 @@ struct pto2_dev {
 	struct srcu_struct srcu;
 	bool unplugged;
 
-	struct mutex lock;	/* protects attached, files */
+	struct mutex lock;	/* protects attached, attached_unpriv, mem_uid, mem_dirty, files */
 	struct list_head files;
 	struct file *attached;
+	bool attached_unpriv;
+	kuid_t mem_uid;
+	bool mem_dirty;
 	struct inode *inode;
 
 	atomic_t comp_seq;
@@ -148,7 +172,7 @@ struct pto2_dev {
 };
 
 /**
- * struct pto2_file - one open file of /dev/pto2.
+ * struct pto2_file - one open file of a device node.
  * @pdev: the device (a reference is held).
  * @objs: memory objects by handle; the table holds one reference each.
  * @seen_seq: completion counter last returned by WAIT; poll() reports
@@ -202,13 +226,15 @@ struct pto2_mem_obj {
 
 /* pto2_main.c */
 struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
+				 const struct cpumask *cpus,
 				 const struct pto2_backend_ops *ops, void *backend,
 				 struct device *parent);
 void pto2_dev_unplug(struct pto2_dev *pdev);
 void pto2_dev_get(struct pto2_dev *pdev);
 void pto2_dev_put(struct pto2_dev *pdev);
 bool pto2_dev_registered(void);
-struct pto2_dev *pto2_dev_get_current(void);
+struct pto2_dev *pto2_dev_get_index(int index);
+const struct cpumask *pto2_cpus_for(unsigned int slot);
 int pto2_dev_enter(struct pto2_dev *pdev, int *idx) __acquires(&pdev->srcu);
 void pto2_dev_exit(struct pto2_dev *pdev, int idx) __releases(&pdev->srcu);
 
@@ -228,11 +254,13 @@ void pto2_mem_release_all(struct pto2_file *pf);
 /* pto2_mmap.c */
 int pto2_mmap(struct file *file, struct vm_area_struct *vma);
 
-/* pto2_soft.c: the soft device, made from its module parameters */
+/* pto2_soft.c: the soft devices, made from their module parameters */
 int pto2_soft_check_params(void);
-bool pto2_soft_wanted(void);
-int pto2_soft_plug(void);
-int pto2_soft_unplug(void);
+unsigned int pto2_soft_slots(void);
+int pto2_soft_plug_at_load(void);
+int pto2_soft_plug(unsigned int slot);
+int pto2_soft_unplug(unsigned int slot);
+void pto2_soft_unplug_all(void);
 
 /* pto2_inode.c */
 int pto2_inode_init(void);
@@ -241,7 +269,11 @@ struct inode *pto2_inode_new(void);
 
 /* pto2_debugfs.c */
 void pto2_debugfs_init(void);
+void pto2_debugfs_knobs_init(void);
+void pto2_debugfs_knobs_fini(void);
 void pto2_debugfs_fini(void);
+void pto2_debugfs_dev_add(struct pto2_dev *pdev);
+void pto2_debugfs_dev_remove(struct pto2_dev *pdev);
 
 /* pto2_pci.c */
 int pto2_pci_register(void);

@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/nospec.h>
+#include <linux/sizes.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
@@ -80,36 +81,102 @@ static int pto2_ioc_mem_free(struct pto2_file *pf, void *data)
 	return pto2_mem_free(pf, a->handle);
 }
 
+/*
+ * An unprivileged ATTACH must be alone with its own user: the aperture
+ * shows every memory object of every file, and a file stays open while a
+ * mapping of it exists.  Under @pdev->lock.
+ */
+static bool pto2_alone_with_own_user(struct pto2_dev *pdev, struct file *file)
+{
+	struct pto2_file *other;
+
+	list_for_each_entry(other, &pdev->files, link)
+		if (!uid_eq(other->file->f_cred->euid, file->f_cred->euid))
+			return false;
+	return true;
+}
+
+/* Zero all device memory, a slice at a time (it may be GiBs). */
+static void pto2_scrub_all(struct pto2_dev *pdev)
+{
+	u64 off, len;
+
+	for (off = 0; off < pdev->mem_size; off += len) {
+		len = min_t(u64, SZ_16M, pdev->mem_size - off);
+		pdev->ops->scrub(pdev, off, len);
+		cond_resched();
+	}
+}
+
+/*
+ * Policy (docs/kmod.md, "Permissions"): an opener with CAP_SYS_ADMIN
+ * attaches as it always did.  Any other opener (a member of the device's
+ * group) attaches only while every open file of the device is its own
+ * user's; then no other user may open the device until it detaches.  When
+ * the last emulator was another user's, the memory it may have written
+ * through the aperture is zeroed first, which needs no live memory object
+ * (else -EBUSY: they would be zeroed under their owner).  Under @pdev->lock.
+ */
+static int pto2_attach_unprivileged(struct pto2_dev *pdev, struct file *file)
+{
+	kuid_t uid = file->f_cred->euid;
+
+	if (!pto2_alone_with_own_user(pdev, file)) {
+		pto2_dbg(pdev, "ATTACH: unprivileged, and another user has the device open\n");
+		return -EBUSY;
+	}
+	if (pdev->mem_dirty && !uid_eq(pdev->mem_uid, uid)) {
+		if (atomic_read(&pdev->stats.objects)) {
+			pto2_dbg(pdev, "ATTACH: memory of another user's emulator cannot be zeroed while %d objects are live\n",
+				 atomic_read(&pdev->stats.objects));
+			return -EBUSY;
+		}
+		pto2_scrub_all(pdev);
+		pdev->mem_dirty = false;
+	}
+	return 0;
+}
+
 static int pto2_ioc_attach(struct pto2_file *pf, void *data)
 {
 	struct pto2_dev *pdev = pf->pdev;
 	struct pto2_attach *a = data;
+	bool priv;
+	int ret = 0;
 
 	if (pto2_check_reserved(pdev, "ATTACH", a->flags, a->pad))
 		return -EINVAL;
-	/* the opener's credentials, so a passed fd cannot escalate */
-	if (!file_ns_capable(pf->file, &init_user_ns, CAP_SYS_ADMIN)) {
-		pto2_dbg(pdev, "ATTACH: opener lacks CAP_SYS_ADMIN\n");
-		return -EPERM;
-	}
 	if (pdev->platform != PTO2_PLATFORM_SOFT)
 		return -EOPNOTSUPP;
+	/* the opener's credentials, so a passed fd cannot escalate */
+	priv = file_ns_capable(pf->file, &init_user_ns, CAP_SYS_ADMIN);
 
 	mutex_lock(&pdev->lock);
 	if (pdev->attached && pdev->attached != pf->file) {
-		mutex_unlock(&pdev->lock);
-		return -EBUSY;
+		ret = -EBUSY;
+		goto out_unlock;
 	}
 	if (!pdev->attached) {
+		if (!priv) {
+			ret = pto2_attach_unprivileged(pdev, pf->file);
+			if (ret)
+				goto out_unlock;
+		}
 		/*
 		 * A new emulator starts from power-on register state; under
 		 * the lock, so a second ATTACH of the same file cannot return
 		 * (and start emulating) while the reset still runs.
 		 */
 		pdev->ops->reset_regs(pdev);
+		pdev->attached_unpriv = !priv;
+		pdev->mem_uid = pf->file->f_cred->euid;
+		pdev->mem_dirty = true;
 		WRITE_ONCE(pdev->attached, pf->file);
 	}
+out_unlock:
 	mutex_unlock(&pdev->lock);
+	if (ret)
+		return ret;
 
 	a->aperture_offset = PTO2_MMAP_OFFSET(PTO2_MMAP_APERTURE, 0);
 	a->aperture_size = pdev->mem_size;

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pto2_main.c - module entry: the device-wide parameters (cpus, debug), the
- * /dev/pto2 misc device, device lifetime (kref + SRCU unplug gate) and the
- * per-open context.
+ * device registry and node naming, device lifetime (kref + SRCU unplug
+ * gate) and the per-open context.
  *
- * One device at a time sits behind /dev/pto2: real hardware if the PCI
- * driver bound one at load time, otherwise (soft=1) a soft device built from
- * its module parameters (pto2_soft.c).
+ * Any number of devices at once: every PCI device the driver binds, then
+ * the soft devices of the soft/soft_count parameters (pto2_soft.c).  Each
+ * gets the lowest free index when it registers: index 0 is /dev/pto2, index
+ * N > 0 is /dev/pto2-N (docs/kmod.md, "Several devices"), the names libpto's
+ * enumeration looks for.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,20 +18,25 @@
 #include <linux/moduleparam.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "pto2_drv.h"
 
 static char *cpus = "";
 module_param(cpus, charp, 0444);
-MODULE_PARM_DESC(cpus, "CPU list recommended for scheduler threads, e.g. \"0-1\" (default none)");
+MODULE_PARM_DESC(cpus, "CPU list recommended for scheduler threads, one per soft device separated by ';' (\"0;1\"), the last repeating; hardware gets the first (default none)");
 
 bool pto2_debug;
 module_param_named(debug, pto2_debug, bool, 0644);
 MODULE_PARM_DESC(debug, "log why requests are rejected (rate-limited)");
 
-static DEFINE_MUTEX(pto2_reg_lock);	/* protects pto2_current */
-static struct pto2_dev *pto2_current;
-static struct cpumask pto2_cpu_mask;
+/* protects pto2_devs (a lookup takes its reference under it); serialises misc_register() */
+static DEFINE_MUTEX(pto2_reg_lock);
+/* index -> registered device (its node is /dev/pto2 or /dev/pto2-<index>) */
+static DEFINE_XARRAY_ALLOC(pto2_devs);
+/* the cpus entries: soft slot i gets entry min(i, pto2_num_cpu_masks - 1) */
+static struct cpumask pto2_cpu_masks[PTO2_MAX_SOFT];
+static unsigned int pto2_num_cpu_masks;
 
 static const struct file_operations pto2_fops;
 
@@ -78,55 +85,76 @@ void pto2_dev_exit(struct pto2_dev *pdev, int idx)
 }
 
 /**
- * pto2_dev_get_current() - the device behind /dev/pto2 now, referenced.
+ * pto2_dev_get_index() - the registered device with index @index, referenced.
+ * @index: 0 for /dev/pto2, N for /dev/pto2-N.
  *
  * Return: the device (pto2_dev_put() it) or NULL when there is none.
  */
-struct pto2_dev *pto2_dev_get_current(void)
+struct pto2_dev *pto2_dev_get_index(int index)
 {
 	struct pto2_dev *pdev;
 
 	mutex_lock(&pto2_reg_lock);
-	pdev = pto2_current;
+	pdev = xa_load(&pto2_devs, index);
 	if (pdev)
 		pto2_dev_get(pdev);
 	mutex_unlock(&pto2_reg_lock);
 	return pdev;
 }
 
+/* Whether any device is registered (the soft default needs none bound). */
 bool pto2_dev_registered(void)
 {
 	bool ret;
 
 	mutex_lock(&pto2_reg_lock);
-	ret = pto2_current != NULL;
+	ret = !xa_empty(&pto2_devs);
 	mutex_unlock(&pto2_reg_lock);
 	return ret;
 }
 
 /**
- * pto2_dev_create() - build a device and register /dev/pto2 for it.
+ * pto2_cpus_for() - the CPU recommendation of soft slot @slot.
+ * @slot: soft device slot (hardware uses 0).
+ *
+ * Return: the cpus entry of @slot, the last one when the list is shorter,
+ * or an empty mask when cpus is empty.
+ */
+const struct cpumask *pto2_cpus_for(unsigned int slot)
+{
+	if (!pto2_num_cpu_masks)
+		return cpu_none_mask;
+	return &pto2_cpu_masks[min(slot, pto2_num_cpu_masks - 1)];
+}
+
+/**
+ * pto2_dev_create() - build a device and register its node.
  * @platform: enum pto2_platform.
  * @num_clusters: clusters, 1..%PTO2_MAX_CLUSTERS.
  * @mem_size: bytes of device memory, page multiple, at least two pages.
+ * @cpus: CPUs recommended for scheduler threads (at most %PTO2_MAX_CPUS).
  * @ops: backend.
  * @backend: backend data (released through @ops->fini once the device is freed).
  * @parent: parent device (PCI) or NULL.
  *
- * The device is complete (backend included) before /dev/pto2 appears, so
- * an open racing with the registration finds nothing half-built.  The
- * caller owns one reference, dropped after pto2_dev_unplug().
+ * The device takes the lowest free index and its node is /dev/pto2 (index
+ * 0) or /dev/pto2-<index>.  It is complete (backend included) before the
+ * node appears, so an open racing with the registration finds nothing
+ * half-built.  The caller owns one reference, dropped after
+ * pto2_dev_unplug().
  *
- * Return: the device, or ERR_PTR(-EBUSY) when /dev/pto2 already has a
- * device, -EINVAL, -ENOMEM or misc_register()'s error.  On error @backend
- * is still the caller's.
+ * Return: the device, or ERR_PTR(-EBUSY) when %PTO2_MAX_DEVICES are
+ * registered, -EINVAL, -ENOMEM or misc_register()'s error.  On error
+ * @backend is still the caller's.
  */
 struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
+				 const struct cpumask *cpus,
 				 const struct pto2_backend_ops *ops, void *backend,
 				 struct device *parent)
 {
 	struct pto2_dev *pdev;
 	unsigned int cpu;
+	u32 id;
 	int ret;
 
 	if (!num_clusters || num_clusters > PTO2_MAX_CLUSTERS ||
@@ -145,8 +173,11 @@ struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
 	pdev->num_cores = num_clusters * PTO2_CORES_PER_CLUSTER;
 	pdev->mem_size = mem_size;
 	pdev->ops = ops;
-	for_each_cpu(cpu, &pto2_cpu_mask)
+	for_each_cpu(cpu, cpus) {
+		if (pdev->num_cpus == PTO2_MAX_CPUS)
+			break;
 		pdev->cpus[pdev->num_cpus++] = cpu;
+	}
 
 	ret = init_srcu_struct(&pdev->srcu);
 	if (ret)
@@ -161,29 +192,37 @@ struct pto2_dev *pto2_dev_create(u32 platform, u32 num_clusters, u64 mem_size,
 	}
 
 	pdev->misc.minor = MISC_DYNAMIC_MINOR;
-	pdev->misc.name = "pto2";
+	pdev->misc.name = pdev->name;
 	pdev->misc.fops = &pto2_fops;
 	pdev->misc.mode = 0660;
 	pdev->misc.parent = parent;
 	pdev->misc.groups = pto2_attr_groups;
 
 	mutex_lock(&pto2_reg_lock);
-	if (pto2_current) {
-		ret = -EBUSY;
+	/* reserved (NULL entry) until the node exists: lookups see no half-built device */
+	ret = xa_alloc(&pto2_devs, &id, NULL, XA_LIMIT(0, PTO2_MAX_DEVICES - 1), GFP_KERNEL);
+	if (ret)
 		goto err_unlock;
-	}
+	pdev->index = id;
+	if (id)
+		snprintf(pdev->name, sizeof(pdev->name), "pto2-%u", id);
+	else
+		strscpy(pdev->name, "pto2", sizeof(pdev->name));
 	/* before the node exists: an open + mmap may arrive as soon as it does */
 	pdev->backend = backend;
 	ret = misc_register(&pdev->misc);
 	if (ret) {
 		pdev->backend = NULL;
-		goto err_unlock;
+		goto err_release_index;
 	}
 	pdev->kdev = get_device(pdev->misc.this_device);
-	pto2_current = pdev;
+	xa_store(&pto2_devs, id, pdev, GFP_KERNEL);	/* the slot exists: cannot fail */
 	mutex_unlock(&pto2_reg_lock);
+	pto2_debugfs_dev_add(pdev);
 	return pdev;
 
+err_release_index:
+	xa_erase(&pto2_devs, id);
 err_unlock:
 	mutex_unlock(&pto2_reg_lock);
 	iput(pdev->inode);
@@ -198,20 +237,22 @@ err_free:
 }
 
 /**
- * pto2_dev_unplug() - take /dev/pto2 away from a device.
+ * pto2_dev_unplug() - take a device's node (and debugfs directory) away.
  * @pdev: device.
  *
- * New opens fail; calls in flight finish; later calls fail with -ENODEV;
+ * Other devices are untouched.  Its index is free again once this
+ * returns.  New opens fail; calls in flight finish; later calls fail with -ENODEV;
  * sleepers wake; every user mapping is zapped (a later access gets
  * SIGBUS), and then the backend drops the memory no mapping can reach.
  * The rest goes with the last reference.
  */
 void pto2_dev_unplug(struct pto2_dev *pdev)
 {
+	/* first: a state reader in flight finishes before this returns */
+	pto2_debugfs_dev_remove(pdev);
 	mutex_lock(&pto2_reg_lock);
 	misc_deregister(&pdev->misc);
-	if (pto2_current == pdev)
-		pto2_current = NULL;
+	xa_erase(&pto2_devs, pdev->index);
 	mutex_unlock(&pto2_reg_lock);
 
 	WRITE_ONCE(pdev->unplugged, true);
@@ -221,6 +262,18 @@ void pto2_dev_unplug(struct pto2_dev *pdev)
 	unmap_mapping_range(pdev->inode->i_mapping, 0, 0, 1);
 	if (pdev->ops->unplug)
 		pdev->ops->unplug(pdev);
+}
+
+/*
+ * While an unprivileged emulator is attached, the aperture it maps would
+ * show the memory objects of any other user's file: such opens are
+ * refused (the attacher was alone with its own uid's files when it
+ * attached, see pto2_ioc_attach()).  Under @pdev->lock.
+ */
+static bool pto2_open_allowed(struct pto2_dev *pdev, struct file *file)
+{
+	return !pdev->attached || !pdev->attached_unpriv ||
+	       uid_eq(pdev->attached->f_cred->euid, file->f_cred->euid);
 }
 
 static int pto2_open(struct inode *inode, struct file *file)
@@ -246,21 +299,30 @@ static int pto2_open(struct inode *inode, struct file *file)
 	get_task_comm(pf->comm, current);
 	atomic_set(&pf->seen_seq, atomic_read(&pdev->comp_seq));
 
+	mutex_lock(&pdev->lock);
+	if (!pto2_open_allowed(pdev, file)) {
+		mutex_unlock(&pdev->lock);
+		pto2_dbg(pdev, "open: another user's unprivileged emulator is attached\n");
+		ret = -EBUSY;
+		goto err_free;
+	}
+	list_add_tail(&pf->link, &pdev->files);
+	mutex_unlock(&pdev->lock);
+
 	/*
 	 * Every file shares the device's own address_space, whatever node it
 	 * was opened through, so unplug can zap all mappings with one
 	 * unmap_mapping_range().
 	 */
 	file->f_mapping = pdev->inode->i_mapping;
-	mutex_lock(&pdev->lock);
-	list_add_tail(&pf->link, &pdev->files);
-	mutex_unlock(&pdev->lock);
-
 	pto2_dev_get(pdev);
 	atomic_inc(&pdev->stats.opens);
 	file->private_data = pf;
 	ret = nonseekable_open(inode, file);
+	goto out_exit;
 
+err_free:
+	kfree(pf);
 out_exit:
 	pto2_dev_exit(pdev, idx);
 	return ret;
@@ -310,21 +372,63 @@ static const struct file_operations pto2_fops = {
 	.llseek = no_llseek,
 };
 
-static int __init pto2_parse_cpus(void)
+/* One cpus entry (@i: its position, for the message) into @mask. */
+static int __init pto2_parse_cpu_entry(const char *entry, unsigned int i, struct cpumask *mask)
 {
 	int ret;
 
-	cpumask_clear(&pto2_cpu_mask);
-	if (!cpus || !*cpus)
+	cpumask_clear(mask);
+	if (!*entry)
 		return 0;
-	ret = cpulist_parse(cpus, &pto2_cpu_mask);
+	ret = cpulist_parse(entry, mask);
 	if (ret) {
-		pr_err("cpus=\"%s\" is not a CPU list\n", cpus);
+		pr_err("cpus entry %u (\"%s\") is not a CPU list\n", i, entry);
 		return ret;
 	}
-	if (cpumask_weight(&pto2_cpu_mask) > PTO2_MAX_CPUS ||
-	    cpumask_last(&pto2_cpu_mask) > U16_MAX) {
-		pr_err("cpus=\"%s\": at most %d CPUs\n", cpus, PTO2_MAX_CPUS);
+	if (cpumask_weight(mask) > PTO2_MAX_CPUS || cpumask_last(mask) > U16_MAX) {
+		pr_err("cpus entry %u (\"%s\"): at most %d CPUs\n", i, entry, PTO2_MAX_CPUS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* cpus: one CPU list per soft device, separated by ';'. */
+static int __init pto2_parse_cpus(void)
+{
+	char *copy, *rest, *entry;
+	unsigned int n = 0;
+	int ret = 0;
+
+	pto2_num_cpu_masks = 0;
+	if (!cpus || !*cpus)
+		return 0;
+	copy = kstrdup(cpus, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	rest = copy;
+	while ((entry = strsep(&rest, ";"))) {
+		if (n == PTO2_MAX_SOFT) {
+			pr_err("cpus=\"%s\": more than %d entries\n", cpus, PTO2_MAX_SOFT);
+			ret = -EINVAL;
+			break;
+		}
+		ret = pto2_parse_cpu_entry(entry, n, &pto2_cpu_masks[n]);
+		if (ret)
+			break;
+		n++;
+	}
+	kfree(copy);
+	if (!ret)
+		pto2_num_cpu_masks = n;
+	return ret;
+}
+
+/* A list with more entries than there are soft devices names a device that does not exist. */
+static int __init pto2_check_cpus_count(void)
+{
+	if (pto2_num_cpu_masks > max(pto2_soft_slots(), 1U)) {
+		pr_err("cpus=\"%s\": %u entries for %u soft devices (set soft_count)\n",
+		       cpus, pto2_num_cpu_masks, max(pto2_soft_slots(), 1U));
 		return -EINVAL;
 	}
 	return 0;
@@ -340,24 +444,30 @@ static int __init pto2_init(void)
 	ret = pto2_parse_cpus();
 	if (ret)
 		return ret;
+	ret = pto2_check_cpus_count();
+	if (ret)
+		return ret;
 	ret = pto2_inode_init();
 	if (ret)
 		return ret;
+	/* the root directory first: every device adds its own directory to it */
+	pto2_debugfs_init();
 
 	ret = pto2_pci_register();
 	if (ret)
-		goto err_inode;
-	if (!pto2_dev_registered() && pto2_soft_wanted()) {
-		ret = pto2_soft_plug();
-		if (ret)
-			goto err_pci;
-	}
-	pto2_debugfs_init();
+		goto err_debugfs;
+	ret = pto2_soft_plug_at_load();
+	if (ret)
+		goto err_unplug_soft;
+	/* last: a knob may plug a device as soon as it exists */
+	pto2_debugfs_knobs_init();
 	return 0;
 
-err_pci:
+err_unplug_soft:
+	pto2_soft_unplug_all();
 	pto2_pci_unregister();
-err_inode:
+err_debugfs:
+	pto2_debugfs_fini();
 	pto2_inode_fini();
 	return ret;
 }
@@ -365,17 +475,19 @@ err_inode:
 static void __exit pto2_exit(void)
 {
 	/* first, so no debugfs write can plug a device back in */
-	pto2_debugfs_fini();
-	pto2_soft_unplug();
+	pto2_debugfs_knobs_fini();
+	pto2_soft_unplug_all();
 	pto2_pci_unregister();
+	pto2_debugfs_fini();
 	/* last: no file or mapping (fops.owner) and so no device is left */
 	pto2_inode_fini();
+	xa_destroy(&pto2_devs);
 }
 
 module_init(pto2_init);
 module_exit(pto2_exit);
 
-MODULE_DESCRIPTION("pto2 NPU driver: /dev/pto2, soft device and PCI hardware");
+MODULE_DESCRIPTION("pto2 NPU driver: /dev/pto2 and /dev/pto2-N, soft devices and PCI hardware");
 MODULE_AUTHOR("The pto2 maintainers");
 /* the module's own version; the ioctl ABI it speaks is PTO2_ABI_VERSION (INFO, sysfs) */
 MODULE_VERSION(PTO2_VERSION);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pto2_pci.c - real hardware behind /dev/pto2.
+ * pto2_pci.c - real hardware: every bound PCI function is a device of its
+ * own (/dev/pto2 or /dev/pto2-N, pto2_main.c).
  *
  * BAR 0 holds one register window page per core (3 per cluster), BAR 2 the
  * device memory.  Cores run on the device, so there is no ATTACH; user
@@ -111,14 +112,17 @@ static int pto2_pci_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	p->pci = pci;
 	p->mem = pcim_iomap_table(pci)[PTO2_BAR_MEM];
 
-	pdev = pto2_dev_create(PTO2_PLATFORM_HW, nc, mem_len, &pto2_pci_ops, p, &pci->dev);
+	/* the first cpus entry: the list is per soft device, hardware has no slot */
+	pdev = pto2_dev_create(PTO2_PLATFORM_HW, nc, mem_len, pto2_cpus_for(0), &pto2_pci_ops, p,
+			       &pci->dev);
 	if (IS_ERR(pdev)) {
 		kfree(p);
 		return PTR_ERR(pdev);
 	}
 	p->pdev = pdev;
 	pci_set_drvdata(pci, p);
-	dev_info(&pci->dev, "%u clusters, %llu MiB device memory\n", nc, (u64)mem_len >> 20);
+	dev_info(&pci->dev, "%s: %u clusters, %llu MiB device memory\n", pdev->name, nc,
+		 (u64)mem_len >> 20);
 	return 0;
 }
 

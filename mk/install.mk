@@ -14,6 +14,11 @@
 #   $(PEERDIR)/peer-*               pto-bench --peers helpers, found relative to pto-bench
 #   $(MANDIR)/man{1,3,8}            see mk/man.mk
 #   $(DOCDIR)/examples/standalone   the program to copy (examples/standalone)
+#   $(UDEVRULESDIR)/60-pto2.rules    group pto2, mode 0660 on /dev/pto2 and /dev/pto2-N
+#   $(SYSUSERSDIR)/pto2.conf         the group pto2 (systemd-sysusers)
+# The last two are where udev and systemd-sysusers look, whatever PREFIX says (udev
+# reads no /usr/local); without DESTDIR, install also creates the group and has udev
+# reload its rules, so the next load of the module gets them.
 # LIBDIR may be a multiarch directory (PREFIX=/usr LIBDIR=/usr/lib/x86_64-linux-gnu);
 # the other directories follow PREFIX.  Installing builds only the library, the tools
 # and the man pages, never the test programs.
@@ -31,6 +36,8 @@ DATADIR := $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
 DOCDIR := $(DATADIR)/doc/pto2
 PKGCONFIGDIR := $(LIBDIR)/pkgconfig
+UDEVRULESDIR ?= /lib/udev/rules.d
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 
 PUBLIC_HEADERS := $(sort $(wildcard libpto/include/pto/*.h runtime/include/pto/*.h))
 UAPI_HEADERS := $(sort $(wildcard uapi/*.h))
@@ -60,9 +67,30 @@ $(LIBPTO_PC): FORCE
 .PHONY: FORCE
 FORCE:
 
-.PHONY: install uninstall check-install
+.PHONY: install uninstall check-install udev-install udev-uninstall
 
-install: lib $(INSTALL_TOOLS) peers $(LIBPTO_PC) man-install
+# the device group: the rule, the group itself, and (on the live system) udev told
+# (a user's install into a home PREFIX cannot write there: it says so and goes on)
+udev-install:
+	@if [ -z "$(DESTDIR)" ] && ! { mkdir -p $(UDEVRULESDIR) && [ -w $(UDEVRULESDIR) ]; } 2>/dev/null; then \
+		echo "!!! not installing udev/60-pto2.rules: $(UDEVRULESDIR) is not writable" \
+		     "(as root, or UDEVRULESDIR=...); /dev/pto2* stay root-only"; \
+	else \
+		set -e; \
+		install -d $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSUSERSDIR); \
+		install -m 0644 udev/60-pto2.rules $(DESTDIR)$(UDEVRULESDIR)/60-pto2.rules; \
+		install -m 0644 udev/pto2.sysusers $(DESTDIR)$(SYSUSERSDIR)/pto2.conf; \
+		echo "  udev rule $(DESTDIR)$(UDEVRULESDIR)/60-pto2.rules, group file $(DESTDIR)$(SYSUSERSDIR)/pto2.conf"; \
+		if [ -z "$(DESTDIR)" ]; then \
+			getent group pto2 >/dev/null || groupadd --system pto2; \
+			udevadm control --reload 2>/dev/null || echo "  (udev is not running: the rule applies from its next start)"; \
+		fi; \
+	fi
+
+udev-uninstall:
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-pto2.rules $(DESTDIR)$(SYSUSERSDIR)/pto2.conf
+
+install: lib $(INSTALL_TOOLS) peers $(LIBPTO_PC) man-install udev-install
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/pto $(DESTDIR)$(INCLUDEDIR)/pto2 \
 		$(DESTDIR)$(DOCDIR)/examples/standalone
@@ -79,7 +107,7 @@ install: lib $(INSTALL_TOOLS) peers $(LIBPTO_PC) man-install
 
 # Removes every file install may have put there (also peers it skipped), then the
 # directories that are pto2's own, when empty; shared ones (bin, lib, ...) stay.
-uninstall: man-uninstall
+uninstall: man-uninstall udev-uninstall
 	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libpto.a libpto.so libpto.so.$(PTO_SOVERSION) \
 		libpto.so.$(PTO_VERSION)) $(DESTDIR)$(PKGCONFIGDIR)/libpto.pc
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(INSTALL_TOOLS)))
@@ -100,7 +128,8 @@ check-install: lib tools man
 #
 #   make dkms-install     the module's sources to $(DKMS_SRC) (kmod/dkms.conf at the
 #                         top), then dkms add, build, install (only when DESTDIR is
-#                         empty: a package runs dkms from its postinst instead)
+#                         empty: a package runs dkms from its postinst instead); the
+#                         udev rule and the group as `make install` (udev-install)
 #   make dkms-uninstall   dkms remove --all, and the sources
 # DKMS always looks in /usr/src, whatever PREFIX says.  It builds for KVER (mk/kmod.mk:
 # the newest installed Debian kernel, as `make kmod`; KVER=$$(uname -r) for the running
@@ -112,7 +141,7 @@ KMOD_SRCS := $(sort $(wildcard kmod/*.c kmod/*.h)) kmod/Kbuild
 
 .PHONY: dkms-install dkms-uninstall
 
-dkms-install:
+dkms-install: udev-install
 	install -d $(DESTDIR)$(DKMS_SRC)/kmod $(DESTDIR)$(DKMS_SRC)/uapi
 	install -m 0644 Kbuild VERSION $(DESTDIR)$(DKMS_SRC)/
 	install -m 0644 $(KMOD_SRCS) $(DESTDIR)$(DKMS_SRC)/kmod/
@@ -121,6 +150,6 @@ dkms-install:
 	$(if $(DESTDIR),,$(DKMS) add pto2/$(PTO_VERSION) && \
 		$(DKMS) build pto2/$(PTO_VERSION) -k $(KVER) && $(DKMS) install pto2/$(PTO_VERSION) -k $(KVER))
 
-dkms-uninstall:
+dkms-uninstall: udev-uninstall
 	$(if $(DESTDIR),,-$(DKMS) remove pto2/$(PTO_VERSION) --all)
 	rm -rf $(DESTDIR)$(DKMS_SRC)

@@ -160,7 +160,7 @@ struct pto2_mem_free {
 };
 
 /**
- * struct pto2_attach - %PTO2_IOC_ATTACH (CAP_SYS_ADMIN of the opener).
+ * struct pto2_attach - %PTO2_IOC_ATTACH.
  *
  * Makes this file the core emulator of a soft device: it may map the whole
  * aperture and all register windows, and signal completions.  The first
@@ -168,10 +168,16 @@ struct pto2_mem_free {
  * fields, IDLE in DATA_MAIN_BASE and COND); repeating it on the same file
  * changes nothing.  The file stays attached until it is released.
  * Privilege is judged by the credentials of whoever opened the file, so a
- * file passed to an unprivileged process cannot be used to escalate.
- * Errors: -EINVAL for non-zero @flags or @pad; -EPERM when the opener
- * lacked CAP_SYS_ADMIN; -EOPNOTSUPP on hardware; -EBUSY when another file
- * is attached.
+ * file passed to an unprivileged process cannot be used to escalate: an
+ * opener with CAP_SYS_ADMIN may always attach; any other opener only
+ * while every open file of the device is its own user's (effective uid),
+ * and then, until it detaches, opens by other users fail with -EBUSY.  If
+ * the previous emulator was another user's, all device memory is zeroed
+ * before this ATTACH returns.
+ * Errors: -EINVAL for non-zero @flags or @pad; -EOPNOTSUPP on hardware;
+ * -EBUSY when another file is attached, or (opener without CAP_SYS_ADMIN)
+ * another user has the device open, or memory another user's emulator
+ * wrote would have to be zeroed while memory objects are live.
  *
  * @flags: in: must be zero.
  * @pad: must be zero.

@@ -6,7 +6,8 @@
  * On hardware, register windows are mapped one per core and memory objects
  * one mapping each.  On the soft device the module's windows and memory are
  * plain kernel pages with nothing behind them, so this backend becomes the
- * device: it ATTACHes (CAP_SYS_ADMIN), maps the whole aperture and every
+ * device: it ATTACHes (root, or a member of the node's group using the
+ * device alone: docs/kmod.md, "Permissions"), maps the whole aperture and every
  * window, writes each core's identity and payload address, and runs the
  * sim/ core engine inside the process.  The aperture mapping is then the
  * host view of every memory object.
@@ -290,11 +291,13 @@ static int kmod_attach(struct pto_device *dev, struct kmod_dev *k, const char *p
 	int ret;
 
 	ret = kmod_ioctl(k->fd, PTO2_IOC_ATTACH, &at);
+	/* a module before unprivileged ATTACH (docs/kmod.md, "Permissions") */
 	if (ret == -EPERM)
 		return pto__fail(ret, "%s is a soft device: running its cores needs CAP_SYS_ADMIN",
 				 path);
 	if (ret == -EBUSY)
-		return pto__fail(ret, "%s is a soft device already run by another process", path);
+		return pto__fail(ret, "%s is a soft device already run by another process, or "
+				 "(without CAP_SYS_ADMIN) open by another user", path);
 	if (ret)
 		return pto__fail(ret, "%s: ATTACH: %s", path, strerror(-ret));
 	ret = kmod_map(k, at.aperture_offset, at.aperture_size, &p);
@@ -344,8 +347,9 @@ static uint32_t kmod_workers(uint32_t num_cores)
  * @dev: device to fill (ops, info, regs, sim, priv).
  * @path: the node, e.g. "/dev/pto2".
  *
- * Return: 0; -ENOENT/-EACCES when the node cannot be opened; -EPROTO for an
- * ABI mismatch; -EPERM/-EBUSY when a soft device cannot be attached; or the
+ * Return: 0; -ENOENT/-EACCES when the node cannot be opened (-EBUSY: another
+ * user's unprivileged emulator holds it); -EPROTO for an ABI mismatch;
+ * -EPERM (an older module)/-EBUSY when a soft device cannot be attached; or the
  * error of a failing ioctl, mmap or thread start.
  */
 int pto__kmod_open(struct pto_device *dev, const char *path)
@@ -361,6 +365,11 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 	dev->ops = &kmod_ops;
 
 	k->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (k->fd < 0 && errno == EBUSY) {
+		ret = pto__fail(-EBUSY, "%s: in use by another user's process, which runs its cores "
+				"without CAP_SYS_ADMIN and so has the device to itself", path);
+		goto err;
+	}
 	if (k->fd < 0) {
 		ret = pto__fail(-errno, "%s: %s", path, strerror(errno));
 		goto err;

@@ -21,6 +21,8 @@ for f in dkms.conf Kbuild kmod/Kbuild kmod/pto2_main.c uapi/pto2_abi.h uapi/pto2
 	[ -f "$src/pto2-$ver/$f" ] && ok "source tree has $f" || bad "source tree lacks $f"
 done
 has "dkms.conf: version filled in" "^PACKAGE_VERSION=\"$ver\"\$" "$src/pto2-$ver/dkms.conf"
+[ -f "$T/root/lib/udev/rules.d/60-pto2.rules" ] && ok "dkms-install: the udev rule" ||
+	bad "dkms-install did not install lib/udev/rules.d/60-pto2.rules"
 
 mkdir -p "$T/dkms"
 tree=(--sourcetree "$src" --dkmstree "$T/dkms")
@@ -43,5 +45,7 @@ has "dkms status: built" "pto2/$ver, $kver, .*: built" "$T/out"
 	bad "dkms created /var/lib/dkms/mok.key"
 check "make dkms-uninstall DESTDIR=" 0 make --no-print-directory DESTDIR="$T/root" dkms-uninstall
 [ ! -e "$src/pto2-$ver" ] && ok "dkms-uninstall removed the sources" || bad "sources left in $src"
+[ ! -e "$T/root/lib/udev/rules.d/60-pto2.rules" ] && ok "dkms-uninstall removed the udev rule" ||
+	bad "dkms-uninstall left the udev rule"
 
 test_result

@@ -19,6 +19,27 @@ for f in "$inc/pto/pto.h" "$inc/pto2/pto2_abi.h" "$inc/pto2/pto2_ioctl.h" "$lib/
 	"$lib/libpto.so.1" "$lib/pkgconfig/libpto.pc" "$ROOT$PREFIX/bin/pto-run"; do
 	if [ -e "$f" ]; then ok "installed ${f#"$ROOT"}"; else bad "missing ${f#"$ROOT"}"; fi
 done
+# the device group: udev's rule and systemd-sysusers' group, where those look
+rule=$ROOT/lib/udev/rules.d/60-pto2.rules
+if [ -f "$rule" ] && [ -f "$ROOT/usr/lib/sysusers.d/pto2.conf" ]; then
+	ok "installed /lib/udev/rules.d/60-pto2.rules and /usr/lib/sysusers.d/pto2.conf"
+else
+	bad "missing the udev rule or the sysusers file under $ROOT"
+fi
+has "sysusers: the group pto2" '^g pto2 -' "$ROOT/usr/lib/sysusers.d/pto2.conf"
+# every KERNEL== glob of the rule (udev matches them as fnmatch, like [[ == ]])
+# against the module's names (docs/kmod.md, "Several devices")
+mapfile -t pats < <(sed -n 's/.*KERNEL=="\([^"]*\)".*GROUP="pto2", MODE="0660".*/\1/p' "$rule")
+matches() { local p; for p in "${pats[@]}"; do [[ $1 == $p ]] && return 0; done; return 1; }
+[ "${#pats[@]}" -gt 0 ] && ok "rule: ${#pats[@]} GROUP=pto2 MODE=0660 lines" || bad "rule: no GROUP=pto2 MODE=0660 line"
+for n in pto2 pto2-1 pto2-15 pto2-255; do
+	matches "$n" && ok "rule matches $n" || bad "rule does not match $n"
+done
+for n in pto2x pto2- pto2fs pto22; do
+	matches "$n" && bad "rule matches $n, not a pto2 node" || ok "rule leaves $n alone"
+done
+grep -q 'SUBSYSTEM=="misc"' "$rule" && ok "rule: misc subsystem only" || bad "rule: no SUBSYSTEM==misc"
+
 loose=$(find "$inc" -maxdepth 1 -type f | wc -l)
 if [ "$loose" -eq 0 ]; then ok "no header at the top of include/"; else
 	bad "$loose headers at the top of include/: $(find "$inc" -maxdepth 1 -type f)"; fi

@@ -2,13 +2,14 @@
 /* kmod_test.c - helpers of the guest tests (see kmod_test.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
+#include <grp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -148,15 +149,20 @@ void kt_set_debug(const char *v)
 		fail_msg("debug parameter: cannot write %s", v);
 }
 
-int kt_drop_sys_admin(void)
+int kt_become(uid_t uid, gid_t gid, int in_pto2_group)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
+	gid_t groups[1] = { KT_GID_PTO2 };
 
-	if (syscall(SYS_capget, &hdr, data))
+	/* supplementary groups first: setuid() takes the right to change them */
+	if (setgroups(in_pto2_group ? 1 : 0, groups) || setresgid(gid, gid, gid) ||
+	    setresuid(uid, uid, uid))
 		return -1;
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].inheritable &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	return (int)syscall(SYS_capset, &hdr, data);
+	return 0;
+}
+
+void kt_node_group(const char *path)
+{
+	/* what udev/60-pto2.rules does on a host with udev (the guest has none) */
+	if (chown(path, 0, KT_GID_PTO2) || chmod(path, 0660))
+		fail_msg("%s: group pto2, mode 0660: %s", path, strerror(errno));
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pto2_ioctl.h"
 
@@ -47,7 +48,24 @@ int kt_knob(const char *v);
 /* Write @v to /sys/module/pto2/parameters/debug; fails the test if it cannot. */
 void kt_set_debug(const char *v);
 
-/* Drop CAP_SYS_ADMIN from this (child) process's capability sets.  Return 0 or -1. */
-int kt_drop_sys_admin(void);
+/*
+ * The ids of the unprivileged tests (no /etc/passwd in the guest: numbers
+ * only).  KT_GID_PTO2 stands for the group pto2 of udev/60-pto2.rules.
+ */
+#define KT_GID_PTO2	990
+#define KT_UID_A	1000	/* member of pto2 */
+#define KT_UID_B	1002	/* member of pto2 */
+#define KT_UID_STRANGER	1001	/* not a member */
+
+/*
+ * Become @uid/@gid (real, effective, saved), with pto2 as the only
+ * supplementary group when @in_pto2_group, else none; every capability
+ * goes with the uid.  For a child process.  Return 0 or -1 (errno).
+ */
+int kt_become(uid_t uid, gid_t gid, int in_pto2_group);
+
+/* Give @path group pto2 and mode 0660, as the udev rule would; fails the test if it cannot. */
+void kt_node_group(const char *path);
+
 
 #endif /* PTO_KMOD_TEST_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_kmod_life.c - lifetime and privilege of /dev/pto2: mappings outlive
- * close(), rmmod is refused while anything pins the module, ATTACH checks
+ * close(), rmmod is refused while anything pins the module, ATTACH judges
  * the opener's CAP_SYS_ADMIN, pto2-load reports errors (qemu guest, root).
  */
 #include <errno.h>
@@ -96,7 +96,7 @@ static void test_pto2_load_reports_errors(void **state)
 	assert_int_equal(kt_module_insert(), 0);
 }
 
-/* In a child: optionally open before dropping, then ATTACH; exit with -ret. */
+/* In a child: optionally open before becoming user A, then ATTACH; exit with -ret. */
 static int attach_in_child(int open_first)
 {
 	pid_t pid = fork();
@@ -109,7 +109,7 @@ static int attach_in_child(int open_first)
 
 		if (open_first)
 			fd = open(PTO2_DEVICE_PATH, O_RDWR);
-		if (kt_drop_sys_admin())
+		if (kt_become(KT_UID_A, KT_GID_PTO2, 1))
 			_exit(100);
 		if (!open_first)
 			fd = open(PTO2_DEVICE_PATH, O_RDWR);
@@ -124,11 +124,17 @@ static int attach_in_child(int open_first)
 
 static void test_attach_needs_opener_privilege(void **state)
 {
+	int fd;
+
 	(void)state;
+	kt_node_group(PTO2_DEVICE_PATH);
+	/* root's file: an ATTACH without CAP_SYS_ADMIN must be alone with its user */
+	fd = kt_open();
 	/* opened without CAP_SYS_ADMIN: refused */
-	assert_int_equal(attach_in_child(0), EPERM);
+	assert_int_equal(attach_in_child(0), EBUSY);
 	/* opened with it, dropped later: the opener's credentials count */
 	assert_int_equal(attach_in_child(1), 0);
+	close(fd);
 	assert_int_equal(kt_sysfs("attached"), 0);
 }
 
