@@ -4,11 +4,11 @@
  * executor for every core of a device (see sim.h).
  *
  * Any thread may emulate a core: a worker, or (pto_sim_serve()) a runtime
- * thread that has the CPU anyway, such as the
- * scheduler that just wrote the doorbell.  A core's claim word makes one
- * thread at a time its executor; the claim's acquire and release hand the
- * executor state over.  Worker w looks at cores w, w + W, w + 2W, ...
- * Each pass polls all of them once.  After SIM_SPIN_NS of empty passes the worker sleeps on its
+ * thread that has the CPU anyway, such as the scheduler that just wrote
+ * the doorbell.  A core's claim word makes one thread at a time its
+ * executor; the claim's acquire and release hand the executor state over.
+ * Worker w looks at cores w, w + W, w + 2W, ...  Each pass polls all of
+ * them once.  After SIM_SPIN_NS of empty passes the worker sleeps on its
  * doorbell waiter (libpto/util/waiter: its need-wakeup count makes a kick
  * to an awake worker cost one RMW and one load, no syscall).  The worker
  * snapshots the doorbell before each pass, so a kick after that snapshot
@@ -292,7 +292,6 @@ static bool sim_poll_cores(struct sim_worker *w, uint64_t *wake_at)
 	*wake_at = 0;
 	for (uint32_t i = w->index; i < sim->num_cores; i += sim->cfg.num_workers) {
 		struct sim_core *c = &sim->cores[i];
-
 		bool stuck;
 
 		/* another thread emulates it right now: it sees what we would */
@@ -489,6 +488,9 @@ static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c, const uint32
 			(void)reg_load_acquire(&c->ex.regs->data_main_base);
 			if (!__atomic_load_n(gate, __ATOMIC_RELAXED)) {
 				sim_unclaim(c);
+				/* its worker may have skipped it while we looked */
+				pto_waiter_wake(&sim->workers[(uint32_t)(c - sim->cores) %
+							      sim->cfg.num_workers].door);
 				return any;
 			}
 		}

@@ -238,12 +238,17 @@ struct pto_sched;
  * (orch/help.c) as hints: serving checks the core's claim, doorbell and
  * class, so a stale entry costs a look, never a wrong run.
  * @n: atomic: entries valid.
+ * @busy: atomic: the scheduler is running the listed cores right now, so
+ *	more short kernels follow soon: a helper keeps spinning for them.
  * @cap: capacity (every core twice: dual issue, lent cores included).
+ * @work_ns: scheduler-private: the listed kernels' expected run time.
  * @core: atomic entries: core ids.
  */
 struct pto_serve_list {
 	uint32_t n;
+	uint32_t busy;
 	uint32_t cap;
+	uint64_t work_ns;
 	uint32_t *core;
 } __attribute__((aligned(64)));
 
@@ -357,6 +362,12 @@ struct pto_runtime {
 	 * orchestrator is not woken once per task.
 	 */
 	uint32_t orch_wants_done;
+	/*
+	 * 1 while the orchestrator waits and would run emulated cores (orch/
+	 * help.c): a scheduler with a long list to run wakes it then
+	 * (pto__orch_wake_help()).
+	 */
+	uint32_t orch_helps;
 
 	/* wiring thread (cfg.wiring): orchestrator -> wiring thread handoff */
 	bool wiring_on;
@@ -484,5 +495,11 @@ void pto__orch_wake_ring(struct pto_runtime *rt, struct pto_ring *r, uint64_t la
  * just counted (a seq_cst add of completed or wire_done): wake it if it waits.
  */
 void pto__orch_wake_done(struct pto_runtime *rt);
+
+/*
+ * A scheduler queued emulated cores worth a second thread (sched/loop.c):
+ * wake the orchestrator if it waits and helps (rt->orch_helps).
+ */
+void pto__orch_wake_help(struct pto_runtime *rt);
 
 #endif /* PTO_CORE_RUN_H */

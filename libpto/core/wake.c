@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * wake.c - waking the threads that sleep on the run's progress: the
- * schedulers (new work) and the orchestrator (ring space, or the tasks a
- * blocking tensor access waits for).  The wiring thread's wake-ups are
+ * schedulers (new work) and the orchestrator (ring space, the tasks a
+ * blocking tensor access waits for, or emulated cores to help with).  The wiring thread's wake-ups are
  * its own (retire.c, wiring/thread.c).  Any thread.
  */
 #include "libpto/core/run.h"
@@ -37,5 +37,19 @@ void pto__orch_wake_done(struct pto_runtime *rt)
 	 * orchestrator sees the progress or this sees the flag.
 	 */
 	if (__atomic_load_n(&rt->orch_wants_done, __ATOMIC_SEQ_CST))
+		pto_waiter_wake(&rt->orch_wait);
+}
+
+void pto__orch_wake_help(struct pto_runtime *rt)
+{
+	/*
+	 * The caller's stores of its serve list, then the flag: pairs with
+	 * pto__orch_help_begin()'s seq_cst store of orch_helps before the
+	 * orchestrator's last look at the serve lists and its sleep, so either
+	 * it sees the list or this sees the flag (and a wake after its
+	 * pto_waiter_prepare() ends the sleep).
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&rt->orch_helps, __ATOMIC_RELAXED))
 		pto_waiter_wake(&rt->orch_wait);
 }

@@ -224,6 +224,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			t_wait = now = pto_now_ns();
 			cpu_wait = pto_thread_cpu_ns();
 			ring_wait_begin(rt, r, la);
+			pto__orch_help_begin(rt);
 		}
 		/*
 		 * Progress: a ring advance (also the refill clock), or any task
@@ -243,15 +244,15 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu_wait;
 			return ring_stall(rt, r, why, la, heap_bytes, rt->cfg.stall_timeout_ms);
 		}
-		if (spins < PTO_SPIN_BUDGET) {
+		/* a core it ran is progress: keep spinning, restart the stall clock */
+		if (pto__orch_help(rt)) {
+			spins = 0;
+			stall_since = pto_now_ns();
+			continue;
+		}
+		if (spins < PTO_SPIN_BUDGET || pto__orch_help_soon(rt)) {
 			spins++;
-			/* a core it ran is progress: keep spinning, restart the stall clock */
-			if (pto__orch_help(rt)) {
-				spins = 0;
-				stall_since = pto_now_ns();
-			} else {
-				pto_cpu_relax();
-			}
+			pto_cpu_relax();
 			continue;
 		}
 		/* while refilling, wake in time to take what fits if retiring pauses */
@@ -283,6 +284,8 @@ int pto__ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_by
 		      uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)
 {
 	int ret = ring_alloc_wait(rt, r, heap_bytes, deps, g, dep_first);
+
+	pto__orch_help_end(rt);
 
 	/* done waiting (only this thread writes it; a stale read costs a spurious wake) */
 	if (__atomic_load_n(&r->orch_wake_la, __ATOMIC_RELAXED) != PTO_NO_WAITER)

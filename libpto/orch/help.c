@@ -3,11 +3,15 @@
  * help.c - an orchestrator that waits (ring back-pressure, a blocking
  * tensor access, the drain after the orchestration function returned)
  * runs emulated cores instead of only spinning: on the mock and soft
- * devices its CPU is then one more core, and no wake-up is needed to use
- * it.  docs/runtime.md, "Emulating the cores".
+ * devices its CPU is then one more core.  A scheduler with more queued
+ * than it will soon get through wakes it (pto__orch_wake_help()).
+ * docs/runtime.md, "Emulating the cores".
  */
 #include "libpto/device/device_ops.h"
 #include "libpto/orch/orch_impl.h"
+
+/* The longest the drain sleeps without a wake-up (the run's end wakes it). */
+#define DRAIN_NAP_NS		(100ull * 1000 * 1000)
 
 bool pto__orch_help(struct pto_runtime *rt)
 {
@@ -43,23 +47,56 @@ bool pto__orch_help(struct pto_runtime *rt)
 	return false;
 }
 
+bool pto__orch_help_soon(struct pto_runtime *rt)
+{
+	if (!rt->emulate || !rt->emul_spin)
+		return false;
+	/* a scheduler running its list: more short kernels are queued soon */
+	for (uint32_t k = 0; k < rt->num_sched; k++)
+		if (__atomic_load_n(&rt->serve[k].busy, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+void pto__orch_help_begin(struct pto_runtime *rt)
+{
+	/* pairs with the fence and load in pto__orch_wake_help() */
+	if (rt->emulate)
+		__atomic_store_n(&rt->orch_helps, 1, __ATOMIC_SEQ_CST);
+}
+
+void pto__orch_help_end(struct pto_runtime *rt)
+{
+	if (rt->emulate)
+		__atomic_store_n(&rt->orch_helps, 0, __ATOMIC_RELAXED);
+}
+
 void pto__orch_help_drain(struct pto_runtime *rt)
 {
-	uint32_t idle = 0;
+	uint32_t spins = 0;
 
 	if (!rt->emulate)
 		return;
-	/*
-	 * Until the run ends, or the device had nothing for a spin budget;
-	 * then pto_run() joins the schedulers, which need no help.  acquire:
-	 * pairs with the completions' increments, like the schedulers' check.
-	 */
-	while (idle < PTO_SPIN_BUDGET && !pto__rt_error(rt) && !pto__run_finished(rt, true)) {
+	pto__orch_help_begin(rt);
+	for (;;) {
+		/* before the looks: a wake-up after them ends the sleep */
+		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
+
+		/* acquire: pairs with the completions' increments, like the schedulers' check */
+		if (pto__rt_error(rt) || pto__run_finished(rt, true))
+			break;
 		if (pto__orch_help(rt)) {
-			idle = 0;
+			spins = 0;
 			continue;
 		}
-		idle++;
-		pto_cpu_relax();
+		if (spins < PTO_SPIN_BUDGET || pto__orch_help_soon(rt)) {
+			spins++;
+			pto_cpu_relax();
+			continue;
+		}
+		/* the last scheduler out, an error, or a long list wakes it */
+		pto_waiter_sleep(&rt->orch_wait, seen, pto_now_ns() + DRAIN_NAP_NS);
+		spins = 0;
 	}
+	pto__orch_help_end(rt);
 }

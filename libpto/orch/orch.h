@@ -21,7 +21,7 @@ int pto__orch_check(struct pto_runtime *rt, const char *fn);
 
 /*
  * help.c: after the orchestration function returned, run emulated cores
- * until the run ends or the device has nothing for a spin budget.
+ * until the run ends (or fails), sleeping when there is nothing to run.
  */
 void pto__orch_help_drain(struct pto_runtime *rt);
 

@@ -21,8 +21,15 @@ static inline uint64_t ring_alive(struct pto_ring *r)
 
 /* --- helping the device while waiting (help.c) --------------------------------- */
 
-/* Run one emulated core that has a dispatch nobody took.  Return: true if it did. */
+/* Run one emulated core a scheduler queued and nobody took.  Return: true if it did. */
 bool pto__orch_help(struct pto_runtime *rt);
+
+/* A scheduler is running its queued cores: more follow soon, worth spinning for. */
+bool pto__orch_help_soon(struct pto_runtime *rt);
+
+/* Bracket a wait in which the orchestrator helps (rt->orch_helps: it may be woken to). */
+void pto__orch_help_begin(struct pto_runtime *rt);
+void pto__orch_help_end(struct pto_runtime *rt);
 
 /* --- dependency collection (deps.c) --------------------------------------------- */
 

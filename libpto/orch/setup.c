@@ -153,6 +153,7 @@ void pto__orch_reset(struct pto_runtime *rt)
 	rt->published = 0;
 	rt->orch_blocked_ns = 0;
 	rt->orch_wait_cpu_ns = 0;
+	rt->orch_helps = 0;
 }
 
 int pto__orch_check(struct pto_runtime *rt, const char *fn)

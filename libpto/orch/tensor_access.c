@@ -69,14 +69,17 @@ static int wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint32
 			return orch_fail(rt, PTO_E_TENSOR_WAIT, "%s: %" PRIu64 " of the %" PRIu64
 					 " published tasks did not finish within %u ms", fn,
 					 barrier - done, barrier, rt->cfg.stall_timeout_ms);
-		if (!*cpu0)
+		if (!*cpu0) {
 			*cpu0 = pto_thread_cpu_ns();	/* it waits: from here it is not submit work */
-		if (spins < PTO_SPIN_BUDGET) {
+			pto__orch_help_begin(rt);
+		}
+		if (pto__orch_help(rt)) {
+			spins = 0;	/* it ran a core: maybe the one waited for */
+			continue;
+		}
+		if (spins < PTO_SPIN_BUDGET || pto__orch_help_soon(rt)) {
 			spins++;
-			if (pto__orch_help(rt))
-				spins = 0;	/* it ran a core: maybe the one waited for */
-			else
-				pto_cpu_relax();
+			pto_cpu_relax();
 			continue;
 		}
 		pto_waiter_sleep(&rt->orch_wait, seen, deadline + 1);
@@ -90,8 +93,10 @@ static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, u
 	uint64_t cpu0 = 0;
 	int ret = wait_tasks(rt, fn, write, nwrite, deadline, barrier, &cpu0);
 
-	if (cpu0)
+	if (cpu0) {
 		rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu0;
+		pto__orch_help_end(rt);
+	}
 	return ret;
 }
 

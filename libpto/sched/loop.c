@@ -84,10 +84,15 @@ static uint32_t serve_cores(struct pto_sched *s)
 	uint64_t t0 = pto_now_ns();
 	uint32_t n = 0;
 
-
+	__atomic_store_n(&sl->busy, 1, __ATOMIC_RELAXED);
+	/* more than this thread will soon get through: a waiting orchestrator helps */
+	if (sl->n > 1 && sl->work_ns > PTO_HELP_WAKE_NS)
+		pto__orch_wake_help(s->rt);
 	for (uint32_t i = 0; i < sl->n; i++)
 		n += pto__device_serve(dev, sl->core[i], NULL);
 	__atomic_store_n(&sl->n, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->busy, 0, __ATOMIC_RELAXED);
+	sl->work_ns = 0;
 	s->emulated_ns += pto_now_ns() - t0;
 	return n;
 }
@@ -180,8 +185,9 @@ void *pto__sched_main(void *arg)
 			break;
 		/* acquire: pairs with pto_run()'s release store of orch_done after the last submit */
 		if (pto__run_finished(rt, __atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE))) {
-			/* wake the other schedulers so they notice too */
+			/* wake the other schedulers so they notice too, and a helping orchestrator */
 			pto__sched_kick(rt);
+			pto__orch_wake_help(rt);
 			break;
 		}
 		/* one watcher for the whole run: scheduler 0 (it naps at most SCHED_NAP_NS) */

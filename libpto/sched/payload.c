@@ -103,6 +103,7 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 		/* entry, then count: a helper reading the count finds the entry (a hint) */
 		__atomic_store_n(&sl->core[sl->n], core->id, __ATOMIC_RELAXED);
 		__atomic_store_n(&sl->n, sl->n + 1, __ATOMIC_RELEASE);
+		sl->work_ns += __atomic_load_n(&rt->kernel_ns[t->kernel[lane]], __ATOMIC_RELAXED);
 	}
 	if (!inl || rt->emul_kick)
 		pto__device_kick(rt->dev, core->id);

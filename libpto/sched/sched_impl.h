@@ -68,6 +68,14 @@ struct pto_sched {
  */
 #define PTO_INLINE_MAX_NS	1000000ull
 
+/*
+ * Queued kernels beyond the one a scheduler runs first that are worth
+ * waking a sleeping orchestrator for (sched/loop.c serve_cores()): a
+ * wake-up takes 30-55 us to arrive on a small VM, so with less than about
+ * twice that left the scheduler is done before the helper is there.
+ */
+#define PTO_HELP_WAKE_NS	100000ull
+
 static inline uint64_t core_timeout_ns(const struct pto_runtime *rt)
 {
 	return (uint64_t)rt->cfg.core_timeout_ms * 1000000ull;

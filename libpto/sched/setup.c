@@ -160,6 +160,8 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->first_dispatch_ns = 0;
 		s->last_complete_ns = 0;
 		s->serve->n = 0;
+		s->serve->busy = 0;
+		s->serve->work_ns = 0;
 		s->inflight = 0;
 		s->resv_cluster = -1;
 	}
