@@ -90,11 +90,12 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 
 /*
  * How long the kernel of @sub ran (the core's start_ns .. end_ns of buffer
- * @buf), folded into rt->kernel_ns: up at once, down by 1/16 per run.  So
- * one long run takes a kernel off the runtime's threads, and it comes back
- * only after ~17 short runs in a row (3 ms to 1 ms): a kernel whose length
- * depends on its arguments stays with the workers while long runs keep
- * coming, and a sweep down in grain is followed within a few runs.
+ * @buf), folded into rt->kernel_ns: up by 1/4 of the difference, down by
+ * 1/16, and at once past 10x the inline bound.  So a kernel seconds long
+ * leaves the runtime's threads after one run, a run a preemption stretched
+ * does not (one 3 ms outlier moves a 300 us kernel to 975 us), a kernel
+ * whose long runs keep coming stays with the workers, and a sweep down in
+ * grain is followed within a few runs.
  */
 static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 			    const struct pto_sub *sub, uint32_t buf)
@@ -109,7 +110,13 @@ static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 		return;
 	avg = &rt->kernel_ns[k];
 	old = __atomic_load_n(avg, __ATOMIC_RELAXED);
-	__atomic_store_n(avg, d >= old ? d : old - old / 16 + d / 16, __ATOMIC_RELAXED);
+	if (!old || d > 10 * PTO_INLINE_MAX_NS)
+		old = d;
+	else if (d > old)
+		old += (d - old) / 4;
+	else
+		old -= (old - d) / 16;
+	__atomic_store_n(avg, old ? old : 1, __ATOMIC_RELAXED);
 }
 
 static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_sub *sub,

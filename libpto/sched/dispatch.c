@@ -97,6 +97,7 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 	struct pto_runtime *rt = s->rt;
 	struct pto_core **list;
 	uint32_t n = 0, cnt;
+	int passes;
 
 	if ((t->flags & PTO_LAUNCH_SYNC_START) && t->block_num > 1)
 		return pto__dispatch_sync(s, t, now, held);
@@ -114,8 +115,14 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 		return n;
 	}
 	list = shape_cores(s, t->shape, &cnt);
-	/* idle cores first, then pending slots behind latched dispatches */
-	for (int pass = 0; pass < 2 && t->next_block < t->block_num; pass++) {
+	/*
+	 * Idle cores first, then pending slots behind latched dispatches; not
+	 * for a kernel this thread runs inline: queued behind a dispatch a
+	 * worker runs, it would go to that worker, and the next behind it, so
+	 * the core would never come back (and dual issue hides nothing here).
+	 */
+	passes = kernel_inline(rt, t->kernel[t->shape == PTO_TASK_SHAPE_AIC ? 0 : 1]) ? 1 : 2;
+	for (int pass = 0; pass < passes && t->next_block < t->block_num; pass++) {
 		for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
 			if (core_reserved(s, list[i]) ||
 			    (pass == 0 ? !core_idle(list[i]) : !core_takes(rt, list[i])))

@@ -12,21 +12,6 @@
 #include "libpto/sched/sched_impl.h"
 #include "runtime/regs.h"
 
-/*
- * Run a dispatch of kernel @k on this thread (rt->emulate)?  Only once the
- * kernel was seen to be short: a kernel of unknown length could hold the
- * scheduler for seconds (its first run goes to a worker, which measures it).
- */
-static bool emul_inline(const struct pto_runtime *rt, int32_t k)
-{
-	uint64_t ns;
-
-	if (!rt->emulate || k < 0)
-		return false;
-	ns = __atomic_load_n(&rt->kernel_ns[k], __ATOMIC_RELAXED);
-	return ns && ns < PTO_INLINE_MAX_NS;
-}
-
 static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_task *t,
 			 uint32_t block, uint32_t lane, uint64_t now)
 {
@@ -90,7 +75,7 @@ static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_
 	 * before the doorbell: the gate of a helping orchestrator, which the
 	 * sim reads after acquiring DATA_MAIN_BASE (orch/help.c).
 	 */
-	inl = emul_inline(rt, t->kernel[lane]) && s->serve->n < s->serve->cap;
+	inl = kernel_inline(rt, t->kernel[lane]) && s->serve->n < s->serve->cap;
 	__atomic_store_n(&core->emul_inline, inl, __ATOMIC_RELAXED);
 	/*
 	 * The payload is complete: pairs with the core's acquire of DATA_MAIN_BASE

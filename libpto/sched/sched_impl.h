@@ -76,6 +76,22 @@ struct pto_sched {
  */
 #define PTO_HELP_WAKE_NS	100000ull
 
+/*
+ * Run a dispatch of kernel @k on the dispatching thread (rt->emulate)?
+ * Only once the kernel was seen to be short: a kernel of unknown length
+ * could hold the scheduler for seconds (its first run goes to a worker,
+ * which measures it; sched/complete.c learn_kernel_ns()).
+ */
+static inline bool kernel_inline(const struct pto_runtime *rt, int32_t k)
+{
+	uint64_t ns;
+
+	if (!rt->emulate || k < 0)
+		return false;
+	ns = __atomic_load_n(&rt->kernel_ns[k], __ATOMIC_RELAXED);
+	return ns && ns < PTO_INLINE_MAX_NS;
+}
+
 static inline uint64_t core_timeout_ns(const struct pto_runtime *rt)
 {
 	return (uint64_t)rt->cfg.core_timeout_ms * 1000000ull;

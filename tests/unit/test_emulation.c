@@ -4,7 +4,8 @@
  * the cores"): a kernel seen to be short runs on the runtime's own threads
  * (the scheduler that dispatched it, or an orchestrator that waits), a long
  * or not yet measured one on the device's core workers, both in the same
- * run; PTO_RT_WORKER_CORES keeps every core on the workers; the fault knobs
+ * run; a draining orchestrator is woken to run kernels beside the
+ * scheduler; PTO_RT_WORKER_CORES keeps every core on the workers; the fault knobs
  * and hang detection act on inline dispatches too; the runtime's CPU stats
  * are filled in; and an idle runtime still uses no CPU after inline runs.
  * Each kernel records the name of the thread that ran it.
@@ -185,6 +186,29 @@ static void test_long_kernels_stay_on_workers(void **state)
 }
 
 /*
+ * Kernels of 300 us, all submitted at once to a runtime that has not seen
+ * the kernel: the first ones run on workers (length unknown) while the
+ * orchestrator, done and draining, waits; once the kernel is known short
+ * the scheduler queues lists it cannot get through alone and wakes the
+ * orchestrator, which runs a share of them (at least 10%), not none.
+ */
+static void test_orchestrator_helps_at_large_grain(void **state)
+{
+	struct pto_device *dev = open_spec("mock:clusters=4,workers=2");
+	struct pto_runtime *rt = make_rt(dev, 0, 3000);
+	struct batch b = { 200, 1, 300 };
+	uint32_t cnt[4];
+
+	(void)state;
+	run_count(rt, &b, true, cnt);
+	print_message("300 us kernels: %u on workers, %u on schedulers, %u on the orchestrator\n",
+		      cnt[WHO_WORKER], cnt[WHO_SCHED], cnt[WHO_OTHER]);
+	assert_true(cnt[WHO_OTHER] * 10 >= b.n);	/* before: none, once the drain gave up */
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/*
  * The fault knobs on dispatches that run inline (after the warm-up's 300
  * dispatches the kernel is known short): FAIL names the task, HANG is
  * caught by the scheduler's deadline, SLOW (handed to the worker) delays
@@ -272,6 +296,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_short_kernels_run_inline),
 		cmocka_unit_test(test_long_kernels_stay_on_workers),
+		cmocka_unit_test(test_orchestrator_helps_at_large_grain),
 		cmocka_unit_test(test_faults_inline),
 		cmocka_unit_test(test_idle_after_inline_runs),
 	};
