@@ -194,22 +194,32 @@ static void sim_wake_by(uint64_t *wake_at, uint64_t t)
 static bool sim_claim(struct sim_core *c)
 {
 	return !__atomic_load_n(&c->claim, __ATOMIC_RELAXED) &&
-	       !__atomic_exchange_n(&c->claim, 1, __ATOMIC_ACQUIRE);
+	       !__atomic_exchange_n(&c->claim, 1, __ATOMIC_ACQ_REL);
+}
+
+/*
+ * sim_claim() for a thread that just rang @c's doorbell: always the RMW,
+ * never a look first.  If the claim is taken, our exchange (release, after
+ * the doorbell store) is what the holder's release exchange reads, so the
+ * holder sees the doorbell when it looks again; if it is free, we serve.
+ * Both are RMWs of one word, so one of them always reads the other's.
+ */
+static bool sim_claim_rung(struct sim_core *c)
+{
+	return !__atomic_exchange_n(&c->claim, 1, __ATOMIC_ACQ_REL);
 }
 
 /*
  * Give @c up.  A thread that found @c claimed left its doorbell to us, so
  * the caller looks at the doorbell again after this (sim_serve_here(), the
- * worker's next pass): the fence orders our release before that look and
- * pairs with the fence in pto_sim_serve() between the dispatcher's doorbell
- * store and its look at the claim.  Either it sees the claim free and
- * serves, or we see its doorbell (a store-buffer pattern: both sides fence).
+ * worker's next pass).  An exchange, not a store: acquire pairs with the
+ * release of a dispatcher's sim_claim_rung() that found it taken (its
+ * doorbell is then visible to that look); release pairs with the acquire
+ * of the next claim (the executor state).
  */
 static void sim_unclaim(struct sim_core *c)
 {
-	/* pairs with the acquire in sim_claim() */
-	__atomic_store_n(&c->claim, 0, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_exchange_n(&c->claim, 0, __ATOMIC_ACQ_REL);
 }
 
 /*
@@ -461,7 +471,7 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core)
  */
 static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c, const uint32_t *gate)
 {
-	bool any = false;
+	bool any = false, first = true;
 
 	/*
 	 * Again while the core has news: a dispatcher that rang it while we
@@ -474,8 +484,9 @@ static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c, const uint32
 		uint64_t wake_at = 0;
 		bool did, delayed, hung;
 
-		if (!sim_claim(c))
+		if (!(first ? sim_claim_rung(c) : sim_claim(c)))
 			return any;
+		first = false;
 		/*
 		 * While we hold the claim nobody latches, so the doorbell holds at
 		 * most this one new dispatch (the next is written only after its
@@ -509,17 +520,20 @@ static bool sim_serve_here(struct pto_sim *sim, struct sim_core *c, const uint32
 
 bool pto_sim_serve(struct pto_sim *sim, uint32_t core, const uint32_t *gate)
 {
+	struct sim_core *c;
+
 	if (!sim || core >= sim->num_cores)
 		return false;
+	c = &sim->cores[core];
 	/*
-	 * The caller's doorbell store before our look at the claim: pairs with
-	 * the fence in sim_unclaim() (a claim we see taken is released after
-	 * this, and its holder then sees the doorbell).
+	 * Latched already (relaxed: a stale value only costs a claim): nothing
+	 * to do.  The claim is not looked at here: only sim_claim_rung()'s RMW
+	 * hands a taken core's doorbell to its holder.
 	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!sim_has_news(&sim->cores[core]))
+	if (reg_load_relaxed(&c->ex.regs->data_main_base) ==
+	    __atomic_load_n(&c->ex.last, __ATOMIC_RELAXED))
 		return false;
-	return sim_serve_here(sim, &sim->cores[core], gate);
+	return sim_serve_here(sim, c, gate);
 }
 
 bool pto_sim_core_claimed(struct pto_sim *sim, uint32_t core)

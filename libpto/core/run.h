@@ -363,9 +363,9 @@ struct pto_runtime {
 	 */
 	uint32_t orch_wants_done;
 	/*
-	 * 1 while the orchestrator waits and would run emulated cores (orch/
-	 * help.c): a scheduler with a long list to run wakes it then
-	 * (pto__orch_wake_help()).
+	 * atomic (relaxed: a hint): 1 while the orchestrator waits and would
+	 * run emulated cores (orch/help.c); a scheduler with a long list to
+	 * run wakes it then (pto__orch_wake_help()).
 	 */
 	uint32_t orch_helps;
 
@@ -501,5 +501,8 @@ void pto__orch_wake_done(struct pto_runtime *rt);
  * wake the orchestrator if it waits and helps (rt->orch_helps).
  */
 void pto__orch_wake_help(struct pto_runtime *rt);
+
+/* The run ended (every task completed): wake a draining orchestrator. */
+void pto__orch_wake_end(struct pto_runtime *rt);
 
 #endif /* PTO_CORE_RUN_H */

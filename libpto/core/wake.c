@@ -43,13 +43,22 @@ void pto__orch_wake_done(struct pto_runtime *rt)
 void pto__orch_wake_help(struct pto_runtime *rt)
 {
 	/*
-	 * The caller's stores of its serve list, then the flag: pairs with
-	 * pto__orch_help_begin()'s seq_cst store of orch_helps before the
-	 * orchestrator's last look at the serve lists and its sleep, so either
-	 * it sees the list or this sees the flag (and a wake after its
-	 * pto_waiter_prepare() ends the sleep).
+	 * A hint (relaxed): an orchestrator that set the flag just now may be
+	 * missed, which costs its help with this list, never progress (the
+	 * scheduler runs its list itself).  The wake itself is the waiter's
+	 * protocol: the list is stored before it, the orchestrator prepares
+	 * before it looks (orch/help.c).
 	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&rt->orch_helps, __ATOMIC_RELAXED))
 		pto_waiter_wake(&rt->orch_wait);
+}
+
+void pto__orch_wake_end(struct pto_runtime *rt)
+{
+	/*
+	 * Not a hint: a draining orchestrator sleeps until this.  The run's
+	 * end (completed == submitted) is published before the wake, and the
+	 * drain prepares before it checks (orch/help.c pto__orch_help_drain()).
+	 */
+	pto_waiter_wake(&rt->orch_wait);
 }

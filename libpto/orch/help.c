@@ -60,9 +60,9 @@ bool pto__orch_help_soon(struct pto_runtime *rt)
 
 void pto__orch_help_begin(struct pto_runtime *rt)
 {
-	/* pairs with the fence and load in pto__orch_wake_help() */
+	/* a hint for pto__orch_wake_help(); the wait's own prepare orders the wake */
 	if (rt->emulate)
-		__atomic_store_n(&rt->orch_helps, 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&rt->orch_helps, 1, __ATOMIC_RELAXED);
 }
 
 void pto__orch_help_end(struct pto_runtime *rt)

@@ -187,7 +187,7 @@ void *pto__sched_main(void *arg)
 		if (pto__run_finished(rt, __atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE))) {
 			/* wake the other schedulers so they notice too, and a helping orchestrator */
 			pto__sched_kick(rt);
-			pto__orch_wake_help(rt);
+			pto__orch_wake_end(rt);
 			break;
 		}
 		/* one watcher for the whole run: scheduler 0 (it naps at most SCHED_NAP_NS) */

@@ -19,8 +19,10 @@
  * and may stop for good at any point between two looks (an orchestrator
  * that goes back to submitting, a worker that falls asleep: inline
  * dispatches wake no worker).  Every shared access is one step
- * (sequentially consistent: the C code fences between each side's store
- * and its look at the other's, sim_unclaim() / pto_sim_serve()).
+ * (sequentially consistent: in the C code a dispatcher's claim attempt and
+ * a holder's release are both exchanges of the claim word, so one always
+ * reads the other's and sees what came before it; sim_claim_rung(),
+ * sim_unclaim()).
  *
  * Checked: a core is run by one thread at a time; every dispatch runs
  * exactly once; no invalid end state (a doorbell nobody will serve leaves
