@@ -115,18 +115,21 @@ int pto_gate_divide(const int32_t *list, uint32_t n, uint32_t parts, uint32_t pa
 
 /*
  * The live-runtime registry (share.c): runtimes whose usable allowlists are
- * equal divide it, in creation order (docs/scale-out.md states the rule).
+ * equal divide it, in creation order, one share per @owner (docs/scale-out.md
+ * states the rule).
  *
  * pto_gate_plan_live() - join the registry and plan: as pto_gate_plan()
  * with @want_schedulers, capped at @max_schedulers (the device's clusters,
- * with a warning), while no other live runtime shares the allowlist; else
- * pto_gate_plan_share() on this runtime's share.  The scheduler count it
- * settles on is kept by every later pto_gate_refresh().
+ * with a warning), while no runtime of another owner shares the allowlist;
+ * else pto_gate_plan_share() on this owner's share.  @owner: the device (the
+ * runtimes of one device never run at once, so they share one share), or
+ * NULL for a runtime of its own.  The scheduler count it settles on is kept
+ * by every later pto_gate_refresh().
  * Return: 0 or -EINVAL/-ENOMEM (the plan is then not registered).
  */
-int pto_gate_plan_live(struct pto_gate_plan *plan, const int32_t *cpus, uint32_t num_cpus,
-		       const int32_t *mask_cpus, uint32_t num_mask, uint32_t want_schedulers,
-		       uint32_t wiring, uint32_t max_schedulers);
+int pto_gate_plan_live(struct pto_gate_plan *plan, const void *owner, const int32_t *cpus,
+		       uint32_t num_cpus, const int32_t *mask_cpus, uint32_t num_mask,
+		       uint32_t want_schedulers, uint32_t wiring, uint32_t max_schedulers);
 
 /*
  * pto_gate_refresh() - before a run: when runtimes joined or left since

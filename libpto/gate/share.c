@@ -30,10 +30,13 @@
  * @list, @num_list: its usable list: the group key.
  * @want, @wiring, @max_sched: the rest of the inputs.
  * @fixed_sched: the scheduler count settled at creation (0 until then).
+ * @owner: what it runs on (its device), or NULL: runtimes of one owner
+ *	never run at once, so they take one share between them.
  */
 struct pto_gate_member {
 	struct pto_gate_member *next;
 	uint64_t serial;
+	const void *owner;
 	int32_t *cpus, *mask, *list;
 	uint32_t num_cpus, num_mask, num_list;
 	uint32_t want, wiring, max_sched;
@@ -71,16 +74,39 @@ static bool same_list(const struct pto_gate_member *a, const struct pto_gate_mem
 	       !memcmp(a->list, b->list, a->num_list * sizeof(*a->list));
 }
 
-/* @m's place in its group: *part of *parts.  Caller holds reg_lock. */
+/*
+ * The first member (lowest serial) of @m's group with @m's owner: the one
+ * whose place the owner's runtimes share.  Caller holds reg_lock.
+ */
+static const struct pto_gate_member *owner_first(const struct pto_gate_member *m)
+{
+	const struct pto_gate_member *first = m;
+
+	if (!m->owner)
+		return m;
+	for (const struct pto_gate_member *o = reg_head; o; o = o->next)
+		if (o->owner == m->owner && same_list(o, m) && o->serial < first->serial)
+			first = o;
+	return first;
+}
+
+/*
+ * @m's place in its group: *part of *parts, one part per owner (the
+ * runtimes of one device share a part: they cannot run at once, and
+ * halving the CPUs of each would leave half of them idle in every run).
+ * Caller holds reg_lock.
+ */
 static void group_place(const struct pto_gate_member *m, uint32_t *part, uint32_t *parts)
 {
+	const struct pto_gate_member *mine = owner_first(m);
+
 	*part = 0;
 	*parts = 0;
 	for (const struct pto_gate_member *o = reg_head; o; o = o->next) {
-		if (!same_list(o, m))
+		if (!same_list(o, m) || owner_first(o) != o)
 			continue;
 		(*parts)++;
-		if (o->serial < m->serial)
+		if (o->serial < mine->serial)
 			(*part)++;
 	}
 }
@@ -164,9 +190,9 @@ static int32_t *copy_cpus(const int32_t *src, uint32_t n)
 	return p;
 }
 
-int pto_gate_plan_live(struct pto_gate_plan *plan, const int32_t *cpus, uint32_t num_cpus,
-		       const int32_t *mask_cpus, uint32_t num_mask, uint32_t want_schedulers,
-		       uint32_t wiring, uint32_t max_schedulers)
+int pto_gate_plan_live(struct pto_gate_plan *plan, const void *owner, const int32_t *cpus,
+		       uint32_t num_cpus, const int32_t *mask_cpus, uint32_t num_mask,
+		       uint32_t want_schedulers, uint32_t wiring, uint32_t max_schedulers)
 {
 	struct pto_gate_member *m;
 	uint32_t part, parts;
@@ -197,6 +223,7 @@ int pto_gate_plan_live(struct pto_gate_plan *plan, const int32_t *cpus, uint32_t
 	m->want = want_schedulers;
 	m->wiring = wiring;
 	m->max_sched = max_schedulers;
+	m->owner = owner;
 
 	pthread_mutex_lock(&reg_lock);
 	m->serial = ++reg_serial;

@@ -33,8 +33,8 @@ int pto__plan_threads(struct pto_runtime *rt)
 	rt->plan = calloc(1, sizeof(*rt->plan));
 	if (!rt->plan)
 		return pto__fail(-ENOMEM, "pto_runtime_create: thread plan");
-	/* divides the allowlist with the other live runtimes; caps at the clusters */
-	ret = pto_gate_plan_live(rt->plan, cpus, ncpus, mask, nmask, rt->cfg.num_schedulers,
+	/* divides the allowlist with other devices' live runtimes; caps at the clusters */
+	ret = pto_gate_plan_live(rt->plan, rt->dev, cpus, ncpus, mask, nmask, rt->cfg.num_schedulers,
 				 rt->cfg.wiring, rt->num_clusters);
 	if (ret)
 		return ret;

@@ -643,7 +643,7 @@ static void test_live_two_runtimes_divide(void **state)
 	/* the first runtime alone: exactly pto_gate_plan()'s layout */
 	assert_int_equal(pto_gate_plan(NULL, 0, mask2, 2, 0, 0, &alone), 0);
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(pto_gate_plan_live(&a, NULL, 0, mask2, 2, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&a, &a, NULL, 0, mask2, 2, 0, 0, 24), 0);
 	assert_int_equal(pto_gate_live_count(), base + 1);
 	assert_int_equal(a.parts, 1);
 	assert_int_equal(a.orch_cpu, alone.orch_cpu);
@@ -654,7 +654,7 @@ static void test_live_two_runtimes_divide(void **state)
 
 	/* a second runtime on the same allowlist: it gets cpu 1 only */
 	memset(&b, 0, sizeof(b));
-	assert_int_equal(pto_gate_plan_live(&b, NULL, 0, mask2, 2, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&b, &b, NULL, 0, mask2, 2, 0, 0, 24), 0);
 	assert_int_equal(b.parts, 2);
 	assert_int_equal(b.part, 1);
 	expect_inside(&b, (int32_t[]){ 1 }, 1);
@@ -687,10 +687,10 @@ static void test_live_keeps_scheduler_count(void **state)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	/* alone on 4 CPUs: 3 schedulers */
-	assert_int_equal(pto_gate_plan_live(&a, NULL, 0, mask4, 4, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&a, &a, NULL, 0, mask4, 4, 0, 0, 24), 0);
 	assert_int_equal(a.num_schedulers, 3);
 	/* created second: half the list, one scheduler + the orchestrator */
-	assert_int_equal(pto_gate_plan_live(&b, NULL, 0, mask4, 4, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&b, &b, NULL, 0, mask4, 4, 0, 0, 24), 0);
 	expect_scheds(&b, (int32_t[]){ 2 }, 1);
 	assert_int_equal(b.orch_cpu, 3);
 	/* the first keeps 3 schedulers, now all on its share {0, 1} */
@@ -710,7 +710,7 @@ static void test_live_cluster_cap(void **state)
 	(void)state;
 	memset(&a, 0, sizeof(a));
 	/* 3 CPUs for schedulers, a 2-cluster device: capped, with the old warning */
-	assert_int_equal(pto_gate_plan_live(&a, NULL, 0, mask4, 4, 0, 0, 2), 0);
+	assert_int_equal(pto_gate_plan_live(&a, &a, NULL, 0, mask4, 4, 0, 0, 2), 0);
 	expect_scheds(&a, (int32_t[]){ 0, 1 }, 2);
 	assert_non_null(strstr(a.warnings, "3 schedulers capped to the device's 2 clusters"));
 	pto_gate_leave(&a);
@@ -724,8 +724,8 @@ static void test_live_distinct_lists_not_divided(void **state)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	/* the user placed them: "0" and "1" are two groups of one */
-	assert_int_equal(pto_gate_plan_live(&a, (int32_t[]){ 0 }, 1, mask8, 8, 0, 0, 24), 0);
-	assert_int_equal(pto_gate_plan_live(&b, (int32_t[]){ 1 }, 1, mask8, 8, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&a, &a, (int32_t[]){ 0 }, 1, mask8, 8, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&b, &b, (int32_t[]){ 1 }, 1, mask8, 8, 0, 0, 24), 0);
 	assert_int_equal(a.parts, 1);
 	assert_int_equal(b.parts, 1);
 	assert_int_equal(pto_gate_refresh(&a, 1), 0);
@@ -744,7 +744,7 @@ static void test_live_more_runtimes_than_cpus(void **state)
 	(void)state;
 	memset(p, 0, sizeof(p));
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(pto_gate_plan_live(&p[i], NULL, 0, mask2, 2, 0, 1, 24), 0);
+		assert_int_equal(pto_gate_plan_live(&p[i], &p[i], NULL, 0, mask2, 2, 0, 1, 24), 0);
 	for (int i = 0; i < 3; i++) {
 		pto_gate_refresh(&p[i], 1);
 		assert_int_equal(p[i].parts, 3);
@@ -752,6 +752,55 @@ static void test_live_more_runtimes_than_cpus(void **state)
 	}
 	for (int i = 0; i < 3; i++)
 		pto_gate_leave(&p[i]);
+}
+
+/*
+ * Runtimes of one device (one owner) never run at once: they take one
+ * share between them, each the whole list, while another device's runtime
+ * still divides it with them (one part per device).  Halving the CPUs per
+ * runtime left half of them idle in every run of a tool that keeps a
+ * runtime per configuration (pto-bench: inline emulation fell to one CPU).
+ */
+static void test_live_one_device_one_share(void **state)
+{
+	const int32_t mask2[] = { 0, 1 };
+	struct pto_gate_plan a, b, c, alone;
+	int dev1, dev2;
+
+	(void)state;
+	assert_int_equal(pto_gate_plan(NULL, 0, mask2, 2, 0, 0, &alone), 0);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(pto_gate_plan_live(&a, &dev1, NULL, 0, mask2, 2, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&b, &dev1, NULL, 0, mask2, 2, 0, 0, 24), 0);
+	assert_int_equal(b.parts, 1);
+	assert_int_equal(b.orch_cpu, alone.orch_cpu);
+	expect_scheds(&b, alone.sched_cpu, alone.num_schedulers);
+	assert_int_equal(b.num_cpus, 2);
+	/* nobody of another device joined: a stays as it was */
+	pto_gate_refresh(&a, 1);
+	assert_int_equal(a.parts, 1);
+	assert_int_equal(a.num_cpus, 2);
+	/* a second device: two parts, dev1's runtimes share part 0 */
+	assert_int_equal(pto_gate_plan_live(&c, &dev2, NULL, 0, mask2, 2, 0, 0, 24), 0);
+	assert_int_equal(c.parts, 2);
+	assert_int_equal(c.part, 1);
+	pto_gate_refresh(&a, 1);
+	pto_gate_refresh(&b, 1);
+	assert_int_equal(a.parts, 2);
+	assert_int_equal(a.part, 0);
+	assert_int_equal(b.part, 0);
+	expect_inside(&a, (int32_t[]){ 0 }, 1);
+	expect_inside(&b, (int32_t[]){ 0 }, 1);
+	expect_inside(&c, (int32_t[]){ 1 }, 1);
+	/* the device's first runtime leaves: its second keeps part 0 */
+	pto_gate_leave(&a);
+	pto_gate_refresh(&b, 1);
+	assert_int_equal(b.parts, 2);
+	assert_int_equal(b.part, 0);
+	pto_gate_leave(&b);
+	pto_gate_leave(&c);
 }
 
 static void test_share_print(void **state)
@@ -764,8 +813,8 @@ static void test_share_print(void **state)
 	(void)state;
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
-	assert_int_equal(pto_gate_plan_live(&a, NULL, 0, mask2, 2, 0, 0, 24), 0);
-	assert_int_equal(pto_gate_plan_live(&b, NULL, 0, mask2, 2, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&a, &a, NULL, 0, mask2, 2, 0, 0, 24), 0);
+	assert_int_equal(pto_gate_plan_live(&b, &b, NULL, 0, mask2, 2, 0, 0, 24), 0);
 	f = fmemopen(buf, sizeof(buf), "w");
 	assert_non_null(f);
 	pto_gate_fprint(f, &b);
@@ -803,6 +852,7 @@ int main(void)
 		cmocka_unit_test(test_live_cluster_cap),
 		cmocka_unit_test(test_live_distinct_lists_not_divided),
 		cmocka_unit_test(test_live_more_runtimes_than_cpus),
+		cmocka_unit_test(test_live_one_device_one_share),
 		cmocka_unit_test(test_share_print),
 	};
 
