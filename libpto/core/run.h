@@ -327,6 +327,7 @@ struct pto_runtime {
 	bool emulate;
 	bool emul_kick;
 	bool emul_spin;
+	bool threads_fit;		/* the run's threads fit its CPUs (sched/setup.c) */
 	struct pto_serve_list *serve;	/* one per scheduler */
 	/*
 	 * Where a scheduler with nothing in flight on its cores sleeps: no FIN

@@ -134,9 +134,10 @@ static void plan_emulation(struct pto_runtime *rt)
 	const struct pto_gate_plan *p = rt->plan;
 	uint32_t threads = 1 + rt->num_sched + (rt->wiring_on ? 1 : 0);
 
+	rt->threads_fit = p->num_cpus >= threads;
 	rt->emulate = pto__device_sim(rt->dev) && !(rt->cfg.flags & PTO_RT_WORKER_CORES);
 	rt->emul_kick = rt->emulate && p->num_cpus > threads;
-	rt->emul_spin = rt->emulate && p->num_cpus >= threads;
+	rt->emul_spin = rt->emulate && rt->threads_fit;
 }
 
 int pto__sched_start(struct pto_runtime *rt)
