@@ -177,6 +177,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		/* while waiting, one clock read serves the refill test and the stall timer */
 		uint64_t la = ring_alive(r), now = t_wait ? pto_now_ns() : 0, wake_at, done;
 		enum pto_ring_short why;
+		enum pto_wait_step step;
 		bool refill = g && t_wait && ring_refilling(r, la, now - last_progress);
 
 		pto_tm_set_alive(&rt->tm, r->id, la, 0);
@@ -244,17 +245,12 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu_wait;
 			return ring_stall(rt, r, why, la, heap_bytes, rt->cfg.stall_timeout_ms);
 		}
+		step = pto__orch_wait_step(rt, &spins);
 		/* a core it ran is progress: keep spinning, restart the stall clock */
-		if (pto__orch_help(rt)) {
-			spins = 0;
+		if (step == PTO_WAIT_RAN)
 			stall_since = pto_now_ns();
+		if (step != PTO_WAIT_SLEEP)
 			continue;
-		}
-		if (spins < PTO_SPIN_BUDGET || pto__orch_help_soon(rt)) {
-			spins++;
-			pto_cpu_relax();
-			continue;
-		}
 		/* while refilling, wake in time to take what fits if retiring pauses */
 		wake_at = stall_since + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull + 1;
 		if (refill && last_progress + ORCH_REFILL_NS + 1 < wake_at)

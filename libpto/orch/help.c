@@ -13,7 +13,8 @@
 /* The longest the drain sleeps without a wake-up (the run's end wakes it). */
 #define DRAIN_NAP_NS		(100ull * 1000 * 1000)
 
-bool pto__orch_help(struct pto_runtime *rt)
+/* Run one emulated core a scheduler queued and nobody took.  Return: true if it did. */
+static bool help_one(struct pto_runtime *rt)
 {
 	if (!rt->emulate)
 		return false;
@@ -47,15 +48,29 @@ bool pto__orch_help(struct pto_runtime *rt)
 	return false;
 }
 
-bool pto__orch_help_soon(struct pto_runtime *rt)
+/* A scheduler is running its queued cores: more follow soon, worth spinning for. */
+static bool help_soon(struct pto_runtime *rt)
 {
 	if (!rt->emulate || !rt->emul_spin)
 		return false;
-	/* a scheduler running its list: more short kernels are queued soon */
 	for (uint32_t k = 0; k < rt->num_sched; k++)
 		if (__atomic_load_n(&rt->serve[k].busy, __ATOMIC_RELAXED))
 			return true;
 	return false;
+}
+
+enum pto_wait_step pto__orch_wait_step(struct pto_runtime *rt, uint32_t *spins)
+{
+	if (help_one(rt)) {
+		*spins = 0;
+		return PTO_WAIT_RAN;
+	}
+	if (*spins < PTO_SPIN_BUDGET || help_soon(rt)) {
+		(*spins)++;
+		pto_cpu_relax();
+		return PTO_WAIT_SPUN;
+	}
+	return PTO_WAIT_SLEEP;
 }
 
 void pto__orch_help_begin(struct pto_runtime *rt)
@@ -85,15 +100,8 @@ void pto__orch_help_drain(struct pto_runtime *rt)
 		/* acquire: pairs with the completions' increments, like the schedulers' check */
 		if (pto__rt_error(rt) || pto__run_finished(rt, true))
 			break;
-		if (pto__orch_help(rt)) {
-			spins = 0;
+		if (pto__orch_wait_step(rt, &spins) != PTO_WAIT_SLEEP)
 			continue;
-		}
-		if (spins < PTO_SPIN_BUDGET || pto__orch_help_soon(rt)) {
-			spins++;
-			pto_cpu_relax();
-			continue;
-		}
 		/* the last scheduler out, an error, or a long list wakes it */
 		pto_waiter_sleep(&rt->orch_wait, seen, pto_now_ns() + DRAIN_NAP_NS);
 		spins = 0;

@@ -21,11 +21,14 @@ static inline uint64_t ring_alive(struct pto_ring *r)
 
 /* --- helping the device while waiting (help.c) --------------------------------- */
 
-/* Run one emulated core a scheduler queued and nobody took.  Return: true if it did. */
-bool pto__orch_help(struct pto_runtime *rt);
-
-/* A scheduler is running its queued cores: more follow soon, worth spinning for. */
-bool pto__orch_help_soon(struct pto_runtime *rt);
+/*
+ * One idle step of a waiting orchestrator: it ran a queued core
+ * (PTO_WAIT_RAN: progress, *@spins reset), spun once (PTO_WAIT_SPUN: within
+ * its spin budget, or a scheduler is running its list), or should sleep now
+ * (PTO_WAIT_SLEEP).  Each wait loop calls it after its own checks.
+ */
+enum pto_wait_step { PTO_WAIT_RAN, PTO_WAIT_SPUN, PTO_WAIT_SLEEP };
+enum pto_wait_step pto__orch_wait_step(struct pto_runtime *rt, uint32_t *spins);
 
 /* Bracket a wait in which the orchestrator helps (rt->orch_helps: it may be woken to). */
 void pto__orch_help_begin(struct pto_runtime *rt);

@@ -73,15 +73,9 @@ static int wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint32
 			*cpu0 = pto_thread_cpu_ns();	/* it waits: from here it is not submit work */
 			pto__orch_help_begin(rt);
 		}
-		if (pto__orch_help(rt)) {
-			spins = 0;	/* it ran a core: maybe the one waited for */
+		/* (a core it ran may be the one waited for) */
+		if (pto__orch_wait_step(rt, &spins) != PTO_WAIT_SLEEP)
 			continue;
-		}
-		if (spins < PTO_SPIN_BUDGET || pto__orch_help_soon(rt)) {
-			spins++;
-			pto_cpu_relax();
-			continue;
-		}
 		pto_waiter_sleep(&rt->orch_wait, seen, deadline + 1);
 	}
 }
