@@ -27,57 +27,7 @@
 #define NBLK_MAX	3	/* block table columns */
 #define CACHE_BLOCKS	6
 
-struct gm {
-	uint8_t *mem;
-	uint64_t used;
-	struct pto2_dispatch_payload *pl;
-	struct pto_kernel_ctx ctx;
-};
-
-static uint64_t gm_alloc(struct gm *g, uint64_t bytes)
-{
-	uint64_t addr = g->used;
-
-	g->used = (g->used + bytes + 63) & ~63ull;
-	assert_true(g->used <= GM_SIZE);
-	return addr;
-}
-
-static void gm_init(struct gm *g)
-{
-	g->mem = aligned_alloc(64, GM_SIZE);
-	assert_non_null(g->mem);
-	memset(g->mem, 0, GM_SIZE);
-	g->used = 64;
-	g->pl = (struct pto2_dispatch_payload *)(g->mem + gm_alloc(g, PTO2_PAYLOAD_SIZE));
-	g->pl->block_num = 1;
-	g->ctx = (struct pto_kernel_ctx){ .payload = g->pl, .gm = g->mem };
-}
-
-/* A whole-buffer tensor argument of @ndims dims @shape at device address @buf. */
-static void gm_arg(struct gm *g, uint64_t buf, uint32_t dtype, uint32_t ndims,
-		   const uint32_t *shape)
-{
-	uint64_t daddr = gm_alloc(g, sizeof(struct pto2_tensor_desc));
-	struct pto2_tensor_desc *t = (struct pto2_tensor_desc *)(g->mem + daddr);
-	uint64_t n = 1;
-
-	for (uint32_t d = 0; d < ndims; d++) {
-		t->raw_shapes[d] = t->shapes[d] = shape[d];
-		n *= shape[d];
-	}
-	t->buffer_addr = buf;
-	t->buffer_size = n * PTO2_DTYPE_SIZE(dtype);
-	t->dtype = dtype;
-	t->ndims = ndims;
-	t->owner_task = PTO2_TASK_NONE;
-	g->pl->args[g->pl->num_tensors++] = daddr;
-}
-
-static void gm_scalar(struct gm *g, uint64_t v)
-{
-	g->pl->args[g->pl->num_tensors + g->pl->num_scalars++] = v;
-}
+#include "gm_test_util.h"
 
 /* The chunk: lengths 9 (3 blocks), 4 (1 block), 6 (2 blocks); ids per sequence. */
 static const int32_t lens_v[NB] = { 9, 4, 6 };
@@ -115,11 +65,11 @@ static int run_qk(struct chunk *c, uint32_t j, uint32_t cache_blocks, uint32_t h
 	uint32_t ts[2] = { NB, NBLK_MAX }, ls[1] = { NB }, ss[2] = { NB * H, BS };
 
 	c->g.pl->num_tensors = c->g.pl->num_scalars = 0;
-	gm_arg(&c->g, c->q, PTO2_DTYPE_F32, 2, qs);
-	gm_arg(&c->g, c->cache, PTO2_DTYPE_F32, 2, ks);
-	gm_arg(&c->g, c->table, PTO2_DTYPE_I32, 2, ts);
-	gm_arg(&c->g, c->lens, PTO2_DTYPE_I32, 1, ls);
-	gm_arg(&c->g, c->out, PTO2_DTYPE_F32, 2, ss);
+	gm_arg(&c->g, c->q, PTO2_DTYPE_F32, 2, qs, NULL, NULL);
+	gm_arg(&c->g, c->cache, PTO2_DTYPE_F32, 2, ks, NULL, NULL);
+	gm_arg(&c->g, c->table, PTO2_DTYPE_I32, 2, ts, NULL, NULL);
+	gm_arg(&c->g, c->lens, PTO2_DTYPE_I32, 1, ls, NULL, NULL);
+	gm_arg(&c->g, c->out, PTO2_DTYPE_F32, 2, ss, NULL, NULL);
 	gm_scalar(&c->g, BS);
 	gm_scalar(&c->g, j);
 	gm_scalar(&c->g, heads);
@@ -154,7 +104,7 @@ static void test_qk_per_sequence(void **state)
 				}
 		}
 	}
-	free(c.g.mem);
+	gm_fini(&c.g);
 }
 
 /* A sequence past its end: m = -1e30, l = 0, p = 0; valid columns only otherwise. */
@@ -173,11 +123,11 @@ static void test_softmax_past_end(void **state)
 	m = gm_alloc(&c.g, NB * H * 4);
 	l = gm_alloc(&c.g, NB * H * 4);
 	c.g.pl->num_tensors = c.g.pl->num_scalars = 0;
-	gm_arg(&c.g, c.out, PTO2_DTYPE_F32, 2, ss);
-	gm_arg(&c.g, p, PTO2_DTYPE_F32, 2, ss);
-	gm_arg(&c.g, m, PTO2_DTYPE_F32, 1, vs);
-	gm_arg(&c.g, l, PTO2_DTYPE_F32, 1, vs);
-	gm_arg(&c.g, c.lens, PTO2_DTYPE_I32, 1, ls);
+	gm_arg(&c.g, c.out, PTO2_DTYPE_F32, 2, ss, NULL, NULL);
+	gm_arg(&c.g, p, PTO2_DTYPE_F32, 2, ss, NULL, NULL);
+	gm_arg(&c.g, m, PTO2_DTYPE_F32, 1, vs, NULL, NULL);
+	gm_arg(&c.g, l, PTO2_DTYPE_F32, 1, vs, NULL, NULL);
+	gm_arg(&c.g, c.lens, PTO2_DTYPE_I32, 1, ls, NULL, NULL);
 	memcpy(&bits, &scale, sizeof(bits));
 	gm_scalar(&c.g, bits);
 	gm_scalar(&c.g, BS);
@@ -207,7 +157,7 @@ static void test_softmax_past_end(void **state)
 			assert_true(fabs(sum - lr) < 1e-5);
 		}
 	}
-	free(c.g.mem);
+	gm_fini(&c.g);
 }
 
 /* Bad operands fail the task with -EINVAL, never read outside the cache or table. */
@@ -226,7 +176,7 @@ static void test_bad_operands(void **state)
 	assert_int_equal(run_qk(&c, NBLK_MAX, CACHE_BLOCKS, H), -EINVAL);
 	/* heads 0 */
 	assert_int_equal(run_qk(&c, 0, CACHE_BLOCKS, 0), -EINVAL);
-	free(c.g.mem);
+	gm_fini(&c.g);
 }
 
 int main(void)

@@ -24,38 +24,7 @@
 #define GM_SIZE		(8u << 20)
 #define SENTINEL	-777.0f
 
-/* A fake device memory with one payload in it. */
-struct gm {
-	uint8_t *mem;
-	uint64_t used;
-	struct pto2_dispatch_payload *pl;
-	struct pto_kernel_ctx ctx;
-};
-
-static uint64_t gm_alloc(struct gm *g, uint64_t bytes)
-{
-	uint64_t addr = g->used;
-
-	g->used = (g->used + bytes + 63) & ~63ull;
-	assert_true(g->used <= GM_SIZE);
-	return addr;
-}
-
-static void gm_init(struct gm *g)
-{
-	g->mem = aligned_alloc(64, GM_SIZE);
-	assert_non_null(g->mem);
-	memset(g->mem, 0, GM_SIZE);
-	g->used = 64;	/* device address 0 is never an allocation */
-	g->pl = (struct pto2_dispatch_payload *)(g->mem + gm_alloc(g, PTO2_PAYLOAD_SIZE));
-	g->pl->block_num = 1;
-	g->ctx = (struct pto_kernel_ctx){ .payload = g->pl, .gm = g->mem };
-}
-
-static void gm_fini(struct gm *g)
-{
-	free(g->mem);
-}
+#include "gm_test_util.h"
 
 /* A float buffer of @n elements filled with the sentinel. */
 static uint64_t gm_fbuf(struct gm *g, uint64_t n)
@@ -66,36 +35,6 @@ static uint64_t gm_fbuf(struct gm *g, uint64_t n)
 	for (uint64_t i = 0; i < n; i++)
 		p[i] = SENTINEL;
 	return addr;
-}
-
-/* Add a tensor argument: a view (@shape at @off) of a buffer of @raw. */
-static void gm_arg(struct gm *g, uint64_t buf, uint32_t dtype, uint32_t ndims,
-		   const uint32_t *raw, const uint32_t *shape, const uint32_t *off)
-{
-	uint64_t daddr = gm_alloc(g, sizeof(struct pto2_tensor_desc));
-	struct pto2_tensor_desc *t = (struct pto2_tensor_desc *)(g->mem + daddr);
-	uint64_t start = 0, stride = 1, size = PTO2_DTYPE_SIZE(dtype);
-
-	assert_int_equal(g->pl->num_scalars, 0);
-	for (uint32_t d = ndims; d-- > 0;) {
-		t->raw_shapes[d] = raw[d];
-		t->shapes[d] = shape ? shape[d] : raw[d];
-		t->offsets[d] = off ? off[d] : 0;
-		start += t->offsets[d] * stride;
-		stride *= raw[d];
-	}
-	t->buffer_addr = buf;
-	t->buffer_size = stride * size;
-	t->start_offset = start;
-	t->dtype = dtype;
-	t->ndims = ndims;
-	t->owner_task = PTO2_TASK_NONE;
-	g->pl->args[g->pl->num_tensors++] = daddr;
-}
-
-static void gm_scalar(struct gm *g, uint64_t v)
-{
-	g->pl->args[g->pl->num_tensors + g->pl->num_scalars++] = v;
 }
 
 static void gm_scalar_f32(struct gm *g, float f)
