@@ -13,6 +13,8 @@
 #ifndef PTO_EXAMPLES_PA_H
 #define PTO_EXAMPLES_PA_H
 
+#include <stdbool.h>
+
 #include "examples/example.h"
 
 struct pa_state {
@@ -101,17 +103,29 @@ typedef int (*pa_tile_fn)(struct pto_runtime *rt, struct pa_state *st, struct pa
 /*
  * The loop every variant shares: per sequence its context length, read from
  * the device before any scope opens (blocking reads are not allowed inside a
- * manual one), then per query tile one scope of @mode around @fn.
+ * manual one), with @read_ids its block ids too, into st->pass_id (-EINVAL
+ * past st->max_blocks); then per query tile one scope of @mode around @fn.
  * Return: 0 or the first error of a read, pa_tile_init() or @fn.
  */
 int pa_for_each_tile(struct pto_runtime *rt, struct pa_state *st, enum pto_scope_mode mode,
-		     pa_tile_fn fn);
+		     bool read_ids, pa_tile_fn fn);
 /* Query and output views of tile @qt of sequence @b; (m, l, o) described, not allocated. */
 int pa_tile_init(const struct pa_state *st, const struct pa_io *io, uint32_t b, uint32_t qt,
 		 struct pa_tile *tile);
 /* [block, head_dim] view of cache block @id of @cache. */
 int pa_cache_block(const struct pa_state *st, const struct pto_tensor *cache, int32_t id,
 		   struct pto_tensor *view);
+/* Submit QK: @s (created here, [rows, block]) = tile->qi @ @kj^T. */
+int64_t pa_submit_qk(struct pto_runtime *rt, const struct pa_state *st, struct pa_tile *tile,
+		     struct pto_tensor *kj, struct pto_tensor *s);
+/*
+ * The explicit edges of one block's four tasks @t (QK, softmax, PV, update)
+ * in a manual scope: each on the one before, the update also on the tile's
+ * previous update *@prev_up (PTO_TASK_NONE for the first), which becomes
+ * t[3].  Return: 0, PTO_E_ABORTED when a submit failed (negative @t), or
+ * pto_add_dependency()'s error.
+ */
+int pa_link_block(struct pto_runtime *rt, const int64_t t[4], int64_t *prev_up);
 /* Submit the softmax prepare of @s (of which @valid columns are tokens). */
 int64_t pa_submit_softmax(struct pto_runtime *rt, const struct pa_state *st,
 			  const struct pa_tile *tile, struct pto_tensor *s, uint32_t valid,

@@ -287,7 +287,7 @@ uint32_t pa_num_qtiles(const struct pa_state *st)
 }
 
 int pa_for_each_tile(struct pto_runtime *rt, struct pa_state *st, enum pto_scope_mode mode,
-		     pa_tile_fn fn)
+		     bool read_ids, pa_tile_fn fn)
 {
 	struct pa_io io;
 	int rc = pa_io_init(st, &io);
@@ -298,6 +298,10 @@ int pa_for_each_tile(struct pto_runtime *rt, struct pa_state *st, enum pto_scope
 		if ((rc = pa_read_len(rt, &io, b, &len)))
 			break;
 		nblk = (len + st->block - 1) / st->block;
+		if (read_ids && nblk > st->max_blocks)
+			return -EINVAL;	/* lengths changed since setup sized pass_id */
+		for (uint32_t j = 0; read_ids && !rc && j < nblk; j++)
+			rc = pa_read_block(rt, &io, b, j, &st->pass_id[j]);
 		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
 			PTO_SCOPE(rt, mode) {
 				struct pa_tile tile;
@@ -341,6 +345,34 @@ int pa_cache_block(const struct pa_state *st, const struct pto_tensor *cache, in
 		return -EINVAL;
 	off[0] = (uint32_t)id * st->block;
 	return pto_tensor_view(view, cache, shape, off);
+}
+
+int64_t pa_submit_qk(struct pto_runtime *rt, const struct pa_state *st, struct pa_tile *tile,
+		     struct pto_tensor *kj, struct pto_tensor *s)
+{
+	uint32_t sshape[2] = { tile->rows, st->block };
+	struct pto_args args;
+
+	pto_tensor_create(s, PTO2_DTYPE_F32, 2, sshape);
+	pto_args_init(&args);
+	pto_arg_input(&args, &tile->qi);
+	pto_arg_input(&args, kj);
+	pto_arg_output(&args, s);
+	return pto_submit_aic(rt, EX_K_QK, &args);
+}
+
+int pa_link_block(struct pto_runtime *rt, const int64_t t[4], int64_t *prev_up)
+{
+	int rc = 0;
+
+	if (t[0] < 0 || t[1] < 0 || t[2] < 0 || t[3] < 0)
+		return PTO_E_ABORTED;	/* the submit failed the run */
+	for (int i = 0; !rc && i < 3; i++)
+		rc = pto_add_dependency(rt, t[i], t[i + 1]);
+	if (!rc && *prev_up != PTO_TASK_NONE)
+		rc = pto_add_dependency(rt, *prev_up, t[3]);
+	*prev_up = t[3];
+	return rc;
 }
 
 int64_t pa_submit_softmax(struct pto_runtime *rt, const struct pa_state *st,

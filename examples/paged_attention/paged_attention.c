@@ -14,13 +14,11 @@
 static int pa_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
 		   struct pa_tile *tile, uint32_t b, uint32_t len, uint32_t nblk)
 {
-	uint32_t sshape[2] = { tile->rows, st->block };
 	int rc;
 
 	for (uint32_t j = 0; j < nblk; j++) {
 		uint32_t valid = len - j * st->block;
 		struct pto_tensor kj, vj, s, o;
-		struct pto_args args;
 		struct pa_block blk;
 		int32_t id;
 
@@ -28,12 +26,7 @@ static int pa_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io
 		    (rc = pa_cache_block(st, &io->k, id, &kj)) ||
 		    (rc = pa_cache_block(st, &io->v, id, &vj)))
 			return rc;
-		pto_tensor_create(&s, PTO2_DTYPE_F32, 2, sshape);
-		pto_args_init(&args);		/* QK */
-		pto_arg_input(&args, &tile->qi);
-		pto_arg_input(&args, &kj);
-		pto_arg_output(&args, &s);
-		pto_submit_aic(rt, EX_K_QK, &args);
+		pa_submit_qk(rt, st, tile, &kj, &s);
 
 		pa_submit_softmax(rt, st, tile, &s, valid < st->block ? valid : st->block, &blk);
 
@@ -46,7 +39,7 @@ static int pa_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io
 
 static int pa_orch(struct pto_runtime *rt, void *arg)
 {
-	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, pa_tile);
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, false, pa_tile);
 }
 
 static const struct ex_case pa_cases[] = { PA_CASES };

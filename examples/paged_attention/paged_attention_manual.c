@@ -12,78 +12,40 @@
  * from outside the scope, so their boundary dependencies still come from
  * the tensors.  Right in AUTO and explicit-only mode alike.
  */
-#include <errno.h>
 
 #include "examples/paged_attention/pa.h"
 
-/* The tasks of one tile; @ids holds the sequence's @nblk block ids. */
+/* The tasks of one tile; st->pass_id holds the sequence's @nblk block ids. */
 static int pa_manual_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
-			  struct pa_tile *tile, uint32_t len, uint32_t nblk, const int32_t *ids)
+			  struct pa_tile *tile, uint32_t b, uint32_t len, uint32_t nblk)
 {
-	uint32_t sshape[2] = { tile->rows, st->block };
 	int64_t prev_up = PTO_TASK_NONE;
 	int rc = 0;
 
+	(void)b;
 	for (uint32_t j = 0; !rc && j < nblk; j++) {
 		uint32_t valid = len - j * st->block;
 		struct pto_tensor kj, vj, s, o;
-		struct pto_args args;
 		struct pa_block blk;
 		int64_t t[4];
 
-		if ((rc = pa_cache_block(st, &io->k, ids[j], &kj)) ||
-		    (rc = pa_cache_block(st, &io->v, ids[j], &vj)))
+		if ((rc = pa_cache_block(st, &io->k, st->pass_id[j], &kj)) ||
+		    (rc = pa_cache_block(st, &io->v, st->pass_id[j], &vj)))
 			return rc;
-		pto_tensor_create(&s, PTO2_DTYPE_F32, 2, sshape);
-		pto_args_init(&args);		/* QK */
-		pto_arg_input(&args, &tile->qi);
-		pto_arg_input(&args, &kj);
-		pto_arg_output(&args, &s);
-		t[0] = pto_submit_aic(rt, EX_K_QK, &args);
+		t[0] = pa_submit_qk(rt, st, tile, &kj, &s);
 		t[1] = pa_submit_softmax(rt, st, tile, &s, valid < st->block ? valid : st->block,
 					 &blk);
 		t[2] = pa_submit_pv(rt, tile, &blk, &vj, &o);
 		t[3] = pa_submit_update(rt, tile, &blk, &o, j == 0, j == nblk - 1);
-		if (t[0] < 0 || t[1] < 0 || t[2] < 0 || t[3] < 0)
-			return PTO_E_ABORTED;	/* the submit failed the run */
-		for (int i = 0; !rc && i < 3; i++)
-			rc = pto_add_dependency(rt, t[i], t[i + 1]);
-		if (!rc && prev_up != PTO_TASK_NONE)
-			rc = pto_add_dependency(rt, prev_up, t[3]);
-		prev_up = t[3];
+		rc = pa_link_block(rt, t, &prev_up);
 	}
 	return rc;
 }
 
+/* The block ids read before the tiles: blocking reads are refused in a manual scope. */
 static int pa_manual_orch(struct pto_runtime *rt, void *arg)
 {
-	struct pa_state *st = arg;
-	struct pa_io io;
-	int rc = pa_io_init(st, &io);
-
-	for (uint32_t b = 0; !rc && b < st->batch; b++) {
-		uint32_t len, nblk;
-
-		if ((rc = pa_read_len(rt, &io, b, &len)))
-			break;
-		nblk = (len + st->block - 1) / st->block;
-		if (nblk > st->max_blocks)
-			return -EINVAL;	/* lengths changed since setup sized pass_id */
-		/* outside any manual scope: the blocking reads of the block table */
-		for (uint32_t j = 0; !rc && j < nblk; j++)
-			rc = pa_read_block(rt, &io, b, j, &st->pass_id[j]);
-		for (uint32_t qt = 0; !rc && qt < pa_num_qtiles(st); qt++) {
-			PTO_SCOPE(rt, PTO_SCOPE_MANUAL) {
-				struct pa_tile tile;
-
-				rc = pa_tile_init(st, &io, b, qt, &tile);
-				if (!rc)
-					rc = pa_manual_tile(rt, st, &io, &tile, len, nblk,
-							    st->pass_id);
-			}
-		}
-	}
-	return rc;
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_MANUAL, true, pa_manual_tile);
 }
 
 static const struct ex_case pa_manual_cases[] = { PA_CASES };

@@ -15,9 +15,7 @@
 static int pa_two_pass_tile(struct pto_runtime *rt, struct pa_state *st, struct pa_io *io,
 			    struct pa_tile *tile, uint32_t b, uint32_t len, uint32_t nblk)
 {
-	uint32_t sshape[2] = { tile->rows, st->block };
 	struct pto_tensor kj, vj, o;
-	struct pto_args args;
 	struct pa_block blk;
 	int rc;
 
@@ -27,12 +25,7 @@ static int pa_two_pass_tile(struct pto_runtime *rt, struct pa_state *st, struct 
 		if ((rc = pa_read_block(rt, io, b, j, &st->pass_id[j])) ||
 		    (rc = pa_cache_block(st, &io->k, st->pass_id[j], &kj)))
 			return rc;
-		pto_tensor_create(&st->pass_s[j], PTO2_DTYPE_F32, 2, sshape);
-		pto_args_init(&args);
-		pto_arg_input(&args, &tile->qi);
-		pto_arg_input(&args, &kj);
-		pto_arg_output(&args, &st->pass_s[j]);
-		pto_submit_aic(rt, EX_K_QK, &args);
+		pa_submit_qk(rt, st, tile, &kj, &st->pass_s[j]);
 	}
 	for (uint32_t j = 0; j < nblk; j++) {	/* pass 2: the rest, block by block */
 		uint32_t valid = len - j * st->block;
@@ -49,7 +42,7 @@ static int pa_two_pass_tile(struct pto_runtime *rt, struct pa_state *st, struct 
 
 static int pa_two_pass_orch(struct pto_runtime *rt, void *arg)
 {
-	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, pa_two_pass_tile);
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, false, pa_two_pass_tile);
 }
 
 static const struct ex_case pa_two_pass_cases[] = { PA_CASES };

@@ -60,7 +60,7 @@ static int pa_unroll_tile(struct pto_runtime *rt, struct pa_state *st, struct pa
 
 static int pa_unroll_orch(struct pto_runtime *rt, void *arg)
 {
-	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, pa_unroll_tile);
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_AUTO, false, pa_unroll_tile);
 }
 
 static const struct ex_case pa_unroll_cases[] = { PA_CASES, PA_UNROLL_CASES };

@@ -24,20 +24,14 @@ static int pa_unroll_manual_tile(struct pto_runtime *rt, struct pa_state *st,
 		int64_t t[4];
 
 		pa_unroll_group(rt, st, io, tile, b, j0, n, len, nblk, t);
-		if (t[0] < 0 || t[1] < 0 || t[2] < 0 || t[3] < 0)
-			return PTO_E_ABORTED;	/* the submit failed the run */
-		for (int i = 0; !rc && i < 3; i++)
-			rc = pto_add_dependency(rt, t[i], t[i + 1]);
-		if (!rc && prev_up != PTO_TASK_NONE)
-			rc = pto_add_dependency(rt, prev_up, t[3]);
-		prev_up = t[3];
+		rc = pa_link_block(rt, t, &prev_up);
 	}
 	return rc;
 }
 
 static int pa_unroll_manual_orch(struct pto_runtime *rt, void *arg)
 {
-	return pa_for_each_tile(rt, arg, PTO_SCOPE_MANUAL, pa_unroll_manual_tile);
+	return pa_for_each_tile(rt, arg, PTO_SCOPE_MANUAL, false, pa_unroll_manual_tile);
 }
 
 static const struct ex_case pa_unroll_manual_cases[] = { PA_CASES, PA_UNROLL_CASES };
