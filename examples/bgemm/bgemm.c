@@ -137,6 +137,26 @@ int bgemm_reset(struct ex_run *run)
 	return ex_dev_fill(run, st->c_addr, st->tiles_c * st->tile * st->tile, 0.0f);
 }
 
+void bgemm_golden_tile(const float *a, const float *b, uint32_t tile, uint32_t loop,
+		       uint32_t grid_k, uint64_t ct, double *w)
+{
+	uint64_t tsz = (uint64_t)tile * tile, g = ct / loop, i = ct % loop;
+
+	memset(w, 0, tsz * sizeof(*w));
+	for (uint32_t k = 0; k < grid_k; k++) {
+		uint64_t at = (g * grid_k + k) * loop + i;
+		const float *at_a = a + at * tsz, *at_b = b + at * tsz;
+
+		for (uint32_t r = 0; r < tile; r++)
+			for (uint32_t x = 0; x < tile; x++) {
+				double av = at_a[r * tile + x];
+
+				for (uint32_t col = 0; col < tile; col++)
+					w[r * tile + col] += av * at_b[x * tile + col];
+			}
+	}
+}
+
 int bgemm_check(struct ex_run *run, struct ex_result *res)
 {
 	struct bgemm_state *st = run->state;
@@ -147,23 +167,8 @@ int bgemm_check(struct ex_run *run, struct ex_result *res)
 
 	if (!want)
 		return ex_fail(run, -ENOMEM, "out of memory");
-	for (uint64_t ct = 0; ct < st->tiles_c; ct++) {
-		uint64_t g = ct / st->loop, i = ct % st->loop;
-		double *w = want + ct * tsz;
-
-		for (uint32_t k = 0; k < st->grid_k; k++) {
-			uint64_t at = (g * st->grid_k + k) * st->loop + i;
-			const float *a = st->a + at * tsz, *b = st->b + at * tsz;
-
-			for (uint32_t r = 0; r < t; r++)
-				for (uint32_t x = 0; x < t; x++) {
-					double av = a[r * t + x];
-
-					for (uint32_t col = 0; col < t; col++)
-						w[r * t + col] += av * b[x * t + col];
-				}
-		}
-	}
+	for (uint64_t ct = 0; ct < st->tiles_c; ct++)
+		bgemm_golden_tile(st->a, st->b, t, st->loop, st->grid_k, ct, want + ct * tsz);
 	rc = ex_check_download(run, st->c_addr, want, n, res);
 	free(want);
 	return rc;

@@ -43,6 +43,14 @@ void bgemm_submit_pair(struct pto_runtime *rt, const struct bgemm_state *st,
 int bgemm_setup(struct ex_run *run);
 int bgemm_reset(struct ex_run *run);
 int bgemm_check(struct ex_run *run, struct ex_result *res);
+/*
+ * The golden of C tile @ct, in double, into @w (tile * tile, overwritten):
+ * the sum over k < @grid_k of A @ B tiles (g * grid_k + k) * loop + i, with
+ * g = ct / loop and i = ct % loop, from host copies @a and @b of A and B.
+ * multi_bgemm checks its slices with it too.
+ */
+void bgemm_golden_tile(const float *a, const float *b, uint32_t tile, uint32_t loop,
+		       uint32_t grid_k, uint64_t ct, double *w);
 void bgemm_teardown(struct ex_run *run);
 /* Descriptor fields bgemm and bgemm_manual share; each adds name, description, cases, orch. */
 #define BGEMM_EXAMPLE_COMMON \

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "examples/bgemm/bgemm.h"
 #include "examples/example.h"
 #include "examples/multi_bgemm/multi_bgemm.h"
 
@@ -146,21 +147,7 @@ int mbg_check(const struct mbg *m, char *msg, size_t len)
 		return 1;
 	}
 	for (uint64_t ct = 0; ct < tiles_c; ct++) {
-		uint64_t g = ct / m->loop, i = ct % m->loop;
-
-		memset(w, 0, tsz * sizeof(*w));
-		for (uint32_t k = 0; k < m->grid_k; k++) {
-			uint64_t at = (g * m->grid_k + k) * m->loop + i;
-			const float *a = m->a + at * tsz, *b = m->b + at * tsz;
-
-			for (uint32_t r = 0; r < t; r++)
-				for (uint32_t x = 0; x < t; x++) {
-					double av = a[r * t + x];
-
-					for (uint32_t col = 0; col < t; col++)
-						w[r * t + col] += av * b[x * t + col];
-				}
-		}
+		bgemm_golden_tile(m->a, m->b, t, m->loop, m->grid_k, ct, w);
 		for (uint64_t e = 0; e < tsz; e++) {
 			double err = fabs((double)m->c[ct * tsz + e] - w[e]);
 
