@@ -191,7 +191,7 @@ static void mock_publish(struct pto_device *dev, const char *spec)
 	p->num_clusters = dev->info.num_clusters;
 	p->num_cores = dev->info.num_cores;
 	p->num_workers = dev->info.num_workers;
-	p->owner_start = pto__mock_pub_start_time();
+	p->owner_start = pto__proc_start_time(0, NULL);
 	p->open_ns = pto_now_ns();
 	p->mem_size = m->mem_size;
 	p->win_offset = PTO_MOCK_PUB_STATUS_SIZE;

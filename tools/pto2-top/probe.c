@@ -55,28 +55,6 @@ static void proc_comm(int pid, char *comm, size_t len)
 		snprintf(comm, len, "?");
 }
 
-/* Field 22 (start time) of /proc/@pid/stat, 0 if unreadable; *@state field 3. */
-static uint64_t proc_start(int pid, char *state)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", state, &start) != 2)
-		return 0;
-	return start;
-}
-
 /* Is the owner of a status page still the process that created it? */
 static int owner_alive(const struct pto_mock_pub *p)
 {
@@ -85,7 +63,7 @@ static int owner_alive(const struct pto_mock_pub *p)
 
 	if (kill(p->pid, 0) && errno == ESRCH)
 		return 0;
-	start = proc_start(p->pid, &state);
+	start = pto__proc_start_time(p->pid, &state);
 	/* a zombie is dead (its mappings are gone); a reused pid started later */
 	return state != 'Z' && state != 'X' &&
 	       !(p->owner_start && start && start != p->owner_start);
