@@ -320,14 +320,14 @@ struct pto_runtime {
 	 * Emulated cores (docs/runtime.md, "Emulating the cores"), set per run:
 	 * @emulate: the scheduler that rings a core's doorbell runs the core
 	 * itself, and a waiting orchestrator helps; @emul_kick: CPUs beyond the
-	 * run's threads exist, so the sim workers are woken too; @emul_spin: the
-	 * run's threads fit the CPUs, so a scheduler whose core another thread
-	 * is running spins for its FIN instead of sleeping.
+	 * run's threads exist, so the sim workers are woken too; @threads_fit:
+	 * the run's threads fit its CPUs, so spinning takes no CPU another
+	 * thread needs (a scheduler spins for a FIN another thread will
+	 * publish, an orchestrator for a list a scheduler is running).
 	 */
 	bool emulate;
 	bool emul_kick;
-	bool emul_spin;
-	bool threads_fit;		/* the run's threads fit its CPUs (sched/setup.c) */
+	bool threads_fit;
 	struct pto_serve_list *serve;	/* one per scheduler */
 	/*
 	 * Where a scheduler with nothing in flight on its cores sleeps: no FIN

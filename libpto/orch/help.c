@@ -51,7 +51,7 @@ static bool help_one(struct pto_runtime *rt)
 /* A scheduler is running its queued cores: more follow soon, worth spinning for. */
 static bool help_soon(struct pto_runtime *rt)
 {
-	if (!rt->emulate || !rt->emul_spin)
+	if (!rt->emulate || !rt->threads_fit)
 		return false;
 	for (uint32_t k = 0; k < rt->num_sched; k++)
 		if (__atomic_load_n(&rt->serve[k].busy, __ATOMIC_RELAXED))

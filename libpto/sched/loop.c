@@ -83,32 +83,30 @@ static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadli
  * dispatch, runs the kernel and publishes FIN on this thread, so the next
  * pass finds the completions without anybody waking anybody.  A core that
  * another thread claimed first (a worker, an orchestrator helping) is left
- * to it.  Return: cores served.
+ * to it.
  */
-static uint32_t serve_cores(struct pto_sched *s)
+static void serve_cores(struct pto_sched *s)
 {
 	struct pto_device *dev = s->rt->dev;
 	struct pto_serve_list *sl = s->serve;
 	uint64_t t0 = pto_now_ns();
-	uint32_t n = 0;
 
 	__atomic_store_n(&sl->busy, 1, __ATOMIC_RELAXED);
 	/* more than this thread will soon get through: a waiting orchestrator helps */
 	if (sl->n > 1 && sl->work_ns > PTO_HELP_WAKE_NS)
 		pto__orch_wake_help(s->rt);
 	for (uint32_t i = 0; i < sl->n; i++)
-		n += pto__device_serve(dev, sl->core[i], NULL);
+		pto__device_serve(dev, sl->core[i], NULL);
 	__atomic_store_n(&sl->n, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->busy, 0, __ATOMIC_RELAXED);
 	sl->work_ns = 0;
 	s->emulated_ns += pto_now_ns() - t0;
-	return n;
 }
 
 /*
  * Another runtime thread is running a short kernel on one of @s's cores
  * right now, so its FIN is near: worth spinning for (at most
- * PTO_INLINE_MAX_NS) when the run's threads fit the CPUs (rt->emul_spin),
+ * PTO_INLINE_MAX_NS) when the run's threads fit the CPUs (rt->threads_fit),
  * since sleeping would put a futex wake-up on the path.
  */
 static bool core_running_elsewhere(struct pto_sched *s)
@@ -223,7 +221,7 @@ void *pto__sched_main(void *arg)
 		if (!idle_since)
 			idle_since = now;
 		if (now - idle_since < sched_spin_ns(rt) ||
-		    (busy && rt->emul_spin && now - idle_since < PTO_INLINE_MAX_NS &&
+		    (busy && rt->emulate && rt->threads_fit && now - idle_since < PTO_INLINE_MAX_NS &&
 		     core_running_elsewhere(s))) {
 			pto_cpu_relax();
 			continue;

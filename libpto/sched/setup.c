@@ -137,7 +137,6 @@ static void plan_emulation(struct pto_runtime *rt)
 	rt->threads_fit = p->num_cpus >= threads;
 	rt->emulate = pto__device_sim(rt->dev) && !(rt->cfg.flags & PTO_RT_WORKER_CORES);
 	rt->emul_kick = rt->emulate && p->num_cpus > threads;
-	rt->emul_spin = rt->emulate && rt->threads_fit;
 }
 
 int pto__sched_start(struct pto_runtime *rt)

@@ -85,6 +85,17 @@ static void test_config_and_create(void **state)
 	setenv("PTO_WIRING", "2", 1);
 	EXPECT(pto_runtime_config_init(&cfg), -EINVAL, "PTO_WIRING");
 	unsetenv("PTO_WIRING");
+	/* PTO_INLINE_CORES: 0 keeps the cores on the workers, anything but 0/1 is refused */
+	setenv("PTO_INLINE_CORES", "0", 1);
+	assert_int_equal(pto_runtime_config_init(&cfg), 0);
+	assert_true(cfg.flags & PTO_RT_WORKER_CORES);
+	setenv("PTO_INLINE_CORES", "1", 1);
+	assert_int_equal(pto_runtime_config_init(&cfg), 0);
+	assert_false(cfg.flags & PTO_RT_WORKER_CORES);
+	setenv("PTO_INLINE_CORES", "yes", 1);
+	EXPECT(pto_runtime_config_init(&cfg), -EINVAL,
+	       "PTO_INLINE_CORES='yes': expected an integer 0..1");
+	unsetenv("PTO_INLINE_CORES");
 	setenv("PTO2_RING_TASK_WINDOW", "4294967296", 1);
 	EXPECT(pto_runtime_config_init(&cfg), -EINVAL,
 	       "PTO2_RING_TASK_WINDOW: 4294967296 too large");
