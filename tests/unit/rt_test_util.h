@@ -90,14 +90,21 @@ static inline int rt_k_nop(const struct pto_kernel_ctx *ctx)
 }
 
 /* Open a mock device of @clusters clusters. */
+/* The device of @spec; the test fails if it does not open. */
+static inline struct pto_device *rt_open_spec(const char *spec)
+{
+	struct pto_device *dev = NULL;
+
+	assert_int_equal(pto_device_open(spec, &dev), 0);
+	return dev;
+}
+
 static inline struct pto_device *rt_open_dev(uint32_t clusters)
 {
 	char spec[64];
-	struct pto_device *dev = NULL;
 
 	snprintf(spec, sizeof(spec), "mock:clusters=%u,mem=512M,workers=2", clusters);
-	assert_int_equal(pto_device_open(spec, &dev), 0);
-	return dev;
+	return rt_open_spec(spec);
 }
 
 /* Small-ring config for tests (quiet, short timeouts). */

@@ -86,14 +86,6 @@ static int orch_batch(struct pto_runtime *rt, void *p)
 	return b->n ? pto_scope_end(rt) : 0;
 }
 
-static struct pto_device *open_spec(const char *spec)
-{
-	struct pto_device *dev = NULL;
-
-	assert_int_equal(pto_device_open(spec, &dev), 0);
-	return dev;
-}
-
 static struct pto_runtime *make_rt(struct pto_device *dev, uint32_t flags, uint32_t core_ms)
 {
 	struct pto_runtime_config cfg;
@@ -130,7 +122,7 @@ static void run_count(struct pto_runtime *rt, struct batch *b, bool want_long, u
  */
 static void test_short_kernels_run_inline(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=4,workers=2");
+	struct pto_device *dev = rt_open_spec("mock:clusters=4,workers=2");
 	struct pto_runtime *rt = make_rt(dev, 0, 3000);
 	struct batch b = { 600, 0, 0 };
 	struct pto_run_stats st;
@@ -173,7 +165,7 @@ static void test_short_kernels_run_inline(void **state)
  */
 static void test_long_kernels_stay_on_workers(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=4,workers=2");
+	struct pto_device *dev = rt_open_spec("mock:clusters=4,workers=2");
 	struct pto_runtime *rt = make_rt(dev, 0, 3000);
 	struct batch warm = { 200, 10, 0 }, b = { 400, 10, 3000 };
 	uint32_t cnt[4];
@@ -205,7 +197,7 @@ static void test_long_kernels_stay_on_workers(void **state)
  */
 static void test_orchestrator_helps_at_large_grain(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=4,workers=2");
+	struct pto_device *dev = rt_open_spec("mock:clusters=4,workers=2");
 	struct pto_runtime *rt = make_rt(dev, 0, 3000);
 	struct batch b = { 200, 1, 300 };
 	uint32_t cnt[4];
@@ -235,7 +227,7 @@ static void test_faults_inline(void **state)
 	struct timespec ts;
 
 	(void)state;
-	dev = open_spec("mock:clusters=2,workers=2,fault=fail@kernel8:after=320:status=9");
+	dev = rt_open_spec("mock:clusters=2,workers=2,fault=fail@kernel8:after=320:status=9");
 	rt = make_rt(dev, 0, 3000);
 	run_count(rt, &warm, false, cnt);
 	assert_true(cnt[WHO_SCHED] + cnt[WHO_OTHER] > 0);
@@ -246,7 +238,7 @@ static void test_faults_inline(void **state)
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 
-	dev = open_spec("mock:clusters=2,workers=2,fault=hang@kernel8:after=320:count=1");
+	dev = rt_open_spec("mock:clusters=2,workers=2,fault=hang@kernel8:after=320:count=1");
 	rt = make_rt(dev, 0, 300);
 	run_count(rt, &warm, false, cnt);
 	assert_int_equal(pto_run(rt, orch_batch, &b), PTO_E_CORE_HANG);
@@ -255,7 +247,7 @@ static void test_faults_inline(void **state)
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 
-	dev = open_spec("mock:clusters=2,workers=2,fault=slow@kernel8:us=200000:after=320:count=1");
+	dev = rt_open_spec("mock:clusters=2,workers=2,fault=slow@kernel8:us=200000:after=320:count=1");
 	rt = make_rt(dev, 0, 3000);
 	run_count(rt, &warm, false, cnt);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -282,7 +274,7 @@ static uint64_t cpu_us(void)
 /* After inline runs nothing keeps spinning: 1 s idle costs well under 2% of a CPU. */
 static void test_idle_after_inline_runs(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=4,workers=2");
+	struct pto_device *dev = rt_open_spec("mock:clusters=4,workers=2");
 	struct pto_runtime *rt = make_rt(dev, 0, 3000);
 	struct batch b = { 600, 0, 0 };
 	uint32_t cnt[4];

@@ -21,14 +21,6 @@ static int k_sleep(const struct pto_kernel_ctx *ctx)
 	return 0;
 }
 
-static struct pto_device *open_spec(const char *spec)
-{
-	struct pto_device *dev = NULL;
-
-	assert_int_equal(pto_device_open(spec, &dev), 0);
-	return dev;
-}
-
 static struct pto_runtime *make_rt(struct pto_device *dev, void **state, uint32_t window,
 				   uint32_t core_ms)
 {
@@ -108,7 +100,7 @@ static void chain_ok(struct pto_runtime *rt, struct pto_device *dev, struct chai
 /* hang@core0: the one AIC core hangs; the error names it; everything works afterwards. */
 static void test_spec_hang(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=1,workers=2,fault=hang@core0");
+	struct pto_device *dev = rt_open_spec("mock:clusters=1,workers=2,fault=hang@core0");
 	struct pto_runtime *rt = make_rt(dev, state, 16, 300);
 	struct chain c;
 	char want[96];
@@ -127,7 +119,7 @@ static void test_spec_hang(void **state)
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 	/* and the same spec again: a new device, its own rule */
-	dev = open_spec("mock:clusters=1,workers=2,fault=hang@core0");
+	dev = rt_open_spec("mock:clusters=1,workers=2,fault=hang@core0");
 	rt = make_rt(dev, state, 16, 300);
 	chain_init(&c, dev, true, 5);
 	assert_int_equal(pto_run(rt, orch_chain, &c), PTO_E_CORE_HANG);
@@ -138,7 +130,7 @@ static void test_spec_hang(void **state)
 /* fail@kernel2:after=5:status=9: the 6th mix_aiv dispatch fails, naming its task. */
 static void test_spec_fail_after(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=2,workers=2,"
+	struct pto_device *dev = rt_open_spec("mock:clusters=2,workers=2,"
 					   "fault=fail@kernel2:after=5:status=9");
 	struct pto_runtime *rt = make_rt(dev, state, 16, 3000);
 	struct chain c;
@@ -160,7 +152,7 @@ static void test_spec_fail_after(void **state)
 /* slow@core1 and slow@kernel1 (every dispatch): right results. */
 static void test_spec_slow(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=1,workers=2,fault=slow@core1:us=3000,"
+	struct pto_device *dev = rt_open_spec("mock:clusters=1,workers=2,fault=slow@core1:us=3000,"
 					   "fault=slow@kernel1:us=2000:after=2");
 	struct pto_runtime *rt = make_rt(dev, state, 16, 3000);
 	struct chain c;
@@ -209,7 +201,7 @@ static int orch_mix_behind(struct pto_runtime *rt, void *p)
  */
 static void test_mix_not_starved(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=1,workers=3,"
+	struct pto_device *dev = rt_open_spec("mock:clusters=1,workers=3,"
 					   "fault=slow@core1:us=100000");
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
@@ -285,7 +277,7 @@ static int orch_slow_head(struct pto_runtime *rt, void *p)
  */
 static void test_backpressure_progress(void **state)
 {
-	struct pto_device *dev = open_spec("mock:clusters=1,workers=3");
+	struct pto_device *dev = rt_open_spec("mock:clusters=1,workers=3");
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
 	uint64_t buf;
