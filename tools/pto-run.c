@@ -200,14 +200,6 @@ struct opts {
 	const char *sets[MAX_SETS];
 };
 
-static int bad_input(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see %s --help)\n", prog);
-	return EXIT_BAD_INPUT;
-}
-
 /* Returns -1 to go on, else the exit status. */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
@@ -241,7 +233,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			uint64_t v;
 
 			if (pto_parse_u64(optarg, 1, MAX_ROUNDS, &v))
-				return bad_input("--rounds \"%s\": expected an integer in 1..100000",
+				cli_usage_error("--rounds \"%s\": expected an integer in 1..100000",
 						 optarg);
 			o->rounds = (uint32_t)v;
 			break;
@@ -254,7 +246,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			uint64_t v;
 
 			if (pto_parse_u64(optarg, 1, 3600000, &v))
-				return bad_input(ch == 'C' ? "--core-timeout \"%s\": expected "
+				cli_usage_error(ch == 'C' ? "--core-timeout \"%s\": expected "
 						 "milliseconds in 1..3600000" : "--stall-timeout "
 						 "\"%s\": expected milliseconds in 1..3600000", optarg);
 			if (ch == 'C')
@@ -265,7 +257,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 		case 's':
 			if (o->num_sets == MAX_SETS)	/* the limit from the macro, not a copy */
-				return bad_input("too many --set options (at most %s)",
+				cli_usage_error("too many --set options (at most %s)",
 						 STR(MAX_SETS));
 			o->sets[o->num_sets++] = optarg;
 			break;
@@ -275,7 +267,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			else if (!strcmp(optarg, "explicit"))
 				o->dep_mode = PTO_DEPS_EXPLICIT;
 			else
-				return bad_input("--deps \"%s\": expected auto or explicit", optarg);
+				cli_usage_error("--deps \"%s\": expected auto or explicit", optarg);
 			break;
 		case 'l':
 			list_examples();
@@ -286,9 +278,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc)
-		return bad_input("%s", "no example given");
+		cli_usage_error("no example given");
 	if (optind + 1 < argc)
-		return bad_input("unexpected argument \"%s\"", argv[optind + 1]);
+		cli_usage_error("unexpected argument \"%s\"", argv[optind + 1]);
 	o->example = argv[optind];
 	return -1;
 }
@@ -383,7 +375,7 @@ int main(int argc, char **argv)
 		return rc;
 	ex = ex_find(o.example);
 	if (!ex)
-		return bad_input("unknown example \"%s\"", o.example);
+		cli_usage_error("unknown example \"%s\"", o.example);
 	if (!ex_supports_deps(ex, o.dep_mode)) {
 		fprintf(stderr, "%s: %s cannot run with --deps explicit: it relies on overlap "
 			"tracking for some dependencies, which explicit mode does not do (use "
