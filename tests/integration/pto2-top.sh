@@ -83,12 +83,16 @@ for key in q $'\003'; do
 	# and terminal modes are set (a Ctrl-C sent earlier, on a loaded machine,
 	# killed it before it could restore anything).  stdin stays open a
 	# little after the key (an early EOF would end script first); the
-	# pipeline waits for that sleep, so it stays short.
+	# pipeline waits for that sleep, so it stays short.  The Ctrl-C goes to
+	# the whole foreground group, script's shell too: the shell traps it so
+	# that it lives to print rc= (dash, script's shell when SHELL is /bin/sh,
+	# dies of it otherwise); pto2-top gets the default action back at exec,
+	# so only its own handler keeps it alive.
 	out="$T/tty-$name"
 	: >"$out"
 	(for _ in $(seq 150); do grep -qF $'\033[?25l' "$out" && break; sleep 0.1; done
 	 printf '%s' "$key"; sleep 4) | timeout 30 script -qec \
-		"stty -g >$T/before; $bin -d 0.2; echo rc=\$?; stty -g >$T/after" /dev/null \
+		"trap : INT; stty -g >$T/before; $bin -d 0.2; echo rc=\$?; stty -g >$T/after" /dev/null \
 		>"$out" 2>&1
 	has "tty: $name quits" 'rc=0' "$out"
 	cmp -s "$T/before" "$T/after" && ok "tty: $name restores the modes" ||
