@@ -26,7 +26,8 @@ check=(linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio
 	libgomp1 libstarpu-dev
 	libopenmpi-dev openmpi-bin
 	crossbuild-essential-arm64 libc6:arm64 libcmocka-dev:arm64 libdrm-dev:arm64 libkmod-dev:arm64
-	qemu-user file gcc-i686-linux-gnu gcc-arm-linux-gnueabihf spin)
+	qemu-user file spin gnuplot-nox
+	gcc-i686-linux-gnu libc6-dev-i386-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
 bench=(libgomp1 libstarpu-dev gnuplot-nox)
 kmod_debug=(linux-source-6.1 bc bison flex libelf-dev xz-utils)
 
