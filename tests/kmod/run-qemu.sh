@@ -141,8 +141,14 @@ elif [ $debug -eq 1 ]; then
 		>>"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "build failed ($work/build.log)"; }
 else
 	ko=$root/kmod/pto2.ko
-	make -C "$root" --no-print-directory -j2 BUILD="$build" KVER="$kver" kmod tools kmod-tests \
+	# C=2: sparse checks every module file, built or not; W=1 and sparse
+	# stay clean, so any warning in kmod/ fails the stage
+	make -C "$root" --no-print-directory -j2 BUILD="$build" KVER="$kver" C=2 kmod tools kmod-tests \
 		>"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "build failed ($work/build.log)"; }
+	if grep -E 'kmod/[^:]*:[0-9]+:[0-9]+: (warning|error):' "$work/build.log"; then
+		fail "W=1 or sparse warnings in kmod/ ($work/build.log)"
+	fi
+	echo "  pto2.ko: W=1 and sparse (C=2) clean"
 fi
 # the backend's wake-up protocol under TSan, with real ioctls, in the same boot
 # (shares check-tsan's objects when BUILD=build)
