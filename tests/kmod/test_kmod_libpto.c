@@ -129,6 +129,7 @@ static void test_bad_node(void **state)
 static void test_memory_round_trip(void **state)
 {
 	struct pto_device *dev;
+	struct pto_device_info info;
 	uint64_t a, b;
 	uint8_t src[10000], dst[10000];
 	size_t i;
@@ -152,6 +153,12 @@ static void test_memory_round_trip(void **state)
 	assert_non_null(strstr(pto_last_error(), "1 MiB"));
 	/* more than the device holds */
 	assert_int_equal(pto_mem_alloc(dev, 1ull << 40, 0, &b), -ENOMEM);
+	/* the whole aperture, and one byte over the module's largest object:
+	 * ENOMEM as on the mock, not the ioctl's EINVAL */
+	assert_int_equal(pto_device_get_info(dev, &info), 0);
+	assert_int_equal(pto_mem_alloc(dev, info.mem_size, 0, &b), -ENOMEM);
+	assert_int_equal(pto_mem_alloc(dev, info.mem_size - 4095, 0, &b), -ENOMEM);
+	assert_non_null(strstr(pto_last_error(), "largest object"));
 	assert_int_equal(pto_mem_free(dev, a), 0);
 	assert_int_equal(pto_mem_free(dev, a), -ENOENT);
 	assert_int_equal(kt_sysfs("objects"), 2);

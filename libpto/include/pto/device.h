@@ -138,7 +138,9 @@ int pto_device_get_info(const struct pto_device *dev, struct pto_device_info *in
  * @addr: receives the device address (never 0).
  *
  * Return: 0, -EINVAL for a zero size or bad alignment, -ENOMEM when the
- * device memory cannot hold it.
+ * device memory cannot hold it (on every device that includes sizes of
+ * pto_device_info.mem_size and just below it: a device keeps its first
+ * page, so that no object has address 0).
  */
 int pto_mem_alloc(struct pto_device *dev, uint64_t size, uint64_t align, uint64_t *addr);
 
