@@ -51,9 +51,16 @@ rm -rf "$dir" && mkdir -p "$dir/obj"
 log=$dir/build.log
 # an earlier build of the same source seeds this one: Kbuild then rebuilds
 # only what the changed options touch (it tracks each file's CONFIG_s)
-prev=$(ls -td "$cache"/kernel-*/ 2>/dev/null | while read -r d; do
-	[ -f "$d/done" ] && [ "$(cat "$d/srcver" 2>/dev/null)" = "$srcver" ] && { echo "${d%/}"; break; }
-done)
+# (a loop, not a pipeline: under set -e a pipeline whose last test failed
+# would end the script without a word, as it did on a fresh machine)
+prev=
+for d in $(ls -td "$cache"/kernel-*/ 2>/dev/null); do
+	d=${d%/}
+	if [ "$d" != "$dir" ] && [ -f "$d/done" ] && [ "$(cat "$d/srcver" 2>/dev/null)" = "$srcver" ]; then
+		prev=$d
+		break
+	fi
+done
 if [ -n "$prev" ]; then
 	echo "debug-kernel: seeding from $prev" >&2
 	cp -a "$prev/obj/." "$dir/obj/"
