@@ -80,6 +80,20 @@ for round in 1 2; do
 		PTO_INLINE_CORES=$inl "$bench" "${emu_args[@]}" >"$tmp/emu$inl.$round" 2>&1 || true
 	done
 done
+# What each hazard mode costs (docs/runtime.md, "Hazards"): the AUTO shapes
+# under PTO_HAZARDS=raw, track and check, alternated twice.
+if [ $quick -eq 1 ]; then
+	haz_args=(--quick --sections e2e --shapes chain,stencil --modes auto)
+else
+	haz_args=(--sections e2e --shapes independent,chain,stencil,tree --modes auto --reps 3
+		  --tasks 20000)
+fi
+for round in 1 2; do
+	for h in raw track check; do
+		echo "bench-report: PTO_HAZARDS=$h $bench ${haz_args[*]} (round $round)" >&2
+		PTO_HAZARDS=$h "$bench" "${haz_args[@]}" >"$tmp/haz$h.$round" 2>&1 || true
+	done
+done
 # Head / tail overhead from traces of single runs.
 if [ $quick -eq 1 ]; then trace_n=500; else trace_n=20000; fi
 for s in independent chain; do
@@ -196,6 +210,25 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 			echo '```'
 			echo "\$ PTO_INLINE_CORES=$inl $bench ${emu_args[*]}   # round $round"
 			grep -vE '^\s*$' "$tmp/emu$inl.$round" | grep -vE '^pto-bench: (device|repetition)' || true
+			echo '```'
+		done
+	done
+	echo
+	echo "## Hazard modes"
+	echo
+	echo "The AUTO shapes under each \`PTO_HAZARDS\` mode (docs/runtime.md,"
+	echo "\"Hazards\"): raw (the default: read-after-write only, plus the reader"
+	echo "entries \`pto_tensor_write\` waits for), track (write-after-read and"
+	echo "write-after-write become edges) and check (raw, plus a search for a"
+	echo "write ordered after an unfinished overlapping read).  Alternated: raw,"
+	echo "track, check, twice; both rounds shown.  Compare the submit and orch cpu"
+	echo "columns: end to end is bound by the emulated cores in every mode."
+	for round in 1 2; do
+		for h in raw track check; do
+			echo
+			echo '```'
+			echo "\$ PTO_HAZARDS=$h $bench ${haz_args[*]}   # round $round"
+			grep -vE '^\s*$' "$tmp/haz$h.$round" | grep -vE '^(pto-bench: (device|repetition)|pto: )' || true
 			echo '```'
 		done
 	done

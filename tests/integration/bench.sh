@@ -229,6 +229,9 @@ if [ $san -eq 0 ]; then
 	has "quick report: summary rows" "^\| chain \| auto \| $num+ \| $num+ \| $num+ \| $num+ \| " "$B/benchmarks-quick.md"
 	has "quick report: runtime CPU target" '^\* runtime CPU per task, independent auto .*orchestrator [0-9.]+ ns \(target <= 100\)' "$B/benchmarks-quick.md"
 	has "quick report: main run" '^## Main run$' "$B/benchmarks-quick.md"
+	for h in raw track check; do
+		has "quick report: hazards=$h run" "^\\\$ PTO_HAZARDS=$h .* # round 2\$" "$B/benchmarks-quick.md"
+	done
 	for w in 2 16; do
 		has "quick report: METG width $w row" "^\\| width $w \\| ((<= )?$num+ us|not determined.*) \\| " "$B/benchmarks-quick.md"
 	done
