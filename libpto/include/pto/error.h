@@ -28,7 +28,7 @@ enum pto_status {
 	PTO_E_ABORTED = -1007,		/* run stopped by an earlier error */
 	PTO_E_MANUAL_SCOPE = -1008,	/* misuse of a manual scope */
 	PTO_E_TENSOR_WAIT = -1009,	/* blocking tensor access timed out */
-	PTO_E_NO_KERNEL = -1010,	/* kernel id not registered */
+	PTO_E_NO_KERNEL = -1010,	/* reserved: unregistered ids are -EINVAL at submit */
 	/*
 	 * Misuses of scopes and explicit edges, one code each so a program can
 	 * tell them apart (PTO_E_MANUAL_SCOPE stays for an edge declared

@@ -302,7 +302,7 @@ typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
  * @arg: passed to @fn.
  *
  * Return: 0 once every task retired; otherwise the first error of the run
- * (a failing kernel, a hung core, a stalled ring, a drain in which no task
+ * (a failing kernel (%PTO_E_KERNEL_FAILED), a hung core (%PTO_E_CORE_HANG), a stalled ring, a drain in which no task
  * can complete (%PTO_E_RUN_STALL, naming a few stuck tasks, the producers
  * each waits on and the rings' occupancy), a failed call inside @fn, or
  * @fn's own negative return), with pto_last_error() naming the task,
