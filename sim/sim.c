@@ -189,7 +189,8 @@ static void sim_wake_by(uint64_t *wake_at, uint64_t t)
 /*
  * Become @c's executor.  Return: false when another thread is.
  * The acquire pairs with the release in sim_unclaim(): the last holder's
- * executor state (latched id, hung, delayed) is seen whole.
+ * executor state (latched id, hung, delayed) is seen whole.  The claim
+ * protocol is model-checked: tests/models/core_claim.pml.
  */
 static bool sim_claim(struct sim_core *c)
 {

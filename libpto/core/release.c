@@ -10,6 +10,7 @@
  */
 #include "libpto/core/run.h"
 
+/* Model-checked: tests/models/ring_advance.pml (the consumer's CONSUMED store). */
 /* Under @t's lock: COMPLETED with every reference back -> CONSUMED. */
 static bool try_consume_locked(struct pto_task *t)
 {

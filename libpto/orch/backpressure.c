@@ -70,6 +70,7 @@ static bool ring_refilling(const struct pto_ring *r, uint64_t la, uint64_t idle_
 	       idle_ns < ORCH_REFILL_NS;
 }
 
+/* Model-checked with its callers: tests/models/wiring_publish.pml (proctype orch). */
 /*
  * Sleep until the ring's watermark passes @la (reaches the refill mark when
  * @refill) or @deadline_ns.  @seen was taken before @la was loaded, so a wake
@@ -156,6 +157,7 @@ static uint32_t oldest_pinned(struct pto_runtime *rt, struct pto_ring *r, uint64
 /* While tasks wait for their scope's end, how often a blocked orchestrator re-checks. */
 #define PIN_RECHECK_NS		20000000ull
 
+/* Model-checked: tests/models/ring_advance.pml and wiring_publish.pml (proctype orch). */
 /*
  * Allocate slot + heap + dependency entries in ring @r (only @deps
  * entries, into *@dep_first, when @g is NULL: pto_add_dependency()),

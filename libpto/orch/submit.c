@@ -424,7 +424,8 @@ static void fill_slot(struct submit *sb)
 	 * Publish the slot before wiring: a producer may complete and this task
 	 * be consumed before submit returns, and the advance must then see it.
 	 * Pairs with the acquire of current_task_index in ring_advance()
-	 * (core/retire.c) and the wiring thread's retire.
+	 * (core/retire.c) and the wiring thread's retire.  Model-checked:
+	 * tests/models/ring_advance.pml (proctype orch).
 	 */
 	reg_store_release(&r->ctl->current_task_index, g->local + 1);
 	reg_store_relaxed(&r->ctl->heap_top, r->alloc.heap_top);

@@ -158,6 +158,7 @@ static void sub_finished(struct pto_sched *s, struct pto_core *core, struct pto_
 		task_complete(s, t, now);
 }
 
+/* Model-checked: tests/models/dispatch.pml (proctype sched). */
 static uint32_t poll_core(struct pto_sched *s, struct pto_core *core, uint64_t now)
 {
 	struct pto_cond_result res;

@@ -78,6 +78,7 @@ static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadli
 	return false;
 }
 
+/* Model-checked: tests/models/core_claim.pml (sched's serve). */
 /*
  * Run the emulated cores this pass rang (rt->emulate): each latches its
  * dispatch, runs the kernel and publishes FIN on this thread, so the next

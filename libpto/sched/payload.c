@@ -12,6 +12,7 @@
 #include "libpto/sched/sched_impl.h"
 #include "runtime/regs.h"
 
+/* Model-checked: tests/models/dispatch.pml and core_claim.pml (proctype sched). */
 static void dispatch_sub(struct pto_sched *s, struct pto_core *core, struct pto_task *t,
 			 uint32_t block, uint32_t lane, uint64_t now)
 {

@@ -4,7 +4,7 @@
  * Mirrors (keep in step when either changes):
  *   libpto/util/waiter.c  pto_waiter_prepare(), pto_waiter_sleep(),
  *                         pto_waiter_wake()       -> inlines below
- *   its callers' pattern (orch.c ring_alloc_wait(), wiring/thread.c
+ *   its callers' pattern (orch/backpressure.c ring_alloc_wait(), wiring/thread.c
  *   wiring_main(), sim/sim.c): snapshot, check the condition, sleep on the
  *   snapshot                                      -> proctype sleeper
  *
