@@ -26,7 +26,6 @@
 
 #include "libpto/core/task_id.h"
 #include "libpto/error_impl.h"
-#include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
 #include "libpto/trace/trace_deps.h"
 #include "libpto/trace/trace_json.h"

@@ -179,12 +179,16 @@ void pb_find_peers(struct bench *b);
 /* One repetition of peer job @j: a sample, or @j FAILED with its reason. */
 void pb_run_peer_job(struct bench *b, struct job *j);
 
-/* --- metg.c: METG(50%) over the granularity sweep, and --plot ----------------- */
+/* --- plan.c: the METG sweep's points (powers of two, 2^19 down to 2^9 ns) ---- */
 
+#define PB_MAX_GRAINS	11
 /* The grains of the sweep, largest first; *@n of them. */
 const uint64_t *pb_grains(const struct bench *b, size_t *n);
 /* Stencil tasks of the sweep point of @grain at stencil width @width. */
 uint64_t pb_metg_tasks(const struct bench *b, uint64_t grain, uint32_t width);
+
+/* --- metg.c: METG(50%) over the granularity sweep, and --plot ----------------- */
+
 /* The METG section, and the plot when --plot; -1 when the plot failed. */
 int pb_report_metg(struct bench *b);
 /* Whether gnuplot (for --plot) is installed. */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * metg.c - pto-bench's METG(50%) section, measured as Task Bench (SC'20)
- * does: the granularity sweep of busy-wait kernels on the stencil (powers
- * of two, every width of --metg-widths), the efficiency per point against
+ * does: over the granularity sweep of busy-wait kernels on the stencil
+ * (plan.c: powers of two, every width of --metg-widths), the efficiency per point against
  * the best work rate of any system at that width, the smallest granularity
  * still at 50%, its tables and --plot (gnuplot).
  */
@@ -16,44 +16,13 @@
 
 #include "tools/pto-bench/bench.h"
 
-/* --- the sweep ---------------------------------------------------------------- */
-
-/* Powers of two from 2^19 ns (524 us) down to 2^9 ns (0.5 us); --quick: every third. */
-static const uint64_t grains_full[] = { 1u << 19, 1u << 18, 1u << 17, 1u << 16, 1u << 15,
-					1u << 14, 1u << 13, 1u << 12, 1u << 11, 1u << 10,
-					1u << 9 };
-static const uint64_t grains_quick[] = { 1u << 17, 1u << 14, 1u << 11 };
-
-#define MAX_GRAINS	(sizeof(grains_full) / sizeof(grains_full[0]))
-
-const uint64_t *pb_grains(const struct bench *b, size_t *n)
-{
-	if (b->o.quick) {
-		*n = sizeof(grains_quick) / sizeof(grains_quick[0]);
-		return grains_quick;
-	}
-	*n = MAX_GRAINS;
-	return grains_full;
-}
-
-/* Stencil tasks for a sweep point: about a fixed wall time, whole rows, bounded. */
-uint64_t pb_metg_tasks(const struct bench *b, uint64_t grain, uint32_t width)
-{
-	uint64_t target_ns = b->o.quick ? 20000000 : 250000000;
-	uint64_t w = width, n = target_ns * b->cores_used / (grain ? grain : 1);
-	uint64_t lo = (b->o.quick ? 4 : 16) * w, hi = b->o.quick ? 2000 : 40000;
-
-	n = n < lo ? lo : n > hi ? hi : n;
-	return (n + w - 1) / w * w;
-}
-
 /* --- efficiency and METG ------------------------------------------------------ */
 
 struct metg {
-	double gran[MAX_GRAINS];	/* measured granularity wall*workers/tasks, ns */
-	double rate[MAX_GRAINS];	/* work rate tasks*grain/wall (workers kept busy) */
-	double eff[MAX_GRAINS];		/* rate / the best rate of any system, same width */
-	int ok[MAX_GRAINS];
+	double gran[PB_MAX_GRAINS];	/* measured granularity wall*workers/tasks, ns */
+	double rate[PB_MAX_GRAINS];	/* work rate tasks*grain/wall (workers kept busy) */
+	double eff[PB_MAX_GRAINS];		/* rate / the best rate of any system, same width */
+	int ok[PB_MAX_GRAINS];
 	double metg;		/* ns, NAN when no point reached 50% */
 	int below_all;		/* still >= 50% at the smallest grain: METG is at most that */
 };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * plan.c - pto-bench's jobs: the table of measured configurations, what
- * the sections plan into it, and the run of every job once per repetition
+ * the sections plan into it (the METG sweep's points too), and the run of every job once per repetition
  * (interleaved, so a slow phase of the machine hits all of them alike),
  * with its progress on stderr.
  */
@@ -12,6 +12,38 @@
 #include <string.h>
 
 #include "tools/pto-bench/bench.h"
+
+/* --- the METG sweep: its grains and tasks per point (metg.c reports it) --- */
+
+/* Powers of two from 2^19 ns (524 us) down to 2^9 ns (0.5 us); --quick: every third. */
+static const uint64_t grains_full[] = { 1u << 19, 1u << 18, 1u << 17, 1u << 16, 1u << 15,
+					1u << 14, 1u << 13, 1u << 12, 1u << 11, 1u << 10,
+					1u << 9 };
+static const uint64_t grains_quick[] = { 1u << 17, 1u << 14, 1u << 11 };
+
+_Static_assert(sizeof(grains_full) / sizeof(grains_full[0]) == PB_MAX_GRAINS,
+	       "PB_MAX_GRAINS (bench.h) is the sweep's length");
+
+const uint64_t *pb_grains(const struct bench *b, size_t *n)
+{
+	if (b->o.quick) {
+		*n = sizeof(grains_quick) / sizeof(grains_quick[0]);
+		return grains_quick;
+	}
+	*n = PB_MAX_GRAINS;
+	return grains_full;
+}
+
+/* Stencil tasks for a sweep point: about a fixed wall time, whole rows, bounded. */
+uint64_t pb_metg_tasks(const struct bench *b, uint64_t grain, uint32_t width)
+{
+	uint64_t target_ns = b->o.quick ? 20000000 : 250000000;
+	uint64_t w = width, n = target_ns * b->cores_used / (grain ? grain : 1);
+	uint64_t lo = (b->o.quick ? 4 : 16) * w, hi = b->o.quick ? 2000 : 40000;
+
+	n = n < lo ? lo : n > hi ? hi : n;
+	return (n + w - 1) / w * w;
+}
 
 /* --- statistics ------------------------------------------------------------ */
 
