@@ -4,11 +4,13 @@
  * split by output tiles) over several devices of this host with the host
  * level (pto/host.h), check the golden, and optionally measure.
  *
- *	pto-multi [--devices N] [--device SPEC] [--case NAME] [--trace FILE]
+ *	pto-multi [--devices N] [--device SPEC]... [--case NAME] [--trace FILE]
  *		  [--bench] [--rounds R]
  *
- * Device i is SPEC with ",name=devI" appended for a mock (so traces tell
- * them apart), or SPEC itself for a node.  --bench reports, in one run,
+ * One --device: device i is SPEC with ",name=devI" appended for a mock (so
+ * traces tell them apart), or SPEC itself.  Several: device i is the i-th
+ * (e.g. --device /dev/pto2 --device /dev/pto2-1), and their number is the
+ * number of devices.  --bench reports, in one run,
  * the example's time on 1 device against N devices (a ratio) and the cost
  * of a staged device-to-device copy per message and per byte.
  *
@@ -43,7 +45,9 @@ static void usage(FILE *f)
 		"usage: pto-multi [options]   bgemm split by output tiles over several devices\n"
 		"  --devices N    devices, 1..16 (default 2)\n"
 		"  --device SPEC  spec of every device (default 'mock:clusters=4,workers=1');\n"
-		"                 a mock gets ',name=devI' appended\n"
+		"                 a mock gets ',name=devI' appended.  Repeated: device i is\n"
+		"                 the i-th SPEC (--device /dev/pto2 --device /dev/pto2-1),\n"
+		"                 as many devices as SPECs\n"
 		"  --case NAME    Small (default), Bgemm64 or Case1 (examples/bgemm's cases)\n"
 		"  --trace FILE   one trace of every device (one process pair per device)\n"
 		"  --bench        also measure: 1 device vs N, staged copy per message and byte\n"
@@ -60,7 +64,13 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int open_group(const char *spec, uint32_t n, int trace, struct pto_group **g)
+/* The --device SPECs: one for every device, or one each. */
+struct spec_list {
+	const char *s[PTO_GROUP_MAX_DEVICES];
+	uint32_t n;
+};
+
+static int open_group(const struct spec_list *sl, uint32_t n, int trace, struct pto_group **g)
 {
 	char specs[PTO_GROUP_MAX_DEVICES][160];
 	const char *sp[PTO_GROUP_MAX_DEVICES];
@@ -68,7 +78,11 @@ static int open_group(const char *spec, uint32_t n, int trace, struct pto_group 
 	int rc;
 
 	for (uint32_t i = 0; i < n; i++) {
-		if (!strncmp(spec, "mock", 4))
+		const char *spec = sl->s[sl->n > 1 ? i : 0];
+
+		if (sl->n > 1)
+			snprintf(specs[i], sizeof(specs[i]), "%s", spec);
+		else if (!strncmp(spec, "mock", 4))
 			snprintf(specs[i], sizeof(specs[i]), "%s%sname=dev%u", spec,
 				 spec[4] ? "," : ":", i);
 		else
@@ -151,7 +165,7 @@ static int copy_cost(struct pto_group *g, uint64_t bytes, uint32_t rounds, doubl
 	return rc < 0 ? rc : 0;
 }
 
-static int bench(const char *spec, uint32_t ndev, const struct mcase *c, uint32_t rounds)
+static int bench(const struct spec_list *spec, uint32_t ndev, const struct mcase *c, uint32_t rounds)
 {
 	struct mbg_part parts[PTO_GROUP_MAX_DEVICES];
 	double t[2], small, large;
@@ -212,22 +226,30 @@ int main(int argc, char **argv)
 		CLI_OPTIONS_COMMON,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *spec = "mock:clusters=4,workers=1", *trace = NULL;
+	struct spec_list specs = { .s = { "mock:clusters=4,workers=1" }, .n = 0 };
+	const char *trace = NULL;
 	struct mbg_part parts[PTO_GROUP_MAX_DEVICES];
 	const struct mcase *c = &cases[0];
 	uint32_t ndev = 2, rounds = 5;
 	struct pto_group_stats st;
 	struct pto_device *probe;
 	struct pto_group *g = NULL;
-	int ch, rc, do_bench = 0, fail;
+	int ch, rc, do_bench = 0, have_n = 0, fail;
 	struct mbg m;
 	char msg[256];
 
 	cli_init("pto-multi", usage);
 	while ((ch = cli_next(argc, argv, ":n:d:c:t:br:h", longopts)) != -1) {
 		switch (ch) {
-		case 'n': ndev = (uint32_t)cli_parse_u64("--devices", optarg, 1, PTO_GROUP_MAX_DEVICES); break;
-		case 'd': spec = optarg; break;
+		case 'n':
+			ndev = (uint32_t)cli_parse_u64("--devices", optarg, 1, PTO_GROUP_MAX_DEVICES);
+			have_n = 1;
+			break;
+		case 'd':
+			if (specs.n == PTO_GROUP_MAX_DEVICES)
+				cli_usage_error("--device: at most %u devices", PTO_GROUP_MAX_DEVICES);
+			specs.s[specs.n++] = optarg;
+			break;
 		case 't': trace = optarg; break;
 		case 'b': do_bench = 1; break;
 		case 'r': rounds = (uint32_t)cli_parse_u64("--rounds", optarg, 1, 1000); break;
@@ -245,17 +267,27 @@ int main(int argc, char **argv)
 		cli_usage_error("unexpected argument '%s'", argv[optind]);
 	if (trace)
 		cli_check_writable("--trace", trace);
-	/* a bad spec is bad usage (exit 2), found before any work */
-	rc = pto_device_open(spec, &probe);
-	if (rc) {
-		cli_error("%s", pto_last_error());
-		return cli_device_status(rc);
+	if (specs.n > 1) {
+		if (have_n && ndev != specs.n)
+			cli_usage_error("--devices %u with %u --device specs (give one spec for every "
+					"device, or one each)", ndev, specs.n);
+		ndev = specs.n;
 	}
-	pto_device_close(probe);
+	if (!specs.n)
+		specs.n = 1;
+	/* a bad spec is bad usage (exit 2), found before any work */
+	for (uint32_t i = 0; i < specs.n; i++) {
+		rc = pto_device_open(specs.s[i], &probe);
+		if (rc) {
+			cli_error("%s", pto_last_error());
+			return cli_device_status(rc);
+		}
+		pto_device_close(probe);
+	}
 
 	rc = mbg_init(&m, c->tile, c->loop, c->grid_k, c->n);
 	if (!rc)
-		rc = open_group(spec, ndev, trace != NULL, &g);
+		rc = open_group(&specs, ndev, trace != NULL, &g);
 	if (!rc)
 		rc = run_example(g, &m, parts);
 	if (rc) {
@@ -284,7 +316,7 @@ int main(int argc, char **argv)
 	pto_group_destroy(g);
 	mbg_free(&m);
 	if (!fail && do_bench) {
-		rc = bench(spec, ndev, c, rounds);
+		rc = bench(&specs, ndev, c, rounds);
 		if (rc) {
 			cli_error("bench: %s: %s", pto_strerror(rc), pto_last_error());
 			fail = 1;

@@ -5,7 +5,7 @@
 # nothing on stdout), with the same messages everywhere.
 . "$(dirname "$0")/common.bash" cli
 version=$(cat "$(dirname "$0")/../../VERSION")
-tools="pto-run pto-bench pto-trace pto2-info pto2-load pto2-top"
+tools="pto-run pto-bench pto-trace pto2-info pto2-load pto2-top pto-multi"
 
 [ -n "$version" ] && ok "VERSION names a version ($version)" || bad "VERSION is empty"
 for t in $tools; do

@@ -43,6 +43,17 @@ has "failing device: named" 'kernel failed: device [01] \(dev[01]\) program [01]
 check "--bench" 0 "$multi" --bench --rounds 1
 has "--bench: scaling ratio" '^bench Small: 1 device .* 2 devices .* speed-up x[0-9.]+' "$T/out"
 has "--bench: copy cost" '^bench staged copy .* per message .* per byte ' "$T/out"
+# one --device per device: each its own spec, the count is theirs
+check "a spec each" 0 "$multi" --device mock:clusters=2,name=left --device mock:clusters=3,name=right \
+	--trace "$T/lr.json"
+has "a spec each: golden on 2" '^PASS multi_bgemm/Small on 2 devices' "$T/out"
+for d in left right; do
+	has "a spec each: device $d in the trace" "\"pto device \\($d\\)\"" "$T/lr.json"
+done
+check "specs against --devices" 2 "$multi" --devices 3 --device mock:name=a --device mock:name=b
+has "specs against --devices: named" '^pto-multi: --devices 3 with 2 --device specs ' "$T/err"
+check "one bad spec of two" 2 "$multi" --device mock:name=a --device /dev/nope
+has "one bad spec of two: named" '/dev/nope: No such file or directory$' "$T/err"
 check "bad spec" 2 "$multi" --device mock:bogus=1
 one_line "bad spec" "$T/err"
 check "bad --devices" 2 "$multi" --devices 17

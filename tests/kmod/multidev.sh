@@ -90,18 +90,31 @@ expect "/dev/pto2-1 open: rmmod refused, module is busy" sh -c '
 exec 4>&-
 
 # --- an example through libpto on each device at the same time ------------------
-pto-run vector_example --device /dev/pto2 >/tmp/ex0.log 2>&1 &
+pto-run vector_example --device /dev/pto2 --rounds 5 >/tmp/ex0.log 2>&1 &
 p0=$!
-pto-run bgemm --case Small --device /dev/pto2-1 >/tmp/ex1.log 2>&1 &
+pto-run bgemm --case Small --device /dev/pto2-1 --rounds 3 >/tmp/ex1.log 2>&1 &
 p1=$!
+# "at the same time", seen: both devices had their process's emulator
+# attached at one sample
+both=0
+while kill -0 $p0 2>/dev/null || kill -0 $p1 2>/dev/null; do
+	[ "$(attr pto2 attached)" = 1 ] && [ "$(attr pto2-1 attached)" = 1 ] && both=1
+	sleep 0.02
+done
 wait $p0; r0=$?
 wait $p1; r1=$?
+expect "both runs were attached to their device at the same instant" [ $both = 1 ]
 sed 's/^/    0| /' /tmp/ex0.log | tail -4
 sed 's/^/    1| /' /tmp/ex1.log | tail -4
 expect "vector_example on /dev/pto2 while bgemm runs on /dev/pto2-1" sh -c "
 	[ $r0 -eq 0 ] && grep -q '^PASS vector_example' /tmp/ex0.log && grep -q 'on /dev/pto2 (2 clusters)' /tmp/ex0.log"
 expect "bgemm on /dev/pto2-1 while vector_example runs on /dev/pto2" sh -c "
 	[ $r1 -eq 0 ] && grep -q '^PASS bgemm' /tmp/ex1.log && grep -q 'on /dev/pto2-1 (4 clusters)' /tmp/ex1.log"
+
+# --- one workload over both: pto-multi's bgemm split by tiles, a spec each -------
+expect "pto-multi: bgemm split over /dev/pto2 and /dev/pto2-1, golden" sh -c '
+	pto-multi --device /dev/pto2 --device /dev/pto2-1 >/tmp/pm.log 2>&1; rc=$?; cat /tmp/pm.log
+	[ $rc -eq 0 ] && grep -q "^PASS multi_bgemm/Small on 2 devices" /tmp/pm.log'
 
 # --- unplug one while the other keeps serving -----------------------------------
 exec 4<>/dev/pto2-1
