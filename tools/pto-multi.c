@@ -42,7 +42,8 @@ static const struct mcase cases[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pto-multi [options]   bgemm split by output tiles over several devices\n"
+		"Usage: pto-multi [options]\n"
+		"Run bgemm split by output tiles over several devices.\n"
 		"  --devices N    devices, 1..16 (default 2)\n"
 		"  --device SPEC  spec of every device (default 'mock:clusters=4,workers=1');\n"
 		"                 a mock gets ',name=devI' appended.  Repeated: device i is\n"

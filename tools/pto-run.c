@@ -37,8 +37,11 @@ static const char *prog = "pto-run";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: %s EXAMPLE [options]     run an example and check it against its golden\n"
-		"       %s --list                examples, their cases and parameters\n"
+		"Usage: %s EXAMPLE [options]\n"
+		"  or:  %s --list\n"
+		"Run an example and check it against its golden; --list shows the examples,\n"
+		"their cases and parameters.\n"
+		"\n"
 		"options:\n"
 		"  --case NAME        case to run (default: the example's first case)\n"
 		"  --device SPEC      mock, mock:clusters=4,mem=2G, /dev/pto2 (default $PTO_DEVICE or mock)\n"

@@ -429,7 +429,7 @@ static void free_summary(struct summary *sm)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pto-trace [--samples N] [--top N] FILE\n"
+	fprintf(f, "Usage: pto-trace [--samples N] [--top N] FILE\n"
 		"  summarise a pto trace (Chrome/Perfetto JSON from pto_trace_write)\n"
 		"  --samples N   ring occupancy at N instants (1..1000, default 8)\n"
 		"  --top N       list the N slowest tasks (0..1000, default 5)\n"

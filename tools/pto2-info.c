@@ -33,7 +33,8 @@ static const char *platform_name(uint32_t p)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pto2-info [--device SPEC | --list]    describe a pto2 device\n"
+		"Usage: pto2-info [--device SPEC | --list]\n"
+		"Describe a pto2 device, or list them all.\n"
 		"  --device SPEC  'mock[:clusters=N,mem=SIZE,workers=N,name=NAME|index=N]' or a\n"
 		"                 device node such as /dev/pto2 (default: $PTO_DEVICE, else\n"
 		"                 'mock'); also --device=SPEC\n"

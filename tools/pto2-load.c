@@ -28,10 +28,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pto2-load insert PATH.ko [param=value ...]\n"
-		   "       pto2-load remove [NAME]   (default %s)\n"
-		   "       pto2-load status [NAME]\n"
-		   "       pto2-load --help | --version\n"
+	fprintf(f, "Usage: pto2-load insert PATH.ko [param=value ...]\n"
+		   "  or:  pto2-load remove [NAME]\n"
+		   "  or:  pto2-load status [NAME]\n"
+		   "  or:  pto2-load --help | --version\n"
+		   "NAME: the module's name (default %s).\n"
 		   "exit status: 0 done (status: loaded); 1 the operation failed (busy, already\n"
 		   "loaded, not loaded, not permitted; status: not loaded); 2 bad usage, or a\n"
 		   "module file or parameters that are wrong\n", DEFAULT_MODULE);

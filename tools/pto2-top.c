@@ -36,7 +36,8 @@ static int tio_saved;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pto2-top [-d SECONDS] [-n N] [--json]    monitor pto2 devices live\n"
+		"Usage: pto2-top [-d SECONDS] [-n N] [--json]\n"
+		"Monitor pto2 devices live.\n"
 		"  -d, --delay SECONDS  time between refreshes, 0.05..3600 (default 1)\n"
 		"  -n, --iterations N   stop after N refreshes (default: until q or Ctrl-C)\n"
 		"  --json               print one JSON object (two samples SECONDS apart) and exit\n"

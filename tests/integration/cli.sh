@@ -11,7 +11,7 @@ tools="pto-run pto-bench pto-trace pto2-info pto2-load pto2-top pto-multi"
 for t in $tools; do
 	bin=$B/bin/$t
 	check "$t --help" 0 "$bin" --help
-	has "$t --help: usage on stdout" '^usage: ' "$T/out"
+	has "$t --help: usage on stdout" '^Usage: ' "$T/out"
 	has "$t --help: states the exit statuses" '^exit status: 0' "$T/out"
 	hasnt "$t --help: nothing on stderr" '.' "$T/err"
 	check "$t --version" 0 "$bin" --version

@@ -22,7 +22,7 @@ check "--device=SPEC" 0 "$bin" --device=mock:clusters=2
 has "--device=SPEC clusters" '2 AIC \(ids 0-1\), 4 AIV \(ids 2-5\)' "$T/out"
 
 check "--help" 0 "$bin" --help
-has "--help prints the usage" '^usage: pto2-info' "$T/out"
+has "--help prints the usage" '^Usage: pto2-info' "$T/out"
 
 for args in "--device mock:clusters=0" "--device mock:bogus=1" "--device" "--frobnicate" \
 	"--device mock:mem=1T" "--device=" "--device /nonexistent/pto2"; do

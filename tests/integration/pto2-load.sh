@@ -9,7 +9,7 @@ bin=$B/bin/pto2-load
 absent=pto2_no_such_module
 
 check "--help" 0 "$bin" --help
-has "--help prints the usage" '^usage: pto2-load insert PATH\.ko' "$T/out"
+has "--help prints the usage" '^Usage: pto2-load insert PATH\.ko' "$T/out"
 has "--help states the exit statuses" '^exit status: 0 done' "$T/out"
 # usage errors: exit 2 (tools/cli/cli.h), one line naming what was wrong
 usage_bad() { # args message

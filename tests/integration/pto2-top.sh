@@ -11,7 +11,7 @@ bin=$B/bin/pto2-top
 run=$B/bin/pto-run
 
 check "--help" 0 "$bin" --help
-has "--help prints the usage" '^usage: pto2-top' "$T/out"
+has "--help prints the usage" '^Usage: pto2-top' "$T/out"
 check "--version" 0 "$bin" --version
 for args in "-d 0" "-d x" "-d 5000" "-n 0" "--json -n 2" "extra" "--frobnicate" "-d"; do
 	# shellcheck disable=SC2086

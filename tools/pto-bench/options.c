@@ -31,7 +31,7 @@ static int parse_shape(const char *s)
 
 void pb_usage(FILE *f)
 {
-	fprintf(f, "usage: pto-bench [options]\n"
+	fprintf(f, "Usage: pto-bench [options]\n"
 	       "  --quick            seconds-long smoke run (small sizes, 1 repetition)\n"
 	       "  --reps N           interleaved repetitions per metric, median reported (5)\n"
 	       "  --tasks N          tasks per end-to-end run (100000)\n"
