@@ -21,9 +21,14 @@ run_fault() {
 	check "$name" "$want" timeout --kill-after=5 120 "$run" "$@"
 }
 
-# hung core: both AIV cores of the one cluster hang on their first dispatch
+# hung core: both AIV cores of the one cluster hang on their first dispatch.
+# The 300 ms bound is what ends it: the run must be over long before the
+# 120 s kill (20 s leaves room for a loaded machine and the sanitizers).
+t0=$SECONDS
 run_fault "hang@core1,hang@core2" 1 vector_example --core-timeout 300 \
 	--device mock:clusters=1,workers=2,fault=hang@core1,fault=hang@core2
+[ $((SECONDS - t0)) -le 20 ] && ok "hang: over within the bound's reach ($((SECONDS - t0)) s)" ||
+	bad "hang: took $((SECONDS - t0)) s with --core-timeout 300"
 has "hang: named error" "round 1 failed: core did not finish its task: core [12] did not finish task [0-9]+ \(kernel 'add', block 0\) within 300 ms" "$T/err"
 hasnt "hang: no PASS" "^PASS" "$T/out"
 
