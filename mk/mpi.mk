@@ -25,6 +25,9 @@ LIBPTO_MPI_SO := $(BUILD)/lib/libpto-mpi.so
 PTO_MPI_RUN := $(BUILD)/bin/pto-mpi-run
 
 $(MPI_OBJS) $(MPI_TOOL_OBJ): CFLAGS += -Ilibpto-mpi/include $(MPI_CFLAGS)
+# pto-mpi-run --version: the project's version, as every tool's (mk/tools.mk)
+$(MPI_TOOL_OBJ): CFLAGS += -DPTO2_VERSION='"$(PTO2_VERSION)"'
+$(MPI_TOOL_OBJ): VERSION
 
 $(LIBPTO_MPI_A): $(MPI_OBJS)
 	@mkdir -p $(dir $@)

@@ -74,6 +74,14 @@ check "failing rank mid-DAG" 1 'rank 1: another device or rank of the workload f
 if grep -q 'waited' "$err"; then bad "failing rank mid-DAG: a rank timed out"; sed 's/^/      | /' "$err" | head
 else ok "failing rank mid-DAG: no rank timed out"; fi
 check "bench runs (no claim: 1 round)" 0 '^bench transfer rank 0 -> rank 1' bench --rounds 1
+# the tools' conventions: --version, bad usage exit 2 with one named line
+check "--version" 0 '^pto-mpi-run \(pto2\) [0-9]' --version
+check "bad usage: unknown mode" 2 "^pto-mpi-run: unknown mode 'nope' " nope
+check "bad usage: --rounds 0" 2 "^pto-mpi-run: --rounds: '0' is not a number in 1\.\.1000 " golden --rounds 0
+check "bad usage: --fault-rank past the ranks" 2 "^pto-mpi-run: --fault-rank: '2' is not a number in 0\.\.1 " \
+	golden --fault-rank 2 --fault fail@kernel4
+check "bad usage: --fault without --fault-rank" 2 '^pto-mpi-run: --fault and --fault-rank go together ' \
+	golden --fault fail@kernel4
 
 echo "$pass $fail 0" >"$results/mpi"
 echo "stage mpi: $pass passed, $fail failed, 0 skipped ($log)"
