@@ -98,16 +98,6 @@ static int kmod_mem_alloc(struct pto_device *dev, uint64_t size, uint64_t align,
 		return pto__fail(-EINVAL,
 				 "alignment %llu: the kernel device aligns to at most 1 MiB",
 				 (unsigned long long)align);
-	/*
-	 * The module keeps the aperture's first page (address 0 is never an
-	 * object), so it refuses more than mem_size - one page with EINVAL;
-	 * to the caller that is "the device cannot hold it", as on the mock.
-	 */
-	if (size > dev->info.mem_size - KMOD_PAGE)
-		return pto__fail(-ENOMEM,
-				 "pto_mem_alloc: %llu bytes exceed the kernel device's largest object (%llu: its memory less the reserved first page)",
-				 (unsigned long long)size,
-				 (unsigned long long)(dev->info.mem_size - KMOD_PAGE));
 	a.align = align > KMOD_PAGE ? (uint32_t)align : 0;
 	ret = kmod_ioctl(k->fd, PTO2_IOC_MEM_ALLOC, &a);
 	if (ret)
@@ -287,6 +277,8 @@ static int kmod_query(struct pto_device *dev, struct kmod_dev *k, const char *pa
 	dev->info.num_aic = ki.num_aic;
 	dev->info.num_aiv = ki.num_aiv;
 	dev->info.mem_size = ki.mem_size;
+	/* the module's pool leaves out the first page; above it MEM_ALLOC is EINVAL */
+	dev->max_alloc = ki.mem_size - KMOD_PAGE;
 	dev->info.num_cpus = ki.num_cpus;
 	memcpy(dev->info.cpus, ki.cpus, sizeof(dev->info.cpus));
 	return 0;

@@ -220,6 +220,7 @@ int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	uint32_t workers = spec->workers ? spec->workers : (online > 0 ? (uint32_t)online : 1);
 	struct mock_priv *m;
+	uint64_t end;
 	int rc;
 
 	m = calloc(1, sizeof(*m));
@@ -250,11 +251,13 @@ int pto__mock_open(struct pto_device *dev, const struct pto_mock_spec *spec)
 	for (uint32_t i = 0; i < cores; i++)
 		dev->regs[i] = (struct pto2_core_regs *)(m->win + (size_t)i * PTO2_REG_WINDOW_SIZE);
 	mock_reset_windows(dev);
-	if (pto__arena_init(&m->arena, MOCK_RESERVED, m->mem_size & ~(uint64_t)(PTO_ARENA_GRAIN - 1))) {
+	end = m->mem_size & ~(uint64_t)(PTO_ARENA_GRAIN - 1);
+	if (pto__arena_init(&m->arena, MOCK_RESERVED, end)) {
 		rc = pto__fail(-ENOMEM, "mock device: out of memory");
 		goto fail;
 	}
 	m->arena_ready = 1;
+	dev->max_alloc = end > MOCK_RESERVED ? end - MOCK_RESERVED : 0;
 	rc = pto__device_init_windows(dev);
 	if (rc)
 		goto fail;

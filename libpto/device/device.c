@@ -551,10 +551,12 @@ static int device_alloc(struct pto_device *dev, uint64_t size, uint64_t align, u
 		return pto__fail(-EINVAL,
 				 "pto_mem_alloc: alignment %llu is not a power of two up to 1 GiB",
 				 (unsigned long long)align);
-	if (size > dev->info.mem_size)
-		return pto__fail(-ENOMEM, "pto_mem_alloc: %llu bytes exceed device memory (%llu)",
+	if (size > dev->max_alloc)
+		return pto__fail(-ENOMEM, "pto_mem_alloc: %llu bytes exceed device memory (%llu): "
+				 "no object can be larger than %llu bytes (the first page is reserved)",
 				 (unsigned long long)size,
-				 (unsigned long long)dev->info.mem_size);
+				 (unsigned long long)dev->info.mem_size,
+				 (unsigned long long)dev->max_alloc);
 	rc = dev->ops->mem_alloc(dev, size, align, &obj);
 	if (rc)
 		return rc;

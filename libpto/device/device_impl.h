@@ -80,6 +80,9 @@ struct pto_device_ops {
  * @priv: backend state.
  * @busy_ns: per-core busy-time counters the engine adds to (a published
  *	mock's status page, mock_pub.h), or NULL; set before the engine starts.
+ * @max_alloc: no object the backend hands out is larger: less than
+ *	info.mem_size, since a device keeps its first page (no object has
+ *	address 0); set by the backend's open.
  * @mem_lock: protects @objs and @num_objs.
  * @objs: live allocations sorted by addr.
  */
@@ -91,6 +94,7 @@ struct pto_device {
 	pto_kernel_fn kernels[PTO2_MAX_KERNELS];
 	void *priv;
 	uint64_t *busy_ns;
+	uint64_t max_alloc;
 
 	pthread_mutex_t mem_lock;
 	struct pto_mem_obj *objs;

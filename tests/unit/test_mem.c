@@ -87,7 +87,9 @@ static void test_alloc_exhaustion(void **state)
 
 	assert_int_equal(pto_mem_alloc(dev, MEM_4M + 1, 0, &a), -ENOMEM);
 	assert_error_has("exceed device memory");
-	assert_int_equal(pto_mem_alloc(dev, MEM_4M, 0, &a), -ENOMEM);	/* first page reserved */
+	/* the first page is reserved: no object can be larger than one page less */
+	assert_int_equal(pto_mem_alloc(dev, MEM_4M - 4095, 0, &a), -ENOMEM);
+	assert_error_has("no object can be larger than 4190208 bytes");
 	assert_int_equal(pto_mem_alloc(dev, UINT64_MAX, 0, &a), -ENOMEM);
 	for (;;) {
 		rc = pto_mem_alloc(dev, 3000, 0, &addrs[n]);
