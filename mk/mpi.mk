@@ -25,9 +25,6 @@ LIBPTO_MPI_SO := $(BUILD)/lib/libpto-mpi.so
 PTO_MPI_RUN := $(BUILD)/bin/pto-mpi-run
 
 $(MPI_OBJS) $(MPI_TOOL_OBJ): CFLAGS += -Ilibpto-mpi/include $(MPI_CFLAGS)
-# pto-mpi-run --version: the project's version, as every tool's (mk/tools.mk)
-$(MPI_TOOL_OBJ): CFLAGS += -DPTO2_VERSION='"$(PTO2_VERSION)"'
-$(MPI_TOOL_OBJ): VERSION
 
 $(LIBPTO_MPI_A): $(MPI_OBJS)
 	@mkdir -p $(dir $@)
@@ -38,9 +35,11 @@ $(LIBPTO_MPI_SO): $(MPI_OBJS) $(LIBPTO_SO)
 	$(CC) -shared -Wl,-soname,libpto-mpi.so.1 $(LDFLAGS) -o $@ $(MPI_OBJS) \
 		-L$(BUILD)/lib -lpto $(MPI_LIBS)
 
+# tools/cli (its objects a prerequisite in mk/tools.mk): the option parser,
+# --help/--version and exit codes of every tool
 $(PTO_MPI_RUN): $(MPI_TOOL_OBJ) $(LIBPTO_MPI_A) $(STATIC_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIBPTO_MPI_A) $(STATIC_LIBS) $(MPI_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(CLI_OBJS) $(LIBPTO_MPI_A) $(STATIC_LIBS) $(MPI_LIBS) $(LDLIBS)
 
 .PHONY: mpi check-mpi
 ifneq ($(MPI_LIBS),)

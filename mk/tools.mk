@@ -13,6 +13,8 @@ $(BUILD)/obj/tools/cli/cli.o: VERSION
 # objects come in through each tool's LDLIBS_<tool> (libc only, so their
 # place after libpto does not matter).
 $(TOOLS): $(CLI_OBJS)
+# pto-mpi-run (mk/mpi.mk) links them in its own rule
+$(PTO_MPI_RUN): $(CLI_OBJS)
 $(foreach t,$(TOOLS:$(BUILD)/bin/%=%),$(eval LDLIBS_$(t) += $(CLI_OBJS)))
 
 # pto-trace's JSON reader and per-task analysis (tools/pto-trace/), kept out

@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +33,7 @@
 #include "examples/multi_bgemm/multi_bgemm.h"
 #include "pto/pto.h"
 #include "pto/pto_mpi.h"
-#include "tools/parse_num.h"
+#include "tools/cli/cli.h"
 
 #define K_MIX		11
 #define DAG_N		512
@@ -49,34 +48,11 @@ static void usage(FILE *f)
 		"exit status: 0 PASS; 1 failed (every rank names the error); 2 bad usage\n");
 }
 
-/*
- * Bad usage: one line from rank 0 in the tools' words (tools/cli/cli.h),
- * then exit 2 on every rank, after MPI_Finalize so mpirun sees an orderly
- * exit with that status.
- */
-static void __attribute__((noreturn, format(printf, 1, 2))) usage_error(const char *fmt, ...)
+/* Every exit tools/cli makes (usage errors, --help, --version): finalize first. */
+static void __attribute__((noreturn)) leave(int status)
 {
-	va_list ap;
-
-	if (rank == 0) {
-		fputs("pto-mpi-run: ", stderr);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-		fputs(" (see pto-mpi-run --help)\n", stderr);
-	}
 	MPI_Finalize();
-	exit(2);
-}
-
-static uint64_t parse_num(const char *opt, const char *val, uint64_t lo, uint64_t hi)
-{
-	uint64_t v;
-
-	if (pto_parse_u64(val, lo, hi, &v))
-		usage_error("%s: '%s' is not a number in %llu..%llu", opt, val,
-			    (unsigned long long)lo, (unsigned long long)hi);
-	return v;
+	exit(status);
 }
 
 static uint64_t now_ns(void)
@@ -423,8 +399,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "case", required_argument, NULL, 'c' },
 		{ "rounds", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		CLI_OPTIONS_COMMON,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *spec = "mock:clusters=2,workers=1", *fault = NULL, *mode;
@@ -440,45 +415,35 @@ int main(int argc, char **argv)
 	MPI_Init(&argc, &argv);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-	opterr = 0;	/* usage_error() says it once, from rank 0 */
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	/* rank 0 says it once; every rank exits with the same status */
+	cli_init("pto-mpi-run", usage);
+	cli_init_group(rank == 0, leave);
+	while ((ch = cli_next(argc, argv, ":", longopts)) != -1) {
 		switch (ch) {
 		case 'd': spec = optarg; break;
-		case 'R': fault_rank = (int)parse_num("--fault-rank", optarg, 0, (uint64_t)nranks - 1); break;
+		case 'R': fault_rank = (int)cli_parse_u64("--fault-rank", optarg, 0, (unsigned)nranks - 1); break;
 		case 'f': fault = optarg; break;
-		case 's': seed = parse_num("--seed", optarg, 0, UINT64_MAX); break;
-		case 'r': rounds = (uint32_t)parse_num("--rounds", optarg, 1, 1000); break;
+		case 's': seed = cli_parse_u64("--seed", optarg, 0, UINT64_MAX); break;
+		case 'r': rounds = (uint32_t)cli_parse_u64("--rounds", optarg, 1, 1000); break;
 		case 'c':
 			if (strcmp(optarg, "Small") && strcmp(optarg, "Bgemm64"))
-				usage_error("--case '%s': not Small or Bgemm64", optarg);
+				cli_usage_error("--case '%s': not Small or Bgemm64", optarg);
 			ci = !strcmp(optarg, "Bgemm64");
 			break;
-		case 'h':
-			if (rank == 0)
-				usage(stdout);
-			MPI_Finalize();
-			return 0;
-		case 'V':
-			if (rank == 0)
-				printf("pto-mpi-run (pto2) %s\n", PTO2_VERSION);
-			MPI_Finalize();
-			return 0;
-		case ':': usage_error("%s needs a value", argv[optind - 1]);
-		default: usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind == argc)
-		usage_error("no mode (golden, dag, bad or bench)");
+		cli_usage_error("no mode (golden, dag, bad or bench)");
 	if (optind + 1 != argc)
-		usage_error("unexpected argument '%s'", argv[optind + 1]);
+		cli_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	mode = argv[optind];
 	if (strcmp(mode, "golden") && strcmp(mode, "dag") && strcmp(mode, "bad") &&
 	    strcmp(mode, "bench"))
-		usage_error("unknown mode '%s' (golden, dag, bad or bench)", mode);
+		cli_usage_error("unknown mode '%s' (golden, dag, bad or bench)", mode);
 	if (!strcmp(mode, "bench") && nranks < 2)
-		usage_error("bench needs at least 2 ranks (mpirun -np 2)");
+		cli_usage_error("bench needs at least 2 ranks (mpirun -np 2)");
 	if ((fault == NULL) != (fault_rank < 0))
-		usage_error("--fault and --fault-rank go together");
+		cli_usage_error("--fault and --fault-rank go together");
 	snprintf(devspec, sizeof(devspec), "%s%s%s", spec,
 		 fault && rank == fault_rank ? (strchr(spec, ':') ? ",fault=" : ":fault=") : "",
 		 fault && rank == fault_rank ? fault : "");

@@ -74,11 +74,16 @@ check "failing rank mid-DAG" 1 'rank 1: another device or rank of the workload f
 if grep -q 'waited' "$err"; then bad "failing rank mid-DAG: a rank timed out"; sed 's/^/      | /' "$err" | head
 else ok "failing rank mid-DAG: no rank timed out"; fi
 check "bench runs (no claim: 1 round)" 0 '^bench transfer rank 0 -> rank 1' bench --rounds 1
-# the tools' conventions: --version, bad usage exit 2 with one named line
+# the tools' conventions (tools/cli): --version, bad usage exit 2, said once
 check "--version" 0 '^pto-mpi-run \(pto2\) [0-9]' --version
+[ "$(grep -c '^pto-mpi-run (pto2)' "$out")" = 1 ] && ok "--version: rank 0 alone prints it" ||
+	bad "--version: printed $(grep -c '^pto-mpi-run (pto2)' "$out") times"
 check "bad usage: unknown mode" 2 "^pto-mpi-run: unknown mode 'nope' " nope
-check "bad usage: --rounds 0" 2 "^pto-mpi-run: --rounds: '0' is not a number in 1\.\.1000 " golden --rounds 0
-check "bad usage: --fault-rank past the ranks" 2 "^pto-mpi-run: --fault-rank: '2' is not a number in 0\.\.1 " \
+[ "$(grep -c '^pto-mpi-run: unknown mode' "$err")" = 1 ] && ok "bad usage: said once, by rank 0" ||
+	bad "bad usage: said $(grep -c '^pto-mpi-run: unknown mode' "$err") times"
+check "bad usage: unknown option" 2 "^pto-mpi-run: unknown option '--frobnicate' " golden --frobnicate
+check "bad usage: --rounds 0" 2 "^pto-mpi-run: --rounds '0': expected an integer in 1\.\.1000 " golden --rounds 0
+check "bad usage: --fault-rank past the ranks" 2 "^pto-mpi-run: --fault-rank '2': expected an integer in 0\.\.1 " \
 	golden --fault-rank 2 --fault fail@kernel4
 check "bad usage: --fault without --fault-rank" 2 '^pto-mpi-run: --fault and --fault-rank go together ' \
 	golden --fault fail@kernel4

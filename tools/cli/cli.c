@@ -20,11 +20,26 @@ const char cli_version_string[] = PTO2_VERSION;
 static const char *prog_name = "pto";
 static void (*usage_fn)(FILE *f);
 static int progress_open;	/* a terminal progress line is showing */
+static int speaks = 1;		/* this process prints the shared messages */
+static void (*leave_fn)(int status) __attribute__((noreturn));
 
 void cli_init(const char *prog, void (*usage)(FILE *f))
 {
 	prog_name = prog;
 	usage_fn = usage;
+}
+
+void cli_init_group(int speak, void (*leave)(int status) __attribute__((noreturn)))
+{
+	speaks = speak;
+	leave_fn = leave;
+}
+
+static void __attribute__((noreturn)) cli_exit(int status)
+{
+	if (leave_fn)
+		leave_fn(status);
+	exit(status);
 }
 
 const char *cli_prog(void)
@@ -34,6 +49,8 @@ const char *cli_prog(void)
 
 static void verror(const char *fmt, va_list ap, const char *tail)
 {
+	if (!speaks)
+		return;
 	if (progress_open)
 		cli_progress_done();
 	fprintf(stderr, "%s: ", prog_name);
@@ -50,7 +67,7 @@ void cli_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	verror(fmt, ap, tail);
 	va_end(ap);
-	exit(CLI_EXIT_USAGE);
+	cli_exit(CLI_EXIT_USAGE);
 }
 
 void cli_error(const char *fmt, ...)
@@ -85,12 +102,13 @@ int cli_next(int argc, char **argv, const char *shortopts, const struct option *
 	ch = getopt_long(argc, argv, shortopts, longopts, NULL);
 	switch (ch) {
 	case CLI_OPT_HELP:
-		if (usage_fn)
+		if (usage_fn && speaks)
 			usage_fn(stdout);
-		exit(CLI_EXIT_OK);
+		cli_exit(CLI_EXIT_OK);
 	case CLI_OPT_VERSION:
-		printf("%s (pto2) %s\n", prog_name, cli_version_string);
-		exit(CLI_EXIT_OK);
+		if (speaks)
+			printf("%s (pto2) %s\n", prog_name, cli_version_string);
+		cli_exit(CLI_EXIT_OK);
 	case ':':
 		cli_usage_error("%s needs a value", spelled(argv, buf, sizeof(buf)));
 	case '?':
@@ -142,7 +160,7 @@ unsigned long long cli_parse_u64(const char *opt, const char *val, unsigned long
 static void __attribute__((noreturn)) bad_path(const char *opt, const char *path, int err)
 {
 	cli_error("%s %s: %s", opt, path, strerror(err));
-	exit(CLI_EXIT_USAGE);
+	cli_exit(CLI_EXIT_USAGE);
 }
 
 void cli_check_writable(const char *opt, const char *path)

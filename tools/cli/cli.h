@@ -44,6 +44,15 @@ void cli_init(const char *prog, void (*usage)(FILE *f));
 const char *cli_prog(void);
 
 /*
+ * cli_init_group() - for a tool run as several processes at once
+ * (pto-mpi-run under mpirun): only a process with @speaks prints the
+ * shared messages (usage errors, --help, --version, cli_error()), so the
+ * group says each once; and every exit cli makes goes through @leave
+ * (which must not return) so the process can leave its group first.
+ */
+void cli_init_group(int speaks, void (*leave)(int status) __attribute__((noreturn)));
+
+/*
  * cli_next() - getopt_long() with the shared handling: --help prints the
  * usage to stdout and exits 0, --version prints "PROG (pto2) VERSION" and
  * exits 0, an unknown option or one missing its value is a usage error
