@@ -10,8 +10,10 @@
  */
 #include "libpto/core/run.h"
 
-/* Model-checked: tests/models/ring_advance.pml (the consumer's CONSUMED store). */
-/* Under @t's lock: COMPLETED with every reference back -> CONSUMED. */
+/*
+ * Under @t's lock: COMPLETED with every reference back -> CONSUMED.
+ * Model-checked: tests/models/ring_advance.pml (the consumer's CONSUMED store).
+ */
 static bool try_consume_locked(struct pto_task *t)
 {
 	if (t->state != PTO_TASK_COMPLETED || t->fanout_refcount != t->fanout_count)

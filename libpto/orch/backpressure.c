@@ -70,11 +70,11 @@ static bool ring_refilling(const struct pto_ring *r, uint64_t la, uint64_t idle_
 	       idle_ns < ORCH_REFILL_NS;
 }
 
-/* Model-checked with its callers: tests/models/wiring_publish.pml (proctype orch). */
 /*
  * Sleep until the ring's watermark passes @la (reaches the refill mark when
  * @refill) or @deadline_ns.  @seen was taken before @la was loaded, so a wake
- * in between is not lost.
+ * in between is not lost.  Model-checked with its callers:
+ * tests/models/wiring_publish.pml (proctype orch).
  */
 static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint32_t seen, uint64_t la,
 		       bool refill, uint64_t deadline_ns)
@@ -157,13 +157,13 @@ static uint32_t oldest_pinned(struct pto_runtime *rt, struct pto_ring *r, uint64
 /* While tasks wait for their scope's end, how often a blocked orchestrator re-checks. */
 #define PIN_RECHECK_NS		20000000ull
 
-/* Model-checked: tests/models/ring_advance.pml and wiring_publish.pml (proctype orch). */
 /*
  * Allocate slot + heap + dependency entries in ring @r (only @deps
  * entries, into *@dep_first, when @g is NULL: pto_add_dependency()),
  * blocking while the schedulers retire work.  Fails at once when only
  * open-scope tasks are live (nothing can ever retire), else after the
- * stall timeout.
+ * stall timeout.  Model-checked: tests/models/ring_advance.pml and
+ * wiring_publish.pml (proctype orch).
  */
 static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
 			   uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first)

@@ -13,8 +13,10 @@
 /* The longest the drain sleeps without a wake-up (the run's end wakes it). */
 #define DRAIN_NAP_NS		(100ull * 1000 * 1000)
 
-/* Model-checked: tests/models/core_claim.pml (proctype helper). */
-/* Run one emulated core a scheduler queued and nobody took.  Return: true if it did. */
+/*
+ * Run one emulated core a scheduler queued and nobody took.  Return: true if
+ * it did.  Model-checked: tests/models/core_claim.pml (proctype helper).
+ */
 static bool help_one(struct pto_runtime *rt)
 {
 	if (!rt->emulate)

@@ -78,13 +78,12 @@ static bool check_hangs(struct pto_sched *s, uint64_t now, uint64_t *next_deadli
 	return false;
 }
 
-/* Model-checked: tests/models/core_claim.pml (sched's serve). */
 /*
  * Run the emulated cores this pass rang (rt->emulate): each latches its
  * dispatch, runs the kernel and publishes FIN on this thread, so the next
  * pass finds the completions without anybody waking anybody.  A core that
  * another thread claimed first (a worker, an orchestrator helping) is left
- * to it.
+ * to it.  Model-checked: tests/models/core_claim.pml (sched's serve).
  */
 static void serve_cores(struct pto_sched *s)
 {

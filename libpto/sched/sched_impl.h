@@ -137,8 +137,10 @@ static inline bool core_reserved(const struct pto_sched *s, const struct pto_cor
 	       (s->resv_lanes & core_lane_bit(c));
 }
 
-/* Model-checked: tests/models/dispatch.pml (proctype sched). */
-/* May take a dispatch now: idle, or (dual issue) its running one was latched. */
+/*
+ * May take a dispatch now: idle, or (dual issue) its running one was latched.
+ * Model-checked: tests/models/dispatch.pml (proctype sched).
+ */
 static inline bool core_takes(const struct pto_runtime *rt, const struct pto_core *c)
 {
 	if (core_idle(c))

@@ -302,9 +302,10 @@ typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
  * @arg: passed to @fn.
  *
  * Return: 0 once every task retired; otherwise the first error of the run
- * (a failing kernel (%PTO_E_KERNEL_FAILED), a hung core (%PTO_E_CORE_HANG), a stalled ring, a drain in which no task
- * can complete (%PTO_E_RUN_STALL, naming a few stuck tasks, the producers
- * each waits on and the rings' occupancy), a failed call inside @fn, or
+ * (a failing kernel (%PTO_E_KERNEL_FAILED), a hung core (%PTO_E_CORE_HANG),
+ * a stalled ring, a drain in which no task can complete (%PTO_E_RUN_STALL,
+ * naming a few stuck tasks, the producers each waits on and the rings'
+ * occupancy), a failed call inside @fn, or
  * @fn's own negative return), with pto_last_error() naming the task,
  * kernel, core or ring.  @fn returning with a scope it opened still open is
  * a misuse too: the run fails with -EINVAL ("N scope(s) still open");
