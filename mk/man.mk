@@ -5,9 +5,9 @@
 #
 # Tools: help2man(1) from each tool's --help, plus man/<tool>.h2m (NAME,
 # DESCRIPTION, SEE ALSO).  --version-string gives the version string (every
-# tool also answers --version itself, tests/integration/cli.sh).  Library: man/gen-man3.py turns the kernel-doc
-# comments of the installed headers into scdoc(5) pages and renders them with
-# scdoc(1): the header comments stay the one source of truth, and a function
+# tool also answers --version itself, tests/integration/cli.sh).  Library:
+# man/gen-man3.py turns the kernel-doc comments of the installed headers
+# into scdoc(5) pages and renders them with scdoc(1): the header comments stay the one source of truth, and a function
 # without one fails the build.  Both generators are small Debian packages
 # (tools/install-deps.sh).
 

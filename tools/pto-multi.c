@@ -81,14 +81,13 @@ static int open_group(const struct spec_list *sl, uint32_t n, int trace, struct 
 	for (uint32_t i = 0; i < n; i++) {
 		const char *spec = sl->s[sl->n > 1 ? i : 0];
 
-		if (sl->n > 1)
-			snprintf(specs[i], sizeof(specs[i]), "%s", spec);
-		else if (!strncmp(spec, "mock", 4))
+		sp[i] = spec;
+		/* one spec for all: mocks get a name each, so traces tell them apart */
+		if (sl->n == 1 && !strncmp(spec, "mock", 4)) {
 			snprintf(specs[i], sizeof(specs[i]), "%s%sname=dev%u", spec,
 				 spec[4] ? "," : ":", i);
-		else
-			snprintf(specs[i], sizeof(specs[i]), "%s", spec);
-		sp[i] = specs[i];
+			sp[i] = specs[i];
+		}
 	}
 	rc = pto_runtime_config_init(&cfg);
 	if (rc)
