@@ -1,15 +1,16 @@
 # mk/man.mk - manual pages, generated, never written as troff by hand.
 #
-#   make man   $(BUILD)/man/man1 (pto-run, pto-bench, pto-trace, pto2-info, pto-multi, pto2-top),
-#              man8 (pto2-load), man3 (libpto and the API by group)
+#   make man   $(BUILD)/man/man1 (pto-run, pto-bench, pto-trace, pto2-info,
+#              pto-multi, pto2-top), man8 (pto2-load), man3 (libpto and the
+#              API by group)
 #
 # Tools: help2man(1) from each tool's --help, plus man/<tool>.h2m (NAME,
 # DESCRIPTION, SEE ALSO).  --version-string gives the version string (every
 # tool also answers --version itself, tests/integration/cli.sh).  Library:
 # man/gen-man3.py turns the kernel-doc comments of the installed headers
-# into scdoc(5) pages and renders them with scdoc(1): the header comments stay the one source of truth, and a function
-# without one fails the build.  Both generators are small Debian packages
-# (tools/install-deps.sh).
+# into scdoc(5) pages and renders them with scdoc(1): the header comments
+# stay the one source of truth, and a function without one fails the build.
+# Both generators are small Debian packages (tools/install-deps.sh).
 
 MAN_DIR := $(BUILD)/man
 MAN1_TOOLS := pto-run pto-bench pto-trace pto2-info pto-multi pto2-top
