@@ -65,6 +65,34 @@ for c in "${cfgs[@]}"; do
 	key=$(echo "$c" | tr ' ' '_')
 	cp "$tmp/cfg" "$tmp/cfg$key"
 done
+# alternated TAG VAR "VALUES" ARGS...: pto-bench ARGS with VAR set to each
+# of VALUES in turn, twice round, so a slow phase of the machine hits all;
+# outputs in $tmp/TAG<value>.<round>.
+alternated() {
+	local tag=$1 var=$2 vals=$3 round v
+	shift 3
+	for round in 1 2; do
+		for v in $vals; do
+			echo "bench-report: $var=$v $bench $* (round $round)" >&2
+			env "$var=$v" "$bench" "$@" >"$tmp/$tag$v.$round" 2>&1 || true
+		done
+	done
+}
+# show_alternated TAG VAR "VALUES" DROP ARGS...: those runs for the report,
+# each under its command line, without blank lines and lines matching DROP.
+show_alternated() {
+	local tag=$1 var=$2 vals=$3 drop=$4 round v
+	shift 4
+	for round in 1 2; do
+		for v in $vals; do
+			echo
+			echo '```'
+			echo "\$ $var=$v $bench $*   # round $round"
+			grep -vE '^\s*$' "$tmp/$tag$v.$round" | grep -vE "$drop" || true
+			echo '```'
+		done
+	done
+}
 # Before and after the inline emulation of the cores (docs/runtime.md,
 # "Emulating the cores"): the same graphs with every core on the sim
 # workers (PTO_INLINE_CORES=0) and by default, alternated twice so a slow
@@ -74,12 +102,7 @@ if [ $quick -eq 1 ]; then
 else
 	emu_args=(--sections e2e,metg --shapes chain,stencil,tree --modes auto --reps 3)
 fi
-for round in 1 2; do
-	for inl in 0 1; do
-		echo "bench-report: PTO_INLINE_CORES=$inl $bench ${emu_args[*]} (round $round)" >&2
-		PTO_INLINE_CORES=$inl "$bench" "${emu_args[@]}" >"$tmp/emu$inl.$round" 2>&1 || true
-	done
-done
+alternated emu PTO_INLINE_CORES "0 1" "${emu_args[@]}"
 # What each hazard mode costs (docs/runtime.md, "Hazards"): the AUTO shapes
 # under PTO_HAZARDS=raw, track and check, alternated twice.
 if [ $quick -eq 1 ]; then
@@ -88,12 +111,7 @@ else
 	haz_args=(--sections e2e --shapes independent,chain,stencil,tree --modes auto --reps 3
 		  --tasks 20000)
 fi
-for round in 1 2; do
-	for h in raw track check; do
-		echo "bench-report: PTO_HAZARDS=$h $bench ${haz_args[*]} (round $round)" >&2
-		PTO_HAZARDS=$h "$bench" "${haz_args[@]}" >"$tmp/haz$h.$round" 2>&1 || true
-	done
-done
+alternated haz PTO_HAZARDS "raw track check" "${haz_args[@]}"
 # Head / tail overhead from traces of single runs.
 if [ $quick -eq 1 ]; then trace_n=500; else trace_n=20000; fi
 for s in independent chain; do
@@ -204,15 +222,8 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "default, where the scheduler runs the cores it dispatches to and a"
 	echo "waiting orchestrator helps (docs/runtime.md, \"Emulating the cores\")."
 	echo "Alternated: 0, 1, 0, 1; both rounds shown."
-	for round in 1 2; do
-		for inl in 0 1; do
-			echo
-			echo '```'
-			echo "\$ PTO_INLINE_CORES=$inl $bench ${emu_args[*]}   # round $round"
-			grep -vE '^\s*$' "$tmp/emu$inl.$round" | grep -vE '^pto-bench: (device|repetition)' || true
-			echo '```'
-		done
-	done
+	# the thread layout is part of the comparison (workers or not)
+	show_alternated emu PTO_INLINE_CORES "0 1" '^pto-bench: (device|repetition)' "${emu_args[@]}"
 	echo
 	echo "## Hazard modes"
 	echo
@@ -223,15 +234,8 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo "write ordered after an unfinished overlapping read).  Alternated: raw,"
 	echo "track, check, twice; both rounds shown.  Compare the submit and orch cpu"
 	echo "columns: end to end is bound by the emulated cores in every mode."
-	for round in 1 2; do
-		for h in raw track check; do
-			echo
-			echo '```'
-			echo "\$ PTO_HAZARDS=$h $bench ${haz_args[*]}   # round $round"
-			grep -vE '^\s*$' "$tmp/haz$h.$round" | grep -vE '^(pto-bench: (device|repetition)|pto: )' || true
-			echo '```'
-		done
-	done
+	show_alternated haz PTO_HAZARDS "raw track check" '^(pto-bench: (device|repetition)|pto: )' \
+		"${haz_args[@]}"
 	echo
 	echo "## Overheads from traces"
 	echo
