@@ -30,14 +30,17 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 # A wait that passes never takes seconds: a shorter backstop than the default
 # 60 s makes a lost message fail as a named timeout well inside the test's own.
 export PTO_MPI_TIMEOUT_MS=10000
-mpi=(timeout --kill-after=5 120 mpirun --oversubscribe -np 2 --mca mpi_yield_when_idle 1
-	--mca btl self,vader -x PTO_MPI_TIMEOUT_MS)
+# 2 ranks, or $np
+mpi() {
+	timeout --kill-after=5 120 mpirun --oversubscribe -np "${np:-2}" --mca mpi_yield_when_idle 1 \
+		--mca btl self,vader -x PTO_MPI_TIMEOUT_MS "$@"
+}
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
 check() { # name want-rc pattern-in-output args...
 	local name=$1 want=$2 pat=$3; shift 3
-	"${mpi[@]}" "$run" "$@" >"$out" 2>"$err"
+	mpi "$run" "$@" >"$out" 2>"$err"
 	local rc=$?
 	{ echo "--- $name: exit $rc"; cat "$out" "$err"; } >>"$log"
 	if [ "$rc" -ne "$want" ]; then bad "$name: exit $rc, want $want"; return; fi
@@ -87,6 +90,11 @@ check "bad usage: --fault-rank past the ranks" 2 "^pto-mpi-run: --fault-rank '2'
 	golden --fault-rank 2 --fault fail@kernel4
 check "bad usage: --fault without --fault-rank" 2 '^pto-mpi-run: --fault and --fault-rank go together ' \
 	golden --fault fail@kernel4
+check "bad usage: no mode" 2 '^pto-mpi-run: no mode \(golden, dag, bad or bench\) '
+check "bad usage: a second mode" 2 "^pto-mpi-run: unexpected argument 'dag' " golden dag
+check "bad usage: --case" 2 "^pto-mpi-run: --case 'Huge': not Small or Bgemm64 " golden --case Huge
+# bench compares 1 rank with 2: on one rank it is bad usage
+np=1 check "bad usage: bench on 1 rank" 2 '^pto-mpi-run: bench needs at least 2 ranks ' bench
 
 echo "$pass $fail 0" >"$results/mpi"
 echo "stage mpi: $pass passed, $fail failed, 0 skipped ($log)"
