@@ -52,6 +52,9 @@ for d in left right; do
 done
 check "specs against --devices" 2 "$multi" --devices 3 --device mock:name=a --device mock:name=b
 has "specs against --devices: named" '^pto-multi: --devices 3 with 2 --device specs ' "$T/err"
+specs17=(); for i in $(seq 17); do specs17+=(--device "mock:name=d$i"); done
+check "17 specs" 2 "$multi" "${specs17[@]}"
+has "17 specs: named" '^pto-multi: --device: at most 16 devices ' "$T/err"
 check "one bad spec of two" 2 "$multi" --device mock:name=a --device /dev/nope
 has "one bad spec of two: named" '/dev/nope: No such file or directory$' "$T/err"
 check "bad spec" 2 "$multi" --device mock:bogus=1
