@@ -334,6 +334,8 @@ static void *sim_worker_main(void *arg)
 	struct pto_sim *sim = w->sim;
 	uint64_t idle_since = 0;	/* 0: the last pass did work */
 	uint64_t wake_at;		/* earliest delayed (SLOW) dispatch, 0 = none */
+	uint32_t key = 0;
+	bool armed = false;		/* announced on the doorbell (util/waiter.h) */
 	char name[16];
 
 	/* named for top, gdb and the tests that check who ran a kernel */
@@ -341,13 +343,14 @@ static void *sim_worker_main(void *arg)
 	pthread_setname_np(pthread_self(), name);
 
 	for (;;) {
-		/* snapshot before looking, so a wake after the look is not lost */
-		uint32_t seen = pto_waiter_prepare(&w->door);
 		uint64_t now;
 
 		if (sim_stopping(sim))
 			break;
 		if (sim_poll_cores(w, &wake_at)) {
+			if (armed)
+				pto_waiter_cancel(&w->door);
+			armed = false;
 			idle_since = 0;
 			continue;
 		}
@@ -359,14 +362,23 @@ static void *sim_worker_main(void *arg)
 			continue;
 		}
 		/*
-		 * A kick whose DATA_MAIN_BASE store the pass above missed
-		 * bumped the doorbell after @seen was read (had @seen
-		 * included it, its acquire would have shown the store), so
-		 * this returns at once instead of losing the wake-up.
+		 * Announce, then poll once more before sleeping: a kick whose
+		 * DATA_MAIN_BASE store that poll misses came after its fence
+		 * saw us announced (pto_sim_kick()), so it bumps the doorbell
+		 * and the sleep returns at once.  Only now: while this worker
+		 * spins, a kick costs its dispatcher no write.
 		 */
-		pto_waiter_sleep(&w->door, seen, wake_at);
+		if (!armed) {
+			key = pto_waiter_prepare(&w->door);
+			armed = true;
+			continue;
+		}
+		pto_waiter_sleep(&w->door, key, wake_at);
+		armed = false;
 		idle_since = 0;
 	}
+	if (armed)
+		pto_waiter_cancel(&w->door);
 	return NULL;
 }
 
@@ -459,9 +471,9 @@ void pto_sim_kick(struct pto_sim *sim, uint32_t core)
 		return;
 	w = &sim->workers[core % sim->cfg.num_workers];
 	/*
-	 * After the DATA_MAIN_BASE store: the doorbell's seq-cst bump pairs
-	 * with the acquire snapshot in sim_worker_main(); it futex-wakes
-	 * only a worker that is asleep.
+	 * After the DATA_MAIN_BASE store: the doorbell's fence pairs with the
+	 * one of sim_worker_main()'s announcement; it writes and futex-wakes
+	 * only for a worker about to sleep.
 	 */
 	pto_waiter_wake(&w->door);
 }
@@ -544,9 +556,14 @@ bool pto_sim_core_claimed(struct pto_sim *sim, uint32_t core)
 	return __atomic_load_n(&sim->cores[core].claim, __ATOMIC_RELAXED);
 }
 
-uint32_t pto_sim_completion_seq(struct pto_sim *sim)
+uint32_t pto_sim_completion_prepare(struct pto_sim *sim)
 {
 	return pto_waiter_prepare(&sim->completion);
+}
+
+void pto_sim_completion_cancel(struct pto_sim *sim)
+{
+	pto_waiter_cancel(&sim->completion);
 }
 
 void pto_sim_notify(struct pto_sim *sim)
@@ -554,9 +571,9 @@ void pto_sim_notify(struct pto_sim *sim)
 	pto_waiter_wake(&sim->completion);
 }
 
-void pto_sim_wait_completion(struct pto_sim *sim, uint32_t seen, uint64_t deadline_ns)
+void pto_sim_wait_completion(struct pto_sim *sim, uint32_t key, uint64_t deadline_ns)
 {
-	pto_waiter_sleep(&sim->completion, seen, deadline_ns);
+	pto_waiter_sleep(&sim->completion, key, deadline_ns);
 }
 
 int pto_sim_set_fault(struct pto_sim *sim, uint32_t core, enum pto_sim_fault fault,

@@ -120,14 +120,22 @@ bool pto_sim_serve(struct pto_sim *sim, uint32_t core, const uint32_t *gate);
 /* Some thread emulates @core right now (relaxed: a hint for spinning). */
 bool pto_sim_core_claimed(struct pto_sim *sim, uint32_t core);
 
-/* Completion counter: bumped (release) after every FIN any core published. */
-uint32_t pto_sim_completion_seq(struct pto_sim *sim);
+/*
+ * Completion eventcount (libpto/util/waiter.h): announce a wait for the
+ * next FIN any core publishes and return its key; re-check, then call
+ * exactly one of pto_sim_wait_completion() and pto_sim_completion_cancel().
+ * A FIN with nobody announced costs a fence and a load.
+ */
+uint32_t pto_sim_completion_prepare(struct pto_sim *sim);
 
-/* Bump the completion counter without a FIN (new ready work for a sleeping scheduler). */
+/* Withdraw a pto_sim_completion_prepare(). */
+void pto_sim_completion_cancel(struct pto_sim *sim);
+
+/* Wake the announced completion waiters without a FIN (new ready work for a scheduler). */
 void pto_sim_notify(struct pto_sim *sim);
 
-/* Sleep until the completion counter != @seen or CLOCK_MONOTONIC @deadline_ns. */
-void pto_sim_wait_completion(struct pto_sim *sim, uint32_t seen, uint64_t deadline_ns);
+/* Sleep until a FIN or notify after the prepare that gave @key, or CLOCK_MONOTONIC @deadline_ns. */
+void pto_sim_wait_completion(struct pto_sim *sim, uint32_t key, uint64_t deadline_ns);
 
 /* Inject a fault into @core.  Return: 0 or -EINVAL. */
 int pto_sim_set_fault(struct pto_sim *sim, uint32_t core, enum pto_sim_fault fault,

@@ -4,8 +4,9 @@
  * reset and last_task_alive moves over it, which frees the slots, heap
  * blocks and dependency entries for reuse (and wakes an orchestrator
  * waiting for them, wake.c).  Inline, the thread that consumed a task
- * advances the ring; with a wiring thread, that thread alone retires
- * (wiring/thread.c) and is woken from here.
+ * advances the ring, once per batch (and at once while the orchestrator
+ * waits); with a wiring thread, that thread alone retires (wiring/thread.c)
+ * and is woken from here.
  */
 #include "libpto/core/run.h"
 #include "libpto/core/test_hooks.h"
@@ -55,11 +56,7 @@ void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la)
 	pto__orch_wake_ring(rt, r, la);
 }
 
-/*
- * Move ring @r's watermark over its consumed prefix (never loses an advance).
- * Model-checked, retry and its removal: tests/models/ring_advance.pml.
- */
-static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
+void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 {
 	/* seq_cst on the flag and the lock: see the retry argument in docs/runtime.md */
 	__atomic_store_n(&r->advance_pending, 1, __ATOMIC_SEQ_CST);
@@ -85,13 +82,30 @@ static void ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 /* While the orchestrator waits, every this many consumed tasks publish progress. */
 #define RETIRE_TICK		256
 
+/* Inline, the consumer of every this many tasks (at most a quarter window) advances the ring. */
+#define RETIRE_BATCH		64
+
 void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 {
 	struct pto_ring *r = &rt->rings[ring];
-	uint64_t want;
+	uint64_t want, batch;
 
 	if (!rt->wiring_on) {
-		ring_advance(rt, r);
+		/*
+		 * An advance costs five full barriers and a store to the line
+		 * the orchestrator loads on every submit: take it once per
+		 * batch, and for every task while the orchestrator waits for
+		 * this ring.  No advance is lost: this seq_cst load follows the
+		 * seq_cst CONSUMED store, and a waiting orchestrator advances
+		 * the ring itself after its seq_cst store of orch_wake_la
+		 * (ring_alloc_wait()), so one of the two scans this task.  The
+		 * rest is retired by the next batch, the orchestrator when it
+		 * is short of space, or pto__ring_retire_rest() at the run's end.
+		 */
+		batch = r->alloc.window / 4 < RETIRE_BATCH ? r->alloc.window / 4 : RETIRE_BATCH;
+		if (batch <= 1 || (local & (batch - 1)) == batch - 1 ||
+		    __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST) != PTO_NO_WAITER)
+			pto__ring_advance(rt, r);
 		return;
 	}
 	/*
@@ -119,4 +133,12 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 	if (local + 1 >= want || (local & (RETIRE_TICK - 1)) == RETIRE_TICK - 1 ||
 	    local == __atomic_load_n(&r->wiring_wake_at, __ATOMIC_SEQ_CST))
 		pto_waiter_wake(&rt->wiring_wait);
+}
+
+void pto__ring_retire_rest(struct pto_runtime *rt)
+{
+	if (rt->wiring_on)
+		return;	/* the wiring thread retires the rest before it ends */
+	for (int i = 0; i < PTO_NUM_RINGS; i++)
+		pto__ring_advance(rt, &rt->rings[i]);
 }

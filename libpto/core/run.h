@@ -357,6 +357,9 @@ struct pto_runtime {
 	uint64_t last_retire_ns;		/* atomic (max): likewise its last completion */
 	struct pto_run_error err;
 	struct pto_waiter orch_wait;	/* woken by ring advance and task completion */
+	/* orchestrator thread only: it announced a sleep on orch_wait (orch/help.c) */
+	bool orch_armed;
+	uint32_t orch_key;
 	/*
 	 * 1 while the orchestrator waits for tasks to complete (blocking tensor
 	 * access): only then does a completion wake it, so a ring-blocked
@@ -474,6 +477,14 @@ void pto__task_release(struct pto_runtime *rt, struct pto_task *t);
 
 /* Task @local of ring @ring was consumed: advance the ring, or tell the wiring thread to. */
 void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local);
+/*
+ * Move ring @r's watermark over its consumed prefix (never loses an
+ * advance; any thread, inline mode only).  Model-checked, retry and its
+ * removal: tests/models/ring_advance.pml.
+ */
+void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r);
+/* The run is over: inline, retire every ring's consumed rest (the wiring thread does its own). */
+void pto__ring_retire_rest(struct pto_runtime *rt);
 /*
  * Reset the consumed slots of ring @r from @from on (stopping at the first
  * live one or @cur); return the new watermark.  One advancer at a time.

@@ -138,10 +138,21 @@ static void kmod_kick(struct pto_device *dev, uint32_t core)
 		pto_sim_kick(dev->sim, core);
 }
 
-static uint32_t kmod_completion_seq(struct pto_device *dev)
+/*
+ * Here the key is a plain snapshot: every FIN and notify bumps @fin_seq
+ * (kmod_bump()), and the announcement is made inside kmod_wait_completion()
+ * where the module needs it, so prepare only reads and cancel has nothing
+ * to withdraw.
+ */
+static uint32_t kmod_completion_prepare(struct pto_device *dev)
 {
 	/* pairs with the release increment in kmod_on_fin() */
 	return __atomic_load_n(&kdev(dev)->fin_seq, __ATOMIC_ACQUIRE);
+}
+
+static void kmod_completion_cancel(struct pto_device *dev)
+{
+	(void)dev;
 }
 
 /*
@@ -185,7 +196,7 @@ static void kmod_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t
 		uint64_t now = pto_now_ns();
 		struct timespec ts = { 0, KMOD_HW_POLL_NS };
 
-		if (kmod_completion_seq(dev) == seen && now < w.deadline_ns) {
+		if (__atomic_load_n(&k->fin_seq, __ATOMIC_ACQUIRE) == seen && now < w.deadline_ns) {
 			if (w.deadline_ns - now < KMOD_HW_POLL_NS)
 				ts.tv_nsec = (long)(w.deadline_ns - now);
 			nanosleep(&ts, NULL);
@@ -248,7 +259,8 @@ static const struct pto_device_ops kmod_ops = {
 	.mem_alloc = kmod_mem_alloc,
 	.mem_free = kmod_mem_free,
 	.kick = kmod_kick,
-	.completion_seq = kmod_completion_seq,
+	.completion_prepare = kmod_completion_prepare,
+	.completion_cancel = kmod_completion_cancel,
 	.wait_completion = kmod_wait_completion,
 	.notify = kmod_notify,
 };

@@ -120,14 +120,19 @@ static void mock_kick(struct pto_device *dev, uint32_t core)
 	pto_sim_kick(dev->sim, core);
 }
 
-static uint32_t mock_completion_seq(struct pto_device *dev)
+static uint32_t mock_completion_prepare(struct pto_device *dev)
 {
-	return pto_sim_completion_seq(dev->sim);
+	return pto_sim_completion_prepare(dev->sim);
 }
 
-static void mock_wait_completion(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns)
+static void mock_completion_cancel(struct pto_device *dev)
 {
-	pto_sim_wait_completion(dev->sim, seen, deadline_ns);
+	pto_sim_completion_cancel(dev->sim);
+}
+
+static void mock_wait_completion(struct pto_device *dev, uint32_t key, uint64_t deadline_ns)
+{
+	pto_sim_wait_completion(dev->sim, key, deadline_ns);
 }
 
 static void mock_notify(struct pto_device *dev)
@@ -141,7 +146,8 @@ static const struct pto_device_ops mock_ops = {
 	.mem_alloc = mock_mem_alloc,
 	.mem_free = mock_mem_free,
 	.kick = mock_kick,
-	.completion_seq = mock_completion_seq,
+	.completion_prepare = mock_completion_prepare,
+	.completion_cancel = mock_completion_cancel,
 	.wait_completion = mock_wait_completion,
 	.notify = mock_notify,
 };

@@ -49,10 +49,14 @@ struct pto_mem_obj {
  * @mem_free: release @obj (already removed from the table).
  * @kick: doorbell: DATA_MAIN_BASE of @core was just written (release).
  *	Emulated cores may be asleep; real hardware polls and ignores it.
- * @completion_seq: a counter that moves (acquire) whenever any core wrote
- *	a FIN to COND.
- * @wait_completion: sleep until completion_seq() != @seen or the absolute
- *	CLOCK_MONOTONIC @deadline_ns; callers re-check what they wait for.
+ * @completion_prepare: announce a wait for the next FIN any core writes to
+ *	COND (or @notify) and return its key; the caller then re-checks what
+ *	it waits for and calls exactly one of @wait_completion and
+ *	@completion_cancel (waiter.h's eventcount contract).
+ * @completion_cancel: withdraw a @completion_prepare.
+ * @wait_completion: sleep until a FIN or @notify after the prepare that
+ *	gave @key, or the absolute CLOCK_MONOTONIC @deadline_ns; ends the
+ *	announcement.  Callers re-check what they wait for.
  * @notify: bump the completion counter without a FIN, waking wait_completion
  *	sleepers: a scheduler asleep on completions learns that new ready work
  *	appeared (one futex for both events, no second wait source).
@@ -64,8 +68,9 @@ struct pto_device_ops {
 			 struct pto_mem_obj *obj);
 	void (*mem_free)(struct pto_device *dev, struct pto_mem_obj *obj);
 	void (*kick)(struct pto_device *dev, uint32_t core);
-	uint32_t (*completion_seq)(struct pto_device *dev);
-	void (*wait_completion)(struct pto_device *dev, uint32_t seen, uint64_t deadline_ns);
+	uint32_t (*completion_prepare)(struct pto_device *dev);
+	void (*completion_cancel)(struct pto_device *dev);
+	void (*wait_completion)(struct pto_device *dev, uint32_t key, uint64_t deadline_ns);
 	void (*notify)(struct pto_device *dev);
 };
 

@@ -41,20 +41,31 @@ static inline bool pto__device_core_claimed(struct pto_device *dev, uint32_t cor
 	return dev->sim && pto_sim_core_claimed(dev->sim, core);
 }
 
-/* Counter that moves (acquire) after any core published FIN or EXITED. */
-static inline uint32_t pto__device_completion_seq(struct pto_device *dev)
+/*
+ * Announce a wait for the next FIN or EXITED any core publishes (or
+ * pto__device_notify()); return its key.  Re-check COND after this, then
+ * call exactly one of pto__device_wait_completion() and
+ * pto__device_completion_cancel().
+ */
+static inline uint32_t pto__device_completion_prepare(struct pto_device *dev)
 {
-	return dev->ops->completion_seq(dev);
+	return dev->ops->completion_prepare(dev);
+}
+
+/* Withdraw a pto__device_completion_prepare() whose re-check found what it wanted. */
+static inline void pto__device_completion_cancel(struct pto_device *dev)
+{
+	dev->ops->completion_cancel(dev);
 }
 
 /*
- * Sleep until pto__device_completion_seq() != @seen or CLOCK_MONOTONIC
- * @deadline_ns (0 = none).  Spurious returns happen: re-check.
+ * Sleep until a FIN, EXITED or notify after the prepare that gave @key, or
+ * CLOCK_MONOTONIC @deadline_ns (0 = none).  Spurious returns happen: re-check.
  */
-static inline void pto__device_wait_completion(struct pto_device *dev, uint32_t seen,
+static inline void pto__device_wait_completion(struct pto_device *dev, uint32_t key,
 					       uint64_t deadline_ns)
 {
-	dev->ops->wait_completion(dev, seen, deadline_ns);
+	dev->ops->wait_completion(dev, key, deadline_ns);
 }
 
 /* Move the completion counter without a FIN: wakes pto__device_wait_completion(). */

@@ -72,12 +72,12 @@ static bool ring_refilling(const struct pto_ring *r, uint64_t la, uint64_t idle_
 
 /*
  * Sleep until the ring's watermark passes @la (reaches the refill mark when
- * @refill) or @deadline_ns.  @seen was taken before @la was loaded, so a wake
- * in between is not lost.  Model-checked with its callers:
- * tests/models/wiring_publish.pml (proctype orch).
+ * @refill) or @deadline_ns.  The sleep was announced (pto__orch_wait_step())
+ * before @la was loaded, so a wake in between is not lost.  Model-checked
+ * with its callers: tests/models/wiring_publish.pml (proctype orch).
  */
-static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint32_t seen, uint64_t la,
-		       bool refill, uint64_t deadline_ns)
+static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint64_t la, bool refill,
+		       uint64_t deadline_ns)
 {
 	uint64_t want = refill ? r->alloc.next - (r->alloc.window - r->alloc.window / 8) : la + 1;
 
@@ -87,7 +87,9 @@ static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint32_t seen
 	if (rt->wiring_on)
 		pto_waiter_wake(&rt->wiring_wait);
 	if (__atomic_load_n(&r->ctl->last_task_alive, __ATOMIC_SEQ_CST) == la)
-		pto_waiter_sleep(&rt->orch_wait, seen, deadline_ns);
+		pto__orch_sleep(rt, deadline_ns);
+	else
+		pto__orch_sleep_cancel(rt);
 }
 
 /*
@@ -171,11 +173,10 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 	uint64_t t_wait = 0, cpu_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
 	uint64_t stall_since = 0, prev_done = UINT64_MAX;	/* the stall clock */
 	uint32_t spins = 0, held;
-	bool pin_check = true;
+	bool pin_check = true, scanned = false;
 	int64_t holder = PTO_TASK_NONE;
 
 	for (;;) {
-		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
 		/* while waiting, one clock read serves the refill test and the stall timer */
 		uint64_t la = ring_alive(r), now = t_wait ? pto_now_ns() : 0, wake_at, done;
 		enum pto_ring_short why;
@@ -191,6 +192,19 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			why = pto_ring_try_deps(&r->alloc, la, deps, dep_first);
 		if (why == PTO_RING_FITS)
 			break;
+		/*
+		 * Inline, consumers advance the ring in batches (core/retire.c):
+		 * retire what they left, then look again, before waiting and on
+		 * every pass while waiting.  After ring_wait_begin()'s seq_cst
+		 * store of orch_wake_la this scan (seq_cst loads) is the half of
+		 * pto__ring_consumed()'s pair that sees a task its consumer did
+		 * not advance over.
+		 */
+		if (!rt->wiring_on && !scanned) {
+			pto__ring_advance(rt, r);
+			scanned = true;
+			continue;
+		}
 		if (r->alloc.next - la <= r->open_tasks) {
 			/* every live task belongs to an open scope: nothing will ever retire */
 			if (why == PTO_RING_SHORT_DEP)
@@ -247,6 +261,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu_wait;
 			return ring_stall(rt, r, why, la, heap_bytes, rt->cfg.stall_timeout_ms);
 		}
+		scanned = false;
 		step = pto__orch_wait_step(rt, &spins);
 		/* a core it ran is progress: keep spinning, restart the stall clock */
 		if (step == PTO_WAIT_RAN)
@@ -264,7 +279,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		if ((rt->manual_depth || rt->cfg.dep_mode == PTO_DEPS_EXPLICIT) &&
 		    now + PIN_RECHECK_NS < wake_at)
 			wake_at = now + PIN_RECHECK_NS;
-		ring_sleep(rt, r, seen, la, refill, wake_at);
+		ring_sleep(rt, r, la, refill, wake_at);
 		pin_check = true;
 	}
 	if (t_wait) {

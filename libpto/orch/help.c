@@ -66,14 +66,40 @@ enum pto_wait_step pto__orch_wait_step(struct pto_runtime *rt, uint32_t *spins)
 {
 	if (help_one(rt)) {
 		*spins = 0;
+		pto__orch_sleep_cancel(rt);
 		return PTO_WAIT_RAN;
 	}
 	if (*spins < PTO_SPIN_BUDGET || help_soon(rt)) {
 		(*spins)++;
+		pto__orch_sleep_cancel(rt);
 		pto_cpu_relax();
 		return PTO_WAIT_SPUN;
 	}
+	if (!rt->orch_armed) {
+		/*
+		 * Announce, then the caller looks once more: that look is the
+		 * eventcount's re-check (util/waiter.h).  Not while spinning: an
+		 * announced sleeper makes the wakers' calls syscalls.
+		 */
+		rt->orch_key = pto_waiter_prepare(&rt->orch_wait);
+		rt->orch_armed = true;
+		return PTO_WAIT_SPUN;
+	}
 	return PTO_WAIT_SLEEP;
+}
+
+void pto__orch_sleep(struct pto_runtime *rt, uint64_t deadline_ns)
+{
+	rt->orch_armed = false;
+	pto_waiter_sleep(&rt->orch_wait, rt->orch_key, deadline_ns);
+}
+
+void pto__orch_sleep_cancel(struct pto_runtime *rt)
+{
+	if (!rt->orch_armed)
+		return;
+	rt->orch_armed = false;
+	pto_waiter_cancel(&rt->orch_wait);
 }
 
 void pto__orch_help_begin(struct pto_runtime *rt)
@@ -85,7 +111,9 @@ void pto__orch_help_begin(struct pto_runtime *rt)
 
 void pto__orch_help_end(struct pto_runtime *rt)
 {
-	if (rt->emulate)
+	pto__orch_sleep_cancel(rt);
+	/* a store only after a begin: every submit ends here, and the schedulers read the line */
+	if (rt->emulate && __atomic_load_n(&rt->orch_helps, __ATOMIC_RELAXED))
 		__atomic_store_n(&rt->orch_helps, 0, __ATOMIC_RELAXED);
 }
 
@@ -97,16 +125,13 @@ void pto__orch_help_drain(struct pto_runtime *rt)
 		return;
 	pto__orch_help_begin(rt);
 	for (;;) {
-		/* before the looks: a wake-up after them ends the sleep */
-		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
-
 		/* acquire: pairs with the completions' increments, like the schedulers' check */
 		if (pto__rt_error(rt) || pto__run_finished(rt, true))
 			break;
 		if (pto__orch_wait_step(rt, &spins) != PTO_WAIT_SLEEP)
 			continue;
 		/* the last scheduler out, an error, or a long list wakes it */
-		pto_waiter_sleep(&rt->orch_wait, seen, pto_now_ns() + DRAIN_NAP_NS);
+		pto__orch_sleep(rt, pto_now_ns() + DRAIN_NAP_NS);
 		spins = 0;
 	}
 	pto__orch_help_end(rt);

@@ -24,13 +24,24 @@ static inline uint64_t ring_alive(struct pto_ring *r)
 /*
  * One idle step of a waiting orchestrator: it ran a queued core
  * (PTO_WAIT_RAN: progress, *@spins reset), spun once (PTO_WAIT_SPUN: within
- * its spin budget, or a scheduler is running its list), or should sleep now
- * (PTO_WAIT_SLEEP).  Each wait loop calls it after its own checks.
+ * its spin budget, or a scheduler is running its list, or it just
+ * announced a sleep on orch_wait and must look once more), or should sleep
+ * now (PTO_WAIT_SLEEP: call pto__orch_sleep() or pto__orch_sleep_cancel()).
+ * Each wait loop calls it after its own checks.
  */
 enum pto_wait_step { PTO_WAIT_RAN, PTO_WAIT_SPUN, PTO_WAIT_SLEEP };
 enum pto_wait_step pto__orch_wait_step(struct pto_runtime *rt, uint32_t *spins);
 
-/* Bracket a wait in which the orchestrator helps (rt->orch_helps: it may be woken to). */
+/* Sleep on orch_wait, announced by pto__orch_wait_step(), until a wake or @deadline_ns. */
+void pto__orch_sleep(struct pto_runtime *rt, uint64_t deadline_ns);
+
+/* Withdraw that announcement, if there is one (the last look found progress). */
+void pto__orch_sleep_cancel(struct pto_runtime *rt);
+
+/*
+ * Bracket a wait in which the orchestrator helps (rt->orch_helps: it may be
+ * woken to); the end also withdraws an announced sleep the wait left.
+ */
 void pto__orch_help_begin(struct pto_runtime *rt);
 void pto__orch_help_end(struct pto_runtime *rt);
 

@@ -44,7 +44,6 @@ static int wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint32
 	uint32_t spins = 0, i = 0;
 
 	for (;;) {
-		uint32_t seen = pto_waiter_prepare(&rt->orch_wait);
 		uint64_t now, done;
 
 		/* a consumer still queued for the wiring thread has not registered yet */
@@ -76,7 +75,7 @@ static int wait_tasks(struct pto_runtime *rt, const char *fn, bool write, uint32
 		/* (a core it ran may be the one waited for) */
 		if (pto__orch_wait_step(rt, &spins) != PTO_WAIT_SLEEP)
 			continue;
-		pto_waiter_sleep(&rt->orch_wait, seen, deadline + 1);
+		pto__orch_sleep(rt, deadline + 1);
 	}
 }
 

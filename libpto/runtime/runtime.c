@@ -431,7 +431,8 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	if (!ret)
 		pto__orch_help_drain(rt);
 	pto__sched_join(rt);
-	/* every task completed (or the run failed): the wiring thread retires the rest and ends */
+	/* every task completed (or the run failed): the rest retires, by the wiring thread if any */
+	pto__ring_retire_rest(rt);
 	pto_waiter_wake(&rt->wiring_wait);
 	pto__wiring_join(rt);
 	if (rt->trace)

@@ -148,6 +148,19 @@ static void fold_run_span(struct pto_runtime *rt, const struct pto_sched *s)
 		;
 }
 
+/* Which wake-up a scheduler announced it will sleep on (none, while it works). */
+enum sched_sleep { SLEEP_NONE, SLEEP_ON_IDLE, SLEEP_ON_DEVICE };
+
+/* Withdraw the announcement, if any: the pass after it found work (or the run ended). */
+static void sleep_cancel(struct pto_sched *s, enum sched_sleep *armed)
+{
+	if (*armed == SLEEP_ON_IDLE)
+		pto_waiter_cancel(&s->rt->sched_idle);
+	else if (*armed == SLEEP_ON_DEVICE)
+		pto__device_completion_cancel(s->rt->dev);
+	*armed = SLEEP_NONE;
+}
+
 void *pto__sched_main(void *arg)
 {
 	struct pto_sched *s = arg;
@@ -155,6 +168,8 @@ void *pto__sched_main(void *arg)
 	struct pto_device *dev = rt->dev;
 	uint64_t idle_since = 0, last_hang_check = 0;
 	struct pto_drain_watch drain = { 0 };
+	enum sched_sleep armed = SLEEP_NONE, want;
+	uint32_t key = 0;
 	uint64_t cpu0 = pto_thread_cpu_ns(), cpu;
 	char name[16];
 
@@ -162,9 +177,6 @@ void *pto__sched_main(void *arg)
 	pthread_setname_np(pthread_self(), name);
 	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
-		/* snapshot both before looking for work, so no wake-up is lost */
-		uint32_t seen = pto__device_completion_seq(dev);
-		uint32_t seen_idle = pto_waiter_prepare(&rt->sched_idle);
 		uint64_t now = pto_now_ns(), next = now + SCHED_NAP_NS, t1;
 		uint32_t done, disp;
 		bool busy = false;
@@ -201,6 +213,7 @@ void *pto__sched_main(void *arg)
 		    pto__drain_check(rt, &drain, now, any_inflight(rt)))
 			break;
 		if (done || disp) {
+			sleep_cancel(s, &armed);
 			idle_since = 0;
 			/* busy with other cores: still look for a hung one now and then */
 			if (now - last_hang_check < HANG_CHECK_NS)
@@ -223,22 +236,38 @@ void *pto__sched_main(void *arg)
 		if (now - idle_since < sched_spin_ns(rt) ||
 		    (busy && rt->emulate && rt->threads_fit && now - idle_since < PTO_INLINE_MAX_NS &&
 		     core_running_elsewhere(s))) {
+			sleep_cancel(s, &armed);	/* spinning again: not about to sleep */
 			pto_cpu_relax();
 			continue;
 		}
-		t1 = pto_now_ns();
 		/*
 		 * Nothing in flight on our cores (and no sync-start role): only new
 		 * work concerns us, so do not wake for every FIN of the device.
 		 */
-		if (!busy && !s->sync_task && !s->lending)
-			pto_waiter_sleep(&rt->sched_idle, seen_idle, next);
+		want = !busy && !s->sync_task && !s->lending ? SLEEP_ON_IDLE : SLEEP_ON_DEVICE;
+		if (armed != want) {
+			/*
+			 * Announce, then one more whole pass: its looks are the
+			 * re-check the eventcount needs (util/waiter.h).  Not
+			 * sooner: an announced sleeper makes every kick a syscall.
+			 */
+			sleep_cancel(s, &armed);
+			key = want == SLEEP_ON_IDLE ? pto_waiter_prepare(&rt->sched_idle) :
+						      pto__device_completion_prepare(dev);
+			armed = want;
+			continue;
+		}
+		t1 = pto_now_ns();
+		if (armed == SLEEP_ON_IDLE)
+			pto_waiter_sleep(&rt->sched_idle, key, next);
 		else
-			pto__device_wait_completion(dev, seen, next);
+			pto__device_wait_completion(dev, key, next);
+		armed = SLEEP_NONE;
 		if (pto_trace_on(rt->trace))
 			pto_trace_sched_phase(rt->trace, s->idx, PTO_PHASE_SCHED_SLEEP, t1,
 					      pto_now_ns(), 0);
 	}
+	sleep_cancel(s, &armed);
 	/* leave nothing behind in the local buffers (the run is over or failed) */
 	for (uint32_t sh = 0; sh < PTO_NUM_SHAPES; sh++)
 		s->num_local[sh] = 0;

@@ -206,16 +206,18 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 		struct pto_core *c = &rt->cores[i];
 
 		for (;;) {
-			uint32_t seen = pto__device_completion_seq(dev);
-
+			/* announced before the look, so an EXITED after it wakes us */
+			uint32_t key = pto__device_completion_prepare(dev);
 			/* pairs with the core's release store of COND_EXITED */
-			if (pto_mmio_read32_acquire(&c->regs->cond) == PTO2_COND_EXITED)
-				break;
-			if (pto_now_ns() > deadline) {
-				fprintf(stderr, "pto: core %u did not acknowledge EXIT\n", i);
+			bool exited = pto_mmio_read32_acquire(&c->regs->cond) == PTO2_COND_EXITED;
+
+			if (exited || pto_now_ns() > deadline) {
+				pto__device_completion_cancel(dev);
+				if (!exited)
+					fprintf(stderr, "pto: core %u did not acknowledge EXIT\n", i);
 				break;
 			}
-			pto__device_wait_completion(dev, seen, pto_now_ns() + 1000000);
+			pto__device_wait_completion(dev, key, pto_now_ns() + 1000000);
 		}
 		sub_clear(&c->run);
 		sub_clear(&c->pend);

@@ -3,10 +3,15 @@
  * waiter.h - spin briefly, then sleep: the one idle policy of every libpto
  * thread.  Internal.
  *
- * A waiter sleeps on a futex word with a need-wakeup flag (io_uring SQPOLL
- * style): the sleeper sets the flag, re-checks its condition (full fence
- * between), then futex-waits; a waker changes the word and calls the
- * futex wake only when the flag is set, so the fast path costs one load.
+ * An eventcount on a futex word.  A thread that is about to sleep first
+ * announces itself (pto_waiter_prepare()), then checks its condition once
+ * more, then either sleeps (pto_waiter_sleep()) or withdraws
+ * (pto_waiter_cancel()).  A waker publishes its event, then looks for an
+ * announced sleeper, and only if there is one bumps the word and calls the
+ * futex wake.  So a wake nobody waits for costs a fence and a load of a
+ * line that stays shared: no write, no cache line taken from the threads
+ * that poll.  That is the point: the orchestrator wakes the scheduler after
+ * every submit, and a device core after every dispatch.
  */
 #ifndef PTO_UTIL_WAITER_H
 #define PTO_UTIL_WAITER_H
@@ -17,23 +22,34 @@
 #include "libpto/util/clock.h"
 
 struct pto_waiter {
-	uint32_t seq;		/* futex word: bumped by every pto_waiter_wake() */
-	uint32_t sleepers;	/* need-wakeup: threads inside the futex wait */
+	uint32_t seq;		/* futex word: bumped by a wake that found a sleeper */
+	uint32_t sleepers;	/* announced: between prepare and sleep/cancel */
 };
 
 void pto_waiter_init(struct pto_waiter *w);
 
-/* Snapshot to pass to pto_waiter_sleep(); take it BEFORE checking the condition. */
+/*
+ * Announce a sleep and return the key for pto_waiter_sleep().  Check the
+ * condition AFTER this; then call exactly one of pto_waiter_sleep() and
+ * pto_waiter_cancel().  An announced thread makes every wake a syscall, so
+ * announce only once spinning is over (one more look, then sleep).
+ */
 uint32_t pto_waiter_prepare(struct pto_waiter *w);
 
-/*
- * Sleep until pto_waiter_wake() moved the word past @seen, or the absolute
- * CLOCK_MONOTONIC @deadline_ns (0 = no deadline).  Returns at once if it
- * already moved.  Spurious returns are possible: callers re-check.
- */
-void pto_waiter_sleep(struct pto_waiter *w, uint32_t seen, uint64_t deadline_ns);
+/* Withdraw a pto_waiter_prepare() whose re-check found the condition met. */
+void pto_waiter_cancel(struct pto_waiter *w);
 
-/* Bump the word; futex-wake all sleepers if any.  Cheap when nobody sleeps. */
+/*
+ * Sleep until a pto_waiter_wake() after the pto_waiter_prepare() that gave
+ * @key, or the absolute CLOCK_MONOTONIC @deadline_ns (0 = no deadline); ends
+ * the announcement.  Spurious returns are possible: callers re-check.
+ */
+void pto_waiter_sleep(struct pto_waiter *w, uint32_t key, uint64_t deadline_ns);
+
+/*
+ * Call after publishing the event (any store the sleeper's re-check reads):
+ * wakes every announced sleeper.  A fence and a load when nobody sleeps.
+ */
 void pto_waiter_wake(struct pto_waiter *w);
 
 /* Bounded spin budget before sleeping (iterations of a cpu_relax loop). */

@@ -238,6 +238,8 @@ static void *wiring_main(void *arg)
 		if (pto__rt_error(rt))
 			break;
 		if (wired || retired) {
+			if (armed)
+				pto_waiter_cancel(&rt->wiring_wait);
 			spins = 0;
 			armed = false;
 			continue;
@@ -258,9 +260,9 @@ static void *wiring_main(void *arg)
 			continue;
 		}
 		/*
-		 * Snapshot the wake-up word, then make one more whole pass before
-		 * sleeping on it, so no wake-up is lost.  Only here: while busy
-		 * this thread leaves the word's cache line to the wakers.
+		 * Announce the sleep, then make one more whole pass before
+		 * sleeping: that pass is the eventcount's re-check (util/waiter.h).
+		 * Only here: while busy, wakers must not see a sleeper.
 		 */
 		if (!armed) {
 			seen = pto_waiter_prepare(&rt->wiring_wait);
@@ -275,6 +277,8 @@ static void *wiring_main(void *arg)
 		armed = false;
 		spins = 0;
 	}
+	if (armed)
+		pto_waiter_cancel(&rt->wiring_wait);
 	/* its work is the schedulers' moved here: counted with theirs (pto_run_stats) */
 	__atomic_fetch_add(&rt->sched_cpu_ns, pto_thread_cpu_ns() - cpu0, __ATOMIC_RELAXED);
 	return NULL;

@@ -171,7 +171,7 @@ static struct pto2_core_regs *dispatch(struct pto_device *dev, uint32_t core, ui
 				       uint64_t out_addr, uint64_t scalar)
 {
 	struct pto2_core_regs *r = pto_device_regs(dev, core);
-	uint32_t id = PTO2_DISPATCH_ID(n), seen, cond;
+	uint32_t id = PTO2_DISPATCH_ID(n), cond;
 	struct pto2_dispatch_payload *p;
 	uint64_t deadline = now_ns() + 30ull * 1000 * 1000 * 1000;	/* hang guard */
 
@@ -185,18 +185,21 @@ static struct pto2_core_regs *dispatch(struct pto_device *dev, uint32_t core, ui
 	p->num_scalars = 2;
 	p->args[0] = out_addr;
 	p->args[1] = scalar;
-	seen = pto__device_completion_seq(dev);
 	/* publishes the payload; pairs with the core's acquire load of DATA_MAIN_BASE */
 	reg_store_release(&r->data_main_base, id);
 	pto__device_kick(dev, core);
 	for (;;) {
+		/* announced before the look: a FIN after it ends the sleep */
+		uint32_t key = pto__device_completion_prepare(dev);
+
 		/* pairs with the core's release store of COND */
 		cond = reg_load_acquire(&r->cond);
-		if (cond == PTO2_COND(1, id))
+		if (cond == PTO2_COND(1, id)) {
+			pto__device_completion_cancel(dev);
 			break;
+		}
 		assert_true(now_ns() < deadline);
-		pto__device_wait_completion(dev, seen, deadline);
-		seen = pto__device_completion_seq(dev);
+		pto__device_wait_completion(dev, key, deadline);
 	}
 	return r;
 }

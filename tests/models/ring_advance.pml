@@ -1,11 +1,17 @@
 /*
  * ring_advance.pml - the inline ring advance: consumers retire the consumed
  * prefix under a try-lock, and a consumer that finds the lock taken leaves
- * advance_pending for the holder, which re-checks it after unlocking.
+ * advance_pending for the holder, which re-checks it after unlocking.  The
+ * consumer of every B-th task advances, and every consumer while the
+ * orchestrator waits; the orchestrator scans itself before it waits and
+ * after announcing the wait, and once more at the run's end.
  *
  * Mirrors (keep in step when either changes):
- *   libpto/core/retire.c      ring_advance(), pto__ring_scan(), slot_reset(),
- *                             pto__ring_publish()      -> inline advance()
+ *   libpto/core/retire.c      pto__ring_advance(), pto__ring_scan(),
+ *                             slot_reset(), pto__ring_publish() -> inline
+ *                             advance(); pto__ring_consumed()'s batch
+ *                             test -> consumer; pto__ring_retire_rest()
+ *                             -> the orchestrator's last advance
  *   libpto/core/release.c     try_consume_locked()     -> consumer's CONSUMED
  *   libpto/orch/backpressure.c ring_alloc_wait() / pto_ring_try_alloc()'s slot
  *                             test; libpto/orch/submit.c's slot
@@ -25,8 +31,14 @@
  * the orchestrator blocked forever); at the end last_task_alive == NT; and
  * LTL "last_task_alive eventually reaches NT" under weak fairness.
  *
- * Mutant: -DMUTANT_NO_RECHECK  the holder does not re-check advance_pending
- * after unlocking (the retry removed).
+ * Mutants (each must make the check fail):
+ *   -DMUTANT_NO_RECHECK     the holder does not re-check advance_pending
+ *                           after unlocking (the retry removed)
+ *   -DMUTANT_NO_ORCH_SCAN   the waiting orchestrator does not scan after
+ *                           announcing its wait (orch_wake_la)
+ *   -DMUTANT_NO_WAIT_FLAG   consumers advance only at batch ends, even
+ *                           while the orchestrator waits
+ *   -DMUTANT_NO_RETIRE_REST nothing retires the last batch at the run's end
  */
 
 #ifndef NT
@@ -37,6 +49,9 @@
 #endif
 #ifndef NC
 #define NC 2
+#endif
+#ifndef B
+#define B 2		/* RETIRE_BATCH, as capped by the window */
 #endif
 
 #define PENDING		0
@@ -51,11 +66,11 @@ byte slot_task[W] = 255;			/* slot's task number */
 bit claimed[NT];		/* ghost: task i's last reference was taken by a consumer */
 byte nclaimed = 0;
 byte finished = 0;		/* consumers that are done */
+bit orch_waits = 0;		/* orch_wake_la != PTO_NO_WAITER */
 
+/* l and c: the caller's locals (an inline may be expanded more than once) */
 inline advance()
 {
-	byte l, c;
-
 	adv_pending = 1;
 	do
 	:: atomic { lock == 0 -> lock = 1 };
@@ -88,7 +103,7 @@ inline advance()
 
 active [NC] proctype consumer()
 {
-	byte t, r;
+	byte t, r, l, c;
 
 	do
 	:: atomic {
@@ -107,7 +122,15 @@ active [NC] proctype consumer()
 		/* try_consume_locked(): the last reference goes, CONSUMED (seq_cst) */
 		assert(slot_task[t % W] == t);
 		state[t % W] = CONSUMED;
-		advance()
+		/* pto__ring_consumed(): the seq_cst load of orch_wake_la follows */
+		if
+#ifdef MUTANT_NO_WAIT_FLAG
+		:: t % B == B - 1 -> advance()
+#else
+		:: t % B == B - 1 || orch_waits -> advance()
+#endif
+		:: else -> skip
+		fi
 	:: nclaimed == NT -> break
 	od;
 	finished++
@@ -115,12 +138,27 @@ active [NC] proctype consumer()
 
 active proctype orch()
 {
-	byte next = 0;
+	byte next = 0, l, c;
 
 	do
 	:: next < NT ->
-		/* wait for a free slot: next - last_task_alive < W */
-		(next - la < W);
+		/* ring_alloc_wait(): a free slot is next - last_task_alive < W */
+		if
+		:: next - la < W -> skip
+		:: else ->
+			advance();		/* what the batches left */
+			if
+			:: next - la < W -> skip
+			:: else ->
+				orch_waits = 1;	/* ring_wait_begin(): seq_cst store */
+#ifndef MUTANT_NO_ORCH_SCAN
+				advance();	/* the next pass's scan */
+#endif
+				/* asleep until an advance publishes enough (waiter.pml) */
+				(next - la < W);
+				orch_waits = 0
+			fi
+		fi;
 		/* the slot's previous task is gone and nobody references it */
 		assert(next < W || (state[next % W] == CONSUMED && slot_task[next % W] == 255 &&
 		       claimed[next - W]));
@@ -131,6 +169,9 @@ active proctype orch()
 	od;
 	/* every consumer left: nothing may stay hidden behind the watermark */
 	(finished == NC);
+#ifndef MUTANT_NO_RETIRE_REST
+	advance();			/* pto__ring_retire_rest() */
+#endif
 	assert(la == NT)
 }
 

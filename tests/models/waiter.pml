@@ -1,30 +1,36 @@
 /*
- * waiter.pml - the waiter's need-wakeup handshake (io_uring SQPOLL style).
+ * waiter.pml - the waiter's eventcount: announce, re-check, sleep or cancel.
  *
  * Mirrors (keep in step when either changes):
- *   libpto/util/waiter.c  pto_waiter_prepare(), pto_waiter_sleep(),
- *                         pto_waiter_wake()       -> inlines below
- *   its callers' pattern (orch/backpressure.c ring_alloc_wait(), wiring/thread.c
- *   wiring_main(), sim/sim.c): snapshot, check the condition, sleep on the
- *   snapshot                                      -> proctype sleeper
+ *   libpto/util/waiter.c  pto_waiter_prepare(), pto_waiter_cancel(),
+ *                         pto_waiter_sleep(), pto_waiter_wake() -> inlines below
+ *   its callers' pattern (sched/loop.c, wiring/thread.c, orch/help.c
+ *   pto__orch_wait_step(), sim/sim.c sim_worker_main()): look while
+ *   spinning, then announce, look once more, then sleep on the key or
+ *   cancel                                          -> proctype sleeper
  *
- * FUTEX_WAIT is modelled as the kernel does it: atomically compare the
- * word with the snapshot and queue, then block until a FUTEX_WAKE dequeues
- * it.  No deadline: with one, a lost wake-up would only be late, and the
- * model would prove nothing.  Every access is one step, in program order
- * (the C code's are all seq_cst).
+ * The two seq_cst fences of waiter.c make the announce and the re-check,
+ * and the event and the look for sleepers, happen in that order as seen by
+ * the other side: here every access is one step, in program order, and
+ * the mutants break exactly those orders.  FUTEX_WAIT is modelled as the
+ * kernel does it: atomically compare the word with the key and queue, then
+ * block until a FUTEX_WAKE dequeues it.  No deadline: with one, a lost
+ * wake-up would only be late, and the model would prove nothing.
  *
  * The waker publishes K events, one at a time, each after the sleeper
  * consumed the previous one (a ping-pong, like tests/unit/test_waiter.c).
  * Checked: no invalid end state (a sleeper asleep for good while its event
- * is published is one) and LTL "every event is eventually consumed" under
- * weak fairness.
+ * is published is one), the announcement count back at 0 at the end, and
+ * LTL "every event is eventually consumed" under weak fairness.
  *
  * Mutants (each must make the check fail):
- *   -DMUTANT_WAKE_LOOKS_FIRST  the waker reads the need-wakeup count before
- *                              bumping the word (Dekker order broken)
- *   -DMUTANT_LATE_PREPARE      the sleeper snapshots the word after checking
- *                              its condition (waiter.h's contract broken)
+ *   -DMUTANT_WAKE_LOOKS_FIRST  the waker looks for sleepers before it
+ *                              publishes (its fence missing: the load passes
+ *                              the store)
+ *   -DMUTANT_NO_RECHECK        the sleeper checks, then announces and sleeps
+ *                              without checking again
+ *   -DMUTANT_LATE_KEY          the sleeper reads its key after the re-check,
+ *                              so a wake in between is spent before the wait
  */
 
 #ifndef K
@@ -32,16 +38,16 @@
 #endif
 
 byte seq = 0;			/* futex word (wraps harmlessly at 256 here: K is small) */
-byte sleepers = 0;		/* need-wakeup count */
+byte sleepers = 0;		/* announced sleepers */
 bit queued = 0;			/* the sleeper is inside FUTEX_WAIT */
 byte events = 0;		/* published by the waker */
 byte consumed = 0;		/* taken by the sleeper */
 
-inline futex_wait(seen)
+inline futex_wait(key)
 {
 	atomic {
 		if
-		:: seq == seen -> queued = 1
+		:: seq == key -> queued = 1
 		:: else -> skip		/* EAGAIN */
 		fi
 	};
@@ -53,59 +59,46 @@ inline futex_wake()
 	queued = 0
 }
 
-inline waiter_sleep(seen)
-{
-	if
-	:: seq != seen -> skip
-	:: else ->
-		sleepers++;
-		if
-		:: seq == seen -> futex_wait(seen)
-		:: else -> skip
-		fi;
-		sleepers--
-	fi
-}
-
 inline waiter_wake()
 {
-#ifdef MUTANT_WAKE_LOOKS_FIRST
-	bit any;
-
-	any = (sleepers > 0);
-	seq++;
 	if
-	:: any -> futex_wake()
+	:: sleepers > 0 -> seq++; futex_wake()
 	:: else -> skip
 	fi
-#else
-	seq++;
-	if
-	:: sleepers > 0 -> futex_wake()
-	:: else -> skip
-	fi
-#endif
 }
 
 active proctype sleeper()
 {
-	byte seen;
+	byte key;
 
 	do
 	:: consumed == K -> break
+	:: events > consumed -> consumed++	/* a look while spinning */
 	:: else ->
-#ifndef MUTANT_LATE_PREPARE
-		seen = seq;		/* pto_waiter_prepare(): before the check */
+#ifdef MUTANT_NO_RECHECK
+		sleepers++;
+		key = seq;
+		futex_wait(key);
+		sleepers--
+#else
+		sleepers++;		/* pto_waiter_prepare(): announce, fence */
+#ifndef MUTANT_LATE_KEY
+		key = seq;
 #endif
 		if
-		:: events > consumed -> consumed++
+		:: events > consumed ->	/* the re-check found it */
+			sleepers--;	/* pto_waiter_cancel() */
+			consumed++
 		:: else ->
-#ifdef MUTANT_LATE_PREPARE
-			seen = seq;
+#ifdef MUTANT_LATE_KEY
+			key = seq;
 #endif
-			waiter_sleep(seen)
+			futex_wait(key);	/* pto_waiter_sleep() */
+			sleepers--
 		fi
-	od
+#endif
+	od;
+	assert(sleepers == 0)
 }
 
 active proctype waker()
@@ -113,8 +106,19 @@ active proctype waker()
 	do
 	:: events == K -> break
 	:: events < K && consumed == events ->
+#ifdef MUTANT_WAKE_LOOKS_FIRST
+		bit any;
+
+		any = (sleepers > 0);
 		events++;
+		if
+		:: any -> seq++; futex_wake()
+		:: else -> skip
+		fi
+#else
+		events++;		/* publish, fence */
 		waiter_wake()
+#endif
 	od
 }
 

@@ -57,10 +57,10 @@ byte wiring_wake_at = NONE;
 byte state[W] = CONSUMED;
 byte slot_task[W] = 255;
 /*
- * Each waiter has one sleeper, so its futex word is a flag: the snapshot
+ * Each waiter has one sleeper, so its eventcount is a flag: the announce
  * (pto_waiter_prepare()) clears it, a wake sets it, and a sleep returns once
- * it is set, which is "the word moved since the snapshot" without the
- * counter's values multiplying the state space.
+ * it is set, which is "a wake came after the announce" (waiter.pml checks
+ * the eventcount itself) without its counters multiplying the state space.
  */
 bit orch_seq = 0;		/* rt->orch_wait moved */
 bit wiring_seq = 0;		/* rt->wiring_wait moved */

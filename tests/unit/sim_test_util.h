@@ -64,16 +64,17 @@ static inline bool test_wait_cond_for(struct pto_device *dev, uint32_t core, uin
 	uint64_t deadline = pto_now_ns() + timeout_ns;
 
 	for (;;) {
-		uint32_t seen = pto__device_completion_seq(dev);
-		uint64_t now;
-
+		/* announced before the look: a FIN after it ends the sleep */
+		uint32_t key = pto__device_completion_prepare(dev);
+		uint64_t now = pto_now_ns();
 		/* pairs with the core's release store of COND */
-		if (reg_load_acquire(&r->cond) == want)
-			return true;
-		now = pto_now_ns();
-		if (now >= deadline)
-			return false;
-		pto__device_wait_completion(dev, seen, now + 1000000);
+		bool seen = reg_load_acquire(&r->cond) == want;
+
+		if (seen || now >= deadline) {
+			pto__device_completion_cancel(dev);
+			return seen;
+		}
+		pto__device_wait_completion(dev, key, now + 1000000);
 	}
 }
 

@@ -20,6 +20,7 @@ struct bp_arg {
 	uint64_t a;
 	uint32_t len;
 	uint32_t with_output;	/* each iteration: tmp = c1 (OUTPUT), a = a*3 + tmp + c2 */
+	uint32_t settle;	/* each iteration: read a, so its tasks finish before the next */
 	uint64_t max_live;
 	int64_t err;
 };
@@ -73,6 +74,11 @@ static int orch_chain(struct pto_runtime *rt, void *p)
 				ba->err = submit_mix(rt, &a, NULL, i, 0);
 			}
 			note_live(rt, ba);
+		}
+		if (ba->settle && ba->err >= 0) {
+			uint32_t idx[2] = { 0, 0 }, v;
+
+			assert_int_equal(pto_tensor_read(rt, &a, idx, &v), 0);
 		}
 	}
 	return ba->err < 0 ? (int)ba->err : 0;
@@ -141,6 +147,38 @@ static void test_heap_limited_chain(void **state)
 	ba.max_live = 0;
 	assert_int_equal(pto_run(rt, orch_chain, &ba), 0);
 	check_chain(dev, &ba, 4);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/*
+ * Every live task consumed, none running, the heap full of their blocks:
+ * inline, consumers advance the ring only once per batch of 16 tasks here
+ * (window 64), so only the orchestrator's own scan before it waits
+ * (orch/backpressure.c) frees the heap; without it the run stalls.
+ */
+static void test_heap_of_consumed_tasks(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct bp_arg ba = { .len = 7, .with_output = 1, .settle = 1 };
+	struct pto_run_stats st;
+
+	rt_test_config(&cfg, 64);
+	cfg.wiring = rt_test_wiring(state);
+	/* four 16 KiB outputs (+ argument blocks) at most per ring */
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		cfg.heap_size[r] = 4 * SIDE * SIDE * 4 + 4096;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	ba.a = rt_buf(dev, SIDE * SIDE, 5);
+	assert_int_equal(pto_run(rt, orch_chain, &ba), 0);
+	check_chain(dev, &ba, 5);
+	assert_int_equal(pto_run_stats(rt, &st), 0);
+	assert_int_equal(st.tasks, 14);
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		assert_int_equal(rt->hdr->ctl[r].last_task_alive, rt->hdr->ctl[r].current_task_index);
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 }
@@ -589,6 +627,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		RT_TEST_WIRING(test_window16_chain),
+		RT_TEST_WIRING(test_heap_of_consumed_tasks),
 		RT_TEST_WIRING(test_heap_limited_chain),
 		RT_TEST_WIRING(test_scope_deadlock),
 		RT_TEST_WIRING(test_ring_stall),

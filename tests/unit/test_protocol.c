@@ -414,22 +414,41 @@ static void test_dev_exit_acknowledged(void **state)
 	assert_true(f->out_host[20] != 0);
 }
 
-static void test_dev_completion_counter_moves(void **state)
+/* Wait on @key with a 10 s hang guard; true if a wake-up (not the guard) ended it. */
+static bool woken(struct pto_device *dev, uint32_t key)
+{
+	uint64_t t0 = pto_now_ns();
+
+	pto__device_wait_completion(dev, key, t0 + 10000000000ull);
+	return pto_now_ns() - t0 < 5000000000ull;
+}
+
+static void test_dev_completion_wakes_announced(void **state)
 {
 	struct dev_fixture *f = *state;
-	uint32_t before = pto__device_completion_seq(f->dev);
 	uint64_t s[2] = { f->out, 30 };
+	uint32_t key;
 
+	/* a FIN after the announcement ends the sleep */
+	key = pto__device_completion_prepare(f->dev);
 	test_dispatch(f->dev, 0, PTO2_DISPATCH_ID(0), K_STORE, s, 2);
 	assert_true(test_wait_cond(f->dev, 0, PTO2_COND(1, PTO2_DISPATCH_ID(0))));
-	assert_int_not_equal(pto__device_completion_seq(f->dev), before);
-	/* notify moves it without a FIN */
-	before = pto__device_completion_seq(f->dev);
+	assert_true(woken(f->dev, key));
+	/* notify ends it without a FIN */
+	key = pto__device_completion_prepare(f->dev);
 	pto__device_notify(f->dev);
-	assert_int_not_equal(pto__device_completion_seq(f->dev), before);
+	assert_true(woken(f->dev, key));
+	/*
+	 * A notify nobody announced for writes nothing (the point of the
+	 * eventcount: the scheduler's line stays shared), and a withdrawn
+	 * announcement is gone: the key stays.
+	 */
+	key = pto__device_completion_prepare(f->dev);
+	pto__device_completion_cancel(f->dev);
+	pto__device_notify(f->dev);
+	assert_int_equal(pto__device_completion_prepare(f->dev), key);
 	/* a deadline in the past returns at once (a hang fails the test) */
-	before = pto__device_completion_seq(f->dev);
-	pto__device_wait_completion(f->dev, before, pto_now_ns() - 1);
+	pto__device_wait_completion(f->dev, key, pto_now_ns() - 1);
 }
 
 int main(void)
@@ -449,7 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dev_unregistered_kernel, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_ack_then_pending_dispatch, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_dev_exit_acknowledged, dev_setup, dev_teardown),
-		cmocka_unit_test_setup_teardown(test_dev_completion_counter_moves, dev_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_dev_completion_wakes_announced, dev_setup, dev_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

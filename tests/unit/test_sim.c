@@ -333,13 +333,14 @@ static void own_init(struct own_device *o, uint32_t nc)
 static bool wait_fins(struct pto_sim *sim, struct own_device *o, uint32_t n, uint64_t deadline)
 {
 	for (;;) {
-		uint32_t seen = pto_sim_completion_seq(sim);
+		uint32_t key = pto_sim_completion_prepare(sim);
+		bool got = __atomic_load_n(&o->fins, __ATOMIC_RELAXED) >= n;
 
-		if (__atomic_load_n(&o->fins, __ATOMIC_RELAXED) >= n)
-			return true;
-		if (pto_now_ns() > deadline)
-			return false;
-		pto_sim_wait_completion(sim, seen, pto_now_ns() + 1000000);
+		if (got || pto_now_ns() > deadline) {
+			pto_sim_completion_cancel(sim);
+			return got;
+		}
+		pto_sim_wait_completion(sim, key, pto_now_ns() + 1000000);
 	}
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_waiter.c - the spin-then-sleep primitive every libpto thread idles
- * with: no lost wake-ups, deadlines honoured, no sleep when the word
- * already moved.
+ * test_waiter.c - the eventcount every libpto thread idles with: no lost
+ * wake-ups, deadlines honoured, no sleep after a wake that saw the
+ * announcement, and no write at all by a wake nobody announced for.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -17,18 +17,40 @@
 
 #define GUARD_NS	(5ull * 1000000000ull)
 
-static void test_moved_word_returns_at_once(void **state)
+static void test_wake_after_prepare_ends_sleep(void **state)
 {
 	struct pto_waiter w;
-	uint32_t seen;
+	uint32_t key;
 
 	(void)state;
 	pto_waiter_init(&w);
-	seen = pto_waiter_prepare(&w);
+	key = pto_waiter_prepare(&w);
 	pto_waiter_wake(&w);
-	assert_int_not_equal(pto_waiter_prepare(&w), seen);
-	/* no deadline: would block forever if it did not notice the move */
-	pto_waiter_sleep(&w, seen, 0);
+	/* no deadline: would block forever if the wake had missed the announcement */
+	pto_waiter_sleep(&w, key, 0);
+	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 0);
+}
+
+/* The fast path: a wake with nobody announced writes nothing (the line stays shared). */
+static void test_unannounced_wake_writes_nothing(void **state)
+{
+	struct pto_waiter w;
+
+	(void)state;
+	pto_waiter_init(&w);
+	pto_waiter_wake(&w);
+	assert_int_equal(__atomic_load_n(&w.seq, __ATOMIC_RELAXED), 0);
+	/* a withdrawn announcement no longer draws wakes */
+	(void)pto_waiter_prepare(&w);
+	pto_waiter_cancel(&w);
+	pto_waiter_wake(&w);
+	assert_int_equal(__atomic_load_n(&w.seq, __ATOMIC_RELAXED), 0);
+	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 0);
+	/* an announced one does: the wake bumps the word for it */
+	(void)pto_waiter_prepare(&w);
+	pto_waiter_wake(&w);
+	assert_int_equal(__atomic_load_n(&w.seq, __ATOMIC_RELAXED), 1);
+	pto_waiter_cancel(&w);
 }
 
 static void test_deadline(void **state)
@@ -61,17 +83,21 @@ static void await_ball(struct pingpong *p, struct pto_waiter *w, uint32_t mine)
 	uint64_t deadline = pto_now_ns() + GUARD_NS;
 
 	for (;;) {
-		uint32_t seen = pto_waiter_prepare(w);
+		/* announce first: the look below is the re-check */
+		uint32_t key = pto_waiter_prepare(w);
 
 		/* pairs with the release store of the other side */
-		if (__atomic_load_n(&p->ball, __ATOMIC_ACQUIRE) == mine)
+		if (__atomic_load_n(&p->ball, __ATOMIC_ACQUIRE) == mine) {
+			pto_waiter_cancel(w);
 			return;
+		}
 		if (pto_now_ns() > deadline || __atomic_load_n(&p->timeouts, __ATOMIC_RELAXED)) {
 			/* a lost wake-up: stop both players at once */
+			pto_waiter_cancel(w);
 			__atomic_fetch_add(&p->timeouts, 1, __ATOMIC_RELAXED);
 			return;
 		}
-		pto_waiter_sleep(w, seen, deadline);
+		pto_waiter_sleep(w, key, deadline);
 	}
 }
 
@@ -119,13 +145,14 @@ static void *crowd_member(void *arg)
 	uint64_t deadline = pto_now_ns() + GUARD_NS;
 
 	for (;;) {
-		uint32_t seen = pto_waiter_prepare(&c->w);
+		uint32_t key = pto_waiter_prepare(&c->w);
 
 		if (__atomic_load_n(&c->go, __ATOMIC_ACQUIRE)) {
+			pto_waiter_cancel(&c->w);
 			__atomic_fetch_add(&c->woke, 1, __ATOMIC_RELAXED);
 			return NULL;
 		}
-		pto_waiter_sleep(&c->w, seen, deadline);
+		pto_waiter_sleep(&c->w, key, deadline);
 		/* woken by the hang guard, not by the wake: not counted */
 		if (pto_now_ns() > deadline)
 			return NULL;
@@ -154,7 +181,8 @@ static void test_wake_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_moved_word_returns_at_once),
+		cmocka_unit_test(test_wake_after_prepare_ends_sleep),
+		cmocka_unit_test(test_unannounced_wake_writes_nothing),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_ping_pong_no_lost_wakeups),
 		cmocka_unit_test(test_wake_all),
