@@ -42,7 +42,9 @@ done
 if command -v gnuplot >/dev/null; then main_args+=(--plot "$svg"); else svg=""; fi
 
 tmp=$(mktemp -d /tmp/bench-report.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+busy=""
+# (the competing busy loop below, if the report dies while it runs)
+trap 'rm -rf "$tmp"; [ -z "$busy" ] || kill "$busy" 2>/dev/null || true' EXIT
 
 t0=$SECONDS
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -112,6 +114,30 @@ else
 		  --tasks 20000)
 fi
 alternated haz PTO_HAZARDS "raw track check" "${haz_args[@]}"
+# METG beside one competing CPU-bound process (a busy shell loop, as a
+# user's other job would be) and without it, alternated twice, every
+# system: how much each one's METG degrades when it does not have the
+# machine to itself.
+if [ $quick -eq 1 ]; then
+	comp_args=(--quick --peers --sections metg)
+else
+	comp_args=(--peers --sections metg --reps 1)
+fi
+for round in 1 2; do
+	for c in 0 1; do
+		echo "bench-report: $bench ${comp_args[*]} (competing process: $c, round $round)" >&2
+		if [ $c -eq 1 ]; then
+			( while :; do :; done ) &
+			busy=$!
+		fi
+		"$bench" "${comp_args[@]}" >"$tmp/comp$c.$round" 2>&1 || true
+		if [ -n "$busy" ]; then
+			kill "$busy" 2>/dev/null || true
+			wait "$busy" 2>/dev/null || true
+			busy=""
+		fi
+	done
+done
 # Head / tail overhead from traces of single runs.
 if [ $quick -eq 1 ]; then trace_n=500; else trace_n=20000; fi
 for s in independent chain; do
@@ -198,6 +224,42 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 		echo
 		echo "![efficiency vs granularity]($(basename "$svg"))"
 	fi
+	echo
+	echo "## METG beside a competing process"
+	echo
+	echo "The METG section with the peers, alone on the machine (quiet) and beside"
+	echo "one CPU-bound process (a busy shell loop), alternated: quiet, competing,"
+	echo "quiet, competing.  Each cell is the mean of the two rounds; **ratio** is"
+	echo "competing / quiet (1 = no degradation; lower is better).  \"<=\" values"
+	echo "count as their bound."
+	echo
+	echo "| stencil | system | quiet | competing | ratio |"
+	echo "| --- | --- | ---: | ---: | ---: |"
+	awk '/^  METG\(50%\) width [0-9]+ / {
+		c = FILENAME; sub(/.*comp/, "", c); c = substr(c, 1, 1)
+		w = $3; sys = $4; sub(/:$/, "", sys)
+		if (!((w, sys) in seen)) { seen[w, sys] = 1; order[n++] = w SUBSEP sys }
+		if ($0 ~ /not determined/) { bad[w, sys, c] = 1; next }
+		v = $0; sub(/^[^:]*: (<= )?/, "", v); sub(/ us$/, "", v)
+		sum[w, sys, c] += v; cnt[w, sys, c]++ }
+	function cell(k, c) {
+		if (bad[k, c] || !cnt[k, c]) return "not determined"
+		return sprintf("%.1f us", sum[k, c] / cnt[k, c]) }
+	END { for (i = 0; i < n; i++) { k = order[i]; split(k, a, SUBSEP)
+		r = "-"
+		if (cnt[k, 0] && cnt[k, 1] && !bad[k, 0] && !bad[k, 1])
+			r = sprintf("%.2f", (sum[k, 1] / cnt[k, 1]) / (sum[k, 0] / cnt[k, 0]))
+		printf "| width %s | %s | %s | %s | %s |\n", a[1], a[2], cell(k, 0), cell(k, 1), r } }' \
+		"$tmp"/comp0.* "$tmp"/comp1.*
+	for round in 1 2; do
+		for c in 0 1; do
+			echo
+			echo '```'
+			echo "\$ $bench ${comp_args[*]}   # round $round, $([ $c -eq 1 ] && echo "beside a busy loop" || echo quiet)"
+			grep -E '^  (METG|width|  *grain|  *[0-9.]+  *[0-9]+ \|)' "$tmp/comp$c.$round" || true
+			echo '```'
+		done
+	done
 	echo
 	echo "## Scheduler and wiring configurations"
 	echo

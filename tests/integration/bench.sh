@@ -235,6 +235,13 @@ if [ $san -eq 0 ]; then
 	for w in 2 16; do
 		has "quick report: METG width $w row" "^\\| width $w \\| ((<= )?$num+ us|not determined.*) \\| " "$B/benchmarks-quick.md"
 	done
+	for sys in pto omp starpu; do
+		has "quick report: METG beside a competing process, $sys" "^\\| width 2 \\| $sys \\| ($num+ us|not determined) \\| ($num+ us|not determined) \\| ($num+|-) \\|\$" "$B/benchmarks-quick.md"
+	done
+	has "quick report: competing runs shown" '^\$ .* --sections metg   # round 2, beside a busy loop$' "$B/benchmarks-quick.md"
+	# the competing busy loop is a subshell of the report: none may outlive it
+	pgrep -af 'bench-report\.sh --quick' >"$T/left" || true
+	hasnt "quick report: no busy loop left behind" . "$T/left"
 	has "quick report: PA headline with spread" '^\* PA manual/explicit e2e: [0-9.]+ \(target <= 1\.05; per repetition ' "$B/benchmarks-quick.md"
 	if command -v gnuplot >/dev/null; then
 		has "quick report: the plot" '^!\[efficiency vs granularity\]\(benchmarks-quick-metg\.svg\)$' "$B/benchmarks-quick.md"
