@@ -57,9 +57,9 @@ struct pto_mem_obj {
  * @wait_completion: sleep until a FIN or @notify after the prepare that
  *	gave @key, or the absolute CLOCK_MONOTONIC @deadline_ns; ends the
  *	announcement.  Callers re-check what they wait for.
- * @notify: bump the completion counter without a FIN, waking wait_completion
- *	sleepers: a scheduler asleep on completions learns that new ready work
- *	appeared (one futex for both events, no second wait source).
+ * @notify: wake @wait_completion sleepers without a FIN: a scheduler
+ *	asleep on completions learns that new ready work appeared (one futex
+ *	for both events, no second wait source).
  */
 struct pto_device_ops {
 	const char *name;

@@ -68,7 +68,7 @@ static inline void pto__device_wait_completion(struct pto_device *dev, uint32_t 
 	dev->ops->wait_completion(dev, key, deadline_ns);
 }
 
-/* Move the completion counter without a FIN: wakes pto__device_wait_completion(). */
+/* Wake pto__device_wait_completion() sleepers without a FIN (new ready work, run end). */
 static inline void pto__device_notify(struct pto_device *dev)
 {
 	dev->ops->notify(dev);

@@ -53,7 +53,7 @@ static inline void test_exit(struct pto_device *dev, uint32_t core)
 }
 
 /*
- * Wait until @core's COND equals @want, sleeping on the completion counter
+ * Wait until @core's COND equals @want, sleeping on the completion waiter
  * in 1 ms slices (an ACK does not move it).  Return: true if seen before
  * the hang guard @timeout_ns ran out.
  */
