@@ -7,6 +7,7 @@
 #include "rt_test_util.h"
 
 #include "libpto/device/device_impl.h"
+#include "libpto/device/device_ops.h"
 #include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
 #include "sim/sim.h"
@@ -57,11 +58,30 @@ static void expect_chain(struct pto_device *dev, uint64_t addr, uint32_t seed, u
 	}
 }
 
+/*
+ * After a run: every ring retired (the last batch too), and no thread left
+ * a sleep announced, which would turn every later wake into a syscall.
+ */
 static void assert_rings_retired(struct pto_runtime *rt)
 {
+	uint32_t key;
+
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		assert_int_equal(rt->hdr->ctl[r].current_task_index,
 				 rt->hdr->ctl[r].last_task_alive);
+	assert_int_equal(__atomic_load_n(&rt->sched_idle.sleepers, __ATOMIC_RELAXED), 0);
+	assert_int_equal(__atomic_load_n(&rt->orch_wait.sleepers, __ATOMIC_RELAXED), 0);
+	assert_int_equal(__atomic_load_n(&rt->wiring_wait.sleepers, __ATOMIC_RELAXED), 0);
+	assert_false(rt->orch_armed);
+	/*
+	 * The device's completion waiter (busy schedulers sleep there): a
+	 * notify moves the key only if someone is still announced.
+	 */
+	key = pto__device_completion_prepare(rt->dev);
+	pto__device_completion_cancel(rt->dev);
+	pto__device_notify(rt->dev);
+	assert_int_equal(pto__device_completion_prepare(rt->dev), key);
+	pto__device_completion_cancel(rt->dev);
 }
 
 static void run_chain(struct pto_runtime *rt, struct pto_device *dev, struct pto_launch l,
