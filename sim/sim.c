@@ -8,11 +8,11 @@
  * the doorbell.  A core's claim word makes one thread at a time its
  * executor; the claim's acquire and release hand the executor state over.
  * Worker w looks at cores w, w + W, w + 2W, ...  Each pass polls all of
- * them once.  After SIM_SPIN_NS of empty passes the worker sleeps on its
- * doorbell waiter (libpto/util/waiter: its need-wakeup count makes a kick
- * to an awake worker cost one RMW and one load, no syscall).  The worker
- * snapshots the doorbell before each pass, so a kick after that snapshot
- * makes the sleep return at once.  An idle device costs no CPU.
+ * them once.  After SIM_SPIN_NS of empty passes the worker announces a
+ * sleep on its doorbell waiter (an eventcount, libpto/util/waiter: a kick
+ * to a worker that has not announced costs a fence and a load, no write),
+ * polls once more, then sleeps; a kick after the announcement makes the
+ * sleep return at once.  An idle device costs no CPU.
  */
 #include <errno.h>
 #include <pthread.h>

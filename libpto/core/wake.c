@@ -10,7 +10,7 @@
 
 void pto__sched_kick(struct pto_runtime *rt)
 {
-	/* busy schedulers sleep on the device's completion counter, idle ones here */
+	/* busy schedulers sleep on the device's completion waiter, idle ones here */
 	pto__device_notify(rt->dev);
 	pto_waiter_wake(&rt->sched_idle);
 }
