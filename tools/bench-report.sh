@@ -123,7 +123,8 @@ if [ $quick -eq 1 ]; then
 else
 	comp_args=(--peers --sections metg --reps 1)
 fi
-for round in 1 2; do
+comp_rounds="1 2 3"
+for round in $comp_rounds; do
 	for c in 0 1; do
 		echo "bench-report: $bench ${comp_args[*]} (competing process: $c, round $round)" >&2
 		if [ $c -eq 1 ]; then
@@ -229,7 +230,8 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo
 	echo "The METG section with the peers, alone on the machine (quiet) and beside"
 	echo "one CPU-bound process (a busy shell loop), alternated: quiet, competing,"
-	echo "quiet, competing.  Each cell is the mean of the two rounds; **ratio** is"
+	echo "quiet, competing, three times.  Each cell is the median of the three"
+	echo "rounds (a competing process makes single runs swing widely); **ratio** is"
 	echo "competing / quiet (1 = no degradation; lower is better).  \"<=\" values"
 	echo "count as their bound."
 	echo
@@ -239,19 +241,25 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 		c = FILENAME; sub(/.*comp/, "", c); c = substr(c, 1, 1)
 		w = $3; sys = $4; sub(/:$/, "", sys)
 		if (!((w, sys) in seen)) { seen[w, sys] = 1; order[n++] = w SUBSEP sys }
-		if ($0 ~ /not determined/) { bad[w, sys, c] = 1; next }
+		if ($0 ~ /not determined/) next
 		v = $0; sub(/^[^:]*: (<= )?/, "", v); sub(/ us$/, "", v)
-		sum[w, sys, c] += v; cnt[w, sys, c]++ }
-	function cell(k, c) {
-		if (bad[k, c] || !cnt[k, c]) return "not determined"
-		return sprintf("%.1f us", sum[k, c] / cnt[k, c]) }
+		val[w, sys, c, ++cnt[w, sys, c]] = v + 0 }
+	# the median of the rounds that determined a METG (NaN-free: -1 if none)
+	function med(k, c,    m, i, j, t, x) {
+		m = cnt[k, c]
+		if (!m) return -1
+		for (i = 1; i <= m; i++) x[i] = val[k, c, i]
+		for (i = 2; i <= m; i++)
+			for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
+		return m % 2 ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2 }
+	function cell(v) { return v < 0 ? "not determined" : sprintf("%.1f us", v) }
 	END { for (i = 0; i < n; i++) { k = order[i]; split(k, a, SUBSEP)
-		r = "-"
-		if (cnt[k, 0] && cnt[k, 1] && !bad[k, 0] && !bad[k, 1])
-			r = sprintf("%.2f", (sum[k, 1] / cnt[k, 1]) / (sum[k, 0] / cnt[k, 0]))
-		printf "| width %s | %s | %s | %s | %s |\n", a[1], a[2], cell(k, 0), cell(k, 1), r } }' \
+		q = med(k, 0); b = med(k, 1); r = "-"
+		if (q > 0 && b >= 0)
+			r = sprintf("%.2f", b / q)
+		printf "| width %s | %s | %s | %s | %s |\n", a[1], a[2], cell(q), cell(b), r } }' \
 		"$tmp"/comp0.* "$tmp"/comp1.*
-	for round in 1 2; do
+	for round in $comp_rounds; do
 		for c in 0 1; do
 			echo
 			echo '```'
