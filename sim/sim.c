@@ -334,8 +334,7 @@ static void *sim_worker_main(void *arg)
 	struct pto_sim *sim = w->sim;
 	uint64_t idle_since = 0;	/* 0: the last pass did work */
 	uint64_t wake_at;		/* earliest delayed (SLOW) dispatch, 0 = none */
-	uint32_t key = 0;
-	bool armed = false;		/* announced on the doorbell (util/waiter.h) */
+	struct pto_waiter_arm arm = { 0 };	/* announced on the doorbell (util/waiter.h) */
 	char name[16];
 
 	/* named for top, gdb and the tests that check who ran a kernel */
@@ -348,9 +347,7 @@ static void *sim_worker_main(void *arg)
 		if (sim_stopping(sim))
 			break;
 		if (sim_poll_cores(w, &wake_at)) {
-			if (armed)
-				pto_waiter_cancel(&w->door);
-			armed = false;
+			pto_waiter_disarm(&w->door, &arm);
 			idle_since = 0;
 			continue;
 		}
@@ -368,17 +365,12 @@ static void *sim_worker_main(void *arg)
 		 * and the sleep returns at once.  Only now: while this worker
 		 * spins, a kick costs its dispatcher no write.
 		 */
-		if (!armed) {
-			key = pto_waiter_prepare(&w->door);
-			armed = true;
+		if (pto_waiter_arm(&w->door, &arm))
 			continue;
-		}
-		pto_waiter_sleep(&w->door, key, wake_at);
-		armed = false;
+		pto_waiter_arm_sleep(&w->door, &arm, wake_at);
 		idle_since = 0;
 	}
-	if (armed)
-		pto_waiter_cancel(&w->door);
+	pto_waiter_disarm(&w->door, &arm);
 	return NULL;
 }
 

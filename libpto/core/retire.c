@@ -88,7 +88,7 @@ void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 {
 	struct pto_ring *r = &rt->rings[ring];
-	uint64_t want, batch;
+	uint64_t want, mask;
 
 	if (!rt->wiring_on) {
 		/*
@@ -102,8 +102,9 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 		 * rest is retired by the next batch, the orchestrator when it
 		 * is short of space, or pto__ring_retire_rest() at the run's end.
 		 */
-		batch = r->alloc.window / 4 < RETIRE_BATCH ? r->alloc.window / 4 : RETIRE_BATCH;
-		if (batch <= 1 || (local & (batch - 1)) == batch - 1 ||
+		/* window >= 4 (pto_runtime_create()): a batch is at least one task */
+		mask = (r->alloc.window / 4 < RETIRE_BATCH ? r->alloc.window / 4 : RETIRE_BATCH) - 1;
+		if ((local & mask) == mask ||
 		    __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST) != PTO_NO_WAITER)
 			pto__ring_advance(rt, r);
 		return;

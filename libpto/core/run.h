@@ -357,9 +357,8 @@ struct pto_runtime {
 	uint64_t last_retire_ns;		/* atomic (max): likewise its last completion */
 	struct pto_run_error err;
 	struct pto_waiter orch_wait;	/* woken by ring advance and task completion */
-	/* orchestrator thread only: it announced a sleep on orch_wait (orch/help.c) */
-	bool orch_armed;
-	uint32_t orch_key;
+	/* orchestrator thread only: its announced sleep on orch_wait (orch/help.c) */
+	struct pto_waiter_arm orch_arm;
 	/*
 	 * 1 while the orchestrator waits for tasks to complete (blocking tensor
 	 * access): only then does a completion wake it, so a ring-blocked

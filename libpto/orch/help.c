@@ -75,31 +75,22 @@ enum pto_wait_step pto__orch_wait_step(struct pto_runtime *rt, uint32_t *spins)
 		pto_cpu_relax();
 		return PTO_WAIT_SPUN;
 	}
-	if (!rt->orch_armed) {
-		/*
-		 * Announce, then the caller looks once more: that look is the
-		 * eventcount's re-check (util/waiter.h).  Not while spinning: an
-		 * announced sleeper makes the wakers' calls syscalls.
-		 */
-		rt->orch_key = pto_waiter_prepare(&rt->orch_wait);
-		rt->orch_armed = true;
-		return PTO_WAIT_SPUN;
-	}
-	return PTO_WAIT_SLEEP;
+	/*
+	 * Announce, then the caller looks once more: that look is the
+	 * eventcount's re-check (util/waiter.h).  Not while spinning: an
+	 * announced sleeper makes the wakers' calls syscalls.
+	 */
+	return pto_waiter_arm(&rt->orch_wait, &rt->orch_arm) ? PTO_WAIT_SPUN : PTO_WAIT_SLEEP;
 }
 
 void pto__orch_sleep(struct pto_runtime *rt, uint64_t deadline_ns)
 {
-	rt->orch_armed = false;
-	pto_waiter_sleep(&rt->orch_wait, rt->orch_key, deadline_ns);
+	pto_waiter_arm_sleep(&rt->orch_wait, &rt->orch_arm, deadline_ns);
 }
 
 void pto__orch_sleep_cancel(struct pto_runtime *rt)
 {
-	if (!rt->orch_armed)
-		return;
-	rt->orch_armed = false;
-	pto_waiter_cancel(&rt->orch_wait);
+	pto_waiter_disarm(&rt->orch_wait, &rt->orch_arm);
 }
 
 void pto__orch_help_begin(struct pto_runtime *rt)

@@ -52,6 +52,51 @@ void pto_waiter_sleep(struct pto_waiter *w, uint32_t key, uint64_t deadline_ns);
  */
 void pto_waiter_wake(struct pto_waiter *w);
 
+/*
+ * One thread's announcement on a waiter, for the loops that spin, then
+ * announce, look once more, then sleep (wiring thread, orchestrator, sim
+ * worker): the key and whether it is announced, kept across passes.
+ */
+struct pto_waiter_arm {
+	uint32_t key;
+	bool armed;
+};
+
+/*
+ * The spin is over: announce on @w unless @a already is.  Return: true if
+ * it announced just now (look once more: that look is the re-check),
+ * false if it was announced already (sleep now: pto_waiter_arm_sleep()).
+ */
+static inline bool pto_waiter_arm(struct pto_waiter *w, struct pto_waiter_arm *a)
+{
+	if (a->armed)
+		return false;
+	a->key = pto_waiter_prepare(w);
+	a->armed = true;
+	return true;
+}
+
+/*
+ * Withdraw @a's announcement, if any (a look found work, or the loop ends).
+ * Inline: the orchestrator passes here on every submit, almost always
+ * with nothing announced.
+ */
+static inline void pto_waiter_disarm(struct pto_waiter *w, struct pto_waiter_arm *a)
+{
+	if (!a->armed)
+		return;
+	a->armed = false;
+	pto_waiter_cancel(w);
+}
+
+/* pto_waiter_sleep() on @a's announcement, which it ends. */
+static inline void pto_waiter_arm_sleep(struct pto_waiter *w, struct pto_waiter_arm *a,
+					uint64_t deadline_ns)
+{
+	a->armed = false;
+	pto_waiter_sleep(w, a->key, deadline_ns);
+}
+
 /* Bounded spin budget before sleeping (iterations of a cpu_relax loop). */
 #define PTO_SPIN_BUDGET		2048
 

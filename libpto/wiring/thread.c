@@ -214,8 +214,8 @@ static bool retire_pass(struct pto_runtime *rt, bool force)
 static void *wiring_main(void *arg)
 {
 	struct pto_runtime *rt = arg;
-	uint32_t spins = 0, seen = 0;
-	bool armed = false;
+	uint32_t spins = 0;
+	struct pto_waiter_arm arm = { 0 };
 	uint64_t cpu0 = pto_thread_cpu_ns();
 
 	pthread_setname_np(pthread_self(), "pto-wiring");
@@ -238,10 +238,8 @@ static void *wiring_main(void *arg)
 		if (pto__rt_error(rt))
 			break;
 		if (wired || retired) {
-			if (armed)
-				pto_waiter_cancel(&rt->wiring_wait);
+			pto_waiter_disarm(&rt->wiring_wait, &arm);
 			spins = 0;
-			armed = false;
 			continue;
 		}
 		/*
@@ -264,21 +262,16 @@ static void *wiring_main(void *arg)
 		 * sleeping: that pass is the eventcount's re-check (util/waiter.h).
 		 * Only here: while busy, wakers must not see a sleeper.
 		 */
-		if (!armed) {
-			seen = pto_waiter_prepare(&rt->wiring_wait);
-			armed = true;
+		if (pto_waiter_arm(&rt->wiring_wait, &arm))
 			continue;
-		}
 		t0 = pto_now_ns();
 		/* every event it waits for wakes it: handover, consumed task, run end, error */
-		pto_waiter_sleep(&rt->wiring_wait, seen, t0 + WIRING_NAP_NS);
+		pto_waiter_arm_sleep(&rt->wiring_wait, &arm, t0 + WIRING_NAP_NS);
 		if (pto_trace_on(rt->trace))
 			pto_trace_wiring_phase(rt->trace, PTO_PHASE_WIRING_SLEEP, t0, pto_now_ns(), 0);
-		armed = false;
 		spins = 0;
 	}
-	if (armed)
-		pto_waiter_cancel(&rt->wiring_wait);
+	pto_waiter_disarm(&rt->wiring_wait, &arm);
 	/* its work is the schedulers' moved here: counted with theirs (pto_run_stats) */
 	__atomic_fetch_add(&rt->sched_cpu_ns, pto_thread_cpu_ns() - cpu0, __ATOMIC_RELAXED);
 	return NULL;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "rt_test_util.h"
+#include "rt_check.h"
 
 #include "libpto/device/device_impl.h"
 #include "libpto/core/run.h"
@@ -117,28 +118,34 @@ static void test_window16_chain(void **state)
 	/* the window is the hard limit of live tasks, whatever the timing */
 	assert_true(ba.max_live <= 16);
 	/* nothing stays behind a stale watermark (the wiring thread publishes at the end) */
-	for (int r = 0; r < PTO_NUM_RINGS; r++)
-		assert_int_equal(rt->hdr->ctl[r].last_task_alive, rt->hdr->ctl[r].current_task_index);
+	rt_assert_run_clean(rt);
 	print_message("window 16: max live %" PRIu64 ", orchestrator blocked %" PRIu64 " us\n",
 		      ba.max_live, st.orch_blocked_ns / 1000);
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 }
 
-static void test_heap_limited_chain(void **state)
+/* A runtime on @dev with window 64 and four 16 KiB outputs (+ argument blocks) at most per ring. */
+static struct pto_runtime *heap_limited_rt(struct pto_device *dev, void **state)
 {
-	struct pto_device *dev = rt_open_dev(2);
 	struct pto_runtime_config cfg;
 	struct pto_runtime *rt;
-	struct bp_arg ba = { .len = 300, .with_output = 1 };
 
 	rt_test_config(&cfg, 64);
 	cfg.wiring = rt_test_wiring(state);
-	/* four 16 KiB outputs (+ argument blocks) at most per ring */
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		cfg.heap_size[r] = 4 * SIDE * SIDE * 4 + 4096;
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	rt_register_all(rt);
+	return rt;
+}
+
+static void test_heap_limited_chain(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime *rt = heap_limited_rt(dev, state);
+	struct bp_arg ba = { .len = 300, .with_output = 1 };
+
 	ba.a = rt_buf(dev, SIDE * SIDE, 4);
 	assert_int_equal(pto_run(rt, orch_chain, &ba), 0);
 	check_chain(dev, &ba, 4);
@@ -160,25 +167,16 @@ static void test_heap_limited_chain(void **state)
 static void test_heap_of_consumed_tasks(void **state)
 {
 	struct pto_device *dev = rt_open_dev(2);
-	struct pto_runtime_config cfg;
-	struct pto_runtime *rt;
+	struct pto_runtime *rt = heap_limited_rt(dev, state);
 	struct bp_arg ba = { .len = 7, .with_output = 1, .settle = 1 };
 	struct pto_run_stats st;
 
-	rt_test_config(&cfg, 64);
-	cfg.wiring = rt_test_wiring(state);
-	/* four 16 KiB outputs (+ argument blocks) at most per ring */
-	for (int r = 0; r < PTO_NUM_RINGS; r++)
-		cfg.heap_size[r] = 4 * SIDE * SIDE * 4 + 4096;
-	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
-	rt_register_all(rt);
 	ba.a = rt_buf(dev, SIDE * SIDE, 5);
 	assert_int_equal(pto_run(rt, orch_chain, &ba), 0);
 	check_chain(dev, &ba, 5);
 	assert_int_equal(pto_run_stats(rt, &st), 0);
 	assert_int_equal(st.tasks, 14);
-	for (int r = 0; r < PTO_NUM_RINGS; r++)
-		assert_int_equal(rt->hdr->ctl[r].last_task_alive, rt->hdr->ctl[r].current_task_index);
+	rt_assert_run_clean(rt);
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "rt_test_util.h"
+#include "rt_check.h"
 
 #include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
@@ -306,8 +307,7 @@ static void test_scope_reference(void **state)
 	rt = make_rt(c.dev, PTO_DEPS_AUTO, 64, state);
 	assert_int_equal(pto_run(rt, orch_scope_ref, &c), 0);
 	/* at the end of a run every ring's watermark is published */
-	for (int r = 0; r < PTO_NUM_RINGS; r++)
-		assert_int_equal(rt->hdr->ctl[r].last_task_alive, rt->hdr->ctl[r].current_task_index);
+	rt_assert_run_clean(rt);
 	assert_int_equal(rt->hdr->ctl[1].last_task_alive, 1);
 	pto_runtime_destroy(rt);
 	pto_device_close(c.dev);

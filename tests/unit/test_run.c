@@ -5,9 +5,9 @@
  * stats, trace records and ring retirement.
  */
 #include "rt_test_util.h"
+#include "rt_check.h"
 
 #include "libpto/device/device_impl.h"
-#include "libpto/device/device_ops.h"
 #include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
 #include "sim/sim.h"
@@ -58,32 +58,6 @@ static void expect_chain(struct pto_device *dev, uint64_t addr, uint32_t seed, u
 	}
 }
 
-/*
- * After a run: every ring retired (the last batch too), and no thread left
- * a sleep announced, which would turn every later wake into a syscall.
- */
-static void assert_rings_retired(struct pto_runtime *rt)
-{
-	uint32_t key;
-
-	for (int r = 0; r < PTO_NUM_RINGS; r++)
-		assert_int_equal(rt->hdr->ctl[r].current_task_index,
-				 rt->hdr->ctl[r].last_task_alive);
-	assert_int_equal(__atomic_load_n(&rt->sched_idle.sleepers, __ATOMIC_RELAXED), 0);
-	assert_int_equal(__atomic_load_n(&rt->orch_wait.sleepers, __ATOMIC_RELAXED), 0);
-	assert_int_equal(__atomic_load_n(&rt->wiring_wait.sleepers, __ATOMIC_RELAXED), 0);
-	assert_false(rt->orch_armed);
-	/*
-	 * The device's completion waiter (busy schedulers sleep there): a
-	 * notify moves the key only if someone is still announced.
-	 */
-	key = pto__device_completion_prepare(rt->dev);
-	pto__device_completion_cancel(rt->dev);
-	pto__device_notify(rt->dev);
-	assert_int_equal(pto__device_completion_prepare(rt->dev), key);
-	pto__device_completion_cancel(rt->dev);
-}
-
 static void run_chain(struct pto_runtime *rt, struct pto_device *dev, struct pto_launch l,
 		      uint32_t mask, uint32_t len)
 {
@@ -92,7 +66,7 @@ static void run_chain(struct pto_runtime *rt, struct pto_device *dev, struct pto
 	ca.a = rt_buf(dev, N, 5);
 	assert_int_equal(pto_run(rt, orch_chain, &ca), 0);
 	expect_chain(dev, ca.a, 5, len);
-	assert_rings_retired(rt);
+	rt_assert_run_clean(rt);
 	assert_int_equal(pto_mem_free(dev, ca.a), 0);
 }
 
@@ -285,7 +259,7 @@ static void test_independent(void **state)
 		assert_int_equal(pto_run(rt, orch_independent, &base), 0);
 		for (uint32_t i = 0; i < 800; i++)
 			assert_int_equal(h[i], i / 4);
-		assert_rings_retired(rt);
+		rt_assert_run_clean(rt);
 	}
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);

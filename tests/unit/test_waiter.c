@@ -70,6 +70,32 @@ static void test_deadline(void **state)
 	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 0);
 }
 
+/* The loops' announcement: once per sleep, withdrawn or ended exactly once. */
+static void test_arm(void **state)
+{
+	struct pto_waiter w;
+	struct pto_waiter_arm a = { 0 };
+
+	(void)state;
+	pto_waiter_init(&w);
+	pto_waiter_disarm(&w, &a);	/* nothing announced: nothing withdrawn */
+	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 0);
+	assert_true(pto_waiter_arm(&w, &a));	/* announced: look once more */
+	assert_false(pto_waiter_arm(&w, &a));	/* already: sleep now */
+	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 1);
+	pto_waiter_disarm(&w, &a);
+	pto_waiter_disarm(&w, &a);
+	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 0);
+	/* a wake after the announcement ends the sleep (no deadline: it would hang) */
+	assert_true(pto_waiter_arm(&w, &a));
+	pto_waiter_wake(&w);
+	pto_waiter_arm_sleep(&w, &a, 0);
+	assert_false(a.armed);
+	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 0);
+	pto_waiter_disarm(&w, &a);
+	assert_int_equal(__atomic_load_n(&w.sleepers, __ATOMIC_RELAXED), 0);
+}
+
 struct pingpong {
 	struct pto_waiter to_b, to_a;
 	uint32_t ball;		/* whose turn: 0 = a, 1 = b */
@@ -183,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wake_after_prepare_ends_sleep),
 		cmocka_unit_test(test_unannounced_wake_writes_nothing),
+		cmocka_unit_test(test_arm),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_ping_pong_no_lost_wakeups),
 		cmocka_unit_test(test_wake_all),
