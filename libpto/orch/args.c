@@ -138,8 +138,18 @@ PTO_API uint64_t pto_tensor_numel(const struct pto_tensor *t)
 
 PTO_API void pto_args_init(struct pto_args *a)
 {
-	if (a)
-		memset(a, 0, sizeof(*a));
+	if (!a)
+		return;
+	/*
+	 * Only the counts and the latched error: every array entry is written
+	 * before a count covers it.  Clearing the whole 2.6 KiB list was a
+	 * third of a fine-grained submit's instructions.
+	 */
+	a->num_tensors = 0;
+	a->num_scalars = 0;
+	a->num_deps = 0;
+	a->error = 0;
+	a->error_msg[0] = '\0';
 }
 
 __attribute__((format(printf, 3, 4)))

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "libpto/api.h"
@@ -114,27 +115,38 @@ static uint64_t out_bytes(const struct pto_tensor *t)
 	return pto_ring_heap_round(t->size);
 }
 
+/*
+ * dtype through offsets[] are laid out alike in both structs (asserted
+ * below): one copy.  The unused dimensions come along as the tensor
+ * constructors (args.c) leave them, extent 1 and offset 0; struct
+ * pto_tensor is never filled by hand (its contract in pto/runtime.h).
+ */
+_Static_assert(offsetof(struct pto2_tensor_desc, version) -
+	       offsetof(struct pto2_tensor_desc, dtype) ==
+	       offsetof(struct pto_tensor, flags) - offsetof(struct pto_tensor, dtype) &&
+	       offsetof(struct pto2_tensor_desc, offsets) -
+	       offsetof(struct pto2_tensor_desc, dtype) ==
+	       offsetof(struct pto_tensor, offsets) - offsetof(struct pto_tensor, dtype),
+	       "pto_tensor and pto2_tensor_desc shape blocks differ");
+
 static void fill_desc(struct pto2_tensor_desc *d, const struct pto_tensor *t)
 {
 	uint64_t start = 0, stride = 1;
 
-	memset(d, 0, sizeof(*d));
 	d->buffer_addr = t->addr;
 	d->buffer_size = t->size;
-	d->dtype = t->dtype;
-	d->ndims = t->ndims;
+	memcpy(&d->dtype, &t->dtype, offsetof(struct pto2_tensor_desc, version) -
+	       offsetof(struct pto2_tensor_desc, dtype));
 	for (uint32_t k = t->ndims; k-- > 0;) {
 		start += (uint64_t)t->offsets[k] * stride;
 		stride *= t->raw_shapes[k];
 	}
 	d->start_offset = start;
-	for (uint32_t k = 0; k < PTO2_MAX_DIMS; k++) {
-		d->shapes[k] = k < t->ndims ? t->shapes[k] : 1;
-		d->raw_shapes[k] = k < t->ndims ? t->raw_shapes[k] : 1;
-		d->offsets[k] = k < t->ndims ? t->offsets[k] : 0;
-	}
 	d->version = t->version;
 	d->owner_task = t->owner >= 0 ? (uint64_t)t->owner : PTO2_TASK_NONE;
+	d->pad[0] = 0;
+	d->pad[1] = 0;
+	d->pad[2] = 0;
 }
 
 /* --- submit, step by step -------------------------------------------------------------
@@ -492,6 +504,19 @@ static void trace_task(struct submit *sb)
 }
 
 /*
+ * Every producer was already done, so t is on no fanout list: no other
+ * thread can count its fanin, and it is ready now.  A plain store, not
+ * pto__task_fanin_add()'s locked add (a full barrier on x86, waiting for
+ * the slot's stores to drain); the ready queue's release hands it over.
+ */
+static bool fanin_whole_alone(struct pto_task *t)
+{
+	__atomic_store_n(&t->fanin_refcount, __atomic_load_n(&t->fanin_count, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
  * Enter the task in its scope and link it onto its producers: inline, or
  * by handing it to the wiring thread.  Unless deferred to scope end, it is
  * published, and queued if nothing it waits for is left.
@@ -543,7 +568,8 @@ static int link_task(struct submit *sb)
 		/* the redundant fanin stays until the scope ends and publishes t */
 		if (sat)
 			pto__task_fanin_add(t, sat);
-	} else if (pto__task_fanin_add(t, sat + 1)) {
+	} else if (sat == rt->num_dep_scratch ? fanin_whole_alone(t) :
+		   pto__task_fanin_add(t, sat + 1)) {
 		/* +1: the redundant fanin that kept t from going ready while being wired */
 		if (tr)
 			tr->t_ready = tr->t_publish;
