@@ -56,22 +56,54 @@ void pto__ring_publish(struct pto_runtime *rt, struct pto_ring *r, uint64_t la)
 	pto__orch_wake_ring(rt, r, la);
 }
 
+/*
+ * The orchestrator waits for ring @r to retire up to @want, and task @la
+ * (below @top, the tasks whose slots the caller may read) blocks it.  The
+ * consumer of task want - 1 retires for it anyway (pto__ring_consumed());
+ * if that one is consumed already (out-of-order completion), ask the
+ * consumer of @la instead.  Return true if @la was consumed meanwhile
+ * (scan again).  The wiring thread's retire pass and, inline, the advance
+ * lock's holder call it, so its store has one writer at a time.
+ */
+bool pto__ring_arm_wake(struct pto_ring *r, uint64_t la, uint64_t want, uint64_t top)
+{
+	const struct pto_task *last = &r->slots[(want - 1) & r->alloc.mask];
+	uint64_t at = PTO_NO_WAITER;
+
+	/*
+	 * seq_cst loads and store: the pairs are listed in pto__ring_consumed().
+	 * A task at or past @top is not consumed (and its slot not ours to read).
+	 */
+	if (want - 1 > la && want - 1 < top && last->local == want - 1 &&
+	    __atomic_load_n(&last->state, __ATOMIC_SEQ_CST) == PTO_TASK_CONSUMED)
+		at = la;
+	__atomic_store_n(&r->orch_wake_at, at, __ATOMIC_SEQ_CST);
+	return at != PTO_NO_WAITER &&
+	       __atomic_load_n(&r->slots[la & r->alloc.mask].state, __ATOMIC_SEQ_CST) ==
+	       PTO_TASK_CONSUMED;
+}
+
 void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r)
 {
 	/* seq_cst on the flag and the lock: see the retry argument in docs/runtime.md */
 	__atomic_store_n(&r->advance_pending, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
-		uint64_t la, cur;
+		uint64_t la, cur, top, want;
 
 		if (__atomic_exchange_n(&r->advance_lock, 1, __ATOMIC_SEQ_CST))
 			return;	/* the holder re-checks advance_pending before leaving */
 		__atomic_store_n(&r->advance_pending, 0, __ATOMIC_SEQ_CST);
 		la = reg_load_relaxed(&r->ctl->last_task_alive);	/* only the lock holder writes it */
 		/* pairs with the orchestrator's release store after it initialized the slot */
-		cur = reg_load_acquire(&r->ctl->current_task_index);
-		cur = pto__ring_scan(rt, r, la, cur);
+		top = reg_load_acquire(&r->ctl->current_task_index);
+		cur = pto__ring_scan(rt, r, la, top);
 		if (cur != la)
 			pto__ring_publish(rt, r, cur);
+		/* a waiting orchestrator's range is not done yet: is a straggler blocking it? */
+		want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST);
+		if (want != PTO_NO_WAITER && cur < want && cur < top &&
+		    pto__ring_arm_wake(r, cur, want, top))
+			__atomic_store_n(&r->advance_pending, 1, __ATOMIC_SEQ_CST);
 		PTO_TEST_HOOK(advance_scanned, r);
 		__atomic_store_n(&r->advance_lock, 0, __ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&r->advance_pending, __ATOMIC_SEQ_CST))
@@ -90,22 +122,32 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 	struct pto_ring *r = &rt->rings[ring];
 	uint64_t want, mask;
 
+	want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST);
 	if (!rt->wiring_on) {
 		/*
 		 * An advance costs five full barriers and a store to the line
 		 * the orchestrator loads on every submit: take it once per
-		 * batch, and for every task while the orchestrator waits for
-		 * this ring.  No advance is lost: this seq_cst load follows the
-		 * seq_cst CONSUMED store, and a waiting orchestrator advances
-		 * the ring itself after its seq_cst store of orch_wake_la
-		 * (ring_alloc_wait()), so one of the two scans this task.  The
-		 * rest is retired by the next batch, the orchestrator when it
-		 * is short of space, or pto__ring_retire_rest() at the run's end.
+		 * batch, and while the orchestrator waits for this ring, for
+		 * the task that completes the range it waits for: the last one
+		 * of the range (in-order completion), or the straggler the last
+		 * advance found blocking it (orch_wake_at, pto__ring_arm_wake()).
+		 * Every task advancing while it waited made a refill of an
+		 * eighth of the window cost the consumers that many advances.
+		 * No advance is lost: the CONSUMED store and these loads are
+		 * seq_cst, as are the orchestrator's store of orch_wake_la
+		 * (followed by its own advance, ring_alloc_wait()) and the
+		 * advancer's store of orch_wake_at (followed by a re-check of
+		 * that task), and the scan's load of the state; so either this
+		 * thread sees the request, or that scan sees the task consumed.
+		 * The rest is retired by the next batch, the orchestrator when
+		 * it is short of space, or pto__ring_retire_rest() at the end.
+		 * Model-checked: tests/models/ring_advance.pml.
 		 */
 		/* window >= 4 (pto_runtime_create()): a batch is at least one task */
 		mask = (r->alloc.window / 4 < RETIRE_BATCH ? r->alloc.window / 4 : RETIRE_BATCH) - 1;
 		if ((local & mask) == mask ||
-		    __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST) != PTO_NO_WAITER)
+		    (want != PTO_NO_WAITER && (local + 1 == want ||
+		     local == __atomic_load_n(&r->orch_wake_at, __ATOMIC_SEQ_CST))))
 			pto__ring_advance(rt, r);
 		return;
 	}
@@ -116,14 +158,13 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 	 * orchestrator waits for this ring, and then only the task that can
 	 * complete the range it waits for: the last one of the range (in-order
 	 * completion), or the one the wiring thread found blocking it
-	 * (wiring_wake_at).  No wake-up is lost: the CONSUMED store and these
+	 * (orch_wake_at).  No wake-up is lost: the CONSUMED store and these
 	 * loads are seq_cst, as are the stores of orch_wake_la (each followed
-	 * by a wake of the wiring thread) and of wiring_wake_at (followed by a
+	 * by a wake of the wiring thread) and of orch_wake_at (followed by a
 	 * re-check of that task), and the scan's load of the state; so either
 	 * this thread sees the request, or the wiring thread sees the task
 	 * consumed.  Model-checked: tests/models/wiring_publish.pml.
 	 */
-	want = __atomic_load_n(&r->orch_wake_la, __ATOMIC_SEQ_CST);
 	if (want == PTO_NO_WAITER)
 		return;
 	/*
@@ -132,7 +173,7 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local)
 	 * without visible progress it would give up waiting for the mark.
 	 */
 	if (local + 1 >= want || (local & (RETIRE_TICK - 1)) == RETIRE_TICK - 1 ||
-	    local == __atomic_load_n(&r->wiring_wake_at, __ATOMIC_SEQ_CST))
+	    local == __atomic_load_n(&r->orch_wake_at, __ATOMIC_SEQ_CST))
 		pto_waiter_wake(&rt->wiring_wait);
 }
 

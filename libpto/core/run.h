@@ -176,11 +176,13 @@ struct pto_ring {
 	 */
 	uint64_t orch_wake_la;
 	/*
-	 * While the orchestrator waits: the task whose consumption should wake
-	 * the wiring thread (PTO_NO_WAITER: none); see pto__ring_consumed().
-	 * Written by the wiring thread.
+	 * While the orchestrator waits: a straggler, the task whose consumption
+	 * must retire the ring for it (wake the wiring thread, or inline
+	 * advance), since the range's last task is consumed already
+	 * (PTO_NO_WAITER: none); see pto__ring_arm_wake().  Written by the
+	 * wiring thread, inline by the advance lock's holder.
 	 */
-	uint64_t wiring_wake_at;
+	uint64_t orch_wake_at;
 	/*
 	 * Wiring thread mode, owned by the wiring thread (own cache line: the
 	 * others read the line above on every consumed task):
@@ -482,6 +484,7 @@ void pto__ring_consumed(struct pto_runtime *rt, uint32_t ring, uint64_t local);
  * removal: tests/models/ring_advance.pml.
  */
 void pto__ring_advance(struct pto_runtime *rt, struct pto_ring *r);
+bool pto__ring_arm_wake(struct pto_ring *r, uint64_t la, uint64_t want, uint64_t top);
 /* The run is over: inline, retire every ring's consumed rest (the wiring thread does its own). */
 void pto__ring_retire_rest(struct pto_runtime *rt);
 /*

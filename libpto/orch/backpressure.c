@@ -83,9 +83,15 @@ static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint64_t la, 
 
 	/* seq_cst pair with pto__ring_publish()'s store of la and load of orch_wake_la */
 	__atomic_store_n(&r->orch_wake_la, want, __ATOMIC_SEQ_CST);
-	/* a new mark: the wiring thread re-arms its wake-up for it (pto__ring_consumed()) */
+	/*
+	 * A new mark: the wiring thread re-arms its wake-up for it; inline, the
+	 * consumer of its range's last task advances, and this scan (after the
+	 * store) covers one consumed before it (pto__ring_consumed()).
+	 */
 	if (rt->wiring_on)
 		pto_waiter_wake(&rt->wiring_wait);
+	else
+		pto__ring_advance(rt, r);
 	if (__atomic_load_n(&r->ctl->last_task_alive, __ATOMIC_SEQ_CST) == la)
 		pto__orch_sleep(rt, deadline_ns);
 	else
@@ -194,11 +200,13 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			break;
 		/*
 		 * Inline, consumers advance the ring in batches (core/retire.c):
-		 * retire what they left, then look again, before waiting and on
-		 * every pass while waiting.  After ring_wait_begin()'s seq_cst
-		 * store of orch_wake_la this scan (seq_cst loads) is the half of
+		 * retire what they left, then look again, before waiting and
+		 * once after ring_wait_begin()'s seq_cst store of orch_wake_la,
+		 * where this scan (seq_cst loads) is the half of
 		 * pto__ring_consumed()'s pair that sees a task its consumer did
-		 * not advance over.
+		 * not advance over (ring_sleep() scans after its store alike).
+		 * Not on every pass: a spinning scan re-reads the line the
+		 * oldest task's consumer is about to write.
 		 */
 		if (!rt->wiring_on && !scanned) {
 			pto__ring_advance(rt, r);
@@ -242,6 +250,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			cpu_wait = pto_thread_cpu_ns();
 			ring_wait_begin(rt, r, la);
 			pto__orch_help_begin(rt);
+			scanned = false;	/* the scan after the store */
 		}
 		/*
 		 * Progress: a ring advance (also the refill clock), or any task
@@ -261,7 +270,6 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 			rt->orch_wait_cpu_ns += pto_thread_cpu_ns() - cpu_wait;
 			return ring_stall(rt, r, why, la, heap_bytes, rt->cfg.stall_timeout_ms);
 		}
-		scanned = false;
 		step = pto__orch_wait_step(rt, &spins);
 		/* a core it ran is progress: keep spinning, restart the stall clock */
 		if (step == PTO_WAIT_RAN)

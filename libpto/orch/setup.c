@@ -136,7 +136,7 @@ void pto__orch_reset(struct pto_runtime *rt)
 			ring->slots[i].state = PTO_TASK_CONSUMED;
 		ring->open_tasks = 0;
 		ring->orch_wake_la = PTO_NO_WAITER;
-		ring->wiring_wake_at = PTO_NO_WAITER;
+		ring->orch_wake_at = PTO_NO_WAITER;
 		ring->advance_lock = 0;
 		ring->advance_pending = 0;
 		reg_store_relaxed(&ring->ctl->current_task_index, 0);

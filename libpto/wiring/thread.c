@@ -152,31 +152,6 @@ static uint64_t publish_batch(const struct pto_ring *r)
 }
 
 /*
- * The orchestrator waits for ring @r to retire up to @want, and task @la
- * (handed over, la < wire_top) blocks it.  The consumer of task want - 1
- * wakes this thread anyway; if that one is consumed already (out-of-order
- * completion), ask the consumer of @la instead.  Return true if @la was
- * consumed meanwhile (scan again).
- */
-static bool arm_wake(struct pto_ring *r, uint64_t la, uint64_t want)
-{
-	const struct pto_task *last = &r->slots[(want - 1) & r->alloc.mask];
-	uint64_t at = PTO_NO_WAITER;
-
-	/*
-	 * seq_cst loads and store: the pairs are listed in pto__ring_consumed().
-	 * A task not handed over yet is not consumed (and its slot not ours to read).
-	 */
-	if (want - 1 > la && want - 1 < r->wire_top && last->local == want - 1 &&
-	    __atomic_load_n(&last->state, __ATOMIC_SEQ_CST) == PTO_TASK_CONSUMED)
-		at = la;
-	__atomic_store_n(&r->wiring_wake_at, at, __ATOMIC_SEQ_CST);
-	return at != PTO_NO_WAITER &&
-	       __atomic_load_n(&r->slots[la & r->alloc.mask].state, __ATOMIC_SEQ_CST) ==
-	       PTO_TASK_CONSUMED;
-}
-
-/*
  * Retire every ring's consumed prefix; publish it when @force, when a batch
  * is full, or when the orchestrator waits on that ring.  Return true if it
  * retired anything (or must look again).
@@ -206,7 +181,7 @@ static bool retire_pass(struct pto_runtime *rt, bool force)
 		if (la != pub && (force || la - pub >= publish_batch(r) || want != PTO_NO_WAITER))
 			pto__ring_publish(rt, r, la);
 		if (want != PTO_NO_WAITER && la < want && la < cur)
-			busy |= arm_wake(r, la, want);
+			busy |= pto__ring_arm_wake(r, la, want, cur);
 	}
 	return busy;
 }

@@ -2,18 +2,23 @@
  * ring_advance.pml - the inline ring advance: consumers retire the consumed
  * prefix under a try-lock, and a consumer that finds the lock taken leaves
  * advance_pending for the holder, which re-checks it after unlocking.  The
- * consumer of every B-th task advances, and every consumer while the
- * orchestrator waits; the orchestrator scans itself before it waits and
- * after announcing the wait, and once more at the run's end.
+ * consumer of every B-th task advances, and while the orchestrator waits
+ * for the watermark to reach `want', the consumer of task want - 1 (the
+ * range's end) and of the straggler an advance armed (orch_wake_at: the
+ * range's end was consumed, an earlier task not); the orchestrator scans
+ * itself before it waits and after each store of `want' (the wait's begin,
+ * a refill mark), and once more at the run's end.
  *
  * Mirrors (keep in step when either changes):
  *   libpto/core/retire.c      pto__ring_advance(), pto__ring_scan(),
- *                             slot_reset(), pto__ring_publish() -> inline
- *                             advance(); pto__ring_consumed()'s batch
+ *                             slot_reset(), pto__ring_publish(),
+ *                             pto__ring_arm_wake() -> inline advance();
+ *                             pto__ring_consumed()'s batch and wait
  *                             test -> consumer; pto__ring_retire_rest()
  *                             -> the orchestrator's last advance
  *   libpto/core/release.c     try_consume_locked()     -> consumer's CONSUMED
- *   libpto/orch/backpressure.c ring_alloc_wait() / pto_ring_try_alloc()'s slot
+ *   libpto/orch/backpressure.c ring_alloc_wait(), ring_wait_begin(),
+ *                             ring_sleep() / pto_ring_try_alloc()'s slot
  *                             test; libpto/orch/submit.c's slot
  *                             initialization and release store of
  *                             current_task_index     -> proctype orch
@@ -21,7 +26,8 @@
  * NT tasks go through a window of W slots; NC consumers each consume any
  * submitted task not yet consumed, in any order (out-of-order completion),
  * then advance.  The orchestrator's wait for a free slot is a blocking
- * guard: the wake-up that ends it is model waiter.pml's business.  Every
+ * guard on the watermark reaching `want' (one free slot, or, refilling, a
+ * whole window): the wake-up that ends it is model waiter.pml's business.  Every
  * shared access is one step (sequentially consistent: all of them are
  * seq_cst or under the task lock in the C code).
  *
@@ -34,15 +40,19 @@
  * Mutants (each must make the check fail):
  *   -DMUTANT_NO_RECHECK     the holder does not re-check advance_pending
  *                           after unlocking (the retry removed)
- *   -DMUTANT_NO_ORCH_SCAN   the waiting orchestrator does not scan after
- *                           announcing its wait (orch_wake_la)
  *   -DMUTANT_NO_WAIT_FLAG   consumers advance only at batch ends, even
  *                           while the orchestrator waits
+ *   -DMUTANT_NO_ARM         an advance that finds the range's end consumed
+ *                           but a straggler before it does not arm it
+ *   -DMUTANT_NO_ARM_RECHECK the arming advance does not look at the
+ *                           straggler again after its store
+ *   -DMUTANT_NO_SLEEP_SCAN  the orchestrator does not scan after storing a
+ *                           refill mark
  *   -DMUTANT_NO_RETIRE_REST nothing retires the last batch at the run's end
  */
 
 #ifndef NT
-#define NT 5
+#define NT 4		/* enough for every mutant; 5 takes minutes */
 #endif
 #ifndef W
 #define W 2
@@ -66,7 +76,9 @@ byte slot_task[W] = 255;			/* slot's task number */
 bit claimed[NT];		/* ghost: task i's last reference was taken by a consumer */
 byte nclaimed = 0;
 byte finished = 0;		/* consumers that are done */
-bit orch_waits = 0;		/* orch_wake_la != PTO_NO_WAITER */
+#define NONE	255
+byte want = NONE;		/* orch_wake_la (NONE: PTO_NO_WAITER) */
+byte wake_at = NONE;		/* orch_wake_at */
 
 /* l and c: the caller's locals (an inline may be expanded more than once) */
 inline advance()
@@ -86,6 +98,24 @@ inline advance()
 		od;
 		if
 		:: l != la -> assert(l <= c); la = l	/* pto__ring_publish() */
+		:: else -> skip
+		fi;
+		/* pto__ring_arm_wake(): the range's end consumed, task l not */
+		if
+#ifndef MUTANT_NO_ARM
+		:: want != NONE && l < want && l < c && want - 1 > l &&
+		   state[(want - 1) % W] == CONSUMED && slot_task[(want - 1) % W] == want - 1 ->
+			wake_at = l;
+#ifndef MUTANT_NO_ARM_RECHECK
+			if
+			:: state[l % W] == CONSUMED && slot_task[l % W] == l -> adv_pending = 1
+			:: else -> skip
+			fi
+#endif
+		:: want != NONE && l < want && l < c &&
+		   !(want - 1 > l && state[(want - 1) % W] == CONSUMED &&
+		     slot_task[(want - 1) % W] == want - 1) -> wake_at = NONE
+#endif
 		:: else -> skip
 		fi;
 		lock = 0;
@@ -127,7 +157,7 @@ active [NC] proctype consumer()
 #ifdef MUTANT_NO_WAIT_FLAG
 		:: t % B == B - 1 -> advance()
 #else
-		:: t % B == B - 1 || orch_waits -> advance()
+		:: t % B == B - 1 || (want != NONE && (t + 1 == want || t == wake_at)) -> advance()
 #endif
 		:: else -> skip
 		fi
@@ -150,13 +180,28 @@ active proctype orch()
 			if
 			:: next - la < W -> skip
 			:: else ->
-				orch_waits = 1;	/* ring_wait_begin(): seq_cst store */
-#ifndef MUTANT_NO_ORCH_SCAN
-				advance();	/* the next pass's scan */
+				want = la + 1;	/* ring_wait_begin(): seq_cst store */
+				/*
+				 * the next pass's scan: only sooner progress while it
+				 * spins, the scan after the sleep's store is the one
+				 * progress needs (MUTANT_NO_SLEEP_SCAN)
+				 */
+				advance();
+				if
+				:: next - la < W -> skip
+				:: else ->
+					/* ring_sleep(): one slot, or refilling the whole window */
+					if
+					:: want = next - W + 1
+					:: want = next
+					fi;
+#ifndef MUTANT_NO_SLEEP_SCAN
+					advance();
 #endif
-				/* asleep until an advance publishes enough (waiter.pml) */
-				(next - la < W);
-				orch_waits = 0
+					/* asleep until an advance publishes want (waiter.pml) */
+					(la >= want)
+				fi;
+				want = NONE
 			fi
 		fi;
 		/* the slot's previous task is gone and nobody references it */

@@ -320,7 +320,7 @@ static void test_advance_recheck(void **state)
 	r->alloc.mask = 3;
 	r->ctl = ctl;
 	r->orch_wake_la = PTO_NO_WAITER;
-	r->wiring_wake_at = PTO_NO_WAITER;
+	r->orch_wake_at = PTO_NO_WAITER;
 	pto_waiter_init(&rt->orch_wait);
 	pto_waiter_init(&rt->wiring_wait);
 	for (uint32_t i = 0; i < 4; i++)
