@@ -130,11 +130,16 @@ _Static_assert(offsetof(struct pto2_tensor_desc, version) -
 	       offsetof(struct pto_tensor, offsets) - offsetof(struct pto_tensor, dtype),
 	       "pto_tensor and pto2_tensor_desc shape blocks differ");
 
-static void fill_desc(struct pto2_tensor_desc *d, const struct pto_tensor *t)
+/*
+ * @addr is t->addr, from the caller's register: an OUTPUT's was stored just
+ * now, and reloading it merged with @size into one 16-byte load, which a
+ * store cannot forward to, so it waited for the store buffer to drain.
+ */
+static void fill_desc(struct pto2_tensor_desc *d, const struct pto_tensor *t, uint64_t addr)
 {
 	uint64_t start = 0, stride = 1;
 
-	d->buffer_addr = t->addr;
+	d->buffer_addr = addr;
 	d->buffer_size = t->size;
 	memcpy(&d->dtype, &t->dtype, offsetof(struct pto2_tensor_desc, version) -
 	       offsetof(struct pto2_tensor_desc, dtype));
@@ -413,14 +418,18 @@ static void fill_slot(struct submit *sb)
 	out_off = g->heap_off + pto_ring_heap_round(sb->fixed);
 	for (uint32_t i = 0; i < args->num_tensors; i++) {
 		struct pto_tensor *ten = args->tensors[i];
+		uint64_t addr;
 
 		if (args->kinds[i] == PTO_ARG_OUTPUT) {
-			ten->addr = r->heap_addr + out_off;
+			addr = r->heap_addr + out_off;
+			ten->addr = addr;
 			ten->owner = t->id;
 			ten->flags &= ~PTO_TENSOR_UNALLOCATED;
 			out_off += out_bytes(ten);
+		} else {
+			addr = ten->addr;
 		}
-		fill_desc((struct pto2_tensor_desc *)t->args_host + i, ten);
+		fill_desc((struct pto2_tensor_desc *)t->args_host + i, ten, addr);
 	}
 	if (pto__args_spill(args->num_tensors, args->num_scalars)) {
 		/* the descriptor addresses the payload cannot hold (PTO2_PAYLOAD_SPILLED) */
