@@ -31,15 +31,24 @@ static struct pto_task *pop_ready(struct pto_sched *s, uint32_t sh)
 	return pto_rq_pop(&s->rt->ready[sh]);
 }
 
+/* The @k-th core of a list of @n after the shape's cursor @at (k < n, at < n). */
+static inline uint32_t from_cursor(uint32_t at, uint32_t k, uint32_t n)
+{
+	return at + k < n ? at + k : at + k - n;
+}
+
 /* Some core of @s can take one more block of a single-lane task of @shape. */
 static bool any_core_takes(struct pto_sched *s, uint32_t shape)
 {
 	uint32_t n;
 	struct pto_core **list = shape_cores(s, shape, &n);
 
-	for (uint32_t i = 0; i < n; i++)
-		if (!core_reserved(s, list[i]) && core_takes(s->rt, list[i]))
+	for (uint32_t k = 0; k < n; k++) {
+		struct pto_core *c = list[from_cursor(s->cursor[shape], k, n)];
+
+		if (!core_reserved(s, c) && core_takes(s->rt, c))
 			return true;
+	}
 	return false;
 }
 
@@ -123,11 +132,16 @@ static uint32_t dispatch_task(struct pto_sched *s, struct pto_task *t, uint64_t 
 	 */
 	passes = kernel_inline(rt, t->kernel[t->shape == PTO_TASK_SHAPE_AIC ? 0 : 1]) ? 1 : 2;
 	for (int pass = 0; pass < passes && t->next_block < t->block_num; pass++) {
-		for (uint32_t i = 0; i < cnt && t->next_block < t->block_num; i++) {
+		uint32_t at = s->cursor[t->shape];
+
+		for (uint32_t k = 0; k < cnt && t->next_block < t->block_num; k++) {
+			uint32_t i = from_cursor(at, k, cnt);
+
 			if (core_reserved(s, list[i]) ||
 			    (pass == 0 ? !core_idle(list[i]) : !core_takes(rt, list[i])))
 				continue;
 			pto__dispatch_unit(s, t, list[i]->id, now);
+			s->cursor[t->shape] = i;
 			n++;
 		}
 	}

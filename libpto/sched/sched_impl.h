@@ -26,6 +26,15 @@ struct pto_sched {
 	uint32_t num_aic;
 	struct pto_core **aiv;
 	uint32_t num_aiv;
+	/*
+	 * Per single-lane shape, where the next look for a core starts: the
+	 * last core given a dispatch, the likeliest to be free again with its
+	 * lines still warm (a chain runs on one core), else the next one.
+	 * Scanning from the first core every time walked past every core
+	 * dispatched since it was free: most of the scheduler's instructions
+	 * on short independent tasks.
+	 */
+	uint32_t cursor[PTO_NUM_SHAPES];
 	uint32_t *clusters;
 	uint32_t num_clusters;
 	struct pto_task *local[PTO_NUM_SHAPES][PTO_LOCAL_READY_CAP];

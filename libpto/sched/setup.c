@@ -164,6 +164,7 @@ int pto__sched_start(struct pto_runtime *rt)
 		s->serve->work_ns = 0;
 		s->inflight = 0;
 		s->resv_cluster = -1;
+		memset(s->cursor, 0, sizeof(s->cursor));
 	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];
