@@ -392,7 +392,9 @@ static void fill_slot(struct submit *sb)
 			       (uint64_t)args->num_scalars * 8);
 	t->hz_fanin = t->fanin + rt->num_dep_scratch;
 	t->hz_nfanin = sb->hz == PTO_HAZARDS_CHECK ? rt->num_dep_scratch : 0;
-	memcpy(t->fanin + rt->num_dep_scratch, rt->dep_scratch, t->hz_nfanin * sizeof(int64_t));
+	if (t->hz_nfanin)
+		memcpy(t->fanin + rt->num_dep_scratch, rt->dep_scratch,
+		       t->hz_nfanin * sizeof(int64_t));
 	t->completed_sub = 0;
 	t->fanin_refcount = 0;
 	__atomic_store_n(&t->fanin_count, rt->num_dep_scratch + 1, __ATOMIC_RELAXED);
