@@ -228,6 +228,7 @@ if [ $san -eq 0 ]; then
 	check "bench-report.sh --quick" 0 env PTO_BUILD="$B" "$report" --quick
 	has "quick report: summary rows" "^\| chain \| auto \| $num+ \| $num+ \| $num+ \| $num+ \| " "$B/benchmarks-quick.md"
 	has "quick report: runtime CPU target" '^\* runtime CPU per task, independent auto .*orchestrator [0-9.]+ ns \(target <= 100\)' "$B/benchmarks-quick.md"
+	has "quick report: runtime CPU without peers between repetitions" '^\* the same, repetitions back to back .*independent auto .*orchestrator [0-9.]+ ns \(target <= 100\)' "$B/benchmarks-quick.md"
 	has "quick report: main run" '^## Main run$' "$B/benchmarks-quick.md"
 	for h in raw track check; do
 		has "quick report: hazards=$h run" "^\\\$ PTO_HAZARDS=$h .* # round 2\$" "$B/benchmarks-quick.md"
