@@ -174,8 +174,8 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^[^:]*: *//')
 	echo
 	grep -A1 '^  runtime CPU per task' "$tmp/main" | sed 's/^ *//' | paste -sd' ' |
 		sed 's/^/* /' || true
-	# The main run puts a peer process between pto's repetitions, which
-	# leaves pto's rings cold; the configuration runs below have none.
+	# The main run puts a peer process between pto's repetitions; the
+	# configuration runs below have none: a second sample of the same cost.
 	grep -A1 '^  runtime CPU per task' "$tmp/cfg--schedulers_1_--wiring_0" 2>/dev/null |
 		sed 's/^ *//' | paste -sd' ' |
 		sed 's/^runtime CPU per task, /* the same, repetitions back to back (no peer between them: the "--schedulers 1 --wiring 0" run below), /' || true
