@@ -13,13 +13,8 @@
 /* Lookups may find entries of any ring: hide the retired ones first. */
 void pto__tm_hide_retired(struct pto_runtime *rt)
 {
-	for (int r = 0; r < PTO_NUM_RINGS; r++) {
-		uint64_t la = ring_alive(&rt->rings[r]);
-
-		/* unmoved: nothing to hide, and its cleanup test ran when it last moved */
-		if (la > rt->tm.alive[r])
-			pto_tm_set_alive(&rt->tm, (uint32_t)r, la, 0);
-	}
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		pto_tm_set_alive(&rt->tm, (uint32_t)r, ring_alive(&rt->rings[r]), 0);
 }
 
 /* -1: never submitted (this run); 0: retired; 1: alive. */

@@ -140,7 +140,8 @@ static void tm_cleanup(struct pto_tensormap *tm, uint32_t ring, uint64_t upto)
 	tm->cleaned[ring] = upto;
 }
 
-void pto_tm_set_alive(struct pto_tensormap *tm, uint32_t ring, uint64_t alive, int force)
+/* The body of pto_tm_set_alive() (tensormap.h), once the watermark moved or @force. */
+void pto__tm_advance(struct pto_tensormap *tm, uint32_t ring, uint64_t alive, int force)
 {
 	if (alive > tm->alive[ring])
 		tm->alive[ring] = alive;

@@ -72,12 +72,21 @@ void pto_tm_fini(struct pto_tensormap *tm);
 /* Forget everything (a new run: watermarks back to 0). */
 void pto_tm_reset(struct pto_tensormap *tm);
 
+void pto__tm_advance(struct pto_tensormap *tm, uint32_t ring, uint64_t alive, int force);
+
 /*
  * pto_tm_set_alive() - ring @ring's watermark moved to @alive.  Entries of
  * tasks below it become invisible at once; their chains are freed when
- * the range grew past a cleanup interval (or @force).
+ * the range grew past a cleanup interval (or @force).  Inline: called per
+ * ring on every submit, and unmoved on most (the cleanup test ran when
+ * the watermark last moved).
  */
-void pto_tm_set_alive(struct pto_tensormap *tm, uint32_t ring, uint64_t alive, int force);
+static inline void pto_tm_set_alive(struct pto_tensormap *tm, uint32_t ring, uint64_t alive,
+				    int force)
+{
+	if (force || alive > tm->alive[ring])
+		pto__tm_advance(tm, ring, alive, force);
+}
 
 /*
  * pto_tm_reserve() - make sure @n inserts cannot fail: free retired

@@ -41,13 +41,6 @@ void pto_ring_alloc_reset(struct pto_ring_alloc *ra)
 	ra->dep_top = 0;
 }
 
-uint64_t pto_ring_heap_round(uint64_t bytes)
-{
-	if (bytes == 0)
-		return PTO_HEAP_ALIGN;
-	return (bytes + PTO_HEAP_ALIGN - 1) & ~(uint64_t)(PTO_HEAP_ALIGN - 1);
-}
-
 bool pto_heap_place(uint64_t size, uint64_t top, uint64_t tail, bool empty, uint64_t need,
 		    uint64_t *off)
 {

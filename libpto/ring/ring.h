@@ -69,8 +69,13 @@ void pto_ring_alloc_fini(struct pto_ring_alloc *ra);
 /* Empty ring, ids from 0 again. */
 void pto_ring_alloc_reset(struct pto_ring_alloc *ra);
 
-/* Bytes a heap block of @bytes really takes (aligned, never 0). */
-uint64_t pto_ring_heap_round(uint64_t bytes);
+/* Bytes a heap block of @bytes really takes (aligned, never 0).  Inline: several per submit. */
+static inline uint64_t pto_ring_heap_round(uint64_t bytes)
+{
+	if (bytes == 0)
+		return PTO_HEAP_ALIGN;
+	return (bytes + PTO_HEAP_ALIGN - 1) & ~(uint64_t)(PTO_HEAP_ALIGN - 1);
+}
 
 /*
  * pto_heap_place() - where a block of @need bytes (rounded) goes in a heap
