@@ -516,15 +516,17 @@ static void trace_task(struct submit *sb)
 }
 
 /*
- * Every producer was already done, so t is on no fanout list: no other
- * thread can count its fanin, and it is ready now.  A plain store, not
+ * Release t's redundant fanin (+1) with the @sat producers found done; true
+ * if that made it ready.  When all @nprod were done, t is on no fanout
+ * list and no other thread counts its fanin: a plain store, not
  * pto__task_fanin_add()'s locked add (a full barrier on x86, waiting for
  * the slot's stores to drain); the ready queue's release hands it over.
  */
-static bool fanin_whole_alone(struct pto_task *t)
+static bool fanin_publish(struct pto_task *t, uint32_t sat, uint32_t nprod)
 {
-	__atomic_store_n(&t->fanin_refcount, __atomic_load_n(&t->fanin_count, __ATOMIC_RELAXED),
-			 __ATOMIC_RELAXED);
+	if (sat < nprod)
+		return pto__task_fanin_add(t, sat + 1);
+	__atomic_store_n(&t->fanin_refcount, sat + 1, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -580,8 +582,7 @@ static int link_task(struct submit *sb)
 		/* the redundant fanin stays until the scope ends and publishes t */
 		if (sat)
 			pto__task_fanin_add(t, sat);
-	} else if (sat == rt->num_dep_scratch ? fanin_whole_alone(t) :
-		   pto__task_fanin_add(t, sat + 1)) {
+	} else if (fanin_publish(t, sat, rt->num_dep_scratch)) {
 		/* +1: the redundant fanin that kept t from going ready while being wired */
 		if (tr)
 			tr->t_ready = tr->t_publish;
