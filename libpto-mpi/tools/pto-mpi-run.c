@@ -42,10 +42,28 @@ static int rank, nranks;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: mpirun -np N pto-mpi-run golden|dag|bad|bench [--device SPEC] "
-		"[--fault-rank R --fault F] [--seed S] [--case Small|Bgemm64] [--rounds R]\n"
-		"  or:  pto-mpi-run --help | --version\n"
-		"exit status: 0 PASS; 1 failed (every rank names the error); 2 bad usage\n");
+	fprintf(f, "Usage: pto-mpi-run MODE [options]\n"
+		"The distributed layer (libpto-mpi) checked and measured, one process per rank:\n"
+		"run it under mpirun, e.g. mpirun -np 2 pto-mpi-run golden.\n"
+		"Modes:\n"
+		"  golden         examples/multi_bgemm split by output tiles over the ranks,\n"
+		"                 gathered to rank 0 and checked against the golden\n"
+		"  dag            a random DAG of owner-computes programs with transfers,\n"
+		"                 against sequential execution\n"
+		"  bad            bad input refused with the documented errors\n"
+		"  bench          the example on 1 rank vs all (at least 2), and the cost\n"
+		"                 of a transfer per message and per byte\n"
+		"Options:\n"
+		"  --device SPEC  every rank's device (default 'mock:clusters=2,workers=1')\n"
+		"  --fault-rank R --fault F\n"
+		"                 append ',fault=F' to rank R's device spec (a mock fault\n"
+		"                 knob: every rank must end with the named error)\n"
+		"  --seed S       the dag mode's random seed (default 1)\n"
+		"  --case NAME    golden and bench: Small (default) or Bgemm64\n"
+		"  --rounds R     bench: runs per measurement, 1..1000 (default 3)\n"
+		"  --help, --version\n"
+		"exit status, the same on every rank: 0 PASS; 1 failed (every rank names the\n"
+		"error); 2 bad usage\n");
 }
 
 /* Every exit tools/cli makes (usage errors, --help, --version): finalize first. */

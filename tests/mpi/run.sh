@@ -81,6 +81,10 @@ check "bench runs (no claim: 1 round)" 0 '^bench transfer rank 0 -> rank 1' benc
 check "--version" 0 '^pto-mpi-run \(pto2\) [0-9]' --version
 [ "$(grep -c '^pto-mpi-run (pto2)' "$out")" = 1 ] && ok "--version: rank 0 alone prints it" ||
 	bad "--version: printed $(grep -c '^pto-mpi-run (pto2)' "$out") times"
+check "--help: usage, every mode and option" 0 '^Usage: pto-mpi-run MODE \[options\]' --help
+for w in golden dag bad bench --device --fault-rank --seed --case --rounds 'exit status'; do
+	grep -q -- "$w" "$out" && ok "--help names $w" || bad "--help does not name $w"
+done
 check "bad usage: unknown mode" 2 "^pto-mpi-run: unknown mode 'nope' " nope
 [ "$(grep -c '^pto-mpi-run: unknown mode' "$err")" = 1 ] && ok "bad usage: said once, by rank 0" ||
 	bad "bad usage: said $(grep -c '^pto-mpi-run: unknown mode' "$err") times"
