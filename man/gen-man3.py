@@ -46,7 +46,13 @@ GROUPS = [
       r"^struct pto_use$", r"^struct pto_prog$", r"^typedef pto_prog_fn$"]),
     ("pto_kernels", "writing kernels: what a kernel function sees",
      [r"^pto_kernel_", r"^struct pto_kernel_ctx$", r"^typedef pto_kernel_fn$"]),
+    # libpto-mpi's (pto/pto_mpi.h): installed with that library (mk/mpi.mk)
+    ("pto_mpi", "one workload over many ranks (hosts), on MPI: libpto-mpi",
+     [r"^pto_mpi", r"^struct pto_mpi", r"^PTO_MPI_"]),
 ]
+
+# the header and pkg-config package of a group's SYNOPSIS, where not libpto's own
+PAGE_LINK = {"pto_mpi": ("pto/pto_mpi.h", "libpto-mpi")}
 
 
 def die(msg):
@@ -352,10 +358,11 @@ def page_scd(page, what, entries, version):
     fns = [e[0] for e in entries if e[3]]
     out = [f"{page.upper()}(3) \"pto2 {version}\" \"libpto manual\"", "", "# NAME", ""]
     out.append(esc(", ".join([page] + fns)) + " - " + esc(what))
-    out += ["", "# SYNOPSIS", "", "```", "#include <pto/pto.h>", ""]
+    header, package = PAGE_LINK.get(page, ("pto/pto.h", "libpto"))
+    out += ["", "# SYNOPSIS", "", "```", f"#include <{header}>", ""]
     for _, syn, _, _ in entries:
         out += [ln.expandtabs(8) for ln in syn.split("\n")] + [""]
-    out[-1:] = ["```", "", "Link with *pkg-config --cflags --libs libpto*.", ""]
+    out[-1:] = ["```", "", f"Link with *pkg-config --cflags --libs {package}*.", ""]
     out += ["# DESCRIPTION", ""]
     for name, _, doc, is_fn in entries:
         if not doc:

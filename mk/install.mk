@@ -14,6 +14,7 @@
 #   $(PEERDIR)/peer-*               pto-bench --peers helpers, found relative to pto-bench
 #   $(MANDIR)/man{1,3,8}            see mk/man.mk
 #   $(DOCDIR)/examples/standalone   the program to copy (examples/standalone)
+#   libpto-mpi.*, libpto-mpi.pc, pto/pto_mpi.h, pto-mpi-run(1)  when MPI is built (mk/mpi.mk)
 #   $(UDEVRULESDIR)/60-pto2.rules    group pto2, mode 0660 on /dev/pto2 and /dev/pto2-N
 #   $(SYSUSERSDIR)/pto2.conf         the group pto2 (systemd-sysusers)
 # The last two are where udev and systemd-sysusers look, whatever PREFIX says (udev

@@ -32,7 +32,7 @@ $(LIBPTO_MPI_A): $(MPI_OBJS)
 
 $(LIBPTO_MPI_SO): $(MPI_OBJS) $(LIBPTO_SO)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,libpto-mpi.so.1 $(LDFLAGS) -o $@ $(MPI_OBJS) \
+	$(CC) -shared -Wl,-soname,libpto-mpi.so.$(PTO_SOVERSION) $(LDFLAGS) -o $@ $(MPI_OBJS) \
 		-L$(BUILD)/lib -lpto $(MPI_LIBS)
 
 # tools/cli (its objects a prerequisite in mk/tools.mk): the option parser,
@@ -61,12 +61,57 @@ check-mpi: all mpi
 # a stage of make check, after the Makefile's own
 CHECK_STAGES_EXTRA += check-mpi
 
-# make install-mpi (not part of make install, whose stage checks what it
-# installs): the library and its header beside libpto's
-.PHONY: install-mpi
-install-mpi: mpi
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/pto
-	install -m 0644 $(LIBPTO_MPI_A) $(DESTDIR)$(LIBDIR)/
-	install -m 0755 $(LIBPTO_MPI_SO) $(DESTDIR)$(LIBDIR)/libpto-mpi.so.1
-	ln -sf libpto-mpi.so.1 $(DESTDIR)$(LIBDIR)/libpto-mpi.so
-	install -m 0644 libpto-mpi/include/pto/pto_mpi.h $(DESTDIR)$(PREFIX)/include/pto/
+# Installed by `make install` when it is built (uninstalled by `make
+# uninstall` either way): the library beside libpto's, its header, its
+# pkg-config file (Requires ompi-c: pto/pto_mpi.h includes <mpi.h>), the
+# tool and its man page, and the header's man3 pages (made in mk/man.mk).
+# Without MPI, install says it leaves them out.
+LIBPTO_MPI_PC := $(BUILD)/lib/libpto-mpi.pc
+MPI_MAN1 := $(MAN_DIR)/man1/pto-mpi-run.1
+
+$(LIBPTO_MPI_PC): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' \
+		'prefix=$(PREFIX)' \
+		'includedir=$(INCLUDEDIR)' \
+		'libdir=$(LIBDIR)' \
+		'' \
+		'Name: libpto-mpi' \
+		'Description: pto2 over many ranks: buffers with owner ranks, owner computes, MPI transfers' \
+		'Version: $(PTO_VERSION)' \
+		'Requires: libpto ompi-c' \
+		'Cflags: -I$${includedir}' \
+		'Libs: -L$${libdir} -lpto-mpi' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@ && echo "  GEN     $@"; fi
+
+.PHONY: install-mpi uninstall-mpi
+ifneq ($(MPI_LIBS),)
+man: $(MPI_MAN1)
+install: install-mpi
+install-mpi: mpi $(LIBPTO_MPI_PC) $(MPI_MAN1) $(MAN3_STAMP)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/pto $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 0644 $(LIBPTO_MPI_A) $(DESTDIR)$(LIBDIR)/libpto-mpi.a
+	install -m 0755 $(LIBPTO_MPI_SO) $(DESTDIR)$(LIBDIR)/libpto-mpi.so.$(PTO_VERSION)
+	ln -sf libpto-mpi.so.$(PTO_VERSION) $(DESTDIR)$(LIBDIR)/libpto-mpi.so.$(PTO_SOVERSION)
+	ln -sf libpto-mpi.so.$(PTO_SOVERSION) $(DESTDIR)$(LIBDIR)/libpto-mpi.so
+	install -m 0644 $(LIBPTO_MPI_PC) $(DESTDIR)$(PKGCONFIGDIR)/libpto-mpi.pc
+	install -m 0644 libpto-mpi/include/pto/pto_mpi.h $(DESTDIR)$(INCLUDEDIR)/pto/
+	install -m 0755 $(PTO_MPI_RUN) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MPI_MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(addprefix $(MAN_DIR)/man3/,$(MAN3_MPI_NAMES)) $(DESTDIR)$(MANDIR)/man3/
+else
+install: install-mpi
+install-mpi:
+	@echo "!!! not installing libpto-mpi and pto-mpi-run: they are not built" \
+	     "($(if $(filter no,$(MPI)),MPI=no,pkg-config finds no ompi-c: install libopenmpi-dev))"
+endif
+
+# before uninstall's rmdir of include/pto
+uninstall: uninstall-mpi
+uninstall-mpi:
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libpto-mpi.a libpto-mpi.so \
+		libpto-mpi.so.$(PTO_SOVERSION) libpto-mpi.so.$(PTO_VERSION)) \
+		$(DESTDIR)$(PKGCONFIGDIR)/libpto-mpi.pc $(DESTDIR)$(INCLUDEDIR)/pto/pto_mpi.h \
+		$(DESTDIR)$(BINDIR)/pto-mpi-run $(DESTDIR)$(MANDIR)/man1/pto-mpi-run.1 \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(MAN3_MPI_NAMES))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # headers.sh - every installed header compiles on its own, as C11 and as
 # C++17, with gcc, g++, clang and clang++, -Wall -Wextra -Werror, found only
-# through `pkg-config --cflags libpto` of the installed tree.
+# through `pkg-config --cflags libpto` of the installed tree (pto/pto_mpi.h,
+# installed when MPI is built, also with Open MPI's, which libpto-mpi.pc
+# requires: it includes <mpi.h>).
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/common.bash headers
 . tests/install/lib.bash
@@ -9,6 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 install_tree
 inc=$ROOT$PREFIX/include
 read -ra cflags <<<"$(pc --cflags libpto)"
+read -ra mpi_cflags <<<"$(pkg-config --cflags ompi-c 2>/dev/null)"
 headers=()
 for h in "$inc"/pto/*.h "$inc"/pto2/*.h; do headers+=("${h#"$inc"/}"); done
 [ ${#headers[@]} -ge 8 ] && ok "${#headers[@]} installed headers" || bad "only ${#headers[@]} headers: ${headers[*]}"
@@ -21,9 +24,11 @@ for c in "${compilers[@]}"; do
 		continue
 	fi
 	for h in "${headers[@]}"; do
+		extra=()
+		[ "$h" = pto/pto_mpi.h ] && extra=("${mpi_cflags[@]}")
 		printf '#include <%s>\nint pto_header_test;\n' "$h" >"$T/t.src"
 		check "${cc[*]}: <$h> alone" 0 "${cc[@]}" -Wall -Wextra -Werror "${cflags[@]}" \
-			-fsyntax-only "$T/t.src"
+			"${extra[@]}" -fsyntax-only "$T/t.src"
 	done
 done
 

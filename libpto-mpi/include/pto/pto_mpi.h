@@ -3,8 +3,9 @@
  * pto/pto_mpi.h - one workload over many ranks (hosts), on MPI.
  *
  * libpto-mpi (build/lib/libpto-mpi.{a,so}) is a separate library: libpto
- * does not depend on MPI.  Link it, libpto and MPI (mpicc, or
- * pkg-config ompi-c).  docs/scale-out.md has the model:
+ * does not depend on MPI.  Build with pkg-config --cflags --libs
+ * libpto-mpi, which brings libpto and Open MPI along (or mpicc with
+ * -lpto-mpi -lpto).  docs/scale-out.md has the model:
  *
  * - every rank runs the same orchestration: the same pto_mpi_buffer() and
  *   pto_mpi_submit() calls in the same order (each rank passes its own
@@ -30,6 +31,18 @@
 
 #include <stdint.h>
 
+/*
+ * In C++, mpi.h would also pull in the MPI-2 C++ bindings (removed from the
+ * standard in MPI-3), which this API does not use and whose Open MPI
+ * version fails g++ -Wextra -Werror: skip them, unless the
+ * program included mpi.h itself first.
+ */
+#if defined(__cplusplus) && !defined(OMPI_SKIP_MPICXX)
+#define OMPI_SKIP_MPICXX 1
+#endif
+#if defined(__cplusplus) && !defined(MPICH_SKIP_MPICXX)
+#define MPICH_SKIP_MPICXX 1
+#endif
 #include <mpi.h>
 
 #include "pto/host.h"
