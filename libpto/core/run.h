@@ -284,6 +284,8 @@ struct pto_runtime {
 	 * whether its dispatches run on a runtime thread (sched/payload.c)
 	 */
 	uint64_t kernel_ns[PTO2_MAX_KERNELS];
+	/* the same: each kernel's last two run times, ns (learn_kernel_ns()) */
+	uint64_t kernel_prev_ns[PTO2_MAX_KERNELS][2];
 
 	/* device memory: ring header + heaps */
 	uint64_t ring_area_addr;

@@ -88,34 +88,57 @@ static void task_complete(struct pto_sched *s, struct pto_task *t, uint64_t now)
 	pto__orch_wake_done(rt);
 }
 
+/* The median of three. */
+static uint64_t med3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+
+	return c < lo ? lo : c > hi ? hi : c;
+}
+
 /*
  * How long the kernel of @sub ran (the core's start_ns .. end_ns of buffer
- * @buf), folded into rt->kernel_ns: up by 1/4 of the difference, down by
- * 1/16, and at once past 10x the inline bound.  So a kernel seconds long
- * leaves the runtime's threads after one run, a run a preemption stretched
- * does not (one 3 ms outlier moves a 300 us kernel to 975 us), a kernel
- * whose long runs keep coming stays with the workers, and a sweep down in
- * grain is followed within a few runs.
+ * @buf), folded into rt->kernel_ns.  The average takes the median of the
+ * kernel's last three runs, not the run alone: a preemption stretches a
+ * run now and then (3-7 ms for a 524 us kernel on a 2-vCPU VM), and one
+ * such run used to move a 524 us kernel past the inline bound to the
+ * workers, where the runs a busier machine stretched kept it (METG's
+ * 524 us point fell to 55-67%).  Up by 1/4 of the difference, down by
+ * 1/16, and at once to the run itself past 10x the inline bound.  So a
+ * kernel seconds long leaves the runtime's threads after one run, one that
+ * turned long after a few (two to reach the median, then the 1/4 steps),
+ * an outlier alone moves nothing, and a sweep down in grain is followed
+ * within a few runs.
  */
 static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 			    const struct pto_sub *sub, uint32_t buf)
 {
 	uint64_t t0 = reg_load_relaxed(&core->regs->start_ns[buf]);
 	uint64_t t1 = reg_load_relaxed(&core->regs->end_ns[buf]);
-	uint64_t d = t1 > t0 ? t1 - t0 : 1, *avg;
+	uint64_t d = t1 > t0 ? t1 - t0 : 1, *avg, *prev, m;
 	int32_t k = sub_kernel(sub);
 	uint64_t old;
 
 	if (k < 0 || (uint32_t)k >= PTO2_MAX_KERNELS)
 		return;
 	avg = &rt->kernel_ns[k];
+	prev = rt->kernel_prev_ns[k];
 	old = __atomic_load_n(avg, __ATOMIC_RELAXED);
-	if (!old || d > 10 * PTO_INLINE_MAX_NS)
-		old = d;
-	else if (d > old)
-		old += (d - old) / 4;
-	else
-		old -= (old - d) / 16;
+	if (!old || d > 10 * PTO_INLINE_MAX_NS) {
+		/* a first run fills the history: its median is the run itself */
+		m = old = d;
+		__atomic_store_n(&prev[0], d, __ATOMIC_RELAXED);
+	} else {
+		m = med3(__atomic_load_n(&prev[0], __ATOMIC_RELAXED),
+			 __atomic_load_n(&prev[1], __ATOMIC_RELAXED), d);
+		__atomic_store_n(&prev[0], __atomic_load_n(&prev[1], __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
+		if (m > old)
+			old += (m - old) / 4;
+		else
+			old -= (old - m) / 16;
+	}
+	__atomic_store_n(&prev[1], d, __ATOMIC_RELAXED);
 	__atomic_store_n(avg, old ? old : 1, __ATOMIC_RELAXED);
 }
 
