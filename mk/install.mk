@@ -46,24 +46,25 @@ STANDALONE_FILES := $(sort $(wildcard examples/standalone/*))
 INSTALL_TOOLS := $(TOOLS)
 LIBPTO_PC := $(BUILD)/lib/libpto.pc
 
+# write_pc: the pkg-config file $@ from the prefix lines and the lines in
+# the variable named $(1); written on every make (it is tiny), replaced only
+# when PREFIX or LIBDIR changed it.  mk/mpi.mk's libpto-mpi.pc uses it too.
+define write_pc
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' '' \
+		$($(1)) >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@ && echo "  GEN     $@"; fi
+endef
+
 # The static archive needs what the shared library links: the threads, libm,
 # librt (Libs.private) and libdrm (the /dev/pto2 backend's ioctls, mk/kmod.mk).
-# Written on every make (it is tiny), replaced only when PREFIX or LIBDIR changed it.
+LIBPTO_PC_LINES = 'Name: libpto' \
+	'Description: pto2 task runtime: orchestration, scheduling and device access for AIC/AIV cores' \
+	'Version: $(PTO_VERSION)' 'Requires.private: libdrm' 'Cflags: -I$${includedir}' \
+	'Libs: -L$${libdir} -lpto' 'Libs.private: -pthread -lm -lrt'
+
 $(LIBPTO_PC): FORCE
-	@mkdir -p $(dir $@)
-	@printf '%s\n' \
-		'prefix=$(PREFIX)' \
-		'includedir=$(INCLUDEDIR)' \
-		'libdir=$(LIBDIR)' \
-		'' \
-		'Name: libpto' \
-		'Description: pto2 task runtime: orchestration, scheduling and device access for AIC/AIV cores' \
-		'Version: $(PTO_VERSION)' \
-		'Requires.private: libdrm' \
-		'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lpto' \
-		'Libs.private: -pthread -lm -lrt' >$@.tmp
-	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@ && echo "  GEN     $@"; fi
+	$(call write_pc,LIBPTO_PC_LINES)
 
 .PHONY: FORCE
 FORCE:

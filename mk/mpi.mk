@@ -69,20 +69,13 @@ CHECK_STAGES_EXTRA += check-mpi
 LIBPTO_MPI_PC := $(BUILD)/lib/libpto-mpi.pc
 MPI_MAN1 := $(MAN_DIR)/man1/pto-mpi-run.1
 
+LIBPTO_MPI_PC_LINES = 'Name: libpto-mpi' \
+	'Description: pto2 over many ranks: buffers with owner ranks, owner computes, MPI transfers' \
+	'Version: $(PTO_VERSION)' 'Requires: libpto ompi-c' 'Cflags: -I$${includedir}' \
+	'Libs: -L$${libdir} -lpto-mpi'
+
 $(LIBPTO_MPI_PC): FORCE
-	@mkdir -p $(dir $@)
-	@printf '%s\n' \
-		'prefix=$(PREFIX)' \
-		'includedir=$(INCLUDEDIR)' \
-		'libdir=$(LIBDIR)' \
-		'' \
-		'Name: libpto-mpi' \
-		'Description: pto2 over many ranks: buffers with owner ranks, owner computes, MPI transfers' \
-		'Version: $(PTO_VERSION)' \
-		'Requires: libpto ompi-c' \
-		'Cflags: -I$${includedir}' \
-		'Libs: -L$${libdir} -lpto-mpi' >$@.tmp
-	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@ && echo "  GEN     $@"; fi
+	$(call write_pc,LIBPTO_MPI_PC_LINES)
 
 .PHONY: install-mpi uninstall-mpi
 ifneq ($(MPI_LIBS),)
