@@ -98,47 +98,37 @@ static uint64_t med3(uint64_t a, uint64_t b, uint64_t c)
 
 /*
  * How long the kernel of @sub ran (the core's start_ns .. end_ns of buffer
- * @buf), folded into rt->kernel_ns.  The average takes the median of the
- * kernel's last three runs, not the run alone: a preemption stretches a
- * run now and then (3-7 ms for a 524 us kernel on a 2-vCPU VM), and one
- * such run used to move a 524 us kernel past the inline bound to the
- * workers, where the runs a busier machine stretched kept it (METG's
- * 524 us point fell to 55-67%).  Up and down by 1/4 of the difference
- * (down by 1/16 before the median: a stretched first run, taken as it is,
- * then kept a 524 us kernel on the workers for ~27 runs, now ~6), and at
- * once to the run itself past 10x the inline bound.  So a kernel seconds
- * long leaves the runtime's threads after one run, one that turned long
- * after a few (two to reach the median, then the steps), an outlier alone
- * moves nothing, and a sweep down in grain is followed within a few runs.
+ * @buf), folded into rt->kernel_ns by a quarter of the difference, up or
+ * down.  What is folded in is the median of the kernel's last three runs:
+ * a preemption stretches a run now and then (3-7 ms for a 524 us kernel on
+ * a 2-vCPU VM), and one such run alone must not send a short kernel to the
+ * workers, where busier CPUs stretch its runs further (docs/runtime.md,
+ * "Only short kernels run inline").  A first run, or one past 10x the
+ * inline bound, is taken as it is: a kernel seconds long leaves the
+ * runtime's threads after one run.
  */
 static void learn_kernel_ns(struct pto_runtime *rt, struct pto_core *core,
 			    const struct pto_sub *sub, uint32_t buf)
 {
 	uint64_t t0 = reg_load_relaxed(&core->regs->start_ns[buf]);
 	uint64_t t1 = reg_load_relaxed(&core->regs->end_ns[buf]);
-	uint64_t d = t1 > t0 ? t1 - t0 : 1, *avg, *prev, m;
+	uint64_t d = t1 > t0 ? t1 - t0 : 1, *avg, *prev, old, p1, m;
 	int32_t k = sub_kernel(sub);
-	uint64_t old;
 
 	if (k < 0 || (uint32_t)k >= PTO2_MAX_KERNELS)
 		return;
 	avg = &rt->kernel_ns[k];
 	prev = rt->kernel_prev_ns[k];
 	old = __atomic_load_n(avg, __ATOMIC_RELAXED);
+	p1 = __atomic_load_n(&prev[1], __ATOMIC_RELAXED);
 	if (!old || d > 10 * PTO_INLINE_MAX_NS) {
-		/* a first run fills the history: the next median is it or the next run */
 		old = d;
-		__atomic_store_n(&prev[0], d, __ATOMIC_RELAXED);
+		p1 = d;		/* the history restarts at this run */
 	} else {
-		m = med3(__atomic_load_n(&prev[0], __ATOMIC_RELAXED),
-			 __atomic_load_n(&prev[1], __ATOMIC_RELAXED), d);
-		__atomic_store_n(&prev[0], __atomic_load_n(&prev[1], __ATOMIC_RELAXED),
-				 __ATOMIC_RELAXED);
-		if (m > old)
-			old += (m - old) / 4;
-		else
-			old -= (old - m) / 4;
+		m = med3(__atomic_load_n(&prev[0], __ATOMIC_RELAXED), p1, d);
+		old = m > old ? old + (m - old) / 4 : old - (old - m) / 4;
 	}
+	__atomic_store_n(&prev[0], p1, __ATOMIC_RELAXED);
 	__atomic_store_n(&prev[1], d, __ATOMIC_RELAXED);
 	__atomic_store_n(avg, old ? old : 1, __ATOMIC_RELAXED);
 }

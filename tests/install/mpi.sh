@@ -3,7 +3,8 @@
 # (shared, static, its header and a libpto-mpi.pc that brings libpto and
 # Open MPI along), pto-mpi-run and its man page; a program of one's own
 # built with nothing but pkg-config and run under mpirun with 2 ranks,
-# and the installed pto-mpi-run passing its golden there.
+# and the installed pto-mpi-run passing its golden there; without MPI,
+# install says so and installs none of it.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/integration/common.bash mpi
 . tests/install/lib.bash
@@ -25,12 +26,12 @@ done
 # every exported function: a man3 page (tests/install/man.sh lints them all)
 nm -D --defined-only "$lib/libpto-mpi.so.$ver" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort -u >"$T/syms"
 [ "$(wc -l <"$T/syms")" -ge 8 ] && ok "$(wc -l <"$T/syms") exported functions" || bad "only $(wc -l <"$T/syms") exported functions"
-nopage=0
+man3=$ROOT$PREFIX/share/man/man3 nopage=0
 while read -r s; do
-	[ -f "$ROOT$PREFIX/share/man/man3/$s.3" ] || { bad "$s: no man3/$s.3"; nopage=$((nopage + 1)); }
+	[ -f "$man3/$s.3" ] || { bad "$s: no man3/$s.3"; nopage=$((nopage + 1)); }
 done <"$T/syms"
-[ "$nopage" -eq 0 ] && ok "a man3 page for each, and pto_mpi(3): $([ -f "$ROOT$PREFIX/share/man/man3/pto_mpi.3" ] && echo yes)"
-has "pto_mpi(3) installed" yes <(echo "$([ -f "$ROOT$PREFIX/share/man/man3/pto_mpi.3" ] && echo yes)")
+[ "$nopage" -eq 0 ] && ok "a man3 page for each"
+[ -f "$man3/pto_mpi.3" ] && ok "installed pto_mpi(3)" || bad "no pto_mpi(3)"
 check "libpto-mpi.so's soname" 0 objdump -p "$lib/libpto-mpi.so.$ver"
 has "soname libpto-mpi.so.1" 'SONAME +libpto-mpi\.so\.1$' "$T/out"
 
@@ -51,14 +52,20 @@ check "cc with pkg-config's flags only" 0 cc -std=gnu11 -O2 -Wall -Wextra -Werro
 check "ldd: libpto-mpi and libpto from the installed LIBDIR" 0 env LD_LIBRARY_PATH="$lib" ldd "$T/app"
 has "libpto-mpi.so.1 => the installed one" "libpto-mpi\.so\.1 => $lib/" "$T/out"
 has "libpto.so.1 => the installed one" "libpto\.so\.1 => $lib/" "$T/out"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-mpi() {
-	timeout --kill-after=5 120 mpirun --oversubscribe -np 2 --mca mpi_yield_when_idle 1 \
-		--mca btl self,vader -x LD_LIBRARY_PATH="$lib" "$@"
-}
+. tests/mpi/mpirun.bash
+mpi_exports=(-x LD_LIBRARY_PATH="$lib")
 check "the program under mpirun -np 2" 0 mpi "$T/app"
 has "both ranks agreed" '^libpto-mpi: 2 ranks agreed$' "$T/out"
 check "installed pto-mpi-run golden under mpirun -np 2" 0 mpi "$ROOT$PREFIX/bin/pto-mpi-run" golden
 has "golden PASS" '^PASS multi_bgemm/Small on 2 ranks' "$T/out"
+
+# without MPI, install says so and leaves every MPI file out, the pages too
+nompi=$T/root-nompi
+check "make install MPI=no" 0 make --no-print-directory MPI=no BUILD="$B" PREFIX="$PREFIX" \
+	LIBDIR="$LIBDIR" DESTDIR="$nompi" install
+has "MPI=no: install says it leaves them out" '^!!! not installing libpto-mpi and pto-mpi-run: they are not built \(MPI=no\)' "$T/out"
+left=$(find "$nompi" -name '*mpi*' | sed "s#^$nompi##" | paste -sd' ')
+[ -z "$left" ] && ok "MPI=no: no MPI file installed" || bad "MPI=no installed: $left"
+[ -f "$nompi$PREFIX/bin/pto-run" ] && ok "MPI=no: the rest installed" || bad "MPI=no: no pto-run"
 
 test_result
