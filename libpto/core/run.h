@@ -310,6 +310,7 @@ struct pto_runtime {
 	uint32_t run_tasks;		/* tasks submitted in this run (trace index) */
 	uint64_t published;		/* tasks of this run made visible to the schedulers */
 	uint64_t orch_blocked_ns;
+	uint64_t orch_waits;		/* back-pressure waits this run (tests: refill batching) */
 	uint64_t orch_wait_cpu_ns;	/* thread CPU spent in those waits (helping included) */
 	uint32_t help_cursor;		/* the serve list the orchestrator helps with first */
 

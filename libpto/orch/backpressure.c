@@ -53,33 +53,46 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
 }
 
 /*
- * After back-pressure, wait until an eighth of the window is free again (or
- * retiring pauses for ORCH_REFILL_NS) instead of taking slots one by one:
- * waking per retired task kept the orchestrator's CPU busy and starved the
- * emulated cores on a 2-CPU machine (docs/runtime.md, Idling).  The ring
- * advance wakes the orchestrator only when that much is free (orch_wake_la),
- * so the batching also saves the wake-ups, not just the submits.
+ * After back-pressure, wait until an eighth of what is live has retired
+ * (or retiring pauses for ORCH_REFILL_NS) instead of taking room task by
+ * task, whichever of slots, heap or dependency entries ran short: waking
+ * per retired task kept the orchestrator's CPU busy and starved the
+ * emulated cores on a 2-CPU machine (docs/runtime.md, Idling), and
+ * alternating one submit with one wait kept it from running them.  The ring
+ * advance wakes the orchestrator only at that mark (orch_wake_la), so the
+ * batching also saves the wake-ups, not just the submits.
  */
 #define ORCH_REFILL_NS		1000000ull
 
-static bool ring_refilling(const struct pto_ring *r, uint64_t la, uint64_t idle_ns)
+/*
+ * The refill mark: the ring's watermark once an eighth of the live tasks
+ * retired (a full window: an eighth of its slots), but never one a task of
+ * an open scope must pass, which cannot retire while this thread waits.
+ */
+static uint64_t refill_mark(const struct pto_ring *r, uint64_t la)
 {
-	uint64_t live = r->alloc.next - la;
+	uint64_t live = r->alloc.next - la, step = live / 8;
 
-	return live > r->open_tasks && r->alloc.window - live < r->alloc.window / 8 &&
-	       idle_ns < ORCH_REFILL_NS;
+	if (step > live - r->open_tasks)
+		step = live - r->open_tasks;
+	return la + (step ? step : 1);
+}
+
+static bool ring_refilling(uint64_t la, uint64_t mark, uint64_t idle_ns)
+{
+	return la < mark && idle_ns < ORCH_REFILL_NS;
 }
 
 /*
- * Sleep until the ring's watermark passes @la (reaches the refill mark when
- * @refill) or @deadline_ns.  The sleep was announced (pto__orch_wait_step())
+ * Sleep until the ring's watermark passes @la (reaches @mark when @refill)
+ * or @deadline_ns.  The sleep was announced (pto__orch_wait_step())
  * before @la was loaded, so a wake in between is not lost.  Model-checked
  * with its callers: tests/models/wiring_publish.pml (proctype orch).
  */
 static void ring_sleep(struct pto_runtime *rt, struct pto_ring *r, uint64_t la, bool refill,
-		       uint64_t deadline_ns)
+		       uint64_t mark, uint64_t deadline_ns)
 {
-	uint64_t want = refill ? r->alloc.next - (r->alloc.window - r->alloc.window / 8) : la + 1;
+	uint64_t want = refill ? mark : la + 1;
 
 	/* seq_cst pair with pto__ring_publish()'s store of la and load of orch_wake_la */
 	__atomic_store_n(&r->orch_wake_la, want, __ATOMIC_SEQ_CST);
@@ -178,7 +191,9 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 {
 	uint64_t t_wait = 0, cpu_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
 	uint64_t stall_since = 0, prev_done = UINT64_MAX;	/* the stall clock */
+	uint64_t mark = 0;				/* refill_mark() when it began */
 	uint32_t spins = 0, held;
+	enum pto_ring_short first = PTO_RING_SHORT_SLOT;	/* what ran short then */
 	bool pin_check = true, scanned = false;
 	int64_t holder = PTO_TASK_NONE;
 
@@ -187,11 +202,11 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		uint64_t la = ring_alive(r), now = t_wait ? pto_now_ns() : 0, wake_at, done;
 		enum pto_ring_short why;
 		enum pto_wait_step step;
-		bool refill = g && t_wait && ring_refilling(r, la, now - last_progress);
+		bool refill = t_wait && ring_refilling(la, mark, now - last_progress);
 
 		pto_tm_set_alive(&rt->tm, r->id, la, 0);
 		if (refill)
-			why = PTO_RING_SHORT_SLOT;
+			why = first;
 		else if (g)
 			why = pto_ring_try_alloc(&r->alloc, la, heap_bytes, deps, g);
 		else
@@ -248,6 +263,9 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		if (!t_wait) {
 			t_wait = now = pto_now_ns();
 			cpu_wait = pto_thread_cpu_ns();
+			mark = refill_mark(r, la);
+			first = why;
+			rt->orch_waits++;
 			ring_wait_begin(rt, r, la);
 			pto__orch_help_begin(rt);
 			scanned = false;	/* the scan after the store */
@@ -287,7 +305,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		if ((rt->manual_depth || rt->cfg.dep_mode == PTO_DEPS_EXPLICIT) &&
 		    now + PIN_RECHECK_NS < wake_at)
 			wake_at = now + PIN_RECHECK_NS;
-		ring_sleep(rt, r, la, refill, wake_at);
+		ring_sleep(rt, r, la, refill, mark, wake_at);
 		pin_check = true;
 	}
 	if (t_wait) {

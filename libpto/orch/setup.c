@@ -152,6 +152,7 @@ void pto__orch_reset(struct pto_runtime *rt)
 	rt->run_tasks = 0;
 	rt->published = 0;
 	rt->orch_blocked_ns = 0;
+	rt->orch_waits = 0;
 	rt->orch_wait_cpu_ns = 0;
 	rt->orch_helps = 0;
 }

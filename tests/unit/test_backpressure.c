@@ -621,6 +621,73 @@ static void test_pool_never_fits(void **state)
 	pto_device_close(dev);
 }
 
+/* AIV: busy for scalar 0 ns (a kernel long enough that retiring is slower than submitting) */
+#define K_BUSY		11
+
+static int k_busy(const struct pto_kernel_ctx *ctx)
+{
+	uint64_t end = pto_now_ns() + pto_kernel_scalar(ctx, 0);
+
+	while (pto_now_ns() < end)
+		;
+	return 0;
+}
+
+struct refill_arg {
+	uint64_t a;
+	uint32_t len;
+};
+
+/* A chain on one tensor: each task holds a dependency entry while its producer runs. */
+static int orch_busy_chain(struct pto_runtime *rt, void *p)
+{
+	struct refill_arg *ra = p;
+	struct pto_tensor a;
+	uint32_t shape[1] = { 16 };
+
+	assert_int_equal(pto_tensor_external(&a, ra->a, PTO2_DTYPE_I32, 1, shape), 0);
+	for (uint32_t i = 0; i < ra->len; i++) {
+		struct pto_args args;
+		int64_t id = 0;
+
+		PTO_SCOPE(rt) {
+			pto_args_init(&args);
+			pto_arg_inout(&args, &a);
+			pto_arg_scalar(&args, 40000);
+			id = pto_submit_aiv(rt, K_BUSY, &args);
+		}
+		if (id < 0)
+			return (int)id;
+	}
+	return 0;
+}
+
+/*
+ * Back-pressure on the dependency pool is batched like a full window: the
+ * orchestrator waits for an eighth of the live tasks to retire, not for
+ * each one (orch/backpressure.c, refill_mark()).  32 entries, ~32 live
+ * tasks of 40 us each: one wait per ~4 retired tasks, ~75 in all, where
+ * taking room task by task waits ~270 times.
+ */
+static void test_dep_pool_refill_batched(void **state)
+{
+	struct pto_device *dev = rt_open_dev(2);
+	struct pto_runtime *rt = make_pool_rt(dev, state, PTO_DEPS_AUTO, 1024, 32);
+	struct refill_arg ra = { .len = 300 };
+
+	assert_int_equal(pto_register_kernel(rt, K_BUSY, PTO2_CORE_AIV, k_busy, "busy"), 0);
+	ra.a = rt_buf(dev, 16, 1);
+	if (pto_run(rt, orch_busy_chain, &ra))
+		fail_msg("busy chain: %s", pto_last_error());
+	print_message("dependency pool 32, chain of %u: %" PRIu64 " waits\n", ra.len,
+		      rt->orch_waits);
+	assert_true(rt->orch_waits > 0);
+	assert_true(rt->orch_waits <= ra.len / 3);
+	rt_assert_run_clean(rt);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +701,7 @@ int main(void)
 		RT_TEST_WIRING(test_edge_at_scope_end),
 		RT_TEST_WIRING(test_pool_stall),
 		RT_TEST_WIRING(test_pool_never_fits),
+		RT_TEST_WIRING(test_dep_pool_refill_batched),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
