@@ -15,6 +15,7 @@
 #define PTO_GATE_AFFINITY_H
 
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #define PTO_GATE_MAX_THREADS	64
@@ -163,5 +164,14 @@ int pto_gate_affinity_cpus(int32_t *cpus, uint32_t max);
 
 /* Pin the calling thread to @cpu (no-op for PTO_GATE_UNPINNED).  Return 0 or -errno. */
 int pto_gate_pin_self(int32_t cpu);
+
+/*
+ * pto_gate_thread_create() - pthread_create() of a thread that starts on
+ * @cpu (any CPU for PTO_GATE_UNPINNED), so it never waits for a CPU it is
+ * about to leave.  Falls back to an unpinned start if the affinity cannot
+ * be applied (the thread's own pto_gate_pin_self() then reports nothing new).
+ * Return: pthread_create()'s code.
+ */
+int pto_gate_thread_create(pthread_t *thread, int32_t cpu, void *(*fn)(void *), void *arg);
 
 #endif /* PTO_GATE_AFFINITY_H */

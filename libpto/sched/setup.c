@@ -168,7 +168,8 @@ int pto__sched_start(struct pto_runtime *rt)
 	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];
-		int ret = pthread_create(&s->thread, NULL, pto__sched_main, s);
+		int ret = pto_gate_thread_create(&s->thread, rt->plan->sched_cpu[i],
+						 pto__sched_main, s);
 
 		if (ret) {
 			pto__rt_fail(rt, -ret, "pto_run: cannot start scheduler thread %u", i);

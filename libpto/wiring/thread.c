@@ -264,7 +264,7 @@ int pto__wiring_start(struct pto_runtime *rt)
 	}
 	if (!rt->wiring_on)
 		return 0;
-	ret = pthread_create(&rt->wiring_thread, NULL, wiring_main, rt);
+	ret = pto_gate_thread_create(&rt->wiring_thread, rt->plan->wiring_cpu, wiring_main, rt);
 	if (ret)
 		return pto__rt_fail(rt, -ret, "pto_run: cannot start the wiring thread");
 	rt->wiring_started = true;

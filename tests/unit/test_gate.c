@@ -514,6 +514,61 @@ static void test_pin_self(void **state)
 	assert_non_null(strstr(r.msg_offline, "cannot pin thread"));
 }
 
+/* What a thread saw at its first instruction. */
+struct start_seen {
+	int count, cpu, on;
+};
+
+static void *note_start(void *arg)
+{
+	struct start_seen *r = arg;
+	cpu_set_t set;
+
+	sched_getaffinity(0, sizeof(set), &set);
+	r->count = CPU_COUNT(&set);
+	r->cpu = CPU_ISSET(r->cpu, &set) ? r->cpu : -1;
+	r->on = sched_getcpu();
+	return NULL;
+}
+
+/*
+ * pto_gate_thread_create(): the thread is pinned before it first runs (a
+ * thread that pinned itself once running first waited for its creator's
+ * CPU); an unpinned one, and one whose CPU is not ours, start with the
+ * process's mask.
+ */
+static void test_thread_create(void **state)
+{
+	cpu_set_t mask;
+	struct start_seen r;
+	pthread_t th;
+	int last = -1, outside = -1;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(mask), &mask), 0);
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (CPU_ISSET(c, &mask))
+			last = c;
+		else
+			outside = c;
+	}
+	r = (struct start_seen){ .cpu = last };
+	assert_int_equal(pto_gate_thread_create(&th, last, note_start, &r), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.cpu, last);
+	assert_int_equal(r.on, last);
+	r = (struct start_seen){ .cpu = last };
+	assert_int_equal(pto_gate_thread_create(&th, PTO_GATE_UNPINNED, note_start, &r), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(r.count, CPU_COUNT(&mask));
+	assert_true(outside >= 0);
+	r = (struct start_seen){ .cpu = last };
+	assert_int_equal(pto_gate_thread_create(&th, outside, note_start, &r), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(r.count, CPU_COUNT(&mask));
+}
+
 /* --- dividing the allowlist between live runtimes (share.c) ------------------ */
 
 static void expect_share(const int32_t *list, uint32_t n, uint32_t parts, uint32_t part,
@@ -844,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_print_goes_to_stderr),
 		cmocka_unit_test(test_affinity_cpus),
 		cmocka_unit_test(test_pin_self),
+		cmocka_unit_test(test_thread_create),
 		cmocka_unit_test(test_divide_cases),
 		cmocka_unit_test(test_divide_partitions),
 		cmocka_unit_test(test_plan_share_roles),
