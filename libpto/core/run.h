@@ -145,28 +145,30 @@ struct pto_task {
 };
 
 /*
- * struct pto_ring - one ring.
- * @alloc: orchestrator-private allocation state (ring.h).
+ * struct pto_ring - one ring.  The fields up to @alloc are fixed at setup
+ * and read by every thread; what the orchestrator moves on every submit
+ * (@alloc's cursor, @open_tasks) is on lines no other thread reads.
  * @slots: the task window.
  * @deps: dependency-list pool (@alloc.dep_cap nodes).
  * @ctl: flow control in device memory (uapi struct pto2_ring_ctl).
  * @heap_addr, @heap_host: the heap ring's device address and host mapping.
- * @open_tasks: tasks of still-open scopes in this ring (orchestrator).
  * @ancestry: per slot (AUTO mode only), see struct pto_ancestry.
+ * @alloc: the orchestrator's allocation state (ring.h).
+ * @open_tasks: tasks of still-open scopes in this ring (orchestrator).
  * @advance_lock, @advance_pending: who moves last_task_alive; a thread
  *	that finds the lock taken leaves the pending flag for the holder,
  *	who re-scans before leaving, so no advance is ever lost.
  */
 struct pto_ring {
 	uint32_t id;
-	struct pto_ring_alloc alloc;
 	struct pto_task *slots;
 	struct pto_dep_node *deps;
 	struct pto2_ring_ctl *ctl;
 	uint64_t heap_addr;
 	uint8_t *heap_host;
-	uint32_t open_tasks;
 	struct pto_ancestry *ancestry;
+	struct pto_ring_alloc alloc;
+	_Alignas(64) uint32_t open_tasks;
 	_Alignas(64) uint32_t advance_lock;
 	uint32_t advance_pending;
 	/*

@@ -20,26 +20,32 @@
 #define PTO_HEAP_ALIGN		64u
 
 /**
- * struct pto_ring_alloc - orchestrator-private allocation state of a ring.
+ * struct pto_ring_alloc - the orchestrator's allocation state of a ring.
  * @window: task slots (power of two); @mask = @window - 1.
- * @next: local id of the next task (= current_task_index).
  * @heap_size: bytes of the heap ring.
- * @heap_top: offset where the next heap block starts (if it fits there).
  * @heap_start: per slot, the heap offset of that task's block.
  * @dep_cap: dependency-list entries.
- * @dep_top: entries ever allocated (monotonic; index = top % cap).
  * @dep_mark: per slot, @dep_top after that task's nodes were taken.
+ * @next: local id of the next task (= current_task_index).
+ * @heap_top: offset where the next heap block starts (if it fits there).
+ * @dep_top: entries ever allocated (monotonic; index = top % cap).
+ *
+ * The fields above @next are fixed at setup and read by every thread that
+ * finds a task's slot (@mask); @next, @heap_top and @dep_top move on every
+ * submit and only the orchestrator reads them, so they have a cache line
+ * of their own: sharing one, every submit took the line back from the
+ * scheduler that had just looked a task up.
  */
 struct pto_ring_alloc {
 	uint32_t window;
 	uint32_t mask;
-	uint64_t next;
 	uint64_t heap_size;
-	uint64_t heap_top;
 	uint64_t *heap_start;
 	uint32_t dep_cap;
-	uint64_t dep_top;
 	uint64_t *dep_mark;
+	_Alignas(64) uint64_t next;
+	uint64_t heap_top;
+	uint64_t dep_top;
 };
 
 /**
