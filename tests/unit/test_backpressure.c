@@ -636,56 +636,74 @@ static int k_busy(const struct pto_kernel_ctx *ctx)
 struct refill_arg {
 	uint64_t a;
 	uint32_t len;
+	int edges;	/* explicit mode: pto_add_dependency() chains them (2 entries per edge) */
 };
 
-/* A chain on one tensor: each task holds a dependency entry while its producer runs. */
+/*
+ * A chain on one tensor: each task holds a dependency entry while its
+ * producer runs (AUTO), or its edge holds two (explicit edges).
+ */
 static int orch_busy_chain(struct pto_runtime *rt, void *p)
 {
 	struct refill_arg *ra = p;
 	struct pto_tensor a;
 	uint32_t shape[1] = { 16 };
+	int64_t prev = -1;
 
 	assert_int_equal(pto_tensor_external(&a, ra->a, PTO2_DTYPE_I32, 1, shape), 0);
 	for (uint32_t i = 0; i < ra->len; i++) {
 		struct pto_args args;
 		int64_t id = 0;
+		int ret = 0;
 
 		PTO_SCOPE(rt) {
 			pto_args_init(&args);
 			pto_arg_inout(&args, &a);
-			pto_arg_scalar(&args, 40000);
+			pto_arg_scalar(&args, 100000);
 			id = pto_submit_aiv(rt, K_BUSY, &args);
+			if (ra->edges && id >= 0 && prev >= 0)
+				ret = pto_add_dependency(rt, prev, id);
 		}
 		if (id < 0)
 			return (int)id;
+		if (ret)
+			return ret;
+		prev = id;
 	}
 	return 0;
 }
 
-/*
- * Back-pressure on the dependency pool is batched like a full window: the
- * orchestrator waits for an eighth of the live tasks to retire, not for
- * each one (orch/backpressure.c, refill_mark()).  32 entries, ~32 live
- * tasks of 40 us each: one wait per ~4 retired tasks, ~75 in all, where
- * taking room task by task waits ~270 times.
- */
-static void test_dep_pool_refill_batched(void **state)
+static void check_refill(void **state, uint32_t dep_mode, uint32_t pool)
 {
 	struct pto_device *dev = rt_open_dev(2);
-	struct pto_runtime *rt = make_pool_rt(dev, state, PTO_DEPS_AUTO, 1024, 32);
-	struct refill_arg ra = { .len = 300 };
+	struct pto_runtime *rt = make_pool_rt(dev, state, dep_mode, 1024, pool);
+	struct refill_arg ra = { .len = 300, .edges = dep_mode == PTO_DEPS_EXPLICIT };
 
 	assert_int_equal(pto_register_kernel(rt, K_BUSY, PTO2_CORE_AIV, k_busy, "busy"), 0);
 	ra.a = rt_buf(dev, 16, 1);
 	if (pto_run(rt, orch_busy_chain, &ra))
 		fail_msg("busy chain: %s", pto_last_error());
-	print_message("dependency pool 32, chain of %u: %" PRIu64 " waits\n", ra.len,
-		      rt->orch_waits);
+	print_message("dependency pool %u, chain of %u%s: %" PRIu64 " waits\n", pool, ra.len,
+		      ra.edges ? " (explicit edges)" : "", rt->orch_waits);
 	assert_true(rt->orch_waits > 0);
 	assert_true(rt->orch_waits <= ra.len / 3);
 	rt_assert_run_clean(rt);
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
+}
+
+/*
+ * Back-pressure on the dependency pool is batched like a full window: the
+ * orchestrator waits for an eighth of the live tasks to retire, not for
+ * each one (orch/backpressure.c, refill_mark()).  A chain of 100 us kernels:
+ * through a 32-entry pool ~32 tasks live, one wait per ~4 retired, ~75 in
+ * all, where taking room task by task waits ~270 times; explicit edges (2
+ * entries each) through 128 entries alike.
+ */
+static void test_dep_pool_refill_batched(void **state)
+{
+	check_refill(state, PTO_DEPS_AUTO, 32);
+	check_refill(state, PTO_DEPS_EXPLICIT, 128);
 }
 
 int main(void)
