@@ -409,18 +409,15 @@ int pto_gate_thread_create(pthread_t *thread, int32_t cpu, void *(*fn)(void *), 
 {
 	pthread_attr_t attr;
 	cpu_set_t set;
-	int ret = -1;
+	int ret;
 
-	if (cpu != PTO_GATE_UNPINNED && cpu >= 0 && cpu < CPU_SETSIZE &&
-	    !pthread_attr_init(&attr)) {
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (!pthread_attr_setaffinity_np(&attr, sizeof(set), &set))
-			ret = pthread_create(thread, &attr, fn, arg);
-		pthread_attr_destroy(&attr);
-		/* EINVAL: the CPU is not (or no longer) ours; start it anywhere */
-		if (ret != -1 && ret != EINVAL)
-			return ret;
-	}
-	return pthread_create(thread, NULL, fn, arg);
+	if (cpu < 0 || cpu >= CPU_SETSIZE || pthread_attr_init(&attr))
+		return pthread_create(thread, NULL, fn, arg);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	ret = pthread_attr_setaffinity_np(&attr, sizeof(set), &set) ? EINVAL :
+	      pthread_create(thread, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	/* EINVAL: the CPU is not (or no longer) ours; start it anywhere */
+	return ret == EINVAL ? pthread_create(thread, NULL, fn, arg) : ret;
 }

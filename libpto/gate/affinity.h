@@ -169,7 +169,7 @@ int pto_gate_pin_self(int32_t cpu);
  * pto_gate_thread_create() - pthread_create() of a thread that starts on
  * @cpu (any CPU for PTO_GATE_UNPINNED), so it never waits for a CPU it is
  * about to leave.  Falls back to an unpinned start if the affinity cannot
- * be applied (the thread's own pto_gate_pin_self() then tries once more).
+ * be applied, as pto_gate_pin_self() in the thread would have failed too.
  * Return: pthread_create()'s code.
  */
 int pto_gate_thread_create(pthread_t *thread, int32_t cpu, void *(*fn)(void *), void *arg);

@@ -399,14 +399,19 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	/* runtimes created or destroyed since the plan: lay out this one's share again */
 	pto_gate_refresh(rt->plan, !(rt->cfg.flags & PTO_RT_VERBOSE) ||
 				   (rt->cfg.flags & PTO_RT_QUIET));
+	/*
+	 * Threads start with their creator's mask: started before the caller
+	 * is pinned, the unpinned ones get the caller's CPUs, not the
+	 * orchestrator's one.
+	 */
+	ret = pto__wiring_start(rt);
+	if (!ret)
+		ret = pto__sched_start(rt);
 	/* the caller's thread is the orchestrator for the run: pin it as planned, then restore */
 	CPU_ZERO(&saved_cpus);
 	pinned = rt->plan->orch_cpu != PTO_GATE_UNPINNED &&
 		 sched_getaffinity(0, sizeof(saved_cpus), &saved_cpus) == 0 &&
 		 pto_gate_pin_self(rt->plan->orch_cpu) == 0;
-	ret = pto__wiring_start(rt);
-	if (!ret)
-		ret = pto__sched_start(rt);
 	t_orch = pto_now_ns();
 	cpu_orch = pto_thread_cpu_ns();
 	if (!ret) {

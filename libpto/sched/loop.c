@@ -175,7 +175,6 @@ void *pto__sched_main(void *arg)
 
 	snprintf(name, sizeof(name), "pto-sched-%u", s->idx);
 	pthread_setname_np(pthread_self(), name);
-	pto_gate_pin_self(rt->plan->sched_cpu[s->idx]);
 	for (;;) {
 		uint64_t now = pto_now_ns(), next = now + SCHED_NAP_NS, t1;
 		uint32_t done, disp;

@@ -194,7 +194,6 @@ static void *wiring_main(void *arg)
 	uint64_t cpu0 = pto_thread_cpu_ns();
 
 	pthread_setname_np(pthread_self(), "pto-wiring");
-	pto_gate_pin_self(rt->plan->wiring_cpu);
 	for (;;) {
 		/* acquire: pairs with pto_run()'s release store after the last handover */
 		bool orch_done = __atomic_load_n(&rt->orch_done, __ATOMIC_ACQUIRE);

@@ -24,7 +24,7 @@
 #define U	PTO_GATE_UNPINNED
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-static const int32_t mask8[] __attribute__((unused)) = { 0, 1, 2, 3, 4, 5, 6, 7 };
+static const int32_t mask8[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 
 static inline void expect_scheds(const struct pto_gate_plan *p, const int32_t *want, uint32_t n)
 {

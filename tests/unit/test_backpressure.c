@@ -14,6 +14,7 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/core/run.h"
 #include "sim/sim.h"
+#include "tests/peers/shapes.h"
 
 #define SIDE 64
 
@@ -626,10 +627,7 @@ static void test_pool_never_fits(void **state)
 
 static int k_busy(const struct pto_kernel_ctx *ctx)
 {
-	uint64_t end = pto_now_ns() + pto_kernel_scalar(ctx, 0);
-
-	while (pto_now_ns() < end)
-		;
+	bench_spin_ns(pto_kernel_scalar(ctx, 0));
 	return 0;
 }
 
