@@ -156,7 +156,9 @@ static int need_u64(struct summary *sm, size_t index, const struct pto__json *ob
 static int on_task(struct summary *sm, const struct pto__json *ev, size_t index)
 {
 	const struct pto__json *args = pto__json_get(ev, "args");
-	uint64_t task, ring, block, dispatch, start, end, observed, submit, retired;
+	/* zeroed only for -O3, which cannot see need_u64() set each before use */
+	uint64_t task = 0, ring = 0, block = 0, dispatch = 0, start = 0, end = 0, observed = 0;
+	uint64_t submit, retired;
 	const char *kernel;
 
 	if (!args || args->type != PTO__JSON_OBJECT)

@@ -426,7 +426,7 @@ int pto__device_init_windows(struct pto_device *dev)
 {
 	uint32_t nc = dev->info.num_clusters;
 	uint64_t per_core = (uint64_t)PTO2_PAYLOAD_SIZE * PTO2_PAYLOADS_PER_CORE;
-	uint64_t payloads;
+	uint64_t payloads = 0;	/* set on success; -O3 cannot see it */
 	int rc;
 
 	rc = pto__device_alloc_pinned(dev, per_core * dev->info.num_cores, PTO2_REG_WINDOW_SIZE,

@@ -23,7 +23,8 @@ int main(int argc, char **argv)
 	const char *why;
 	int shape = -1;
 
-	for (int i = 1; i < argc; i++) {
+	/* every option but --help takes a value: option, value, option, ... */
+	for (int i = 1; i < argc; i += 2) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		int bad = 0;
 
@@ -52,7 +53,6 @@ int main(int argc, char **argv)
 				opt);
 			return 2;
 		}
-		i++;
 	}
 	if (shape < 0 || !tasks) {
 		fprintf(stderr, "peer-%s: --shape and --tasks are required\n", peer_name);
