@@ -65,16 +65,18 @@ static int ring_stall(struct pto_runtime *rt, struct pto_ring *r, enum pto_ring_
 #define ORCH_REFILL_NS		1000000ull
 
 /*
- * The refill mark: the ring's watermark once an eighth of the live tasks
- * retired (a full window: an eighth of its slots), but never one a task of
- * an open scope must pass, which cannot retire while this thread waits.
+ * The refill mark (declared in orch_impl.h, tested case by case in
+ * test_backpressure.c): the ring's watermark once an eighth of the live
+ * tasks retired (a full window: an eighth of its slots), but never one a
+ * task of an open scope must pass, which cannot retire while this thread
+ * waits.
  */
-static uint64_t refill_mark(const struct pto_ring *r, uint64_t la)
+uint64_t pto__refill_mark(uint64_t next, uint64_t la, uint32_t open_tasks)
 {
-	uint64_t live = r->alloc.next - la, step = live / 8;
+	uint64_t live = next - la, step = live / 8;
 
-	if (step > live - r->open_tasks)
-		step = live - r->open_tasks;
+	if (step > live - open_tasks)
+		step = live - open_tasks;
 	return la + (step ? step : 1);
 }
 
@@ -191,7 +193,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 {
 	uint64_t t_wait = 0, cpu_wait = 0, last_progress = 0, prev_la = UINT64_MAX;
 	uint64_t stall_since = 0, prev_done = UINT64_MAX;	/* the stall clock */
-	uint64_t mark = 0;				/* refill_mark() when it began */
+	uint64_t mark = 0;				/* pto__refill_mark() when it began */
 	uint32_t spins = 0, held;
 	enum pto_ring_short first = PTO_RING_SHORT_SLOT;	/* what ran short then */
 	bool pin_check = true, scanned = false;
@@ -263,7 +265,7 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 		if (!t_wait) {
 			t_wait = now = pto_now_ns();
 			cpu_wait = pto_thread_cpu_ns();
-			mark = refill_mark(r, la);
+			mark = pto__refill_mark(r->alloc.next, la, r->open_tasks);
 			first = why;
 			rt->orch_waits++;
 			ring_wait_begin(rt, r, la);

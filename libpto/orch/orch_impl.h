@@ -102,6 +102,13 @@ void pto__retain_creators(struct pto_runtime *rt, struct pto_ring *r, struct pto
  */
 int pto__ring_alloc(struct pto_runtime *rt, struct pto_ring *r, uint64_t heap_bytes,
 	       uint32_t deps, struct pto_ring_grant *g, uint64_t *dep_first);
+/*
+ * Where a back-pressured orchestrator waits the ring's watermark to (tasks
+ * [@la, @next) live, @open_tasks of them in open scopes, which cannot retire
+ * while it waits): an eighth of the live retired, but no more than the
+ * others, and at least one on.  Pure.
+ */
+uint64_t pto__refill_mark(uint64_t next, uint64_t la, uint32_t open_tasks);
 
 /* --- scopes (scope.c) ---------------------------------------------------------------- */
 

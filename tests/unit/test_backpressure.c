@@ -13,6 +13,7 @@
 
 #include "libpto/device/device_impl.h"
 #include "libpto/core/run.h"
+#include "libpto/orch/orch_impl.h"
 #include "sim/sim.h"
 #include "tests/peers/shapes.h"
 
@@ -693,7 +694,7 @@ static void check_refill(void **state, uint32_t dep_mode, uint32_t pool)
 /*
  * Back-pressure on the dependency pool is batched like a full window: the
  * orchestrator waits for an eighth of the live tasks to retire, not for
- * each one (orch/backpressure.c, refill_mark()).  A chain of 100 us kernels:
+ * each one (orch/backpressure.c, pto__refill_mark()).  A chain of 100 us kernels:
  * through a 32-entry pool ~32 tasks live, one wait per ~4 retired, ~75 in
  * all, where taking room task by task waits ~270 times; explicit edges (2
  * entries each) through 128 entries alike.
@@ -702,6 +703,41 @@ static void test_dep_pool_refill_batched(void **state)
 {
 	check_refill(state, PTO_DEPS_AUTO, 32);
 	check_refill(state, PTO_DEPS_EXPLICIT, 128);
+}
+
+/*
+ * The refill mark, case by case: (next, la, open tasks) -> mark.  An
+ * eighth of the live, at least one, and never more than the tasks outside
+ * open scopes, which alone can retire while the orchestrator waits.
+ */
+static void test_refill_mark(void **state)
+{
+	static const struct {
+		uint64_t next, la;
+		uint32_t open;
+		uint64_t mark;
+	} cases[] = {
+		{ 1024, 0, 0, 128 },		/* full window: an eighth */
+		{ 1100, 1000, 0, 1012 },	/* 100 live: 12 */
+		{ 1007, 1000, 0, 1001 },	/* fewer than 8 live: one on */
+		{ 1001, 1000, 0, 1001 },
+		{ 1024, 0, 1020, 4 },		/* 4 of closed scopes: no further */
+		{ 1024, 0, 900, 124 },		/* 124 closed, eighth 128: 124 */
+		{ 1024, 0, 800, 128 },		/* 224 closed: the eighth */
+		{ 1024, 0, 1023, 1 },
+		{ 1024, 0, 1024, 1 },		/* all open: one on (deadlock found elsewhere) */
+		{ UINT64_MAX, UINT64_MAX - 64, 60, UINT64_MAX - 60 },	/* near the top */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t m = pto__refill_mark(cases[i].next, cases[i].la, cases[i].open);
+
+		if (m != cases[i].mark)
+			fail_msg("case %zu: next %" PRIu64 " la %" PRIu64 " open %u: mark %" PRIu64
+				 ", want %" PRIu64, i, cases[i].next, cases[i].la, cases[i].open, m,
+				 cases[i].mark);
+	}
 }
 
 int main(void)
@@ -718,6 +754,7 @@ int main(void)
 		RT_TEST_WIRING(test_pool_stall),
 		RT_TEST_WIRING(test_pool_never_fits),
 		RT_TEST_WIRING(test_dep_pool_refill_batched),
+		cmocka_unit_test(test_refill_mark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
