@@ -6,9 +6,10 @@
 # (tools/install-deps.sh --bench installs them).  Sanitizer builds skip the
 # peers: they are benchmarks, not tests.
 
-PEER_COMMON := tests/peers/peer_main.c
-PEER_HDRS := tests/peers/peer.h tests/peers/shapes.h tools/parse_num.h
-PEER_CFLAGS := $(CFLAGS_BASE) -O2
+PEER_COMMON := tests/peers/peer_main.c tools/cli/cli.c
+PEER_HDRS := tests/peers/peer.h tests/peers/shapes.h tools/parse_num.h tools/cli/cli.h
+# recursive: CFLAGS_cli (the version) comes from mk/tools.mk, read after this file
+PEER_CFLAGS = $(CFLAGS_BASE) -O2 $(CFLAGS_cli)
 PEER_BINS :=
 PEER_SKIPPED :=
 

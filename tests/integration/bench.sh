@@ -119,28 +119,37 @@ if [ $san -eq 0 ] && [ -x "$B/bin/peer-omp" ] && [ -x "$B/bin/peer-starpu" ]; th
 		has "peer METG width $w" "^  METG\\(50%\\) width $w omp +: " "$T/out"
 		has "peer METG width $w starpu" "^  METG\\(50%\\) width $w starpu: " "$T/out"
 	done
+	# the harness both peers share parses with the tools' cli (tests/peers/peer_main.c)
+	see=" \\(see peer-omp --help\\)"
 	check "peer-omp bad shape" 2 "$B/bin/peer-omp" --shape nope --tasks 10
 	for v in 0 -1 +5 12x ""; do
 		check "peer-omp --tasks '$v'" 2 "$B/bin/peer-omp" --shape tree --tasks "$v"
-		has "peer-omp --tasks '$v' named" "^peer-omp: bad value '${v//+/\\+}' for --tasks\$" "$T/err"
+		has "peer-omp --tasks '$v' named" \
+			"^peer-omp: --tasks '${v//+/\\+}': expected an integer in 1\\.\\.100000000$see\$" "$T/err"
 	done
-	# every refusal of the harness both peers share (tests/peers/peer_main.c)
 	peer_bad() { # peer name message args...
 		local peer=$1 name=$2 msg=$3; shift 3
 		check "peer-$peer $name" 2 "$B/bin/peer-$peer" "$@"
 		has "peer-$peer $name: named" "^peer-$peer: $msg\$" "$T/err"
 		one_line "peer-$peer $name" "$T/err"
 	}
-	peer_bad omp "unknown option" "unknown option '--frob'" --frob
-	peer_bad omp "without --shape" "--shape and --tasks are required" --tasks 10
-	peer_bad omp "without --tasks" "--shape and --tasks are required" --shape chain
-	peer_bad omp "stencil width 1" "stencil width must be 2\.\.4096" \
+	peer_bad omp "unknown option" "unknown option '--frob'$see" --frob
+	peer_bad omp "without --shape" "--shape and --tasks are required$see" --tasks 10
+	peer_bad omp "without --tasks" "--shape and --tasks are required$see" --shape chain
+	peer_bad omp "--tasks without value" "--tasks needs a value$see" --shape chain --tasks
+	peer_bad omp "an operand" "unexpected argument 'x'$see" --shape chain --tasks 1 x
+	peer_bad omp "stencil width 1" "stencil width must be 2\\.\\.4096" \
 		--shape stencil --tasks 10 --width 1
 	check "peer-starpu stencil width 2" 0 "$B/bin/peer-starpu" --shape stencil --tasks 20 --width 2
 	has "peer-starpu width 2 result" '^peer=starpu shape=stencil tasks=20 ' "$T/out"
-	peer_bad omp "tree width 12" "tree width \(leaves\) must be a power of two, 2\.\.4096" \
+	peer_bad omp "tree width 12" "tree width \\(leaves\\) must be a power of two, 2\\.\\.4096" \
 		--shape tree --tasks 10 --width 12
-	peer_bad starpu "bad shape" "bad value 'nope' for --shape" --shape nope --tasks 1
+	peer_bad starpu "bad shape" "unknown --shape 'nope' \\(see peer-starpu --help\\)" \
+		--shape nope --tasks 1
+	check "peer-starpu --version" 0 "$B/bin/peer-starpu" --version
+	has "peer-starpu --version line" "^peer-starpu \\(pto2\\) $(cat "$(dirname "$0")/../../VERSION")\$" "$T/out"
+	check "peer-omp --opt=V" 0 "$B/bin/peer-omp" --shape=chain --tasks=50 --reps=2
+	has "peer-omp --opt=V: two reps" '^peer=omp shape=chain tasks=50 .* rep=1 ' "$T/out"
 	check "peer-omp runs" 0 "$B/bin/peer-omp" --shape tree --tasks 100 --width 4
 	has "peer result line" '^peer=omp shape=tree tasks=100 grain_ns=0 threads=[0-9]+ rep=0 wall_ns=[0-9]+ ns_per_task=' "$T/out"
 else

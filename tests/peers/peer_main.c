@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "tests/peers/peer.h"
-#include "tools/parse_num.h"
+#include "tools/cli/cli.h"
 
 static void usage(FILE *f)
 {
@@ -17,47 +17,54 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "shape", required_argument, NULL, 's' },
+		{ "tasks", required_argument, NULL, 'n' },
+		{ "grain", required_argument, NULL, 'g' },
+		{ "width", required_argument, NULL, 'w' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "threads", required_argument, NULL, 't' },
+		CLI_OPTIONS_COMMON,
+		{ NULL, 0, NULL, 0 }
+	};
+	static char prog[32];
 	uint64_t tasks = 0, grain = 0, width = 16, reps = 1;
 	uint64_t threads = (uint64_t)sysconf(_SC_NPROCESSORS_ONLN);
 	struct bench_graph g;
 	const char *why;
-	int shape = -1;
+	int shape = -1, ch;
 
-	/* every option but --help takes a value: option, value, option, ... */
-	for (int i = 1; i < argc; i += 2) {
-		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		int bad = 0;
-
-		if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(opt, "--shape")) {
-			shape = val ? bench_shape_parse(val) : -1;
-			bad = shape < 0;
-		} else if (!strcmp(opt, "--tasks")) {
-			bad = pto_parse_u64(val, 1, 100000000, &tasks);
-		} else if (!strcmp(opt, "--grain")) {
-			bad = pto_parse_u64(val, 0, 1000000000, &grain);
-		} else if (!strcmp(opt, "--width")) {
-			bad = pto_parse_u64(val, 1, 4096, &width);
-		} else if (!strcmp(opt, "--reps")) {
-			bad = pto_parse_u64(val, 1, 1000, &reps);
-		} else if (!strcmp(opt, "--threads")) {
-			bad = pto_parse_u64(val, 1, 1024, &threads);
-		} else {
-			fprintf(stderr, "peer-%s: unknown option '%s'\n", peer_name, opt);
-			return 2;
-		}
-		if (bad) {
-			fprintf(stderr, "peer-%s: bad value '%s' for %s\n", peer_name, val ? val : "",
-				opt);
-			return 2;
+	/* the tools' one parser: --opt V and --opt=V, --help, --version, exit 2 on misuse */
+	snprintf(prog, sizeof(prog), "peer-%s", peer_name);
+	cli_init(prog, usage);
+	while ((ch = cli_next(argc, argv, ":h", opts)) != -1) {
+		switch (ch) {
+		case 's':
+			shape = bench_shape_parse(optarg);
+			if (shape < 0)
+				cli_usage_error("unknown --shape '%s'", optarg);
+			break;
+		case 'n':
+			tasks = cli_parse_u64("--tasks", optarg, 1, 100000000);
+			break;
+		case 'g':
+			grain = cli_parse_u64("--grain", optarg, 0, 1000000000);
+			break;
+		case 'w':
+			width = cli_parse_u64("--width", optarg, 1, 4096);
+			break;
+		case 'r':
+			reps = cli_parse_u64("--reps", optarg, 1, 1000);
+			break;
+		case 't':
+			threads = cli_parse_u64("--threads", optarg, 1, 1024);
+			break;
 		}
 	}
-	if (shape < 0 || !tasks) {
-		fprintf(stderr, "peer-%s: --shape and --tasks are required\n", peer_name);
-		return 2;
-	}
+	if (optind < argc)
+		cli_usage_error("unexpected argument '%s'", argv[optind]);
+	if (shape < 0 || !tasks)
+		cli_usage_error("--shape and --tasks are required");
 	if (bench_graph_init(&g, shape, tasks, (uint32_t)width, &why)) {
 		fprintf(stderr, "peer-%s: %s\n", peer_name, why);
 		return 2;
