@@ -10,19 +10,33 @@
 
 static __thread char last_error[PTO_ERRMSG_MAX];
 
+/*
+ * Format into a local buffer, then copy: callers wrap the cause, passing
+ * pto_last_error() (this very buffer) as an argument, and vsnprintf() into
+ * the buffer it reads from garbles both.
+ */
+static void set_last_error(const char *fmt, va_list ap)
+{
+	char msg[PTO_ERRMSG_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(last_error, msg, sizeof(msg));
+}
+
 int pto__fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	set_last_error(fmt, ap);
 	va_end(ap);
 	return code;
 }
 
 void pto__set_error_msg(const char *msg)
 {
-	snprintf(last_error, sizeof(last_error), "%s", msg);
+	if (msg != last_error)
+		snprintf(last_error, sizeof(last_error), "%s", msg);
 }
 
 PTO_API int pto_error_set(int status, const char *fmt, ...)
@@ -30,7 +44,7 @@ PTO_API int pto_error_set(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	set_last_error(fmt, ap);
 	va_end(ap);
 	return status;
 }

@@ -48,7 +48,8 @@ int pto__orch_setup(struct pto_runtime *rt)
 	ret = pto_mem_alloc(rt->dev, total, RING_AREA_ALIGN, &rt->ring_area_addr);
 	if (ret)
 		return pto__fail(ret, "pto_runtime_create: cannot allocate %" PRIu64 " bytes of "
-				 "device memory for the rings (heap_size per ring too large?)", total);
+				 "device memory for the rings (heap_size per ring too large?): %s",
+				 total, pto_last_error());
 	host = pto_mem_map(rt->dev, rt->ring_area_addr, total);
 	if (!host)
 		return pto__fail(-EINVAL, "pto_runtime_create: cannot map the ring area: %s",

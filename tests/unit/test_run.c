@@ -587,6 +587,41 @@ static struct pto_runtime *read_rt(struct pto_device *dev, void **state, uint32_
  * Explicit-only mode tracks no writers: a blocking read waits for every
  * published task (here the one writer, with no creator to find it by).
  */
+/*
+ * A message may wrap the cause it replaces: pto_last_error() as an argument
+ * of pto_error_set() (libraries layered on libpto), and inside libpto
+ * (pto_mem_alloc()'s reason in pto_runtime_create()'s).  Formatting into the
+ * buffer being read garbled both.
+ */
+static void test_error_wrap(void **state)
+{
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	struct pto_device *dev;
+
+	(void)state;
+	assert_int_equal(pto_error_set(-EIO, "inner %d", 7), -EIO);
+	assert_int_equal(pto_error_set(-EIO, "outer: %s", pto_last_error()), -EIO);
+	assert_string_equal(pto_last_error(), "outer: inner 7");
+	pto_error_set(-EIO, "%s (again)", pto_last_error());
+	assert_string_equal(pto_last_error(), "outer: inner 7 (again)");
+	pto_error_set(-EIO, "%s", pto_last_error());
+	assert_string_equal(pto_last_error(), "outer: inner 7 (again)");
+
+	/* rings larger than the device: the allocator's reason is kept, once */
+	assert_int_equal(pto_device_open("mock:clusters=1,mem=1M", &dev), 0);
+	pto_runtime_config_init(&cfg);
+	cfg.flags |= PTO_RT_QUIET;
+	for (int r = 0; r < PTO_NUM_RINGS; r++)
+		cfg.heap_size[r] = 1u << 20;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), -ENOMEM);
+	assert_string_equal(pto_last_error(), "pto_runtime_create: cannot allocate 4198400 bytes "
+			    "of device memory for the rings (heap_size per ring too large?): "
+			    "pto_mem_alloc: 4198400 bytes exceed device memory (1048576): no object "
+			    "can be larger than 1044480 bytes (the first page is reserved)");
+	pto_device_close(dev);
+}
+
 static void test_explicit_tensor_wait(void **state)
 {
 	struct pto_device *dev = rt_open_dev(1);
@@ -734,6 +769,7 @@ int main(void)
 		RT_TEST_WIRING(test_run_misuse),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_status_strings),
+		cmocka_unit_test(test_error_wrap),
 		RT_TEST_WIRING(test_tensor_wait_failures),
 		RT_TEST_WIRING(test_explicit_tensor_wait),
 		RT_TEST_WIRING(test_trace_records),

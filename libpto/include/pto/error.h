@@ -71,7 +71,9 @@ const char *pto_last_error(void);
  * @fmt: printf format of the message naming what was wrong.
  *
  * For libraries layered on libpto (libpto-mpi), so their callers read one
- * pto_last_error().
+ * pto_last_error().  The arguments may include pto_last_error() itself, to
+ * wrap the cause ("opening the device: %s"): the message is formatted
+ * before it replaces the old one.
  *
  * Return: @status.
  */
