@@ -277,7 +277,12 @@ struct pto_runtime {
 	uint32_t num_clusters;
 	uint32_t num_cores;
 
-	/* kernels: name and core type per id (registered outside runs) */
+	/*
+	 * kernels: function, name and core type per id (registered outside
+	 * runs); the functions go to the device's table at each run's start,
+	 * so runtimes sharing a device each run their own
+	 */
+	pto_kernel_fn kernel_fn[PTO2_MAX_KERNELS];
 	char *kernel_name[PTO2_MAX_KERNELS];
 	int8_t kernel_type[PTO2_MAX_KERNELS];	/* -1 = unregistered */
 	/*

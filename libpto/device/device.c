@@ -407,7 +407,7 @@ PTO_API struct pto2_core_regs *pto_device_regs(struct pto_device *dev, uint32_t 
 	return dev->regs[core];
 }
 
-int pto__device_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn)
+int pto__device_kernel_check(const struct pto_device *dev, uint32_t id)
 {
 	if (id >= PTO2_MAX_KERNELS)
 		return pto__fail(-EINVAL, "kernel id %u out of range (0..%u)", id,
@@ -415,6 +415,15 @@ int pto__device_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn
 	if (!dev->sim)
 		return pto__fail(-EOPNOTSUPP, "kernel %u: hardware cores load kernels themselves",
 				 id);
+	return 0;
+}
+
+int pto__device_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn)
+{
+	int ret = pto__device_kernel_check(dev, id);
+
+	if (ret)
+		return ret;
 	/* pairs with the acquire load in pto_exec_run() */
 	__atomic_store_n(&dev->kernels[id], fn, __ATOMIC_RELEASE);
 	return 0;

@@ -83,6 +83,8 @@ struct pto_device_ops {
  * @kernels: kernel table @sim reads (acquire) at dispatch; written with
  *	release by pto__device_set_kernel().
  * @priv: backend state.
+ * @running: the runtime in pto_run() on this device, or NULL: one run per
+ *	device at a time (claimed by CAS in pto_run(), runtime/runtime.c).
  * @busy_ns: per-core busy-time counters the engine adds to (a published
  *	mock's status page, mock_pub.h), or NULL; set before the engine starts.
  * @max_alloc: no object the backend hands out is larger: less than
@@ -98,6 +100,7 @@ struct pto_device {
 	struct pto_sim *sim;
 	pto_kernel_fn kernels[PTO2_MAX_KERNELS];
 	void *priv;
+	struct pto_runtime *running;
 	uint64_t *busy_ns;
 	uint64_t max_alloc;
 

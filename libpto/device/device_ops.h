@@ -80,6 +80,8 @@ static inline void pto__device_notify(struct pto_device *dev)
  * -EOPNOTSUPP when the cores are hardware (they load kernels themselves).
  */
 int pto__device_set_kernel(struct pto_device *dev, uint32_t id, pto_kernel_fn fn);
+/* The same checks without the store: could kernel @id be set on @dev? */
+int pto__device_kernel_check(const struct pto_device *dev, uint32_t id);
 
 /*
  * pto__device_alloc_pinned() - device memory the device itself uses (for

@@ -286,20 +286,35 @@ PTO_API int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_
 	return 0;
 }
 
+/*
+ * The runtime whose run this thread orchestrates, if any: tells a nested
+ * call from the orchestration function (which fails the run) from one made
+ * by another thread (which leaves it alone) without reading the run's
+ * fields across threads.
+ */
+static __thread const struct pto_runtime *orchestrating;
+
+/* @rt is in pto_run(), seen from any thread (the claim is atomic). */
+static bool running(const struct pto_runtime *rt)
+{
+	return __atomic_load_n(&rt->dev->running, __ATOMIC_ACQUIRE) == rt;
+}
+
 PTO_API void pto_runtime_destroy(struct pto_runtime *rt)
 {
-	if (!rt || rt->in_run)
+	if (!rt || running(rt))
 		return;
 	pto__wiring_teardown(rt);
 	pto__sched_teardown(rt);
 	pto_gate_leave(rt->plan);
 	free(rt->plan);
 	pto__orch_teardown(rt);
-	for (uint32_t i = 0; i < PTO2_MAX_KERNELS; i++) {
-		if (rt->kernel_type[i] >= 0)
-			pto__device_set_kernel(rt->dev, i, NULL);
+	/*
+	 * The device's kernel table is left alone: another runtime of the
+	 * device may be running with it, and every run installs its own.
+	 */
+	for (uint32_t i = 0; i < PTO2_MAX_KERNELS; i++)
 		free(rt->kernel_name[i]);
-	}
 	pto_trace_free(rt->trace_buf);
 	free((char *)rt->cfg.cpus);
 	free(rt);
@@ -313,8 +328,13 @@ PTO_API int pto_register_kernel(struct pto_runtime *rt, uint32_t id,
 
 	if (!rt)
 		return pto__fail(-EINVAL, "pto_register_kernel: NULL runtime");
-	if (rt->in_run)
-		return pto__fail(-EBUSY, "pto_register_kernel: not inside pto_run()");
+	if (running(rt)) {
+		if (orchestrating == rt)
+			return pto__rt_fail(rt, -EBUSY, "pto_register_kernel: called inside "
+					    "pto_run() (register kernels before the run)");
+		return pto__fail(-EBUSY, "pto_register_kernel: the runtime is in pto_run() "
+				 "(register kernels before the run)");
+	}
 	if (id >= PTO2_MAX_KERNELS)
 		return pto__fail(-EINVAL, "pto_register_kernel: id %u >= %u", id, PTO2_MAX_KERNELS);
 	if (core_type != PTO2_CORE_AIC && core_type != PTO2_CORE_AIV)
@@ -330,11 +350,12 @@ PTO_API int pto_register_kernel(struct pto_runtime *rt, uint32_t id,
 	}
 	if (!copy)
 		return pto__fail(-ENOMEM, "pto_register_kernel: out of memory");
-	ret = pto__device_set_kernel(rt->dev, id, fn);
+	ret = pto__device_kernel_check(rt->dev, id);
 	if (ret) {
 		free(copy);
 		return ret;
 	}
+	rt->kernel_fn[id] = fn;
 	free(rt->kernel_name[id]);
 	rt->kernel_name[id] = copy;
 	rt->kernel_type[id] = (int8_t)core_type;
@@ -356,12 +377,50 @@ static int trace_prepare(struct pto_runtime *rt)
 		rt->trace_buf = pto_trace_alloc(cap, rt->num_sched, rt->num_clusters,
 					       rt->wiring_on);
 		if (!rt->trace_buf)
-			return -ENOMEM;
+			return pto__fail(-ENOMEM, "pto_run: cannot allocate the trace buffers "
+					 "(%u records)", cap);
 	}
 	pto_trace_reset(rt->trace_buf, rt->num_sched);
 	rt->trace_buf->kernel_names = (const char *const *)rt->kernel_name;
 	rt->trace = rt->trace_buf;
 	return 0;
+}
+
+/*
+ * One run per device at a time: its cores, its kernel table and its
+ * completion waiters serve one run.  The CAS's acquire pairs with the
+ * release in run_release() of the device's run before, so this one sees
+ * the device as that one left it.  Then the device runs this runtime's
+ * kernels (NULL for the ids it did not register).
+ */
+static int run_claim(struct pto_runtime *rt)
+{
+	struct pto_runtime *holder = NULL;
+
+	if (!__atomic_compare_exchange_n(&rt->dev->running, &holder, rt, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED)) {
+		if (holder != rt)
+			return pto__fail(-EBUSY, "pto_run: device '%s' is in another runtime's "
+					 "pto_run(): one run per device at a time",
+					 rt->dev->info.name);
+		if (orchestrating == rt)
+			return pto__rt_fail(rt, -EBUSY, "pto_run: called inside the run's "
+					    "orchestration function (nested pto_run)");
+		return pto__fail(-EBUSY, "pto_run: the runtime is already running (on another "
+				 "thread)");
+	}
+	if (rt->dev->sim)
+		for (uint32_t i = 0; i < PTO2_MAX_KERNELS; i++)
+			pto__device_set_kernel(rt->dev, i, rt->kernel_fn[i]);
+	orchestrating = rt;
+	return 0;
+}
+
+/* The end of run_claim(): release, so the device's next run sees this one's stores. */
+static void run_release(struct pto_runtime *rt)
+{
+	orchestrating = NULL;
+	__atomic_store_n(&rt->dev->running, NULL, __ATOMIC_RELEASE);
 }
 
 PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
@@ -373,13 +432,16 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 
 	if (!rt || !fn)
 		return pto__fail(-EINVAL, "pto_run: NULL %s", rt ? "function" : "runtime");
-	if (rt->in_run)
-		return pto__fail(-EBUSY, "pto_run: already running (nested pto_run?)");
+	ret = run_claim(rt);
+	if (ret)
+		return ret;
 	t_begin = pto_now_ns();
 	rt->trace_valid = false;
 	ret = trace_prepare(rt);
-	if (ret)
+	if (ret) {
+		run_release(rt);
 		return ret;
+	}
 	pto__orch_reset(rt);
 	rt->submitted = 0;
 	rt->completed = 0;
@@ -420,6 +482,9 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 		if (ret < 0 && !pto__rt_error(rt))
 			pto__rt_fail(rt, ret, "pto_run: the orchestration function returned %d (%s)",
 				     ret, pto_strerror(ret));
+		if (ret > 0 && !pto__rt_error(rt))
+			pto__rt_fail(rt, -EINVAL, "pto_run: the orchestration function returned %d: "
+				     "want 0 or a negative status", ret);
 		if (!pto__rt_error(rt) && rt->depth > 1)
 			pto__rt_fail(rt, -EINVAL, "pto_run: the orchestration function returned "
 				     "with %u scope(s) still open", rt->depth - 1);
@@ -446,6 +511,7 @@ PTO_API int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg)
 	if (code)
 		pto__sched_stop_cores(rt);
 	rt->in_run = false;
+	run_release(rt);
 	if (pinned)
 		sched_setaffinity(0, sizeof(saved_cpus), &saved_cpus);
 

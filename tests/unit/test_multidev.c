@@ -187,6 +187,103 @@ static void test_one_fails_other_runs(void **state)
 		job_close(&j[i]);
 }
 
+/* out[i] = out[i] + 2c: the other runtime's kernel under the same id */
+static int k_add_twice(const struct pto_kernel_ctx *ctx)
+{
+	uint32_t *o = pto_kernel_data(ctx, 0);
+	uint32_t c = (uint32_t)pto_kernel_scalar(ctx, 0);
+
+	for (uint32_t i = 0; i < N_ELEMS; i++)
+		o[i] += 2 * c;
+	return 0;
+}
+
+struct held_run {
+	struct job *j;
+	int running;	/* set once the run is inside its orchestration function */
+	int release;	/* set by the test to let it return */
+};
+
+/* the chain, then hold the run open until the test has tried the device */
+static int held_orch(struct pto_runtime *rt, void *arg)
+{
+	struct held_run *h = arg;
+	int ret = chain_orch(rt, h->j);
+
+	__atomic_store_n(&h->running, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&h->release, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	return ret;
+}
+
+static void *run_held(void *arg)
+{
+	struct held_run *h = arg;
+
+	h->j->rc = pto_run(h->j->rt, held_orch, h);
+	return NULL;
+}
+
+/*
+ * Two runtimes on one device: one run at a time (a second pto_run() while
+ * the first is in progress is refused, the first's result intact), and each
+ * run with its own kernels, though both registered the same id.
+ */
+static void test_one_device_two_runtimes(void **state)
+{
+	struct job a = { .spec = "mock:clusters=2,workers=1", .c = 1 };
+	struct job b = a;
+	struct pto_runtime_config cfg;
+	struct held_run h = { &a, 0, 0 };
+	pthread_t th;
+	int rc;
+
+	(void)state;
+	job_open(&a);
+	b.dev = a.dev;
+	b.addr = a.addr;
+	b.t = a.t;
+	b.c = 10;
+	assert_int_equal(pto_runtime_config_init(&cfg), 0);
+	cfg.flags |= PTO_RT_QUIET;
+	assert_int_equal(pto_runtime_create(a.dev, &cfg, &b.rt), 0);
+	assert_int_equal(pto_register_kernel(b.rt, K_ADD, PTO2_CORE_AIV, k_add_twice, "add2"), 0);
+
+	/* one after the other, each its own kernel: A +1, B +20, A +1 per task */
+	assert_int_equal(pto_run(a.rt, chain_orch, &a), 0);
+	assert_int_equal(pto_run(b.rt, chain_orch, &b), 0);
+	assert_int_equal(pto_run(a.rt, chain_orch, &a), 0);
+	a.c = 22;
+	job_check(&a, 1);	/* (1 + 20 + 1) * CHAIN */
+
+	/* at the same time: B is refused while A runs; A's result stands */
+	a.c = 1;
+	assert_int_equal(pthread_create(&th, NULL, run_held, &h), 0);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&h.running, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	assert_int_equal(__atomic_load_n(&h.running, __ATOMIC_ACQUIRE), 1);
+	rc = pto_run(b.rt, chain_orch, &b);
+	assert_int_equal(rc, -EBUSY);
+	assert_string_equal(pto_last_error(), "pto_run: device 'mock' is in another runtime's "
+			    "pto_run(): one run per device at a time");
+	__atomic_store_n(&h.release, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	assert_int_equal(a.rc, 0);
+	a.c = 23;
+	job_check(&a, 1);
+	/* and B runs once A is done */
+	assert_int_equal(pto_run(b.rt, chain_orch, &b), 0);
+	a.c = 43;
+	job_check(&a, 1);
+	pto_runtime_destroy(b.rt);
+	/* destroying B leaves A's kernel registered */
+	a.c = 1;
+	assert_int_equal(pto_run(a.rt, chain_orch, &a), 0);
+	a.c = 44;
+	job_check(&a, 1);
+	job_close(&a);
+}
+
 static void test_mock_names(void **state)
 {
 	struct pto_device_info info;
@@ -293,6 +390,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_runtimes_at_once),
 		cmocka_unit_test(test_one_fails_other_runs),
+		cmocka_unit_test(test_one_device_two_runtimes),
 		cmocka_unit_test(test_mock_names),
 		cmocka_unit_test(test_enumerate),
 	};

@@ -379,6 +379,13 @@ static int orch_returns_error(struct pto_runtime *rt, void *p)
 	return -ENOENT;
 }
 
+static int orch_returns_positive(struct pto_runtime *rt, void *p)
+{
+	(void)rt;
+	(void)p;
+	return 3;
+}
+
 static void test_orch_fn_error(void **state)
 {
 	struct pto_device *dev = rt_open_dev(1);
@@ -390,6 +397,10 @@ static void test_orch_fn_error(void **state)
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
 	assert_int_equal(pto_run(rt, orch_returns_error, NULL), -ENOENT);
 	assert_non_null(strstr(pto_last_error(), "returned"));
+	/* outside the contract (0 or negative): a failed run, not a success */
+	assert_int_equal(pto_run(rt, orch_returns_positive, NULL), -EINVAL);
+	assert_string_equal(pto_last_error(), "pto_run: the orchestration function returned 3: "
+			    "want 0 or a negative status");
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 }
@@ -398,18 +409,25 @@ static void test_orch_fn_error(void **state)
 /* --- error returns of the runtime calls themselves ------------------------------- */
 
 struct misuse_arg {
-	int run_ret, reg_ret;
-	bool run_msg, reg_msg;
+	bool reg;	/* pto_register_kernel(), else a nested pto_run() */
+	int ret;	/* what the refused call returned */
 };
 
 static int orch_misuse(struct pto_runtime *rt, void *p)
 {
 	struct misuse_arg *ma = p;
 
-	ma->run_ret = pto_run(rt, orch_misuse, p);
-	ma->run_msg = strstr(pto_last_error(), "already running") != NULL;
-	ma->reg_ret = pto_register_kernel(rt, K_NOP_AIC, PTO2_CORE_AIC, rt_k_nop, "x");
-	ma->reg_msg = strstr(pto_last_error(), "not inside pto_run()") != NULL;
+	if (ma->reg)
+		ma->ret = pto_register_kernel(rt, K_NOP_AIC, PTO2_CORE_AIC, rt_k_nop, "x");
+	else
+		ma->ret = pto_run(rt, orch_misuse, p);
+	return 0;
+}
+
+static int orch_nothing(struct pto_runtime *rt, void *p)
+{
+	(void)rt;
+	(void)p;
 	return 0;
 }
 
@@ -430,16 +448,25 @@ static void test_run_misuse(void **state)
 	rt_test_config(&cfg, 16);
 	cfg.wiring = rt_test_wiring(state);
 	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
-	/* refused calls from inside a run do not fail the run */
-	assert_int_equal(pto_run(rt, orch_misuse, &ma), 0);
-	assert_int_equal(ma.run_ret, -EBUSY);
-	assert_true(ma.run_msg);
-	assert_int_equal(ma.reg_ret, -EBUSY);
-	assert_true(ma.reg_msg);
+	/*
+	 * Calls refused inside the orchestration function fail the run, as
+	 * any failing call there does, even when the function goes on to
+	 * return 0; the runtime runs again after each.
+	 */
+	assert_int_equal(pto_run(rt, orch_misuse, &ma), -EBUSY);
+	assert_int_equal(ma.ret, -EBUSY);
+	assert_string_equal(pto_last_error(), "pto_run: called inside the run's orchestration "
+			    "function (nested pto_run)");
+	assert_int_equal(pto_run(rt, orch_nothing, NULL), 0);
+	ma.reg = true;
+	assert_int_equal(pto_run(rt, orch_misuse, &ma), -EBUSY);
+	assert_int_equal(ma.ret, -EBUSY);
+	assert_string_equal(pto_last_error(), "pto_register_kernel: called inside pto_run() "
+			    "(register kernels before the run)");
 	assert_int_equal(pto_run(rt, orch_scope_left_open, NULL), -EINVAL);
 	assert_non_null(strstr(pto_last_error(), "1 scope(s) still open"));
 	/* the runtime runs again */
-	assert_int_equal(pto_run(rt, orch_misuse, &ma), 0);
+	assert_int_equal(pto_run(rt, orch_nothing, NULL), 0);
 	/* a device whose cores load their own kernels (hardware) takes none from the host */
 	sim = dev->sim;
 	dev->sim = NULL;

@@ -279,8 +279,13 @@ void pto_runtime_destroy(struct pto_runtime *rt);
  * @fn: the kernel.
  * @name: for traces and error messages (copied; NULL = "kernel<id>").
  *
- * Return: 0, or -EINVAL for a bad id, type or NULL @fn, -EBUSY inside a run,
- * -ENOMEM, -EOPNOTSUPP on a device whose cores load their kernels themselves.
+ * Runtimes sharing a device each keep their own kernels: a run uses the
+ * kernels of its runtime only.
+ *
+ * Return: 0, or -EINVAL for a bad id, type or NULL @fn, -EBUSY while @rt is
+ * in pto_run() (called from its orchestration function, this fails the
+ * run), -ENOMEM, -EOPNOTSUPP on a device whose cores load their kernels
+ * themselves.
  */
 int pto_register_kernel(struct pto_runtime *rt, uint32_t id, enum pto2_core_type core_type,
 			pto_kernel_fn fn, const char *name);
@@ -290,7 +295,8 @@ int pto_register_kernel(struct pto_runtime *rt, uint32_t id, enum pto2_core_type
  * @rt: the runtime to submit to.
  * @arg: the pointer given to pto_run().
  *
- * Return: 0, or a negative status to abort the run (pto_run() returns it).
+ * Return: 0, or a negative status to abort the run (pto_run() returns it);
+ * a positive value is a misuse the run fails with (-EINVAL).
  */
 typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
 
@@ -312,8 +318,13 @@ typedef int (*pto_orch_fn)(struct pto_runtime *rt, void *arg);
  * pto_run() releases those scopes only to drain the rings, it does not
  * complete the run for @fn.  Every core is stopped either way and the
  * runtime can run again.
- * Before the run starts: -EINVAL for NULL arguments, -EBUSY from inside a
- * run of @rt, -ENOMEM when the trace buffers do not fit.
+ * One run per device at a time: runtimes of one device run one after the
+ * other, each with its own kernels; a pto_run() while another runtime of
+ * the device is in its run is refused.
+ * Before the run starts: -EINVAL for NULL arguments; -EBUSY while another
+ * runtime of the device is in pto_run(), or @rt itself is (from its
+ * orchestration function this also fails that run); -ENOMEM when the trace
+ * buffers do not fit.
  */
 int pto_run(struct pto_runtime *rt, pto_orch_fn fn, void *arg);
 
