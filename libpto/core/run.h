@@ -309,6 +309,17 @@ struct pto_runtime {
 	struct pto_task **scope_tasks;
 	uint32_t num_scope_tasks;
 	uint32_t cap_scope_tasks;
+	/*
+	 * The allocation the last checked external tensor lay in, valid while
+	 * the device's free generation is @gen (pto_submit()'s check_external()):
+	 * most submits name the same few buffers, so one locked lookup serves
+	 * many.
+	 */
+	struct {
+		uint64_t base, len;
+		uint32_t gen;
+		bool valid;
+	} ext_seen;
 	int64_t *dep_scratch;		/* producers of the task being submitted */
 	uint32_t num_dep_scratch;
 	uint32_t cap_dep_scratch;

@@ -511,7 +511,7 @@ static bool table_find(struct pto_device *dev, uint64_t addr, uint64_t size,
 		const struct pto_mem_obj *o = &dev->objs[i - 1];
 		uint64_t off = addr - o->addr;
 
-		if (off < o->size && size <= o->size - off) {
+		if (off < o->len && size <= o->len - off) {
 			*found = *o;
 			ok = true;
 		}
@@ -570,6 +570,7 @@ static int device_alloc(struct pto_device *dev, uint64_t size, uint64_t align, u
 	if (rc)
 		return rc;
 	obj.flags = flags;
+	obj.len = size;
 	if (table_insert(dev, &obj)) {
 		dev->ops->mem_free(dev, &obj);
 		return pto__fail(-ENOMEM, "pto_mem_alloc: out of host memory for the allocation table");
@@ -589,13 +590,18 @@ int pto__device_alloc_pinned(struct pto_device *dev, uint64_t size, uint64_t ali
 	return device_alloc(dev, size, align, PTO_MEM_OBJ_PINNED, addr);
 }
 
-PTO_API int pto_mem_free(struct pto_device *dev, uint64_t addr)
+int pto__device_alloc_runtime(struct pto_device *dev, uint64_t size, uint64_t align,
+			      uint64_t *addr)
+{
+	return device_alloc(dev, size, align, PTO_MEM_OBJ_RUNTIME, addr);
+}
+
+/* Free the allocation starting at @addr if its flags are among @may (0: a program's only). */
+static int mem_free_flagged(struct pto_device *dev, uint64_t addr, uint32_t may)
 {
 	struct pto_mem_obj obj;
 	uint32_t i;
 
-	if (!dev)
-		return pto__fail(-EINVAL, "pto_mem_free: dev is NULL");
 	pthread_mutex_lock(&dev->mem_lock);
 	i = table_upper(dev, addr);
 	if (i == 0 || dev->objs[i - 1].addr != addr) {
@@ -604,17 +610,47 @@ PTO_API int pto_mem_free(struct pto_device *dev, uint64_t addr)
 				 "pto_mem_free: device address 0x%llx is not the start of a live allocation (never allocated or already freed)",
 				 (unsigned long long)addr);
 	}
-	if (dev->objs[i - 1].flags & PTO_MEM_OBJ_PINNED) {
+	if (dev->objs[i - 1].flags & ~may) {
+		bool pinned = dev->objs[i - 1].flags & PTO_MEM_OBJ_PINNED;
+
 		pthread_mutex_unlock(&dev->mem_lock);
 		return pto__fail(-ENOENT,
-				 "pto_mem_free: device address 0x%llx is the device's own memory, not from pto_mem_alloc()",
-				 (unsigned long long)addr);
+				 "pto_mem_free: device address 0x%llx is %s, not from pto_mem_alloc()",
+				 (unsigned long long)addr, pinned ? "the device's own memory" :
+				 "a runtime's ring memory (pto_runtime_destroy() frees it)");
 	}
 	obj = dev->objs[i - 1];
 	memmove(&dev->objs[i - 1], &dev->objs[i], sizeof(obj) * (dev->num_objs - i));
 	dev->num_objs--;
+	/* under the lock: a lookup that read the old generation saw the old table */
+	__atomic_store_n(&dev->mem_gen, dev->mem_gen + 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&dev->mem_lock);
 	dev->ops->mem_free(dev, &obj);
+	return 0;
+}
+
+PTO_API int pto_mem_free(struct pto_device *dev, uint64_t addr)
+{
+	if (!dev)
+		return pto__fail(-EINVAL, "pto_mem_free: dev is NULL");
+	return mem_free_flagged(dev, addr, 0);
+}
+
+void pto__device_free_runtime(struct pto_device *dev, uint64_t addr)
+{
+	mem_free_flagged(dev, addr, PTO_MEM_OBJ_RUNTIME);
+}
+
+int pto__device_find(struct pto_device *dev, uint64_t addr, uint64_t size, uint64_t *base,
+		     uint64_t *len, uint32_t *gen)
+{
+	struct pto_mem_obj obj;
+
+	*gen = pto__device_mem_gen(dev);
+	if (!table_find(dev, addr, size, &obj))
+		return -EINVAL;
+	*base = obj.addr;
+	*len = obj.len;
 	return 0;
 }
 
@@ -657,7 +693,7 @@ PTO_API uint64_t pto_mem_addr(const struct pto_device *dev, const void *ptr)
 	for (uint32_t i = 0; i < d->num_objs; i++) {
 		uintptr_t h = (uintptr_t)d->objs[i].host;
 
-		if (p >= h && p - h < d->objs[i].size) {
+		if (p >= h && p - h < d->objs[i].len) {
 			addr = d->objs[i].addr + (p - h);
 			break;
 		}

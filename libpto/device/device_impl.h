@@ -25,21 +25,25 @@ struct pto_sim;
 /**
  * struct pto_mem_obj - one live allocation.
  * @addr: device address (never 0).
- * @size: bytes reserved (>= what was asked).
+ * @size: bytes reserved (>= what was asked; the backend frees that).
+ * @len: bytes asked for: the range a caller may map, copy and pass.
  * @host: host mapping of [addr, addr + size).
  * @handle: backend handle (kernel module handle; 0 for mock).
  * @flags: %PTO_MEM_OBJ_PINNED for memory the device itself uses (core
- *	payload buffers): mappable, but pto_mem_free() refuses it.
+ *	payload buffers), %PTO_MEM_OBJ_RUNTIME for a runtime's rings: both
+ *	mappable, but pto_mem_free() refuses them.
  */
 struct pto_mem_obj {
 	uint64_t addr;
 	uint64_t size;
+	uint64_t len;
 	uint8_t *host;
 	uint32_t handle;
 	uint32_t flags;
 };
 
 #define PTO_MEM_OBJ_PINNED	0x1u
+#define PTO_MEM_OBJ_RUNTIME	0x2u
 
 /**
  * struct pto_device_ops - a backend.
@@ -85,6 +89,8 @@ struct pto_device_ops {
  * @priv: backend state.
  * @running: the runtime in pto_run() on this device, or NULL: one run per
  *	device at a time (claimed by CAS in pto_run(), runtime/runtime.c).
+ * @mem_gen: bumped (atomic, under @mem_lock) by every free, so a cached
+ *	"this range is allocated" (pto__device_find()) knows it may be stale.
  * @busy_ns: per-core busy-time counters the engine adds to (a published
  *	mock's status page, mock_pub.h), or NULL; set before the engine starts.
  * @max_alloc: no object the backend hands out is larger: less than
@@ -104,6 +110,7 @@ struct pto_device {
 	uint64_t *busy_ns;
 	uint64_t max_alloc;
 
+	uint32_t mem_gen;
 	pthread_mutex_t mem_lock;
 	struct pto_mem_obj *objs;
 	uint32_t num_objs;

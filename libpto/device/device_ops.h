@@ -91,4 +91,29 @@ int pto__device_kernel_check(const struct pto_device *dev, uint32_t id);
 int pto__device_alloc_pinned(struct pto_device *dev, uint64_t size, uint64_t align,
 			     uint64_t *addr);
 
+/*
+ * pto__device_alloc_runtime() / pto__device_free_runtime() - a runtime's
+ * own device memory (its rings): like pto_mem_alloc(), but pto_mem_free()
+ * refuses it, so a stale free of the program's cannot take it away from a
+ * live runtime.  Freed only by the runtime (the second call).
+ */
+int pto__device_alloc_runtime(struct pto_device *dev, uint64_t size, uint64_t align,
+			      uint64_t *addr);
+void pto__device_free_runtime(struct pto_device *dev, uint64_t addr);
+
+/*
+ * pto__device_find() - is [@addr, @addr + @size) inside one live
+ * allocation?  0 with that allocation's range in *@base and *@len, or
+ * -EINVAL.  Sets no message.  *@gen gets dev->mem_gen as read before the
+ * lookup: while it is unchanged, no allocation was freed since.
+ */
+int pto__device_find(struct pto_device *dev, uint64_t addr, uint64_t size, uint64_t *base,
+		     uint64_t *len, uint32_t *gen);
+
+/* The current free generation (see pto__device_find()); relaxed. */
+static inline uint32_t pto__device_mem_gen(const struct pto_device *dev)
+{
+	return __atomic_load_n(&dev->mem_gen, __ATOMIC_RELAXED);
+}
+
 #endif /* PTO_DEVICE_OPS_H */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libpto/device/device_ops.h"
 #include "libpto/orch/orch_impl.h"
 
 #define SCOPE_TASKS_INIT	1024
@@ -45,7 +46,8 @@ int pto__orch_setup(struct pto_runtime *rt)
 
 	for (int r = 0; r < PTO_NUM_RINGS; r++)
 		total += (rt->cfg.heap_size[r] + RING_AREA_ALIGN - 1) & ~(uint64_t)(RING_AREA_ALIGN - 1);
-	ret = pto_mem_alloc(rt->dev, total, RING_AREA_ALIGN, &rt->ring_area_addr);
+	/* the runtime's own: pto_mem_free() of the program's refuses it */
+	ret = pto__device_alloc_runtime(rt->dev, total, RING_AREA_ALIGN, &rt->ring_area_addr);
 	if (ret)
 		return pto__fail(ret, "pto_runtime_create: cannot allocate %" PRIu64 " bytes of "
 				 "device memory for the rings (heap_size per ring too large?): %s",
@@ -116,7 +118,7 @@ void pto__orch_teardown(struct pto_runtime *rt)
 	free(rt->scope_tasks);
 	free(rt->dep_scratch);
 	if (rt->ring_area_addr)
-		pto_mem_free(rt->dev, rt->ring_area_addr);
+		pto__device_free_runtime(rt->dev, rt->ring_area_addr);
 }
 
 void pto__orch_reset(struct pto_runtime *rt)

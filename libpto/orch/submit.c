@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "libpto/api.h"
+#include "libpto/device/device_ops.h"
 #include "libpto/orch/orch_impl.h"
 #include "libpto/util/prefetch.h"
 #include "libpto/wiring/wiring.h"
@@ -84,6 +85,30 @@ static int check_launch(struct pto_runtime *rt, const struct pto_launch *l, stru
 	return 0;
 }
 
+/*
+ * An external tensor (pto_tensor_external(), a view of one) must lie in one
+ * live allocation of the run's device: else its kernel reads or writes
+ * outside device memory (a crash on the mock) or over memory nobody owns.
+ * pto_tensor_read() and _write() check the same with pto_mem_map().
+ */
+static int check_external(struct pto_runtime *rt, const struct pto_tensor *t, uint32_t i)
+{
+	uint64_t off = t->addr - rt->ext_seen.base;
+
+	if (rt->ext_seen.valid && rt->ext_seen.gen == pto__device_mem_gen(rt->dev) &&
+	    t->addr >= rt->ext_seen.base && off < rt->ext_seen.len &&
+	    t->size <= rt->ext_seen.len - off)
+		return 0;
+	rt->ext_seen.valid = false;
+	if (pto__device_find(rt->dev, t->addr, t->size, &rt->ext_seen.base, &rt->ext_seen.len,
+			     &rt->ext_seen.gen))
+		return orch_fail(rt, -EINVAL, "pto_submit: argument %u: device range [0x%" PRIx64
+				 ", +%" PRIu64 ") is not inside one live allocation (pto_mem_alloc())",
+				 i, t->addr, t->size);
+	rt->ext_seen.valid = true;
+	return 0;
+}
+
 static int check_args(struct pto_runtime *rt, struct pto_args *a)
 {
 	if (a->error)
@@ -106,6 +131,11 @@ static int check_args(struct pto_runtime *rt, struct pto_args *a)
 		} else if (t->flags & PTO_TENSOR_UNALLOCATED) {
 			return orch_fail(rt, -EINVAL, "pto_submit: argument %u has no buffer yet "
 					 "(pass it as OUTPUT of its producer first)", i);
+		} else if (t->owner < 0) {
+			int ret = check_external(rt, t, i);
+
+			if (ret)
+				return ret;
 		}
 	}
 	return 0;

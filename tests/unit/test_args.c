@@ -236,7 +236,7 @@ enum misuse {
 	M_ADD_DEP_PRODUCER_UNKNOWN, M_ADD_DEP_PUBLISHED, M_ADD_DEP_ORDER, M_ADD_DEP_POOL,
 	M_SUBMIT_DEP_POOL, M_READ_IN_MANUAL, M_WRITE_IN_MANUAL, M_READ_NULL, M_READ_INDEX, M_READ_UNALLOCATED,
 	M_READ_OUTSIDE_BUFFER, M_READ_UNMAPPED, M_WRITE_INDEX, M_SUBMIT_AFTER_SCOPE,
-	M_READ_AFTER_SCOPE,
+	M_READ_AFTER_SCOPE, M_SUBMIT_UNMAPPED, M_SUBMIT_FREED, M_SUBMIT_PAST_ALLOC,
 	M_SCOPE_LEFT_OPEN, M_OTHER_THREAD, M_NESTED_RUN, M_REGISTER_IN_RUN, M_COUNT,
 };
 
@@ -301,6 +301,10 @@ static const struct misuse_case cases[M_COUNT] = {
 				   "4294967296 in a scope that has ended" },
 	[M_READ_AFTER_SCOPE] = { -EINVAL, "pto_tensor_read: tensor created by task 4294967296 "
 				 "in a scope that has ended" },
+	[M_SUBMIT_UNMAPPED] = { -EINVAL, "pto_submit: argument 0: device range [0x10000" },
+	[M_SUBMIT_FREED] = { -EINVAL, "pto_submit: argument 0: device range [0x" },
+	[M_SUBMIT_PAST_ALLOC] = { -EINVAL, "+128) is not inside one live allocation "
+				  "(pto_mem_alloc())" },
 	[M_SCOPE_LEFT_OPEN] = { -EINVAL, "1 scope(s) still open" },
 	[M_OTHER_THREAD] = { -EINVAL, "on the thread that called pto_run" },
 	[M_NESTED_RUN] = { -EBUSY, "called inside the run's orchestration function "
@@ -567,6 +571,32 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 		else
 			ret = nop_task(rt, &cr);
 		break;
+	case M_SUBMIT_UNMAPPED:
+		/* its kernel would touch memory past the device's: refused at submit */
+		assert_int_equal(pto_tensor_external(&t, g_buf + (1ull << 40), PTO2_DTYPE_I32, 1,
+						     shape), 0);
+		ret = nop_task(rt, &t);
+		break;
+	case M_SUBMIT_FREED: {
+		/* fine while allocated; freed, the remembered allocation is no longer trusted */
+		uint64_t x_addr;
+
+		assert_int_equal(pto_mem_alloc(g_dev, 64, 0, &x_addr), 0);
+		assert_int_equal(pto_tensor_external(&t, x_addr, PTO2_DTYPE_I32, 1, shape), 0);
+		assert_true(nop_task(rt, &t) >= 0);
+		assert_int_equal(pto_mem_free(g_dev, x_addr), 0);
+		ret = nop_task(rt, &t);
+		break;
+	}
+	case M_SUBMIT_PAST_ALLOC: {
+		/* 32 elements from the last 16 of g_buf's 64 */
+		uint32_t big[1] = { 32 };
+
+		assert_int_equal(pto_tensor_external(&t, g_buf + 48 * 4, PTO2_DTYPE_I32, 1, big),
+				 0);
+		ret = nop_task(rt, &t);
+		break;
+	}
 	case M_SCOPE_LEFT_OPEN:
 		assert_int_equal(pto_scope_begin(rt, PTO_SCOPE_AUTO), 0);
 		assert_true(nop_task(rt, &t) >= 0);

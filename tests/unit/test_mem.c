@@ -8,15 +8,18 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "libpto/core/run.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/device/mem_alloc.h"
 #include "pto/device.h"
+#include "pto/runtime.h"
 
 #define MEM_4M		(4ull << 20)
 
@@ -155,6 +158,43 @@ static void test_free_errors(void **state)
 	assert_int_equal(pto_mem_free(NULL, a), -EINVAL);
 }
 
+/*
+ * A runtime's rings are its own: a stale pto_mem_free() of the address a
+ * program once had (now the rings') is refused, not a hole under a live
+ * runtime that the next allocation would overlap; the runtime frees them.
+ */
+static void test_free_runtime_memory(void **state)
+{
+	struct pto_device *dev = *state;
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	uint64_t a, b;
+	char want[160];
+
+	/* aligned as the ring area is, so the rings fit exactly there */
+	assert_int_equal(pto_mem_alloc(dev, 4096, 4096, &a), 0);
+	assert_int_equal(pto_mem_free(dev, a), 0);
+	assert_int_equal(pto_runtime_config_init(&cfg), 0);
+	cfg.flags |= PTO_RT_QUIET;
+	for (int i = 0; i < PTO_NUM_RINGS; i++) {
+		cfg.task_window[i] = 16;
+		cfg.heap_size[i] = 64 << 10;
+	}
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	assert_int_equal(rt->ring_area_addr, a);	/* the rings took the freed address */
+	assert_int_equal(pto_mem_free(dev, a), -ENOENT);
+	snprintf(want, sizeof(want), "pto_mem_free: device address 0x%llx is a runtime's ring "
+		 "memory (pto_runtime_destroy() frees it), not from pto_mem_alloc()",
+		 (unsigned long long)a);
+	assert_string_equal(pto_last_error(), want);
+	assert_int_equal(pto_mem_alloc(dev, 4096, 0, &b), 0);
+	assert_int_not_equal(b, a);
+	pto_runtime_destroy(rt);
+	assert_int_equal(pto_mem_free(dev, a), -ENOENT);	/* the runtime freed it */
+	assert_error_has("already freed");
+	assert_int_equal(pto_mem_free(dev, b), 0);
+}
+
 static void test_map_ranges(void **state)
 {
 	struct pto_device *dev = *state;
@@ -167,7 +207,12 @@ static void test_map_ranges(void **state)
 	assert_non_null(p);
 	assert_ptr_equal(pto_mem_map(dev, a + 10, 990), p + 10);
 	assert_ptr_equal(pto_mem_map(dev, a + 999, 0), p + 999);	/* 0 = 1 byte */
-	/* reserved bytes past the request (size rounds up to 64) are still the allocation */
+	/* the allocation is what was asked for, not the bytes reserved past it (rounded to 64) */
+	assert_null(pto_mem_map(dev, a, 1001));
+	assert_error_has("not inside one live allocation");
+	assert_null(pto_mem_map(dev, a + 1000, 1));
+	assert_int_equal(pto_mem_addr(dev, p + 1000), 0);
+	assert_int_equal(pto_mem_addr(dev, p + 999), a + 999);
 	assert_null(pto_mem_map(dev, a, 1u << 20));
 	assert_error_has("not inside one live allocation");
 	assert_null(pto_mem_map(dev, a + 500, UINT64_MAX));
@@ -308,6 +353,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_alloc_exhaustion, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_allocations_disjoint, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_free_errors, dev_setup, dev_teardown),
+		cmocka_unit_test_setup_teardown(test_free_runtime_memory, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_map_ranges, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_addr_round_trip, dev_setup, dev_teardown),
 		cmocka_unit_test_setup_teardown(test_upload_download, dev_setup, dev_teardown),

@@ -150,7 +150,9 @@ int pto_mem_alloc(struct pto_device *dev, uint64_t size, uint64_t align, uint64_
  * @addr: a device address returned by pto_mem_alloc().
  *
  * Return: 0, or -ENOENT when @addr is not the start of a live allocation
- * (never allocated, or already freed).
+ * (never allocated, or already freed) or is memory libpto allocated for
+ * itself (the cores' payload buffers, a runtime's rings: a stale free must
+ * not take them from under a live runtime).
  */
 int pto_mem_free(struct pto_device *dev, uint64_t addr);
 
@@ -161,7 +163,9 @@ int pto_mem_free(struct pto_device *dev, uint64_t addr);
  * @size: bytes the caller will access from @addr (0 is treated as 1).
  *
  * Return: the host pointer, or NULL (pto_last_error() says why) when
- * [@addr, @addr + @size) is not inside one live allocation.
+ * [@addr, @addr + @size) is not inside one live allocation (the bytes
+ * pto_mem_alloc() was asked for, not what it rounded up to; the same for
+ * pto_mem_upload(), pto_mem_download() and pto_mem_addr()).
  */
 void *pto_mem_map(struct pto_device *dev, uint64_t addr, uint64_t size);
 
