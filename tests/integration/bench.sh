@@ -187,7 +187,6 @@ bad_input "--pa-case without the pa shape" --quick --shapes chain --pa-case Case
 has "--pa-case without the pa shape: named" '^pto-bench: --pa-case names ' "$T/err"
 bad_input "bad device spec" --quick --device "mock:clusters=0"
 bad_input "unknown section" --sections e2e,fast
-bad_input "empty shape list" --shapes ,
 bad_input "grain not a number" --grain 1e3
 bad_input "window too small" --window 32
 bad_input "tasks fewer than the width" --tasks 8 --width 16
@@ -197,6 +196,17 @@ for v in 1 5000 x "" "2,,x" 2,2 2,4,8,16,32; do
 	bad_input "--metg-widths '$v'" --metg-widths "$v"
 	has "--metg-widths '$v' named" '^pto-bench: --metg-widths' "$T/err"
 done
+# an empty item of any list option is refused by position, not skipped
+list_empty() { # option value item
+	bad_input "$1 '$2'" "$1" "$2"
+	has "$1 '$2': the empty item named" "^pto-bench: $1: item $3 of '$2' is empty \\(see pto-bench --help\\)\$" "$T/err"
+}
+list_empty --shapes ,chain 1
+list_empty --shapes , 1
+list_empty --modes auto,,manual 2
+list_empty --sections e2e, 2
+list_empty --metg-widths 2, 2
+list_empty --metg-widths 2,,x 2
 bad_input "--metg-widths without the metg section" --sections e2e --metg-widths 2
 bad_input "unknown trace shape" --trace "$T/t.json" --shape zigzag
 bad_input "unknown trace mode" --trace "$T/t.json" --mode magic

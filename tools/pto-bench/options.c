@@ -98,37 +98,61 @@ static int parse_section(const char *s)
 	return -1;
 }
 
+/*
+ * The next item of comma list @val of option @opt into @buf, from *@pos on
+ * (NULL when done).  An empty item is refused, not skipped as strtok()
+ * would: ",chain" or "2," is more likely a slip than a shorter list.
+ */
+static char *next_item(const char *opt, const char *val, const char **pos, unsigned int *n,
+		       char *buf, size_t len)
+{
+	const char *p = *pos;
+	size_t l;
+
+	if (!p)
+		return NULL;
+	l = strcspn(p, ",");
+	++*n;
+	if (!l)
+		usage_error("%s: item %u of '%s' is empty", opt, *n, val);
+	if (l >= len)
+		usage_error("%s: item %u of '%s' is too long", opt, *n, val);
+	memcpy(buf, p, l);
+	buf[l] = '\0';
+	*pos = p[l] ? p + l + 1 : NULL;
+	return buf;
+}
+
 /* A comma list of names into a bit mask. */
 static unsigned int parse_list(const char *opt, const char *val, int (*parse)(const char *))
 {
-	unsigned int mask = 0;
-	char buf[256], *save, *tok;
+	unsigned int mask = 0, n = 0;
+	const char *pos = val;
+	char buf[64], *tok;
 
 	if (!val || !*val)
 		usage_error("%s needs a value", opt);
-	snprintf(buf, sizeof(buf), "%s", val);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	while ((tok = next_item(opt, val, &pos, &n, buf, sizeof(buf)))) {
 		int v = parse(tok);
 
 		if (v < 0)
 			usage_error("%s: unknown name '%s'", opt, tok);
 		mask |= 1u << v;
 	}
-	if (!mask)
-		usage_error("%s: empty list", opt);
 	return mask;
 }
 
 /* --metg-widths: a comma list of distinct stencil widths 2..4096. */
 static void parse_widths(const char *opt, const char *val, struct opts *o)
 {
-	char buf[256], *save, *tok;
+	const char *pos = val;
+	unsigned int n = 0;
+	char buf[32], *tok;
 
 	if (!val || !*val)
 		usage_error("%s needs a value", opt);
-	snprintf(buf, sizeof(buf), "%s", val);
 	o->n_metg_widths = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	while ((tok = next_item(opt, val, &pos, &n, buf, sizeof(buf)))) {
 		uint32_t w = (uint32_t)parse_num(opt, tok, 2, 4096);
 
 		for (uint32_t i = 0; i < o->n_metg_widths; i++)
@@ -138,8 +162,6 @@ static void parse_widths(const char *opt, const char *val, struct opts *o)
 			usage_error("%s: at most %d widths", opt, MAX_METG_WIDTHS);
 		o->metg_widths[o->n_metg_widths++] = w;
 	}
-	if (!o->n_metg_widths)
-		usage_error("%s: empty list", opt);
 }
 
 /* The entry of @val in @opts (the option pb_parse_opts() got). */
