@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* common.c - parameter parsing, device buffers and golden comparison for examples. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,19 +66,23 @@ int ex_param_u32(struct ex_run *run, const char *key, uint32_t max, uint32_t *ou
 	return ex_param_u32_or(run, key, max, 0, out);
 }
 
-int ex_param_f64_or(struct ex_run *run, const char *key, double def, double *out)
+int ex_param_f32_or(struct ex_run *run, const char *key, float def, float *out)
 {
 	const char *v = param_find(run, key);
 	char *end;
+	double d;
 
 	if (!v) {
 		*out = def;
 		return 0;
 	}
 	errno = 0;
-	*out = strtod(v, &end);
-	if (!*v || *end || errno || !isfinite(*out))
-		return ex_fail(run, -EINVAL, "parameter %s=%s: expected a finite number", key, v);
+	d = strtod(v, &end);
+	/* finite as the float the kernels get: 1e40 is a finite double but inf as a float */
+	if (!*v || *end || errno || !isfinite(d) || fabs(d) > FLT_MAX)
+		return ex_fail(run, -EINVAL, "parameter %s=%s: expected a finite float, "
+			       "-%g..%g", key, v, FLT_MAX, FLT_MAX);
+	*out = (float)d;
 	return 0;
 }
 

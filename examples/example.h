@@ -154,8 +154,8 @@ int ex_param_u32(struct ex_run *run, const char *key, uint32_t max, uint32_t *ou
 /* Optional integer parameter: @def when absent. */
 int ex_param_u32_or(struct ex_run *run, const char *key, uint32_t max, uint32_t def,
 		    uint32_t *out);
-/* Optional number parameter (any finite value): @def when absent. */
-int ex_param_f64_or(struct ex_run *run, const char *key, double def, double *out);
+/* Optional float parameter (finite as a float, -FLT_MAX..FLT_MAX): @def when absent. */
+int ex_param_f32_or(struct ex_run *run, const char *key, float def, float *out);
 /*
  * Parameter @key (or the text @text, when not NULL, naming it @what) as a
  * comma list of integers in [1, max].  *@vals is malloc'd; free it.

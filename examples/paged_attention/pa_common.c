@@ -58,7 +58,6 @@ static int pa_parse_seq(struct ex_run *run, struct pa_state *st)
 
 static int pa_params(struct ex_run *run, struct pa_state *st)
 {
-	double scale;
 	int rc;
 
 	if ((rc = ex_param_u32(run, "batch", PA_MAX_BATCH, &st->batch)) ||
@@ -68,11 +67,12 @@ static int pa_params(struct ex_run *run, struct pa_state *st)
 	    (rc = ex_param_u32_or(run, "q_tile", PA_MAX_HEADS,
 				  st->heads < 128 ? st->heads : 128, &st->q_tile)) ||
 	    (rc = ex_param_u32_or(run, "unroll", 1024, 64, &st->unroll)) ||
-	    (rc = ex_param_f64_or(run, "scale", 1.0 / sqrt((double)st->head_dim), &scale)))
+	    (rc = ex_param_f32_or(run, "scale", (float)(1.0 / sqrt((double)st->head_dim)),
+				  &st->scale)))
 		return rc;
-	if (scale <= 0)
+	/* as a float: 1e-50 is positive but rounds to 0 */
+	if (!(st->scale > 0))
 		return ex_fail(run, -EINVAL, "scale must be positive");
-	st->scale = (float)scale;
 	if (st->q_tile > st->heads)
 		st->q_tile = st->heads;
 	return pa_parse_seq(run, st);

@@ -67,7 +67,6 @@ int vec_setup(struct ex_run *run)
 {
 	struct vec_state *st = calloc(1, sizeof(*st));
 	uint64_t n, bytes;
-	double a, b;
 	int rc;
 
 	if (!st)
@@ -75,10 +74,9 @@ int vec_setup(struct ex_run *run)
 	run->state = st;
 	if ((rc = ex_param_u32(run, "rows", 1u << 16, &st->shape[0])) ||
 	    (rc = ex_param_u32(run, "cols", 1u << 16, &st->shape[1])) ||
-	    (rc = ex_param_f64_or(run, "a", 2.0, &a)) || (rc = ex_param_f64_or(run, "b", 3.0, &b)))
+	    (rc = ex_param_f32_or(run, "a", 2.0f, &st->a)) ||
+	    (rc = ex_param_f32_or(run, "b", 3.0f, &st->b)))
 		return rc;
-	st->a = (float)a;
-	st->b = (float)b;
 	n = (uint64_t)st->shape[0] * st->shape[1];
 	bytes = n * sizeof(float);
 	if ((rc = ex_dev_alloc(run, bytes, NULL, &st->a_addr)) ||

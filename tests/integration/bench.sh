@@ -179,6 +179,8 @@ bad_input "tree width not a power of two" --shapes tree --width 12
 bad_input "--set unknown key" --quick --shapes pa --set nope=1
 bad_input "--set bad value" --quick --shapes pa --set unroll=0
 bad_input "--set without =" --quick --shapes pa --set unroll
+bad_input "--set scale=1e40 (inf as a float)" --quick --shapes pa --set scale=1e40
+has "--set scale=1e40: value and range named" '^pto-bench: --set: parameter scale=1e40: expected a finite float, -3\.40282e\+38\.\.3\.40282e\+38 \(see pto-bench --help\)$' "$T/err"
 bad_input "--set without the pa shape" --quick --shapes chain --set unroll=1
 bad_input "--pa-case unknown" --quick --shapes pa --pa-case Nope
 has "--pa-case unknown: named" "^pto-bench: --pa-case: paged_attention_unroll has no case Nope " "$T/err"

@@ -238,6 +238,13 @@ expect_bad "zero size" "$run" vector_example --set rows=0
 expect_bad "negative size" "$run" bgemm --set tile=-16
 expect_bad "non-numeric size" "$run" paged_attention --set head_dim=sixteen
 expect_bad "unknown parameter" "$run" bgemm --set colour=blue
+# a float parameter must be finite as the float the kernels get, not only as a double
+for v in 1e40 -1e39 inf nan; do
+	expect_bad "vector_example a=$v" "$run" vector_example --set a=$v
+	grep -qx "pto-run: vector_example/default: parameter a=$v: expected a finite float, -3.40282e+38..3.40282e+38" "$T/err" &&
+		ok "a=$v: value and range named" || bad "a=$v: $(cat "$T/err")"
+done
+expect_bad "paged_attention scale=1e-50 (0 as a float)" "$run" paged_attention --case CaseSmall1 --set scale=1e-50
 expect_bad "n not a multiple of grid_k" "$run" bgemm --set n=7
 expect_bad "seq list vs batch" "$run" paged_attention --case CaseSmall1 --set seq=3,4
 expect_bad "bad device spec" "$run" vector_example --device bogus
