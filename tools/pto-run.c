@@ -198,7 +198,7 @@ struct opts {
 	uint32_t rounds;
 	uint32_t dep_mode;	/* enum pto_dep_mode */
 	uint32_t core_timeout_ms, stall_timeout_ms;	/* 0: the runtime's default */
-	int verbose;
+	int verbose, list;
 	uint32_t num_sets;
 	const char *sets[MAX_SETS];
 };
@@ -273,17 +273,24 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				cli_usage_error("--deps \"%s\": expected auto or explicit", optarg);
 			break;
 		case 'l':
-			list_examples();
-			return 0;
+			o->list = 1;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
 		}
 	}
+	/* after the loop, so "--list extra" is refused like any stray operand */
+	if (o->list) {
+		if (optind < argc)
+			cli_usage_error("unexpected argument '%s'", argv[optind]);
+		list_examples();
+		return 0;
+	}
 	if (optind >= argc)
 		cli_usage_error("no example given");
 	if (optind + 1 < argc)
-		cli_usage_error("unexpected argument \"%s\"", argv[optind + 1]);
+		cli_usage_error("unexpected argument '%s'", argv[optind + 1]);
 	o->example = argv[optind];
 	return -1;
 }

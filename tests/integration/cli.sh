@@ -36,6 +36,26 @@ missing pto-bench --tasks
 missing pto-trace --samples
 missing pto2-info --device
 
+# A stray operand is refused before any work, after --list too (it used to
+# list and exit 0): exit 2, one line naming it, nothing on stdout.
+stray() { # message tool args...
+	local msg=$1 t=$2; shift 2
+	check "$t $* (stray operand)" 2 "$B/bin/$t" "$@"
+	has "$t $*: named" "^$t: $msg \\(see $t --help\\)\$" "$T/err"
+	one_line "$t $*" "$T/err"
+	hasnt "$t $*: nothing on stdout" '.' "$T/out"
+}
+stray "unexpected argument 'extra'" pto-run --list extra
+stray "unexpected argument 'extra'" pto-run extra --list
+stray "unexpected argument 'extra'" pto-run vector_example extra
+stray "unexpected argument 'extra'" pto-bench --quick extra
+stray "more than one FILE given \\('extra'\\)" pto-trace trace.json extra
+stray "unexpected argument 'extra'" pto2-info extra
+stray "unexpected argument 'extra'" pto2-info --list extra
+stray "unexpected argument 'extra'" pto2-top -n 1 extra
+stray "unexpected argument 'extra'" pto-multi extra
+stray "status takes at most one module name, got 'extra' too" pto2-load status pto2 extra
+
 # --opt=value everywhere it was not before.
 check "pto2-info --device=SPEC" 0 "$B/bin/pto2-info" --device=mock:clusters=3
 has "pto2-info --device=SPEC used" '^clusters: +3 ' "$T/out"
