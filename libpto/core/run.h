@@ -351,6 +351,7 @@ struct pto_runtime {
 	bool emulate;
 	bool emul_kick;
 	bool threads_fit;
+	uint64_t sched_spin_ns;		/* $PTO_SCHED_SPIN_NS; UINT64_MAX = derived */
 	struct pto_serve_list *serve;	/* one per scheduler */
 	/*
 	 * Where a scheduler with nothing in flight on its cores sleeps: no FIN

@@ -81,18 +81,11 @@ bad:
 
 static int parse_u32_env(const char *name, uint32_t *out, uint32_t max)
 {
-	const char *s = getenv(name);
-	char *end;
-	unsigned long x;
+	uint64_t x = *out;
+	int ret = pto__env_u64(name, 0, max, &x);
 
-	if (!s || !*s)
-		return 0;
-	errno = 0;
-	x = strtoul(s, &end, 0);
-	if (end == s || *end || errno || x > max || *s == '-')
-		return pto__fail(-EINVAL, "%s='%s': expected an integer 0..%u", name, s, max);
 	*out = (uint32_t)x;
-	return 0;
+	return ret;
 }
 
 static int parse_hazards_env(uint32_t *out)
@@ -178,6 +171,12 @@ PTO_API int pto_runtime_config_init(struct pto_runtime_config *cfg)
 		ret = parse_u32_env("PTO_INLINE_CORES", &inl, 1);
 		if (!ret && !inl)
 			c.flags |= PTO_RT_WORKER_CORES;
+	}
+	if (!ret) {
+		/* not a field: checked here like the others, read by the schedulers' setup */
+		uint64_t spin;
+
+		ret = pto__sched_spin_env(&spin);
 	}
 	if (ret)
 		config_defaults(&c);

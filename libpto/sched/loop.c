@@ -9,8 +9,10 @@
 #include <stdlib.h>
 
 #include "libpto/device/device_ops.h"
+#include "libpto/sched/sched.h"
 #include "libpto/sched/sched_impl.h"
 #include "libpto/sched/stall.h"
+#include "libpto/util/env.h"
 
 /* Longest a scheduler sleeps without a reason to wake (hang checks need no more). */
 #define SCHED_NAP_NS		(100ull * 1000 * 1000)
@@ -26,20 +28,16 @@
 #define SCHED_SPIN_NS		5000ull
 #define SCHED_SPIN_FIT_NS	50000ull
 
+int pto__sched_spin_env(uint64_t *ns)
+{
+	*ns = UINT64_MAX;
+	return pto__env_u64("PTO_SCHED_SPIN_NS", 0, PTO_SCHED_SPIN_MAX_NS, ns);
+}
+
 static uint64_t sched_spin_ns(const struct pto_runtime *rt)
 {
-	static uint64_t v;
-	uint64_t x = __atomic_load_n(&v, __ATOMIC_RELAXED);
-
-	if (!x) {
-		const char *e = getenv("PTO_SCHED_SPIN_NS");
-
-		/* 1 + the value, UINT64_MAX = not set */
-		x = e && *e ? strtoull(e, NULL, 0) + 1 : UINT64_MAX;
-		__atomic_store_n(&v, x, __ATOMIC_RELAXED);
-	}
-	if (x != UINT64_MAX)
-		return x - 1;
+	if (rt->sched_spin_ns != UINT64_MAX)
+		return rt->sched_spin_ns;
 	return rt->threads_fit ? SCHED_SPIN_FIT_NS : SCHED_SPIN_NS;
 }
 

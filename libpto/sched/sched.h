@@ -10,6 +10,13 @@
 
 #include "libpto/core/run.h"
 
+/*
+ * $PTO_SCHED_SPIN_NS, 0..PTO_SCHED_SPIN_MAX_NS, into *@ns; UINT64_MAX when
+ * unset or empty (the default depends on the run).  -EINVAL when malformed.
+ */
+#define PTO_SCHED_SPIN_MAX_NS	1000000000ull
+int pto__sched_spin_env(uint64_t *ns);
+
 /* Needs rt->plan (runtime/plan.c).  Teardown accepts a half-built runtime. */
 int pto__sched_setup(struct pto_runtime *rt);
 void pto__sched_teardown(struct pto_runtime *rt);

@@ -25,6 +25,10 @@ int pto__sched_setup(struct pto_runtime *rt)
 	uint64_t qcap, n = 0;
 	int ret;
 
+	/* read per runtime, not cached: pto_runtime_create() refuses a bad one */
+	ret = pto__sched_spin_env(&rt->sched_spin_ns);
+	if (ret)
+		return ret;
 	pto_waiter_init(&rt->sched_idle);
 	rt->num_sched = rt->plan->num_schedulers;
 	rt->cores = calloc(rt->num_cores, sizeof(*rt->cores));

@@ -3,7 +3,8 @@
  * env.c - the environment variables libpto knows, and a warning about the
  * others.  A misspelled PTO_* variable would otherwise be ignored without a
  * word; the first runtime of a process names each unknown one (and the
- * closest known name) on stderr, once.
+ * closest known name) on stderr, once.  The integer variables are parsed
+ * here too (pto__env_u64()), so all of them take and refuse the same values.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -139,6 +140,24 @@ void pto__env_check_once(void)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 	pthread_once(&once, check_environ);
+}
+
+int pto__env_u64(const char *name, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	const char *s = getenv(name);
+	unsigned long long x;
+	char *end;
+
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	/* strtoull() takes "-1" as its wrap-around; no sign is a value here */
+	if (end == s || *end || errno || *s == '-' || x < lo || x > hi)
+		return pto__fail(-EINVAL, "%s='%s': expected an integer %llu..%llu", name, s,
+				 (unsigned long long)lo, (unsigned long long)hi);
+	*out = x;
+	return 0;
 }
 
 int pto__env_verbose(uint32_t *flags)

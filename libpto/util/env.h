@@ -23,6 +23,14 @@ int pto__env_warn_unknown(FILE *f, char *const *envp);
 void pto__env_check_once(void);
 
 /*
+ * pto__env_u64() - integer variable @name in [@lo, @hi] into *@out (decimal,
+ * or 0x hex / 0 octal as strtoull() reads them; no sign).  Unset or empty
+ * leaves *@out alone (the default, docs/env.md).  Return 0, or -EINVAL with
+ * pto_last_error() "NAME='value': expected an integer LO..HI".
+ */
+int pto__env_u64(const char *name, uint64_t lo, uint64_t hi, uint64_t *out);
+
+/*
  * Apply $PTO_VERBOSE to @flags: "1" sets PTO_RT_VERBOSE, "0" or unset leaves
  * them.  Return 0, or -EINVAL (with pto_last_error()) for any other value.
  */

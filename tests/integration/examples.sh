@@ -260,6 +260,12 @@ expect_bad "17 --set options" "$run" vector_example "${seventeen[@]}"
 # the runtime configuration: refused when read (config_init) and when used (create)
 expect_bad "PTO2_RING_TASK_WINDOW=abc" env PTO2_RING_TASK_WINDOW=abc "$run" vector_example
 expect_bad "PTO2_RING_TASK_WINDOW=1000" env PTO2_RING_TASK_WINDOW=1000 "$run" vector_example
+for v in abc -1 1000000001; do
+	expect_bad "PTO_SCHED_SPIN_NS=$v" env PTO_SCHED_SPIN_NS=$v "$run" vector_example
+	grep -qxF "pto-run: PTO_SCHED_SPIN_NS='$v': expected an integer 0..1000000000" "$T/err" &&
+		ok "PTO_SCHED_SPIN_NS=$v named with its range" || bad "PTO_SCHED_SPIN_NS=$v: $(cat "$T/err")"
+done
+expect_pass "PTO_SCHED_SPIN_NS=0" env PTO_SCHED_SPIN_NS=0 "$run" vector_example
 for v in "" "33,,17" "0" "-4,8" "12x" "33;64" ","; do
 	PA_SEQ_LEN=$v expect_bad "PA_SEQ_LEN=\"$v\"" "$run" paged_attention --case CaseSmall1
 done

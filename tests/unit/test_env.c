@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_env.c - quiet by default, PTO_VERBOSE, and the once-per-process
- * warning about unknown PTO_* / PTO2_* environment variables.
+ * test_env.c - quiet by default, PTO_VERBOSE, PTO_SCHED_SPIN_NS, and the
+ * once-per-process warning about unknown PTO_* / PTO2_* environment variables.
  */
 #include <unistd.h>
 
 #include "rt_test_util.h"
+#include "libpto/core/run.h"
 #include "libpto/util/env.h"
 
 /* Run @fn with stderr captured; return what it printed (malloc'ed). */
@@ -189,6 +190,51 @@ static void test_pto_verbose_env(void **state)
 	pto_device_close(a.dev);
 }
 
+/*
+ * PTO_SCHED_SPIN_NS is refused like PTO_SCHEDULERS: by
+ * pto_runtime_config_init() and, for a config built without it, by
+ * pto_runtime_create(); it used to be a bare strtoull() ("abc" = 0, "-1" =
+ * spin for ever).  Empty is unset.
+ */
+static void test_sched_spin_env(void **state)
+{
+	static const char *const bad[] = { "abc", "-1", "12x", "0x", "1000000001" };
+	static const struct { const char *v; uint64_t ns; } good[] = {
+		{ "", UINT64_MAX }, { "0", 0 }, { "50000", 50000 },
+		{ "1000000000", 1000000000 }, { "0x10", 16 },
+	};
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg, own;
+	struct pto_runtime *rt;
+	char want[96];
+
+	(void)state;
+	unsetenv("PTO_SCHED_SPIN_NS");
+	assert_int_equal(pto_runtime_config_init(&own), 0);
+	own.flags |= PTO_RT_QUIET;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), "PTO_SCHED_SPIN_NS='%s': expected an integer "
+			 "0..1000000000", bad[i]);
+		assert_int_equal(setenv("PTO_SCHED_SPIN_NS", bad[i], 1), 0);
+		assert_int_equal(pto_runtime_config_init(&cfg), -EINVAL);
+		assert_string_equal(pto_last_error(), want);
+		assert_int_equal(cfg.task_window[0], own.task_window[0]);	/* the defaults */
+		rt = NULL;
+		assert_int_equal(pto_runtime_create(dev, &own, &rt), -EINVAL);
+		assert_null(rt);
+		assert_string_equal(pto_last_error(), want);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(setenv("PTO_SCHED_SPIN_NS", good[i].v, 1), 0);
+		assert_int_equal(pto_runtime_config_init(&cfg), 0);
+		assert_int_equal(pto_runtime_create(dev, &own, &rt), 0);
+		assert_true(rt->sched_spin_ns == good[i].ns);
+		pto_runtime_destroy(rt);
+	}
+	unsetenv("PTO_SCHED_SPIN_NS");
+	pto_device_close(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_known),
 		cmocka_unit_test(test_quiet_by_default),
 		cmocka_unit_test(test_pto_verbose_env),
+		cmocka_unit_test(test_sched_spin_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -239,7 +239,9 @@ struct pto_runtime_config {
  * PTO2_RING_TASK_WINDOW, PTO2_RING_HEAP, PTO2_RING_DEP_POOL (one value for
  * every ring, or four comma-separated values), PTO_SCHEDULERS, PTO_WIRING
  * (0/1), PTO_CPUS, PTO_HAZARDS (raw, track or check), PTO_VERBOSE (1 sets
- * %PTO_RT_VERBOSE), PTO_INLINE_CORES (0 sets %PTO_RT_WORKER_CORES).
+ * %PTO_RT_VERBOSE), PTO_INLINE_CORES (0 sets %PTO_RT_WORKER_CORES);
+ * PTO_SCHED_SPIN_NS (0..1000000000) is only checked here, not a field:
+ * pto_runtime_create() reads it.
  *
  * Return: 0, or -EINVAL when an environment variable is malformed, a ring
  * variable included with any other number of values (pto_last_error()
@@ -259,8 +261,9 @@ int pto_runtime_config_init(struct pto_runtime_config *cfg);
  * not created with %PTO_RT_QUIET: a warning on stderr for each PTO_* /
  * PTO2_* environment variable libpto does not know (a typo).
  *
- * Return: 0, -EINVAL for a bad configuration (the message names the field),
- * -ENOMEM when device or host memory is short.
+ * Return: 0, -EINVAL for a bad configuration (the message names the field)
+ * or a malformed $PTO_SCHED_SPIN_NS, -ENOMEM when device or host memory is
+ * short.
  */
 int pto_runtime_create(struct pto_device *dev, const struct pto_runtime_config *cfg,
 		       struct pto_runtime **out);
