@@ -440,7 +440,7 @@ int main(int argc, char **argv)
 	printf("%s/%s on %s (%u clusters): ", ex->name, c->name, info.spec, info.num_clusters);
 	for (uint32_t i = 0; i < run.params.n; i++)
 		printf("%s%s=%s", i ? " " : "", run.params.key[i], run.params.val[i]);
-	if (ex->env && getenv(ex->env))
+	if (ex->env && getenv(ex->env) && *getenv(ex->env))
 		printf(" %s=%s (overrides)", ex->env, getenv(ex->env));
 	printf("\n");
 	fflush(stdout);

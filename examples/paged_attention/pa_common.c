@@ -22,7 +22,8 @@ static int pa_parse_seq(struct ex_run *run, struct pa_state *st)
 	uint32_t *vals, n;
 	int rc;
 
-	if (env) {
+	/* empty is unset, as for every variable (docs/env.md) */
+	if (env && *env) {
 		if ((rc = ex_parse_list(run, "PA_SEQ_LEN", env, PA_MAX_SEQ, &vals, &n)))
 			return rc;
 		if (n > PA_MAX_BATCH) {

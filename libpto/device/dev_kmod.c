@@ -349,7 +349,8 @@ static int kmod_map_windows(struct pto_device *dev, struct kmod_dev *k, const ch
 static uint32_t kmod_workers(uint32_t num_cores)
 {
 	const char *env = getenv("PTO_KMOD_WORKERS");
-	long n = env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	/* empty is unset (docs/env.md), not strtol()'s 0 */
+	long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (n < 1)
 		n = 1;

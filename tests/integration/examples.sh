@@ -266,7 +266,11 @@ for v in abc -1 1000000001; do
 		ok "PTO_SCHED_SPIN_NS=$v named with its range" || bad "PTO_SCHED_SPIN_NS=$v: $(cat "$T/err")"
 done
 expect_pass "PTO_SCHED_SPIN_NS=0" env PTO_SCHED_SPIN_NS=0 "$run" vector_example
-for v in "" "33,,17" "0" "-4,8" "12x" "33;64" ","; do
+# empty is unset (docs/env.md): the case's own seq, no override shown
+PA_SEQ_LEN= expect_pass "PA_SEQ_LEN= (empty: the case's seq)" "$run" paged_attention --case CaseSmall1
+hasnt "PA_SEQ_LEN=: no override shown" 'PA_SEQ_LEN=' "$T/out"
+expect_pass "PTO2_RING_TASK_WINDOW= (empty: the default)" env PTO2_RING_TASK_WINDOW= "$run" vector_example
+for v in "33,,17" "0" "-4,8" "12x" "33;64" ","; do
 	PA_SEQ_LEN=$v expect_bad "PA_SEQ_LEN=\"$v\"" "$run" paged_attention --case CaseSmall1
 done
 

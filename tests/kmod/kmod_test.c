@@ -97,7 +97,7 @@ int kt_module_insert(void)
 	const char *ko = getenv("PTO2_KO"), *params = getenv("PTO2_PARAMS");
 	char cmd[512];
 
-	if (!ko)
+	if (!ko || !*ko)
 		fail_msg("PTO2_KO is not set (run by tests/kmod/guest-init.sh)");
 	snprintf(cmd, sizeof(cmd), "pto2-load insert %s %s", ko, params ? params : "");
 	return kt_run(cmd);

@@ -235,6 +235,31 @@ static void test_sched_spin_env(void **state)
 	pto_device_close(dev);
 }
 
+/* An empty variable is an unset one (docs/env.md): the defaults, no error. */
+static void test_empty_is_unset(void **state)
+{
+	static const char *const vars[] = {
+		"PTO2_RING_TASK_WINDOW", "PTO2_RING_HEAP", "PTO2_RING_DEP_POOL", "PTO_SCHEDULERS",
+		"PTO_WIRING", "PTO_CPUS", "PTO_VERBOSE", "PTO_HAZARDS", "PTO_INLINE_CORES",
+		"PTO_SCHED_SPIN_NS",
+	};
+	struct pto_runtime_config def, cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		unsetenv(vars[i]);
+	/* zeroed first: the padding memcmp sees is then zero whatever the copy does */
+	memset(&def, 0, sizeof(def));
+	assert_int_equal(pto_runtime_config_init(&def), 0);
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		memset(&cfg, 0, sizeof(cfg));
+		assert_int_equal(setenv(vars[i], "", 1), 0);
+		assert_int_equal(pto_runtime_config_init(&cfg), 0);
+		assert_memory_equal(&cfg, &def, sizeof(cfg));
+		unsetenv(vars[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_by_default),
 		cmocka_unit_test(test_pto_verbose_env),
 		cmocka_unit_test(test_sched_spin_env),
+		cmocka_unit_test(test_empty_is_unset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
