@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "libpto/util/waiter.h"
 #include "runtime/executor.h"
@@ -93,7 +94,16 @@ struct pto_sim {
 	uint32_t num_rules;
 	struct sim_rule rules[PTO_SIM_MAX_RULES];
 	struct pto_waiter completion __attribute__((aligned(64)));
+	struct pto_sim *next_stuck;	/* on the stuck list (pto_sim_stop()) */
 };
+
+/*
+ * Engines left to a worker stuck in a kernel, and through their
+ * on_fin_arg the devices that keep its memory: still reachable, so a leak
+ * checker does not report what is kept on purpose.  Guarded by stuck_lock.
+ */
+static struct pto_sim *stuck_sims;
+static pthread_mutex_t stuck_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A FIN-flagged COND value (FIN or EXITED) was published: tell waiters. */
 static void sim_published_fin(struct pto_sim *sim)
@@ -440,19 +450,46 @@ fail:
 	return rc;
 }
 
-void pto_sim_stop(struct pto_sim *sim)
+/*
+ * How long stopping waits for a worker still inside a kernel (one that
+ * overstayed its core timeout, say) before leaving it behind.
+ */
+#define SIM_STOP_WAIT_NS	(2000ull * 1000 * 1000)
+
+bool pto_sim_stop(struct pto_sim *sim)
 {
+	struct timespec until;
+	uint64_t t;
+	bool all = true;
+
 	if (!sim)
-		return;
+		return true;
 	/* pairs with the acquire in sim_stopping() */
 	__atomic_store_n(&sim->stop, 1, __ATOMIC_RELEASE);
 	for (uint32_t i = 0; i < sim->num_started; i++)
 		pto_waiter_wake(&sim->workers[i].door);
-	for (uint32_t i = 0; i < sim->num_started; i++)
-		pthread_join(sim->workers[i].thread, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);	/* pthread_timedjoin_np()'s clock */
+	t = (uint64_t)until.tv_sec * 1000000000u + (uint64_t)until.tv_nsec + SIM_STOP_WAIT_NS;
+	until.tv_sec = (time_t)(t / 1000000000u);
+	until.tv_nsec = (long)(t % 1000000000u);
+	for (uint32_t i = 0; i < sim->num_started; i++) {
+		if (pthread_timedjoin_np(sim->workers[i].thread, NULL, &until)) {
+			/* in a kernel that does not return: it keeps the engine (leaked) */
+			pthread_detach(sim->workers[i].thread);
+			all = false;
+		}
+	}
+	if (!all) {
+		pthread_mutex_lock(&stuck_lock);
+		sim->next_stuck = stuck_sims;
+		stuck_sims = sim;
+		pthread_mutex_unlock(&stuck_lock);
+		return false;
+	}
 	free(sim->cores);
 	free(sim->workers);
 	free(sim);
+	return true;
 }
 
 void pto_sim_kick(struct pto_sim *sim, uint32_t core)

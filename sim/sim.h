@@ -95,8 +95,14 @@ struct pto_sim_rule {
 /* Start the workers.  Return: 0, -EINVAL, -ENOMEM, or -errno of pthread_create. */
 int pto_sim_start(const struct pto_sim_config *cfg, struct pto_sim **out);
 
-/* Stop and join the workers (cores need not have seen EXIT), free the engine. */
-void pto_sim_stop(struct pto_sim *sim);
+/*
+ * Stop and join the workers (cores need not have seen EXIT), free the
+ * engine.  false when a worker was still in a kernel after 2 s: it is
+ * detached and the engine left allocated, and the caller must leave
+ * everything that worker can touch (device memory, register windows, the
+ * device) mapped and allocated too: a leak, not a hang.
+ */
+bool pto_sim_stop(struct pto_sim *sim);
 
 /* Doorbell: @core's DATA_MAIN_BASE changed; wake its worker if it sleeps. */
 void pto_sim_kick(struct pto_sim *sim, uint32_t core);

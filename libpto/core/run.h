@@ -226,6 +226,11 @@ struct pto_core {
 	bool run_acked;
 	bool lent;			/* lent to another scheduler's sync-start launch */
 	/*
+	 * did not take EXIT when a failed run stopped the cores (its kernel
+	 * still runs): no dispatch goes there until it has (pto__sched_start())
+	 */
+	bool lost;
+	/*
 	 * atomic (relaxed): its last dispatch is short enough to emulate on a
 	 * runtime thread (payload.c); the waiting orchestrator helps only there
 	 */

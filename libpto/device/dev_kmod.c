@@ -230,8 +230,11 @@ static void kmod_close(struct pto_device *dev)
 	if (!k)
 		return;
 	if (dev->sim)
-		pto_sim_stop(dev->sim);
+		dev->stuck = !pto_sim_stop(dev->sim);
 	dev->sim = NULL;
+	/* a worker stuck in a kernel still uses the mappings: keep them (and the fd) */
+	if (dev->stuck)
+		return;
 	/* closing the fd frees every object; per-object mappings go first */
 	if (!k->aperture)
 		for (i = 0; i < dev->num_objs; i++)

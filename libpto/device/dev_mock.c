@@ -59,10 +59,11 @@ static void mock_release(struct pto_device *dev)
 	struct mock_priv *m = mock(dev);
 
 	if (dev->sim) {
-		pto_sim_stop(dev->sim);
+		/* a worker stuck in a kernel still uses the memory and windows: keep them */
+		dev->stuck = !pto_sim_stop(dev->sim);
 		dev->sim = NULL;
 	}
-	if (!m)
+	if (!m || dev->stuck)
 		return;
 	if (m->arena_ready)
 		pto__arena_destroy(&m->arena);

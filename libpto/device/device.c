@@ -382,7 +382,9 @@ PTO_API void pto_device_close(struct pto_device *dev)
 		return;
 	/* the backend releases all device memory at once, live or not */
 	dev->ops->close(dev);
-	device_free(dev);
+	/* a core thread still in its kernel reads the device when it returns */
+	if (!dev->stuck)
+		device_free(dev);
 }
 
 PTO_API int pto_device_get_info(const struct pto_device *dev, struct pto_device_info *info)

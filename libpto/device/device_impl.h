@@ -89,6 +89,9 @@ struct pto_device_ops {
  * @priv: backend state.
  * @running: the runtime in pto_run() on this device, or NULL: one run per
  *	device at a time (claimed by CAS in pto_run(), runtime/runtime.c).
+ * @stuck: set by the backend's close when a core thread was still in a
+ *	kernel (pto_sim_stop()): the device and its memory are then left
+ *	allocated, not freed under it.
  * @mem_gen: bumped (atomic, under @mem_lock) by every free, so a cached
  *	"this range is allocated" (pto__device_find()) knows it may be stale.
  * @busy_ns: per-core busy-time counters the engine adds to (a published
@@ -110,6 +113,7 @@ struct pto_device {
 	uint64_t *busy_ns;
 	uint64_t max_alloc;
 
+	bool stuck;
 	uint32_t mem_gen;
 	pthread_mutex_t mem_lock;
 	struct pto_mem_obj *objs;

@@ -128,6 +128,11 @@ static int check_args(struct pto_runtime *rt, struct pto_args *a)
 				return orch_fail(rt, -EINVAL, "pto_submit: OUTPUT argument %u "
 						 "already has a buffer (use OUTPUT_EXISTING, or "
 						 "pto_tensor_create() it)", i);
+			/* twice: two buffers for one tensor, the first unreachable */
+			for (uint32_t j = 0; j < i; j++)
+				if (a->tensors[j] == t)
+					return orch_fail(rt, -EINVAL, "pto_submit: OUTPUT "
+							 "argument %u is argument %u again", i, j);
 		} else if (t->flags & PTO_TENSOR_UNALLOCATED) {
 			return orch_fail(rt, -EINVAL, "pto_submit: argument %u has no buffer yet "
 					 "(pass it as OUTPUT of its producer first)", i);

@@ -130,7 +130,7 @@ static inline bool core_free(const struct pto_core *c)
 static inline bool core_idle(const struct pto_core *c)
 {
 	/* lent first: a lent core's other fields belong to the borrower */
-	return !c->lent && core_free(c);
+	return !c->lent && !c->lost && core_free(c);
 }
 
 /* PTO_LANE_* bit of core @c within its cluster. */

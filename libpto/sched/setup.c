@@ -149,8 +149,14 @@ int pto__sched_start(struct pto_runtime *rt)
 	/* no thread runs: a failed run may have left a request open */
 	rt->sync_owner = -1;
 	rt->sync_req = 0;
-	for (uint32_t i = 0; i < rt->num_cores; i++)
-		rt->cores[i].lent = false;
+	for (uint32_t i = 0; i < rt->num_cores; i++) {
+		struct pto_core *c = &rt->cores[i];
+
+		c->lent = false;
+		/* back once it took the EXIT: its kernel returned; pairs with its release */
+		if (c->lost && pto_mmio_read32_acquire(&c->regs->cond) == PTO2_COND_EXITED)
+			c->lost = false;
+	}
 	for (uint32_t i = 0; i < rt->num_sched; i++) {
 		struct pto_sched *s = &rt->sched[i];
 
@@ -193,6 +199,27 @@ void pto__sched_join(struct pto_runtime *rt)
 	}
 }
 
+/*
+ * Name the cores still in a kernel after EXIT in the run's message (every
+ * thread of the run is joined: the message is this thread's to extend).
+ */
+static void note_lost(struct pto_runtime *rt)
+{
+	char list[160];
+	size_t len = 0, msg_len = strlen(rt->err.msg);
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < rt->num_cores; i++)
+		if (rt->cores[i].lost && len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u",
+						n++ ? ", " : "", i);
+	if (n)
+		snprintf(rt->err.msg + msg_len, sizeof(rt->err.msg) - msg_len, "; core%s %s %s "
+			 "still in %s kernel: left out of later runs until %s", n > 1 ? "s" : "",
+			 list, n > 1 ? "are" : "is", n > 1 ? "their" : "its",
+			 n > 1 ? "they return" : "it returns");
+}
+
 void pto__sched_stop_cores(struct pto_runtime *rt)
 {
 	struct pto_device *dev = rt->dev;
@@ -219,8 +246,7 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 
 			if (exited || pto_now_ns() > deadline) {
 				pto__device_completion_cancel(dev);
-				if (!exited)
-					fprintf(stderr, "pto: core %u did not acknowledge EXIT\n", i);
+				c->lost = !exited;
 				break;
 			}
 			pto__device_wait_completion(dev, key, pto_now_ns() + 1000000);
@@ -229,6 +255,7 @@ void pto__sched_stop_cores(struct pto_runtime *rt)
 		sub_clear(&c->pend);
 		c->run_acked = false;
 	}
+	note_lost(rt);
 	/* forget the failed run's ready tasks */
 	for (int sh = 0; sh < PTO_NUM_SHAPES; sh++)
 		while (pto_rq_pop(&rt->ready[sh]))

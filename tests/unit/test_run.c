@@ -4,10 +4,13 @@
  * sync-start, a failing kernel, a hung core, running again afterwards,
  * stats, trace records and ring retirement.
  */
+#include <unistd.h>
+
 #include "rt_test_util.h"
 #include "rt_check.h"
 
 #include "libpto/device/device_impl.h"
+#include "libpto/device/mmio.h"
 #include "libpto/core/run.h"
 #include "libpto/trace/trace.h"
 #include "sim/sim.h"
@@ -370,6 +373,98 @@ static void test_core_hang_then_rerun(void **state)
 	run_chain(rt, dev, aic, 1, 10);
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
+}
+
+/* K_SPIN_AIV: returns once the test lets it (a kernel that overstays its timeout) */
+static int spin_release;
+
+static int k_spin(const struct pto_kernel_ctx *ctx)
+{
+	(void)ctx;
+	while (!__atomic_load_n(&spin_release, __ATOMIC_ACQUIRE))
+		usleep(100);
+	return 0;
+}
+
+static int orch_spin_once(struct pto_runtime *rt, void *p)
+{
+	struct pto_args a;
+
+	(void)p;
+	pto_args_init(&a);
+	return pto_submit_aiv(rt, K_SPIN_AIV, &a) < 0 ? -1 : 0;
+}
+
+/*
+ * A kernel still running after its core timeout keeps its core: the failed
+ * run names the core, later runs leave it out (else their first task on it
+ * would "hang" behind the old kernel and be blamed for it), and it is back
+ * once the kernel returned.  A never-seen kernel runs on a worker, so the
+ * scheduler detects the hang.
+ */
+static void test_core_overstays(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_launch aiv = { PTO_NO_KERNEL, K_MIX_AIV, PTO_NO_KERNEL, 1, 0 };
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+	uint32_t lost = UINT32_MAX;
+	char want[200];
+
+	rt_test_config(&cfg, 16);
+	cfg.wiring = rt_test_wiring(state);
+	cfg.core_timeout_ms = 200;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	rt_register_all(rt);
+	assert_int_equal(pto_register_kernel(rt, K_SPIN_AIV, PTO2_CORE_AIV, k_spin, "spin"), 0);
+	__atomic_store_n(&spin_release, 0, __ATOMIC_RELEASE);
+	assert_int_equal(pto_run(rt, orch_spin_once, NULL), PTO_E_CORE_HANG);
+	for (uint32_t i = 0; i < rt->num_cores; i++)
+		if (rt->cores[i].lost) {
+			assert_int_equal(lost, UINT32_MAX);	/* one */
+			lost = i;
+		}
+	assert_int_not_equal(lost, UINT32_MAX);
+	snprintf(want, sizeof(want), "core %u did not finish task 0 (kernel 'spin', block 0) "
+		 "within 200 ms; core %u is still in its kernel: left out of later runs until it "
+		 "returns", lost, lost);
+	assert_string_equal(pto_last_error(), want);
+	/* the cluster's other AIV core serves the next runs alone */
+	run_chain(rt, dev, aiv, 2, 12);
+	assert_true(rt->cores[lost].lost);
+	/* returned (and took the EXIT waiting for it): back at the next run's start */
+	__atomic_store_n(&spin_release, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 2000 && pto_mmio_read32_acquire(&rt->cores[lost].regs->cond) !=
+				    PTO2_COND_EXITED; i++)
+		usleep(1000);
+	run_chain(rt, dev, aiv, 2, 12);
+	assert_false(rt->cores[lost].lost);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);
+}
+
+/*
+ * Closing the device while a worker is still in such a kernel returns
+ * (after a bounded wait) instead of joining it for ever, and leaves it the
+ * memory it runs on: released later, the kernel returns into live memory.
+ */
+static void test_close_with_kernel_running(void **state)
+{
+	struct pto_device *dev = rt_open_dev(1);
+	struct pto_runtime_config cfg;
+	struct pto_runtime *rt;
+
+	(void)state;
+	rt_test_config(&cfg, 16);
+	cfg.core_timeout_ms = 100;
+	assert_int_equal(pto_runtime_create(dev, &cfg, &rt), 0);
+	assert_int_equal(pto_register_kernel(rt, K_SPIN_AIV, PTO2_CORE_AIV, k_spin, "spin"), 0);
+	__atomic_store_n(&spin_release, 0, __ATOMIC_RELEASE);
+	assert_int_equal(pto_run(rt, orch_spin_once, NULL), PTO_E_CORE_HANG);
+	pto_runtime_destroy(rt);
+	pto_device_close(dev);	/* before this returned 2 s after the kernel, i.e. never */
+	__atomic_store_n(&spin_release, 1, __ATOMIC_RELEASE);
+	usleep(20000);		/* the kernel returns and its worker writes FIN, then exits */
 }
 
 static int orch_returns_error(struct pto_runtime *rt, void *p)
@@ -792,6 +887,8 @@ int main(void)
 		RT_TEST_WIRING(test_independent),
 		RT_TEST_WIRING(test_kernel_failure_then_rerun),
 		RT_TEST_WIRING(test_core_hang_then_rerun),
+		RT_TEST_WIRING(test_core_overstays),
+		cmocka_unit_test(test_close_with_kernel_running),
 		RT_TEST_WIRING(test_orch_fn_error),
 		RT_TEST_WIRING(test_run_misuse),
 		cmocka_unit_test(test_config_errors),

@@ -117,7 +117,11 @@ int pto_device_count(void);
  * pto_device_close() - stop the device's cores and free everything.
  * @dev: device, or NULL (no-op).
  *
- * Every allocation and mapping of the device becomes invalid.
+ * Every allocation and mapping of the device becomes invalid.  On the mock
+ * and soft devices a core is a thread of this process: one still inside a
+ * kernel that overstayed its timeout is waited for 2 s, then left running,
+ * and the device's memory and state are kept for it (until the process
+ * exits) rather than freed under it; close returns either way.
  */
 void pto_device_close(struct pto_device *dev);
 

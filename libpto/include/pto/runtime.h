@@ -19,6 +19,10 @@
  * (it waited for nobody), so a reader after it depends on it and on the
  * earlier writers too, unless the runtime can see that it is ordered after
  * them (through its own producers, among the 64 tasks before it in its ring).
+ * Regions are related only within one buffer: tensors made by separate
+ * pto_tensor_external() calls at different addresses are never seen to
+ * overlap, even when their bytes do; make one tensor of the buffer and take
+ * views of it (pto_tensor_view()).
  *
  * Write-after-read, and write-after-write through OUTPUT_EXISTING, depend
  * on pto_runtime_config.hazards (enum pto_hazard_mode).  With the default,
@@ -528,7 +532,7 @@ void pto_args_add_dep(struct pto_args *a, int64_t producer);
  * @aic: AIC kernel id, or %PTO_NO_KERNEL.
  * @aiv0: kernel of AIV lane 0, or %PTO_NO_KERNEL.
  * @aiv1: kernel of AIV lane 1, or %PTO_NO_KERNEL.
- * @block_num: SPMD logical blocks (0 or 1 = one block).
+ * @block_num: SPMD logical blocks (0 or 1 = one block), at most 65535.
  * @flags: PTO_LAUNCH_*.
  *
  * One kernel = a single-core task; two or three = a MIX task that runs its
