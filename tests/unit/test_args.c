@@ -236,7 +236,7 @@ enum misuse {
 	M_ADD_DEP_PRODUCER_UNKNOWN, M_ADD_DEP_PUBLISHED, M_ADD_DEP_ORDER, M_ADD_DEP_POOL,
 	M_SUBMIT_DEP_POOL, M_READ_IN_MANUAL, M_WRITE_IN_MANUAL, M_READ_NULL, M_READ_INDEX, M_READ_UNALLOCATED,
 	M_READ_OUTSIDE_BUFFER, M_READ_UNMAPPED, M_WRITE_INDEX, M_SUBMIT_AFTER_SCOPE,
-	M_READ_AFTER_SCOPE, M_SUBMIT_UNMAPPED, M_SUBMIT_FREED, M_SUBMIT_PAST_ALLOC,
+	M_READ_AFTER_SCOPE, M_OUTPUT_TWICE, M_SUBMIT_UNMAPPED, M_SUBMIT_FREED, M_SUBMIT_PAST_ALLOC,
 	M_SCOPE_LEFT_OPEN, M_OTHER_THREAD, M_NESTED_RUN, M_REGISTER_IN_RUN, M_COUNT,
 };
 
@@ -301,6 +301,7 @@ static const struct misuse_case cases[M_COUNT] = {
 				   "4294967296 in a scope that has ended" },
 	[M_READ_AFTER_SCOPE] = { -EINVAL, "pto_tensor_read: tensor created by task 4294967296 "
 				 "in a scope that has ended" },
+	[M_OUTPUT_TWICE] = { -EINVAL, "pto_submit: OUTPUT argument 2 is argument 0 again" },
 	[M_SUBMIT_UNMAPPED] = { -EINVAL, "pto_submit: argument 0: device range [0x10000" },
 	[M_SUBMIT_FREED] = { -EINVAL, "pto_submit: argument 0: device range [0x" },
 	[M_SUBMIT_PAST_ALLOC] = { -EINVAL, "+128) is not inside one live allocation "
@@ -570,6 +571,12 @@ static int orch_misuse(struct pto_runtime *rt, void *p)
 			ret = pto_tensor_read(rt, &cr, idx, &v);
 		else
 			ret = nop_task(rt, &cr);
+		break;
+	case M_OUTPUT_TWICE:
+		pto_arg_output(&a, &cr);
+		pto_arg_input(&a, &t);
+		pto_arg_output(&a, &cr);
+		ret = pto_submit_aiv(rt, K_NOP_AIV, &a);
 		break;
 	case M_SUBMIT_UNMAPPED:
 		/* its kernel would touch memory past the device's: refused at submit */

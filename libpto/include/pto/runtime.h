@@ -557,7 +557,7 @@ struct pto_launch {
  * Return: the task id (>= 0), or a negative status: -EINVAL (bad launch or
  * args, unknown kernel, a runtime-created tensor used after its creator's
  * scope ended, an external tensor whose buffer is not inside one live
- * allocation of the run's device, more than %PTO2_MAX_TENSOR_ARGS tensors, %PTO2_MAX_SCALAR_ARGS
+ * allocation of the run's device, one tensor passed as OUTPUT twice, more than %PTO2_MAX_TENSOR_ARGS tensors, %PTO2_MAX_SCALAR_ARGS
  * scalars or %PTO_MAX_ARG_DEPS explicit dependencies: the message names the
  * limit), %PTO_E_HAZARD (hazards=check: a write not ordered after an
  * unfinished overlapping read or write; the message names both tasks, their
