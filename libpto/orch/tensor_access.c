@@ -93,6 +93,39 @@ static int orch_wait_tasks(struct pto_runtime *rt, const char *fn, bool write, u
 	return ret;
 }
 
+/*
+ * Explicit-only mode waits for every published task: one that waits for a
+ * task of an open scope (unpublished until that scope ends, an edge out of
+ * an outer scope into an inner one already ended) can never finish, so
+ * neither could the wait.  Found from the unpublished side: an open
+ * scope's task with a published consumer on its fanout list (under its
+ * lock: the wiring thread may be linking; an edge it has not linked yet is
+ * missed, and the wait's own deadline reports that case).
+ */
+static int published_waits_unpublished(struct pto_runtime *rt, const char *fn)
+{
+	for (uint32_t i = 0; i < rt->num_scope_tasks; i++) {
+		struct pto_task *u = rt->scope_tasks[i];
+		int64_t held = PTO_TASK_NONE;
+
+		if (u->published)
+			continue;
+		pto__task_lock(u);
+		for (const struct pto_dep_node *d = u->fanout_head; d; d = d->next)
+			if (d->consumer->published) {
+				held = d->consumer->id;
+				break;
+			}
+		pto__task_unlock(u);
+		if (held != PTO_TASK_NONE)
+			return orch_fail(rt, PTO_E_WAIT_UNPUBLISHED, "%s: published task %" PRId64
+					 " waits for task %" PRId64 ", which is not published "
+					 "before its scope ends: waiting for every published task "
+					 "(explicit-only mode) would never end", fn, held, u->id);
+	}
+	return 0;
+}
+
 static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
 			 void *value, bool write, const char *fn)
 {
@@ -154,6 +187,11 @@ static int tensor_access(struct pto_runtime *rt, const struct pto_tensor *t, con
 			return orch_fail(rt, PTO_E_WAIT_UNPUBLISHED, "%s: task %" PRId64 " is not "
 					 "published before its scope ends: waiting would never end",
 					 fn, p->id);
+	}
+	if (rt->cfg.dep_mode == PTO_DEPS_EXPLICIT && !(t->flags & PTO_TENSOR_MANUAL_DEP)) {
+		ret = published_waits_unpublished(rt, fn);
+		if (ret)
+			return ret;
 	}
 	t0 = pto_now_ns();
 	deadline = t0 + (uint64_t)rt->cfg.stall_timeout_ms * 1000000ull;

@@ -691,7 +691,7 @@ static void test_read_unpublished(void **state)
 
 enum xmisuse {
 	X_CYCLE_ACROSS_RINGS, X_LATER_RETIRED_PRODUCER, X_SAME_RING_ORDER, X_CROSS_SCOPE,
-	X_AFTER_PUBLISH, X_EARLIER_INNER_OK, X_COUNT,
+	X_AFTER_PUBLISH, X_EARLIER_INNER_OK, X_READ_WAITS_UNPUBLISHED, X_COUNT,
 };
 
 static const struct misuse_case xcases[X_COUNT] = {
@@ -706,6 +706,9 @@ static const struct misuse_case xcases[X_COUNT] = {
 	[X_AFTER_PUBLISH] = { PTO_E_DEP_PUBLISHED, "pto_add_dependency: consumer 4294967296 "
 			      "is already published" },
 	[X_EARLIER_INNER_OK] = { 0, "" },
+	[X_READ_WAITS_UNPUBLISHED] = { PTO_E_WAIT_UNPUBLISHED, "pto_tensor_read: published task "
+				       "4294967296 waits for task 0, which is not published "
+				       "before its scope ends" },
 };
 
 static int orch_explicit_misuse(struct pto_runtime *rt, void *p)
@@ -776,6 +779,19 @@ static int orch_explicit_misuse(struct pto_runtime *rt, void *p)
 		o = nop_task(rt, NULL);
 		assert_int_equal(pto_add_dependency(rt, i, o), 0);
 		return 0;
+	case X_READ_WAITS_UNPUBLISHED:
+		/*
+		 * o waits for the run's end to be published, i for o: the read
+		 * (every published task, i too) could never end; refused at
+		 * once, not after the stall timeout
+		 */
+		o = nop_task(rt, NULL);
+		PTO_SCOPE(rt) {
+			i = nop_task(rt, NULL);
+			assert_int_equal(pto_add_dependency(rt, o, i), 0);
+		}
+		ret = pto_tensor_read(rt, &t, idx, &v);
+		break;
 	case X_COUNT:
 		break;
 	}

@@ -668,7 +668,8 @@ int pto_add_dependency(struct pto_runtime *rt, int64_t producer, int64_t consume
  * Return: 0, -EINVAL for an index outside the view or a runtime-created
  * tensor whose creator's scope ended, %PTO_E_MANUAL_BLOCKING inside a
  * manual scope, %PTO_E_WAIT_UNPUBLISHED when it would wait for a task not
- * yet published (explicit-only mode, a scope still open),
+ * yet published (explicit-only mode, a scope still open), or, in
+ * explicit-only mode, for a published task that waits for such a task,
  * %PTO_E_TENSOR_WAIT when the wait hits the stall timeout, %PTO_E_ABORTED.
  */
 int pto_tensor_read(struct pto_runtime *rt, const struct pto_tensor *t, const uint32_t *idx,
