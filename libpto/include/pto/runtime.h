@@ -211,7 +211,11 @@ enum pto_hazard_mode {
  *	dependency cycle, fails with %PTO_E_RUN_STALL); then the run fails
  *	with a diagnostic instead of hanging.
  * @core_timeout_ms: a task a core does not finish within this time fails
- *	the run with %PTO_E_CORE_HANG naming core, task and kernel.
+ *	the run with %PTO_E_CORE_HANG naming core, task and kernel.  On the
+ *	mock and soft devices a kernel seen to be short runs on a runtime
+ *	thread, which then cannot time it out: one that later never returns
+ *	holds the run (PTO_INLINE_CORES=0 keeps every kernel where this
+ *	timeout applies; docs/runtime.md, "Emulating the cores").
  * @flags: PTO_RT_*.
  * @trace_records: per-run trace capacity in task records (0 = default,
  *	at most 2^30 - 1).
