@@ -213,11 +213,12 @@ static void note_lost(struct pto_runtime *rt)
 		if (rt->cores[i].lost && len < sizeof(list))
 			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%u",
 						n++ ? ", " : "", i);
+	/* on the mock, a worker still in a kernel holds every core it emulates */
 	if (n)
-		snprintf(rt->err.msg + msg_len, sizeof(rt->err.msg) - msg_len, "; core%s %s %s "
-			 "still in %s kernel: left out of later runs until %s", n > 1 ? "s" : "",
-			 list, n > 1 ? "are" : "is", n > 1 ? "their" : "its",
-			 n > 1 ? "they return" : "it returns");
+		snprintf(rt->err.msg + msg_len, sizeof(rt->err.msg) - msg_len, "; core%s %s did "
+			 "not take EXIT (a kernel still running holds %s): left out of later "
+			 "runs until %s", n > 1 ? "s" : "", list, n > 1 ? "them" : "it",
+			 n > 1 ? "they do" : "it does");
 }
 
 void pto__sched_stop_cores(struct pto_runtime *rt)

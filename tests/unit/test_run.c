@@ -426,8 +426,8 @@ static void test_core_overstays(void **state)
 		}
 	assert_int_not_equal(lost, UINT32_MAX);
 	snprintf(want, sizeof(want), "core %u did not finish task 0 (kernel 'spin', block 0) "
-		 "within 200 ms; core %u is still in its kernel: left out of later runs until it "
-		 "returns", lost, lost);
+		 "within 200 ms; core %u did not take EXIT (a kernel still running holds it): "
+		 "left out of later runs until it does", lost, lost);
 	assert_string_equal(pto_last_error(), want);
 	/* the cluster's other AIV core serves the next runs alone */
 	run_chain(rt, dev, aiv, 2, 12);
