@@ -34,6 +34,7 @@
 #include "libpto/device/device_impl.h"
 #include "libpto/device/device_ops.h"
 #include "libpto/error_impl.h"
+#include "libpto/util/env.h"
 #include "libpto/util/waiter.h"
 #include "sim/sim.h"
 
@@ -349,15 +350,15 @@ static int kmod_map_windows(struct pto_device *dev, struct kmod_dev *k, const ch
 	return 0;
 }
 
-static uint32_t kmod_workers(uint32_t num_cores)
+/* Threads for the soft device's cores: $PTO_KMOD_WORKERS, else the online CPUs; <= cores. */
+static int kmod_workers(uint32_t num_cores, uint32_t *out)
 {
-	const char *env = getenv("PTO_KMOD_WORKERS");
-	/* empty is unset (docs/env.md), not strtol()'s 0 */
-	long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t n = cpus > 0 ? (uint64_t)cpus : 1;
+	int ret = pto__env_u64("PTO_KMOD_WORKERS", 1, PTO2_MAX_CORES, &n);
 
-	if (n < 1)
-		n = 1;
-	return n > (long)num_cores ? num_cores : (uint32_t)n;
+	*out = n > num_cores ? num_cores : (uint32_t)n;
+	return ret;
 }
 
 /**
@@ -411,8 +412,12 @@ int pto__kmod_open(struct pto_device *dev, const char *path)
 	if (ret)
 		goto err;
 	if (k->platform == PTO2_PLATFORM_SOFT) {
-		ret = pto__device_start_sim(dev, k->aperture, k->aperture_size,
-					    kmod_workers(dev->info.num_cores), kmod_on_fin, k);
+		uint32_t workers;
+
+		ret = kmod_workers(dev->info.num_cores, &workers);
+		if (!ret)
+			ret = pto__device_start_sim(dev, k->aperture, k->aperture_size, workers,
+						    kmod_on_fin, k);
 		if (ret)
 			goto err;
 	}

@@ -17,6 +17,7 @@
 
 #include "libpto/device/mock_pub.h"
 #include "libpto/error_impl.h"
+#include "libpto/util/env.h"
 
 /* Devices this process opened, for distinct names ("<pid>-<n>"). */
 static uint32_t pub_serial;
@@ -26,14 +27,15 @@ static uint32_t pub_serial;
  * for all of device memory: a tmpfs that fills up kills the writer with
  * SIGBUS (a container's 64 MiB /dev/shm), a memfd has no such limit.
  */
-static int pub_wanted(size_t len)
+static int pub_wanted(size_t len, int *wanted)
 {
-	const char *v = getenv("PTO_MOCK_PUBLISH");
 	struct statvfs st;
+	uint64_t on = 1;
+	int ret = pto__env_u64("PTO_MOCK_PUBLISH", 0, 1, &on);
 
-	if (v && strcmp(v, "0") == 0)
-		return 0;
-	return statvfs("/dev/shm", &st) == 0 && (unsigned long long)st.f_bavail * st.f_frsize >= len;
+	*wanted = on && statvfs("/dev/shm", &st) == 0 &&
+		  (unsigned long long)st.f_bavail * st.f_frsize >= len;
+	return ret;
 }
 
 static int pub_size(int fd, size_t len, const char *what)
@@ -75,10 +77,13 @@ static void pub_sweep(void)
 
 int pto__mock_pub_create(size_t len, char name[64])
 {
-	int fd, rc;
+	int fd, rc, wanted;
 
 	name[0] = '\0';
-	if (pub_wanted(len)) {
+	rc = pub_wanted(len, &wanted);
+	if (rc)
+		return rc;
+	if (wanted) {
 		uint32_t n = __atomic_fetch_add(&pub_serial, 1, __ATOMIC_RELAXED);
 
 		pub_sweep();

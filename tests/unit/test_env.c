@@ -235,6 +235,32 @@ static void test_sched_spin_env(void **state)
 	pto_device_close(dev);
 }
 
+/* PTO_MOCK_PUBLISH takes 0 or 1: anything else fails the open, naming the value. */
+static void test_mock_publish_env(void **state)
+{
+	static const char *const bad[] = { "yes", "2", "-1", "0x" };
+	static const char *const good[] = { "0", "1", "" };
+	struct pto_device *dev;
+	char want[96];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), "PTO_MOCK_PUBLISH='%s': expected an integer 0..1",
+			 bad[i]);
+		assert_int_equal(setenv("PTO_MOCK_PUBLISH", bad[i], 1), 0);
+		dev = (struct pto_device *)&want;
+		assert_int_equal(pto_device_open("mock:clusters=1", &dev), -EINVAL);
+		assert_null(dev);
+		assert_string_equal(pto_last_error(), want);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(setenv("PTO_MOCK_PUBLISH", good[i], 1), 0);
+		assert_int_equal(pto_device_open("mock:clusters=1", &dev), 0);
+		pto_device_close(dev);
+	}
+	unsetenv("PTO_MOCK_PUBLISH");
+}
+
 /* An empty variable is an unset one (docs/env.md): the defaults, no error. */
 static void test_empty_is_unset(void **state)
 {
@@ -270,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_pto_verbose_env),
 		cmocka_unit_test(test_sched_spin_env),
 		cmocka_unit_test(test_empty_is_unset),
+		cmocka_unit_test(test_mock_publish_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
