@@ -255,9 +255,12 @@ static int ring_alloc_wait(struct pto_runtime *rt, struct pto_ring *r, uint64_t 
 					 "(%s full): completed task %" PRId64 " is held by %u "
 					 "unpublished tasks (one: %" PRId64 ") till their scope ends; "
 					 "%s", r->id, short_name(why), pto_task_id(r->id, la), held,
-					 holder, rt->manual_depth ? "OUTPUT_EXISTING keeps a region's "
-					 "earlier writers for its readers: write it INOUT, or end the "
-					 "scope sooner" : "end that scope sooner");
+					 holder, rt->manual_depth ? "a region's earlier writers and "
+					 "readers stay for its later accesses unless an INOUT writer "
+					 "of the whole region outside the manual scope supersedes them "
+					 "(OUTPUT_EXISTING does not, nor a view of another shape): "
+					 "write it INOUT there, or end the scope sooner" :
+					 "end that scope sooner");
 		pin_check = refill;
 		if (pto__rt_error(rt))
 			return pto__fail(PTO_E_ABORTED, "%s: the run already failed: %s",
