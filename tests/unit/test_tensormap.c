@@ -209,6 +209,92 @@ static void test_overlap_rules(void **state)
 	assert_int_equal(pto_tensor_external(&flat, 0x1000, PTO2_DTYPE_F32, 1, s1), 0);
 	assert_int_equal(pto_tensor_view(&flat, &flat, vs, off), 0);
 	assert_int_equal(pto_tm_overlap(&flat, &b), PTO_TM_DISJOINT);
+	/* inside b's byte span [0, 60) but between its rows: flat 4..7 (row 0, cols 4..7) */
+	off[0] = 4;
+	assert_int_equal(pto_tensor_external(&flat, 0x1000, PTO2_DTYPE_F32, 1, s1), 0);
+	assert_int_equal(pto_tensor_view(&flat, &flat, vs, off), 0);
+	assert_int_equal(pto_tm_overlap(&flat, &b), PTO_TM_DISJOINT);
+	assert_int_equal(pto_tm_overlap(&b, &flat), PTO_TM_DISJOINT);
+	off[0] = 3;
+	assert_int_equal(pto_tensor_external(&flat, 0x1000, PTO2_DTYPE_F32, 1, s1), 0);
+	assert_int_equal(pto_tensor_view(&flat, &flat, vs, off), 0);
+	assert_int_equal(pto_tm_overlap(&flat, &b), PTO_TM_OVERLAP);
+}
+
+/* Every byte of view @t, marked in @bytes (relative to its buffer). */
+static void mark_bytes(const struct pto_tensor *t, uint8_t *bytes, uint8_t bit)
+{
+	uint32_t idx[PTO2_MAX_DIMS] = { 0 };
+	uint64_t esz = PTO2_DTYPE_SIZE(t->dtype);
+
+	for (;;) {
+		uint64_t flat = 0, stride = 1;
+		int d;
+
+		for (d = (int)t->ndims - 1; d >= 0; d--) {
+			flat += (uint64_t)(t->offsets[d] + idx[d]) * stride;
+			stride *= t->raw_shapes[d];
+		}
+		for (uint64_t k = 0; k < esz; k++)
+			bytes[flat * esz + k] |= bit;
+		for (d = (int)t->ndims - 1; d >= 0; d--) {
+			if (++idx[d] < t->shapes[d])
+				break;
+			idx[d] = 0;
+		}
+		if (d < 0)
+			return;
+	}
+}
+
+/*
+ * Views of one 240-byte buffer in other shapes (reshapes, other dtypes):
+ * the verdict is exact, against every byte of both (the helper-found case
+ * too: a [2][97] view's rows and a 1-D view between them).
+ */
+static void test_reshape_exact(void **state)
+{
+	static const uint32_t geoms[][4] = {	/* ndims, then the raw shape (F32: 60 elements) */
+		{ 1, 60 }, { 2, 6, 10 }, { 2, 10, 6 }, { 3, 3, 4, 5 }, { 2, 2, 30 },
+	};
+	uint8_t bytes[240];
+	unsigned int seed = 12345;
+	uint32_t disjoint = 0, meet = 0;
+
+	(void)state;
+	for (int trial = 0; trial < 3000; trial++) {
+		struct pto_tensor v[2];
+
+		for (int i = 0; i < 2; i++) {
+			const uint32_t *g = geoms[rand_r(&seed) % 5];
+			uint32_t shape[3], off[3];
+			struct pto_tensor base;
+
+			assert_int_equal(pto_tensor_external(&base, 0x1000, PTO2_DTYPE_F32, g[0],
+							     g + 1), 0);
+			for (uint32_t d = 0; d < g[0]; d++) {
+				shape[d] = 1 + (uint32_t)rand_r(&seed) % g[1 + d];
+				off[d] = (uint32_t)rand_r(&seed) % (g[1 + d] - shape[d] + 1);
+			}
+			assert_int_equal(pto_tensor_view(&v[i], &base, shape, off), 0);
+		}
+		memset(bytes, 0, sizeof(bytes));
+		mark_bytes(&v[0], bytes, 1);
+		mark_bytes(&v[1], bytes, 2);
+		bool meets = false;
+
+		for (size_t k = 0; k < sizeof(bytes); k++)
+			meets |= bytes[k] == 3;
+		enum pto_tm_overlap verdict = pto_tm_overlap(&v[0], &v[1]);
+
+		if ((verdict != PTO_TM_DISJOINT) != meets)
+			fail_msg("trial %d: verdict %d, bytes %s", trial, verdict,
+				 meets ? "meet" : "do not meet");
+		assert_int_equal(pto_tm_overlap(&v[1], &v[0]) != PTO_TM_DISJOINT, meets);
+		*(meets ? &meet : &disjoint) += 1;
+	}
+	/* both answers were exercised */
+	assert_true(disjoint > 100 && meet > 100);
 }
 
 /* pto_tm_prune()'s verdict: tasks with a local id below this are "ordered before". */
@@ -337,6 +423,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_overlap_rules),
+		cmocka_unit_test(test_reshape_exact),
 		cmocka_unit_test(test_against_model),
 		cmocka_unit_test(test_pool_exhaustion),
 		cmocka_unit_test(test_prune),
