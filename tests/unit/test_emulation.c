@@ -320,18 +320,27 @@ static void test_idle_after_inline_runs(void **state)
 	struct pto_runtime *rt = make_rt(dev, 0, 3000);
 	struct batch b = { 600, 0, 0 };
 	uint32_t cnt[4];
-	uint64_t c0, c1;
+	uint64_t c0, c1, least = UINT64_MAX;
 
 	(void)state;
 	run_count(rt, &b, false, cnt);
 	run_count(rt, &b, false, cnt);
 	usleep(100000);	/* the workers' spin budget ends */
-	c0 = cpu_us();
-	usleep(1000000);
-	c1 = cpu_us();
-	print_message("idle second after inline runs: %llu us CPU\n",
-		      (unsigned long long)(c1 - c0));
-	assert_true(c1 - c0 < 20000);
+	/*
+	 * The quietest of three 400 ms windows: a thread left spinning burns
+	 * in every one, while a single stray burst on a loaded machine (once
+	 * 28 ms in a whole second under ASan) does not fail the test.
+	 */
+	for (int w = 0; w < 3; w++) {
+		c0 = cpu_us();
+		usleep(400000);
+		c1 = cpu_us();
+		print_message("idle window %d after inline runs: %llu us CPU\n", w,
+			      (unsigned long long)(c1 - c0));
+		if (c1 - c0 < least)
+			least = c1 - c0;
+	}
+	assert_true(least < 8000);
 	pto_runtime_destroy(rt);
 	pto_device_close(dev);
 }
