@@ -31,7 +31,10 @@ CFLAGS_BASE := -std=gnu11 -g -Wall -Wextra -Werror -Wshadow -Wno-missing-field-i
 	-Iuapi -Ilibpto/include -Iruntime/include -I.
 OPT ?= -O2
 ifeq ($(SAN),asan)
-SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# float-cast-overflow: not part of -fsanitize=undefined in gcc, and a cast of an
+# out-of-range double (a trace's 1e300) is as undefined as the rest
+SANFLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow \
+	-fno-omit-frame-pointer
 OPT := -O1
 else ifeq ($(SAN),tsan)
 SANFLAGS := -fsanitize=thread

@@ -53,6 +53,13 @@ sed 's/"dropped_records":0/"dropped_records":7/' "$T/hand.json" >"$T/dropped.jso
 check "trace with dropped records" 0 "$B/bin/pto-trace" "$T/dropped.json"
 has "dropped warning" 'WARNING: 7 records were dropped' "$T/out"
 
+# a number past int64 (1e300) saturates; the bare cast was undefined (UBSan aborted)
+printf '%s\n' '{"traceEvents":[{"ph":"X","cat":"task","name":"k","args":{"task":0,' \
+	'"kernel":"k","ring":0,"block":0,"t_dispatch":1,"t_start":2,"t_end":3,' \
+	'"t_observed":4,"t_submit":1e300,"t_retired":5}}]}' >"$T/huge.json"
+check "a time of 1e300" 0 "$B/bin/pto-trace" "$T/huge.json"
+has "a time of 1e300: summarized" '^  1 tasks, 1 task events' "$T/out"
+
 # Malformed input: exit 2 and one line FILE:LINE:COL: why.
 printf '{"traceEvents":[\n{"ph":"X",}\n]}\n' >"$T/syntax.json"
 check "syntax error" 2 "$B/bin/pto-trace" "$T/syntax.json"

@@ -311,8 +311,10 @@ static int parse_number(struct parser *ps, struct pto__json *v)
 			v->i = ll;
 		}
 	}
+	/* a double past int64's range (1e300) saturates: the cast alone is undefined */
 	if (!v->is_int)
-		v->i = (int64_t)v->num;
+		v->i = v->num >= 9223372036854775807.0 ? INT64_MAX :
+		       v->num <= -9223372036854775808.0 ? INT64_MIN : (int64_t)v->num;
 	ps->p = q;
 	return 0;
 }
