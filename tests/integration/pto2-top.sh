@@ -131,4 +131,30 @@ EOS
 	hasnt "stale object removed" 'stale object still there|no object left' "$T/out"
 fi
 
+# Hostile status pages: any user can create /dev/shm/pto2-mock-*.  Owned by
+# this shell (alive), each lies in one field; pto2-top must neither crash,
+# read outside the object nor hang, and shows the page as inconsistent.
+fake=/dev/shm/pto2-mock-$$-77
+fake_page() { # clusters cores win_offset gm_offset mem_size
+	python3 - "$fake" "$$" "$@" <<'PY'
+import struct, sys
+path, pid, ncl, ncores, win, gm, mem = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
+head = struct.pack("<IIiIIIQQQQQQ", 0x4d4f5450, 1, pid, ncl, ncores, 2, 0, 0, mem, 0, win, gm)
+with open(path, "wb") as f:
+    f.write(head.ljust(4096, b"\0"))
+    f.truncate(4096 + 6 * 4096 + 65536)
+PY
+}
+for c in "huge clusters:4294967295 6 4096 28672 65536" "clusters past cores:3000 6 4096 28672 65536" \
+	 "window offset wraps:1 3 18446744073709547520 8192 4096" \
+	 "memory size wraps:2 6 4096 28672 18446744073709522944"; do
+	fake_page ${c#*:}
+	check "hostile page, ${c%%:*}" 0 "$bin" -n 1 -d 0.05
+	has "hostile page, ${c%%:*}: refused" 'inconsistent with the object size' "$T/out"
+	rm -f "$fake"
+done
+mkfifo "$fake"
+check "a FIFO by the name: no hang" 1 timeout 10 "$bin" -n 1 -d 0.05
+rm -f "$fake"
+
 test_result

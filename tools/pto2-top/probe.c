@@ -61,7 +61,8 @@ static int owner_alive(const struct pto_mock_pub *p)
 	uint64_t start;
 	char state = '?';
 
-	if (kill(p->pid, 0) && errno == ESRCH)
+	/* kill() of 0 or -1 addresses a group: no owner */
+	if (p->pid <= 0 || (kill(p->pid, 0) && errno == ESRCH))
 		return 0;
 	start = pto__proc_start_time(p->pid, &state);
 	/* a zombie is dead (its mappings are gone); a reused pid started later */
@@ -161,10 +162,19 @@ static void probe_mock_mapped(struct top_dev *d, const uint8_t *base, size_t len
 	proc_comm(p->pid, d->procs[0].comm, sizeof(d->procs[0].comm));
 	d->num_procs = 1;
 	d->opens = d->objects = d->mappings = d->attached = -1;
-	if (d->cores > PTO2_MAX_CORES || p->win_offset + (uint64_t)d->cores * PAGE > len ||
-	    p->gm_offset + p->mem_size > len) {
+	/*
+	 * Any user can write a file by this name: trust no field.  Sums that
+	 * could wrap are compared as differences; a page that fails is shown
+	 * with no cores, clusters or memory, so no renderer indexes by it.
+	 */
+	if (d->clusters == 0 || d->clusters > PTO2_MAX_CLUSTERS ||
+	    d->cores != d->clusters * PTO2_CORES_PER_CLUSTER || p->win_offset > len ||
+	    (uint64_t)d->cores * PAGE > len - p->win_offset || p->gm_offset > len ||
+	    p->mem_size > len - p->gm_offset) {
 		static const char why[] = "status page inconsistent with the object size";
 
+		d->clusters = d->cores = d->workers = 0;
+		d->mem_size = d->mem_used = 0;
 		memcpy(d->busy_why, why, sizeof(why));
 		memcpy(d->rings_why, why, sizeof(why));
 		return;
@@ -191,10 +201,12 @@ static void probe_mock(struct top_sample *s, const char *name)
 	if (mock_name_pid(name) < 0 || s->num_devs >= TOP_MAX_DEVS)
 		return;
 	snprintf(path, sizeof(path), TOP_SHM_DIR "/%.100s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO by this name must not hang the open */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return;		/* gone meanwhile, or another user's (mode 0600) */
-	if (fstat(fd, &st) || (size_t)st.st_size < PTO_MOCK_PUB_STATUS_SIZE) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size < PTO_MOCK_PUB_STATUS_SIZE) {
 		close(fd);
 		return;
 	}
